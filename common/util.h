@@ -1,0 +1,69 @@
+/*
+ * util.h: small shared primitives: files (read with a cap, durable write),
+ * RFC 3339 times, base64, hex and digests.
+ */
+#ifndef KHO_UTIL_H
+#define KHO_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+
+/*
+ * kho_read_file: read a whole regular file into out (initialised by the
+ * caller, whose cap applies; KHO_ETOOBIG past it). Opened with O_NOFOLLOW so
+ * a symlink as the final component is refused. KHO_ENOTFOUND, KHO_EIO.
+ */
+int kho_read_file(kho_buf *out, const char *path, kho_err *err);
+
+/*
+ * kho_write_file_durable: write data to path so that after return it survives
+ * a crash: write to a temporary file in the same directory, fsync it, rename
+ * over path, fsync the directory. mode is the new file's permission bits.
+ */
+int kho_write_file_durable(const char *path, const void *data, size_t len,
+                           int mode, kho_err *err);
+
+/* kho_fsync_dir: fsync the directory that contains path (or path itself if it is a directory). */
+int kho_fsync_dir(const char *dir, kho_err *err);
+
+/* kho_mkdir_p: create dir and its parents with mode (existing ones are fine). */
+int kho_mkdir_p(const char *dir, int mode, kho_err *err);
+
+/*
+ * kho_time_parse: parse an RFC 3339 time ("2025-03-14T08:30:00Z",
+ * "2025-03-14T15:30:00+07:00", fractional seconds ignored) or a plain date
+ * ("2025-03-14", taken as 00:00:00Z) into seconds since the epoch, UTC.
+ * KHO_EFORMAT on anything else.
+ */
+int kho_time_parse(time_t *out, const char *s);
+
+/* kho_time_format: "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). Returns buf. */
+char *kho_time_format(char *buf, size_t n, time_t t);
+
+/* kho_now: the current time; honours KHO_NOW (RFC 3339) in the environment
+ * so that tests can inject a clock. */
+time_t kho_now(void);
+
+/* kho_base64_encode: standard base64 with padding, NUL-terminated, malloc'd. */
+char *kho_base64_encode(const void *p, size_t n);
+
+/*
+ * kho_base64_decode: decode standard base64 (whitespace ignored) into out
+ * (caller-initialised buffer; its cap applies). KHO_EFORMAT on bad input.
+ */
+int kho_base64_decode(kho_buf *out, const char *s, size_t n);
+
+/* kho_hex: lower-case hex of p into out (2n+1 bytes). Returns out. */
+char *kho_hex(char *out, const void *p, size_t n);
+
+/* kho_sha256: SHA-256 of p into out[32]. 0 or KHO_ECRYPTO. */
+int kho_sha256(unsigned char out[32], const void *p, size_t n);
+
+/* kho_random: n cryptographically random bytes. 0 or KHO_ECRYPTO. */
+int kho_random(void *out, size_t n);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * kho.c: the one binary, bin/kho, and its subcommand table.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "tools/cmds.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "pki",     cmd_pki,     "create a test PKI (CAs, signers, TSA, CRLs) for demos and tests" },
+	{ "seal",    cmd_seal,    "seal files and record metadata into a signed, timestamped ASiC-E package" },
+	{ "verify",  cmd_verify,  "validate a package at a given time (exit 0 passed, 1 failed, 2 indeterminate)" },
+	{ "inspect", cmd_inspect, "list a package's entries, manifest and record without checking trust" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+	        "Usage: kho COMMAND [OPTIONS] [ARGS]\n"
+	        "\n"
+	        "kho is an electronic records archive for the signed results of administrative\n"
+	        "procedures: it seals results as ASiC-E/CAdES packages, verifies them at any\n"
+	        "date, and keeps them.\n"
+	        "\n"
+	        "Commands:\n");
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f,
+	        "\n"
+	        "Run 'kho COMMAND --help' for a command's options and exit statuses.\n"
+	        "Environment: KHO_NOW=RFC3339-TIME replaces the clock (tests and demos).\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("kho 0.1 (%s)\n", OpenSSL_version(OPENSSL_VERSION));
+		return 0;
+	}
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "kho: unknown command '%s' (see 'kho --help')\n", argv[1]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,164 @@
+/*
+ * verify.h: full validation of an ASiC-E/CAdES package at a chosen time, in
+ * the vocabulary of ETSI EN 319 102-1 (the EU reference validator's).
+ *
+ * Per signature (META-INF/signature*.p7s with the ASiCManifest whose
+ * SigReference names it):
+ *   1. container safety and format (pkg.h refuses hostile ZIPs);
+ *   2. every data object covered by a signed manifest, unsigned extras
+ *      reported; each reference's digest (HASH_FAILURE), presence
+ *      (SIGNED_DATA_NOT_FOUND);
+ *   3. CMS cryptography over the manifest's exact bytes (SIG_CRYPTO_FAILURE),
+ *      signing-certificate-v2 binding (NO_SIGNING_CERTIFICATE_FOUND);
+ *   4. the signature timestamp: imprint over the signature value, TSA chain,
+ *      critical timeStamping EKU, verified as CMS (so RSASSA-PSS tokens work);
+ *      its genTime is the best signature time (proof of existence, POE);
+ *   5. chain to the trust anchors (an intermediate may be an anchor) as of
+ *      the POE (NO_CERTIFICATE_CHAIN_FOUND), key usage;
+ *   6. certificate validity at the POE (OUT_OF_BOUNDS_NO_POE, NOT_YET_VALID);
+ *   7. revocation at the POE from embedded or supplied CRLs/OCSP, by kho's
+ *      own logic (REVOKED, REVOKED_NO_POE);
+ *   8. signing-time not after the timestamp (TIMESTAMP_ORDER_FAILURE);
+ *   9. algorithm constraints: no SHA-1, no RSA under 2048 bits
+ *      (CRYPTO_CONSTRAINTS_FAILURE).
+ * Also: timestamp tokens over (archive) manifests (META-INF/*.tst) are
+ * checked for their imprint and signature and listed.
+ */
+#ifndef KHO_VERIFY_H
+#define KHO_VERIFY_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "archive/pkg.h"
+#include "archive/record.h"
+#include "common/buf.h"
+#include "common/err.h"
+
+/* Main indications (ETSI EN 319 102-1, 5.1.3). */
+enum vr_indication {
+	VR_TOTAL_PASSED = 0,
+	VR_TOTAL_FAILED = 1,
+	VR_INDETERMINATE = 2,
+};
+
+/* Sub-indications; VR_SUB_NONE with TOTAL-PASSED. */
+enum vr_sub {
+	VR_SUB_NONE = 0,
+	VR_FORMAT_FAILURE, VR_HASH_FAILURE, VR_SIG_CRYPTO_FAILURE, VR_REVOKED,
+	VR_NOT_YET_VALID,
+	VR_NO_CERTIFICATE_CHAIN_FOUND, VR_NO_SIGNING_CERTIFICATE_FOUND,
+	VR_SIGNED_DATA_NOT_FOUND, VR_OUT_OF_BOUNDS_NO_POE, VR_REVOKED_NO_POE,
+	VR_TIMESTAMP_ORDER_FAILURE, VR_CRYPTO_CONSTRAINTS_FAILURE, VR_EXPIRED,
+	VR_TRY_LATER, VR_CHAIN_CONSTRAINTS_FAILURE, VR_SIG_CONSTRAINTS_FAILURE,
+};
+
+/* State of one data object as seen from one signature (or the container). */
+enum vr_object_state {
+	VR_OBJ_OK = 0,      /* present, digest matches */
+	VR_OBJ_HASH_FAILURE,/* present, digest differs */
+	VR_OBJ_MISSING,     /* listed in the manifest, absent from the container */
+	VR_OBJ_UNSIGNED,    /* present in the container, covered by no manifest */
+	VR_OBJ_UNSUPPORTED, /* digest algorithm unknown */
+};
+
+typedef struct vr_object {
+	char *name;
+	enum vr_object_state state;
+	char *digest_alg;          /* URI from the manifest, may be NULL */
+} vr_object;
+
+typedef struct vr_timestamp {
+	char *where;               /* "signature-timestamp" or the .tst entry name */
+	time_t gen_time;
+	char *tsa_subject;         /* may be NULL */
+	int imprint_ok;            /* the imprint matches what it covers */
+	int signature_ok;          /* the token's CMS signature verifies */
+	int chain_ok;              /* the TSA chains to a trust anchor */
+	char *serial;              /* hex, may be NULL */
+	char *policy;              /* OID text, may be NULL */
+} vr_timestamp;
+
+typedef struct vr_signature {
+	char *id;                  /* the signature entry, e.g. META-INF/signature001.p7s */
+	char *manifest;            /* the manifest entry that it signs, may be NULL */
+	enum vr_indication indication;
+	enum vr_sub sub;
+	char *level;               /* "CAdES-BASELINE-B", "-T", "-LT" (as found) */
+	char *signer_subject;      /* RFC 2253, may be NULL */
+	char *signer_issuer;
+	char *signer_serial;       /* hex */
+	time_t signer_not_before, signer_not_after;
+	char *digest_alg;          /* e.g. "SHA256" */
+	char *sig_alg;             /* e.g. "RSA", "RSASSA-PSS", "ECDSA" */
+	int has_signing_time;
+	time_t signing_time;       /* claimed, signed attribute */
+	int has_poe;
+	time_t best_signature_time;/* POE: timestamp genTime, else validation time */
+	vr_timestamp *timestamps;  /* the signature timestamp(s) */
+	size_t ntimestamps;
+	vr_object *objects;        /* per data object of its manifest */
+	size_t nobjects;
+	char **reasons;            /* in words, most important first */
+	size_t nreasons;
+	char **warnings;
+	size_t nwarnings;
+} vr_signature;
+
+typedef struct verify_report {
+	time_t validation_time;
+	enum vr_indication indication;  /* worst over signatures (FAILED > INDETERMINATE > PASSED) */
+	enum vr_sub sub;                /* of the first signature with that indication */
+	char *container_type;           /* "ASiC-E" or "ZIP" */
+	char **deviations;              /* container deviations (from pkg) */
+	size_t ndeviations;
+	char **reasons;                 /* container-level reasons (e.g. no signature) */
+	size_t nreasons;
+	vr_signature *sigs;
+	size_t nsigs;
+	vr_timestamp *timestamps;       /* container-level tokens (META-INF/*.tst) */
+	size_t ntimestamps;
+	vr_object *unsigned_objects;    /* entries covered by no signed manifest */
+	size_t nunsigned;
+	record *record;                 /* parsed record.xml if present and valid, else NULL */
+	unsigned char package_sha256[32];
+	int have_package_sha256;
+} verify_report;
+
+typedef struct verify_opts {
+	STACK_OF(X509) *anchors;        /* trust anchors (roots or intermediates) */
+	STACK_OF(X509_CRL) *crls;       /* extra revocation data, may be NULL */
+	time_t at;                      /* validation time; 0 = kho_now() */
+	const pkg_limits *limits;       /* NULL = pkg_limits_default() */
+} verify_opts;
+
+/*
+ * verify_package_mem / verify_package_file: validate a package. Returns 0
+ * whenever a report was produced, including for TOTAL-FAILED (an unreadable
+ * or hostile container is TOTAL-FAILED / FORMAT_FAILURE with the reason).
+ * Negative only when no report can be made (KHO_ENOTFOUND, KHO_EIO for the
+ * file, KHO_ENOMEM). *out is owned by the caller.
+ */
+int verify_package_mem(verify_report **out, const void *data, size_t len,
+                       const verify_opts *opts, kho_err *err);
+int verify_package_file(verify_report **out, const char *path,
+                        const verify_opts *opts, kho_err *err);
+
+/* Report output, appended to out. */
+int verify_report_text(kho_buf *out, const verify_report *r);
+int verify_report_json(kho_buf *out, const verify_report *r);   /* jansson */
+int verify_report_xml(kho_buf *out, const verify_report *r);    /* ETSI TS 119 102-2 */
+
+/* Names: "TOTAL-PASSED", "HASH_FAILURE"; URIs per ETSI TS 119 102-2. */
+const char *vr_indication_name(enum vr_indication i);
+const char *vr_sub_name(enum vr_sub s);
+
+void verify_report_free(verify_report *r);
+
+/* Helpers for loading PEM material (certificates, CRLs) from files. */
+int verify_load_certs(STACK_OF(X509) **out, const char *path, kho_err *err);
+int verify_load_crls(STACK_OF(X509_CRL) **out, const char *path, kho_err *err);
+
+#endif
