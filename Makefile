@@ -61,8 +61,9 @@ FUZZ_BINS  := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,$(FUZZ_SRCS))
 BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst %.c,$(BUILD)/%,$(BENCH_SRCS))
 
-.PHONY: all test bench fuzz run clean deps
+.PHONY: all test test-quick bench fuzz run clean deps
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: deps-check $(KHO) $(UNIT_BINS) $(HELPER_BINS) $(REPLAY_BINS)
 
@@ -122,7 +123,12 @@ $(BUILD)/fuzz/gen/%.o: $(BUILD)/gen/%.c
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
 	clang-14 -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
 
-test: all
+# test: the whole suite, then the whole suite again under AddressSanitizer and
+# UndefinedBehaviorSanitizer (in $(BUILD)-asan). test-quick: the first pass only.
+test: test-quick
+	$(MAKE) --no-print-directory BUILD=$(BUILD)-asan SANITIZE=address,undefined test-quick
+
+test-quick: all
 	tests/run.sh $(BUILD) $(KHO)
 
 bench: all $(BENCH_BINS)

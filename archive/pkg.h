@@ -67,8 +67,13 @@ int pkg_read_mem(pkg **out, const void *data, size_t len,
 /* pkg_read_file: read a container from a file (opened O_NOFOLLOW). */
 int pkg_read_file(pkg **out, const char *path, const pkg_limits *lim, kho_err *err);
 
-/* pkg_find: the entry with this exact name, or NULL. Borrowed from p. */
+/* pkg_find: the entry with this exact name, else the one whose name is
+ * equal in Unicode NFC, or NULL. Borrowed from p. */
 const pkg_entry *pkg_find(const pkg *p, const char *name);
+
+/* pkg_names_equiv: 1 if a and b are the same name in Unicode NFC (the
+ * comparison the reader applies to refuse duplicates), else 0. */
+int pkg_names_equiv(const char *a, const char *b);
 
 /*
  * pkg_entry_digest: digest of an entry's bytes with md into out (at least

@@ -15,17 +15,17 @@ failed_names=()
 log=$(mktemp -d)
 only=${TESTS:-}
 
-tally() { # tally NAME OUTPUTFILE STATUS
-	local p f
+tally() { # tally NAME OUTPUTFILE STATUS (uses $SECONDS since $t0)
+	local p f d=$((SECONDS - t0))
 	p=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -n1 | awk '{print $1}')
 	f=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -n1 | awk '{print $3}')
 	if [ -z "$p" ]; then p=0; f=1; fi
 	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 	pass=$((pass + p)); fail=$((fail + f))
 	if [ "$f" -ne 0 ]; then
-		failed_names+=("$1"); echo "FAIL $1 ($p passed, $f failed)"; sed 's/^/    /' "$2" | tail -n 40
+		failed_names+=("$1"); echo "FAIL $1 ($p passed, $f failed, ${d}s)"; sed 's/^/    /' "$2" | tail -n 40
 	else
-		echo "ok   $1 ($p passed)"
+		echo "ok   $1 ($p passed, ${d}s)"
 	fi
 }
 
@@ -33,6 +33,7 @@ for t in "$BUILD"/tests/unit/test_*; do
 	[ -x "$t" ] && [ "${t%.*}" = "$t" ] || continue
 	name=unit/$(basename "$t")
 	[ -n "$only" ] && [[ "$name" != *$only* ]] && continue
+	t0=$SECONDS
 	(cd "$log" && "$t") >"$log/out" 2>&1; st=$?
 	tally "$name" "$log/out" "$st"
 done
@@ -41,7 +42,7 @@ for t in "$ROOT"/tests/integration/t[0-9]*.sh; do
 	[ -f "$t" ] || continue
 	name=integration/$(basename "$t")
 	[ -n "$only" ] && [[ "$name" != *$only* ]] && continue
-	work=$(mktemp -d)
+	work=$(mktemp -d); t0=$SECONDS
 	(cd "$work" && timeout 1200 bash "$t") >"$log/out" 2>&1; st=$?
 	tally "$name" "$log/out" "$st"
 	[ "$st" -eq 0 ] && rm -rf "$work"
@@ -53,6 +54,7 @@ for r in "$BUILD"/tests/fuzz/replay_*; do
 	name=fuzz-corpus/$h
 	[ -n "$only" ] && [[ "$name" != *$only* ]] && continue
 	corpus="$ROOT/tests/fuzz/corpus/$h"
+	t0=$SECONDS
 	"$r" "$corpus" >"$log/out" 2>&1; st=$?
 	tally "$name" "$log/out" "$st"
 done

@@ -10,6 +10,10 @@ int cmd_pki(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_fsck(int argc, char **argv);
 
 /* Exit statuses shared by the commands (verify uses 0/1/2 for its result). */
 #define EXIT_USAGE 3   /* bad arguments */

@@ -19,6 +19,10 @@ static const struct command commands[] = {
 	{ "seal",    cmd_seal,    "seal files and record metadata into a signed, timestamped ASiC-E package" },
 	{ "verify",  cmd_verify,  "validate a package at a given time (exit 0 passed, 1 failed, 2 indeterminate)" },
 	{ "inspect", cmd_inspect, "list a package's entries, manifest and record without checking trust" },
+	{ "serve",   cmd_serve,   "run the archive daemon (ingest, re-verified retrieval, lookup API)" },
+	{ "token",   cmd_token,   "add, list or revoke the daemon's bearer tokens" },
+	{ "audit",   cmd_audit,   "verify the hash chain of the audit trail, or list events" },
+	{ "fsck",    cmd_fsck,    "check the archive: catalog against store, re-hash, re-verify" },
 };
 
 static void usage(FILE *f)

@@ -21,7 +21,7 @@
  *   8. signing-time not after the timestamp (TIMESTAMP_ORDER_FAILURE);
  *   9. algorithm constraints: no SHA-1, no RSA under 2048 bits
  *      (CRYPTO_CONSTRAINTS_FAILURE).
- * Also: timestamp tokens over (archive) manifests (META-INF/*.tst) are
+ * Also: timestamp tokens over (archive) manifests (META-INF/<name>.tst) are
  * checked for their imprint and signature and listed.
  */
 #ifndef KHO_VERIFY_H
@@ -118,7 +118,7 @@ typedef struct verify_report {
 	size_t nreasons;
 	vr_signature *sigs;
 	size_t nsigs;
-	vr_timestamp *timestamps;       /* container-level tokens (META-INF/*.tst) */
+	vr_timestamp *timestamps;       /* container-level tokens (META-INF/<name>.tst) */
 	size_t ntimestamps;
 	vr_object *unsigned_objects;    /* entries covered by no signed manifest */
 	size_t nunsigned;

@@ -1,0 +1,917 @@
+/*
+ * catalog.c: the SQLite catalog (see catalog.h).
+ *
+ * Prepared statements are cached per connection in a small table keyed by
+ * the SQL text's address (every call site passes a string literal), so the
+ * hot path (lookup) never re-parses SQL.
+ */
+#include "archive/catalog.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "archive/audit.h"
+#include "archive/token.h"
+#include "common/util.h"
+
+#define STMT_CACHE 64
+
+struct catalog {
+	sqlite3 *db;
+	pthread_mutex_t mu;
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[STMT_CACHE];
+	size_t ncache;
+};
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS packages("
+	" id TEXT PRIMARY KEY,"
+	" result_code TEXT NOT NULL,"
+	" agency TEXT NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" wrapped_key BLOB,"                      /* NULL once destroyed */
+	" indication TEXT NOT NULL,"
+	" sub TEXT NOT NULL,"
+	" marked INTEGER NOT NULL DEFAULT 0,"
+	" state TEXT NOT NULL DEFAULT 'current',"
+	" superseded_by TEXT NOT NULL DEFAULT '',"
+	" ingested_at INTEGER NOT NULL,"
+	" ingested_by TEXT NOT NULL,"
+	" last_check TEXT NOT NULL DEFAULT '',"
+	" last_check_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS results("
+	" result_code TEXT PRIMARY KEY,"
+	" package_id TEXT NOT NULL REFERENCES packages(id),"
+	" dossier_code TEXT NOT NULL,"
+	" procedure TEXT NOT NULL,"
+	" procedure_provincial TEXT,"
+	" agency TEXT NOT NULL,"
+	" result_type TEXT,"
+	" number_symbol TEXT,"
+	" subject_kind TEXT NOT NULL,"
+	" subject_mac BLOB NOT NULL,"             /* HMAC-SHA256(server secret, personal number) */
+	" title TEXT,"
+	" issue_date TEXT,"
+	" valid_from TEXT,"
+	" valid_until TEXT,"
+	" supersedes TEXT,"
+	" status TEXT NOT NULL DEFAULT 'valid',"
+	" status_ref TEXT,"
+	" status_at INTEGER,"
+	" superseded_by TEXT);"
+	"CREATE INDEX IF NOT EXISTS results_subject ON results(subject_mac);"
+	"CREATE TABLE IF NOT EXISTS reuse("
+	" id INTEGER PRIMARY KEY,"
+	" at INTEGER NOT NULL,"
+	" month TEXT NOT NULL,"
+	" procedure TEXT NOT NULL,"
+	" purpose TEXT NOT NULL,"
+	" agency TEXT NOT NULL,"
+	" found INTEGER NOT NULL,"
+	" reusable INTEGER NOT NULL);";
+
+int catalog_open(catalog **out, const char *path, kho_err *err)
+{
+	catalog *c;
+	char *msg = NULL;
+	int rc;
+
+	*out = NULL;
+	c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	pthread_mutex_init(&c->mu, NULL);
+	rc = sqlite3_open_v2(path, &c->db,
+	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+	                     SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		kho_err_set(err, KHO_EIO, "%s: %s", path, c->db ? sqlite3_errmsg(c->db) : "cannot open");
+		catalog_close(c);
+		return KHO_EIO;
+	}
+	sqlite3_busy_timeout(c->db, 10000);
+	/* WAL: readers do not block the writer; FULL: a commit is durable when
+	 * it returns, which the ingest acknowledgement relies on. */
+	if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	                        " PRAGMA foreign_keys=ON;", NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(c->db, audit_schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(c->db, token_schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+		kho_err_set(err, KHO_EIO, "%s: %s", path, msg ? msg : sqlite3_errmsg(c->db));
+		sqlite3_free(msg);
+		catalog_close(c);
+		return KHO_EIO;
+	}
+	*out = c;
+	return 0;
+}
+
+void catalog_close(catalog *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->ncache; i++)
+		sqlite3_finalize(c->cache[i].st);
+	if (c->db != NULL)
+		sqlite3_close(c->db);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+void catalog_lock(catalog *c)
+{
+	pthread_mutex_lock(&c->mu);
+}
+
+void catalog_unlock(catalog *c)
+{
+	pthread_mutex_unlock(&c->mu);
+}
+
+sqlite3 *catalog_db(catalog *c)
+{
+	return c->db;
+}
+
+sqlite3_stmt *catalog_stmt(catalog *c, const char *sql, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+
+	for (i = 0; i < c->ncache; i++)
+		if (c->cache[i].sql == sql) {
+			sqlite3_reset(c->cache[i].st);
+			sqlite3_clear_bindings(c->cache[i].st);
+			return c->cache[i].st;
+		}
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+		return NULL;
+	}
+	if (c->ncache < STMT_CACHE) {
+		c->cache[c->ncache].sql = sql;
+		c->cache[c->ncache].st = st;
+		c->ncache++;
+	} else {
+		/* Cannot happen with the fixed set of call sites; refuse rather than leak. */
+		sqlite3_finalize(st);
+		kho_err_set(err, KHO_EINTERNAL, "catalog: statement cache full");
+		return NULL;
+	}
+	return st;
+}
+
+int catalog_begin(catalog *c, kho_err *err)
+{
+	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return kho_err_set(err, KHO_EIO, "catalog: begin: %s", sqlite3_errmsg(c->db));
+	return 0;
+}
+
+int catalog_commit(catalog *c, kho_err *err)
+{
+	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		kho_err_set(err, KHO_EIO, "catalog: commit: %s", sqlite3_errmsg(c->db));
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		return KHO_EIO;
+	}
+	return 0;
+}
+
+void catalog_rollback(catalog *c)
+{
+	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : "";
+}
+
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+#define PKG_COLS "id, result_code, agency, size, wrapped_key, indication, sub, marked, state," \
+                 " superseded_by, ingested_at, ingested_by, last_check, last_check_at"
+
+static void read_pkg(sqlite3_stmt *st, catalog_package *p)
+{
+	const void *k;
+
+	memset(p, 0, sizeof *p);
+	copy(p->id, sizeof p->id, col(st, 0));
+	copy(p->result_code, sizeof p->result_code, col(st, 1));
+	copy(p->agency, sizeof p->agency, col(st, 2));
+	p->size = (uint64_t)sqlite3_column_int64(st, 3);
+	k = sqlite3_column_blob(st, 4);
+	if (k != NULL && sqlite3_column_bytes(st, 4) == (int)sizeof p->wrapped_key) {
+		memcpy(p->wrapped_key, k, sizeof p->wrapped_key);
+		p->has_key = 1;
+	}
+	copy(p->indication, sizeof p->indication, col(st, 5));
+	copy(p->sub, sizeof p->sub, col(st, 6));
+	p->marked = sqlite3_column_int(st, 7);
+	copy(p->state, sizeof p->state, col(st, 8));
+	copy(p->superseded_by, sizeof p->superseded_by, col(st, 9));
+	p->ingested_at = sqlite3_column_int64(st, 10);
+	copy(p->ingested_by, sizeof p->ingested_by, col(st, 11));
+	copy(p->last_check, sizeof p->last_check, col(st, 12));
+	p->last_check_at = sqlite3_column_int64(st, 13);
+}
+
+static int get_package_locked(catalog *c, const char *id, catalog_package *out, kho_err *err)
+{
+	sqlite3_stmt *st = catalog_stmt(c, "SELECT " PKG_COLS " FROM packages WHERE id = ?", err);
+	int s;
+
+	if (st == NULL)
+		return KHO_EIO;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW && out != NULL)
+		read_pkg(st, out);
+	sqlite3_reset(st);
+	if (s == SQLITE_ROW)
+		return 0;
+	if (s == SQLITE_DONE)
+		return kho_err_set(err, KHO_ENOTFOUND, "no package %.16s...", id);
+	return kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+}
+
+int catalog_get_package(catalog *c, const char *id, catalog_package *out, kho_err *err)
+{
+	int rc;
+
+	catalog_lock(c);
+	rc = get_package_locked(c, id, out, err);
+	catalog_unlock(c);
+	return rc;
+}
+
+int catalog_result_package(catalog *c, const char *result_code, catalog_package *out,
+                           kho_err *err)
+{
+	sqlite3_stmt *st;
+	int s, rc = 0;
+
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT package_id FROM results WHERE result_code = ?", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		char id[65];
+		copy(id, sizeof id, col(st, 0));
+		sqlite3_reset(st);
+		rc = get_package_locked(c, id, out, err);
+	} else {
+		sqlite3_reset(st);
+		rc = s == SQLITE_DONE ? kho_err_set(err, KHO_ENOTFOUND, "no result %s", result_code)
+		                      : kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	}
+	catalog_unlock(c);
+	return rc;
+}
+
+/* With the lock held: the package id currently holding a result code, or "" . */
+static int result_holder(catalog *c, const char *code, char holder[65], kho_err *err)
+{
+	sqlite3_stmt *st = catalog_stmt(c, "SELECT package_id FROM results WHERE result_code = ?", err);
+	int s;
+
+	holder[0] = '\0';
+	if (st == NULL)
+		return KHO_EIO;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		copy(holder, 65, col(st, 0));
+	sqlite3_reset(st);
+	if (s != SQLITE_ROW && s != SQLITE_DONE)
+		return kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	return 0;
+}
+
+static int check_locked(catalog *c, const char *id, const record *r, catalog_package *existing,
+                        char holder[65], kho_err *err)
+{
+	int rc = get_package_locked(c, id, existing, err);
+
+	if (rc == 0)
+		return KHO_EEXIST;
+	if (rc != KHO_ENOTFOUND)
+		return rc;
+	if ((rc = result_holder(c, r->result_code, holder, err)) != 0)
+		return rc;
+	/* The same result code with other bytes is a conflict, unless the new
+	 * record declares that it supersedes that result (issue 3, item 3). */
+	if (holder[0] != '\0' &&
+	    (r->supersedes == NULL || strcmp(r->supersedes, r->result_code) != 0))
+		return kho_err_set(err, KHO_ECONFLICT,
+		                   "result %s is already archived with other bytes (package %.16s...);"
+		                   " a replacement must declare <supersedes>%s</supersedes>",
+		                   r->result_code, holder, r->result_code);
+	return 0;
+}
+
+int catalog_check_ingest(catalog *c, const char *id, const record *r,
+                         catalog_package *existing, kho_err *err)
+{
+	char holder[65];
+	int rc;
+
+	catalog_lock(c);
+	rc = check_locked(c, id, r, existing, holder, err);
+	catalog_unlock(c);
+	return rc;
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+static int step_done(catalog *c, sqlite3_stmt *st, kho_err *err)
+{
+	int s = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (s != SQLITE_DONE)
+		return kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	return 0;
+}
+
+int catalog_ingest(catalog *c, const catalog_package *p, const record *r,
+                   const unsigned char subject_mac[32], const char *actor,
+                   int *superseded, kho_err *err)
+{
+	catalog_package existing;
+	char holder[65], detail[512];
+	sqlite3_stmt *st;
+	audit_event ev;
+	int rc, sup = 0;
+
+	if (superseded != NULL)
+		*superseded = 0;
+	catalog_lock(c);
+	if ((rc = catalog_begin(c, err)) != 0) {
+		catalog_unlock(c);
+		return rc;
+	}
+	rc = check_locked(c, p->id, r, &existing, holder, err);
+	if (rc != 0)
+		goto out;
+	st = catalog_stmt(c, "INSERT INTO packages(id, result_code, agency, size, wrapped_key,"
+	                     " indication, sub, marked, state, ingested_at, ingested_by, last_check,"
+	                     " last_check_at) VALUES(?,?,?,?,?,?,?,?,'current',?,?,?,?)", err);
+	if (st == NULL) {
+		rc = KHO_EIO;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->result_code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->agency_code, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)p->size);
+	sqlite3_bind_blob(st, 5, p->wrapped_key, sizeof p->wrapped_key, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, p->indication, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, p->sub, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, p->marked);
+	sqlite3_bind_int64(st, 9, p->ingested_at);
+	sqlite3_bind_text(st, 10, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, p->indication, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 12, p->ingested_at);
+	if ((rc = step_done(c, st, err)) != 0)
+		goto out;
+	if (holder[0] != '\0') {
+		/* Same result code, new bytes that declare the replacement. */
+		st = catalog_stmt(c, "UPDATE packages SET state = 'superseded', superseded_by = ?"
+		                     " WHERE id = ?", err);
+		if (st == NULL) {
+			rc = KHO_EIO;
+			goto out;
+		}
+		sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, holder, -1, SQLITE_STATIC);
+		if ((rc = step_done(c, st, err)) != 0)
+			goto out;
+		st = catalog_stmt(c, "DELETE FROM results WHERE result_code = ?", err);
+		if (st == NULL) {
+			rc = KHO_EIO;
+			goto out;
+		}
+		sqlite3_bind_text(st, 1, r->result_code, -1, SQLITE_STATIC);
+		if ((rc = step_done(c, st, err)) != 0)
+			goto out;
+		sup = 1;
+	}
+	st = catalog_stmt(c, "INSERT INTO results(result_code, package_id, dossier_code, procedure,"
+	                     " procedure_provincial, agency, result_type, number_symbol, subject_kind,"
+	                     " subject_mac, title, issue_date, valid_from, valid_until, supersedes,"
+	                     " status, status_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'valid',?)", err);
+	if (st == NULL) {
+		rc = KHO_EIO;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, r->result_code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, p->id, -1, SQLITE_STATIC);
+	bind_opt(st, 3, r->dossier_code ? r->dossier_code : "");
+	bind_opt(st, 4, r->procedure_national ? r->procedure_national : "");
+	bind_opt(st, 5, r->procedure_provincial);
+	bind_opt(st, 6, r->agency_code ? r->agency_code : "");
+	bind_opt(st, 7, r->result_type);
+	bind_opt(st, 8, r->number_symbol);
+	bind_opt(st, 9, r->subject_kind ? r->subject_kind : "");
+	sqlite3_bind_blob(st, 10, subject_mac, 32, SQLITE_STATIC);
+	bind_opt(st, 11, r->title);
+	bind_opt(st, 12, r->issue_date);
+	bind_opt(st, 13, r->valid_from);
+	bind_opt(st, 14, r->valid_until);
+	bind_opt(st, 15, r->supersedes);
+	sqlite3_bind_int64(st, 16, p->ingested_at);
+	if ((rc = step_done(c, st, err)) != 0)
+		goto out;
+	/* A record that supersedes another result code marks that one. */
+	if (r->supersedes != NULL && strcmp(r->supersedes, r->result_code) != 0) {
+		st = catalog_stmt(c, "UPDATE results SET status = 'superseded', superseded_by = ?,"
+		                     " status_ref = ?, status_at = ? WHERE result_code = ?", err);
+		if (st == NULL) {
+			rc = KHO_EIO;
+			goto out;
+		}
+		sqlite3_bind_text(st, 1, r->result_code, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, r->result_code, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, p->ingested_at);
+		sqlite3_bind_text(st, 4, r->supersedes, -1, SQLITE_STATIC);
+		if ((rc = step_done(c, st, err)) != 0)
+			goto out;
+		if (sqlite3_changes(c->db) > 0)
+			sup = 1;
+	}
+	snprintf(detail, sizeof detail, "result %s, %s%s%s, %llu bytes%s%s", r->result_code,
+	         p->indication, p->sub[0] ? "/" : "", p->sub, (unsigned long long)p->size,
+	         p->marked ? ", marked" : "", sup ? ", supersedes an earlier package" : "");
+	ev.actor = actor;
+	ev.action = "ingest";
+	ev.object = p->id;
+	ev.status = 201;
+	ev.detail = detail;
+	if ((rc = audit_append_locked(c, &ev, err)) != 0)
+		goto out;
+	rc = catalog_commit(c, err);
+	if (rc == 0 && superseded != NULL)
+		*superseded = sup;
+	catalog_unlock(c);
+	return rc;
+out:
+	catalog_rollback(c);
+	catalog_unlock(c);
+	return rc;
+}
+
+int catalog_set_check(catalog *c, const char *id, const char *indication, time_t at,
+                      kho_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	catalog_lock(c);
+	st = catalog_stmt(c, "UPDATE packages SET last_check = ?, last_check_at = ? WHERE id = ?", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	sqlite3_bind_text(st, 1, indication, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)at);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	rc = step_done(c, st, err);
+	catalog_unlock(c);
+	return rc;
+}
+
+static json_t *jstr_or_null(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
+}
+
+/* The validity status on a date: the stored status, or "expired" past valid_until,
+ * or "not-yet-valid" before valid_from. */
+static const char *effective_status(const char *status, const char *from, const char *until,
+                                    const char *on)
+{
+	if (strcmp(status, "valid") != 0)
+		return status;
+	if (from[0] != '\0' && strcmp(on, from) < 0)
+		return "not-yet-valid";
+	if (until[0] != '\0' && strcmp(on, until) > 0)
+		return "expired";
+	return "valid";
+}
+
+static void today(char out[11])
+{
+	char t[32];
+
+	kho_time_format(t, sizeof t, kho_now());
+	memcpy(out, t, 10);
+	out[10] = '\0';
+}
+
+#define RESULT_COLS "r.result_code, r.package_id, r.dossier_code, r.procedure," \
+                    " r.procedure_provincial, r.agency, r.result_type, r.number_symbol," \
+                    " r.subject_kind, r.title, r.issue_date, r.valid_from, r.valid_until," \
+                    " r.supersedes, r.status, r.status_ref, r.status_at, r.superseded_by," \
+                    " p.indication, p.sub, p.marked, p.last_check, p.last_check_at," \
+                    " p.wrapped_key IS NOT NULL"
+
+/* One result row as JSON; *reusable set per the lookup rule. */
+static json_t *result_json(sqlite3_stmt *st, const char *on, int *reusable)
+{
+	const char *status = effective_status(col(st, 14), col(st, 11), col(st, 12), on);
+	const char *check = col(st, 21);
+	int verified = strcmp(check[0] ? check : col(st, 18), "TOTAL-PASSED") == 0;
+	int has_key = sqlite3_column_int(st, 23);
+	char tbuf[32];
+	json_t *o;
+
+	*reusable = strcmp(status, "valid") == 0 && verified && has_key;
+	o = json_object();
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, "result_code", json_string(col(st, 0)));
+	json_object_set_new(o, "package_id", json_string(col(st, 1)));
+	json_object_set_new(o, "dossier_code", json_string(col(st, 2)));
+	json_object_set_new(o, "procedure", json_string(col(st, 3)));
+	json_object_set_new(o, "procedure_provincial", jstr_or_null(col(st, 4)));
+	json_object_set_new(o, "agency", json_string(col(st, 5)));
+	json_object_set_new(o, "result_type", jstr_or_null(col(st, 6)));
+	json_object_set_new(o, "number_symbol", jstr_or_null(col(st, 7)));
+	json_object_set_new(o, "subject_kind", json_string(col(st, 8)));
+	json_object_set_new(o, "title", jstr_or_null(col(st, 9)));
+	json_object_set_new(o, "issue_date", jstr_or_null(col(st, 10)));
+	json_object_set_new(o, "valid_from", jstr_or_null(col(st, 11)));
+	json_object_set_new(o, "valid_until", jstr_or_null(col(st, 12)));
+	json_object_set_new(o, "supersedes", jstr_or_null(col(st, 13)));
+	json_object_set_new(o, "status", json_string(status));
+	json_object_set_new(o, "recorded_status", json_string(col(st, 14)));
+	json_object_set_new(o, "status_decision", jstr_or_null(col(st, 15)));
+	json_object_set_new(o, "status_changed_at", sqlite3_column_int64(st, 16) > 0
+		? json_string(kho_time_format(tbuf, sizeof tbuf, (time_t)sqlite3_column_int64(st, 16)))
+		: json_null());
+	json_object_set_new(o, "superseded_by", jstr_or_null(col(st, 17)));
+	json_object_set_new(o, "ingest_indication", json_string(col(st, 18)));
+	json_object_set_new(o, "ingest_sub_indication", jstr_or_null(col(st, 19)));
+	json_object_set_new(o, "marked_indeterminate", json_boolean(sqlite3_column_int(st, 20)));
+	json_object_set_new(o, "last_verification", jstr_or_null(check));
+	json_object_set_new(o, "last_verified_at", sqlite3_column_int64(st, 22) > 0
+		? json_string(kho_time_format(tbuf, sizeof tbuf, (time_t)sqlite3_column_int64(st, 22)))
+		: json_null());
+	json_object_set_new(o, "destroyed", json_boolean(!has_key));
+	json_object_set_new(o, "valid_on", json_string(on));
+	json_object_set_new(o, "reusable", json_boolean(*reusable));
+	return o;
+}
+
+int catalog_result_json(catalog *c, const char *result_code, const char *valid_on,
+                        json_t **out, kho_err *err)
+{
+	sqlite3_stmt *st;
+	char on[11];
+	int s, reusable, rc = 0;
+
+	*out = NULL;
+	if (valid_on == NULL) {
+		today(on);
+		valid_on = on;
+	}
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT " RESULT_COLS " FROM results r JOIN packages p"
+	                     " ON p.id = r.package_id WHERE r.result_code = ?", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		*out = result_json(st, valid_on, &reusable);
+		if (*out == NULL)
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+	} else if (s == SQLITE_DONE) {
+		rc = kho_err_set(err, KHO_ENOTFOUND, "no result %s", result_code);
+	} else {
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	}
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	return rc;
+}
+
+static int is_status(const char *s)
+{
+	static const char *const ok[] = { "valid", "revoked", "suspended", "superseded", "expired",
+	                                  "annulled" };
+	size_t i;
+
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		if (strcmp(s, ok[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int catalog_set_status(catalog *c, const char *result_code, const char *status,
+                       const char *decision, const char *superseded_by, const char *actor,
+                       kho_err *err)
+{
+	char detail[600];
+	sqlite3_stmt *st;
+	audit_event ev;
+	int rc;
+
+	if (status == NULL || !is_status(status))
+		return kho_err_set(err, KHO_EINVAL, "status must be one of valid, revoked, suspended,"
+		                   " superseded, expired, annulled");
+	if (decision == NULL || decision[0] == '\0' || strlen(decision) > 512)
+		return kho_err_set(err, KHO_EINVAL, "a decision reference (1..512 bytes) is required");
+	if (strcmp(status, "superseded") == 0 &&
+	    (superseded_by == NULL || !record_is_result_code(superseded_by)))
+		return kho_err_set(err, KHO_EINVAL, "\"superseded\" needs superseded_by, a result code");
+	if (strcmp(status, "superseded") != 0)
+		superseded_by = NULL;
+	catalog_lock(c);
+	if ((rc = catalog_begin(c, err)) != 0) {
+		catalog_unlock(c);
+		return rc;
+	}
+	st = catalog_stmt(c, "UPDATE results SET status = ?, status_ref = ?, status_at = ?,"
+	                     " superseded_by = ? WHERE result_code = ?", err);
+	if (st == NULL) {
+		rc = KHO_EIO;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, decision, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)kho_now());
+	bind_opt(st, 4, superseded_by);
+	sqlite3_bind_text(st, 5, result_code, -1, SQLITE_STATIC);
+	if ((rc = step_done(c, st, err)) != 0)
+		goto out;
+	if (sqlite3_changes(c->db) == 0) {
+		rc = kho_err_set(err, KHO_ENOTFOUND, "no result %s", result_code);
+		goto out;
+	}
+	snprintf(detail, sizeof detail, "status %s, decision %s%s%s", status, decision,
+	         superseded_by ? ", superseded by " : "", superseded_by ? superseded_by : "");
+	ev.actor = actor;
+	ev.action = "status";
+	ev.object = result_code;
+	ev.status = 200;
+	ev.detail = detail;
+	if ((rc = audit_append_locked(c, &ev, err)) != 0)
+		goto out;
+	rc = catalog_commit(c, err);
+	catalog_unlock(c);
+	return rc;
+out:
+	catalog_rollback(c);
+	catalog_unlock(c);
+	return rc;
+}
+
+int catalog_lookup(catalog *c, const catalog_query *q, const char *actor,
+                   const char *actor_agency, json_t **out, kho_err *err)
+{
+	json_t *arr = NULL, *o = NULL;
+	sqlite3_stmt *st;
+	char on[11], month[8], detail[512], mac_hex[17];
+	const char *first_proc = NULL;
+	char proc_buf[CATALOG_CODE_MAX];
+	audit_event ev;
+	int s, rc = 0, n = 0, nreusable = 0;
+
+	*out = NULL;
+	if (q->purpose == NULL || q->purpose[0] == '\0')
+		return kho_err_set(err, KHO_EINVAL, "purpose (the new dossier's code) is required");
+	if (q->valid_on != NULL) {
+		time_t t;
+		if (strlen(q->valid_on) != 10 || kho_time_parse(&t, q->valid_on) != 0)
+			return kho_err_set(err, KHO_EINVAL, "valid_on must be a date YYYY-MM-DD");
+		memcpy(on, q->valid_on, 11);
+	} else {
+		today(on);
+	}
+	{
+		char t[32];
+		kho_time_format(t, sizeof t, kho_now());
+		memcpy(month, t, 7);
+		month[7] = '\0';
+	}
+	arr = json_array();
+	if (arr == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT " RESULT_COLS " FROM results r JOIN packages p"
+	                     " ON p.id = r.package_id WHERE r.subject_mac = ?1"
+	                     " AND (?2 IS NULL OR r.result_type = ?2)"
+	                     " AND (?3 IS NULL OR r.procedure = ?3)"
+	                     " AND (?4 IS NULL OR r.agency = ?4)"
+	                     " ORDER BY r.issue_date DESC, r.result_code LIMIT ?5", err);
+	if (st == NULL) {
+		rc = KHO_EIO;
+		goto unlock;
+	}
+	sqlite3_bind_blob(st, 1, q->subject_mac, 32, SQLITE_STATIC);
+	bind_opt(st, 2, q->type);
+	bind_opt(st, 3, q->procedure);
+	bind_opt(st, 4, q->agency);
+	sqlite3_bind_int(st, 5, CATALOG_LOOKUP_MAX);
+	proc_buf[0] = '\0';
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		int reusable;
+		json_t *r = result_json(st, on, &reusable);
+		if (r == NULL) {
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+			break;
+		}
+		if (n == 0)
+			copy(proc_buf, sizeof proc_buf, col(st, 3));
+		json_array_append_new(arr, r);
+		n++;
+		nreusable += reusable;
+	}
+	if (rc == 0 && s != SQLITE_DONE)
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	sqlite3_reset(st);
+	if (rc != 0)
+		goto unlock;
+	/* The reuse event: per procedure asked (or found) and month. */
+	first_proc = q->procedure ? q->procedure : (proc_buf[0] ? proc_buf : "(any)");
+	if ((rc = catalog_begin(c, err)) != 0)
+		goto unlock;
+	st = catalog_stmt(c, "INSERT INTO reuse(at, month, procedure, purpose, agency, found, reusable)"
+	                     " VALUES(?,?,?,?,?,?,?)", err);
+	if (st == NULL) {
+		rc = KHO_EIO;
+		catalog_rollback(c);
+		goto unlock;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)kho_now());
+	sqlite3_bind_text(st, 2, month, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, first_proc, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, q->purpose, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, actor_agency ? actor_agency : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, n);
+	sqlite3_bind_int(st, 7, nreusable);
+	if ((rc = step_done(c, st, err)) != 0) {
+		catalog_rollback(c);
+		goto unlock;
+	}
+	/* No personal number in the trail: only a prefix of its keyed hash. */
+	kho_hex(mac_hex, q->subject_mac, 8);
+	snprintf(detail, sizeof detail, "purpose %s, subject-mac %s, %d found, %d reusable",
+	         q->purpose, mac_hex, n, nreusable);
+	ev.actor = actor;
+	ev.action = "lookup";
+	ev.object = first_proc;
+	ev.status = 200;
+	ev.detail = detail;
+	if ((rc = audit_append_locked(c, &ev, err)) != 0) {
+		catalog_rollback(c);
+		goto unlock;
+	}
+	rc = catalog_commit(c, err);
+unlock:
+	catalog_unlock(c);
+	if (rc != 0) {
+		json_decref(arr);
+		return rc;
+	}
+	o = json_pack("{s:o,s:i,s:i,s:s,s:s}", "results", arr, "found", n, "reusable", nreusable,
+	              "valid_on", on, "purpose", q->purpose);
+	if (o == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	*out = o;
+	return 0;
+}
+
+int catalog_reuse_stats(catalog *c, json_t **out, kho_err *err)
+{
+	sqlite3_stmt *st;
+	json_t *arr = json_array();
+	int s;
+
+	*out = NULL;
+	if (arr == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT month, procedure, COUNT(*), SUM(reusable > 0), SUM(found > 0)"
+	                     " FROM reuse GROUP BY month, procedure ORDER BY month, procedure", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		json_decref(arr);
+		return KHO_EIO;
+	}
+	while ((s = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:I,s:I}",
+			"month", col(st, 0), "procedure", col(st, 1),
+			"lookups", (json_int_t)sqlite3_column_int64(st, 2),
+			"found_reusable", (json_int_t)sqlite3_column_int64(st, 3),
+			"found_any", (json_int_t)sqlite3_column_int64(st, 4)));
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	if (s != SQLITE_DONE) {
+		json_decref(arr);
+		return kho_err_set(err, KHO_EIO, "catalog: read failed");
+	}
+	*out = json_pack("{s:o}", "stats", arr);
+	return *out ? 0 : kho_err_set(err, KHO_ENOMEM, "out of memory");
+}
+
+static int64_t count(catalog *c, const char *sql, kho_err *err, int *rc)
+{
+	sqlite3_stmt *st = catalog_stmt(c, sql, err);
+	int64_t v = 0;
+
+	if (st == NULL) {
+		*rc = KHO_EIO;
+		return 0;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else
+		*rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	sqlite3_reset(st);
+	return v;
+}
+
+int catalog_counts_get(catalog *c, catalog_counts *out, kho_err *err)
+{
+	int rc = 0;
+
+	memset(out, 0, sizeof *out);
+	catalog_lock(c);
+	out->packages = count(c, "SELECT COUNT(*) FROM packages", err, &rc);
+	out->stored_bytes = count(c, "SELECT COALESCE(SUM(size), 0) FROM packages", err, &rc);
+	out->results = count(c, "SELECT COUNT(*) FROM results", err, &rc);
+	out->results_valid = count(c, "SELECT COUNT(*) FROM results WHERE status = 'valid'", err, &rc);
+	out->lookups = count(c, "SELECT COUNT(*) FROM reuse", err, &rc);
+	out->lookups_reusable = count(c, "SELECT COUNT(*) FROM reuse WHERE reusable > 0", err, &rc);
+	out->audit_events = count(c, "SELECT COALESCE(MAX(seq), 0) FROM audit", err, &rc);
+	out->tokens = count(c, "SELECT COUNT(*) FROM tokens WHERE revoked_at IS NULL", err, &rc);
+	catalog_unlock(c);
+	return rc;
+}
+
+int catalog_each_package(catalog *c, int (*fn)(const catalog_package *p, void *arg), void *arg,
+                         kho_err *err)
+{
+	enum { PAGE = 256 };
+	catalog_package *page;
+	char last[65] = "";
+	int rc = 0;
+
+	page = malloc(PAGE * sizeof *page);
+	if (page == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	for (;;) {
+		sqlite3_stmt *st;
+		int n = 0, i, s;
+
+		catalog_lock(c);
+		st = catalog_stmt(c, "SELECT " PKG_COLS " FROM packages WHERE id > ? ORDER BY id LIMIT 256",
+		                  err);
+		if (st == NULL) {
+			catalog_unlock(c);
+			rc = KHO_EIO;
+			break;
+		}
+		sqlite3_bind_text(st, 1, last, -1, SQLITE_STATIC);
+		while (n < PAGE && (s = sqlite3_step(st)) == SQLITE_ROW)
+			read_pkg(st, &page[n++]);
+		sqlite3_reset(st);
+		catalog_unlock(c);
+		for (i = 0; i < n && rc == 0; i++)
+			rc = fn(&page[i], arg);
+		if (rc != 0 || n < PAGE)
+			break;
+		memcpy(last, page[n - 1].id, sizeof last);
+	}
+	free(page);
+	return rc;
+}

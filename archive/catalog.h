@@ -1,0 +1,171 @@
+/*
+ * catalog.h: the archive's SQLite catalog (DIR/catalog.db).
+ *
+ * WAL journal, synchronous=FULL (a commit is on disk when it returns: the
+ * ingest contract acknowledges only after the commit), foreign keys on, SQL
+ * only through prepared statements with bound parameters (cached per
+ * connection). One connection per catalog object, serialised by a mutex, so
+ * a catalog may be shared by the daemon's threads.
+ *
+ * Tables: packages (one row per stored file: id = SHA-256 of the bytes, the
+ * wrapped package key, the verification result at ingest and at the last
+ * check), results (one row per result code: the current package, the record
+ * metadata needed for lookup, the validity status; the personal number only
+ * as HMAC-SHA256 under the server secret), reuse (one row per lookup, its
+ * purpose and whether a reusable result was found), tokens (token.h) and
+ * audit (audit.h).
+ *
+ * Functions that read return JSON (jansson) where the daemon serves it, so
+ * that the catalog is the one place that knows the columns.
+ */
+#ifndef KHO_CATALOG_H
+#define KHO_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "archive/record.h"
+#include "common/err.h"
+
+#define CATALOG_CODE_MAX 96      /* result codes and other codes, with NUL */
+#define CATALOG_NAME_MAX 128     /* actor names, indications */
+#define CATALOG_LOOKUP_MAX 200   /* results returned by one lookup */
+
+typedef struct catalog catalog;
+
+/* One stored package file. */
+typedef struct catalog_package {
+	char id[65];                          /* SHA-256 hex of the package bytes */
+	char result_code[CATALOG_CODE_MAX];
+	char agency[CATALOG_CODE_MAX];
+	uint64_t size;
+	unsigned char wrapped_key[40];        /* store.h STORE_WRAPPED_LEN */
+	int has_key;                          /* 0 once the key was destroyed */
+	char indication[32];                  /* at ingest: "TOTAL-PASSED" or "INDETERMINATE" */
+	char sub[48];                         /* sub-indication name or "" */
+	int marked;                           /* stored INDETERMINATE under the acceptance policy */
+	char state[16];                       /* "current", "superseded" */
+	char superseded_by[65];               /* package id or "" */
+	int64_t ingested_at;
+	char ingested_by[CATALOG_NAME_MAX];
+	char last_check[32];                  /* indication of the last re-verification or "" */
+	int64_t last_check_at;
+} catalog_package;
+
+/* Catalog counts for /metrics. */
+typedef struct catalog_counts {
+	int64_t packages, results, results_valid, lookups, lookups_reusable, audit_events, tokens;
+	int64_t stored_bytes;
+} catalog_counts;
+
+/*
+ * catalog_open: open or create the catalog at path (WAL, schema created if
+ * absent). *out owned by the caller (catalog_close). KHO_EIO.
+ */
+int catalog_open(catalog **out, const char *path, kho_err *err);
+
+/* catalog_close: finalize statements and close. NULL is a no-op. */
+void catalog_close(catalog *c);
+
+/*
+ * For audit.c and token.c: the raw connection, and the mutex that every use
+ * of it must hold. catalog_stmt returns the cached prepared statement for
+ * sql (prepared on first use; reset and unbound), or NULL with err set.
+ * Only while holding the lock.
+ */
+void catalog_lock(catalog *c);
+void catalog_unlock(catalog *c);
+sqlite3 *catalog_db(catalog *c);
+sqlite3_stmt *catalog_stmt(catalog *c, const char *sql, kho_err *err);
+
+/* Transactions, with the lock held. begin is BEGIN IMMEDIATE. */
+int catalog_begin(catalog *c, kho_err *err);
+int catalog_commit(catalog *c, kho_err *err);
+void catalog_rollback(catalog *c);
+
+/* catalog_get_package: the package row of id. KHO_ENOTFOUND. */
+int catalog_get_package(catalog *c, const char *id, catalog_package *out, kho_err *err);
+
+/* catalog_result_package: the current package of a result code. KHO_ENOTFOUND. */
+int catalog_result_package(catalog *c, const char *result_code, catalog_package *out,
+                           kho_err *err);
+
+/*
+ * catalog_check_ingest: would an ingest of package id for record r conflict?
+ * 0 if it can go ahead, KHO_EEXIST if the package is already stored (then
+ * *existing gets its row), KHO_ECONFLICT if r's result code is held by other
+ * bytes and r does not declare that it supersedes it.
+ */
+int catalog_check_ingest(catalog *c, const char *id, const record *r,
+                         catalog_package *existing, kho_err *err);
+
+/*
+ * catalog_ingest: in one transaction: insert the package row, insert or
+ * (when superseding) update the result row, mark the superseded package and
+ * result, and append the audit event "ingest" by actor. Same returns as
+ * catalog_check_ingest (the check is repeated inside the transaction).
+ * *superseded (may be NULL) is set to 1 if an older result was superseded.
+ */
+int catalog_ingest(catalog *c, const catalog_package *p, const record *r,
+                   const unsigned char subject_mac[32], const char *actor,
+                   int *superseded, kho_err *err);
+
+/* catalog_set_check: remember the outcome of a re-verification of package id. */
+int catalog_set_check(catalog *c, const char *id, const char *indication, time_t at,
+                      kho_err *err);
+
+/*
+ * catalog_result_json: the metadata and validity status of a result, as
+ * served by GET /v1/results/{code}. KHO_ENOTFOUND.
+ */
+int catalog_result_json(catalog *c, const char *result_code, const char *valid_on,
+                        json_t **out, kho_err *err);
+
+/*
+ * catalog_set_status: change a result's validity status ("valid", "revoked",
+ * "suspended", "superseded", "expired", "annulled") with the decision
+ * reference; superseded_by is required for "superseded". Audited (action
+ * "status") in the same transaction. KHO_ENOTFOUND, KHO_EINVAL.
+ */
+int catalog_set_status(catalog *c, const char *result_code, const char *status,
+                       const char *decision, const char *superseded_by, const char *actor,
+                       kho_err *err);
+
+/* Lookup criteria (GET /v1/lookup). NULL strings are "any". */
+typedef struct catalog_query {
+	unsigned char subject_mac[32];
+	const char *type;        /* result_type */
+	const char *procedure;   /* national procedure code */
+	const char *agency;      /* issuing agency */
+	const char *valid_on;    /* YYYY-MM-DD; NULL = today */
+	const char *purpose;     /* the new dossier's code (required) */
+} catalog_query;
+
+/*
+ * catalog_lookup: results of the subject with validity on valid_on and a
+ * reusable flag (status valid on that date, last verification TOTAL-PASSED,
+ * key not destroyed); records the reuse event and the audit event "lookup"
+ * in the same transaction. *out is {"results":[...], "reusable": n}.
+ */
+int catalog_lookup(catalog *c, const catalog_query *q, const char *actor,
+                   const char *actor_agency, json_t **out, kho_err *err);
+
+/* catalog_reuse_stats: lookups, and lookups that found a reusable result,
+ * per procedure and month: {"stats":[{"month","procedure","lookups","reusable"}]}. */
+int catalog_reuse_stats(catalog *c, json_t **out, kho_err *err);
+
+int catalog_counts_get(catalog *c, catalog_counts *out, kho_err *err);
+
+/*
+ * catalog_each_package: call fn for every package row (ordered by id); a
+ * non-zero return stops and is returned. The lock is not held during fn, so
+ * fn may use the catalog.
+ */
+int catalog_each_package(catalog *c, int (*fn)(const catalog_package *p, void *arg), void *arg,
+                         kho_err *err);
+
+#endif

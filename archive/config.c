@@ -1,0 +1,364 @@
+/*
+ * config.c: read the daemon's JSON configuration (see config.h and
+ * docs/config.md). jansson does the parsing; this file only maps members to
+ * fields, checks their types and ranges, and resolves relative paths against
+ * the config file's directory.
+ */
+#include "archive/config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/buf.h"
+#include "common/util.h"
+
+void config_defaults(config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->threads = 4;
+	c->max_upload = 256ull << 20;
+	c->max_json = 64ull << 20;
+	c->connection_timeout = 30;
+	c->max_connections = 512;
+	c->fixity_interval = 86400;
+	c->fixity_bytes_per_second = 32ull << 20;
+}
+
+int config_set_str(char **slot, const char *s)
+{
+	char *d = NULL;
+
+	if (s != NULL && (d = strdup(s)) == NULL)
+		return KHO_ENOMEM;
+	free(*slot);
+	*slot = d;
+	return 0;
+}
+
+int config_add_str(char ***list, size_t *n, const char *s)
+{
+	char **nl;
+
+	if (*n >= CONFIG_MAX_LIST)
+		return KHO_ETOOBIG;
+	nl = realloc(*list, (*n + 1) * sizeof *nl);
+	if (nl == NULL)
+		return KHO_ENOMEM;
+	*list = nl;
+	if ((nl[*n] = strdup(s)) == NULL)
+		return KHO_ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+/* A path from the file: absolute as is, else relative to the file's directory. */
+static char *resolve(const char *base_dir, const char *p)
+{
+	char *out;
+	size_t n;
+
+	if (p[0] == '/' || base_dir == NULL)
+		return strdup(p);
+	n = strlen(base_dir) + strlen(p) + 2;
+	out = malloc(n);
+	if (out != NULL)
+		snprintf(out, n, "%s/%s", base_dir, p);
+	return out;
+}
+
+static int get_path(char **slot, json_t *v, const char *name, const char *dir, kho_err *err)
+{
+	char *s;
+
+	if (!json_is_string(v))
+		return kho_err_set(err, KHO_EFORMAT, "config: \"%s\" must be a string", name);
+	s = resolve(dir, json_string_value(v));
+	if (s == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	free(*slot);
+	*slot = s;
+	return 0;
+}
+
+static int get_uint(uint64_t *out, json_t *v, const char *name, uint64_t max, kho_err *err)
+{
+	json_int_t i;
+
+	if (!json_is_integer(v))
+		return kho_err_set(err, KHO_EFORMAT, "config: \"%s\" must be an integer", name);
+	i = json_integer_value(v);
+	if (i < 0 || (uint64_t)i > max)
+		return kho_err_set(err, KHO_EFORMAT, "config: \"%s\" out of range (0..%llu)",
+		                   name, (unsigned long long)max);
+	*out = (uint64_t)i;
+	return 0;
+}
+
+static int get_unsigned(unsigned *out, json_t *v, const char *name, unsigned max, kho_err *err)
+{
+	uint64_t u = 0;
+	int rc = get_uint(&u, v, name, max, err);
+
+	if (rc == 0)
+		*out = (unsigned)u;
+	return rc;
+}
+
+static int get_list(char ***list, size_t *n, json_t *v, const char *name, const char *dir,
+                    kho_err *err)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v))
+		return kho_err_set(err, KHO_EFORMAT, "config: \"%s\" must be an array of strings", name);
+	json_array_foreach(v, i, e) {
+		char *s;
+		int rc;
+		if (!json_is_string(e))
+			return kho_err_set(err, KHO_EFORMAT, "config: \"%s\"[%zu] must be a string", name, i);
+		s = dir ? resolve(dir, json_string_value(e)) : strdup(json_string_value(e));
+		if (s == NULL)
+			return kho_err_set(err, KHO_ENOMEM, "out of memory");
+		rc = config_add_str(list, n, s);
+		free(s);
+		if (rc != 0)
+			return kho_err_set(err, rc, "config: \"%s\" has too many entries", name);
+	}
+	return 0;
+}
+
+static int load_tsa(config *c, json_t *o, const char *dir, kho_err *err)
+{
+	const char *k;
+	json_t *v;
+	int rc;
+
+	if (!json_is_object(o))
+		return kho_err_set(err, KHO_EFORMAT, "config: \"tsa\" must be an object");
+	json_object_foreach(o, k, v) {
+		if (strcmp(k, "url") == 0) {
+			if (!json_is_string(v) || strncmp(json_string_value(v), "http://", 7) != 0)
+				return kho_err_set(err, KHO_EFORMAT, "config: tsa.url must be an http:// URL");
+			if (config_set_str(&c->tsa_url, json_string_value(v)) != 0)
+				return kho_err_set(err, KHO_ENOMEM, "out of memory");
+			continue;
+		}
+		if (strcmp(k, "key") == 0)
+			rc = get_path(&c->tsa_key, v, "tsa.key", dir, err);
+		else if (strcmp(k, "cert") == 0)
+			rc = get_path(&c->tsa_cert, v, "tsa.cert", dir, err);
+		else if (strcmp(k, "chain") == 0)
+			rc = get_path(&c->tsa_chain, v, "tsa.chain", dir, err);
+		else
+			return kho_err_set(err, KHO_EFORMAT, "config: unknown member tsa.%s", k);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int load_agencies(config *c, json_t *a, const char *dir, kho_err *err)
+{
+	size_t i;
+	json_t *o;
+
+	if (!json_is_array(a))
+		return kho_err_set(err, KHO_EFORMAT, "config: \"agencies\" must be an array");
+	if (json_array_size(a) > CONFIG_MAX_LIST)
+		return kho_err_set(err, KHO_ETOOBIG, "config: too many agencies");
+	c->agencies = calloc(json_array_size(a) + 1, sizeof *c->agencies);
+	if (c->agencies == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	json_array_foreach(a, i, o) {
+		config_agency *ag = &c->agencies[c->nagencies++];
+		const char *k;
+		json_t *v;
+		int rc = 0;
+
+		if (!json_is_object(o))
+			return kho_err_set(err, KHO_EFORMAT, "config: agencies[%zu] must be an object", i);
+		json_object_foreach(o, k, v) {
+			if (strcmp(k, "code") == 0) {
+				if (!json_is_string(v))
+					return kho_err_set(err, KHO_EFORMAT, "config: agencies[%zu].code", i);
+				rc = config_set_str(&ag->code, json_string_value(v));
+			} else if (strcmp(k, "key") == 0) {
+				rc = get_path(&ag->key, v, "agencies[].key", dir, err);
+			} else if (strcmp(k, "cert") == 0) {
+				rc = get_path(&ag->cert, v, "agencies[].cert", dir, err);
+			} else if (strcmp(k, "chain") == 0) {
+				rc = get_path(&ag->chain, v, "agencies[].chain", dir, err);
+			} else if (strcmp(k, "pss") == 0) {
+				if (!json_is_boolean(v))
+					return kho_err_set(err, KHO_EFORMAT, "config: agencies[%zu].pss must be true or false", i);
+				ag->pss = json_is_true(v);
+			} else {
+				return kho_err_set(err, KHO_EFORMAT, "config: unknown member agencies[%zu].%s", i, k);
+			}
+			if (rc != 0)
+				return rc;
+		}
+		if (ag->code == NULL || ag->key == NULL || ag->cert == NULL)
+			return kho_err_set(err, KHO_EFORMAT, "config: agencies[%zu] needs code, key and cert", i);
+	}
+	return 0;
+}
+
+static int load_obj(config *c, json_t *root, const char *dir, kho_err *err)
+{
+	const char *k;
+	json_t *v;
+	int rc = 0;
+
+	if (!json_is_object(root))
+		return kho_err_set(err, KHO_EFORMAT, "config: the top level must be an object");
+	json_object_foreach(root, k, v) {
+		if (strcmp(k, "listen") == 0) {
+			if (!json_is_string(v))
+				return kho_err_set(err, KHO_EFORMAT, "config: \"listen\" must be \"HOST:PORT\"");
+			rc = config_set_str(&c->listen, json_string_value(v));
+		} else if (strcmp(k, "data") == 0) {
+			rc = get_path(&c->data, v, k, dir, err);
+		} else if (strcmp(k, "threads") == 0) {
+			rc = get_unsigned(&c->threads, v, k, 256, err);
+			if (rc == 0 && c->threads == 0)
+				return kho_err_set(err, KHO_EFORMAT, "config: \"threads\" must be at least 1");
+		} else if (strcmp(k, "trust") == 0) {
+			rc = get_list(&c->trust, &c->ntrust, v, k, dir, err);
+		} else if (strcmp(k, "crls") == 0) {
+			rc = get_list(&c->crls, &c->ncrls, v, k, dir, err);
+		} else if (strcmp(k, "master_key_file") == 0) {
+			rc = get_path(&c->master_key_file, v, k, dir, err);
+		} else if (strcmp(k, "subject_key_file") == 0) {
+			rc = get_path(&c->subject_key_file, v, k, dir, err);
+		} else if (strcmp(k, "tsa") == 0) {
+			rc = load_tsa(c, v, dir, err);
+		} else if (strcmp(k, "agencies") == 0) {
+			rc = load_agencies(c, v, dir, err);
+		} else if (strcmp(k, "max_upload") == 0) {
+			rc = get_uint(&c->max_upload, v, k, 1ull << 40, err);
+		} else if (strcmp(k, "max_json") == 0) {
+			rc = get_uint(&c->max_json, v, k, 1ull << 32, err);
+		} else if (strcmp(k, "connection_timeout") == 0) {
+			rc = get_unsigned(&c->connection_timeout, v, k, 3600, err);
+		} else if (strcmp(k, "max_connections") == 0) {
+			rc = get_unsigned(&c->max_connections, v, k, 65536, err);
+		} else if (strcmp(k, "accept_indeterminate") == 0) {
+			rc = get_list(&c->accept_indeterminate, &c->naccept, v, k, NULL, err);
+		} else if (strcmp(k, "fixity_interval") == 0) {
+			rc = get_unsigned(&c->fixity_interval, v, k, UINT_MAX, err);
+		} else if (strcmp(k, "fixity_bytes_per_second") == 0) {
+			rc = get_uint(&c->fixity_bytes_per_second, v, k, 1ull << 40, err);
+		} else if (strcmp(k, "rate_per_second") == 0) {
+			rc = get_unsigned(&c->rate_per_second, v, k, 1000000, err);
+		} else if (strcmp(k, "rate_burst") == 0) {
+			rc = get_unsigned(&c->rate_burst, v, k, 10000000, err);
+		} else if (strcmp(k, "comment") == 0 || k[0] == '_') {
+			continue; /* documentation inside the file */
+		} else {
+			return kho_err_set(err, KHO_EFORMAT, "config: unknown member \"%s\"", k);
+		}
+		if (rc == KHO_ENOMEM)
+			return kho_err_set(err, rc, "out of memory");
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int config_load(config *c, const char *path, kho_err *err)
+{
+	json_error_t jerr;
+	json_t *root = NULL;
+	kho_buf b;
+	char *dir = NULL, *slash;
+	int rc;
+
+	kho_buf_init(&b, CONFIG_MAX_SIZE);
+	rc = kho_read_file(&b, path, err);
+	if (rc != 0)
+		goto out;
+	root = json_loadb(b.data ? (const char *)b.data : "", b.len,
+	                  JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		rc = kho_err_set(err, KHO_EFORMAT, "%s:%d: %s", path, jerr.line, jerr.text);
+		goto out;
+	}
+	if ((dir = strdup(path)) == NULL) {
+		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+		goto out;
+	}
+	slash = strrchr(dir, '/');
+	if (slash == NULL) {
+		free(dir);
+		dir = strdup(".");
+	} else {
+		*slash = '\0';
+		if (dir[0] == '\0')
+			strcpy(dir, "/");
+	}
+	if (dir == NULL) {
+		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = load_obj(c, root, dir, err);
+	if (rc == 0)
+		rc = config_set_str(&c->path, path);
+out:
+	json_decref(root);
+	kho_buf_free(&b);
+	free(dir);
+	return rc;
+}
+
+int config_accepts(const config *c, const char *sub_name)
+{
+	size_t i;
+
+	for (i = 0; i < c->naccept; i++)
+		if (strcmp(c->accept_indeterminate[i], sub_name) == 0)
+			return 1;
+	return 0;
+}
+
+static void free_list(char **l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
+void config_free(config *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	free(c->listen);
+	free(c->data);
+	free_list(c->trust, c->ntrust);
+	free_list(c->crls, c->ncrls);
+	free(c->master_key_file);
+	free(c->subject_key_file);
+	free(c->tsa_url);
+	free(c->tsa_key);
+	free(c->tsa_cert);
+	free(c->tsa_chain);
+	for (i = 0; i < c->nagencies; i++) {
+		free(c->agencies[i].code);
+		free(c->agencies[i].key);
+		free(c->agencies[i].cert);
+		free(c->agencies[i].chain);
+	}
+	free(c->agencies);
+	free_list(c->accept_indeterminate, c->naccept);
+	free(c->path);
+	memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,84 @@
+/*
+ * config.h: the daemon's configuration file (JSON, read with jansson,
+ * documented in docs/config.md).
+ *
+ * One JSON object; every member is optional and has a default, unknown
+ * members are refused (a typo must not silently fall back to a default).
+ * Relative paths are taken relative to the directory of the config file.
+ * Command-line flags of `kho serve` override the file (config_* setters are
+ * not needed: the tool writes the fields directly).
+ */
+#ifndef KHO_CONFIG_H
+#define KHO_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+#define CONFIG_MAX_SIZE (1u << 20)       /* the config file itself */
+#define CONFIG_MAX_LIST 64               /* trust files, agencies, policy entries */
+
+/* An agency whose results the daemon may seal itself (POST /v1/results). */
+typedef struct config_agency {
+	char *code;        /* agency code, ddd.dd.dd.Ldd */
+	char *key;         /* PEM private key file */
+	char *cert;        /* PEM signing certificate */
+	char *chain;       /* PEM intermediates, may be NULL */
+	int pss;           /* 1 = sign RSA keys with RSASSA-PSS (Circular 15/2025) */
+} config_agency;
+
+typedef struct config {
+	char *listen;                 /* "127.0.0.1:8600" */
+	char *data;                   /* data directory, may be NULL (flag --data) */
+	unsigned threads;             /* libmicrohttpd thread pool size, default 4 */
+	char **trust;                 /* PEM files of trust anchors */
+	size_t ntrust;
+	char **crls;                  /* PEM files of CRLs given to the validator */
+	size_t ncrls;
+	char *master_key_file;        /* default DATA/keys/master.key */
+	char *subject_key_file;       /* default DATA/keys/subject.key */
+	/* TSA for server-side sealing: built-in (key+cert) or remote (url). */
+	char *tsa_url;
+	char *tsa_key, *tsa_cert, *tsa_chain;
+	config_agency *agencies;
+	size_t nagencies;
+	/* caps */
+	uint64_t max_upload;          /* package upload, default 256 MiB (413 beyond) */
+	uint64_t max_json;            /* JSON bodies and POST /v1/results, default 64 MiB */
+	unsigned connection_timeout;  /* seconds of inactivity, default 30 */
+	unsigned max_connections;     /* default 512 */
+	/* acceptance policy: INDETERMINATE sub-indications that are still stored (marked) */
+	char **accept_indeterminate;
+	size_t naccept;
+	/* periodic fixity check */
+	unsigned fixity_interval;     /* seconds between runs, 0 = never; default 86400 */
+	uint64_t fixity_bytes_per_second; /* rate limit of the re-read, default 32 MiB/s */
+	/* rate limit per bearer token (token bucket); 0 = unlimited */
+	unsigned rate_per_second;     /* default 0 */
+	unsigned rate_burst;          /* default 2 * rate */
+	char *path;                   /* the file read, or NULL */
+} config;
+
+/* config_defaults: fill c with the defaults (all lists empty). */
+void config_defaults(config *c);
+
+/*
+ * config_load: defaults, then the file at path. KHO_ENOTFOUND, KHO_EIO,
+ * KHO_EFORMAT (JSON error with its line, a wrong type, an unknown member).
+ * On failure c is left freeable.
+ */
+int config_load(config *c, const char *path, kho_err *err);
+
+/* config_set_str: replace *slot by a copy of s (for flags). 0 or KHO_ENOMEM. */
+int config_set_str(char **slot, const char *s);
+
+/* config_add_str: append a copy of s to a list. KHO_ETOOBIG past CONFIG_MAX_LIST. */
+int config_add_str(char ***list, size_t *n, const char *s);
+
+/* config_accepts: 1 if the INDETERMINATE sub-indication name is accepted by policy. */
+int config_accepts(const config *c, const char *sub_name);
+
+void config_free(config *c);
+
+#endif

@@ -1,0 +1,472 @@
+/*
+ * ingest.c: ingest, re-verification, fixity and crash recovery (see
+ * ingest.h).
+ */
+#include "archive/ingest.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "archive/audit.h"
+#include "common/util.h"
+
+int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int need_trust,
+                kho_err *err)
+{
+	char mk[PATH_MAX], sk[PATH_MAX], db[PATH_MAX], keys[PATH_MAX];
+	ingest_ctx *c;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (data_dir == NULL)
+		return kho_err_set(err, KHO_EINVAL, "no data directory (--data DIR)");
+	c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	for (i = 0; i < INGEST_STRIPES; i++)
+		pthread_mutex_init(&c->stripes[i], NULL);
+	c->cfg = cfg;
+	if ((size_t)snprintf(c->data, sizeof c->data, "%s", data_dir) >= sizeof c->data ||
+	    (size_t)snprintf(keys, sizeof keys, "%s/keys", data_dir) >= sizeof keys ||
+	    (size_t)snprintf(db, sizeof db, "%s/catalog.db", data_dir) >= sizeof db) {
+		rc = kho_err_set(err, KHO_EINVAL, "data directory path too long");
+		goto fail;
+	}
+	snprintf(mk, sizeof mk, "%s", cfg->master_key_file ? cfg->master_key_file : "");
+	snprintf(sk, sizeof sk, "%s", cfg->subject_key_file ? cfg->subject_key_file : "");
+	if (mk[0] == '\0' && (size_t)snprintf(mk, sizeof mk, "%s/master.key", keys) >= sizeof mk)
+		mk[0] = '\0';
+	if (sk[0] == '\0' && (size_t)snprintf(sk, sizeof sk, "%s/subject.key", keys) >= sizeof sk)
+		sk[0] = '\0';
+	if ((rc = kho_mkdir_p(data_dir, 0700, err)) != 0 || (rc = kho_mkdir_p(keys, 0700, err)) != 0)
+		goto fail;
+	if ((rc = store_open(&c->st, data_dir, mk, err)) != 0)
+		goto fail;
+	if ((rc = store_key_file(c->subject_key, sk, err)) != 0)
+		goto fail;
+	if ((rc = catalog_open(&c->cat, db, err)) != 0)
+		goto fail;
+	for (i = 0; i < cfg->ntrust; i++) {
+		STACK_OF(X509) *s = NULL;
+		if ((rc = verify_load_certs(&s, cfg->trust[i], err)) != 0)
+			goto fail;
+		if (c->anchors == NULL) {
+			c->anchors = s;
+		} else {
+			while (sk_X509_num(s) > 0)
+				sk_X509_push(c->anchors, sk_X509_shift(s));
+			sk_X509_free(s);
+		}
+	}
+	for (i = 0; i < cfg->ncrls; i++) {
+		STACK_OF(X509_CRL) *s = NULL;
+		if ((rc = verify_load_crls(&s, cfg->crls[i], err)) != 0)
+			goto fail;
+		if (c->crls == NULL) {
+			c->crls = s;
+		} else {
+			while (sk_X509_CRL_num(s) > 0)
+				sk_X509_CRL_push(c->crls, sk_X509_CRL_shift(s));
+			sk_X509_CRL_free(s);
+		}
+	}
+	if (need_trust && (c->anchors == NULL || sk_X509_num(c->anchors) == 0)) {
+		rc = kho_err_set(err, KHO_EINVAL, "no trust anchors: give --trust PEM or \"trust\" in the config");
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	ingest_close(c);
+	return rc;
+}
+
+void ingest_close(ingest_ctx *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	catalog_close(c->cat);
+	store_free(c->st);
+	sk_X509_pop_free(c->anchors, X509_free);
+	sk_X509_CRL_pop_free(c->crls, X509_CRL_free);
+	OPENSSL_cleanse(c->subject_key, sizeof c->subject_key);
+	for (i = 0; i < INGEST_STRIPES; i++)
+		pthread_mutex_destroy(&c->stripes[i]);
+	free(c);
+}
+
+int ingest_subject_mac(const ingest_ctx *c, const char *subject_id, unsigned char out[32])
+{
+	unsigned int len = 32;
+
+	if (subject_id == NULL)
+		return KHO_EINVAL;
+	return HMAC(EVP_sha256(), c->subject_key, sizeof c->subject_key,
+	            (const unsigned char *)subject_id, strlen(subject_id), out, &len) != NULL
+	               ? 0 : KHO_ECRYPTO;
+}
+
+void ingest_result_clear(ingest_result *r)
+{
+	if (r == NULL)
+		return;
+	verify_report_free(r->report);
+	memset(r, 0, sizeof *r);
+}
+
+int ingest_acceptable(const ingest_ctx *c, const verify_report *rep)
+{
+	if (rep->indication == VR_TOTAL_PASSED)
+		return 1;
+	return rep->indication == VR_INDETERMINATE && config_accepts(c->cfg, vr_sub_name(rep->sub));
+}
+
+static double elapsed(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void verify_options(const ingest_ctx *c, verify_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->anchors = c->anchors;
+	o->crls = c->crls;
+	o->at = 0;
+	o->limits = NULL;
+}
+
+static unsigned stripe_of(const char *id)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		v = v * 16 + (unsigned)(id[i] <= '9' ? id[i] - '0' : id[i] - 'a' + 10);
+	return v % INGEST_STRIPES;
+}
+
+int ingest_file(ingest_ctx *c, const char *path, const char *actor, const char *agency,
+                ingest_result *out, kho_err *err)
+{
+	unsigned char digest[32], mac[32];
+	catalog_package p, existing;
+	struct timespec t0;
+	verify_opts vo;
+	verify_report *rep = NULL;
+	const record *r;
+	pthread_mutex_t *mu;
+	uint64_t size = 0;
+	kho_err e2;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = store_sha256_file(path, digest, &size, err)) != 0)
+		return rc;
+	kho_hex(out->id, digest, 32);
+	verify_options(c, &vo);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = verify_package_file(&rep, path, &vo, err);
+	out->verify_seconds = elapsed(&t0);
+	if (rc != 0)
+		return rc;
+	out->report = rep;
+	snprintf(out->indication, sizeof out->indication, "%s", vr_indication_name(rep->indication));
+	snprintf(out->sub, sizeof out->sub, "%s",
+	         rep->sub == VR_SUB_NONE ? "" : vr_sub_name(rep->sub));
+	/* Issue 3, item 3: TOTAL-PASSED is stored; INDETERMINATE only where the
+	 * policy allows its sub-indication (and marked); anything else is 422. */
+	if (!ingest_acceptable(c, rep)) {
+		out->http = 422;
+		snprintf(out->reason, sizeof out->reason, "the package does not pass validation: %s%s%s",
+		         out->indication, out->sub[0] ? "/" : "", out->sub);
+		return 0;
+	}
+	r = rep->record;
+	if (r == NULL || r->result_code == NULL || r->agency_code == NULL || r->subject_id == NULL) {
+		out->http = 422;
+		snprintf(out->reason, sizeof out->reason,
+		         "the package has no valid record.xml (result code, agency, subject)");
+		return 0;
+	}
+	snprintf(out->result_code, sizeof out->result_code, "%s", r->result_code);
+	if (agency != NULL && strcmp(agency, r->agency_code) != 0) {
+		out->http = 403;
+		snprintf(out->reason, sizeof out->reason,
+		         "an officer of %s cannot archive a result of agency %s", agency, r->agency_code);
+		return 0;
+	}
+	out->marked = rep->indication != VR_TOTAL_PASSED;
+	if (ingest_subject_mac(c, r->subject_id, mac) != 0)
+		return kho_err_set(err, KHO_ECRYPTO, "HMAC failed");
+
+	mu = &c->stripes[stripe_of(out->id)];
+	pthread_mutex_lock(mu);
+	rc = catalog_check_ingest(c->cat, out->id, r, &existing, &e2);
+	if (rc == KHO_EEXIST) {
+		/* The same bytes again: 200 with the same id, nothing written. */
+		out->http = 200;
+		rc = 0;
+		goto unlock;
+	}
+	if (rc == KHO_ECONFLICT) {
+		out->http = 409;
+		snprintf(out->reason, sizeof out->reason, "%.500s", e2.msg);
+		rc = 0;
+		goto unlock;
+	}
+	if (rc != 0) {
+		kho_err_set(err, rc, "%s", e2.msg);
+		goto unlock;
+	}
+	memset(&p, 0, sizeof p);
+	memcpy(p.id, out->id, sizeof p.id);
+	p.size = size;
+	snprintf(p.indication, sizeof p.indication, "%s", out->indication);
+	snprintf(p.sub, sizeof p.sub, "%s", out->sub);
+	p.marked = out->marked;
+	p.ingested_at = (int64_t)kho_now();
+	/* The durable order: the store file is on disk (written, fsynced,
+	 * renamed, directory fsynced) before the catalog commit, and the
+	 * caller acknowledges only after the commit. */
+	if ((rc = store_put_file(c->st, out->id, path, p.wrapped_key, err)) != 0)
+		goto unlock;
+	p.has_key = 1;
+	rc = catalog_ingest(c->cat, &p, r, mac, actor, &out->superseded, &e2);
+	if (rc == 0) {
+		out->http = 201;
+	} else if (rc == KHO_ECONFLICT || rc == KHO_EEXIST) {
+		/* Lost a race on the result code: our file was never committed. */
+		if (rc == KHO_ECONFLICT)
+			store_remove(c->st, out->id, NULL);
+		out->http = rc == KHO_EEXIST ? 200 : 409;
+		snprintf(out->reason, sizeof out->reason, "%.500s", e2.msg);
+		rc = 0;
+	} else {
+		store_remove(c->st, out->id, NULL);
+		kho_err_set(err, rc, "%s", e2.msg);
+	}
+unlock:
+	pthread_mutex_unlock(mu);
+	return rc;
+}
+
+int ingest_reverify(ingest_ctx *c, const catalog_package *p, char *tmp, size_t n,
+                    verify_report **rep, kho_err *err)
+{
+	verify_opts vo;
+	int rc;
+
+	*rep = NULL;
+	tmp[0] = '\0';
+	if (!p->has_key)
+		return kho_err_set(err, KHO_ENOTFOUND, "package %.16s... was destroyed (its key is gone)",
+		                   p->id);
+	rc = store_get_tmp(c->st, p->id, p->wrapped_key, tmp, n, NULL, err);
+	if (rc != 0) {
+		tmp[0] = '\0';
+		catalog_set_check(c->cat, p->id, rc == KHO_ENOTFOUND ? "MISSING" : "CORRUPT", kho_now(),
+		                  NULL);
+		return rc;
+	}
+	verify_options(c, &vo);
+	rc = verify_package_file(rep, tmp, &vo, err);
+	if (rc != 0) {
+		unlink(tmp);
+		tmp[0] = '\0';
+		return rc;
+	}
+	catalog_set_check(c->cat, p->id, vr_indication_name((*rep)->indication), kho_now(), NULL);
+	return 0;
+}
+
+int64_t fixity_problems(const fixity_summary *s)
+{
+	return s->missing + s->corrupt + s->failed + s->orphans + s->strays;
+}
+
+struct fixity_walk {
+	ingest_ctx *c;
+	int reverify;
+	uint64_t bps;
+	unsigned grace;
+	int64_t total, done;
+	void (*progress)(int64_t, int64_t, void *);
+	void *arg;
+	fixity_summary *sum;
+};
+
+static void problem(fixity_summary *s, const char *id, const char *why)
+{
+	if (s->first_problem[0] == '\0')
+		snprintf(s->first_problem, sizeof s->first_problem, "%.100s: %.400s", id, why);
+}
+
+static int check_one(const catalog_package *p, void *arg)
+{
+	struct fixity_walk *w = arg;
+	fixity_summary *s = w->sum;
+	uint64_t size = 0;
+	kho_err e;
+	int rc;
+
+	s->packages++;
+	if (!p->has_key) {
+		s->skipped++;
+	} else if (!w->reverify || w->c->anchors == NULL) {
+		rc = store_get_fd(w->c->st, p->id, p->wrapped_key, -1, &size, w->bps, &e);
+		if (rc == KHO_ENOTFOUND) {
+			s->missing++;
+			problem(s, p->id, "missing from the store");
+		} else if (rc != 0) {
+			s->corrupt++;
+			problem(s, p->id, e.msg);
+		} else {
+			s->ok++;
+			s->bytes += size;
+			if (w->reverify)
+				s->skipped++;
+		}
+	} else {
+		char tmp[PATH_MAX];
+		verify_report *rep = NULL;
+		rc = ingest_reverify(w->c, p, tmp, sizeof tmp, &rep, &e);
+		if (rc == KHO_ENOTFOUND) {
+			s->missing++;
+			problem(s, p->id, "missing from the store");
+		} else if (rc == KHO_ECRYPTO || rc == KHO_EFORMAT) {
+			s->corrupt++;
+			problem(s, p->id, e.msg);
+		} else if (rc != 0) {
+			return rc;
+		} else {
+			s->bytes += p->size;
+			if (ingest_acceptable(w->c, rep)) {
+				s->ok++;
+			} else {
+				s->failed++;
+				problem(s, p->id, vr_indication_name(rep->indication));
+			}
+			verify_report_free(rep);
+			unlink(tmp);
+			/* Rate limit for the re-verification path too. */
+			if (w->bps > 0) {
+				struct timespec d;
+				double secs = (double)p->size / (double)w->bps;
+				d.tv_sec = (time_t)secs;
+				d.tv_nsec = (long)((secs - (double)d.tv_sec) * 1e9);
+				nanosleep(&d, NULL);
+			}
+		}
+	}
+	w->done++;
+	if (w->progress != NULL)
+		w->progress(w->done, w->total, w->arg);
+	return 0;
+}
+
+static int orphan_one(const char *id, int is_stray, void *arg)
+{
+	struct fixity_walk *w = arg;
+	fixity_summary *s = w->sum;
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (is_stray) {
+		/* A temporary file of an ingest in flight is not a stray. */
+		if (strstr(id, ".enc.tmp-") != NULL)
+			return 0;
+		s->strays++;
+		problem(s, id, "a stray file in the store");
+		return 0;
+	}
+	if (catalog_get_package(w->c->cat, id, NULL, NULL) == 0)
+		return 0;
+	if (w->grace > 0 && lstat(store_path(w->c->st, id, path, sizeof path), &st) == 0 &&
+	    st.st_mtime + (time_t)w->grace > time(NULL))
+		return 0;
+	s->orphans++;
+	problem(s, id, "a store file that the catalog does not know (orphan)");
+	return 0;
+}
+
+int ingest_fixity(ingest_ctx *c, int reverify, uint64_t bps, unsigned grace,
+                  void (*progress)(int64_t done, int64_t total, void *arg), void *arg,
+                  fixity_summary *sum, kho_err *err)
+{
+	struct fixity_walk w;
+	catalog_counts n;
+	int rc;
+
+	memset(sum, 0, sizeof *sum);
+	memset(&w, 0, sizeof w);
+	w.c = c;
+	w.reverify = reverify;
+	w.bps = bps;
+	w.grace = grace;
+	w.progress = progress;
+	w.arg = arg;
+	w.sum = sum;
+	if ((rc = catalog_counts_get(c->cat, &n, err)) != 0)
+		return rc;
+	w.total = n.packages;
+	if ((rc = catalog_each_package(c->cat, check_one, &w, err)) != 0)
+		return rc;
+	return store_list(c->st, orphan_one, &w, err);
+}
+
+struct recover_walk {
+	ingest_ctx *c;
+	int removed;
+};
+
+static int recover_one(const char *id, int is_stray, void *arg)
+{
+	struct recover_walk *w = arg;
+	audit_event ev;
+
+	if (is_stray || catalog_get_package(w->c->cat, id, NULL, NULL) == 0)
+		return 0;
+	/* Written but never committed: the ingest was never acknowledged, and
+	 * without its wrapped key the file can never be read again. */
+	if (store_remove(w->c->st, id, NULL) == 0) {
+		w->removed++;
+		ev.actor = "daemon";
+		ev.action = "recover";
+		ev.object = id;
+		ev.status = 0;
+		ev.detail = "removed a store file never committed to the catalog (crash before commit)";
+		audit_append(w->c->cat, &ev, NULL);
+	}
+	return 0;
+}
+
+int ingest_recover(ingest_ctx *c, int *removed, kho_err *err)
+{
+	struct recover_walk w;
+	int rc;
+
+	w.c = c;
+	w.removed = 0;
+	if ((rc = store_clean_tmp(c->st, err)) != 0)
+		return rc;
+	rc = store_list(c->st, recover_one, &w, err);
+	if (removed != NULL)
+		*removed = w.removed;
+	return rc;
+}

@@ -1,0 +1,135 @@
+/*
+ * ingest.h: the archive's core operations on top of store, catalog and
+ * verify, shared by the daemon (kho serve) and the tools (kho fsck):
+ *
+ *   ingest     full verification, the acceptance policy, then the durable
+ *              write order of the ingest contract: store file (write, fsync,
+ *              rename, fsync dir) and only then the catalog commit;
+ *   reverify   decrypt a stored package, check it against its id, and
+ *              validate it at the current time with its stored evidence;
+ *   fixity     catalog against store: missing, corrupt, orphan and stray
+ *              files, and re-verification, rate-limited;
+ *   recover    at startup: remove leftovers of a crash (temporary files and
+ *              store files never committed to the catalog, which were
+ *              therefore never acknowledged).
+ *
+ * Ingests of the same package are serialised by a striped lock on the id,
+ * so two uploads of the same bytes never race on the store file.
+ */
+#ifndef KHO_INGEST_H
+#define KHO_INGEST_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "archive/catalog.h"
+#include "archive/config.h"
+#include "archive/store.h"
+#include "common/err.h"
+#include "verify/verify.h"
+
+#define INGEST_STRIPES 64
+
+typedef struct ingest_ctx {
+	const config *cfg;                 /* borrowed */
+	char data[4096];                   /* data directory */
+	store *st;
+	catalog *cat;
+	STACK_OF(X509) *anchors;           /* NULL if no trust configured */
+	STACK_OF(X509_CRL) *crls;          /* may be NULL */
+	unsigned char subject_key[32];     /* HMAC key for personal numbers */
+	pthread_mutex_t stripes[INGEST_STRIPES];
+} ingest_ctx;
+
+/*
+ * ingest_open: open the data directory (creates it, 0700), its store (master
+ * key created on first start), catalog and subject key, and load the trust
+ * anchors and CRLs named by cfg. need_trust = 1 makes missing anchors an
+ * error (the daemon); fsck can run without (it then only re-hashes).
+ */
+int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int need_trust,
+                kho_err *err);
+void ingest_close(ingest_ctx *c);
+
+/* ingest_subject_mac: HMAC-SHA256(subject key, personal number or enterprise code). */
+int ingest_subject_mac(const ingest_ctx *c, const char *subject_id, unsigned char out[32]);
+
+/* The outcome of an ingest, mapped to HTTP by the daemon. */
+typedef struct ingest_result {
+	int http;                     /* 201, 200, 403, 409, 422 */
+	char id[65];
+	char result_code[CATALOG_CODE_MAX];
+	char indication[32];
+	char sub[48];
+	int marked;                   /* stored INDETERMINATE under the policy */
+	int superseded;               /* an earlier result was superseded */
+	verify_report *report;        /* the validation report (owned; may be NULL) */
+	char reason[512];             /* why, for 403/409/422 */
+	double verify_seconds;        /* time spent in verification */
+} ingest_result;
+
+/*
+ * ingest_file: ingest the package bytes in path (a temporary file the caller
+ * removes afterwards). actor names the token; agency, if not NULL, is the
+ * agency an officer acts for (the record's agency must match: 403).
+ * Returns 0 whenever out->http says what happened; negative only on an
+ * internal failure (I/O, memory), which is a 500 with nothing acknowledged.
+ */
+int ingest_file(ingest_ctx *c, const char *path, const char *actor, const char *agency,
+                ingest_result *out, kho_err *err);
+void ingest_result_clear(ingest_result *r);
+
+/*
+ * ingest_reverify: decrypt package p into a temporary file (its path into
+ * tmp, >= 4096 bytes; the caller unlinks it), check it against its id and
+ * validate it now. 0 with *rep set (whatever the indication); KHO_ECRYPTO,
+ * KHO_EFORMAT or KHO_ENOTFOUND when the stored file is altered or missing
+ * (then tmp is empty and nothing is left behind). Records the outcome as the
+ * package's last check.
+ */
+int ingest_reverify(ingest_ctx *c, const catalog_package *p, char *tmp, size_t n,
+                    verify_report **rep, kho_err *err);
+
+/* ingest_acceptable: 1 if rep passes the acceptance policy (TOTAL-PASSED, or
+ * INDETERMINATE with a sub-indication the policy accepts). */
+int ingest_acceptable(const ingest_ctx *c, const verify_report *rep);
+
+typedef struct fixity_summary {
+	int64_t packages;         /* catalog rows checked */
+	int64_t ok;
+	int64_t missing;          /* in the catalog, no file */
+	int64_t corrupt;          /* file fails its tag or digest */
+	int64_t failed;           /* decrypts but does not pass verification now */
+	int64_t orphans;          /* a store file the catalog does not know */
+	int64_t strays;           /* other files in the store */
+	int64_t skipped;          /* key destroyed, or no trust to re-verify */
+	uint64_t bytes;
+	char first_problem[512];
+} fixity_summary;
+
+/*
+ * ingest_fixity: check every package (progress(done, total, arg) after each,
+ * may be NULL), re-verify if reverify and anchors are present, then walk the
+ * store for orphans (files younger than grace seconds are skipped: an ingest
+ * may be between its store write and its commit). bps > 0 limits the read
+ * rate. Problems are reported through the summary; returns negative only
+ * when the check itself could not run.
+ */
+int ingest_fixity(ingest_ctx *c, int reverify, uint64_t bps, unsigned grace,
+                  void (*progress)(int64_t done, int64_t total, void *arg), void *arg,
+                  fixity_summary *sum, kho_err *err);
+
+/* fixity_problems: the number of problems in a summary. */
+int64_t fixity_problems(const fixity_summary *s);
+
+/*
+ * ingest_recover: at daemon start: clear temporary files and remove store
+ * files that no catalog row references (never acknowledged). *removed gets
+ * their number; each is audited.
+ */
+int ingest_recover(ingest_ctx *c, int *removed, kho_err *err);
+
+#endif

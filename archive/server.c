@@ -1,0 +1,1398 @@
+/*
+ * server.c: the archive daemon (see server.h and docs/api.md).
+ *
+ * libmicrohttpd 0.9.75 calls the access handler several times per request:
+ * first with the headers (we route, authenticate and prepare the body sink,
+ * but never queue a response then: the keep-alive catch of 0.9.75), then
+ * once per body chunk (streamed to a temporary file or a capped buffer, so
+ * memory does not grow with a package), then once with no data, when the
+ * response is queued. Duplicate framing headers are refused here because
+ * 0.9.75 accepts them (fixed upstream only in 1.0.4).
+ */
+#include "archive/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+
+#include "archive/audit.h"
+#include "archive/catalog.h"
+#include "archive/http_util.h"
+#include "archive/ingest.h"
+#include "archive/record.h"
+#include "archive/token.h"
+#include "common/buf.h"
+#include "common/util.h"
+#include "sign/seal.h"
+#include "sign/tsa.h"
+#include "verify/verify.h"
+
+/* ---- metrics -------------------------------------------------------- */
+
+static const int status_codes[] = { 200, 201, 400, 401, 403, 404, 405, 409, 411, 413, 422, 429,
+                                    500, 503 };
+#define NSTATUS (sizeof status_codes / sizeof status_codes[0])
+static const double bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                 0.5, 1, 2.5, 5, 10 };
+#define NBOUNDS (sizeof bounds / sizeof bounds[0])
+
+struct hist {
+	uint64_t b[NBOUNDS + 1];
+	double sum;
+	uint64_t n;
+};
+
+struct metrics {
+	pthread_mutex_t mu;
+	uint64_t req[HTTP_R_COUNT][NSTATUS + 1];   /* last column: other statuses */
+	struct hist ingest, verify, lookup;
+	int64_t fixity_runs, fixity_problems;
+};
+
+static void hist_add(struct hist *h, double v)
+{
+	size_t i;
+
+	for (i = 0; i < NBOUNDS && v > bounds[i]; i++)
+		;
+	h->b[i]++;
+	h->sum += v;
+	h->n++;
+}
+
+/* ---- sealing keys ---------------------------------------------------- */
+
+struct sealer {
+	char code[32];
+	EVP_PKEY *key;
+	X509 *cert;
+	STACK_OF(X509) *chain;
+	int pss;
+};
+
+/* ---- rate limit: a token bucket per token ----------------------------- */
+
+#define NBUCKETS 1024
+struct bucket {
+	int64_t id;
+	double tokens;
+	double last;
+};
+
+struct server {
+	const config *cfg;
+	ingest_ctx *ing;
+	struct MHD_Daemon *d;
+	FILE *log;
+	pthread_mutex_t log_mu;
+	int lockfd;
+	unsigned port;
+	struct metrics m;
+	struct sealer *sealers;
+	size_t nsealers;
+	tsa *tsa;
+	STACK_OF(X509) *tsa_chain;
+	pthread_mutex_t seal_mu;
+	pthread_t fix_thread;
+	int fix_started;
+	pthread_mutex_t fix_mu;
+	pthread_cond_t fix_cv;
+	int stopping;
+	pthread_mutex_t rate_mu;
+	struct bucket buckets[NBUCKETS];
+};
+
+/* ---- per request ---------------------------------------------------- */
+
+struct req {
+	server *s;
+	struct timespec t0;
+	http_match m;
+	token_info who;
+	int authed;
+	int deny;                  /* a status to answer with instead of the route */
+	char deny_msg[256];
+	enum http_body body;
+	int fd;
+	char tmp[PATH_MAX];
+	uint64_t got;
+	kho_buf buf;
+	int status;
+	char method[8];
+	char path[160];
+	char client[64];
+};
+
+static double now_mono(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static const char *actor_of(const struct req *q)
+{
+	return q->authed ? q->who.name : "anonymous";
+}
+
+static void audit(server *s, const char *actor, const char *action, const char *object,
+                  int status, const char *detail)
+{
+	audit_event ev;
+
+	ev.actor = actor;
+	ev.action = action;
+	ev.object = object;
+	ev.status = status;
+	ev.detail = detail;
+	audit_append(s->ing->cat, &ev, NULL);
+}
+
+/* ---- responses ------------------------------------------------------ */
+
+static enum MHD_Result queue(struct req *q, struct MHD_Connection *c, int status,
+                             struct MHD_Response *r)
+{
+	enum MHD_Result ok;
+
+	if (r == NULL)
+		return MHD_NO;
+	q->status = status;
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ok = MHD_queue_response(c, (unsigned)status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+static enum MHD_Result send_bytes(struct req *q, struct MHD_Connection *c, int status,
+                                  const char *ctype, const void *data, size_t len)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", ctype);
+	return queue(q, c, status, r);
+}
+
+/* send_json: steals j. */
+static enum MHD_Result send_json(struct req *q, struct MHD_Connection *c, int status, json_t *j)
+{
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	struct MHD_Response *r;
+
+	json_decref(j);
+	if (text == NULL)
+		return send_bytes(q, c, 500, "application/json", "{\"error\":\"out of memory\"}", 25);
+	r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	return queue(q, c, status, r);
+}
+
+static enum MHD_Result send_error(struct req *q, struct MHD_Connection *c, int status,
+                                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static enum MHD_Result send_error(struct req *q, struct MHD_Connection *c, int status,
+                                  const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return send_json(q, c, status, json_pack("{s:s,s:i}", "error", msg, "status", status));
+}
+
+/* The report as a JSON value (verify_report_json produces text). */
+static json_t *report_json(const verify_report *rep)
+{
+	json_t *j = NULL;
+	kho_buf b;
+
+	if (rep == NULL)
+		return json_null();
+	kho_buf_init(&b, 64u << 20);
+	if (verify_report_json(&b, rep) == 0 && b.data != NULL)
+		j = json_loadb((const char *)b.data, b.len, 0, NULL);
+	kho_buf_free(&b);
+	return j ? j : json_null();
+}
+
+static int wants_xml(struct MHD_Connection *c)
+{
+	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+
+	return a != NULL && (strstr(a, "application/xml") != NULL || strstr(a, "text/xml") != NULL);
+}
+
+static enum MHD_Result send_report(struct req *q, struct MHD_Connection *c, int status,
+                                   const verify_report *rep)
+{
+	struct MHD_Response *r;
+	unsigned char *data;
+	size_t len;
+	kho_buf b;
+	int rc;
+
+	if (!wants_xml(c))
+		return send_json(q, c, status, report_json(rep));
+	kho_buf_init(&b, 64u << 20);
+	rc = verify_report_xml(&b, rep);
+	if (rc != 0) {
+		kho_buf_free(&b);
+		return send_error(q, c, 500, "cannot write the XML report");
+	}
+	data = kho_buf_steal(&b, &len);
+	if (data == NULL)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(data);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/xml; charset=utf-8");
+	return queue(q, c, status, r);
+}
+
+static void indication_headers(struct MHD_Response *r, const verify_report *rep)
+{
+	char t[32];
+
+	MHD_add_response_header(r, "Kho-Indication", vr_indication_name(rep->indication));
+	MHD_add_response_header(r, "Kho-Sub-Indication",
+	                        rep->sub == VR_SUB_NONE ? "" : vr_sub_name(rep->sub));
+	MHD_add_response_header(r, "Kho-Validation-Time",
+	                        kho_time_format(t, sizeof t, rep->validation_time));
+}
+
+/* ---- handlers ------------------------------------------------------- */
+
+static enum MHD_Result h_healthz(struct req *q, struct MHD_Connection *c)
+{
+	catalog_counts n;
+
+	if (catalog_counts_get(q->s->ing->cat, &n, NULL) != 0)
+		return send_error(q, c, 503, "catalog unavailable");
+	return send_json(q, c, 200, json_pack("{s:s,s:I}", "status", "ok", "packages",
+	                                      (json_int_t)n.packages));
+}
+
+static void metric_line(kho_buf *b, const char *name, const char *labels, double v)
+{
+	kho_buf_appendf(b, "%s%s%s%s %.6g\n", name, labels[0] ? "{" : "", labels,
+	                labels[0] ? "}" : "", v);
+}
+
+static void hist_out(kho_buf *b, const char *name, const char *help, const struct hist *h)
+{
+	uint64_t cum = 0;
+	size_t i;
+
+	kho_buf_appendf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	for (i = 0; i < NBOUNDS; i++) {
+		cum += h->b[i];
+		kho_buf_appendf(b, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[i], (unsigned long long)cum);
+	}
+	cum += h->b[NBOUNDS];
+	kho_buf_appendf(b, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)cum);
+	kho_buf_appendf(b, "%s_sum %.6f\n%s_count %llu\n", name, h->sum, name,
+	                (unsigned long long)h->n);
+}
+
+static enum MHD_Result h_metrics(struct req *q, struct MHD_Connection *c)
+{
+	struct metrics *m = &q->s->m;
+	catalog_counts n;
+	char lab[128];
+	size_t r, i;
+	kho_buf b;
+	enum MHD_Result ok;
+
+	memset(&n, 0, sizeof n);
+	catalog_counts_get(q->s->ing->cat, &n, NULL);
+	kho_buf_init(&b, 4u << 20);
+	kho_buf_appendf(&b, "# HELP kho_http_requests_total HTTP requests by route and status.\n"
+	                    "# TYPE kho_http_requests_total counter\n");
+	pthread_mutex_lock(&m->mu);
+	for (r = 1; r < HTTP_R_COUNT; r++)
+		for (i = 0; i <= NSTATUS; i++) {
+			if (m->req[r][i] == 0)
+				continue;
+			if (i < NSTATUS)
+				snprintf(lab, sizeof lab, "route=\"%s\",status=\"%d\"",
+				         http_route_name((enum http_route)r), status_codes[i]);
+			else
+				snprintf(lab, sizeof lab, "route=\"%s\",status=\"other\"",
+				         http_route_name((enum http_route)r));
+			metric_line(&b, "kho_http_requests_total", lab, (double)m->req[r][i]);
+		}
+	hist_out(&b, "kho_ingest_seconds", "Ingest latency (upload received to acknowledgement).",
+	         &m->ingest);
+	hist_out(&b, "kho_verify_seconds", "Package verification latency.", &m->verify);
+	hist_out(&b, "kho_lookup_seconds", "Lookup latency.", &m->lookup);
+	kho_buf_appendf(&b, "# TYPE kho_fixity_runs_total counter\nkho_fixity_runs_total %lld\n"
+	                    "# TYPE kho_fixity_problems gauge\nkho_fixity_problems %lld\n",
+	                (long long)m->fixity_runs, (long long)m->fixity_problems);
+	pthread_mutex_unlock(&m->mu);
+	kho_buf_appendf(&b,
+		"# HELP kho_catalog_packages Stored package files.\n# TYPE kho_catalog_packages gauge\n"
+		"kho_catalog_packages %lld\n"
+		"# TYPE kho_catalog_stored_bytes gauge\nkho_catalog_stored_bytes %lld\n"
+		"# TYPE kho_catalog_results gauge\nkho_catalog_results %lld\n"
+		"# TYPE kho_catalog_results_valid gauge\nkho_catalog_results_valid %lld\n"
+		"# TYPE kho_catalog_lookups gauge\nkho_catalog_lookups %lld\n"
+		"# TYPE kho_catalog_lookups_reusable gauge\nkho_catalog_lookups_reusable %lld\n"
+		"# TYPE kho_audit_events gauge\nkho_audit_events %lld\n"
+		"# TYPE kho_tokens_active gauge\nkho_tokens_active %lld\n",
+		(long long)n.packages, (long long)n.stored_bytes, (long long)n.results,
+		(long long)n.results_valid, (long long)n.lookups, (long long)n.lookups_reusable,
+		(long long)n.audit_events, (long long)n.tokens);
+	ok = send_bytes(q, c, 200, "text/plain; version=0.0.4", b.data ? (char *)b.data : "", b.len);
+	kho_buf_free(&b);
+	return ok;
+}
+
+static const char verify_page[] =
+	"<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
+	"<title>Kiểm tra kết quả điện tử / Verify a result</title></head><body>"
+	"<h1>Kiểm tra kết quả điện tử</h1>"
+	"<p>Chọn tệp .asice để kiểm tra chữ ký số và dấu thời gian. / Choose a .asice package to"
+	" verify its signature and timestamp. The file is not stored.</p>"
+	"<input type=\"file\" id=\"f\" accept=\".asice\"> <button id=\"b\">Kiểm tra / Verify</button>"
+	"<pre id=\"o\"></pre><script>"
+	"document.getElementById('b').onclick=async()=>{const f=document.getElementById('f').files[0];"
+	"if(!f)return;const r=await fetch('/v1/verify',{method:'POST',headers:{'Content-Type':"
+	"'application/vnd.etsi.asic-e+zip'},body:f});const o=document.getElementById('o');"
+	"o.textContent=r.headers.get('Kho-Indication')+'\\n\\n'+JSON.stringify(await r.json(),null,2);};"
+	"</script></body></html>";
+
+static enum MHD_Result h_verify_page(struct req *q, struct MHD_Connection *c)
+{
+	return send_bytes(q, c, 200, "text/html; charset=utf-8", verify_page, sizeof verify_page - 1);
+}
+
+/* Close the upload file so the verifier and the store can read it. */
+static int finish_upload(struct req *q)
+{
+	int rc = 0;
+
+	if (q->fd >= 0) {
+		rc = close(q->fd);
+		q->fd = -1;
+	}
+	return rc;
+}
+
+static enum MHD_Result h_verify(struct req *q, struct MHD_Connection *c)
+{
+	verify_report *rep = NULL;
+	struct MHD_Response *r;
+	verify_opts vo;
+	kho_err err;
+	enum MHD_Result ok;
+	kho_buf b;
+	struct timespec t0;
+	unsigned char *data;
+	size_t len;
+	int rc;
+
+	if (finish_upload(q) != 0 || q->got == 0)
+		return send_error(q, c, 400, "send the package as the request body");
+	memset(&vo, 0, sizeof vo);
+	vo.anchors = q->s->ing->anchors;
+	vo.crls = q->s->ing->crls;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = verify_package_file(&rep, q->tmp, &vo, &err);
+	pthread_mutex_lock(&q->s->m.mu);
+	hist_add(&q->s->m.verify, since(&t0));
+	pthread_mutex_unlock(&q->s->m.mu);
+	if (rc != 0)
+		return send_error(q, c, 500, "verification could not run: %s", err.msg);
+	kho_buf_init(&b, 64u << 20);
+	rc = wants_xml(c) ? verify_report_xml(&b, rep) : verify_report_json(&b, rep);
+	data = rc == 0 ? kho_buf_steal(&b, &len) : NULL;
+	kho_buf_free(&b);
+	if (data == NULL) {
+		verify_report_free(rep);
+		return send_error(q, c, 500, "cannot write the report");
+	}
+	r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(data);
+		verify_report_free(rep);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type",
+	                        wants_xml(c) ? "application/xml; charset=utf-8" : "application/json");
+	indication_headers(r, rep);
+	verify_report_free(rep);
+	ok = queue(q, c, 200, r);
+	return ok;
+}
+
+/* The answer to an ingest (POST /v1/packages and POST /v1/results). */
+static enum MHD_Result ingest_answer(struct req *q, struct MHD_Connection *c, const char *path)
+{
+	ingest_result res;
+	struct MHD_Response *r;
+	char loc[160], *text;
+	json_t *j;
+	kho_err err;
+	enum MHD_Result ok;
+	int rc;
+
+	rc = ingest_file(q->s->ing, path, actor_of(q),
+	                 q->who.role == TOKEN_OFFICER ? q->who.agency : NULL, &res, &err);
+	pthread_mutex_lock(&q->s->m.mu);
+	if (res.verify_seconds > 0)
+		hist_add(&q->s->m.verify, res.verify_seconds);
+	pthread_mutex_unlock(&q->s->m.mu);
+	if (rc != 0) {
+		ingest_result_clear(&res);
+		return send_error(q, c, 500, "the package could not be archived: %s", err.msg);
+	}
+	switch (res.http) {
+	case 201:
+	case 200:
+		pthread_mutex_lock(&q->s->m.mu);
+		hist_add(&q->s->m.ingest, since(&q->t0));
+		pthread_mutex_unlock(&q->s->m.mu);
+		snprintf(loc, sizeof loc, "/v1/packages/%s", res.id);
+		j = json_pack("{s:s,s:s,s:s,s:s?,s:b,s:b,s:s,s:s}", "id", res.id, "result_code",
+		              res.result_code, "indication", res.indication, "sub_indication",
+		              res.sub[0] ? res.sub : NULL, "marked", res.marked, "superseded",
+		              res.superseded, "report_url", "", "status",
+		              res.http == 201 ? "stored" : "already stored");
+		if (j != NULL) {
+			char rep[200];
+			snprintf(rep, sizeof rep, "%s/report", loc);
+			json_object_set_new(j, "report_url", json_string(rep));
+		}
+		text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		json_decref(j);
+		if (text == NULL) {
+			ingest_result_clear(&res);
+			return MHD_NO;
+		}
+		r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+		if (r == NULL) {
+			free(text);
+			ingest_result_clear(&res);
+			return MHD_NO;
+		}
+		MHD_add_response_header(r, "Content-Type", "application/json");
+		MHD_add_response_header(r, "Location", loc);
+		ok = queue(q, c, res.http, r);
+		break;
+	case 403:
+		audit(q->s, actor_of(q), "denied", res.result_code, 403, res.reason);
+		ok = send_error(q, c, 403, "%s", res.reason);
+		break;
+	case 409:
+		ok = send_json(q, c, 409, json_pack("{s:s,s:s,s:s,s:i}", "error", res.reason, "id",
+		                                    res.id, "result_code", res.result_code, "status", 409));
+		break;
+	default:
+		ok = send_json(q, c, 422, json_pack("{s:s,s:s,s:s,s:s?,s:o,s:i}", "error", res.reason,
+		                                    "id", res.id, "indication", res.indication,
+		                                    "sub_indication", res.sub[0] ? res.sub : NULL,
+		                                    "report", report_json(res.report), "status", 422));
+		break;
+	}
+	ingest_result_clear(&res);
+	return ok;
+}
+
+static enum MHD_Result h_packages_post(struct req *q, struct MHD_Connection *c)
+{
+	if (finish_upload(q) != 0)
+		return send_error(q, c, 500, "upload could not be saved");
+	if (q->got == 0)
+		return send_error(q, c, 400, "send the package (application/vnd.etsi.asic-e+zip) as the body");
+	return ingest_answer(q, c, q->tmp);
+}
+
+static int is_true(const char *s)
+{
+	return s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "1") == 0);
+}
+
+static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, int report_only)
+{
+	int force = is_true(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "force"));
+	verify_report *rep = NULL;
+	catalog_package p;
+	struct MHD_Response *r;
+	char tmp[PATH_MAX], detail[600], disp[200];
+	struct stat st;
+	struct timespec t0;
+	kho_err err;
+	int rc, fd, acceptable;
+	enum MHD_Result ok;
+
+	rc = catalog_get_package(q->s->ing->cat, q->m.arg, &p, &err);
+	if (rc == KHO_ENOTFOUND)
+		return send_error(q, c, 404, "no package %s", q->m.arg);
+	if (rc != 0)
+		return send_error(q, c, 500, "%s", err.msg);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = ingest_reverify(q->s->ing, &p, tmp, sizeof tmp, &rep, &err);
+	pthread_mutex_lock(&q->s->m.mu);
+	hist_add(&q->s->m.verify, since(&t0));
+	pthread_mutex_unlock(&q->s->m.mu);
+	if (rc == KHO_ENOTFOUND && !p.has_key)
+		return send_error(q, c, 410, "package %s was destroyed", p.id);
+	if (rc != 0) {
+		/* The stored file is missing or altered: never serve it. */
+		snprintf(detail, sizeof detail, "stored package fails its integrity check: %.500s", err.msg);
+		audit(q->s, actor_of(q), "alert", p.id, 409, detail);
+		return send_json(q, c, 409, json_pack("{s:s,s:s,s:s,s:s,s:i}", "error", detail, "id", p.id,
+		                                      "indication", "TOTAL-FAILED", "sub_indication",
+		                                      rc == KHO_ENOTFOUND ? "SIGNED_DATA_NOT_FOUND"
+		                                                          : "HASH_FAILURE",
+		                                      "status", 409));
+	}
+	acceptable = ingest_acceptable(q->s->ing, rep);
+	if (!acceptable) {
+		snprintf(detail, sizeof detail, "re-verification failed: %s%s%s",
+		         vr_indication_name(rep->indication), rep->sub ? "/" : "",
+		         rep->sub ? vr_sub_name(rep->sub) : "");
+		audit(q->s, actor_of(q), "alert", p.id, 409, detail);
+	}
+	if (report_only) {
+		unlink(tmp);
+		ok = send_report(q, c, acceptable ? 200 : 409, rep);
+		verify_report_free(rep);
+		return ok;
+	}
+	if (!acceptable && !(force && q->who.role == TOKEN_AUDITOR)) {
+		unlink(tmp);
+		ok = send_json(q, c, 409, json_pack("{s:s,s:s,s:s,s:o,s:i}", "error", detail, "id", p.id,
+		                                    "hint", "an auditor may fetch the bytes with ?force=true",
+		                                    "report", report_json(rep), "status", 409));
+		verify_report_free(rep);
+		return ok;
+	}
+	fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	unlink(tmp);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		verify_report_free(rep);
+		return send_error(q, c, 500, "cannot read the decrypted package");
+	}
+	r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+	if (r == NULL) {
+		close(fd);
+		verify_report_free(rep);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", PKG_MIMETYPE);
+	snprintf(disp, sizeof disp, "attachment; filename=\"%s.asice\"", p.result_code);
+	MHD_add_response_header(r, "Content-Disposition", disp);
+	MHD_add_response_header(r, "Kho-Package-Id", p.id);
+	indication_headers(r, rep);
+	if (!acceptable)
+		MHD_add_response_header(r, "Kho-Forced", "true");
+	snprintf(detail, sizeof detail, "%s%s", vr_indication_name(rep->indication),
+	         acceptable ? "" : ", served to an auditor with force=true");
+	verify_report_free(rep);
+	audit(q->s, actor_of(q), acceptable ? "retrieve" : "retrieve-forced", p.id, 200, detail);
+	return queue(q, c, 200, r);
+}
+
+static enum MHD_Result h_result_get(struct req *q, struct MHD_Connection *c)
+{
+	const char *on = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "valid_on");
+	json_t *j = NULL;
+	kho_err err;
+	int rc;
+
+	if (on != NULL && !http_is_date(on))
+		return send_error(q, c, 400, "valid_on must be a date YYYY-MM-DD");
+	rc = catalog_result_json(q->s->ing->cat, q->m.arg, on, &j, &err);
+	if (rc == KHO_ENOTFOUND)
+		return send_error(q, c, 404, "no result %s", q->m.arg);
+	if (rc != 0)
+		return send_error(q, c, 500, "%s", err.msg);
+	return send_json(q, c, 200, j);
+}
+
+static enum MHD_Result h_result_status(struct req *q, struct MHD_Connection *c)
+{
+	http_status_req b;
+	json_t *j = NULL;
+	kho_err err;
+	int rc;
+
+	if (http_parse_status_body(&b, q->buf.data ? q->buf.data : (const unsigned char *)"",
+	                           q->buf.len, &err) != 0)
+		return send_error(q, c, 400, "%s", err.msg);
+	rc = catalog_set_status(q->s->ing->cat, q->m.arg, b.status, b.decision,
+	                        b.superseded_by[0] ? b.superseded_by : NULL, actor_of(q), &err);
+	if (rc == KHO_ENOTFOUND)
+		return send_error(q, c, 404, "no result %s", q->m.arg);
+	if (rc == KHO_EINVAL)
+		return send_error(q, c, 400, "%s", err.msg);
+	if (rc != 0)
+		return send_error(q, c, 500, "%s", err.msg);
+	if (catalog_result_json(q->s->ing->cat, q->m.arg, NULL, &j, &err) != 0)
+		return send_error(q, c, 500, "%s", err.msg);
+	return send_json(q, c, 200, j);
+}
+
+static enum MHD_Result h_lookup(struct req *q, struct MHD_Connection *c)
+{
+	const char *subject = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "subject");
+	catalog_query cq;
+	struct timespec t0;
+	json_t *j = NULL;
+	kho_err err;
+	int rc;
+
+	memset(&cq, 0, sizeof cq);
+	cq.type = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "type");
+	cq.procedure = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "procedure");
+	cq.agency = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "agency");
+	cq.valid_on = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "valid_on");
+	cq.purpose = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "purpose");
+	/* Never echo the subject: it is a personal number. */
+	if (subject == NULL ||
+	    (!record_is_personal_number(subject) && !record_is_enterprise_code(subject)))
+		return send_error(q, c, 400, "subject must be a 12-digit personal number or an enterprise code");
+	if (cq.purpose == NULL || !record_is_dossier_code(cq.purpose))
+		return send_error(q, c, 400, "purpose (the new dossier's code) is required and must be a dossier code");
+	if (cq.valid_on != NULL && !http_is_date(cq.valid_on))
+		return send_error(q, c, 400, "valid_on must be a date YYYY-MM-DD");
+	if (cq.procedure != NULL && !record_is_procedure_code(cq.procedure))
+		return send_error(q, c, 400, "procedure must be a national procedure code (d.dddddd)");
+	if (cq.agency != NULL && !record_is_agency_code(cq.agency))
+		return send_error(q, c, 400, "agency must be an agency code (ddd.dd.dd.Ldd)");
+	if (cq.type != NULL && (strlen(cq.type) == 0 || strlen(cq.type) > 64))
+		return send_error(q, c, 400, "type must be 1..64 bytes");
+	if (cq.type != NULL && cq.type[0] == '\0')
+		cq.type = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (ingest_subject_mac(q->s->ing, subject, cq.subject_mac) != 0)
+		return send_error(q, c, 500, "HMAC failed");
+	rc = catalog_lookup(q->s->ing->cat, &cq, actor_of(q), q->who.agency, &j, &err);
+	pthread_mutex_lock(&q->s->m.mu);
+	hist_add(&q->s->m.lookup, since(&t0));
+	pthread_mutex_unlock(&q->s->m.mu);
+	if (rc == KHO_EINVAL)
+		return send_error(q, c, 400, "%s", err.msg);
+	if (rc != 0)
+		return send_error(q, c, 500, "%s", err.msg);
+	return send_json(q, c, 200, j);
+}
+
+static enum MHD_Result h_stats(struct req *q, struct MHD_Connection *c)
+{
+	json_t *j = NULL;
+	kho_err err;
+
+	if (catalog_reuse_stats(q->s->ing->cat, &j, &err) != 0)
+		return send_error(q, c, 500, "%s", err.msg);
+	return send_json(q, c, 200, j);
+}
+
+static enum MHD_Result h_audit(struct req *q, struct MHD_Connection *c)
+{
+	const char *a = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
+	const char *l = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
+	long long after = 0, limit = 100;
+	char *end;
+	json_t *j = NULL;
+	kho_err err;
+
+	if (a != NULL) {
+		errno = 0;
+		after = strtoll(a, &end, 10);
+		if (errno != 0 || *end != '\0' || after < 0)
+			return send_error(q, c, 400, "after must be a non-negative integer");
+	}
+	if (l != NULL) {
+		errno = 0;
+		limit = strtoll(l, &end, 10);
+		if (errno != 0 || *end != '\0' || limit < 1 || limit > 1000)
+			return send_error(q, c, 400, "limit must be 1..1000");
+	}
+	if (audit_list_json(q->s->ing->cat, after, (int)limit, &j, &err) != 0)
+		return send_error(q, c, 500, "%s", err.msg);
+	return send_json(q, c, 200, json_pack("{s:o}", "events", j));
+}
+
+static const struct sealer *find_sealer(const server *s, const char *agency)
+{
+	size_t i;
+
+	for (i = 0; i < s->nsealers; i++)
+		if (strcmp(s->sealers[i].code, agency) == 0)
+			return &s->sealers[i];
+	return NULL;
+}
+
+static enum MHD_Result h_results_post(struct req *q, struct MHD_Connection *c)
+{
+	http_results_req b;
+	seal_file files[HTTP_RESULTS_MAX_FILES];
+	const struct sealer *sl;
+	record *rec = NULL;
+	seal_opts so;
+	kho_buf out;
+	kho_err err;
+	char path[PATH_MAX];
+	enum MHD_Result ok;
+	size_t i;
+	int rc, fd;
+
+	if (http_parse_results_body(&b, q->buf.data ? q->buf.data : (const unsigned char *)"",
+	                            q->buf.len, (size_t)q->s->cfg->max_json, &err) != 0) {
+		http_results_req_free(&b);
+		return send_error(q, c, 400, "%s", err.msg);
+	}
+	if (record_parse(&rec, b.record_xml.data ? b.record_xml.data : (const unsigned char *)"",
+	                 b.record_xml.len, &err) != 0) {
+		http_results_req_free(&b);
+		return send_error(q, c, 400, "record_xml: %s", err.msg);
+	}
+	if (q->who.role == TOKEN_OFFICER && strcmp(q->who.agency, rec->agency_code) != 0) {
+		char d[256];
+		snprintf(d, sizeof d, "an officer of %s cannot seal a result of agency %s", q->who.agency,
+		         rec->agency_code);
+		record_free(rec);
+		http_results_req_free(&b);
+		audit(q->s, actor_of(q), "denied", "results_post", 403, d);
+		return send_error(q, c, 403, "%s", d);
+	}
+	sl = find_sealer(q->s, rec->agency_code);
+	if (sl == NULL) {
+		ok = send_error(q, c, 422, "no signing key is configured for agency %s", rec->agency_code);
+		record_free(rec);
+		http_results_req_free(&b);
+		return ok;
+	}
+	record_free(rec);
+	for (i = 0; i < b.nfiles; i++) {
+		files[i].name = b.files[i].name;
+		files[i].mime = b.files[i].mime;
+		files[i].data = b.files[i].data.data ? b.files[i].data.data : (const unsigned char *)"";
+		files[i].len = b.files[i].data.len;
+	}
+	memset(&so, 0, sizeof so);
+	so.signer.key = sl->key;
+	so.signer.cert = sl->cert;
+	so.signer.chain = sl->chain;
+	so.signer.pss = sl->pss;
+	so.tsa = q->s->tsa;
+	so.tsa_chain = q->s->tsa_chain;
+	so.crls = q->s->ing->crls;
+	kho_buf_init(&out, (size_t)q->s->cfg->max_upload);
+	pthread_mutex_lock(&q->s->seal_mu);
+	rc = seal_package(&out, files, b.nfiles, b.record_xml.data, b.record_xml.len, &so, &err);
+	pthread_mutex_unlock(&q->s->seal_mu);
+	http_results_req_free(&b);
+	if (rc == KHO_EFORMAT || rc == KHO_EUNSAFE || rc == KHO_EINVAL) {
+		kho_buf_free(&out);
+		return send_error(q, c, 400, "cannot seal: %s", err.msg);
+	}
+	if (rc != 0) {
+		kho_buf_free(&out);
+		return send_error(q, c, 500, "cannot seal: %s", err.msg);
+	}
+	rc = store_tmp_create(q->s->ing->st, path, sizeof path, &fd, &err);
+	if (rc == 0) {
+		const unsigned char *p = out.data;
+		size_t left = out.len;
+		while (left > 0) {
+			ssize_t w = write(fd, p, left);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				rc = KHO_EIO;
+				break;
+			}
+			p += w;
+			left -= (size_t)w;
+		}
+		close(fd);
+	}
+	kho_buf_free(&out);
+	if (rc != 0) {
+		if (path[0])
+			unlink(path);
+		return send_error(q, c, 500, "cannot write the sealed package");
+	}
+	ok = ingest_answer(q, c, path);
+	unlink(path);
+	return ok;
+}
+
+/* ---- request plumbing --------------------------------------------- */
+
+struct framing {
+	int content_length;
+	int transfer_encoding;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, "Content-Length") == 0)
+		f->content_length++;
+	else if (strcasecmp(key, "Transfer-Encoding") == 0)
+		f->transfer_encoding++;
+	return MHD_YES;
+}
+
+/* Token bucket per token: 0 if allowed, 1 if over the limit. */
+static int rate_limited(server *s, int64_t id)
+{
+	const config *cfg = s->cfg;
+	struct bucket *b;
+	double t, burst;
+	int limited = 0;
+
+	if (cfg->rate_per_second == 0)
+		return 0;
+	burst = cfg->rate_burst ? cfg->rate_burst : 2.0 * cfg->rate_per_second;
+	t = now_mono();
+	pthread_mutex_lock(&s->rate_mu);
+	b = &s->buckets[(uint64_t)id % NBUCKETS];
+	if (b->id != id || b->last == 0) {
+		b->id = id;
+		b->tokens = burst;
+		b->last = t;
+	}
+	b->tokens = fmin(burst, b->tokens + (t - b->last) * cfg->rate_per_second);
+	b->last = t;
+	if (b->tokens < 1)
+		limited = 1;
+	else
+		b->tokens -= 1;
+	pthread_mutex_unlock(&s->rate_mu);
+	return limited;
+}
+
+static void deny(struct req *q, int status, const char *msg)
+{
+	q->deny = status;
+	snprintf(q->deny_msg, sizeof q->deny_msg, "%s", msg);
+}
+
+static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
+                           const char *method)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct framing f = { 0, 0 };
+	struct req *q = calloc(1, sizeof *q);
+	const char *cl;
+	int rc, roles;
+
+	if (q == NULL)
+		return NULL;
+	q->s = s;
+	q->fd = -1;
+	clock_gettime(CLOCK_MONOTONIC, &q->t0);
+	snprintf(q->method, sizeof q->method, "%s", method);
+	/* url is the path without the query string: no personal number is logged. */
+	snprintf(q->path, sizeof q->path, "%s", url);
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
+		          q->client, sizeof q->client);
+	else
+		snprintf(q->client, sizeof q->client, "-");
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
+	if (f.content_length > 1 || (f.content_length && f.transfer_encoding)) {
+		deny(q, 400, "conflicting framing headers (Content-Length)");
+		return q;
+	}
+	rc = http_route_parse(method, url, &q->m);
+	if (rc == KHO_ENOTFOUND) {
+		deny(q, 404, "no such endpoint");
+		return q;
+	}
+	if (rc == KHO_EINVAL) {
+		deny(q, 405, "method not allowed on this endpoint");
+		return q;
+	}
+	if (rc == KHO_EFORMAT) {
+		deny(q, 400, "malformed identifier in the path");
+		return q;
+	}
+	roles = http_route_roles(q->m.route);
+	if (roles != 0) {
+		char tok[TOKEN_LEN + 1];
+		const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+		if (http_bearer(h, tok) != 0 || token_check(s->ing->cat, tok, &q->who, NULL) != 0) {
+			deny(q, 401, h == NULL ? "a bearer token is required" : "invalid token");
+			audit(s, "anonymous", "denied", http_route_name(q->m.route), 401,
+			      h == NULL ? "no token" : "invalid token");
+			return q;
+		}
+		q->authed = 1;
+		if ((roles & (int)q->who.role) == 0) {
+			char d[160];
+			snprintf(d, sizeof d, "role %s may not use %s", token_role_name(q->who.role),
+			         http_route_name(q->m.route));
+			deny(q, 403, d);
+			audit(s, q->who.name, "denied", http_route_name(q->m.route), 403, d);
+			return q;
+		}
+		if (rate_limited(s, q->who.id)) {
+			deny(q, 429, "rate limit exceeded");
+			return q;
+		}
+	}
+	q->body = http_route_body(q->m.route);
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+	if (q->body == HTTP_BODY_FILE) {
+		if (cl != NULL && strtoull(cl, NULL, 10) > s->cfg->max_upload) {
+			deny(q, 413, "the package is larger than the upload limit");
+			return q;
+		}
+		if (store_tmp_create(s->ing->st, q->tmp, sizeof q->tmp, &q->fd, NULL) != 0) {
+			q->tmp[0] = '\0';
+			deny(q, 500, "cannot create a temporary file");
+		}
+	} else if (q->body == HTTP_BODY_JSON) {
+		size_t cap = q->m.route == HTTP_R_RESULT_STATUS ? HTTP_STATUS_BODY_MAX
+		                                                : (size_t)s->cfg->max_json;
+		if (cl != NULL && strtoull(cl, NULL, 10) > cap) {
+			deny(q, 413, "the body is larger than its limit");
+			return q;
+		}
+		kho_buf_init(&q->buf, cap);
+	}
+	return q;
+}
+
+static void consume(struct req *q, const char *data, size_t n)
+{
+	if (q->deny != 0)
+		return;   /* read and discard the rest of a refused request */
+	if (q->body == HTTP_BODY_FILE) {
+		if (q->s->cfg->max_upload < q->got || q->s->cfg->max_upload - q->got < n) {
+			deny(q, 413, "the package is larger than the upload limit");
+			close(q->fd);
+			q->fd = -1;
+			unlink(q->tmp);
+			q->tmp[0] = '\0';
+			return;
+		}
+		while (n > 0) {
+			ssize_t w = write(q->fd, data, n);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				deny(q, 500, "cannot store the upload");
+				return;
+			}
+			data += w;
+			n -= (size_t)w;
+			q->got += (uint64_t)w;
+		}
+	} else if (q->body == HTTP_BODY_JSON) {
+		int rc = kho_buf_append(&q->buf, data, n);
+		if (rc == KHO_ETOOBIG)
+			deny(q, 413, "the body is larger than its limit");
+		else if (rc != 0)
+			deny(q, 500, "out of memory");
+	}
+}
+
+static enum MHD_Result dispatch(struct req *q, struct MHD_Connection *c)
+{
+	if (q->deny != 0)
+		return send_error(q, c, q->deny, "%s", q->deny_msg);
+	switch (q->m.route) {
+	case HTTP_R_HEALTHZ: return h_healthz(q, c);
+	case HTTP_R_METRICS: return h_metrics(q, c);
+	case HTTP_R_VERIFY_PAGE: return h_verify_page(q, c);
+	case HTTP_R_VERIFY: return h_verify(q, c);
+	case HTTP_R_PACKAGES_POST: return h_packages_post(q, c);
+	case HTTP_R_PACKAGE_GET: return h_package_get(q, c, 0);
+	case HTTP_R_PACKAGE_REPORT: return h_package_get(q, c, 1);
+	case HTTP_R_RESULTS_POST: return h_results_post(q, c);
+	case HTTP_R_RESULT_GET: return h_result_get(q, c);
+	case HTTP_R_RESULT_STATUS: return h_result_status(q, c);
+	case HTTP_R_LOOKUP: return h_lookup(q, c);
+	case HTTP_R_STATS_REUSE: return h_stats(q, c);
+	case HTTP_R_AUDIT: return h_audit(q, c);
+	default: return send_error(q, c, 404, "no such endpoint");
+	}
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+	struct req *q = *con_cls;
+
+	(void)version;
+	if (q == NULL) {
+		/* First call: headers only. Do not queue now (0.9.75 keep-alive catch). */
+		q = req_new(cls, c, url, method);
+		if (q == NULL)
+			return MHD_NO;
+		*con_cls = q;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		consume(q, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (q->status != 0)
+		return MHD_YES;
+	return dispatch(q, c);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+	server *s = cls;
+	struct req *q = *con_cls;
+	char t[32];
+	size_t si;
+
+	(void)c;
+	if (q == NULL)
+		return;
+	*con_cls = NULL;
+	if (q->fd >= 0)
+		close(q->fd);
+	if (q->tmp[0] != '\0')
+		unlink(q->tmp);
+	kho_buf_free(&q->buf);
+	for (si = 0; si < NSTATUS && status_codes[si] != q->status; si++)
+		;
+	pthread_mutex_lock(&s->m.mu);
+	s->m.req[q->m.route][si]++;
+	pthread_mutex_unlock(&s->m.mu);
+	if (s->log != NULL) {
+		/* One line per request: no query string, so no personal number. */
+		pthread_mutex_lock(&s->log_mu);
+		fprintf(s->log, "%s %s %s %s %d %.1fms %llu actor=%s%s\n",
+		        kho_time_format(t, sizeof t, time(NULL)), q->client, q->method, q->path,
+		        q->status, since(&q->t0) * 1000.0, (unsigned long long)q->got, actor_of(q),
+		        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
+		        : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? " (timeout)"
+		                                                        : " (aborted)");
+		fflush(s->log);
+		pthread_mutex_unlock(&s->log_mu);
+	}
+	free(q);
+}
+
+/* ---- fixity thread ---------------------------------------------------- */
+
+static void *fixity_main(void *arg)
+{
+	server *s = arg;
+	fixity_summary sum;
+	struct timespec until;
+	char detail[700];
+	kho_err err;
+
+	for (;;) {
+		pthread_mutex_lock(&s->fix_mu);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += (time_t)s->cfg->fixity_interval;
+		while (!s->stopping &&
+		       pthread_cond_timedwait(&s->fix_cv, &s->fix_mu, &until) != ETIMEDOUT)
+			;
+		if (s->stopping) {
+			pthread_mutex_unlock(&s->fix_mu);
+			return NULL;
+		}
+		pthread_mutex_unlock(&s->fix_mu);
+		/* Grace of 10 minutes: an ingest between store write and commit is not an orphan. */
+		if (ingest_fixity(s->ing, 1, s->cfg->fixity_bytes_per_second, 600, NULL, NULL, &sum,
+		                  &err) != 0) {
+			audit(s, "daemon", "fixity", "store", 500, err.msg);
+			continue;
+		}
+		snprintf(detail, sizeof detail,
+		         "%lld packages: %lld ok, %lld missing, %lld corrupt, %lld failing, %lld orphans,"
+		         " %lld strays%s%s", (long long)sum.packages, (long long)sum.ok,
+		         (long long)sum.missing, (long long)sum.corrupt, (long long)sum.failed,
+		         (long long)sum.orphans, (long long)sum.strays,
+		         sum.first_problem[0] ? "; first: " : "", sum.first_problem);
+		audit(s, "daemon", fixity_problems(&sum) ? "alert" : "fixity", "store", 0, detail);
+		pthread_mutex_lock(&s->m.mu);
+		s->m.fixity_runs++;
+		s->m.fixity_problems = fixity_problems(&sum);
+		pthread_mutex_unlock(&s->m.mu);
+		if (s->log != NULL) {
+			pthread_mutex_lock(&s->log_mu);
+			fprintf(s->log, "fixity: %s\n", detail);
+			fflush(s->log);
+			pthread_mutex_unlock(&s->log_mu);
+		}
+	}
+}
+
+/* ---- start and stop --------------------------------------------------- */
+
+static int load_key(EVP_PKEY **out, const char *path, kho_err *err)
+{
+	kho_buf b;
+	BIO *bio;
+	int rc;
+
+	*out = NULL;
+	kho_buf_init(&b, 1u << 20);
+	if ((rc = kho_read_file(&b, path, err)) != 0) {
+		kho_buf_free(&b);
+		return rc;
+	}
+	bio = BIO_new_mem_buf(b.data, (int)b.len);
+	if (bio != NULL)
+		*out = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	kho_buf_free(&b);
+	if (*out == NULL)
+		return kho_err_ssl(err, KHO_EFORMAT, "%s: not a PEM private key", path);
+	return 0;
+}
+
+static int load_sealing(server *s, kho_err *err)
+{
+	const config *cfg = s->cfg;
+	size_t i;
+	int rc;
+
+	s->sealers = calloc(cfg->nagencies + 1, sizeof *s->sealers);
+	if (s->sealers == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	for (i = 0; i < cfg->nagencies; i++) {
+		struct sealer *sl = &s->sealers[s->nsealers];
+		STACK_OF(X509) *certs = NULL;
+		snprintf(sl->code, sizeof sl->code, "%s", cfg->agencies[i].code);
+		sl->pss = cfg->agencies[i].pss;
+		if ((rc = load_key(&sl->key, cfg->agencies[i].key, err)) != 0)
+			return rc;
+		s->nsealers++;
+		if ((rc = verify_load_certs(&certs, cfg->agencies[i].cert, err)) != 0)
+			return rc;
+		/* The certificate first, then its chain (as kho pki writes signer.pem). */
+		sl->cert = sk_X509_shift(certs);
+		sl->chain = certs;
+		if (cfg->agencies[i].chain != NULL) {
+			STACK_OF(X509) *ch = NULL;
+			if ((rc = verify_load_certs(&ch, cfg->agencies[i].chain, err)) != 0)
+				return rc;
+			while (sk_X509_num(ch) > 0)
+				sk_X509_push(sl->chain, sk_X509_shift(ch));
+			sk_X509_free(ch);
+		}
+	}
+	if (cfg->tsa_url != NULL)
+		return tsa_new_remote(&s->tsa, cfg->tsa_url, 10, err);
+	if (cfg->tsa_key != NULL && cfg->tsa_cert != NULL) {
+		EVP_PKEY *k = NULL;
+		X509 *cert;
+		if ((rc = load_key(&k, cfg->tsa_key, err)) != 0)
+			return rc;
+		if ((rc = verify_load_certs(&s->tsa_chain, cfg->tsa_cert, err)) != 0) {
+			EVP_PKEY_free(k);
+			return rc;
+		}
+		cert = sk_X509_value(s->tsa_chain, 0);
+		rc = tsa_new_local(&s->tsa, k, cert, s->tsa_chain, NULL, err);
+		EVP_PKEY_free(k);
+		return rc;
+	}
+	return 0;
+}
+
+static int parse_listen(const char *l, struct sockaddr_in *sa, kho_err *err)
+{
+	char host[64];
+	const char *colon = strrchr(l, ':');
+	char *end;
+	long port;
+
+	memset(sa, 0, sizeof *sa);
+	sa->sin_family = AF_INET;
+	if (colon == NULL || (size_t)(colon - l) >= sizeof host)
+		return kho_err_set(err, KHO_EINVAL, "listen address must be HOST:PORT (IPv4), not %s", l);
+	memcpy(host, l, (size_t)(colon - l));
+	host[colon - l] = '\0';
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || port < 0 || port > 65535 || colon[1] == '\0')
+		return kho_err_set(err, KHO_EINVAL, "bad port in %s", l);
+	if (strcmp(host, "localhost") == 0)
+		snprintf(host, sizeof host, "127.0.0.1");
+	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+		return kho_err_set(err, KHO_EINVAL, "bad IPv4 address in %s", l);
+	sa->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+int server_start(server **out, const config *cfg, const char *data_dir, FILE *log,
+                 kho_err *err)
+{
+	const union MHD_DaemonInfo *di;
+	struct sockaddr_in sa;
+	char lockpath[PATH_MAX];
+	server *s;
+	int rc, removed = 0;
+
+	*out = NULL;
+	if (data_dir == NULL)
+		data_dir = cfg->data;
+	if ((rc = parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:8600", &sa, err)) != 0)
+		return rc;
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	s->cfg = cfg;
+	s->log = log;
+	s->lockfd = -1;
+	pthread_mutex_init(&s->m.mu, NULL);
+	pthread_mutex_init(&s->log_mu, NULL);
+	pthread_mutex_init(&s->seal_mu, NULL);
+	pthread_mutex_init(&s->fix_mu, NULL);
+	pthread_mutex_init(&s->rate_mu, NULL);
+	pthread_cond_init(&s->fix_cv, NULL);
+	if ((rc = ingest_open(&s->ing, cfg, data_dir, 1, err)) != 0)
+		goto fail;
+	/* One daemon per data directory: recovery below deletes uncommitted files. */
+	snprintf(lockpath, sizeof lockpath, "%s/daemon.lock", data_dir);
+	s->lockfd = open(lockpath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (s->lockfd < 0 || flock(s->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		rc = kho_err_set(err, KHO_EEXIST, "%s: another daemon uses this data directory", data_dir);
+		goto fail;
+	}
+	if ((rc = ingest_recover(s->ing, &removed, err)) != 0)
+		goto fail;
+	if ((rc = load_sealing(s, err)) != 0)
+		goto fail;
+	audit(s, "daemon", "start", data_dir, 0,
+	      removed ? "started; removed store files of unacknowledged ingests" : "started");
+	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_EPOLL,
+	                        0, NULL, NULL, on_request, s,
+	                        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	                        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
+	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout,
+	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+	                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	                        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+	                        MHD_OPTION_END);
+	if (s->d == NULL) {
+		rc = kho_err_set(err, KHO_EIO, "cannot listen on %s", cfg->listen ? cfg->listen : "127.0.0.1:8600");
+		goto fail;
+	}
+	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di ? di->port : ntohs(sa.sin_port);
+	if (cfg->fixity_interval > 0) {
+		if (pthread_create(&s->fix_thread, NULL, fixity_main, s) == 0)
+			s->fix_started = 1;
+	}
+	*out = s;
+	return 0;
+fail:
+	server_stop(s);
+	return rc;
+}
+
+unsigned server_port(const server *s)
+{
+	return s->port;
+}
+
+void server_stop(server *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	if (s->d != NULL) {
+		/* Stop accepting, let in-flight requests finish (up to 30 s), then stop. */
+		const union MHD_DaemonInfo *di;
+		int waited = 0;
+		MHD_socket ls = MHD_quiesce_daemon(s->d);
+		while (waited < 3000) {
+			di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+			if (di == NULL || di->num_connections == 0)
+				break;
+			usleep(10000);
+			waited++;
+		}
+		MHD_stop_daemon(s->d);
+		if (ls != MHD_INVALID_SOCKET)
+			close(ls);
+	}
+	if (s->fix_started) {
+		pthread_mutex_lock(&s->fix_mu);
+		s->stopping = 1;
+		pthread_cond_broadcast(&s->fix_cv);
+		pthread_mutex_unlock(&s->fix_mu);
+		pthread_join(s->fix_thread, NULL);
+	}
+	if (s->ing != NULL && s->d != NULL)
+		audit(s, "daemon", "stop", s->ing->data, 0, "stopped");
+	for (i = 0; i < s->nsealers; i++) {
+		EVP_PKEY_free(s->sealers[i].key);
+		X509_free(s->sealers[i].cert);
+		sk_X509_pop_free(s->sealers[i].chain, X509_free);
+	}
+	free(s->sealers);
+	tsa_free(s->tsa);
+	sk_X509_pop_free(s->tsa_chain, X509_free);
+	ingest_close(s->ing);
+	if (s->lockfd >= 0)
+		close(s->lockfd);
+	pthread_mutex_destroy(&s->m.mu);
+	pthread_mutex_destroy(&s->log_mu);
+	pthread_mutex_destroy(&s->seal_mu);
+	pthread_mutex_destroy(&s->fix_mu);
+	pthread_mutex_destroy(&s->rate_mu);
+	pthread_cond_destroy(&s->fix_cv);
+	free(s);
+}

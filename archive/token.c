@@ -1,0 +1,259 @@
+/*
+ * token.c: bearer tokens stored hashed (see token.h).
+ */
+#include "archive/token.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "archive/audit.h"
+#include "archive/record.h"
+#include "common/util.h"
+
+const char token_schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS tokens("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" role TEXT NOT NULL,"
+	" agency TEXT NOT NULL DEFAULT '',"
+	" hash BLOB NOT NULL UNIQUE,"
+	" created_at INTEGER NOT NULL,"
+	" revoked_at INTEGER);";
+
+static const struct {
+	int role;
+	const char *name;
+} roles[] = {
+	{ TOKEN_OFFICER, "officer" },
+	{ TOKEN_RECORDS_MANAGER, "records_manager" },
+	{ TOKEN_AUDITOR, "auditor" },
+	{ TOKEN_ADMIN, "admin" },
+};
+
+int token_role_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < sizeof roles / sizeof roles[0]; i++)
+		if (strcmp(s, roles[i].name) == 0)
+			return roles[i].role;
+	return 0;
+}
+
+const char *token_role_name(int role)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof roles / sizeof roles[0]; i++)
+		if (roles[i].role == role)
+			return roles[i].name;
+	return "unknown";
+}
+
+static int good_name(const char *s)
+{
+	size_t i, n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > TOKEN_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char ch = s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '.' || ch == '_' || ch == '@' || ch == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int token_add(catalog *c, const char *name, int role, const char *agency, const char *actor,
+              char out[TOKEN_LEN + 1], kho_err *err)
+{
+	unsigned char rnd[32], hash[32];
+	char detail[256];
+	sqlite3_stmt *st;
+	audit_event ev;
+	int rc, s;
+
+	if (!good_name(name))
+		return kho_err_set(err, KHO_EINVAL, "a token name is 1 to 64 of A-Z a-z 0-9 . _ @ -");
+	if (token_role_name(role)[0] == 'u')
+		return kho_err_set(err, KHO_EINVAL, "unknown role");
+	if (agency != NULL && agency[0] == '\0')
+		agency = NULL;
+	if (role == TOKEN_OFFICER && agency == NULL)
+		return kho_err_set(err, KHO_EINVAL, "an officer's token needs --agency CODE");
+	if (agency != NULL && !record_is_agency_code(agency))
+		return kho_err_set(err, KHO_EINVAL, "%s is not an agency code (ddd.dd.dd.Ldd)", agency);
+	if (kho_random(rnd, sizeof rnd) != 0)
+		return kho_err_ssl(err, KHO_ECRYPTO, "no randomness for a token");
+	memcpy(out, TOKEN_PREFIX, 4);
+	kho_hex(out + 4, rnd, sizeof rnd);
+	OPENSSL_cleanse(rnd, sizeof rnd);
+	kho_sha256(hash, out, TOKEN_LEN);
+
+	catalog_lock(c);
+	if ((rc = catalog_begin(c, err)) != 0)
+		goto unlock;
+	st = catalog_stmt(c, "INSERT INTO tokens(name, role, agency, hash, created_at)"
+	                     " VALUES(?,?,?,?,?)", err);
+	if (st == NULL) {
+		rc = KHO_EIO;
+		goto rollback;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, token_role_name(role), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, agency ? agency : "", -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, hash, sizeof hash, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)kho_now());
+	s = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (s == SQLITE_CONSTRAINT) {
+		rc = kho_err_set(err, KHO_EEXIST, "a token named %s already exists", name);
+		goto rollback;
+	}
+	if (s != SQLITE_DONE) {
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(catalog_db(c)));
+		goto rollback;
+	}
+	snprintf(detail, sizeof detail, "token added: role %s%s%s", token_role_name(role),
+	         agency ? ", agency " : "", agency ? agency : "");
+	ev.actor = actor;
+	ev.action = "config";
+	ev.object = name;
+	ev.status = 0;
+	ev.detail = detail;
+	if ((rc = audit_append_locked(c, &ev, err)) != 0)
+		goto rollback;
+	rc = catalog_commit(c, err);
+	goto unlock;
+rollback:
+	catalog_rollback(c);
+unlock:
+	catalog_unlock(c);
+	if (rc != 0)
+		OPENSSL_cleanse(out, TOKEN_LEN + 1);
+	return rc;
+}
+
+int token_revoke(catalog *c, const char *name, const char *actor, kho_err *err)
+{
+	sqlite3_stmt *st;
+	audit_event ev;
+	int rc, s;
+
+	catalog_lock(c);
+	if ((rc = catalog_begin(c, err)) != 0)
+		goto unlock;
+	st = catalog_stmt(c, "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+	                  err);
+	if (st == NULL) {
+		rc = KHO_EIO;
+		goto rollback;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)kho_now());
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (s != SQLITE_DONE) {
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(catalog_db(c)));
+		goto rollback;
+	}
+	if (sqlite3_changes(catalog_db(c)) == 0) {
+		rc = kho_err_set(err, KHO_ENOTFOUND, "no active token named %s", name);
+		goto rollback;
+	}
+	ev.actor = actor;
+	ev.action = "config";
+	ev.object = name;
+	ev.status = 0;
+	ev.detail = "token revoked";
+	if ((rc = audit_append_locked(c, &ev, err)) != 0)
+		goto rollback;
+	rc = catalog_commit(c, err);
+	goto unlock;
+rollback:
+	catalog_rollback(c);
+unlock:
+	catalog_unlock(c);
+	return rc;
+}
+
+int token_check(catalog *c, const char *token, token_info *out, kho_err *err)
+{
+	unsigned char hash[32];
+	sqlite3_stmt *st;
+	size_t i;
+	int s, rc = 0;
+
+	memset(out, 0, sizeof *out);
+	if (token == NULL || strlen(token) != TOKEN_LEN || strncmp(token, TOKEN_PREFIX, 4) != 0)
+		return kho_err_set(err, KHO_EAUTH, "invalid token");
+	for (i = 4; i < TOKEN_LEN; i++)
+		if (!((token[i] >= '0' && token[i] <= '9') || (token[i] >= 'a' && token[i] <= 'f')))
+			return kho_err_set(err, KHO_EAUTH, "invalid token");
+	kho_sha256(hash, token, TOKEN_LEN);
+	catalog_lock(c);
+	/* Lookup by the hash of a 256-bit secret: an index probe leaks nothing useful. */
+	st = catalog_stmt(c, "SELECT id, name, role, agency FROM tokens"
+	                     " WHERE hash = ? AND revoked_at IS NULL", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		snprintf(out->name, sizeof out->name, "%s", (const char *)sqlite3_column_text(st, 1));
+		out->role = (enum token_role)token_role_parse((const char *)sqlite3_column_text(st, 2));
+		snprintf(out->agency, sizeof out->agency, "%s", (const char *)sqlite3_column_text(st, 3));
+	} else if (s == SQLITE_DONE) {
+		rc = kho_err_set(err, KHO_EAUTH, "invalid token");
+	} else {
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(catalog_db(c)));
+	}
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	return rc;
+}
+
+int token_list_json(catalog *c, json_t **out, kho_err *err)
+{
+	sqlite3_stmt *st;
+	json_t *arr = json_array();
+	char t1[32], t2[32];
+	int s;
+
+	*out = NULL;
+	if (arr == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT name, role, agency, created_at, revoked_at FROM tokens"
+	                     " ORDER BY name", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		json_decref(arr);
+		return KHO_EIO;
+	}
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		int revoked = sqlite3_column_type(st, 4) != SQLITE_NULL;
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:o}",
+			"name", (const char *)sqlite3_column_text(st, 0),
+			"role", (const char *)sqlite3_column_text(st, 1),
+			"agency", (const char *)sqlite3_column_text(st, 2),
+			"created", kho_time_format(t1, sizeof t1, (time_t)sqlite3_column_int64(st, 3)),
+			"revoked", revoked ? json_string(kho_time_format(t2, sizeof t2,
+			                                 (time_t)sqlite3_column_int64(st, 4)))
+			                   : json_null()));
+	}
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	if (s != SQLITE_DONE) {
+		json_decref(arr);
+		return kho_err_set(err, KHO_EIO, "catalog: read failed");
+	}
+	*out = arr;
+	return 0;
+}

@@ -1,0 +1,249 @@
+/*
+ * seal.c: one result into one sealed ASiC-E package (see seal.h).
+ *
+ * The order of work follows the signature's dependencies: the record is
+ * validated first (a package with bad metadata is never signed), then the
+ * manifest is written over every data object including record.xml, the
+ * CAdES signature covers the manifest's exact bytes (never re-serialized),
+ * the optional timestamp covers the signature value (EN 319 122-1 5.3,
+ * B-T), then the certificates and revocation data are added (B-LT, unsigned,
+ * so they do not disturb the signature). The ZIP is written last, in the
+ * order EN 319 162-1 4.4.1 wants: `mimetype` stored first.
+ */
+#include "sign/seal.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "archive/manifest.h"
+#include "archive/record.h"
+#include "archive/zipw.h"
+#include "common/util.h"
+
+#define SEAL_SIG_URI       "META-INF/signature001.p7s"
+#define SEAL_MANIFEST_NAME "META-INF/ASiCManifest001.xml"
+#define SEAL_MIMETYPE      "application/vnd.etsi.asic-e+zip"
+#define SEAL_MAX_FILES     10000
+#define SEAL_MAX_NAME      1024
+#define SEAL_MAX_SIG       (32u * 1024 * 1024)
+#define SEAL_MAX_TOKEN     (1024u * 1024)
+
+static const struct {
+	const char *ext;
+	const char *mime;
+} mime_table[] = {
+	{ "pdf",  "application/pdf" },
+	{ "xml",  "application/xml" },
+	{ "jpg",  "image/jpeg" },
+	{ "jpeg", "image/jpeg" },
+	{ "png",  "image/png" },
+	{ "tif",  "image/tiff" },
+	{ "tiff", "image/tiff" },
+	{ "txt",  "text/plain" },
+};
+
+static const char *guess_mime(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	const char *slash = strrchr(name, '/');
+	size_t i;
+
+	if (dot != NULL && (slash == NULL || dot > slash))
+		for (i = 0; i < sizeof mime_table / sizeof mime_table[0]; i++)
+			if (strcasecmp(dot + 1, mime_table[i].ext) == 0)
+				return mime_table[i].mime;
+	return "application/octet-stream";
+}
+
+/*
+ * check_name: a data object's name must be a safe relative path (no
+ * absolute path, no empty, "." or ".." component, no backslash, colon or
+ * control character: names must extract safely on Windows too), outside META-INF/ (EN 319 162-1 4.4.1: that folder holds the
+ * signatures and manifests), and neither `mimetype` nor `record.xml`, which
+ * seal writes itself.
+ */
+static int check_name(const char *name, kho_err *err)
+{
+	const char *p, *comp;
+	size_t n;
+
+	if (name == NULL || name[0] == '\0')
+		return kho_err_set(err, KHO_EFORMAT, "empty file name");
+	n = strlen(name);
+	if (n > SEAL_MAX_NAME)
+		return kho_err_set(err, KHO_EFORMAT, "file name longer than %d bytes", SEAL_MAX_NAME);
+	for (p = name; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\' || *p == ':')
+			return kho_err_set(err, KHO_EFORMAT, "file name '%s' has a forbidden character", name);
+	if (name[0] == '/')
+		return kho_err_set(err, KHO_EFORMAT, "file name '%s' is absolute", name);
+	for (comp = name;;) {
+		const char *end = strchr(comp, '/');
+		size_t cl = end != NULL ? (size_t)(end - comp) : strlen(comp);
+
+		if (cl == 0 || (cl == 1 && comp[0] == '.') || (cl == 2 && comp[0] == '.' && comp[1] == '.'))
+			return kho_err_set(err, KHO_EFORMAT, "file name '%s' has an empty, '.' or '..' part", name);
+		if (end == NULL)
+			break;
+		comp = end + 1;
+	}
+	if (strncasecmp(name, "META-INF/", 9) == 0)
+		return kho_err_set(err, KHO_EFORMAT, "file name '%s' is inside META-INF/", name);
+	if (strcmp(name, "mimetype") == 0)
+		return kho_err_set(err, KHO_EFORMAT, "file name 'mimetype' is reserved by ASiC");
+	if (strcmp(name, RECORD_ENTRY) == 0)
+		return kho_err_set(err, KHO_EFORMAT, "file name '%s' is reserved for the record metadata",
+		                   RECORD_ENTRY);
+	return 0;
+}
+
+static int check_files(const seal_file *files, size_t nfiles, kho_err *err)
+{
+	size_t i, j;
+	int rc;
+
+	if (files == NULL || nfiles == 0)
+		return kho_err_set(err, KHO_EINVAL, "nothing to seal: at least one file is needed");
+	if (nfiles > SEAL_MAX_FILES)
+		return kho_err_set(err, KHO_ETOOBIG, "more than %d files", SEAL_MAX_FILES);
+	for (i = 0; i < nfiles; i++) {
+		if ((rc = check_name(files[i].name, err)) != 0)
+			return rc;
+		if (files[i].data == NULL && files[i].len > 0)
+			return kho_err_set(err, KHO_EINVAL, "file '%s' has no data", files[i].name);
+		/* Byte comparison: callers should pass NFC names (Vietnamese
+		 * diacritics have two normalizations). */
+		for (j = 0; j < i; j++)
+			if (strcmp(files[i].name, files[j].name) == 0)
+				return kho_err_set(err, KHO_EFORMAT, "file name '%s' appears twice",
+				                   files[i].name);
+	}
+	return 0;
+}
+
+/* stack_append: add every certificate of from to to (up-referenced). */
+static int stack_append(STACK_OF(X509) *to, STACK_OF(X509) *from)
+{
+	int i;
+
+	for (i = 0; from != NULL && i < sk_X509_num(from); i++) {
+		X509 *x = sk_X509_value(from, i);
+		if (!X509_up_ref(x))
+			return -1;
+		if (!sk_X509_push(to, x)) {
+			X509_free(x);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int seal_package(kho_buf *out, const seal_file *files, size_t nfiles,
+                 const void *record_xml, size_t record_len,
+                 const seal_opts *opts, kho_err *err)
+{
+	manifest_item *items = NULL;
+	record *rec = NULL;
+	CMS_ContentInfo *cms = NULL;
+	STACK_OF(X509) *lt = NULL;
+	kho_buf man, sig, tok;
+	zipw *w = NULL;
+	size_t i, start;
+	int rc;
+
+	kho_buf_init(&man, MANIFEST_MAX_SIZE);
+	kho_buf_init(&sig, SEAL_MAX_SIG);
+	kho_buf_init(&tok, SEAL_MAX_TOKEN);
+	if (out == NULL || opts == NULL)
+		return kho_err_set(err, KHO_EINVAL, "seal_package: bad arguments");
+	start = out->len;
+	if ((rc = check_files(files, nfiles, err)) != 0)
+		goto out;
+	if (record_xml == NULL || record_len == 0)  {
+		rc = kho_err_set(err, KHO_EFORMAT, "the record metadata is empty");
+		goto out;
+	}
+	rc = record_parse(&rec, record_xml, record_len, err);
+	if (rc != 0)
+		goto out;
+
+	/* EN 319 162-1 4.4.2: one DataObjectReference per data object. */
+	items = calloc(nfiles + 1, sizeof *items);
+	if (items == NULL) {
+		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nfiles; i++) {
+		items[i].uri = files[i].name;
+		items[i].mime = files[i].mime != NULL ? files[i].mime : guess_mime(files[i].name);
+		items[i].data = files[i].data;
+		items[i].len = files[i].len;
+	}
+	items[nfiles].uri = RECORD_ENTRY;
+	items[nfiles].mime = "application/xml";
+	items[nfiles].data = record_xml;
+	items[nfiles].len = record_len;
+	rc = manifest_write(&man, SEAL_SIG_URI, items, nfiles + 1, err);
+	if (rc != 0)
+		goto out;
+
+	rc = cades_sign(&cms, &opts->signer, man.data, man.len, err);
+	if (rc != 0)
+		goto out;
+	if (opts->tsa != NULL) {
+		const unsigned char *sv;
+		size_t svlen;
+
+		/* EN 319 122-1 5.3: the signature timestamp covers the signature value. */
+		rc = cades_signature_value(cms, &sv, &svlen, err);
+		if (rc == 0)
+			rc = tsa_stamp(opts->tsa, sv, svlen, &tok, err);
+		if (rc == 0)
+			rc = cades_add_timestamp(cms, tok.data, tok.len, err);
+		if (rc != 0)
+			goto out;
+	}
+	lt = sk_X509_new_null();
+	if (lt == NULL || stack_append(lt, opts->signer.chain) != 0 ||
+	    stack_append(lt, opts->tsa_chain) != 0) {
+		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = cades_add_lt(cms, lt, opts->crls, err);
+	if (rc == 0)
+		rc = cades_to_der(&sig, cms, opts->ocsp, opts->nocsp, err);
+	if (rc != 0)
+		goto out;
+
+	/* EN 319 162-1 A.1: mimetype first and stored; the rest deflated. */
+	rc = zipw_new(&w, out, kho_now(), err);
+	if (rc == 0)
+		rc = zipw_add(w, "mimetype", SEAL_MIMETYPE, strlen(SEAL_MIMETYPE), ZIPW_STORED, err);
+	for (i = 0; rc == 0 && i < nfiles; i++)
+		rc = zipw_add(w, files[i].name, files[i].data, files[i].len, ZIPW_DEFLATED, err);
+	if (rc == 0)
+		rc = zipw_add(w, RECORD_ENTRY, record_xml, record_len, ZIPW_DEFLATED, err);
+	if (rc == 0)
+		rc = zipw_add(w, SEAL_MANIFEST_NAME, man.data, man.len, ZIPW_DEFLATED, err);
+	if (rc == 0)
+		rc = zipw_add(w, SEAL_SIG_URI, sig.data, sig.len, ZIPW_DEFLATED, err);
+	if (rc == 0)
+		rc = zipw_finish(w, err);
+out:
+	if (rc != 0 && out != NULL && out->len > start)
+	{
+		out->len = start;   /* never leave half a package in the caller's buffer */
+		out->data[start] = '\0';
+	}
+	zipw_free(w);
+	sk_X509_pop_free(lt, X509_free);
+	CMS_ContentInfo_free(cms);
+	record_free(rec);
+	free(items);
+	kho_buf_free(&man);
+	kho_buf_free(&sig);
+	kho_buf_free(&tok);
+	return rc;
+}

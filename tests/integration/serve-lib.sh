@@ -1,0 +1,62 @@
+# serve-lib.sh: helpers for the daemon's integration tests (t03NN-*.sh),
+# sourced after lib.sh. A daemon is started on a random loopback port (port
+# 0, the bound port read from --port-file) and stopped by its own pid.
+
+# setup_pki: a test PKI in ./pki and a PDF to seal.
+setup_pki() {
+	"$KHO" pki init pki >/dev/null || { echo "kho pki init failed"; exit 1; }
+	printf '%%PDF-1.4\n%% ket qua\n' > ketqua.pdf
+}
+
+# make_record SRC OUT SEQ [SUPERSEDES]: a copy of SRC whose dossier and result
+# codes use the daily sequence SEQ (4 digits), optionally declaring supersedes.
+make_record() {
+	local src=$1 out=$2 seq=$3 sup=${4:-}
+	sed -E "s/(-[0-9]{6}-)[0-9]{4}/\1$seq/g" "$src" > "$out"
+	if [ -n "$sup" ]; then
+		sed -i "s|</record>|  <supersedes>$sup</supersedes>\n</record>|" "$out"
+	fi
+}
+
+# seal_pkg RECORD OUT [FILE]: seal with the test signer and built-in TSA.
+seal_pkg() {
+	"$KHO" seal --key pki/signer.key --cert pki/signer.pem --tsa-key pki/tsa.key \
+		--tsa-cert pki/tsa.pem --crl pki/crls.pem --record "$1" -o "$2" "${3:-ketqua.pdf}"
+}
+
+# start_daemon DATA [ARGS...]: sets DPID, PORT, URL; the log goes to serve.log.
+start_daemon() {
+	local data=$1 i; shift
+	rm -f port.txt
+	"$KHO" serve --data "$data" --listen 127.0.0.1:0 --port-file port.txt "$@" 2>>serve.log &
+	DPID=$!
+	for i in $(seq 200); do [ -s port.txt ] && break; sleep 0.05; done
+	PORT=$(cat port.txt 2>/dev/null)
+	URL=http://127.0.0.1:$PORT
+	[ -n "$PORT" ] || { echo "daemon did not start"; cat serve.log; exit 1; }
+}
+
+stop_daemon() { kill -TERM "$DPID" 2>/dev/null; wait "$DPID"; }
+
+# token NAME ROLE [AGENCY]: add a token and print it (the last line of add).
+token() {
+	if [ -n "${3:-}" ]; then "$KHO" token add --data data --role "$2" --agency "$3" "$1" | tail -n1
+	else "$KHO" token add --data data --role "$2" "$1" | tail -n1; fi
+}
+
+# http METHOD PATH TOKEN [curl args...]: prints the status; body in body.out.
+http() {
+	local m=$1 p=$2 t=$3; shift 3
+	if [ -n "$t" ]; then
+		curl -s -o body.out -w '%{http_code}' -X "$m" -H "Authorization: Bearer $t" "$@" "$URL$p"
+	else
+		curl -s -o body.out -w '%{http_code}' -X "$m" "$@" "$URL$p"
+	fi
+}
+
+# check_status DESCRIPTION WANT GOT
+check_status() {
+	if [ "$3" = "$2" ]; then ok "$1"; else fail "$1 (HTTP $3, expected $2)"; head -c 600 body.out | sed 's/^/    /'; echo; fi
+}
+
+json_get() { python3 -c "import json,sys; d=json.load(open('$1')); print(eval('d'+sys.argv[1]))" "$2"; }

@@ -1,0 +1,170 @@
+# t0300-serve-api.sh: kho serve end to end on a random loopback port:
+# ingest (201, 200 same id), retrieval byte-identical and verifiable, lookup
+# by subject number with purpose, 401/403 for each role, conflict and
+# supersede, validity status, a tampered package refused with nothing
+# stored, size cap, malformed requests, a slow client timed out, metrics,
+# audit trail, SIGTERM.
+source "$ROOT/tests/integration/lib.sh"
+source "$ROOT/tests/integration/serve-lib.sh"
+setup_pki
+REC=$ROOT/testdata/records/ct01-certified-copy.xml
+AG=000.31.20.H55
+make_record "$REC" r1.xml 0101
+make_record "$REC" r2.xml 0102
+seal_pkg r1.xml p1.asice
+seal_pkg r2.xml p2.asice
+sleep 1.1   # another signing time, so other bytes for the same record
+seal_pkg r1.xml p1-other.asice
+make_record "$REC" r1-sup.xml 0103 000.31.20.H55-250314-0101-KQ1
+seal_pkg r1-sup.xml p1-sup.asice
+
+cat > kho.json <<JSON
+{ "_comment": "test daemon", "max_upload": 1000000, "connection_timeout": 2, "threads": 4,
+  "fixity_interval": 0, "accept_indeterminate": [] }
+JSON
+OFF=$(token counter1 officer $AG)
+OFF2=$(token counter2 officer 000.00.18.H55)
+AUD=$(token auditor1 auditor)
+RM=$(token records1 records_manager)
+ADM=$(token admin1 admin)
+check_grep "token add prints a token on its last line" '^kho_[0-9a-f]{64}$' <(echo "$OFF")
+start_daemon data --trust pki/trust.pem --config kho.json
+
+st=$(http GET /healthz ""); check_status "healthz is public" 200 "$st"
+check_grep "healthz says ok" '"status":"ok"' body.out
+
+st=$(http POST /v1/packages "$OFF" --data-binary @p1.asice -H 'Content-Type: application/vnd.etsi.asic-e+zip')
+check_status "ingest of a sealed package: 201" 201 "$st"
+ID=$(json_get body.out "['id']")
+check "the id is the SHA-256 of the bytes" test "$ID" = "$(sha256sum p1.asice | cut -d' ' -f1)"
+check_grep "201 carries the result code, indication and report URL" \
+	'"result_code":"000.31.20.H55-250314-0101-KQ1".*"indication":"TOTAL-PASSED".*"report_url":"/v1/packages/'"$ID"'/report"' body.out
+st=$(http POST /v1/packages "$OFF" --data-binary @p1.asice)
+check_status "the same bytes again: 200" 200 "$st"
+check "... with the same id" test "$(json_get body.out "['id']")" = "$ID"
+
+st=$(http GET /v1/packages/$ID "$OFF" -D headers.out)
+check_status "retrieval: 200" 200 "$st"
+check "retrieved bytes are identical" cmp body.out p1.asice
+check_grep "retrieval says the re-verification in headers" '^Kho-Indication: TOTAL-PASSED' headers.out
+cp body.out got.asice
+check "the retrieved package verifies with kho verify" "$KHO" verify --trust pki/trust.pem got.asice
+st=$(http GET /v1/packages/$ID/report "$AUD"); check_status "report (JSON) for an auditor" 200 "$st"
+check_grep "the report is the validation report" '"indication":"TOTAL-PASSED"' body.out
+st=$(http GET /v1/packages/$ID/report "$AUD" -H 'Accept: application/xml')
+check_grep "the report in XML on Accept" 'ValidationReport' body.out
+
+st=$(http GET "/v1/lookup?subject=051087012345&purpose=$AG-251120-0001" "$OFF")
+check_status "lookup by subject number: 200" 200 "$st"
+check_grep "lookup finds the result, reusable" '"result_code":"000.31.20.H55-250314-0101-KQ1".*"reusable":true' body.out
+st=$(http GET "/v1/lookup?subject=051087012345" "$OFF")
+check_status "lookup without purpose: 400" 400 "$st"
+st=$(http GET "/v1/lookup?subject=999999999999&purpose=$AG-251120-0002" "$OFF")
+check_grep "another subject finds nothing" '"found":0' body.out
+
+# roles
+st=$(http GET "/v1/lookup?subject=051087012345&purpose=$AG-251120-0003" "")
+check_status "lookup without a token: 401" 401 "$st"
+st=$(http GET "/v1/lookup?subject=051087012345&purpose=$AG-251120-0003" "kho_0000000000000000000000000000000000000000000000000000000000000000")
+check_status "lookup with an unknown token: 401" 401 "$st"
+st=$(http GET "/v1/lookup?subject=051087012345&purpose=$AG-251120-0003" "$AUD")
+check_status "lookup by an auditor: 403" 403 "$st"
+st=$(http POST /v1/packages "$RM" --data-binary @p2.asice)
+check_status "ingest by a records manager: 403" 403 "$st"
+st=$(http POST /v1/packages "$OFF2" --data-binary @p2.asice)
+check_status "ingest by an officer of another agency: 403" 403 "$st"
+st=$(http GET /v1/stats/reuse "$OFF"); check_status "reuse stats by an officer: 403" 403 "$st"
+st=$(http GET /metrics "$OFF"); check_status "metrics by an officer: 403" 403 "$st"
+st=$(http POST /v1/results/000.31.20.H55-250314-0101-KQ1/status "$OFF" -d '{"status":"revoked","decision":"x"}')
+check_status "status change by an officer: 403" 403 "$st"
+
+# conflict, supersede
+st=$(http POST /v1/packages "$OFF" --data-binary @p1-other.asice)
+check_status "same result code, other bytes: 409" 409 "$st"
+st=$(http POST /v1/packages "$OFF" --data-binary @p1-sup.asice)
+check_status "a declared replacement (supersedes): 201" 201 "$st"
+check_grep "... says it superseded" '"superseded":true' body.out
+st=$(http GET /v1/results/000.31.20.H55-250314-0101-KQ1 "$OFF")
+check_grep "the old result is now superseded by the new one" '"status":"superseded".*"superseded_by":"000.31.20.H55-250314-0103-KQ1"' body.out
+st=$(http GET /v1/packages/$ID "$AUD")
+check_status "the superseded package stays retrievable" 200 "$st"
+
+# tampered package: 422 and nothing stored
+"$KHO_HELPERS/tamper" p2.asice bad.asice --flip ketqua.pdf >/dev/null 2>&1 || cp p2.asice bad.asice
+nstore=$(find data/store -name '*.enc' | wc -l)
+st=$(http POST /v1/packages "$OFF" --data-binary @bad.asice)
+check_status "a tampered package: 422" 422 "$st"
+check_grep "422 carries the report" '"report":\{.*"indication":"TOTAL-FAILED"' body.out
+check "nothing stored for the tampered package" test "$(find data/store -name '*.enc' | wc -l)" = "$nstore"
+check "and it is unknown to the catalog" test "$(sqlite3 data/catalog.db "select count(*) from packages where id='$(sha256sum bad.asice | cut -d' ' -f1)'")" = 0
+st=$(http POST /v1/packages "$OFF" --data-binary @p2.asice)
+check_status "a second result: 201" 201 "$st"
+
+# records and status
+st=$(http GET /v1/results/000.31.20.H55-250314-0102-KQ1 "$RM")
+check_status "record metadata: 200" 200 "$st"
+check_grep "record metadata has the validity status" '"status":"valid"' body.out
+check_nogrep "no personal number in the record metadata" '051087012345' body.out
+st=$(http POST /v1/results/000.31.20.H55-250314-0102-KQ1/status "$RM" -d '{"status":"revoked","decision":"QĐ 12/QĐ-UBND"}')
+check_status "revoke by a records manager: 200" 200 "$st"
+st=$(http GET "/v1/lookup?subject=051087012345&purpose=$AG-251120-0004" "$OFF")
+check_grep "a revoked result is not reusable" '"result_code":"000.31.20.H55-250314-0102-KQ1"[^}]*"status":"revoked"[^}]*"reusable":false' body.out
+st=$(http GET /v1/stats/reuse "$RM"); check_status "reuse stats: 200" 200 "$st"
+check_grep "reuse stats count lookups per procedure and month" '"procedure":"2.000815","lookups":[1-9]' body.out
+
+# malformed
+st=$(http POST /v1/results/000.31.20.H55-250314-0102-KQ1/status "$RM" -d '{"status":')
+check_status "malformed JSON: 400" 400 "$st"
+st=$(http POST /v1/results/000.31.20.H55-250314-0102-KQ1/status "$RM" -d '{"status":"gone","decision":"x"}')
+check_status "unknown status: 400" 400 "$st"
+st=$(http GET /v1/packages/not-an-id "$OFF"); check_status "malformed id: 400" 400 "$st"
+st=$(http GET /v1/results/000.31.20.H55-250314-0999-KQ1 "$OFF"); check_status "unknown result: 404" 404 "$st"
+st=$(http GET /v1/nothing ""); check_status "unknown path: 404" 404 "$st"
+st=$(http DELETE /v1/packages/$ID "$OFF"); check_status "wrong method: 405" 405 "$st"
+st=$(http POST /v1/packages "$OFF" --data-binary 'not a zip')
+check_status "a body that is not a package: 422" 422 "$st"
+st=$(http POST /v1/packages "$OFF"); check_status "an empty body: 400" 400 "$st"
+head -c 1500000 /dev/urandom > big.bin
+st=$(http POST /v1/packages "$OFF" --data-binary @big.bin)
+check_status "beyond the upload cap: 413" 413 "$st"
+st=$(http POST /v1/packages "$OFF" -H 'Transfer-Encoding: chunked' --data-binary @big.bin)
+check_status "beyond the cap, chunked (no length): 413" 413 "$st"
+# two Content-Length headers (accepted by libmicrohttpd 0.9.75 itself)
+exec 3<>/dev/tcp/127.0.0.1/$PORT
+printf 'POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\nConnection: close\r\n\r\nabcd' >&3
+timeout 5 cat <&3 > dup.out
+exec 3<&-
+check_grep "duplicate Content-Length: 400" '^HTTP/1.1 400' dup.out
+# a slow client is cut off after connection_timeout (2 s), others are served meanwhile
+exec 3<>/dev/tcp/127.0.0.1/$PORT
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n' >&3
+st=$(http GET /healthz ""); check_status "served while a slow client hangs" 200 "$st"
+start=$(date +%s)
+timeout 10 cat <&3 > slow.out
+took=$(( $(date +%s) - start ))
+exec 3<&-
+check "the slow client is disconnected by the timeout" test "$took" -le 6 -a ! -s slow.out
+
+st=$(http GET /metrics "$ADM"); check_status "metrics for an admin" 200 "$st"
+check_grep "metrics: requests by route and status" 'kho_http_requests_total\{route="packages_post",status="201"\} [1-9]' body.out
+check_grep "metrics: ingest latency histogram" 'kho_ingest_seconds_bucket\{le="\+Inf"\} [1-9]' body.out
+check_grep "metrics: lookup latency histogram" 'kho_lookup_seconds_count [1-9]' body.out
+check_grep "metrics: catalog counts" '^kho_catalog_packages 3$' body.out
+st=$(http POST /v1/verify "" --data-binary @p2.asice); check_status "public /v1/verify" 200 "$st"
+st=$(http GET /verify ""); check_status "public /verify page" 200 "$st"
+
+# the log: one line per request, never a personal number
+check_grep "one log line per request" 'POST /v1/packages 201 ' serve.log
+check_nogrep "no personal number in the log" '051087012345' serve.log
+st=$(http GET "/v1/audit?after=0&limit=1000" "$AUD"); check_status "audit trail for an auditor" 200 "$st"
+check_grep "401 and 403 are audited" '"action":"denied".*"status":401' body.out
+check_grep "403 is audited" '"action":"denied"[^}]*"status":403' body.out
+check_grep "lookups are audited with their purpose" '"action":"lookup"[^}]*purpose 000.31.20.H55-251120-0001' body.out
+check_nogrep "no personal number in the audit trail" '051087012345' body.out
+check_nogrep "no personal number in the catalog" '051087012345' data/catalog.db
+
+check_exit "SIGTERM stops the daemon cleanly (exit 0)" 0 stop_daemon
+check_grep "it said so" 'stopped' serve.log
+check_exit "kho fsck is clean" 0 "$KHO" fsck --data data --trust pki/trust.pem
+check_exit "kho audit verify passes" 0 "$KHO" audit verify --data data
+finish

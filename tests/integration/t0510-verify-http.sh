@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# t0510-verify-http.sh: the public verification module over HTTP (served by
+# tests/helpers/webverify_server): every page is valid HTML (tidy, xmllint),
+# the answers of POST /verify and POST /v1/verify, the QR path, enumeration
+# resistance (unknown code and wrong key: the same bytes, the same status,
+# comparable time), no personal number in any answer or audit line, the
+# upload cap (413), the rate limit per client address (429 + Retry-After)
+# and the headers that keep the page self-contained.
+source "$ROOT/tests/integration/lib.sh"
+source "$ROOT/tests/integration/webverify-lib.sh"
+
+wv_setup
+wv_start
+
+# get NAME URL [CURL ARGS...]: body to NAME.html, status to NAME.code, headers to NAME.hdr
+get() { local n=$1 u=$2; shift 2; curl -s -D "$n.hdr" -o "$n.html" -w '%{http_code}' "$@" "$u" >"$n.code"; }
+
+get form "$BASE/verify"
+check "GET /verify is 200" test "$(cat form.code)" = 200
+check_grep "  ... in Vietnamese" '<html lang="vi">' form.html
+check_grep "  ... a multipart form with the field file" 'enctype="multipart/form-data"' form.html
+check_grep "  ... the input has its label" '<label for="file">' form.html
+check_grep "  ... a mobile viewport" 'name="viewport"' form.html
+check_nogrep "  ... no script, no external resource" '<script|src="http|href="http|@import|url\(' form.html
+check_grep "  ... a Content-Security-Policy that forbids other origins" "default-src 'none'" form.hdr
+get form_en "$BASE/verify?lang=en"
+check_grep "?lang=en gives English" '<html lang="en">' form_en.html
+
+get valid "$BASE/verify" -F file=@files/valid.asice
+check "POST /verify (valid package) is 200" test "$(cat valid.code)" = 200
+check_grep "  ... Hợp lệ" 'data-answer="valid".*Hợp lệ' valid.html
+check_grep "  ... validity today: valid" 'data-status="valid"' valid.html
+get tampered "$BASE/verify" -F file=@files/tampered.asice
+check_grep "tampered package: Không hợp lệ" 'data-answer="invalid".*Không hợp lệ' tampered.html
+check_grep "  ... the altered file named" 'ketqua.pdf – <span class="bad">ĐÃ BỊ THAY ĐỔI' tampered.html
+get unknown "$BASE/verify?lang=en" -F file=@files/unknown.pdf
+check_grep "unknown file: not archived" 'data-answer="not-archived".*Not archived' unknown.html
+get archived "$BASE/verify" -F file=@files/archived.pdf
+check_grep "archived file: found, with the package's verification" 'data-file-archived="1"' archived.html
+check_grep "  ... Hợp lệ" 'data-answer="valid"' archived.html
+get qr "$BASE/verify/r/$CODE?k=$KEY"
+check "QR path with the right key is 200" test "$(cat qr.code)" = 200
+check_grep "  ... shows the record as valid" 'data-answer="valid"' qr.html
+check_grep "  ... and its status today" 'data-status="valid"' qr.html
+get nokey "$BASE/verify" -F dummy=1
+check "POST /verify without a file is 400" test "$(cat nokey.code)" = 400
+
+# Enumeration resistance.
+WRONG=AAAAAAAAAAAAAAAAAAAAAA
+OTHER=000.31.20.H55-250310-0099-KQ1
+get wrongkey "$BASE/verify/r/$CODE?k=$WRONG"
+get unknowncode "$BASE/verify/r/$OTHER?k=$KEY"
+get nokeyqr "$BASE/verify/r/$CODE"
+get garbage "$BASE/verify/r/%3Cscript%3E?k=x"
+check "wrong key is 404" test "$(cat wrongkey.code)" = 404
+check "unknown code is 404" test "$(cat unknowncode.code)" = 404
+check "wrong key and unknown code: byte-identical answers" cmp wrongkey.html unknowncode.html
+check "  ... and a missing key too" cmp wrongkey.html nokeyqr.html
+check "  ... and a malformed code too" cmp wrongkey.html garbage.html
+check_nogrep "  ... which echoes neither code nor key" "$CODE|$OTHER|$WRONG|$KEY" wrongkey.html
+# Timing: the mean of 40 requests of each kind within a factor of 3.
+t_of() { local i s=0; for i in $(seq 40); do curl -s -o /dev/null -w '%{time_total}\n' "$1"; done |
+	awk '{s += $1} END {printf "%.6f\n", s / NR}'; }
+tw=$(t_of "$BASE/verify/r/$CODE?k=$WRONG"); tu=$(t_of "$BASE/verify/r/$OTHER?k=$KEY")
+echo "mean time: wrong key ${tw}s, unknown code ${tu}s"
+check "wrong key and unknown code take comparable time" \
+	awk -v a="$tw" -v b="$tu" 'BEGIN { exit !(a < 3 * b && b < 3 * a) }'
+
+# JSON API.
+curl -s -o api.json -w '%{http_code}' -F file=@files/valid.asice "$BASE/v1/verify" >api.code
+check "POST /v1/verify (multipart) is 200" test "$(cat api.code)" = 200
+check "  ... answer valid, archived, status valid" python3 -c '
+import json,sys; j=json.load(open("api.json"))
+assert j["answer"]=="valid" and j["kind"]=="package" and j["archive"]["archived"] and j["archive"]["status"]=="valid", j'
+curl -s -o api2.json --data-binary @files/tampered.asice -H 'Content-Type: application/vnd.etsi.asic-e+zip' \
+	"$BASE/v1/verify"
+check "POST /v1/verify (raw body, tampered) answers invalid/HASH_FAILURE" python3 -c '
+import json; j=json.load(open("api2.json")); assert j["answer"]=="invalid" and j["sub_indication"]=="HASH_FAILURE", j'
+curl -s -o api3.json --data-binary @files/unknown.pdf "$BASE/v1/verify"
+check "POST /v1/verify (unknown file) answers not-archived" python3 -c '
+import json; j=json.load(open("api3.json")); assert j["answer"]=="not-archived" and j["kind"]=="file", j'
+
+# HTML validity of every page served.
+for p in form form_en valid tampered unknown archived qr wrongkey nokey; do
+	check "$p: tidy finds no error or warning" tidy -q -e "$p.html"
+	check "$p: xmllint --html parses it" xmllint --html --noout "$p.html"
+done
+
+# Privacy: no personal number anywhere, the name only masked.
+check_nogrep "no answer holds the personal number" "$PID_NUMBER" <(cat ./*.html ./*.json)
+check_nogrep "no downloadable report holds it (base64 decoded)" "$PID_NUMBER" <(
+	grep -o 'base64,[A-Za-z0-9+/=]*' valid.html qr.html | sed 's/.*base64,//' |
+	while read -r b; do echo "$b" | base64 -d; echo; done)
+check_nogrep "the full name never appears" 'Bảo Ngọc' <(cat ./*.html ./*.json)
+check_grep "the masked name does" 'Trần T\*\* B\*\* N\*\*\*' valid.html
+check_grep "every public verification is audited" 'public-verify .* kind=qr answer=not-found' audit.log
+check_nogrep "  ... without the personal number" "$PID_NUMBER" audit.log
+wv_stop
+
+# Upload cap and rate limit.
+wv_start --max-upload 2000 --rate 6 --burst 3
+get big "$BASE/verify" -F file=@files/valid.asice
+check "an upload over the cap is 413" test "$(cat big.code)" = 413
+check_grep "  ... with a page that says so" 'Tệp quá lớn' big.html
+get r2 "$BASE/verify" -F file=@files/unknown.pdf
+get r3 "$BASE/verify" -F file=@files/unknown.pdf
+get r4 "$BASE/verify" -F file=@files/unknown.pdf
+check "the burst of 3 per address passes" test "$(cat r2.code)$(cat r3.code)" = 200200
+check "the 4th request in a burst is 429" test "$(cat r4.code)" = 429
+check_grep "  ... with Retry-After" '^Retry-After: [0-9]+' r4.hdr
+check_grep "  ... and a page in words" 'Quá nhiều yêu cầu' r4.html
+get r5 "$BASE/verify/r/$CODE?k=$KEY"
+check "the QR path is limited too" test "$(cat r5.code)" = 429
+get r6 "$BASE/verify"
+check "the form itself is never limited" test "$(cat r6.code)" = 200
+wv_stop
+finish

@@ -1,0 +1,232 @@
+/*
+ * test_catalog.c: the catalog: ingest (new, same bytes, conflict, declared
+ * supersede), lookup with its reusable flag and reuse event, status changes,
+ * statistics and counts, WAL mode.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "archive/audit.h"
+#include "archive/catalog.h"
+#include "common/util.h"
+#include "tests/unit/test.h"
+
+static char path[256];
+
+static catalog *fresh(void)
+{
+	char cmd[1024];
+	catalog *c = NULL;
+
+	snprintf(path, sizeof path, "/tmp/kho-test-catalog-%d.db", (int)getpid());
+	snprintf(cmd, sizeof cmd, "rm -f %s %s-wal %s-shm", path, path, path);
+	if (system(cmd) != 0)
+		abort();
+	if (catalog_open(&c, path, NULL) != 0)
+		return NULL;
+	return c;
+}
+
+static record rec(const char *code, const char *supersedes)
+{
+	record r;
+
+	memset(&r, 0, sizeof r);
+	r.result_code = (char *)code;
+	r.dossier_code = (char *)"000.00.20.H30-250314-0007";
+	r.procedure_national = (char *)"2.000815";
+	r.agency_code = (char *)"000.00.20.H30";
+	r.result_type = (char *)"certified-copy";
+	r.subject_kind = (char *)"citizen";
+	r.subject_id = (char *)"001099012345";
+	r.title = (char *)"Bản sao chứng thực";
+	r.issue_date = (char *)"2025-03-14";
+	r.valid_from = (char *)"2025-03-14";
+	r.valid_until = (char *)"2026-03-14";
+	r.supersedes = (char *)supersedes;
+	return r;
+}
+
+static catalog_package pkg(char fill)
+{
+	catalog_package p;
+
+	memset(&p, 0, sizeof p);
+	memset(p.id, fill, 64);
+	p.size = 1234;
+	memset(p.wrapped_key, 0x11, sizeof p.wrapped_key);
+	strcpy(p.indication, "TOTAL-PASSED");
+	p.ingested_at = 1741939200;
+	return p;
+}
+
+static const unsigned char mac[32] = { 1, 2, 3 };
+
+static void t_ingest_semantics(void)
+{
+	catalog *c = fresh();
+	catalog_package p1 = pkg('a'), p2 = pkg('b'), p3 = pkg('c'), got;
+	record r1 = rec("000.00.20.H30-250314-0007-KQ1", NULL);
+	record r3 = rec("000.00.20.H30-250314-0007-KQ1", "000.00.20.H30-250314-0007-KQ1");
+	kho_err err;
+	int sup = -1;
+
+	REQUIRE(c != NULL);
+	CHECK_EQ_INT(catalog_ingest(c, &p1, &r1, mac, "officer1", &sup, NULL), 0);
+	CHECK_EQ_INT(sup, 0);
+	/* same bytes: already there */
+	CHECK_EQ_INT(catalog_check_ingest(c, p1.id, &r1, &got, NULL), KHO_EEXIST);
+	CHECK_STR(got.id, p1.id);
+	CHECK_EQ_INT(catalog_ingest(c, &p1, &r1, mac, "officer1", NULL, NULL), KHO_EEXIST);
+	/* same code, other bytes, no supersede: conflict */
+	CHECK_EQ_INT(catalog_ingest(c, &p2, &r1, mac, "officer1", NULL, &err), KHO_ECONFLICT);
+	CHECK(strstr(err.msg, "supersedes") != NULL);
+	CHECK_EQ_INT(catalog_get_package(c, p2.id, NULL, NULL), KHO_ENOTFOUND);
+	/* declared replacement */
+	CHECK_EQ_INT(catalog_ingest(c, &p3, &r3, mac, "officer1", &sup, NULL), 0);
+	CHECK_EQ_INT(sup, 1);
+	CHECK_EQ_INT(catalog_get_package(c, p1.id, &got, NULL), 0);
+	CHECK_STR(got.state, "superseded");
+	CHECK_STR(got.superseded_by, p3.id);
+	CHECK_EQ_INT(catalog_result_package(c, r1.result_code, &got, NULL), 0);
+	CHECK_STR(got.id, p3.id);
+	CHECK(got.has_key);
+	CHECK_EQ_INT(got.size, 1234);
+	catalog_close(c);
+}
+
+static void t_supersede_other_code(void)
+{
+	catalog *c = fresh();
+	catalog_package p1 = pkg('a'), p2 = pkg('b');
+	record r1 = rec("000.00.20.H30-250314-0007-KQ1", NULL);
+	record r2 = rec("000.00.20.H30-250314-0007-KQ2", "000.00.20.H30-250314-0007-KQ1");
+	json_t *j = NULL;
+	int sup = 0;
+
+	REQUIRE(c != NULL);
+	REQUIRE(catalog_ingest(c, &p1, &r1, mac, "o", NULL, NULL) == 0);
+	CHECK_EQ_INT(catalog_ingest(c, &p2, &r2, mac, "o", &sup, NULL), 0);
+	CHECK_EQ_INT(sup, 1);
+	CHECK_EQ_INT(catalog_result_json(c, r1.result_code, "2025-06-01", &j, NULL), 0);
+	REQUIRE(j != NULL);
+	CHECK_STR(json_string_value(json_object_get(j, "status")), "superseded");
+	CHECK_STR(json_string_value(json_object_get(j, "superseded_by")), r2.result_code);
+	CHECK(json_is_false(json_object_get(j, "reusable")));
+	json_decref(j);
+	catalog_close(c);
+}
+
+static void t_lookup_and_status(void)
+{
+	catalog *c = fresh();
+	catalog_package p1 = pkg('a');
+	record r1 = rec("000.00.20.H30-250314-0007-KQ1", NULL);
+	catalog_query q;
+	catalog_counts n;
+	json_t *j = NULL, *s = NULL;
+
+	REQUIRE(c != NULL);
+	REQUIRE(catalog_ingest(c, &p1, &r1, mac, "o", NULL, NULL) == 0);
+	memset(&q, 0, sizeof q);
+	memcpy(q.subject_mac, mac, 32);
+	q.valid_on = "2025-06-01";
+	CHECK_EQ_INT(catalog_lookup(c, &q, "o", "000.00.20.H30", &j, NULL), KHO_EINVAL); /* no purpose */
+	q.purpose = "000.00.20.H30-250601-0001";
+	CHECK_EQ_INT(catalog_lookup(c, &q, "o", "000.00.20.H30", &j, NULL), 0);
+	REQUIRE(j != NULL);
+	CHECK_EQ_INT(json_integer_value(json_object_get(j, "found")), 1);
+	CHECK_EQ_INT(json_integer_value(json_object_get(j, "reusable")), 1);
+	json_decref(j);
+	/* after valid_until: expired, not reusable */
+	q.valid_on = "2026-06-01";
+	CHECK_EQ_INT(catalog_lookup(c, &q, "o", NULL, &j, NULL), 0);
+	CHECK_EQ_INT(json_integer_value(json_object_get(j, "reusable")), 0);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "results"), 0),
+	                                            "status")), "expired");
+	json_decref(j);
+	/* another subject: nothing */
+	q.subject_mac[0] = 9;
+	q.valid_on = "2025-06-01";
+	CHECK_EQ_INT(catalog_lookup(c, &q, "o", NULL, &j, NULL), 0);
+	CHECK_EQ_INT(json_integer_value(json_object_get(j, "found")), 0);
+	json_decref(j);
+	/* revoked: no longer reusable */
+	CHECK_EQ_INT(catalog_set_status(c, r1.result_code, "revoked", NULL, NULL, "rm", NULL), KHO_EINVAL);
+	CHECK_EQ_INT(catalog_set_status(c, r1.result_code, "bogus", "QĐ 1", NULL, "rm", NULL), KHO_EINVAL);
+	CHECK_EQ_INT(catalog_set_status(c, "000.00.20.H30-250314-0009-KQ1", "revoked", "QĐ 1", NULL,
+	                                "rm", NULL), KHO_ENOTFOUND);
+	CHECK_EQ_INT(catalog_set_status(c, r1.result_code, "revoked", "QĐ 12/2025", NULL, "rm", NULL), 0);
+	memcpy(q.subject_mac, mac, 32);
+	CHECK_EQ_INT(catalog_lookup(c, &q, "o", NULL, &j, NULL), 0);
+	CHECK_EQ_INT(json_integer_value(json_object_get(j, "reusable")), 0);
+	json_decref(j);
+	/* stats: 4 lookups in this month, 1 found a reusable result */
+	CHECK_EQ_INT(catalog_reuse_stats(c, &s, NULL), 0);
+	{
+		json_t *a = json_object_get(s, "stats");
+		json_int_t lk = 0, ru = 0;
+		size_t i;
+		for (i = 0; i < json_array_size(a); i++) {
+			lk += json_integer_value(json_object_get(json_array_get(a, i), "lookups"));
+			ru += json_integer_value(json_object_get(json_array_get(a, i), "found_reusable"));
+		}
+		CHECK_EQ_INT(lk, 4);
+		CHECK_EQ_INT(ru, 1);
+	}
+	json_decref(s);
+	CHECK_EQ_INT(catalog_counts_get(c, &n, NULL), 0);
+	CHECK_EQ_INT(n.packages, 1);
+	CHECK_EQ_INT(n.lookups, 4);
+	CHECK_EQ_INT(n.audit_events, 1 + 4 + 1);   /* ingest, 4 lookups, status */
+	catalog_close(c);
+}
+
+static void t_wal_mode(void)
+{
+	catalog *c = fresh();
+	sqlite3_stmt *st;
+
+	REQUIRE(c != NULL);
+	catalog_lock(c);
+	st = catalog_stmt(c, "PRAGMA journal_mode", NULL);
+	REQUIRE(st != NULL);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	catalog_close(c);
+	catalog_close(NULL);
+}
+
+static int count_pkg(const catalog_package *p, void *arg)
+{
+	(*(int *)arg)++;
+	(void)p;
+	return 0;
+}
+
+static void t_each_package_pages(void)
+{
+	catalog *c = fresh();
+	int i, n = 0;
+
+	REQUIRE(c != NULL);
+	for (i = 0; i < 600; i++) {
+		catalog_package p = pkg('0');
+		char code[64];
+		record r;
+		snprintf(p.id, sizeof p.id, "%064x", i);
+		snprintf(code, sizeof code, "000.00.20.H30-250314-%04d-KQ1", i);
+		r = rec(code, NULL);
+		REQUIRE(catalog_ingest(c, &p, &r, mac, "o", NULL, NULL) == 0);
+	}
+	CHECK_EQ_INT(catalog_each_package(c, count_pkg, &n, NULL), 0);
+	CHECK_EQ_INT(n, 600);
+	catalog_close(c);
+}
+
+TESTS(T(t_ingest_semantics), T(t_supersede_other_code), T(t_lookup_and_status), T(t_wal_mode),
+      T(t_each_package_pages))

@@ -1,0 +1,166 @@
+/*
+ * test_http_util.c: routing (404/405/400 distinctions), bearer tokens, and
+ * the JSON bodies of the status and results endpoints, with the negative
+ * cases each parser must refuse.
+ */
+#include <string.h>
+
+#include "archive/http_util.h"
+#include "archive/config.h"
+#include "tests/unit/test.h"
+
+#define ID "ee1a6f180f3dd5fa9ff449a6544b80e2634bb1378a74e7f03800b413287b3ccc"
+
+static void t_routes(void)
+{
+	http_match m;
+
+	CHECK_EQ_INT(http_route_parse("GET", "/healthz", &m), 0);
+	CHECK_EQ_INT(m.route, HTTP_R_HEALTHZ);
+	CHECK_EQ_INT(http_route_parse("POST", "/v1/packages", &m), 0);
+	CHECK_EQ_INT(m.route, HTTP_R_PACKAGES_POST);
+	CHECK_EQ_INT(http_route_parse("GET", "/v1/packages/" ID, &m), 0);
+	CHECK_EQ_INT(m.route, HTTP_R_PACKAGE_GET);
+	CHECK_STR(m.arg, ID);
+	CHECK_EQ_INT(http_route_parse("GET", "/v1/packages/" ID "/report", &m), 0);
+	CHECK_EQ_INT(m.route, HTTP_R_PACKAGE_REPORT);
+	CHECK_EQ_INT(http_route_parse("POST", "/v1/results/000.00.20.H30-250314-0007-KQ1/status", &m), 0);
+	CHECK_EQ_INT(m.route, HTTP_R_RESULT_STATUS);
+	CHECK_STR(m.arg, "000.00.20.H30-250314-0007-KQ1");
+	CHECK_EQ_INT(http_route_parse("GET", "/v1/lookup", &m), 0);
+	CHECK_EQ_INT(http_route_roles(m.route), TOKEN_OFFICER);
+	CHECK_EQ_INT(http_route_roles(HTTP_R_HEALTHZ), 0);
+	/* negatives */
+	CHECK_EQ_INT(http_route_parse("DELETE", "/v1/packages/" ID, &m), KHO_EINVAL);
+	CHECK_EQ_INT(http_route_parse("GET", "/v1/packages", &m), KHO_EINVAL);
+	CHECK_EQ_INT(http_route_parse("GET", "/v1/packages/abc", &m), KHO_EFORMAT);
+	CHECK_EQ_INT(http_route_parse("GET", "/v1/packages/" ID "/x", &m), KHO_ENOTFOUND);
+	CHECK_EQ_INT(http_route_parse("GET", "/v1/packages//report", &m), KHO_ENOTFOUND);
+	CHECK_EQ_INT(http_route_parse("GET", "/v1/results/../../etc", &m), KHO_ENOTFOUND);
+	CHECK_EQ_INT(http_route_parse("GET", "/v1/results/x", &m), KHO_EFORMAT);
+	CHECK_EQ_INT(http_route_parse("GET", "/", &m), KHO_ENOTFOUND);
+	CHECK_EQ_INT(http_route_parse(NULL, "/", &m), KHO_EINVAL);
+	{
+		char longp[400];
+		memset(longp, 'a', sizeof longp);
+		memcpy(longp, "/v1/results/", 12);
+		longp[sizeof longp - 1] = '\0';
+		CHECK_EQ_INT(http_route_parse("GET", longp, &m), KHO_ENOTFOUND);
+	}
+}
+
+static void t_bearer(void)
+{
+	char tok[TOKEN_LEN + 1];
+	const char *good = "Bearer kho_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+	CHECK_EQ_INT(http_bearer(good, tok), 0);
+	CHECK_STR(tok, good + 7);
+	CHECK_EQ_INT(http_bearer("bearer  kho_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef ", tok), 0);
+	CHECK_EQ_INT(http_bearer(NULL, tok), KHO_EAUTH);
+	CHECK_EQ_INT(http_bearer("Basic abc", tok), KHO_EAUTH);
+	CHECK_EQ_INT(http_bearer("Bearer kho_short", tok), KHO_EAUTH);
+	CHECK_EQ_INT(http_bearer("Bearer ", tok), KHO_EAUTH);
+}
+
+static void t_status_body(void)
+{
+	http_status_req r;
+	kho_err err;
+	const char *ok = "{\"status\":\"superseded\",\"decision\":\"QĐ 5\","
+	                 "\"superseded_by\":\"000.00.20.H30-250314-0008-KQ1\"}";
+
+	CHECK_EQ_INT(http_parse_status_body(&r, ok, strlen(ok), NULL), 0);
+	CHECK_STR(r.status, "superseded");
+	CHECK_STR(r.superseded_by, "000.00.20.H30-250314-0008-KQ1");
+	CHECK_EQ_INT(http_parse_status_body(&r, "{\"status\":", 10, &err), KHO_EFORMAT);
+	CHECK_EQ_INT(http_parse_status_body(&r, "[]", 2, NULL), KHO_EFORMAT);
+	CHECK_EQ_INT(http_parse_status_body(&r, "{\"status\":1,\"decision\":\"x\"}", 27, NULL), KHO_EFORMAT);
+	CHECK_EQ_INT(http_parse_status_body(&r, "{\"decision\":\"x\"}", 16, &err), KHO_EFORMAT);
+	CHECK(strstr(err.msg, "status") != NULL);
+	CHECK_EQ_INT(http_parse_status_body(&r, "{\"status\":\"a\",\"decision\":\"x\",\"evil\":1}", 37, NULL),
+	             KHO_EFORMAT);
+	CHECK_EQ_INT(http_parse_status_body(&r, "{\"status\":\"a\",\"status\":\"b\",\"decision\":\"x\"}", 41,
+	                                    NULL), KHO_EFORMAT);   /* duplicate key */
+	CHECK_EQ_INT(http_parse_status_body(&r, "{\"status\":\"a\\u0000b\",\"decision\":\"x\"}", 36, NULL),
+	             KHO_EFORMAT);   /* embedded NUL */
+	CHECK_EQ_INT(http_parse_status_body(&r, "{\"status\":\"revoked\",\"decision\":\"x\","
+	                                    "\"superseded_by\":\"nope\"}", 57, NULL), KHO_EFORMAT);
+}
+
+static void t_results_body(void)
+{
+	http_results_req r;
+	const char *ok = "{\"record_xml\":\"PHJlY29yZC8+\",\"files\":[{\"name\":\"a.pdf\","
+	                 "\"mime\":\"application/pdf\",\"data\":\"JVBERg==\"}]}";
+	const char *big = "{\"record_xml\":\"PHJlY29yZC8+\",\"files\":[{\"name\":\"a.pdf\","
+	                  "\"data\":\"AAAAAAAAAAAA\"}]}";
+
+	CHECK_EQ_INT(http_parse_results_body(&r, ok, strlen(ok), 1024, NULL), 0);
+	CHECK_EQ_INT(r.nfiles, 1);
+	CHECK_EQ_INT(r.record_xml.len, 9);
+	CHECK(memcmp(r.record_xml.data, "<record/>", 9) == 0);
+	CHECK_STR(r.files[0].name, "a.pdf");
+	CHECK_EQ_INT(r.files[0].data.len, 4);
+	http_results_req_free(&r);
+	CHECK_EQ_INT(http_parse_results_body(&r, big, strlen(big), 8, NULL), KHO_EFORMAT); /* over cap */
+	http_results_req_free(&r);
+	CHECK_EQ_INT(http_parse_results_body(&r, "{\"record_xml\":\"!!\",\"files\":[]}", 30, 64, NULL),
+	             KHO_EFORMAT);
+	http_results_req_free(&r);
+	CHECK_EQ_INT(http_parse_results_body(&r, "{\"record_xml\":\"AA==\",\"files\":[]}", 32, 64, NULL),
+	             KHO_EFORMAT);
+	http_results_req_free(&r);
+	CHECK_EQ_INT(http_parse_results_body(&r, "{\"record_xml\":\"AA==\",\"files\":[{\"name\":3}]}", 42,
+	                                     64, NULL), KHO_EFORMAT);
+	http_results_req_free(&r);
+	CHECK_EQ_INT(http_is_date("2025-02-29"), 0);
+	CHECK_EQ_INT(http_is_date("2024-02-29"), 1);
+	CHECK_EQ_INT(http_is_date("2024-02-29T00:00:00Z"), 0);
+}
+
+static void t_config(void)
+{
+	const char *path = "/tmp/kho-test-config.json";
+	config c;
+	kho_err err;
+	FILE *f;
+
+	f = fopen(path, "w");
+	REQUIRE(f != NULL);
+	fputs("{\"listen\":\"127.0.0.1:9\",\"trust\":[\"t.pem\",\"/abs/u.pem\"],\"max_upload\":1000,"
+	      "\"accept_indeterminate\":[\"TRY_LATER\"],\"agencies\":[{\"code\":\"000.00.20.H30\","
+	      "\"key\":\"k.pem\",\"cert\":\"c.pem\",\"pss\":true}],\"_note\":\"x\"}", f);
+	fclose(f);
+	config_defaults(&c);
+	CHECK_EQ_INT(config_load(&c, path, &err), 0);
+	CHECK_STR(c.listen, "127.0.0.1:9");
+	CHECK_EQ_INT(c.ntrust, 2);
+	CHECK_STR(c.trust[0], "/tmp/t.pem");
+	CHECK_STR(c.trust[1], "/abs/u.pem");
+	CHECK_EQ_INT(c.max_upload, 1000);
+	CHECK(config_accepts(&c, "TRY_LATER"));
+	CHECK(!config_accepts(&c, "HASH_FAILURE"));
+	CHECK_EQ_INT(c.nagencies, 1);
+	CHECK_EQ_INT(c.agencies[0].pss, 1);
+	CHECK_STR(c.agencies[0].key, "/tmp/k.pem");
+	config_free(&c);
+	f = fopen(path, "w");
+	REQUIRE(f != NULL);
+	fputs("{\"max_uplaod\":1000}", f);
+	fclose(f);
+	config_defaults(&c);
+	CHECK_EQ_INT(config_load(&c, path, &err), KHO_EFORMAT);
+	CHECK(strstr(err.msg, "max_uplaod") != NULL);
+	config_free(&c);
+	f = fopen(path, "w");
+	REQUIRE(f != NULL);
+	fputs("{\"threads\": -1}", f);
+	fclose(f);
+	config_defaults(&c);
+	CHECK_EQ_INT(config_load(&c, path, &err), KHO_EFORMAT);
+	config_free(&c);
+	remove(path);
+}
+
+TESTS(T(t_routes), T(t_bearer), T(t_status_body), T(t_results_body), T(t_config))

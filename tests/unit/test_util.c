@@ -1,0 +1,114 @@
+/*
+ * test_util.c: the shared primitives of common/ (buffers with caps, times,
+ * base64, durable files).
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/util.h"
+#include "tests/unit/test.h"
+
+static void t_buf_cap(void)
+{
+	kho_buf b;
+
+	kho_buf_init(&b, 8);
+	CHECK_EQ_INT(kho_buf_append(&b, "12345", 5), 0);
+	CHECK_EQ_INT(kho_buf_append(&b, "6789", 4), KHO_ETOOBIG);
+	CHECK_EQ_INT(b.len, 5);            /* unchanged by the refused append */
+	CHECK_STR((char *)b.data, "12345"); /* still NUL-terminated */
+	CHECK_EQ_INT(kho_buf_appendf(&b, "%d", 678), 0);
+	CHECK_STR((char *)b.data, "12345678");
+	CHECK_EQ_INT(kho_buf_appendf(&b, "x"), KHO_ETOOBIG);
+	kho_buf_free(&b);
+	CHECK(b.data == NULL && b.len == 0);
+}
+
+static void t_time_parse(void)
+{
+	time_t t;
+	char s[32];
+
+	CHECK_EQ_INT(kho_time_parse(&t, "2025-03-14T08:30:00Z"), 0);
+	CHECK_EQ_INT(t, 1741941000);
+	CHECK_EQ_INT(kho_time_parse(&t, "2025-03-14T15:30:00+07:00"), 0);
+	CHECK_EQ_INT(t, 1741941000);
+	CHECK_EQ_INT(kho_time_parse(&t, "2025-03-14T08:30:00.123Z"), 0);
+	CHECK_EQ_INT(t, 1741941000);
+	CHECK_EQ_INT(kho_time_parse(&t, "2024-02-29"), 0);
+	CHECK_STR(kho_time_format(s, sizeof s, t), "2024-02-29T00:00:00Z");
+	CHECK_EQ_INT(kho_time_parse(&t, "2025-02-29"), KHO_EFORMAT);
+	CHECK_EQ_INT(kho_time_parse(&t, "2025-13-01"), KHO_EFORMAT);
+	CHECK_EQ_INT(kho_time_parse(&t, "2025-03-14T08:30:00"), KHO_EFORMAT);
+	CHECK_EQ_INT(kho_time_parse(&t, "2025-03-14T08:30:00Zjunk"), KHO_EFORMAT);
+	CHECK_EQ_INT(kho_time_parse(&t, "yesterday"), KHO_EFORMAT);
+}
+
+static void t_now_env(void)
+{
+	setenv("KHO_NOW", "2030-01-02T03:04:05Z", 1);
+	CHECK_EQ_INT(kho_now(), 1893553445);
+	unsetenv("KHO_NOW");
+	CHECK(kho_now() > 1893553445 - 200000000);
+}
+
+static void t_base64(void)
+{
+	kho_buf b;
+	char *e = kho_base64_encode("kho lưu trữ", 14);
+
+	REQUIRE(e != NULL);
+	CHECK_STR(e, "a2hvIGzGsHUgdHLhu68=");
+	kho_buf_init(&b, 64);
+	CHECK_EQ_INT(kho_base64_decode(&b, e, strlen(e)), 0);
+	CHECK_EQ_INT(b.len, 14);
+	CHECK(memcmp(b.data, "kho lưu trữ", 14) == 0);
+	kho_buf_reset(&b);
+	CHECK_EQ_INT(kho_base64_decode(&b, "a2h*", 4), KHO_EFORMAT);
+	kho_buf_reset(&b);
+	CHECK_EQ_INT(kho_base64_decode(&b, "YQ==YQ==", 8), KHO_EFORMAT);
+	kho_buf_free(&b);
+	free(e);
+}
+
+static void t_files(void)
+{
+	char dir[] = "/tmp/kho-test-XXXXXX", path[256], link[256];
+	kho_buf b;
+	kho_err err;
+	struct stat st;
+
+	REQUIRE(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/a/b/file", dir);
+	snprintf(link, sizeof link, "%s/a/b/link", dir);
+	{
+		char sub[256];
+		snprintf(sub, sizeof sub, "%s/a/b", dir);
+		CHECK_EQ_INT(kho_mkdir_p(sub, 0700, &err), 0);
+	}
+	CHECK_EQ_INT(kho_write_file_durable(path, "hello", 5, 0600, &err), 0);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	kho_buf_init(&b, 4);
+	CHECK_EQ_INT(kho_read_file(&b, path, &err), KHO_ETOOBIG);
+	kho_buf_free(&b);
+	kho_buf_init(&b, 100);
+	CHECK_EQ_INT(kho_read_file(&b, path, &err), 0);
+	CHECK_STR((char *)b.data, "hello");
+	kho_buf_free(&b);
+	REQUIRE(symlink(path, link) == 0);
+	kho_buf_init(&b, 100);
+	CHECK_EQ_INT(kho_read_file(&b, link, &err), KHO_EUNSAFE);
+	CHECK_EQ_INT(kho_read_file(&b, "/nonexistent/kho", &err), KHO_ENOTFOUND);
+	kho_buf_free(&b);
+	{
+		char cmd[300];
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		CHECK_EQ_INT(system(cmd), 0);
+	}
+}
+
+TESTS(T(t_buf_cap), T(t_time_parse), T(t_now_env), T(t_base64), T(t_files))

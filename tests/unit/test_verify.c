@@ -1,0 +1,612 @@
+/*
+ * test_verify.c: verify_package_mem on containers built here, in memory,
+ * from parts this test controls: certificates made with OpenSSL's APIs, the
+ * manifest from manifest_write, a CMS signature from CMS_sign (with or
+ * without signing-certificate-v2, with or without the signer certificate),
+ * a timestamp from the built-in TSA at a chosen time, a ZIP from zipw.
+ * Each case asserts the indication, the sub-indication and the reason; then
+ * the three report formats are parsed back (jansson, libxml2).
+ */
+#include <openssl/cms.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "archive/manifest.h"
+#include "archive/zipw.h"
+#include "common/util.h"
+#include "sign/cades.h"
+#include "sign/tsa.h"
+#include "tests/unit/test.h"
+#include "verify/verify.h"
+
+#define DAY 86400L
+
+static time_t now_;
+
+/* ---- certificates -------------------------------------------------- */
+
+static void add_ext(X509 *x, X509 *iss, int nid, const char *v)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *e;
+
+	X509V3_set_ctx(&ctx, iss, x, NULL, NULL, 0);
+	e = X509V3_EXT_conf_nid(NULL, &ctx, nid, v);
+	if (e != NULL) {
+		X509_add_ext(x, e, -1);
+		X509_EXTENSION_free(e);
+	}
+}
+
+static X509 *cert(const char *cn, long serial, EVP_PKEY *k, X509 *iss, EVP_PKEY *ik,
+                  time_t nb, time_t na, const char *ku, const char *eku)
+{
+	X509 *x = X509_new();
+	X509_NAME *n = X509_NAME_new();
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_subject_name(x, n);
+	X509_set_issuer_name(x, iss != NULL ? X509_get_subject_name(iss) : n);
+	X509_NAME_free(n);
+	ASN1_TIME_set(X509_getm_notBefore(x), nb);
+	ASN1_TIME_set(X509_getm_notAfter(x), na);
+	X509_set_pubkey(x, k);
+	add_ext(x, iss != NULL ? iss : x, NID_basic_constraints,
+	        iss == NULL ? "critical,CA:TRUE" : "CA:FALSE");
+	add_ext(x, iss != NULL ? iss : x, NID_key_usage, ku);
+	if (eku != NULL)
+		add_ext(x, iss != NULL ? iss : x, NID_ext_key_usage, eku);
+	add_ext(x, iss != NULL ? iss : x, NID_subject_key_identifier, "hash");
+	X509_sign(x, ik != NULL ? ik : k, EVP_sha256());
+	return x;
+}
+
+static EVP_PKEY *cakey, *otherkey, *signkey, *tsakey;
+static X509 *ca, *other, *signer, *expired, *badku, *tsacert;
+static STACK_OF(X509) *anchors, *other_anchors;
+
+static void setup(void)
+{
+	if (ca != NULL)
+		return;
+	now_ = kho_now();
+	cakey = EVP_EC_gen("P-256");
+	otherkey = EVP_EC_gen("P-256");
+	signkey = EVP_EC_gen("P-256");
+	tsakey = EVP_EC_gen("P-256");
+	ca = cert("Test CA", 1, cakey, NULL, NULL, now_ - 3650 * DAY, now_ + 3650 * DAY,
+	          "critical,keyCertSign,cRLSign", NULL);
+	other = cert("Other CA", 1, otherkey, NULL, NULL, now_ - 3650 * DAY, now_ + 3650 * DAY,
+	             "critical,keyCertSign,cRLSign", NULL);
+	signer = cert("Signer", 42, signkey, ca, cakey, now_ - 365 * DAY, now_ + 365 * DAY,
+	              "critical,digitalSignature,nonRepudiation", NULL);
+	expired = cert("Expired signer", 43, signkey, ca, cakey, now_ - 3 * 365 * DAY,
+	               now_ - 365 * DAY, "critical,digitalSignature", NULL);
+	badku = cert("Encryption only", 44, signkey, ca, cakey, now_ - 365 * DAY, now_ + 365 * DAY,
+	             "critical,keyEncipherment", NULL);
+	tsacert = cert("Test TSA", 45, tsakey, ca, cakey, now_ - 3650 * DAY, now_ + 3650 * DAY,
+	               "critical,digitalSignature", "critical,timeStamping");
+	anchors = sk_X509_new_null();
+	sk_X509_push(anchors, ca);
+	other_anchors = sk_X509_new_null();
+	sk_X509_push(other_anchors, other);
+}
+
+/* ---- packages ------------------------------------------------------ */
+
+struct obj { const char *name; const char *data; };
+
+enum { NO_CADES = 1, NO_CERTS = 2 };
+
+/*
+ * Build a container: objects listed and signed; present[] says which are
+ * put in the ZIP (and with what bytes: alt replaces the data when set);
+ * extra entries are added unsigned. gen_time 0 = no timestamp.
+ */
+static void build(kho_buf *zip, const struct obj *objs, size_t n, const char **alt,
+                  const int *absent, const struct obj *extra, size_t nextra,
+                  X509 *who, int flags, time_t gen_time)
+{
+	manifest_item items[8];
+	kho_buf man, sigbuf, tok;
+	CMS_ContentInfo *cms;
+	BIO *in;
+	zipw *w = NULL;
+	size_t i;
+	unsigned char *der = NULL;
+	int dl;
+
+	for (i = 0; i < n; i++) {
+		items[i].uri = objs[i].name;
+		items[i].mime = "text/plain";
+		items[i].data = objs[i].data;
+		items[i].len = strlen(objs[i].data);
+	}
+	kho_buf_init(&man, 1 << 20);
+	manifest_write(&man, "META-INF/signature001.p7s", items, n, NULL);
+	in = BIO_new_mem_buf(man.data, (int)man.len);
+	cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_BINARY | CMS_DETACHED | CMS_PARTIAL);
+	CMS_add1_signer(cms, who, signkey, EVP_sha256(),
+	                CMS_BINARY | ((flags & NO_CADES) ? 0 : CMS_CADES) |
+	                ((flags & NO_CERTS) ? CMS_NOCERTS : 0));
+	CMS_final(cms, in, NULL, CMS_BINARY | CMS_DETACHED);
+	BIO_free(in);
+	if (gen_time != 0) {
+		tsa *t = NULL;
+		const unsigned char *sv;
+		size_t svlen;
+
+		tsa_new_local(&t, tsakey, tsacert, NULL, NULL, NULL);
+		tsa_set_time(t, gen_time, NULL);
+		cades_signature_value(cms, &sv, &svlen, NULL);
+		kho_buf_init(&tok, 1 << 20);
+		tsa_stamp(t, sv, svlen, &tok, NULL);
+		cades_add_timestamp(cms, tok.data, tok.len, NULL);
+		kho_buf_free(&tok);
+		tsa_free(t);
+	}
+	dl = i2d_CMS_ContentInfo(cms, &der);
+	kho_buf_init(&sigbuf, 1 << 20);
+	kho_buf_append(&sigbuf, der, (size_t)dl);
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+
+	kho_buf_init(zip, 8 << 20);
+	zipw_new(&w, zip, now_, NULL);
+	zipw_add(w, "mimetype", PKG_MIMETYPE, strlen(PKG_MIMETYPE), ZIPW_STORED, NULL);
+	for (i = 0; i < n; i++) {
+		const char *d = alt != NULL && alt[i] != NULL ? alt[i] : objs[i].data;
+		if (absent == NULL || !absent[i])
+			zipw_add(w, objs[i].name, d, strlen(d), ZIPW_DEFLATED, NULL);
+	}
+	for (i = 0; i < nextra; i++)
+		zipw_add(w, extra[i].name, extra[i].data, strlen(extra[i].data), ZIPW_DEFLATED, NULL);
+	zipw_add(w, "META-INF/ASiCManifest001.xml", man.data, man.len, ZIPW_DEFLATED, NULL);
+	zipw_add(w, "META-INF/signature001.p7s", sigbuf.data, sigbuf.len, ZIPW_DEFLATED, NULL);
+	zipw_finish(w, NULL);
+	zipw_free(w);
+	kho_buf_free(&man);
+	kho_buf_free(&sigbuf);
+}
+
+static const struct obj ONE[] = { { "ketqua.pdf", "%PDF-1.4 result\n" } };
+static const struct obj TWO[] = { { "a.txt", "first\n" }, { "b.txt", "second\n" } };
+
+static verify_report *run(const kho_buf *zip, STACK_OF(X509) *anc, STACK_OF(X509_CRL) *crls,
+                          time_t at)
+{
+	verify_opts o;
+	verify_report *r = NULL;
+	kho_err err = { 0, "" };
+
+	memset(&o, 0, sizeof o);
+	o.anchors = anc;
+	o.crls = crls;
+	o.at = at;
+	if (verify_package_mem(&r, zip->data, zip->len, &o, &err) != 0) {
+		fprintf(stderr, "  verify_package_mem: %s\n", err.msg);
+		return NULL;
+	}
+	return r;
+}
+
+static int has_reason(const vr_signature *s, const char *needle)
+{
+	size_t i;
+
+	for (i = 0; i < s->nreasons; i++)
+		if (strstr(s->reasons[i], needle) != NULL)
+			return 1;
+	return 0;
+}
+
+/* ---- cases ---------------------------------------------------------- */
+
+static void t_passes(void)
+{
+	kho_buf zip;
+	verify_report *r;
+
+	setup();
+	build(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, 0);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL);
+	CHECK_EQ_INT(r->indication, VR_TOTAL_PASSED);
+	CHECK_EQ_INT(r->sub, VR_SUB_NONE);
+	REQUIRE(r->nsigs == 1);
+	CHECK_STR(r->sigs[0].id, "META-INF/signature001.p7s");
+	CHECK_STR(r->sigs[0].manifest, "META-INF/ASiCManifest001.xml");
+	CHECK_STR(r->sigs[0].level, "CAdES-BASELINE-B");
+	CHECK_STR(r->sigs[0].sig_alg, "ECDSA");
+	CHECK_STR(r->sigs[0].digest_alg, "SHA256");
+	CHECK_EQ_INT(r->sigs[0].nobjects, 1);
+	CHECK_EQ_INT(r->sigs[0].objects[0].state, VR_OBJ_OK);
+	CHECK_EQ_INT(r->sigs[0].has_poe, 0);
+	CHECK_EQ_INT(r->sigs[0].best_signature_time, r->validation_time);
+	/* no CRL anywhere: accepted with a warning (the documented policy) */
+	CHECK(r->sigs[0].nwarnings >= 1 && strstr(r->sigs[0].warnings[0], "revocation") != NULL);
+	CHECK_STR(r->container_type, "ASiC-E");
+	CHECK_EQ_INT(r->have_package_sha256, 1);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+}
+
+static void t_hash_failure(void)
+{
+	const char *alt[] = { "%PDF-1.4 forged\n" };
+	kho_buf zip;
+	verify_report *r;
+
+	setup();
+	build(&zip, ONE, 1, alt, NULL, NULL, 0, signer, 0, 0);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->indication, VR_TOTAL_FAILED);
+	CHECK_EQ_INT(r->sub, VR_HASH_FAILURE);
+	CHECK_EQ_INT(r->sigs[0].objects[0].state, VR_OBJ_HASH_FAILURE);
+	CHECK_STR(r->sigs[0].reasons[0], "ketqua.pdf does not match its digest");
+	verify_report_free(r);
+	kho_buf_free(&zip);
+}
+
+static void t_missing_beats_broken(void)
+{
+	const char *alt[] = { NULL, "changed\n" };
+	const int absent[] = { 1, 0 };
+	kho_buf zip;
+	verify_report *r;
+
+	setup();
+	build(&zip, TWO, 2, alt, absent, NULL, 0, signer, 0, 0);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->indication, VR_INDETERMINATE);
+	CHECK_EQ_INT(r->sub, VR_SIGNED_DATA_NOT_FOUND);
+	CHECK(strstr(r->sigs[0].reasons[0], "a.txt is listed") != NULL);
+	CHECK(has_reason(&r->sigs[0], "b.txt does not match its digest"));
+	CHECK_EQ_INT(r->sigs[0].objects[0].state, VR_OBJ_MISSING);
+	CHECK_EQ_INT(r->sigs[0].objects[1].state, VR_OBJ_HASH_FAILURE);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+}
+
+static void t_no_chain(void)
+{
+	kho_buf zip;
+	verify_report *r;
+
+	setup();
+	build(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, 0);
+	r = run(&zip, other_anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->indication, VR_INDETERMINATE);
+	CHECK_EQ_INT(r->sub, VR_NO_CERTIFICATE_CHAIN_FOUND);
+	verify_report_free(r);
+	r = run(&zip, NULL, NULL, 0);
+	REQUIRE(r != NULL);
+	CHECK_EQ_INT(r->sub, VR_NO_CERTIFICATE_CHAIN_FOUND);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+}
+
+static void t_no_signing_certificate(void)
+{
+	kho_buf zip;
+	verify_report *r;
+
+	setup();
+	/* no signing-certificate-v2 attribute */
+	build(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, NO_CADES, 0);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->sub, VR_NO_SIGNING_CERTIFICATE_FOUND);
+	CHECK(has_reason(&r->sigs[0], "signing-certificate-v2"));
+	verify_report_free(r);
+	kho_buf_free(&zip);
+	/* the signer certificate is not in the signature */
+	build(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, NO_CERTS, 0);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->indication, VR_INDETERMINATE);
+	CHECK_EQ_INT(r->sub, VR_NO_SIGNING_CERTIFICATE_FOUND);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+}
+
+static X509_CRL *crl_revoking(long serial, time_t when)
+{
+	X509_CRL *c = X509_CRL_new();
+	X509_REVOKED *rv = X509_REVOKED_new();
+	ASN1_INTEGER *s = ASN1_INTEGER_new();
+	ASN1_TIME *t = ASN1_TIME_new();
+
+	X509_CRL_set_version(c, 1);
+	X509_CRL_set_issuer_name(c, X509_get_subject_name(ca));
+	ASN1_TIME_set(t, now_);
+	X509_CRL_set1_lastUpdate(c, t);
+	ASN1_TIME_set(t, now_ + 30 * DAY);
+	X509_CRL_set1_nextUpdate(c, t);
+	ASN1_INTEGER_set(s, serial);
+	X509_REVOKED_set_serialNumber(rv, s);
+	ASN1_TIME_set(t, when);
+	X509_REVOKED_set_revocationDate(rv, t);
+	X509_CRL_add0_revoked(c, rv);
+	X509_CRL_sign(c, cakey, EVP_sha256());
+	ASN1_INTEGER_free(s);
+	ASN1_TIME_free(t);
+	return c;
+}
+
+static void t_revocation_and_poe(void)
+{
+	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
+	kho_buf zip;
+	verify_report *r;
+
+	setup();
+	sk_X509_CRL_push(crls, crl_revoking(42, now_ - 10 * DAY));
+	/* no timestamp: the signature may predate the revocation */
+	build(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, 0);
+	r = run(&zip, anchors, crls, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->indication, VR_INDETERMINATE);
+	CHECK_EQ_INT(r->sub, VR_REVOKED_NO_POE);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+	/* a timestamp after the revocation: TOTAL-FAILED/REVOKED */
+	build(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, now_ - 60);
+	r = run(&zip, anchors, crls, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->indication, VR_TOTAL_FAILED);
+	CHECK_EQ_INT(r->sub, VR_REVOKED);
+	CHECK_EQ_INT(r->sigs[0].has_poe, 1);
+	CHECK_EQ_INT(r->sigs[0].best_signature_time, now_ - 60);
+	CHECK_STR(r->sigs[0].level, "CAdES-BASELINE-T");
+	verify_report_free(r);
+	kho_buf_free(&zip);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+}
+
+static void t_expired_and_timestamps(void)
+{
+	kho_buf zip;
+	verify_report *r;
+
+	setup();
+	/* no POE: expired now */
+	build(&zip, ONE, 1, NULL, NULL, NULL, 0, expired, 0, 0);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->sub, VR_OUT_OF_BOUNDS_NO_POE);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+	/* a timestamp while it was valid (and the claimed signing time, which
+	 * CMS_sign sets to the wall clock, is after it: order failure) */
+	build(&zip, ONE, 1, NULL, NULL, NULL, 0, expired, 0, now_ - 700 * DAY);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->sigs[0].has_poe, 1);
+	CHECK_EQ_INT(r->sigs[0].best_signature_time, now_ - 700 * DAY);
+	CHECK_EQ_INT(r->sub, VR_TIMESTAMP_ORDER_FAILURE);
+	CHECK(r->sigs[0].ntimestamps == 1 && r->sigs[0].timestamps[0].imprint_ok &&
+	      r->sigs[0].timestamps[0].signature_ok && r->sigs[0].timestamps[0].chain_ok);
+	verify_report_free(r);
+	/* with a TSA nobody trusts, the timestamp gives no POE */
+	r = run(&zip, other_anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->sigs[0].has_poe, 0);
+	CHECK(r->sigs[0].ntimestamps == 1 && !r->sigs[0].timestamps[0].chain_ok);
+	CHECK(has_reason(&r->sigs[0], "gives no proof of existence"));
+	verify_report_free(r);
+	kho_buf_free(&zip);
+}
+
+static void t_key_usage_and_time(void)
+{
+	kho_buf zip;
+	verify_report *r;
+
+	setup();
+	build(&zip, ONE, 1, NULL, NULL, NULL, 0, badku, 0, 0);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->indication, VR_INDETERMINATE);
+	CHECK_EQ_INT(r->sub, VR_CHAIN_CONSTRAINTS_FAILURE);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+	/* validated before the signer's certificate existed */
+	build(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, 0);
+	r = run(&zip, anchors, NULL, now_ - 400 * DAY);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->indication, VR_TOTAL_FAILED);
+	CHECK_EQ_INT(r->sub, VR_NOT_YET_VALID);
+	CHECK_EQ_INT(r->validation_time, now_ - 400 * DAY);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+}
+
+static void t_unsigned_extra(void)
+{
+	const struct obj extra[] = { { "notes.txt", "added later\n" } };
+	kho_buf zip;
+	verify_report *r;
+
+	setup();
+	build(&zip, ONE, 1, NULL, NULL, extra, 1, signer, 0, 0);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL);
+	CHECK_EQ_INT(r->indication, VR_TOTAL_PASSED);
+	REQUIRE(r->nunsigned == 1);
+	CHECK_STR(r->unsigned_objects[0].name, "notes.txt");
+	CHECK_EQ_INT(r->unsigned_objects[0].state, VR_OBJ_UNSIGNED);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+}
+
+static void t_record(void)
+{
+	const struct obj bad[] = { { "ketqua.pdf", "%PDF\n" },
+	                           { "record.xml", "<record xmlns=\"urn:kho:record:1\"/>" } };
+	const struct obj extra[] = { { "record.xml", "<record xmlns=\"urn:kho:record:1\"/>" } };
+	kho_buf zip;
+	verify_report *r;
+
+	setup();
+	/* signed but invalid */
+	build(&zip, bad, 2, NULL, NULL, NULL, 0, signer, 0, 0);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL);
+	CHECK_EQ_INT(r->indication, VR_TOTAL_FAILED);
+	CHECK_EQ_INT(r->sub, VR_FORMAT_FAILURE);
+	CHECK(r->record == NULL);
+	CHECK(r->nreasons >= 1 && strncmp(r->reasons[0], "record.xml: ", 12) == 0);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+	/* present but unsigned */
+	build(&zip, ONE, 1, NULL, NULL, extra, 1, signer, 0, 0);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL);
+	CHECK_EQ_INT(r->sub, VR_FORMAT_FAILURE);
+	CHECK(r->nreasons >= 1 && strstr(r->reasons[0], "not covered") != NULL);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+}
+
+static void t_not_a_package(void)
+{
+	kho_buf zip;
+	zipw *w = NULL;
+	verify_report *r;
+
+	setup();
+	kho_buf_init(&zip, 1 << 20);
+	kho_buf_append(&zip, "this is not a zip file at all", 29);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL);
+	CHECK_EQ_INT(r->indication, VR_TOTAL_FAILED);
+	CHECK_EQ_INT(r->sub, VR_FORMAT_FAILURE);
+	CHECK(r->nreasons == 1 && strstr(r->reasons[0], "refused") != NULL);
+	CHECK_EQ_INT(r->nsigs, 0);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+
+	kho_buf_init(&zip, 1 << 20);
+	zipw_new(&w, &zip, now_, NULL);
+	zipw_add(w, "mimetype", PKG_MIMETYPE, strlen(PKG_MIMETYPE), ZIPW_STORED, NULL);
+	zipw_add(w, "ketqua.pdf", "%PDF\n", 5, ZIPW_DEFLATED, NULL);
+	zipw_finish(w, NULL);
+	zipw_free(w);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL);
+	CHECK_EQ_INT(r->indication, VR_TOTAL_FAILED);
+	CHECK_EQ_INT(r->sub, VR_FORMAT_FAILURE);
+	CHECK(r->nreasons >= 1 && strstr(r->reasons[0], "no signature") != NULL);
+	CHECK_EQ_INT(r->nunsigned, 1);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+}
+
+static void t_reports_parse_back(void)
+{
+	const char *alt[] = { "%PDF-1.4 forged\n" };
+	kho_buf zip, out;
+	verify_report *r;
+	json_t *j, *s;
+	json_error_t je;
+	xmlDocPtr doc;
+	xmlNodePtr root;
+
+	setup();
+	build(&zip, ONE, 1, alt, NULL, NULL, 0, signer, 0, 0);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+
+	kho_buf_init(&out, 1 << 20);
+	REQUIRE(verify_report_json(&out, r) == 0);
+	j = json_loadb((const char *)out.data, out.len, 0, &je);
+	REQUIRE(j != NULL);
+	CHECK_STR(json_string_value(json_object_get(j, "indication")), "TOTAL-FAILED");
+	CHECK_STR(json_string_value(json_object_get(j, "sub_indication")), "HASH_FAILURE");
+	s = json_array_get(json_object_get(j, "signatures"), 0);
+	CHECK_STR(json_string_value(json_object_get(s, "sub_indication")), "HASH_FAILURE");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(s, "objects"), 0),
+	                                            "state")), "hash-failure");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(s, "signer"), "subject")), "CN=Signer");
+	json_decref(j);
+
+	kho_buf_reset(&out);
+	REQUIRE(verify_report_xml(&out, r) == 0);
+	doc = xmlReadMemory((const char *)out.data, (int)out.len, "r.xml", NULL, XML_PARSE_NONET);
+	REQUIRE(doc != NULL);
+	root = xmlDocGetRootElement(doc);
+	CHECK_STR((const char *)root->name, "ValidationReport");
+	CHECK(root->ns != NULL && strcmp((const char *)root->ns->href, "http://uri.etsi.org/19102/v1.4.1#") == 0);
+	CHECK(strstr((const char *)out.data, "<vr:SubIndication>urn:etsi:019102:subindication:HASH_FAILURE</vr:SubIndication>") != NULL);
+	CHECK(strstr((const char *)out.data, "urn:etsi:019102:mainindication:total-failed") != NULL);
+	xmlFreeDoc(doc);
+
+	kho_buf_reset(&out);
+	REQUIRE(verify_report_text(&out, r) == 0);
+	CHECK(strstr((const char *)out.data, "Result:           TOTAL-FAILED/HASH_FAILURE") != NULL);
+	kho_buf_free(&out);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+}
+
+/* Hostile names (controls, invalid UTF-8) must not break any format. */
+static void t_reports_hostile_names(void)
+{
+	verify_report r;
+	vr_object o;
+	char *reason = (char *)"evil \x1b[31m name \xff\xfe -- end";
+	kho_buf out;
+	json_t *j;
+	xmlDocPtr doc;
+
+	memset(&r, 0, sizeof r);
+	memset(&o, 0, sizeof o);
+	o.name = reason;
+	o.state = VR_OBJ_UNSIGNED;
+	r.unsigned_objects = &o;
+	r.nunsigned = 1;
+	r.reasons = &reason;
+	r.nreasons = 1;
+	r.indication = VR_TOTAL_FAILED;
+	r.sub = VR_FORMAT_FAILURE;
+	kho_buf_init(&out, 1 << 20);
+	REQUIRE(verify_report_text(&out, &r) == 0);
+	CHECK(memchr(out.data, 0x1b, out.len) == NULL);
+	kho_buf_reset(&out);
+	REQUIRE(verify_report_json(&out, &r) == 0);
+	j = json_loadb((const char *)out.data, out.len, 0, NULL);
+	CHECK(j != NULL);
+	json_decref(j);
+	kho_buf_reset(&out);
+	REQUIRE(verify_report_xml(&out, &r) == 0);
+	doc = xmlReadMemory((const char *)out.data, (int)out.len, "r.xml", NULL, XML_PARSE_NONET);
+	CHECK(doc != NULL);
+	xmlFreeDoc(doc);
+	kho_buf_free(&out);
+}
+
+static void t_names(void)
+{
+	CHECK_STR(vr_indication_name(VR_TOTAL_PASSED), "TOTAL-PASSED");
+	CHECK_STR(vr_indication_name(VR_INDETERMINATE), "INDETERMINATE");
+	CHECK_STR(vr_sub_name(VR_HASH_FAILURE), "HASH_FAILURE");
+	CHECK_STR(vr_sub_name(VR_OUT_OF_BOUNDS_NO_POE), "OUT_OF_BOUNDS_NO_POE");
+	CHECK_STR(vr_sub_name(VR_SUB_NONE), "");
+	verify_report_free(NULL);
+}
+
+TESTS(T(t_passes), T(t_hash_failure), T(t_missing_beats_broken), T(t_no_chain),
+      T(t_no_signing_certificate), T(t_revocation_and_poe), T(t_expired_and_timestamps),
+      T(t_key_usage_and_time), T(t_unsigned_extra), T(t_record), T(t_not_a_package),
+      T(t_reports_parse_back), T(t_reports_hostile_names), T(t_names))

@@ -1,0 +1,553 @@
+/*
+ * test_webverify.c: the public verification module (archive/webverify.h)
+ * with fake archive lookups: a valid package says Hợp lệ, a tampered one
+ * Không hợp lệ, an unknown single file "not archived", an archived one is
+ * found with its package's verification; the QR path with the right key
+ * shows the record, and a wrong key, an unknown code, a missing key and a
+ * malformed code give the byte-identical answer after the same lookups; no
+ * answer (page, JSON, downloadable reports) holds the personal number, and
+ * the name is masked; rate limit, routes, URL building and escaping.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "archive/pkg.h"
+#include "archive/qr.h"
+#include "archive/webverify.h"
+#include "archive/zipw.h"
+#include "common/util.h"
+#include "sign/seal.h"
+#include "tests/unit/test.h"
+
+/* ---- a small test PKI made in memory (the same few lines in test_cades.c,
+ * test_tsa.c and test_seal.c: unit tests link only libkho.a) ---- */
+#include <openssl/bn.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+enum { EKU_NONE, EKU_TS_CRITICAL, EKU_TS_NONCRITICAL };
+
+static int tp_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *e;
+	int ok;
+
+	X509V3_set_ctx(&ctx, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
+	e = X509V3_EXT_nconf_nid(NULL, &ctx, nid, value);
+	ok = e != NULL && X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+	return ok;
+}
+
+/* tp_cert: a certificate for key named cn, issued by issuer/ikey (NULL: self-signed). */
+static X509 *tp_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey, int ca, int eku)
+{
+	X509 *x = X509_new();
+	X509_NAME *n = X509_NAME_new();
+	static long serial = 1000;
+	time_t now = time(NULL);
+	int ok;
+
+	ok = x && n && X509_set_version(x, X509_VERSION_3) &&
+	     ASN1_INTEGER_set(X509_get_serialNumber(x), serial++) &&
+	     X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0) &&
+	     X509_set_subject_name(x, n) &&
+	     X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n) &&
+	     ASN1_TIME_set(X509_getm_notBefore(x), now - 86400L * 365 * 30) &&
+	     ASN1_TIME_set(X509_getm_notAfter(x), now + 86400L * 365 * 30) &&
+	     X509_set_pubkey(x, key) &&
+	     tp_ext(x, issuer, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE") &&
+	     tp_ext(x, issuer, NID_key_usage, ca ? "critical,keyCertSign,cRLSign" :
+	                                         "critical,digitalSignature,nonRepudiation") &&
+	     tp_ext(x, issuer, NID_subject_key_identifier, "hash") &&
+	     (eku != EKU_TS_CRITICAL || tp_ext(x, issuer, NID_ext_key_usage, "critical,timeStamping")) &&
+	     (eku != EKU_TS_NONCRITICAL || tp_ext(x, issuer, NID_ext_key_usage, "timeStamping")) &&
+	     X509_sign(x, ikey ? ikey : key, EVP_sha256()) > 0;
+	X509_NAME_free(n);
+	if (!ok) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* The shared PKI: generated once per test program (RSA key generation is slow). */
+static struct {
+	EVP_PKEY *root_key, *rsa_key, *ec_key, *tsa_key;
+	X509 *root, *rsa, *ec, *tsa;
+	STACK_OF(X509) *tsa_chain;   /* tsa, root */
+	X509_STORE *store;
+} P;
+
+static int tp_init(void)
+{
+	if (P.root != NULL)
+		return 1;
+	P.root_key = EVP_RSA_gen(2048);
+	P.rsa_key = EVP_RSA_gen(2048);
+	P.ec_key = EVP_EC_gen("P-256");
+	P.tsa_key = EVP_RSA_gen(2048);
+	if (!P.root_key || !P.rsa_key || !P.ec_key || !P.tsa_key)
+		return 0;
+	P.root = tp_cert("Test Root", P.root_key, NULL, NULL, 1, EKU_NONE);
+	P.rsa = tp_cert("UBND xã Tân Phong", P.rsa_key, P.root, P.root_key, 0, EKU_NONE);
+	P.ec = tp_cert("UBND xã Tân Phong (ECDSA)", P.ec_key, P.root, P.root_key, 0, EKU_NONE);
+	P.tsa = tp_cert("Test TSA", P.tsa_key, P.root, P.root_key, 0, EKU_TS_CRITICAL);
+	P.store = X509_STORE_new();
+	P.tsa_chain = sk_X509_new_null();
+	if (!P.root || !P.rsa || !P.ec || !P.tsa || !P.store || !P.tsa_chain ||
+	    !X509_STORE_add_cert(P.store, P.root) ||
+	    !sk_X509_push(P.tsa_chain, P.tsa) || !X509_up_ref(P.tsa) ||
+	    !sk_X509_push(P.tsa_chain, P.root) || !X509_up_ref(P.root))
+		return 0;
+	return 1;
+}
+/* ---- end of the test PKI ---- */
+
+#define PID "001099012345"
+#define CODE "000.00.20.H30-250314-0007-KQ1"
+
+static const char record_xml[] =
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	"<record xmlns=\"urn:kho:record:1\">\n"
+	"  <resultCode>" CODE "</resultCode>\n"
+	"  <dossierCode>000.00.20.H30-250314-0007</dossierCode>\n"
+	"  <procedureCode>2.000815</procedureCode>\n"
+	"  <agencyCode>000.00.20.H30</agencyCode>\n"
+	"  <resultType>certified-copy</resultType>\n"
+	"  <numberSymbol>123/CT</numberSymbol>\n"
+	"  <subject kind=\"citizen\"><id>" PID "</id><name>Nguyễn Văn An</name></subject>\n"
+	"  <title>Bản sao chứng thực của Nguyễn Văn An</title>\n"
+	"  <issueDate>2025-03-14</issueDate>\n"
+	"  <signer>Trần Thị B</signer>\n"
+	"  <validFrom>2025-03-14</validFrom>\n"
+	"  <language>vi</language>\n"
+	"</record>\n";
+
+static const char pdf[] = "%PDF-1.4\n% ket qua " PID "\n";   /* the number inside a file */
+
+/* The fake archive: one result whose package is G.pkg. */
+static struct {
+	kho_buf pkg, tampered;
+	unsigned char pkg_id[32], pdf_sha[32], key_hash[32];
+	char key[QR_KEY_TEXT_LEN + 1];
+	char status[32];
+	int destroyed;
+	int n_key_hash, n_report, n_status, n_audit;
+	char audit_log[8192];
+} G;
+
+static int fk_key_hash(void *arg, const char *code, unsigned char hash[32], kho_err *err)
+{
+	(void)arg;
+	G.n_key_hash++;
+	if (strcmp(code, CODE) != 0)
+		return kho_err_set(err, KHO_ENOTFOUND, "unknown");
+	memcpy(hash, G.key_hash, 32);
+	return 0;
+}
+
+static int fk_report(void *arg, const char *code, verify_report **out, unsigned char id[32],
+                     kho_err *err)
+{
+	verify_opts vo;
+
+	(void)arg;
+	G.n_report++;
+	if (strcmp(code, CODE) != 0 || G.destroyed)
+		return kho_err_set(err, KHO_ENOTFOUND, "no package");
+	memset(&vo, 0, sizeof vo);
+	vo.anchors = sk_X509_new_null();
+	sk_X509_push(vo.anchors, P.root);
+	memcpy(id, G.pkg_id, 32);
+	{
+		int rc = verify_package_mem(out, G.pkg.data, G.pkg.len, &vo, err);
+		sk_X509_free(vo.anchors);
+		return rc;
+	}
+}
+
+static int fk_by_object(void *arg, const unsigned char sha[32], char code[WEBVERIFY_CODE_MAX],
+                        kho_err *err)
+{
+	(void)arg;
+	if (memcmp(sha, G.pdf_sha, 32) != 0)
+		return kho_err_set(err, KHO_ENOTFOUND, "not archived");
+	snprintf(code, WEBVERIFY_CODE_MAX, "%s", CODE);
+	return 0;
+}
+
+static int fk_status(void *arg, const char *code, char status[WEBVERIFY_STATUS_MAX],
+                     unsigned char id[32], kho_err *err)
+{
+	(void)arg;
+	G.n_status++;
+	if (strcmp(code, CODE) != 0)
+		return kho_err_set(err, KHO_ENOTFOUND, "unknown");
+	snprintf(status, WEBVERIFY_STATUS_MAX, "%s", G.status);
+	memcpy(id, G.pkg_id, 32);
+	return 0;
+}
+
+static void fk_audit(void *arg, const char *action, const char *object, int status,
+                     const char *detail)
+{
+	size_t l = strlen(G.audit_log);
+
+	(void)arg;
+	G.n_audit++;
+	snprintf(G.audit_log + l, sizeof G.audit_log - l, "%s %s %d %s\n", action, object, status,
+	         detail);
+}
+
+static STACK_OF(X509) *anchors;
+
+/* setup: the PKI, the sealed package, its tampered copy and the module. */
+static webverify *setup(unsigned rate)
+{
+	static int done;
+	seal_file f = { "ketqua.pdf", "application/pdf", pdf, sizeof pdf - 1 };
+	seal_opts so;
+	webverify_config cfg;
+	webverify_archive ar;
+	webverify *wv = NULL;
+	kho_err err;
+
+	if (!done) {
+		pkg *p = NULL;
+		zipw *w = NULL;
+		size_t i;
+		if (!tp_init())
+			return NULL;
+		memset(&so, 0, sizeof so);
+		so.signer.key = P.rsa_key;
+		so.signer.cert = P.rsa;
+		kho_buf_init(&G.pkg, 64u << 20);
+		if (seal_package(&G.pkg, &f, 1, record_xml, sizeof record_xml - 1, &so, &err) != 0) {
+			fprintf(stderr, "seal: %s\n", err.msg);
+			return NULL;
+		}
+		kho_sha256(G.pkg_id, G.pkg.data, G.pkg.len);
+		kho_sha256(G.pdf_sha, pdf, sizeof pdf - 1);
+		/* tampered: the same entries, ketqua.pdf with one byte changed */
+		kho_buf_init(&G.tampered, 64u << 20);
+		if (pkg_read_mem(&p, G.pkg.data, G.pkg.len, NULL, &err) != 0 ||
+		    zipw_new(&w, &G.tampered, 1700000000, &err) != 0)
+			return NULL;
+		for (i = 0; i < p->nentries; i++) {
+			pkg_entry *e = &p->entries[i];
+			if (strcmp(e->name, "ketqua.pdf") == 0)
+				e->data[10] ^= 1;
+			if (zipw_add(w, e->name, e->data, (size_t)e->size,
+			             i == 0 ? ZIPW_STORED : ZIPW_DEFLATED, &err) != 0)
+				return NULL;
+		}
+		if (zipw_finish(w, &err) != 0)
+			return NULL;
+		zipw_free(w);
+		pkg_free(p);
+		anchors = sk_X509_new_null();
+		sk_X509_push(anchors, P.root);
+		done = 1;
+	}
+	if (qr_key_new(G.key, G.key_hash) != 0)
+		return NULL;
+	snprintf(G.status, sizeof G.status, "valid");
+	G.destroyed = 0;
+	G.n_key_hash = G.n_report = G.n_status = G.n_audit = 0;
+	G.audit_log[0] = '\0';
+	memset(&cfg, 0, sizeof cfg);
+	cfg.vopts.anchors = anchors;
+	cfg.rate_per_minute = rate;
+	cfg.rate_burst = rate ? 2 : 0;
+	memset(&ar, 0, sizeof ar);
+	ar.key_hash = fk_key_hash;
+	ar.report_by_code = fk_report;
+	ar.code_by_object = fk_by_object;
+	ar.status_of = fk_status;
+	ar.audit = fk_audit;
+	if (webverify_new(&wv, &cfg, &ar, &err) != 0)
+		return NULL;
+	return wv;
+}
+
+/* ask: one request; the body as a C string (kho_buf keeps a NUL after it). */
+static int ask(webverify *wv, enum webverify_kind kind, const void *data, size_t len,
+               const char *code, const char *key, enum webverify_lang lang,
+               webverify_response *res)
+{
+	webverify_request rq;
+	kho_err err;
+
+	memset(&rq, 0, sizeof rq);
+	rq.kind = kind;
+	rq.lang = lang;
+	rq.data = data;
+	rq.len = len;
+	rq.have_file = data != NULL;
+	rq.filename = "tệp <b>.asice";
+	if (code != NULL)
+		snprintf(rq.code, sizeof rq.code, "%s", code);
+	rq.key = key;
+	return webverify_handle(wv, &rq, res, &err);
+}
+
+#define BODY(r) ((const char *)((r).body.data != NULL ? (char *)(r).body.data : ""))
+
+/* No answer may hold the personal number or the full name. */
+static void private_ok(const webverify_response *r)
+{
+	const char *b = BODY(*r);
+	const char *p;
+
+	CHECK(strstr(b, PID) == NULL);
+	CHECK(strstr(b, "Nguyễn Văn An") == NULL);
+	/* nor the downloadable reports (data: URLs, base64) */
+	for (p = strstr(b, "base64,"); p != NULL; p = strstr(p + 1, "base64,")) {
+		size_t n = strcspn(p + 7, "\"");
+		kho_buf d;
+		kho_buf_init(&d, 16u << 20);
+		CHECK(kho_base64_decode(&d, p + 7, n) == 0);
+		CHECK(d.data != NULL && strstr((char *)d.data, PID) == NULL);
+		CHECK(d.data != NULL && strstr((char *)d.data, "Nguyễn Văn An") == NULL);
+		kho_buf_free(&d);
+	}
+}
+
+static void t_form(void)
+{
+	webverify *wv = setup(0);
+	webverify_response r;
+
+	REQUIRE(wv != NULL);
+	CHECK_EQ_INT(ask(wv, WV_FORM, NULL, 0, NULL, NULL, WV_LANG_VI, &r), 0);
+	CHECK_EQ_INT(r.status, 200);
+	CHECK(strstr(BODY(r), "<html lang=\"vi\">") != NULL);
+	CHECK(strstr(BODY(r), "<label for=\"file\">") != NULL);
+	CHECK(strstr(BODY(r), "enctype=\"multipart/form-data\"") != NULL);
+	CHECK(strstr(BODY(r), "name=\"viewport\"") != NULL);
+	CHECK(strstr(BODY(r), "<script") == NULL);
+	CHECK(strstr(BODY(r), "href=\"/verify?lang=en\"") != NULL);
+	webverify_response_free(&r);
+	CHECK_EQ_INT(ask(wv, WV_FORM, NULL, 0, NULL, NULL, WV_LANG_EN, &r), 0);
+	CHECK(strstr(BODY(r), "<html lang=\"en\">") != NULL);
+	CHECK(strstr(BODY(r), "Verify") != NULL);
+	webverify_response_free(&r);
+	webverify_free(wv);
+}
+
+static void t_valid_package(void)
+{
+	webverify *wv = setup(0);
+	webverify_response r;
+
+	REQUIRE(wv != NULL);
+	CHECK_EQ_INT(ask(wv, WV_UPLOAD, G.pkg.data, G.pkg.len, NULL, NULL, WV_LANG_VI, &r), 0);
+	CHECK_EQ_INT(r.status, 200);
+	CHECK(strstr(BODY(r), "data-answer=\"valid\"") != NULL);
+	CHECK(strstr(BODY(r), "Hợp lệ") != NULL);
+	CHECK(strstr(BODY(r), "Không hợp lệ") == NULL);
+	CHECK(strstr(BODY(r), CODE) != NULL);
+	CHECK(strstr(BODY(r), "UBND xã Tân Phong") != NULL);       /* signer (certificate) */
+	CHECK(strstr(BODY(r), "ketqua.pdf – nguyên vẹn") != NULL);   /* covered files */
+	CHECK(strstr(BODY(r), "data-status=\"valid\"") != NULL);     /* the archived package */
+	CHECK(strstr(BODY(r), "Nguyễn V** A*") != NULL);            /* masked, also in the title */
+	CHECK(strstr(BODY(r), "Bản sao chứng thực của Nguyễn V** A*") != NULL);
+	CHECK(strstr(BODY(r), "tệp &lt;b&gt;.asice") != NULL);      /* the file name escaped */
+	CHECK(strstr(BODY(r), "<details>") != NULL);
+	CHECK(strstr(BODY(r), "download=\"bao-cao-kiem-tra.xml\"") != NULL);
+	private_ok(&r);
+	webverify_response_free(&r);
+	CHECK(strstr(G.audit_log, "kind=upload-package answer=valid") != NULL);
+	CHECK(strstr(G.audit_log, PID) == NULL);
+	webverify_free(wv);
+}
+
+static void t_tampered_package(void)
+{
+	webverify *wv = setup(0);
+	webverify_response r;
+
+	REQUIRE(wv != NULL);
+	CHECK_EQ_INT(ask(wv, WV_UPLOAD, G.tampered.data, G.tampered.len, NULL, NULL, WV_LANG_VI,
+	                 &r), 0);
+	CHECK_EQ_INT(r.status, 200);
+	CHECK(strstr(BODY(r), "data-answer=\"invalid\"") != NULL);
+	CHECK(strstr(BODY(r), "Không hợp lệ") != NULL);
+	CHECK(strstr(BODY(r), "ketqua.pdf – <span class=\"bad\">ĐÃ BỊ THAY ĐỔI") != NULL);
+	/* not the archived bytes: no status shown, and nothing said about the code */
+	CHECK(strstr(BODY(r), "data-status=") == NULL);
+	private_ok(&r);
+	webverify_response_free(&r);
+	CHECK_EQ_INT(ask(wv, WV_API, G.tampered.data, G.tampered.len, NULL, NULL, WV_LANG_EN, &r), 0);
+	CHECK_STR(r.content_type, "application/json");
+	CHECK(strstr(BODY(r), "\"answer\":\"invalid\"") != NULL);
+	CHECK(strstr(BODY(r), "\"sub_indication\":\"HASH_FAILURE\"") != NULL);
+	private_ok(&r);
+	webverify_response_free(&r);
+	webverify_free(wv);
+}
+
+static void t_single_files(void)
+{
+	static const char other[] = "%PDF-1.4\n% something else\n";
+	webverify *wv = setup(0);
+	webverify_response r;
+
+	REQUIRE(wv != NULL);
+	CHECK_EQ_INT(ask(wv, WV_UPLOAD, other, sizeof other - 1, NULL, NULL, WV_LANG_VI, &r), 0);
+	CHECK(strstr(BODY(r), "data-answer=\"not-archived\"") != NULL);
+	CHECK(strstr(BODY(r), "Không có trong kho lưu trữ") != NULL);
+	webverify_response_free(&r);
+	CHECK_EQ_INT(ask(wv, WV_UPLOAD, other, sizeof other - 1, NULL, NULL, WV_LANG_EN, &r), 0);
+	CHECK(strstr(BODY(r), "Not archived") != NULL);
+	CHECK(strstr(BODY(r), "not archived") != NULL);
+	webverify_response_free(&r);
+	/* the archived PDF (which even holds the number): found, package verified */
+	CHECK_EQ_INT(ask(wv, WV_UPLOAD, pdf, sizeof pdf - 1, NULL, NULL, WV_LANG_VI, &r), 0);
+	CHECK(strstr(BODY(r), "data-file-archived=\"1\"") != NULL);
+	CHECK(strstr(BODY(r), "data-answer=\"valid\"") != NULL);
+	CHECK(strstr(BODY(r), CODE) != NULL);
+	CHECK(strstr(BODY(r), "data-status=\"valid\"") != NULL);
+	private_ok(&r);
+	webverify_response_free(&r);
+	CHECK_EQ_INT(ask(wv, WV_API, pdf, sizeof pdf - 1, NULL, NULL, WV_LANG_VI, &r), 0);
+	CHECK(strstr(BODY(r), "\"file_archived\":true") != NULL);
+	CHECK(strstr(BODY(r), "\"kind\":\"file\"") != NULL);
+	private_ok(&r);
+	webverify_response_free(&r);
+	/* no file at all */
+	CHECK_EQ_INT(ask(wv, WV_UPLOAD, NULL, 0, NULL, NULL, WV_LANG_VI, &r), 0);
+	CHECK_EQ_INT(r.status, 400);
+	webverify_response_free(&r);
+	webverify_free(wv);
+}
+
+static void t_qr(void)
+{
+	webverify *wv = setup(0);
+	webverify_response r;
+
+	REQUIRE(wv != NULL);
+	CHECK_EQ_INT(ask(wv, WV_QR, NULL, 0, CODE, G.key, WV_LANG_VI, &r), 0);
+	CHECK_EQ_INT(r.status, 200);
+	CHECK(strstr(BODY(r), "data-answer=\"valid\"") != NULL);
+	CHECK(strstr(BODY(r), "Còn hiệu lực") != NULL);
+	CHECK(strstr(BODY(r), "noindex") != NULL);
+	private_ok(&r);
+	webverify_response_free(&r);
+	/* revoked today: the seal is genuine, the page says the result is revoked */
+	snprintf(G.status, sizeof G.status, "revoked");
+	CHECK_EQ_INT(ask(wv, WV_QR, NULL, 0, CODE, G.key, WV_LANG_VI, &r), 0);
+	CHECK(strstr(BODY(r), "data-status=\"revoked\"") != NULL);
+	CHECK(strstr(BODY(r), "Đã bị thu hồi") != NULL);
+	webverify_response_free(&r);
+	/* destroyed: no package any more */
+	snprintf(G.status, sizeof G.status, "destroyed");
+	G.destroyed = 1;
+	CHECK_EQ_INT(ask(wv, WV_QR, NULL, 0, CODE, G.key, WV_LANG_EN, &r), 0);
+	CHECK(strstr(BODY(r), "data-answer=\"indeterminate\"") != NULL);
+	CHECK(strstr(BODY(r), "Destroyed at the end of its retention period") != NULL);
+	webverify_response_free(&r);
+	webverify_free(wv);
+}
+
+static void t_enumeration(void)
+{
+	webverify *wv = setup(0);
+	webverify_response a, b, c, d;
+	char wrong[QR_KEY_TEXT_LEN + 1];
+
+	REQUIRE(wv != NULL);
+	memcpy(wrong, G.key, sizeof wrong);
+	wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+	CHECK_EQ_INT(ask(wv, WV_QR, NULL, 0, CODE, wrong, WV_LANG_VI, &a), 0);
+	CHECK_EQ_INT(ask(wv, WV_QR, NULL, 0, "000.00.20.H30-250314-0008-KQ1", G.key, WV_LANG_VI, &b), 0);
+	CHECK_EQ_INT(ask(wv, WV_QR, NULL, 0, CODE, NULL, WV_LANG_VI, &c), 0);
+	CHECK_EQ_INT(ask(wv, WV_QR, NULL, 0, "<x>", G.key, WV_LANG_VI, &d), 0);
+	CHECK_EQ_INT(a.status, 404);
+	CHECK_EQ_INT(b.status, 404);
+	CHECK(a.body.len == b.body.len && memcmp(a.body.data, b.body.data, a.body.len) == 0);
+	CHECK(a.body.len == c.body.len && memcmp(a.body.data, c.body.data, a.body.len) == 0);
+	CHECK(a.body.len == d.body.len && memcmp(a.body.data, d.body.data, a.body.len) == 0);
+	CHECK(strstr(BODY(a), CODE) == NULL && strstr(BODY(a), G.key) == NULL);
+	/* the same work: a key lookup each; nothing else looked up before the key matched */
+	CHECK_EQ_INT(G.n_key_hash, 4);
+	CHECK_EQ_INT(G.n_report, 0);
+	CHECK_EQ_INT(G.n_status, 0);
+	webverify_response_free(&a);
+	webverify_response_free(&b);
+	webverify_response_free(&c);
+	webverify_response_free(&d);
+	webverify_free(wv);
+}
+
+static void t_mask(void)
+{
+	char o[64];
+
+	webverify_mask_name(o, sizeof o, "Nguyễn Văn An");
+	CHECK_STR(o, "Nguyễn V** A*");
+	webverify_mask_name(o, sizeof o, "Trần Thị Bảo Ngọc");
+	CHECK_STR(o, "Trần T** B** N***");
+	webverify_mask_name(o, sizeof o, "  Lê   Ánh ");
+	CHECK_STR(o, "Lê Á**");
+	webverify_mask_name(o, sizeof o, "");
+	CHECK_STR(o, "");
+	webverify_mask_name(o, sizeof o, NULL);
+	CHECK_STR(o, "");
+	webverify_mask_name(o, 6, "Nguyễn Văn");   /* never cuts a UTF-8 sequence ("ễ" is 3 bytes) */
+	CHECK_STR(o, "Nguy");
+}
+
+static void t_rate(void)
+{
+	webverify *wv = setup(60);
+	unsigned ra = 0;
+
+	REQUIRE(wv != NULL);
+	CHECK(webverify_rate_take(wv, "192.0.2.1", &ra));
+	CHECK(webverify_rate_take(wv, "192.0.2.1", &ra));
+	CHECK(!webverify_rate_take(wv, "192.0.2.1", &ra));
+	CHECK(ra >= 1 && ra <= 2);
+	CHECK(webverify_rate_take(wv, "192.0.2.2", &ra));   /* another address has its own bucket */
+	webverify_free(wv);
+	wv = setup(0);
+	REQUIRE(wv != NULL);
+	CHECK(webverify_rate_take(wv, "192.0.2.1", NULL) && webverify_rate_take(wv, "192.0.2.1", NULL) &&
+	      webverify_rate_take(wv, "192.0.2.1", NULL));   /* 0 = unlimited */
+	webverify_free(wv);
+}
+
+static void t_route_and_url(void)
+{
+	char code[WEBVERIFY_CODE_MAX], url[256];
+
+	CHECK_EQ_INT(webverify_route("GET", "/verify", code), WV_FORM);
+	CHECK_EQ_INT(webverify_route("POST", "/verify", code), WV_UPLOAD);
+	CHECK_EQ_INT(webverify_route("POST", "/v1/verify", code), WV_API);
+	CHECK_EQ_INT(webverify_route("GET", "/v1/verify", code), WV_BAD_METHOD);
+	CHECK_EQ_INT(webverify_route("GET", "/verify/r/" CODE, code), WV_QR);
+	CHECK_STR(code, CODE);
+	CHECK_EQ_INT(webverify_route("DELETE", "/verify/r/" CODE, code), WV_BAD_METHOD);
+	CHECK_EQ_INT(webverify_route("GET", "/v1/results", code), WV_NONE);
+	CHECK_EQ_INT(webverify_lang_pick("en"), WV_LANG_EN);
+	CHECK_EQ_INT(webverify_lang_pick(NULL), WV_LANG_VI);
+	CHECK_EQ_INT(webverify_lang_pick("fr"), WV_LANG_VI);
+	CHECK_EQ_INT(webverify_qr_url(url, sizeof url, "https://kho.example.gov.vn/", CODE,
+	                              "_TlAt-ZKcgqhqHgRjcPMBg"), 0);
+	CHECK_STR(url, "https://kho.example.gov.vn/verify/r/" CODE "?k=_TlAt-ZKcgqhqHgRjcPMBg");
+	CHECK_EQ_INT(webverify_qr_url(url, sizeof url, "ftp://x", CODE, "_TlAt-ZKcgqhqHgRjcPMBg"),
+	             KHO_EINVAL);
+	CHECK_EQ_INT(webverify_qr_url(url, sizeof url, "https://x", "bad", "_TlAt-ZKcgqhqHgRjcPMBg"),
+	             KHO_EINVAL);
+	CHECK_EQ_INT(webverify_qr_url(url, sizeof url, "https://x", CODE, "bad"), KHO_EINVAL);
+	CHECK_EQ_INT(webverify_qr_url(url, 20, "https://x", CODE, "_TlAt-ZKcgqhqHgRjcPMBg"),
+	             KHO_ETOOBIG);
+}
+
+TESTS(T(t_form), T(t_valid_package), T(t_tampered_package), T(t_single_files), T(t_qr),
+      T(t_enumeration), T(t_mask), T(t_rate), T(t_route_and_url))

@@ -1,0 +1,166 @@
+/*
+ * cmd_fsck.c: `kho fsck`: the archive's integrity check, catalog against
+ * store: every package is decrypted, re-hashed against its id and (with
+ * trust anchors) re-verified; every store file must be known to the catalog.
+ * A progress bar on a terminal, a summary, a non-zero exit on any problem.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "archive/config.h"
+#include "archive/ingest.h"
+#include "tools/cmds.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: kho fsck --data DIR [--trust PEM]... [--crl PEM]... [--config FILE]\n"
+"                [--no-verify] [--rate BYTES/S] [--grace SECONDS]\n"
+"\n"
+"Check the archive: for each package of the catalog, its encrypted file exists,\n"
+"decrypts under its key, passes its AES-GCM tag and hashes to its id; with\n"
+"trust anchors it is also re-validated now (signature, timestamp, chain). Every\n"
+"file of the store must be known to the catalog (orphans and strays are errors).\n"
+"\n"
+"  --data DIR        the daemon's data directory (it may keep running)\n"
+"  --trust PEM       trust anchors (else from --config; without any, packages are\n"
+"                    re-hashed but not re-validated, and the summary says so)\n"
+"  --crl PEM         CRLs for validation\n"
+"  --config FILE     the daemon's config (keys, trust)\n"
+"  --no-verify       re-hash only\n"
+"  --rate BYTES/S    read at most this many bytes per second (default unlimited)\n"
+"  --grace SECONDS   ignore store files younger than this (an ingest in flight\n"
+"                    between its store write and catalog commit); default 0\n"
+"\n"
+"Exit status: 0 clean, 1 problems found (orphan, missing, corrupt or failing\n"
+"package), 3 usage, 4 the archive cannot be opened.\n");
+}
+
+static void progress(int64_t done, int64_t total, void *arg)
+{
+	int width = 40, fill;
+
+	(void)arg;
+	if (total <= 0)
+		return;
+	fill = (int)(done * width / total);
+	fprintf(stderr, "\r[%.*s%*s] %lld/%lld", fill, "########################################",
+	        width - fill, "", (long long)done, (long long)total);
+	if (done == total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+int cmd_fsck(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "trust", required_argument, NULL, 't' },
+		{ "crl", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "no-verify", no_argument, NULL, 'n' },
+		{ "rate", required_argument, NULL, 'R' },
+		{ "grace", required_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *data = NULL, *cfgfile = NULL;
+	unsigned long long rate = 0;
+	unsigned grace = 0;
+	int o, noverify = 0, ret;
+	fixity_summary sum;
+	ingest_ctx *ic = NULL;
+	kho_err err;
+	config cfg;
+
+	config_defaults(&cfg);
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'd': data = optarg; break;
+		case 't': config_add_str(&cfg.trust, &cfg.ntrust, optarg); break;
+		case 'r': config_add_str(&cfg.crls, &cfg.ncrls, optarg); break;
+		case 'c': cfgfile = optarg; break;
+		case 'n': noverify = 1; break;
+		case 'R': rate = strtoull(optarg, NULL, 10); break;
+		case 'g': grace = (unsigned)atoi(optarg); break;
+		case 'h': usage(stdout); config_free(&cfg); return 0;
+		default: usage(stderr); config_free(&cfg); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	if (cfgfile != NULL) {
+		config file;
+		size_t i;
+		config_defaults(&file);
+		if (config_load(&file, cfgfile, &err) != 0) {
+			fprintf(stderr, "kho fsck: %s\n", err.msg);
+			config_free(&file);
+			config_free(&cfg);
+			return EXIT_USAGE;
+		}
+		/* Flags win; take keys, data and (absent flags) trust from the file. */
+		config_set_str(&cfg.master_key_file, file.master_key_file);
+		config_set_str(&cfg.subject_key_file, file.subject_key_file);
+		if (data == NULL && file.data != NULL)
+			config_set_str(&cfg.data, file.data);
+		if (cfg.ntrust == 0)
+			for (i = 0; i < file.ntrust; i++)
+				config_add_str(&cfg.trust, &cfg.ntrust, file.trust[i]);
+		if (cfg.ncrls == 0)
+			for (i = 0; i < file.ncrls; i++)
+				config_add_str(&cfg.crls, &cfg.ncrls, file.crls[i]);
+		for (i = 0; i < file.naccept; i++)
+			config_add_str(&cfg.accept_indeterminate, &cfg.naccept, file.accept_indeterminate[i]);
+		config_free(&file);
+	}
+	if (data == NULL)
+		data = cfg.data;
+	if (data == NULL) {
+		fprintf(stderr, "kho fsck: --data DIR is required\n");
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	if (access(data, F_OK) != 0) {
+		fprintf(stderr, "kho fsck: %s: no such directory\n", data);
+		config_free(&cfg);
+		return EXIT_IO;
+	}
+	if (ingest_open(&ic, &cfg, data, 0, &err) != 0) {
+		fprintf(stderr, "kho fsck: %s\n", err.msg);
+		config_free(&cfg);
+		return EXIT_IO;
+	}
+	if (ingest_fixity(ic, !noverify, rate, grace, isatty(2) ? progress : NULL, NULL, &sum,
+	                  &err) != 0) {
+		fprintf(stderr, "kho fsck: %s\n", err.msg);
+		ingest_close(ic);
+		config_free(&cfg);
+		return EXIT_IO;
+	}
+	printf("packages: %lld checked, %lld ok, %lld missing, %lld corrupt, %lld failing validation\n"
+	       "store:    %lld orphan files, %lld stray files; %llu bytes read\n",
+	       (long long)sum.packages, (long long)sum.ok, (long long)sum.missing,
+	       (long long)sum.corrupt, (long long)sum.failed, (long long)sum.orphans,
+	       (long long)sum.strays, (unsigned long long)sum.bytes);
+	if (!noverify && ic->anchors == NULL)
+		printf("note:     no trust anchors given: packages were re-hashed, not re-validated\n");
+	if (fixity_problems(&sum) > 0) {
+		printf("first problem: %s\nfsck: PROBLEMS FOUND (%lld)\n", sum.first_problem,
+		       (long long)fixity_problems(&sum));
+		ret = 1;
+	} else {
+		printf("fsck: clean\n");
+		ret = 0;
+	}
+	ingest_close(ic);
+	config_free(&cfg);
+	return ret;
+}

@@ -1,0 +1,1296 @@
+/*
+ * verify.c: validation of an ASiC-E/CAdES package at a chosen time, in the
+ * vocabulary of ETSI EN 319 102-1. This file orchestrates: the container
+ * comes from pkg.c, manifests from manifest.c, the record from record.c,
+ * CMS facts and timestamp checks from cms.c, revocation from revocation.c.
+ *
+ * Every check of a signature runs and leaves a finding (a sub-indication and
+ * a sentence); the signature's indication is then the finding that comes
+ * first in the precedence below, which is the order the lead's brief and
+ * docs/verification.md fix. Running all checks (rather than stopping at the
+ * first) lets the report explain everything that is wrong.
+ *
+ *   FORMAT_FAILURE > SIGNED_DATA_NOT_FOUND > HASH_FAILURE > SIG_CRYPTO_FAILURE
+ *   > NO_SIGNING_CERTIFICATE_FOUND > CRYPTO_CONSTRAINTS_FAILURE
+ *   > NO_CERTIFICATE_CHAIN_FOUND > CHAIN_CONSTRAINTS_FAILURE
+ *   > NOT_YET_VALID > OUT_OF_BOUNDS_NO_POE > REVOKED > REVOKED_NO_POE
+ *   > TIMESTAMP_ORDER_FAILURE
+ */
+#include "verify/verify.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "archive/manifest.h"
+#include "common/util.h"
+#include "verify/cms.h"
+#include "verify/revocation.h"
+
+#define VR_MAX_NOTES      64      /* reasons or warnings kept per list */
+#define VR_MAX_SIGS       64      /* signatures validated per package */
+#define VR_MAX_PEM_ITEMS  1000    /* certificates or CRLs in one PEM file */
+#define VR_MAX_PEM_SIZE   (16u * 1024 * 1024)
+
+/* ---- names ------------------------------------------------------------ */
+
+const char *vr_indication_name(enum vr_indication i)
+{
+	switch (i) {
+	case VR_TOTAL_PASSED: return "TOTAL-PASSED";
+	case VR_TOTAL_FAILED: return "TOTAL-FAILED";
+	case VR_INDETERMINATE: return "INDETERMINATE";
+	}
+	return "INDETERMINATE";
+}
+
+const char *vr_sub_name(enum vr_sub s)
+{
+	switch (s) {
+	case VR_SUB_NONE: return "";
+	case VR_FORMAT_FAILURE: return "FORMAT_FAILURE";
+	case VR_HASH_FAILURE: return "HASH_FAILURE";
+	case VR_SIG_CRYPTO_FAILURE: return "SIG_CRYPTO_FAILURE";
+	case VR_REVOKED: return "REVOKED";
+	case VR_NOT_YET_VALID: return "NOT_YET_VALID";
+	case VR_NO_CERTIFICATE_CHAIN_FOUND: return "NO_CERTIFICATE_CHAIN_FOUND";
+	case VR_NO_SIGNING_CERTIFICATE_FOUND: return "NO_SIGNING_CERTIFICATE_FOUND";
+	case VR_SIGNED_DATA_NOT_FOUND: return "SIGNED_DATA_NOT_FOUND";
+	case VR_OUT_OF_BOUNDS_NO_POE: return "OUT_OF_BOUNDS_NO_POE";
+	case VR_REVOKED_NO_POE: return "REVOKED_NO_POE";
+	case VR_TIMESTAMP_ORDER_FAILURE: return "TIMESTAMP_ORDER_FAILURE";
+	case VR_CRYPTO_CONSTRAINTS_FAILURE: return "CRYPTO_CONSTRAINTS_FAILURE";
+	case VR_EXPIRED: return "EXPIRED";
+	case VR_TRY_LATER: return "TRY_LATER";
+	case VR_CHAIN_CONSTRAINTS_FAILURE: return "CHAIN_CONSTRAINTS_FAILURE";
+	case VR_SIG_CONSTRAINTS_FAILURE: return "SIG_CONSTRAINTS_FAILURE";
+	}
+	return "";
+}
+
+/* EN 319 102-1 5.1.3 table: which sub-indications belong to TOTAL-FAILED. */
+static enum vr_indication indication_of(enum vr_sub s)
+{
+	switch (s) {
+	case VR_SUB_NONE:
+		return VR_TOTAL_PASSED;
+	case VR_FORMAT_FAILURE: case VR_HASH_FAILURE: case VR_SIG_CRYPTO_FAILURE:
+	case VR_REVOKED: case VR_NOT_YET_VALID:
+		return VR_TOTAL_FAILED;
+	default:
+		return VR_INDETERMINATE;
+	}
+}
+
+/* Rank in the precedence of the file comment; lower wins. */
+static int rank_of(enum vr_sub s)
+{
+	static const enum vr_sub order[] = {
+		VR_FORMAT_FAILURE, VR_SIGNED_DATA_NOT_FOUND, VR_HASH_FAILURE,
+		VR_SIG_CRYPTO_FAILURE, VR_NO_SIGNING_CERTIFICATE_FOUND,
+		VR_CRYPTO_CONSTRAINTS_FAILURE, VR_NO_CERTIFICATE_CHAIN_FOUND,
+		VR_CHAIN_CONSTRAINTS_FAILURE, VR_SIG_CONSTRAINTS_FAILURE,
+		VR_NOT_YET_VALID, VR_OUT_OF_BOUNDS_NO_POE, VR_EXPIRED, VR_REVOKED,
+		VR_REVOKED_NO_POE, VR_TRY_LATER, VR_TIMESTAMP_ORDER_FAILURE,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof order / sizeof order[0]; i++)
+		if (order[i] == s)
+			return (int)i;
+	return 100; /* VR_SUB_NONE: a note */
+}
+
+/* ---- freeing ---------------------------------------------------------- */
+
+static void strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void objects_free(vr_object *o, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(o[i].name);
+		free(o[i].digest_alg);
+	}
+	free(o);
+}
+
+static void timestamps_free(vr_timestamp *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(t[i].where);
+		free(t[i].tsa_subject);
+		free(t[i].serial);
+		free(t[i].policy);
+	}
+	free(t);
+}
+
+static void sig_free(vr_signature *s)
+{
+	free(s->id);
+	free(s->manifest);
+	free(s->level);
+	free(s->signer_subject);
+	free(s->signer_issuer);
+	free(s->signer_serial);
+	free(s->digest_alg);
+	free(s->sig_alg);
+	timestamps_free(s->timestamps, s->ntimestamps);
+	objects_free(s->objects, s->nobjects);
+	strv_free(s->reasons, s->nreasons);
+	strv_free(s->warnings, s->nwarnings);
+}
+
+void verify_report_free(verify_report *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	free(r->container_type);
+	strv_free(r->deviations, r->ndeviations);
+	strv_free(r->reasons, r->nreasons);
+	for (i = 0; i < r->nsigs; i++)
+		sig_free(&r->sigs[i]);
+	free(r->sigs);
+	timestamps_free(r->timestamps, r->ntimestamps);
+	objects_free(r->unsigned_objects, r->nunsigned);
+	record_free(r->record);
+	free(r);
+}
+
+/* ---- small builders --------------------------------------------------- */
+
+/* Append a formatted line to a capped list of strings. */
+static int strv_addv(char ***v, size_t *n, const char *fmt, va_list ap)
+{
+	char buf[1024], **nv;
+
+	if (*n >= VR_MAX_NOTES)
+		return 0; /* enough said */
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	nv = realloc(*v, (*n + 1) * sizeof *nv);
+	if (nv == NULL)
+		return KHO_ENOMEM;
+	*v = nv;
+	nv[*n] = strdup(buf);
+	if (nv[*n] == NULL)
+		return KHO_ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+static int strv_add(char ***v, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int strv_add(char ***v, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = strv_addv(v, n, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Put a sentence first in a list (the verdict line shows the first). */
+static int strv_insert0(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof *nv);
+	char *c;
+
+	if (nv == NULL)
+		return KHO_ENOMEM;
+	*v = nv;
+	c = strdup(s);
+	if (c == NULL)
+		return KHO_ENOMEM;
+	memmove(nv + 1, nv, *n * sizeof *nv);
+	nv[0] = c;
+	(*n)++;
+	return 0;
+}
+
+static char *xstrdup(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+/* Findings of one signature: sub-indication and sentence, sorted at the end. */
+struct finding {
+	enum vr_sub sub;
+	char *text;
+};
+
+struct sigctx {
+	vr_signature *s;
+	struct finding f[VR_MAX_NOTES];
+	size_t nf;
+	int oom;
+};
+
+static void find(struct sigctx *c, enum vr_sub sub, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void find(struct sigctx *c, enum vr_sub sub, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (c->nf >= VR_MAX_NOTES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	c->f[c->nf].sub = sub;
+	c->f[c->nf].text = strdup(buf);
+	if (c->f[c->nf].text == NULL) {
+		c->oom = 1;
+		return;
+	}
+	c->nf++;
+}
+
+static void warn(struct sigctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void warn(struct sigctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (strv_addv(&c->s->warnings, &c->s->nwarnings, fmt, ap) != 0)
+		c->oom = 1;
+	va_end(ap);
+}
+
+/* Decide the indication and move the sentences into s->reasons. */
+static void conclude(struct sigctx *c)
+{
+	size_t i;
+	struct finding tmp[VR_MAX_NOTES];
+
+	/* stable order: rank, then order of discovery */
+	for (i = 0; i < c->nf; i++)
+		tmp[i] = c->f[i];
+	for (i = 1; i < c->nf; i++) {
+		struct finding k = tmp[i];
+		size_t j = i;
+		while (j > 0 && rank_of(tmp[j - 1].sub) > rank_of(k.sub)) {
+			tmp[j] = tmp[j - 1];
+			j--;
+		}
+		tmp[j] = k;
+	}
+	c->s->sub = c->nf > 0 ? tmp[0].sub : VR_SUB_NONE;
+	c->s->indication = indication_of(c->s->sub);
+	for (i = 0; i < c->nf; i++) {
+		if (strv_add(&c->s->reasons, &c->s->nreasons, "%s", tmp[i].text) != 0)
+			c->oom = 1;
+		free(tmp[i].text);
+	}
+	c->nf = 0;
+}
+
+static int timestamp_copy(vr_timestamp *dst, const char *where, const vcms_tst *t)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->where = strdup(where);
+	dst->gen_time = t->have_gen_time ? t->gen_time : 0;
+	dst->tsa_subject = xstrdup(t->tsa_subject);
+	dst->imprint_ok = t->imprint_ok;
+	dst->signature_ok = t->signature_ok;
+	dst->chain_ok = t->chain_ok && t->eku_ok;
+	dst->serial = xstrdup(t->serial);
+	dst->policy = xstrdup(t->policy);
+	if (dst->where == NULL || (t->tsa_subject && !dst->tsa_subject) ||
+	    (t->serial && !dst->serial) || (t->policy && !dst->policy))
+		return KHO_ENOMEM;
+	return 0;
+}
+
+/* ---- the package's manifests ---------------------------------------- */
+
+struct mf {
+	const pkg_entry *e;
+	manifest *m;             /* NULL if unparsable */
+	char error[512];
+};
+
+static int is_manifest_name(const char *n)
+{
+	const char *b = n + strlen("META-INF/");
+
+	if (strncmp(n, "META-INF/", 9) != 0 || strchr(b, '/') != NULL)
+		return 0;
+	if (strncmp(b, "ASiCManifest", 12) != 0 && strncmp(b, "ASiCArchiveManifest", 19) != 0)
+		return 0;
+	return strlen(b) > 4 && strcmp(b + strlen(b) - 4, ".xml") == 0;
+}
+
+static int has_suffix(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+
+	return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+static int is_signature_name(const char *n)
+{
+	return strncmp(n, "META-INF/", 9) == 0 && strchr(n + 9, '/') == NULL &&
+	       has_suffix(n, ".p7s");
+}
+
+/* Digest of an entry against a manifest reference: VR_OBJ_* */
+static enum vr_object_state check_ref(const pkg *p, const manifest_ref *ref, kho_err *err)
+{
+	const pkg_entry *e = pkg_find(p, ref->uri);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (e == NULL)
+		return VR_OBJ_MISSING;
+	if (ref->md == NULL)
+		return VR_OBJ_UNSUPPORTED;
+	if (pkg_entry_digest(e, ref->md, md, &mdlen, err) != 0)
+		return VR_OBJ_UNSUPPORTED;
+	if (mdlen != ref->digest_len || CRYPTO_memcmp(md, ref->digest, mdlen) != 0)
+		return VR_OBJ_HASH_FAILURE;
+	return VR_OBJ_OK;
+}
+
+static int md_uri_is_weak(const manifest_ref *ref)
+{
+	return ref->md != NULL && (EVP_MD_is_a(ref->md, "SHA1") || EVP_MD_is_a(ref->md, "MD5"));
+}
+
+/* ---- one signature --------------------------------------------------- */
+
+struct pkgctx {
+	const pkg *p;
+	const verify_opts *o;
+	time_t at;
+	struct mf *mfs;
+	size_t nmf;
+	STACK_OF(X509_CRL) *extra_crls;   /* opts->crls, may be NULL */
+	/* container timestamps that cover a signature file (archive POE) */
+	struct { const char *sig; time_t gen; const char *tst; } apoe[VR_MAX_NOTES];
+	size_t napoe;
+};
+
+static const char *cert_label(X509 *x, X509 *signer, char *buf, size_t n)
+{
+	char *s;
+
+	if (x == signer || X509_cmp(x, signer) == 0) {
+		snprintf(buf, n, "the signer certificate");
+		return buf;
+	}
+	s = vcms_name(X509_get_subject_name(x));
+	snprintf(buf, n, "the CA certificate %s", s != NULL ? s : "?");
+	free(s);
+	return buf;
+}
+
+static void fill_signer(struct sigctx *c, X509 *x)
+{
+	vr_signature *s = c->s;
+
+	s->signer_subject = vcms_name(X509_get_subject_name(x));
+	s->signer_issuer = vcms_name(X509_get_issuer_name(x));
+	s->signer_serial = vcms_serial_hex(X509_get0_serialNumber(x));
+	if (s->signer_subject == NULL || s->signer_issuer == NULL || s->signer_serial == NULL)
+		c->oom = 1;
+	vcms_asn1_time(&s->signer_not_before, X509_get0_notBefore(x));
+	vcms_asn1_time(&s->signer_not_after, X509_get0_notAfter(x));
+}
+
+/* Step 2: the data objects the manifest lists. */
+static void check_objects(struct sigctx *c, const struct pkgctx *pc, const manifest *m)
+{
+	vr_signature *s = c->s;
+	size_t i;
+
+	s->objects = calloc(m->nrefs ? m->nrefs : 1, sizeof *s->objects);
+	if (s->objects == NULL) {
+		c->oom = 1;
+		return;
+	}
+	for (i = 0; i < m->nrefs; i++) {
+		const manifest_ref *ref = &m->refs[i];
+		vr_object *o = &s->objects[s->nobjects++];
+		kho_err e = { 0, "" };
+
+		o->name = xstrdup(ref->uri);
+		o->digest_alg = xstrdup(ref->digest_alg);
+		if (o->name == NULL) {
+			c->oom = 1;
+			return;
+		}
+		o->state = check_ref(pc->p, ref, &e);
+		switch (o->state) {
+		case VR_OBJ_OK:
+			break;
+		case VR_OBJ_MISSING:
+			find(c, VR_SIGNED_DATA_NOT_FOUND,
+			     "%s is listed in the signed manifest but absent from the container", ref->uri);
+			break;
+		case VR_OBJ_HASH_FAILURE:
+			find(c, VR_HASH_FAILURE, "%s does not match its digest", ref->uri);
+			break;
+		case VR_OBJ_UNSUPPORTED:
+			find(c, VR_FORMAT_FAILURE, "%s: unsupported digest algorithm %s%s%s", ref->uri,
+			     ref->digest_alg ? ref->digest_alg : "(none)", e.msg[0] ? ": " : "", e.msg);
+			break;
+		case VR_OBJ_UNSIGNED:
+			break;
+		}
+		if (md_uri_is_weak(ref))
+			find(c, VR_CRYPTO_CONSTRAINTS_FAILURE,
+			     "%s is digested with a broken algorithm (%s) in the manifest", ref->uri,
+			     ref->digest_alg);
+	}
+}
+
+/* Step 4: signature timestamps; returns the earliest acceptable genTime. */
+static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
+                            STACK_OF(X509) *anchors, time_t *poe, int *have)
+{
+	kho_buf tok[VCMS_MAX_TOKENS];
+	const unsigned char *sv;
+	size_t n = 0, i, svlen;
+	kho_err e = { 0, "" };
+	char t1[32];
+	int rc;
+
+	*have = 0;
+	rc = vcms_timestamp_tokens(v, tok, VCMS_MAX_TOKENS, &n, &e);
+	if (rc == KHO_ENOMEM)
+		goto out;
+	if (rc != 0)
+		find(c, VR_FORMAT_FAILURE, "signature timestamps: %s", e.msg);
+	rc = 0;
+	vcms_signature_value(v, &sv, &svlen);
+	if (n > 0) {
+		c->s->timestamps = calloc(n, sizeof *c->s->timestamps);
+		if (c->s->timestamps == NULL) {
+			rc = KHO_ENOMEM;
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		vcms_tst t;
+		int bad;
+
+		rc = vcms_timestamp_check(&t, tok[i].data, tok[i].len, sv, svlen, anchors,
+		                          v->certs, pc->at, &e);
+		if (rc == KHO_ENOMEM) {
+			vcms_tst_clear(&t);
+			goto out;
+		}
+		rc = timestamp_copy(&c->s->timestamps[c->s->ntimestamps++], "signature-timestamp", &t);
+		if (rc != 0) {
+			vcms_tst_clear(&t);
+			goto out;
+		}
+		bad = !(t.have_gen_time && t.imprint_ok && t.signature_ok && t.chain_ok && t.eku_ok);
+		if (bad) {
+			find(c, VR_SUB_NONE, "the signature timestamp is not accepted (%s): it gives no proof of existence",
+			     t.reason[0] ? t.reason : "incomplete");
+		} else if (t.gen_time > pc->at) {
+			find(c, VR_SUB_NONE, "the signature timestamp (%s) is after the validation time: not used",
+			     kho_time_format(t1, sizeof t1, t.gen_time));
+		} else {
+			if (t.weak)
+				find(c, VR_CRYPTO_CONSTRAINTS_FAILURE,
+				     "the signature timestamp uses a broken algorithm (SHA-1 imprint or a TSA key too small)");
+			if (!*have || t.gen_time < *poe)
+				*poe = t.gen_time;
+			*have = 1;
+		}
+		vcms_tst_clear(&t);
+	}
+out:
+	for (i = 0; i < n; i++)
+		kho_buf_free(&tok[i]);
+	return rc;
+}
+
+static STACK_OF(X509_CRL) *all_crls(vcms *v, STACK_OF(X509_CRL) *extra)
+{
+	STACK_OF(X509_CRL) *all = sk_X509_CRL_new_null();
+	int i;
+
+	if (all == NULL)
+		return NULL;
+	for (i = 0; i < sk_X509_CRL_num(v->crls); i++)
+		if (!sk_X509_CRL_push(all, sk_X509_CRL_value(v->crls, i)))
+			goto fail;
+	for (i = 0; extra != NULL && i < sk_X509_CRL_num(extra); i++)
+		if (!sk_X509_CRL_push(all, sk_X509_CRL_value(extra, i)))
+			goto fail;
+	return all;
+fail:
+	sk_X509_CRL_free(all);
+	return NULL;
+}
+
+/* Steps 5 to 8: chain at the POE, key usage, validity, revocation, order. */
+static int check_chain(struct sigctx *c, const struct pkgctx *pc, vcms *v, time_t poe,
+                       int has_poe, int poe_from_sigts)
+{
+	vr_signature *s = c->s;
+	STACK_OF(X509) *chain = NULL;
+	STACK_OF(X509_CRL) *crls = NULL;
+	kho_err e = { 0, "" };
+	char t1[32], t2[32], lbl[600];
+	int i, n, last, rc = 0;
+
+	if (vcms_build_chain(&chain, v->signer, v->certs, pc->o->anchors, poe,
+	                     X509_PURPOSE_ANY, 0, &e) != 0) {
+		if (e.code == KHO_ENOMEM)
+			return KHO_ENOMEM;
+		find(c, VR_NO_CERTIFICATE_CHAIN_FOUND,
+		     "no chain from the signer certificate to a trust anchor: %s", e.msg);
+		return 0;
+	}
+	/* EN 319 102-1 5.2.6 / RFC 5280 4.2.1.3: a signer's key must be for
+	 * signatures. DSS reports this as a chain constraint. */
+	if ((X509_get_extension_flags(v->signer) & EXFLAG_KUSAGE) != 0 &&
+	    (X509_get_key_usage(v->signer) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0)
+		find(c, VR_CHAIN_CONSTRAINTS_FAILURE,
+		     "the signer certificate's key usage allows neither digitalSignature nor nonRepudiation");
+
+	n = sk_X509_num(chain);
+	/* The anchor (last) is trusted as configured; all others are checked. */
+	last = n > 1 ? n - 1 : 1;
+	for (i = 0; i < last; i++) {
+		X509 *x = sk_X509_value(chain, i);
+		time_t nb = 0, na = 0;
+
+		cert_label(x, v->signer, lbl, sizeof lbl);
+		if (vcms_asn1_time(&nb, X509_get0_notBefore(x)) != 0 ||
+		    vcms_asn1_time(&na, X509_get0_notAfter(x)) != 0) {
+			find(c, VR_FORMAT_FAILURE, "%s has unreadable validity dates", lbl);
+			continue;
+		}
+		if (poe < nb)
+			find(c, VR_NOT_YET_VALID, "%s is valid only from %s, after the %s %s", lbl,
+			     kho_time_format(t1, sizeof t1, nb),
+			     has_poe ? "proof of existence" : "validation time",
+			     kho_time_format(t2, sizeof t2, poe));
+		else if (poe > na)
+			find(c, VR_OUT_OF_BOUNDS_NO_POE,
+			     "%s expired on %s and there is no proof of existence before that (best signature time %s)",
+			     lbl, kho_time_format(t1, sizeof t1, na), kho_time_format(t2, sizeof t2, poe));
+	}
+
+	crls = all_crls(v, pc->extra_crls);
+	if (crls == NULL) {
+		rc = KHO_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i + 1 < n; i++) {
+		X509 *x = sk_X509_value(chain, i), *iss = sk_X509_value(chain, i + 1);
+		revocation_result rr;
+
+		cert_label(x, v->signer, lbl, sizeof lbl);
+		rc = revocation_check(&rr, x, iss, crls, v->ocsp, v->nocsp, poe, &e);
+		if (rc != 0)
+			goto out;
+		if (rr.status == REVOCATION_REVOKED) {
+			/* A timestamp proves the signature existed only after the
+			 * revocation: TOTAL-FAILED. Without one, the signature may
+			 * be older than the revocation: INDETERMINATE (5.2.6). */
+			find(c, has_poe ? VR_REVOKED : VR_REVOKED_NO_POE, "%s was %s", lbl, rr.note);
+		} else if (rr.status == REVOCATION_GOOD && rr.revoked_after_poe) {
+			find(c, VR_SUB_NONE, "%s was %s", lbl, rr.note);
+		} else if (rr.status == REVOCATION_UNKNOWN) {
+			warn(c, "no usable revocation data for %s (%s); kho accepts this with a warning", lbl,
+			     rr.note);
+		}
+		if (rr.nignored > 0 && rr.status != REVOCATION_UNKNOWN)
+			warn(c, "%zu piece(s) of revocation data for %s were ignored (wrong signer or unsupported)",
+			     rr.nignored, lbl);
+	}
+
+	/* EN 319 102-1 5.6.2.? : the claimed signing time cannot be after
+	 * the timestamp that proves the signature existed. */
+	if (poe_from_sigts && s->has_signing_time && s->signing_time > poe)
+		find(c, VR_TIMESTAMP_ORDER_FAILURE,
+		     "the claimed signing time %s is after the signature timestamp %s",
+		     kho_time_format(t1, sizeof t1, s->signing_time), kho_time_format(t2, sizeof t2, poe));
+out:
+	sk_X509_CRL_free(crls);
+	sk_X509_pop_free(chain, X509_free);
+	return rc;
+}
+
+static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *sigent)
+{
+	struct sigctx c;
+	const struct mf *mf = NULL, *broken = NULL;
+	vcms *v = NULL;
+	kho_err e = { 0, "" };
+	time_t poe = 0, tpoe = 0;
+	int have_tpoe = 0, has_poe = 0, weak, bits, rc = 0;
+	size_t i;
+
+	memset(&c, 0, sizeof c);
+	c.s = s;
+	s->id = strdup(sigent->name);
+	if (s->id == NULL)
+		return KHO_ENOMEM;
+
+	/* Step 1: the CMS itself. */
+	if (sigent->data == NULL && sigent->size > 0)
+		find(&c, VR_FORMAT_FAILURE, "the signature is too large to check");
+	else if (vcms_parse(&v, sigent->data, (size_t)sigent->size, &e) != 0) {
+		if (e.code == KHO_ENOMEM)
+			return KHO_ENOMEM;
+		find(&c, VR_FORMAT_FAILURE, "the signature is not a usable CAdES signature: %s", e.msg);
+	}
+
+	/* The manifest whose SigReference names this signature. */
+	for (i = 0; i < pc->nmf; i++) {
+		if (pc->mfs[i].m == NULL) {
+			if (broken == NULL)
+				broken = &pc->mfs[i];
+		} else if (strcmp(pc->mfs[i].m->sig_uri, sigent->name) == 0 && mf == NULL) {
+			mf = &pc->mfs[i];
+		}
+	}
+	if (mf == NULL) {
+		if (broken != NULL)
+			find(&c, VR_FORMAT_FAILURE, "no usable manifest references %s (%s is unparsable: %s)",
+			     sigent->name, broken->e->name, broken->error);
+		else
+			find(&c, VR_FORMAT_FAILURE, "no ASiCManifest references %s", sigent->name);
+	} else {
+		s->manifest = strdup(mf->e->name);
+		if (s->manifest == NULL)
+			c.oom = 1;
+		check_objects(&c, pc, mf->m);
+	}
+
+	if (v == NULL)
+		goto conclude;
+	if (v->nsigners > 1)
+		warn(&c, "the signature has %zu SignerInfos; only the first is validated", v->nsigners);
+	s->digest_alg = xstrdup(vcms_digest_name(v, &weak));
+	s->sig_alg = xstrdup(vcms_sig_name(v));
+	if (weak)
+		find(&c, VR_CRYPTO_CONSTRAINTS_FAILURE,
+		     "the signature uses the broken digest algorithm %s", s->digest_alg);
+	if (vcms_signing_time(v, &s->signing_time) == 0)
+		s->has_signing_time = 1;
+
+	/* Step 3: the signature over the manifest's exact bytes. */
+	if (v->signer == NULL) {
+		find(&c, VR_NO_SIGNING_CERTIFICATE_FOUND,
+		     "the signer certificate is not in the signature");
+		goto conclude;
+	}
+	fill_signer(&c, v->signer);
+	if (mf != NULL) {
+		if (mf->e->data == NULL && mf->e->size > 0)
+			find(&c, VR_FORMAT_FAILURE, "the manifest is too large to check");
+		else if (vcms_verify_signature(v, mf->e->data ? (const void *)mf->e->data : "",
+		                               (size_t)mf->e->size, &e) != 0)
+			find(&c, VR_SIG_CRYPTO_FAILURE, "%s", e.msg);
+	}
+	rc = vcms_check_signing_cert_v2(v, &e);
+	if (rc != 0) {
+		find(&c, VR_NO_SIGNING_CERTIFICATE_FOUND, "%s", e.msg);
+		rc = 0;
+	}
+	if (vcms_weak_key(X509_get0_pubkey(v->signer), &bits))
+		find(&c, VR_CRYPTO_CONSTRAINTS_FAILURE,
+		     "the signer key is too weak (%d bits; kho requires RSA >= 2048, EC >= 256)", bits);
+
+	/* Step 4: signature timestamps, then archive timestamps (B-LTA). */
+	rc = check_timestamps(&c, pc, v, pc->o->anchors, &tpoe, &have_tpoe);
+	if (rc != 0)
+		goto out;
+	poe = pc->at;
+	if (have_tpoe) {
+		poe = tpoe;
+		has_poe = 1;
+	}
+	for (i = 0; i < pc->napoe; i++)
+		if (strcmp(pc->apoe[i].sig, sigent->name) == 0 && pc->apoe[i].gen < poe &&
+		    pc->apoe[i].gen <= pc->at) {
+			char t1[32];
+			poe = pc->apoe[i].gen;
+			has_poe = 1;
+			find(&c, VR_SUB_NONE, "proof of existence at %s from the container timestamp %s",
+			     kho_time_format(t1, sizeof t1, poe), pc->apoe[i].tst);
+		}
+	s->has_poe = has_poe;
+	s->best_signature_time = poe;
+
+	/* Steps 5 to 8. */
+	rc = check_chain(&c, pc, v, poe, has_poe, have_tpoe && poe == tpoe);
+	if (rc != 0)
+		goto out;
+
+conclude:
+	if (s->level == NULL) {
+		const char *lvl = "CAdES-BASELINE-B";
+		size_t k;
+		if (s->ntimestamps > 0) {
+			lvl = "CAdES-BASELINE-T";
+			if (v != NULL && (sk_X509_CRL_num(v->crls) > 0 || v->nocsp > 0))
+				lvl = "CAdES-BASELINE-LT";
+		}
+		for (k = 0; k < pc->napoe; k++)
+			if (strcmp(pc->apoe[k].sig, sigent->name) == 0)
+				lvl = "CAdES-BASELINE-LTA";
+		s->level = strdup(lvl);
+	}
+	if (!s->has_poe)
+		s->best_signature_time = pc->at;
+	conclude(&c);
+out:
+	for (i = 0; i < c.nf; i++)
+		free(c.f[i].text);
+	vcms_free(v);
+	if (rc == 0 && c.oom)
+		rc = KHO_ENOMEM;
+	return rc;
+}
+
+/* ---- container timestamps (ASiCArchiveManifest + .tst) ---------------- */
+
+static int check_container_timestamps(verify_report *r, struct pkgctx *pc)
+{
+	size_t i, j, n = 0;
+	int rc;
+
+	for (i = 0; i < pc->nmf; i++)
+		if (pc->mfs[i].m != NULL && has_suffix(pc->mfs[i].m->sig_uri, ".tst"))
+			n++;
+	if (n == 0)
+		return 0;
+	r->timestamps = calloc(n, sizeof *r->timestamps);
+	if (r->timestamps == NULL)
+		return KHO_ENOMEM;
+	for (i = 0; i < pc->nmf; i++) {
+		const struct mf *mf = &pc->mfs[i];
+		const pkg_entry *tok;
+		vcms_tst t;
+		kho_err e = { 0, "" };
+		int all_ok = 1, ok;
+
+		if (mf->m == NULL || !has_suffix(mf->m->sig_uri, ".tst"))
+			continue;
+		tok = pkg_find(pc->p, mf->m->sig_uri);
+		if (tok == NULL || tok->data == NULL) {
+			if (strv_add(&r->reasons, &r->nreasons, "%s: its timestamp token %s is missing",
+			             mf->e->name, mf->m->sig_uri) != 0)
+				return KHO_ENOMEM;
+			continue;
+		}
+		rc = vcms_timestamp_check(&t, tok->data, (size_t)tok->size,
+		                          mf->e->data ? (const void *)mf->e->data : "",
+		                          (size_t)mf->e->size, pc->o->anchors, NULL, pc->at, &e);
+		if (rc == KHO_ENOMEM) {
+			vcms_tst_clear(&t);
+			return rc;
+		}
+		rc = timestamp_copy(&r->timestamps[r->ntimestamps++], tok->name, &t);
+		if (rc != 0) {
+			vcms_tst_clear(&t);
+			return rc;
+		}
+		ok = t.have_gen_time && t.imprint_ok && t.signature_ok && t.chain_ok && t.eku_ok && !t.weak;
+		if (t.reason[0] != '\0' &&
+		    strv_add(&r->reasons, &r->nreasons, "%s over %s: %s", tok->name, mf->e->name,
+		             t.reason) != 0) {
+			vcms_tst_clear(&t);
+			return KHO_ENOMEM;
+		}
+		/* Each digest the (archive) manifest lists. */
+		for (j = 0; j < mf->m->nrefs; j++) {
+			kho_err e2 = { 0, "" };
+			enum vr_object_state st = check_ref(pc->p, &mf->m->refs[j], &e2);
+			const char *what = st == VR_OBJ_MISSING ? "is missing" :
+			                   st == VR_OBJ_HASH_FAILURE ? "does not match its digest" :
+			                   st == VR_OBJ_UNSUPPORTED ? "has an unsupported digest" : NULL;
+			if (what == NULL)
+				continue;
+			all_ok = 0;
+			if (strv_add(&r->reasons, &r->nreasons, "%s (covered by %s): %s %s", mf->e->name,
+			             tok->name, mf->m->refs[j].uri, what) != 0) {
+				vcms_tst_clear(&t);
+				return KHO_ENOMEM;
+			}
+		}
+		/* A valid container timestamp over an intact signature file is a
+		 * proof of existence of that signature at its genTime (B-LTA). */
+		for (j = 0; ok && all_ok && j < mf->m->nrefs; j++)
+			if (is_signature_name(mf->m->refs[j].uri) && pc->napoe < VR_MAX_NOTES) {
+				pc->apoe[pc->napoe].sig = mf->m->refs[j].uri;
+				pc->apoe[pc->napoe].gen = t.gen_time;
+				pc->apoe[pc->napoe].tst = tok->name;
+				pc->napoe++;
+			}
+		vcms_tst_clear(&t);
+	}
+	return 0;
+}
+
+/* ---- the package ----------------------------------------------------- */
+
+static int covered_by(const struct pkgctx *pc, const char *name, int signatures_only)
+{
+	size_t i, j;
+
+	for (i = 0; i < pc->nmf; i++) {
+		const manifest *m = pc->mfs[i].m;
+		const char *target;
+
+		if (m == NULL)
+			continue;
+		target = m->sig_uri;
+		/* only manifests that something actually signs or stamps */
+		if (pkg_find(pc->p, target) == NULL)
+			continue;
+		if (signatures_only ? !is_signature_name(target)
+		                    : !(is_signature_name(target) || has_suffix(target, ".tst")))
+			continue;
+		for (j = 0; j < m->nrefs; j++)
+			if (strcmp(m->refs[j].uri, name) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+static void set_total(verify_report *r, enum vr_indication ind, enum vr_sub sub)
+{
+	r->indication = ind;
+	r->sub = sub;
+}
+
+static int verify_pkg(verify_report *r, const pkg *p, const verify_opts *o, time_t at)
+{
+	struct pkgctx *pc;
+	size_t i, nsig = 0;
+	int rc = 0, record_bad = 0;
+
+	pc = calloc(1, sizeof *pc);
+	if (pc == NULL)
+		return KHO_ENOMEM;
+	pc->p = p;
+	pc->o = o;
+	pc->at = at;
+	pc->extra_crls = o->crls;
+
+	r->container_type = strdup(p->is_asice ? "ASiC-E" : "ZIP");
+	if (r->container_type == NULL) {
+		rc = KHO_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < p->ndeviations; i++)
+		if (strv_add(&r->deviations, &r->ndeviations, "%s", p->deviations[i]) != 0) {
+			rc = KHO_ENOMEM;
+			goto out;
+		}
+
+	/* All manifests, parsed once. */
+	pc->mfs = calloc(p->nentries ? p->nentries : 1, sizeof *pc->mfs);
+	if (pc->mfs == NULL) {
+		rc = KHO_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < p->nentries; i++) {
+		const pkg_entry *e = &p->entries[i];
+		struct mf *mf;
+		kho_err err = { 0, "" };
+
+		if (!is_manifest_name(e->name))
+			continue;
+		mf = &pc->mfs[pc->nmf++];
+		mf->e = e;
+		if (e->data == NULL && e->size > 0)
+			snprintf(mf->error, sizeof mf->error, "too large");
+		else if (manifest_parse(&mf->m, e->data ? (const void *)e->data : "", (size_t)e->size,
+		                        &err) != 0) {
+			if (err.code == KHO_ENOMEM) {
+				rc = KHO_ENOMEM;
+				goto out;
+			}
+			mf->m = NULL;
+			snprintf(mf->error, sizeof mf->error, "%s", err.msg);
+		}
+	}
+
+	rc = check_container_timestamps(r, pc);
+	if (rc != 0)
+		goto out;
+
+	for (i = 0; i < p->nentries; i++)
+		if (is_signature_name(p->entries[i].name))
+			nsig++;
+	if (nsig > VR_MAX_SIGS) {
+		set_total(r, VR_TOTAL_FAILED, VR_FORMAT_FAILURE);
+		rc = strv_add(&r->reasons, &r->nreasons, "%zu signatures: more than the limit of %d",
+		              nsig, VR_MAX_SIGS);
+		goto out;
+	}
+	if (nsig > 0) {
+		r->sigs = calloc(nsig, sizeof *r->sigs);
+		if (r->sigs == NULL) {
+			rc = KHO_ENOMEM;
+			goto out;
+		}
+	}
+	for (i = 0; i < p->nentries; i++) {
+		if (!is_signature_name(p->entries[i].name))
+			continue;
+		rc = check_signature(&r->sigs[r->nsigs++], pc, &p->entries[i]);
+		if (rc != 0)
+			goto out;
+	}
+
+	/* Decision (docs/verification.md): a package without any signature
+	 * is not a signed ASiC-E container: TOTAL-FAILED/FORMAT_FAILURE. The
+	 * reason goes first: it is the one the verdict line shows. */
+	if (r->nsigs == 0) {
+		rc = strv_insert0(&r->reasons, &r->nreasons,
+		                  "no signature (META-INF/*.p7s) in the container");
+		if (rc != 0)
+			goto out;
+	}
+
+	/* Unsigned extras: data objects no signed (or stamped) manifest covers. */
+	for (i = 0; i < p->nentries; i++) {
+		const char *n = p->entries[i].name;
+		vr_object *no;
+
+		if (strncmp(n, "META-INF/", 9) == 0 || strcmp(n, "mimetype") == 0 ||
+		    has_suffix(n, "/") || covered_by(pc, n, 0))
+			continue;
+		no = realloc(r->unsigned_objects, (r->nunsigned + 1) * sizeof *no);
+		if (no == NULL) {
+			rc = KHO_ENOMEM;
+			goto out;
+		}
+		r->unsigned_objects = no;
+		memset(&no[r->nunsigned], 0, sizeof *no);
+		no[r->nunsigned].state = VR_OBJ_UNSIGNED;
+		no[r->nunsigned].name = strdup(n);
+		if (no[r->nunsigned++].name == NULL) {
+			rc = KHO_ENOMEM;
+			goto out;
+		}
+	}
+
+	/* record.xml: only a signed record is believed. */
+	{
+		const pkg_entry *re = pkg_find(p, RECORD_ENTRY);
+		kho_err err = { 0, "" };
+
+		if (re != NULL) {
+			if (!covered_by(pc, RECORD_ENTRY, 1)) {
+				record_bad = 1;
+				rc = strv_add(&r->reasons, &r->nreasons,
+				              "record.xml is not covered by a signed manifest");
+			} else if (re->data == NULL && re->size > 0) {
+				record_bad = 1;
+				rc = strv_add(&r->reasons, &r->nreasons, "record.xml: too large");
+			} else if (record_parse(&r->record, re->data ? (const void *)re->data : "",
+			                        (size_t)re->size, &err) != 0) {
+				if (err.code == KHO_ENOMEM) {
+					rc = KHO_ENOMEM;
+					goto out;
+				}
+				r->record = NULL;
+				record_bad = 1;
+				rc = strv_add(&r->reasons, &r->nreasons, "record.xml: %s", err.msg);
+			}
+			if (rc != 0)
+				goto out;
+		}
+	}
+
+	/* The package: worst over signatures (FAILED > INDETERMINATE > PASSED). */
+	set_total(r, VR_TOTAL_PASSED, VR_SUB_NONE);
+	for (i = 0; i < r->nsigs; i++) {
+		enum vr_indication ind = r->sigs[i].indication;
+		int worse = (ind == VR_TOTAL_FAILED && r->indication != VR_TOTAL_FAILED) ||
+		            (ind == VR_INDETERMINATE && r->indication == VR_TOTAL_PASSED);
+		if (worse)
+			set_total(r, ind, r->sigs[i].sub);
+	}
+	if (r->nsigs == 0)
+		set_total(r, VR_TOTAL_FAILED, VR_FORMAT_FAILURE);
+	if (record_bad && r->indication != VR_TOTAL_FAILED)
+		set_total(r, VR_TOTAL_FAILED, VR_FORMAT_FAILURE);
+out:
+	if (pc->mfs != NULL)
+		for (i = 0; i < pc->nmf; i++)
+			manifest_free(pc->mfs[i].m);
+	free(pc->mfs);
+	free(pc);
+	return rc;
+}
+
+static int report_new(verify_report **out, const verify_opts *o)
+{
+	verify_report *r = calloc(1, sizeof *r);
+
+	if (r == NULL)
+		return KHO_ENOMEM;
+	r->validation_time = o != NULL && o->at != 0 ? o->at : kho_now();
+	r->indication = VR_INDETERMINATE;
+	*out = r;
+	return 0;
+}
+
+/* A container pkg.c refused: TOTAL-FAILED/FORMAT_FAILURE with its reason. */
+static int refused(verify_report *r, const kho_err *e)
+{
+	set_total(r, VR_TOTAL_FAILED, VR_FORMAT_FAILURE);
+	if (r->container_type == NULL && (r->container_type = strdup("ZIP")) == NULL)
+		return KHO_ENOMEM;
+	return strv_add(&r->reasons, &r->nreasons, "the container is refused: %s",
+	                e->msg[0] ? e->msg : kho_strerror(e->code));
+}
+
+static int run(verify_report **out, pkg *p, int prc, const kho_err *perr,
+               verify_report *r, const verify_opts *o, kho_err *err)
+{
+	int rc;
+
+	if (prc == KHO_ENOMEM) {
+		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (prc != 0)
+		rc = refused(r, perr);
+	else
+		rc = verify_pkg(r, p, o, r->validation_time);
+	if (rc != 0) {
+		rc = kho_err_set(err, rc, "out of memory while validating");
+		goto fail;
+	}
+	pkg_free(p);
+	*out = r;
+	return 0;
+fail:
+	pkg_free(p);
+	verify_report_free(r);
+	return rc;
+}
+
+int verify_package_mem(verify_report **out, const void *data, size_t len,
+                       const verify_opts *opts, kho_err *err)
+{
+	verify_report *r = NULL;
+	pkg_limits lim;
+	pkg *p = NULL;
+	kho_err perr = { 0, "" };
+	int prc;
+
+	*out = NULL;
+	if (opts == NULL)
+		return kho_err_set(err, KHO_EINVAL, "verify: no options");
+	if (report_new(&r, opts) != 0)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	if (kho_sha256(r->package_sha256, data, len) == 0)
+		r->have_package_sha256 = 1;
+	if (opts->limits == NULL)
+		pkg_limits_default(&lim);
+	prc = pkg_read_mem(&p, data, len, opts->limits ? opts->limits : &lim, &perr);
+	return run(out, p, prc, &perr, r, opts, err);
+}
+
+/* SHA-256 of the file as stored, streamed (a package may be large). */
+static int file_sha256(unsigned char out[32], const char *path, kho_err *err)
+{
+	unsigned char buf[65536];
+	EVP_MD_CTX *ctx = NULL;
+	struct stat st;
+	ssize_t n;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return kho_err_set(err, KHO_ENOTFOUND, "%s: no such file", path);
+		if (errno == ELOOP)
+			return kho_err_set(err, KHO_EIO, "%s: is a symbolic link (refused)", path);
+		return kho_err_set(err, KHO_EIO, "%s: %s", path, strerror(errno));
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = kho_err_set(err, KHO_EIO, "%s: not a regular file", path);
+		goto out;
+	}
+	ctx = EVP_MD_CTX_new();
+	if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		rc = kho_err_ssl(err, KHO_ENOMEM, "sha256");
+		goto out;
+	}
+	for (;;) {
+		n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = kho_err_set(err, KHO_EIO, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+	}
+	if (!EVP_DigestFinal_ex(ctx, out, NULL))
+		rc = kho_err_ssl(err, KHO_ECRYPTO, "sha256");
+out:
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	return rc;
+}
+
+int verify_package_file(verify_report **out, const char *path,
+                        const verify_opts *opts, kho_err *err)
+{
+	verify_report *r = NULL;
+	pkg_limits lim;
+	pkg *p = NULL;
+	kho_err perr = { 0, "" };
+	int prc, rc;
+
+	*out = NULL;
+	if (opts == NULL)
+		return kho_err_set(err, KHO_EINVAL, "verify: no options");
+	if (report_new(&r, opts) != 0)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	rc = file_sha256(r->package_sha256, path, err);
+	if (rc != 0) {
+		verify_report_free(r);
+		return rc;
+	}
+	r->have_package_sha256 = 1;
+	if (opts->limits == NULL)
+		pkg_limits_default(&lim);
+	prc = pkg_read_file(&p, path, opts->limits ? opts->limits : &lim, &perr);
+	if (prc == KHO_ENOTFOUND || prc == KHO_EIO) {
+		verify_report_free(r);
+		pkg_free(p);
+		return kho_err_set(err, prc, "%s", perr.msg);
+	}
+	return run(out, p, prc, &perr, r, opts, err);
+}
+
+/* ---- PEM loading ----------------------------------------------------- */
+
+static int read_pem(kho_buf *b, const char *path, kho_err *err)
+{
+	kho_buf_init(b, VR_MAX_PEM_SIZE);
+	return kho_read_file(b, path, err);
+}
+
+int verify_load_certs(STACK_OF(X509) **out, const char *path, kho_err *err)
+{
+	STACK_OF(X509) *sk = NULL;
+	kho_buf b;
+	BIO *bio = NULL;
+	X509 *x;
+	int rc;
+
+	*out = NULL;
+	rc = read_pem(&b, path, err);
+	if (rc != 0)
+		goto out;
+	sk = sk_X509_new_null();
+	bio = BIO_new_mem_buf(b.data ? (const void *)b.data : "", (int)b.len);
+	if (sk == NULL || bio == NULL) {
+		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+		goto out;
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (sk_X509_num(sk) >= VR_MAX_PEM_ITEMS || !sk_X509_push(sk, x)) {
+			X509_free(x);
+			rc = kho_err_set(err, KHO_ETOOBIG, "%s: too many certificates", path);
+			goto out;
+		}
+	}
+	ERR_clear_error();
+	if (sk_X509_num(sk) == 0)
+		rc = kho_err_set(err, KHO_EFORMAT, "%s: no PEM certificate", path);
+out:
+	BIO_free(bio);
+	kho_buf_free(&b);
+	if (rc != 0)
+		sk_X509_pop_free(sk, X509_free);
+	else
+		*out = sk;
+	return rc;
+}
+
+int verify_load_crls(STACK_OF(X509_CRL) **out, const char *path, kho_err *err)
+{
+	STACK_OF(X509_CRL) *sk = NULL;
+	kho_buf b;
+	BIO *bio = NULL;
+	X509_CRL *x;
+	int rc;
+
+	*out = NULL;
+	rc = read_pem(&b, path, err);
+	if (rc != 0)
+		goto out;
+	sk = sk_X509_CRL_new_null();
+	bio = BIO_new_mem_buf(b.data ? (const void *)b.data : "", (int)b.len);
+	if (sk == NULL || bio == NULL) {
+		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+		goto out;
+	}
+	while ((x = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL) {
+		if (sk_X509_CRL_num(sk) >= VR_MAX_PEM_ITEMS || !sk_X509_CRL_push(sk, x)) {
+			X509_CRL_free(x);
+			rc = kho_err_set(err, KHO_ETOOBIG, "%s: too many CRLs", path);
+			goto out;
+		}
+	}
+	ERR_clear_error();
+	if (sk_X509_CRL_num(sk) == 0) {
+		/* a DER CRL is accepted too */
+		const unsigned char *p = b.data;
+		x = b.len > 0 ? d2i_X509_CRL(NULL, &p, (long)b.len) : NULL;
+		if (x == NULL || !sk_X509_CRL_push(sk, x)) {
+			X509_CRL_free(x);
+			ERR_clear_error();
+			rc = kho_err_set(err, KHO_EFORMAT, "%s: no PEM or DER CRL", path);
+		}
+	}
+out:
+	BIO_free(bio);
+	kho_buf_free(&b);
+	if (rc != 0)
+		sk_X509_CRL_pop_free(sk, X509_CRL_free);
+	else
+		*out = sk;
+	return rc;
+}
