@@ -8,9 +8,17 @@
 #   make clean
 #
 # Switches: DEVELOPER=1 turns warnings into errors; SANITIZE=address,undefined
-# builds with those sanitizers; BUILD=dir puts every output under dir.
+# builds with those sanitizers; BUILD=dir puts every output under dir; V=1
+# prints every command.
 
 BUILD    ?= build
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
 CC       ?= gcc
 PKGS     := openssl libxml-2.0 libarchive sqlite3 zlib libmicrohttpd jansson libqrencode
 FUZZ_SECONDS ?= 60
@@ -76,38 +84,46 @@ deps:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # Schemas are compiled into the library so that validation never depends on
 # files outside the binary.
 $(BUILD)/gen/%_xsd.c: %.xsd tools/embed.sh
 	@mkdir -p $(dir $@)
-	tools/embed.sh $< $(subst /,_,$*)_xsd > $@
+	$(call say,EMBED,$<)
+	$(Q)tools/embed.sh $< $(subst /,_,$*)_xsd > $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
 
 $(KHO): $(TOOL_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(LIB) $(LDLIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # Fuzz harnesses: with gcc, linked to a replay driver that runs the seed corpus
 # (make test); with clang-14 and libFuzzer for real fuzzing (make fuzz).
 $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -O1 -g -I. -I$(BUILD)/fuzz/gen \
                -fsanitize=fuzzer-no-link,address,undefined \

@@ -98,7 +98,10 @@ int catalog_open(catalog **out, const char *path, kho_err *err)
 	/* WAL: readers do not block the writer; FULL: a commit is durable when
 	 * it returns, which the ingest acknowledgement relies on. */
 	if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	                        " PRAGMA foreign_keys=ON;", NULL, NULL, &msg) != SQLITE_OK ||
+	                        " PRAGMA foreign_keys=ON;"
+	                        /* A larger page cache per connection: lookups on a large
+	                         * catalog stay in memory. */
+	                        " PRAGMA cache_size=-8192;", NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(c->db, audit_schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(c->db, token_schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -694,33 +697,26 @@ out:
 	return rc;
 }
 
-int catalog_lookup(catalog *c, const catalog_query *q, const char *actor,
-                   const char *actor_agency, json_t **out, kho_err *err)
+int catalog_lookup_read(catalog *c, const catalog_query *q, const char *actor,
+                        const char *actor_agency, json_t **out, catalog_lookup_event *ev,
+                        kho_err *err)
 {
 	json_t *arr = NULL, *o = NULL;
 	sqlite3_stmt *st;
-	char on[11], month[8], detail[512], mac_hex[17];
-	const char *first_proc = NULL;
-	char proc_buf[CATALOG_CODE_MAX];
-	audit_event ev;
+	char on[11], t[32], proc_buf[CATALOG_CODE_MAX];
 	int s, rc = 0, n = 0, nreusable = 0;
 
 	*out = NULL;
-	if (q->purpose == NULL || q->purpose[0] == '\0')
+	memset(ev, 0, sizeof *ev);
+	if (q->purpose == NULL || q->purpose[0] == '\0' || strlen(q->purpose) >= CATALOG_CODE_MAX)
 		return kho_err_set(err, KHO_EINVAL, "purpose (the new dossier's code) is required");
 	if (q->valid_on != NULL) {
-		time_t t;
-		if (strlen(q->valid_on) != 10 || kho_time_parse(&t, q->valid_on) != 0)
+		time_t tt;
+		if (strlen(q->valid_on) != 10 || kho_time_parse(&tt, q->valid_on) != 0)
 			return kho_err_set(err, KHO_EINVAL, "valid_on must be a date YYYY-MM-DD");
 		memcpy(on, q->valid_on, 11);
 	} else {
 		today(on);
-	}
-	{
-		char t[32];
-		kho_time_format(t, sizeof t, kho_now());
-		memcpy(month, t, 7);
-		month[7] = '\0';
 	}
 	arr = json_array();
 	if (arr == NULL)
@@ -733,8 +729,9 @@ int catalog_lookup(catalog *c, const catalog_query *q, const char *actor,
 	                     " AND (?4 IS NULL OR r.agency = ?4)"
 	                     " ORDER BY r.issue_date DESC, r.result_code LIMIT ?5", err);
 	if (st == NULL) {
-		rc = KHO_EIO;
-		goto unlock;
+		catalog_unlock(c);
+		json_decref(arr);
+		return KHO_EIO;
 	}
 	sqlite3_bind_blob(st, 1, q->subject_mac, 32, SQLITE_STATIC);
 	bind_opt(st, 2, q->type);
@@ -758,56 +755,96 @@ int catalog_lookup(catalog *c, const catalog_query *q, const char *actor,
 	if (rc == 0 && s != SQLITE_DONE)
 		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
 	sqlite3_reset(st);
-	if (rc != 0)
-		goto unlock;
-	/* The reuse event: per procedure asked (or found) and month. */
-	first_proc = q->procedure ? q->procedure : (proc_buf[0] ? proc_buf : "(any)");
-	if ((rc = catalog_begin(c, err)) != 0)
-		goto unlock;
-	st = catalog_stmt(c, "INSERT INTO reuse(at, month, procedure, purpose, agency, found, reusable)"
-	                     " VALUES(?,?,?,?,?,?,?)", err);
-	if (st == NULL) {
-		rc = KHO_EIO;
-		catalog_rollback(c);
-		goto unlock;
-	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)kho_now());
-	sqlite3_bind_text(st, 2, month, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, first_proc, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, q->purpose, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, actor_agency ? actor_agency : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 6, n);
-	sqlite3_bind_int(st, 7, nreusable);
-	if ((rc = step_done(c, st, err)) != 0) {
-		catalog_rollback(c);
-		goto unlock;
-	}
-	/* No personal number in the trail: only a prefix of its keyed hash. */
-	kho_hex(mac_hex, q->subject_mac, 8);
-	snprintf(detail, sizeof detail, "purpose %s, subject-mac %s, %d found, %d reusable",
-	         q->purpose, mac_hex, n, nreusable);
-	ev.actor = actor;
-	ev.action = "lookup";
-	ev.object = first_proc;
-	ev.status = 200;
-	ev.detail = detail;
-	if ((rc = audit_append_locked(c, &ev, err)) != 0) {
-		catalog_rollback(c);
-		goto unlock;
-	}
-	rc = catalog_commit(c, err);
-unlock:
 	catalog_unlock(c);
 	if (rc != 0) {
 		json_decref(arr);
 		return rc;
 	}
+	/* The reuse event: per procedure asked (or found) and month. */
+	ev->at = (int64_t)kho_now();
+	kho_time_format(t, sizeof t, (time_t)ev->at);
+	memcpy(ev->month, t, 7);
+	copy(ev->procedure, sizeof ev->procedure,
+	     q->procedure ? q->procedure : (proc_buf[0] ? proc_buf : "(any)"));
+	copy(ev->purpose, sizeof ev->purpose, q->purpose);
+	copy(ev->agency, sizeof ev->agency, actor_agency);
+	copy(ev->actor, sizeof ev->actor, actor);
+	/* No personal number in the trail: only a prefix of its keyed hash. */
+	kho_hex(ev->subject_mac_prefix, q->subject_mac, 8);
+	ev->found = n;
+	ev->reusable = nreusable;
 	o = json_pack("{s:o,s:i,s:i,s:s,s:s}", "results", arr, "found", n, "reusable", nreusable,
 	              "valid_on", on, "purpose", q->purpose);
 	if (o == NULL)
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");
 	*out = o;
 	return 0;
+}
+
+int catalog_record_lookups(catalog *c, const catalog_lookup_event *evs, size_t n, kho_err *err)
+{
+	sqlite3_stmt *st;
+	char detail[512];
+	audit_event ae;
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	catalog_lock(c);
+	if ((rc = catalog_begin(c, err)) != 0) {
+		catalog_unlock(c);
+		return rc;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		const catalog_lookup_event *ev = &evs[i];
+		st = catalog_stmt(c, "INSERT INTO reuse(at, month, procedure, purpose, agency, found,"
+		                     " reusable) VALUES(?,?,?,?,?,?,?)", err);
+		if (st == NULL) {
+			rc = KHO_EIO;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, ev->at);
+		sqlite3_bind_text(st, 2, ev->month, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, ev->procedure, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, ev->purpose, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, ev->agency, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 6, ev->found);
+		sqlite3_bind_int(st, 7, ev->reusable);
+		if ((rc = step_done(c, st, err)) != 0)
+			break;
+		snprintf(detail, sizeof detail, "purpose %s, subject-mac %s, %d found, %d reusable",
+		         ev->purpose, ev->subject_mac_prefix, ev->found, ev->reusable);
+		ae.actor = ev->actor;
+		ae.action = "lookup";
+		ae.object = ev->procedure;
+		ae.status = 200;
+		ae.detail = detail;
+		rc = audit_append_locked(c, &ae, err);
+	}
+	if (rc == 0)
+		rc = catalog_commit(c, err);
+	else
+		catalog_rollback(c);
+	catalog_unlock(c);
+	return rc;
+}
+
+int catalog_lookup(catalog *c, const catalog_query *q, const char *actor,
+                   const char *actor_agency, json_t **out, kho_err *err)
+{
+	catalog_lookup_event ev;
+	int rc;
+
+	rc = catalog_lookup_read(c, q, actor, actor_agency, out, &ev, err);
+	if (rc != 0)
+		return rc;
+	rc = catalog_record_lookups(c, &ev, 1, err);
+	if (rc != 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 int catalog_reuse_stats(catalog *c, json_t **out, kho_err *err)

@@ -154,6 +154,34 @@ typedef struct catalog_query {
 int catalog_lookup(catalog *c, const catalog_query *q, const char *actor,
                    const char *actor_agency, json_t **out, kho_err *err);
 
+/* One lookup to record: the reuse event and its audit event. */
+typedef struct catalog_lookup_event {
+	int64_t at;
+	char month[8];                       /* YYYY-MM */
+	char procedure[CATALOG_CODE_MAX];    /* asked, else of the first result, else "(any)" */
+	char purpose[CATALOG_CODE_MAX];
+	char agency[CATALOG_CODE_MAX];       /* the officer's agency */
+	char actor[CATALOG_NAME_MAX];
+	char subject_mac_prefix[17];         /* hex of the first 8 bytes of the HMAC */
+	int found, reusable;
+} catalog_lookup_event;
+
+/*
+ * catalog_lookup_read: the read half of catalog_lookup: *out as there, and
+ * ev filled for catalog_record_lookups (q->purpose checked). Any catalog
+ * handle on the same file may serve it (the daemon keeps a pool of reader
+ * connections; WAL lets them read while the writer writes).
+ */
+int catalog_lookup_read(catalog *c, const catalog_query *q, const char *actor,
+                        const char *actor_agency, json_t **out, catalog_lookup_event *ev,
+                        kho_err *err);
+
+/*
+ * catalog_record_lookups: the write half: insert n reuse events and their
+ * audit events in one transaction (group commit: one fsync for the batch).
+ */
+int catalog_record_lookups(catalog *c, const catalog_lookup_event *ev, size_t n, kho_err *err);
+
 /* catalog_reuse_stats: lookups, and lookups that found a reusable result,
  * per procedure and month: {"stats":[{"month","procedure","lookups","reusable"}]}. */
 int catalog_reuse_stats(catalog *c, json_t **out, kho_err *err);

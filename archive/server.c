@@ -90,6 +90,10 @@ struct sealer {
 
 /* ---- rate limit: a token bucket per token ----------------------------- */
 
+#define READERS_MAX 64
+#define EVQ_CAP 65536            /* queued lookup events before lookups wait */
+#define EVQ_BATCH 4096
+
 #define NBUCKETS 1024
 struct bucket {
 	int64_t id;
@@ -118,6 +122,21 @@ struct server {
 	int stopping;
 	pthread_mutex_t rate_mu;
 	struct bucket buckets[NBUCKETS];
+	/* Lookups read through a pool of reader connections (WAL: they never
+	 * wait for the writer) and hand their reuse/audit events to one writer
+	 * thread that commits them in batches (one fsync per batch). */
+	catalog *readers[READERS_MAX];
+	unsigned nreaders;
+	struct evq {
+		pthread_mutex_t mu;
+		pthread_cond_t more, space;
+		catalog_lookup_event *ev;
+		size_t n;
+		int stop;
+		pthread_t th;
+		int started;
+		uint64_t lost;
+	} q;
 };
 
 /* ---- per request ---------------------------------------------------- */
@@ -675,6 +694,71 @@ static enum MHD_Result h_result_status(struct req *q, struct MHD_Connection *c)
 	return send_json(q, c, 200, j);
 }
 
+/* A reader connection for this thread (threads spread over the pool). */
+static catalog *pick_reader(server *s)
+{
+	static _Thread_local int slot = -1;
+	static unsigned next;
+
+	if (s->nreaders == 0)
+		return s->ing->cat;
+	if (slot < 0)
+		slot = (int)(__atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) % READERS_MAX);
+	return s->readers[(unsigned)slot % s->nreaders];
+}
+
+static void evq_push(server *s, const catalog_lookup_event *ev)
+{
+	pthread_mutex_lock(&s->q.mu);
+	while (s->q.n >= EVQ_CAP && !s->q.stop)
+		pthread_cond_wait(&s->q.space, &s->q.mu);   /* back-pressure, never drop */
+	s->q.ev[s->q.n++] = *ev;
+	pthread_cond_signal(&s->q.more);
+	pthread_mutex_unlock(&s->q.mu);
+}
+
+/* The writer: drain the queue in batches; at stop, drain everything first. */
+static void *evq_main(void *arg)
+{
+	server *s = arg;
+	catalog_lookup_event *batch = malloc(EVQ_BATCH * sizeof *batch);
+	kho_err err;
+
+	if (batch == NULL)
+		return NULL;
+	for (;;) {
+		size_t n, tries;
+		pthread_mutex_lock(&s->q.mu);
+		while (s->q.n == 0 && !s->q.stop)
+			pthread_cond_wait(&s->q.more, &s->q.mu);
+		if (s->q.n == 0 && s->q.stop) {
+			pthread_mutex_unlock(&s->q.mu);
+			break;
+		}
+		n = s->q.n < EVQ_BATCH ? s->q.n : EVQ_BATCH;
+		memcpy(batch, s->q.ev, n * sizeof *batch);
+		memmove(s->q.ev, s->q.ev + n, (s->q.n - n) * sizeof *batch);
+		s->q.n -= n;
+		pthread_cond_broadcast(&s->q.space);
+		pthread_mutex_unlock(&s->q.mu);
+		for (tries = 0; tries < 5; tries++) {
+			if (catalog_record_lookups(s->ing->cat, batch, n, &err) == 0)
+				break;
+			usleep(100000);
+		}
+		if (tries == 5) {
+			s->q.lost += n;
+			if (s->log != NULL) {
+				pthread_mutex_lock(&s->log_mu);
+				fprintf(s->log, "lookup events: %zu could not be recorded: %s\n", n, err.msg);
+				pthread_mutex_unlock(&s->log_mu);
+			}
+		}
+	}
+	free(batch);
+	return NULL;
+}
+
 static enum MHD_Result h_lookup(struct req *q, struct MHD_Connection *c)
 {
 	const char *subject = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "subject");
@@ -709,7 +793,13 @@ static enum MHD_Result h_lookup(struct req *q, struct MHD_Connection *c)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (ingest_subject_mac(q->s->ing, subject, cq.subject_mac) != 0)
 		return send_error(q, c, 500, "HMAC failed");
-	rc = catalog_lookup(q->s->ing->cat, &cq, actor_of(q), q->who.agency, &j, &err);
+	{
+		catalog_lookup_event ev;
+		rc = catalog_lookup_read(pick_reader(q->s), &cq, actor_of(q), q->who.agency, &j, &ev,
+		                         &err);
+		if (rc == 0)
+			evq_push(q->s, &ev);
+	}
 	pthread_mutex_lock(&q->s->m.mu);
 	hist_add(&q->s->m.lookup, since(&t0));
 	pthread_mutex_unlock(&q->s->m.mu);
@@ -964,7 +1054,7 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 	if (roles != 0) {
 		char tok[TOKEN_LEN + 1];
 		const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-		if (http_bearer(h, tok) != 0 || token_check(s->ing->cat, tok, &q->who, NULL) != 0) {
+		if (http_bearer(h, tok) != 0 || token_check(pick_reader(s), tok, &q->who, NULL) != 0) {
 			deny(q, 401, h == NULL ? "a bearer token is required" : "invalid token");
 			audit(s, "anonymous", "denied", http_route_name(q->m.route), 401,
 			      h == NULL ? "no token" : "invalid token");
@@ -1299,6 +1389,9 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 	pthread_mutex_init(&s->fix_mu, NULL);
 	pthread_mutex_init(&s->rate_mu, NULL);
 	pthread_cond_init(&s->fix_cv, NULL);
+	pthread_mutex_init(&s->q.mu, NULL);
+	pthread_cond_init(&s->q.more, NULL);
+	pthread_cond_init(&s->q.space, NULL);
 	if ((rc = ingest_open(&s->ing, cfg, data_dir, 1, err)) != 0)
 		goto fail;
 	/* One daemon per data directory: recovery below deletes uncommitted files. */
@@ -1312,6 +1405,26 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 		goto fail;
 	if ((rc = load_sealing(s, err)) != 0)
 		goto fail;
+	{
+		char db[PATH_MAX];
+		unsigned i;
+		snprintf(db, sizeof db, "%s/catalog.db", data_dir);
+		for (i = 0; i < cfg->threads && i < READERS_MAX; i++) {
+			if ((rc = catalog_open(&s->readers[i], db, err)) != 0)
+				goto fail;
+			s->nreaders++;
+		}
+	}
+	s->q.ev = malloc(EVQ_CAP * sizeof *s->q.ev);
+	if (s->q.ev == NULL) {
+		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (pthread_create(&s->q.th, NULL, evq_main, s) != 0) {
+		rc = kho_err_set(err, KHO_EINTERNAL, "cannot start the event writer");
+		goto fail;
+	}
+	s->q.started = 1;
 	audit(s, "daemon", "start", data_dir, 0,
 	      removed ? "started; removed store files of unacknowledged ingests" : "started");
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_EPOLL,
@@ -1320,7 +1433,6 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 	                        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout,
 	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
-	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
 	                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	                        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
 	                        MHD_OPTION_END);
@@ -1375,6 +1487,17 @@ void server_stop(server *s)
 		pthread_mutex_unlock(&s->fix_mu);
 		pthread_join(s->fix_thread, NULL);
 	}
+	if (s->q.started) {
+		/* No request is running now: drain the lookup events, then stop. */
+		pthread_mutex_lock(&s->q.mu);
+		s->q.stop = 1;
+		pthread_cond_broadcast(&s->q.more);
+		pthread_mutex_unlock(&s->q.mu);
+		pthread_join(s->q.th, NULL);
+	}
+	free(s->q.ev);
+	for (i = 0; i < s->nreaders; i++)
+		catalog_close(s->readers[i]);
 	if (s->ing != NULL && s->d != NULL)
 		audit(s, "daemon", "stop", s->ing->data, 0, "stopped");
 	for (i = 0; i < s->nsealers; i++) {
@@ -1394,5 +1517,8 @@ void server_stop(server *s)
 	pthread_mutex_destroy(&s->fix_mu);
 	pthread_mutex_destroy(&s->rate_mu);
 	pthread_cond_destroy(&s->fix_cv);
+	pthread_mutex_destroy(&s->q.mu);
+	pthread_cond_destroy(&s->q.more);
+	pthread_cond_destroy(&s->q.space);
 	free(s);
 }

@@ -41,7 +41,7 @@ if [ "${1:-}" = "--diy-loop" ]; then
 	cat "$trust" "$crls" >"$scratch/trust-crls.pem" || exit 1
 	trust=$scratch/trust-crls.pem
 	diy_one() { # PKG: 0 when the package verifies
-		local pkg=$1 x=$scratch/x m s uri dv got sig tok hex
+		local pkg=$1 x=$scratch/x m s uri dv got hex sig_off sig_len tok_off tok_len
 		rm -rf "$x" && mkdir -p "$x" || return 1
 		unzip -q -o "$pkg" -d "$x" || return 1
 		m=$x/META-INF/ASiCManifest001.xml s=$x/META-INF/signature001.p7s

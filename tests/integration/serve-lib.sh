@@ -59,4 +59,5 @@ check_status() {
 	if [ "$3" = "$2" ]; then ok "$1"; else fail "$1 (HTTP $3, expected $2)"; head -c 600 body.out | sed 's/^/    /'; echo; fi
 }
 
-json_get() { python3 -c "import json,sys; d=json.load(open('$1')); print(eval('d'+sys.argv[1]))" "$2"; }
+# json_id FILE: the "id" member of a JSON answer (64 hex digits).
+json_id() { sed -n 's/.*"id":"\([0-9a-f]\{64\}\)".*/\1/p' "$1"; }

@@ -15,7 +15,7 @@ for f in "$HOSTILE"/*; do
 	case $f in *.py) continue ;; esac
 	n=$((n + 1))
 	b=$(basename "$f")
-	before=$(cd work && ls -laR --time-style=+%s .)
+	before=$(cd work && ls -lAR --time-style=+%s .)
 
 	(cd work && timeout 60 "$KHO" verify --trust ../anchor.pem "$f") >v.out 2>v.err; st=$?
 	if [ "$st" -eq 1 ] || [ "$st" -eq 2 ]; then ok "verify $b: exit $st"; else
@@ -30,7 +30,7 @@ for f in "$HOSTILE"/*; do
 	then ok "inspect $b: exit $st"
 	else fail "inspect $b: exit $st"; sed 's/^/    /' i.err | head -5; fi
 
-	after=$(cd work && ls -laR --time-style=+%s .)
+	after=$(cd work && ls -lAR --time-style=+%s .)
 	if [ "$before" = "$after" ]; then ok "$b: nothing written"; else
 		fail "$b: the working directory changed"; diff <(echo "$before") <(echo "$after") | head; fi
 done

@@ -35,13 +35,13 @@ check_grep "healthz says ok" '"status":"ok"' body.out
 
 st=$(http POST /v1/packages "$OFF" --data-binary @p1.asice -H 'Content-Type: application/vnd.etsi.asic-e+zip')
 check_status "ingest of a sealed package: 201" 201 "$st"
-ID=$(json_get body.out "['id']")
+ID=$(json_id body.out)
 check "the id is the SHA-256 of the bytes" test "$ID" = "$(sha256sum p1.asice | cut -d' ' -f1)"
 check_grep "201 carries the result code, indication and report URL" \
 	'"result_code":"000.31.20.H55-250314-0101-KQ1".*"indication":"TOTAL-PASSED".*"report_url":"/v1/packages/'"$ID"'/report"' body.out
 st=$(http POST /v1/packages "$OFF" --data-binary @p1.asice)
 check_status "the same bytes again: 200" 200 "$st"
-check "... with the same id" test "$(json_get body.out "['id']")" = "$ID"
+check "... with the same id" test "$(json_id body.out)" = "$ID"
 
 st=$(http GET /v1/packages/$ID "$OFF" -D headers.out)
 check_status "retrieval: 200" 200 "$st"

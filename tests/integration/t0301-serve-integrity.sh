@@ -20,9 +20,9 @@ OFF=$(token counter1 officer $AG)
 AUD=$(token auditor1 auditor)
 start_daemon data --config kho.json
 st=$(http POST /v1/packages "$OFF" --data-binary @p1.asice); check_status "ingest p1" 201 "$st"
-ID1=$(json_get body.out "['id']")
+ID1=$(json_id body.out)
 st=$(http POST /v1/packages "$OFF" --data-binary @p2.asice); check_status "ingest p2" 201 "$st"
-ID2=$(json_get body.out "['id']")
+ID2=$(json_id body.out)
 
 # server-side sealing
 make_record "$ROOT/testdata/records/ct01-certified-copy.xml" r3.xml 0203
@@ -31,7 +31,7 @@ printf '{"record_xml":"%s","files":[{"name":"ketqua.pdf","mime":"application/pdf
 st=$(http POST /v1/results "$OFF" --data-binary @results.json -H 'Content-Type: application/json')
 check_status "server-side sealing: 201" 201 "$st"
 check_grep "sealed and verified" '"result_code":"000.31.20.H55-250314-0203-KQ1".*"indication":"TOTAL-PASSED"' body.out
-ID3=$(json_get body.out "['id']")
+ID3=$(json_id body.out)
 st=$(http GET /v1/packages/$ID3 "$OFF"); check_status "the sealed package is retrievable" 200 "$st"
 cp body.out sealed.asice
 check "the sealed package verifies with kho verify" "$KHO" verify --trust pki/trust.pem sealed.asice

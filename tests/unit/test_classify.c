@@ -2,12 +2,19 @@
  * test_classify.c: a record's one class (retention/classify.h) in the
  * provincial test schedule: by procedure (national or provincial code), then
  * by result type, then the fallback; "none" when the fallback is switched
- * off or nothing identifies the record; no prefix confusion between codes.
+ * off or nothing identifies the record; no prefix confusion between codes;
+ * and every record of testdata/records/ (parsed by archive/record.h) lands
+ * in the class its file name announces ("lltp01-..." -> LLTP.01).
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive/record.h"
+#include "common/buf.h"
 #include "common/err.h"
+#include "common/util.h"
 #include "retention/classify.h"
 #include "tests/unit/test.h"
 
@@ -117,4 +124,58 @@ static void t_procedure_before_result_type(void)
 	schedule_free(s);
 }
 
-TESTS(T(t_each_domain_class), T(t_none), T(t_procedure_before_result_type))
+/* The records of testdata/records/, as the daemon will see them at ingest. */
+static void t_testdata_records(void)
+{
+	const char *r = getenv("ROOT");
+	char dir[4096];
+	schedule *s = province();
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	REQUIRE(s != NULL);
+	snprintf(dir, sizeof dir, "%s/testdata/records", r && *r ? r : ".");
+	d = opendir(dir);
+	REQUIRE(d != NULL);
+	while ((de = readdir(d)) != NULL) {
+		char p[8192], want[32];
+		const schedule_class *c = NULL;
+		size_t nl = strlen(de->d_name), i, o = 0;
+		record *rec = NULL;
+		kho_err e = { 0 };
+		kho_buf b;
+
+		if (nl < 5 || strcmp(de->d_name + nl - 4, ".xml") != 0 || !isalpha((unsigned char)de->d_name[0]))
+			continue;
+		/* "lltp01-judicial-record.xml" -> "LLTP.01" */
+		for (i = 0; i < nl && isalpha((unsigned char)de->d_name[i]) && o < 20; i++)
+			want[o++] = (char)toupper((unsigned char)de->d_name[i]);
+		want[o++] = '.';
+		for (; i < nl && isdigit((unsigned char)de->d_name[i]) && o < 30; i++)
+			want[o++] = de->d_name[i];
+		want[o] = '\0';
+		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+		kho_buf_init(&b, RECORD_MAX_SIZE);
+		if (kho_read_file(&b, p, &e) != 0 || record_parse(&rec, b.data, b.len, &e) != 0) {
+			fprintf(stderr, "  %s: %s\n", de->d_name, e.msg);
+			CHECK(0);
+			kho_buf_free(&b);
+			continue;
+		}
+		CHECK_EQ_INT(classify(&c, NULL, s, rec->procedure_national, rec->result_type,
+		                      CLASSIFY_NO_FALLBACK), 0);
+		if (c == NULL || strcmp(c->code, want) != 0)
+			fprintf(stderr, "  %s (%s, %s): class %s, expected %s\n", de->d_name,
+			        rec->procedure_national, rec->result_type, c ? c->code : "none", want);
+		CHECK(c != NULL && strcmp(c->code, want) == 0);
+		record_free(rec);
+		kho_buf_free(&b);
+		n++;
+	}
+	closedir(d);
+	CHECK(n >= 8);
+	schedule_free(s);
+}
+
+TESTS(T(t_each_domain_class), T(t_none), T(t_procedure_before_result_type), T(t_testdata_records))

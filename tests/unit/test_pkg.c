@@ -14,6 +14,7 @@
 
 #include <openssl/evp.h>
 
+#include "archive/manifest.h"
 #include "archive/pkg.h"
 #include "archive/zipw.h"
 #include "common/buf.h"
@@ -178,6 +179,27 @@ static void t_libarchive_limits(void)
 	REQUIRE(pkg_read_file(&p, path, NULL, &err) == 0);
 	e = pkg_find(p, "pipe");
 	CHECK(e != NULL && e->size == 0);
+	pkg_free(p);
+}
+
+/* A sound ZIP whose manifest is an XXE attack: the reader opens it, the
+ * manifest parser refuses the entry. */
+static void t_xxe_inside_package(void)
+{
+	char path[4096];
+	kho_err err = { 0 };
+	pkg *p = NULL;
+	manifest *m = NULL;
+	const pkg_entry *e;
+
+	path_of(path, sizeof path, "testdata/hostile/manifest-xxe.zip");
+	REQUIRE(pkg_read_file(&p, path, NULL, &err) == 0);
+	CHECK(p->is_asice);
+	e = pkg_find(p, "META-INF/ASiCManifest.xml");
+	REQUIRE(e != NULL && e->data != NULL);
+	CHECK_EQ_INT(manifest_parse(&m, e->data, e->size, &err), KHO_EFORMAT);
+	CHECK(strstr(err.msg, "DOCTYPE") != NULL);
+	CHECK(m == NULL);
 	pkg_free(p);
 }
 
@@ -384,6 +406,6 @@ static void t_file_symlink(void)
 	rmdir(dir);
 }
 
-TESTS(T(t_dss_containers_open), T(t_hostile_refused), T(t_libarchive_limits), T(t_limits),
+TESTS(T(t_dss_containers_open), T(t_hostile_refused), T(t_libarchive_limits), T(t_xxe_inside_package), T(t_limits),
       T(t_streaming_digests), T(t_ratio), T(t_mimetype_deviations), T(t_find_nfc),
       T(t_file_symlink))

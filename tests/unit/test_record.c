@@ -272,6 +272,25 @@ static void t_parse_hostile(void)
 	CHECK(strstr(err.msg, "surprise") != NULL);
 	CHECK_EQ_INT(record_parse(&r, "", 0, &err), KHO_EFORMAT);
 	{
+		/* white space is not collapsed away, in dates or the language */
+		kho_buf in;
+		char *t;
+		REQUIRE(slurp(&in, "testdata/records/ct01-certified-copy.xml") == 0);
+		t = strstr((char *)in.data, "<language>vi");
+		REQUIRE(t != NULL);
+		memcpy(t + 10, "\ti", 2);
+		CHECK_EQ_INT(record_parse(&r, in.data, in.len, &err), KHO_EFORMAT);
+		CHECK(strstr(err.msg, "language") != NULL);
+		kho_buf_free(&in);
+		REQUIRE(slurp(&in, "testdata/records/ct01-certified-copy.xml") == 0);
+		t = strstr((char *)in.data, "<issueDate>2025");
+		REQUIRE(t != NULL);
+		memcpy(t + 11, " 025", 4);
+		CHECK_EQ_INT(record_parse(&r, in.data, in.len, &err), KHO_EFORMAT);
+		CHECK(strstr(err.msg, "issueDate") != NULL);
+		kho_buf_free(&in);
+	}
+	{
 		/* a tab inside a text field is refused by the schema (the writer
 		 * could not write it back canonically) */
 		kho_buf in;

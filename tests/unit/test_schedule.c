@@ -101,7 +101,7 @@ static void t_province_loads(void)
 	c = schedule_class_find(s, "GEN.01");
 	REQUIRE(c != NULL);
 	CHECK_EQ_INT(c->nprocedures, 0);
-	CHECK_EQ_INT(c->nresult_types, 2);
+	CHECK_EQ_INT(c->nresult_types, 3);
 	CHECK(!c->fallback);
 	schedule_free(s);
 	schedule_free(NULL);
@@ -194,7 +194,7 @@ static void t_load_errors(void)
 
 	path_of(p, sizeof p, "testdata/schedules/invalid/duplicate-code.xml");
 	CHECK_EQ_INT(schedule_load(&s, p, &e), KHO_EFORMAT);
-	CHECK(strstr(e.msg, "duplicate-code.xml: line 111: duplicate class code") != NULL);
+	CHECK(strstr(e.msg, "duplicate-code.xml: line 112: duplicate class code") != NULL);
 	CHECK_EQ_INT(schedule_load(&s, "/nonexistent/schedule.xml", &e), KHO_ENOTFOUND);
 	CHECK(s == NULL);
 	/* a NULL err is allowed */

@@ -1,0 +1,79 @@
+/*
+ * keystore.h: the package keys, kept OUTSIDE the data directory, one small
+ * file per key, so that destroying a record really destroys its key
+ * ("crypto-shredding", issue 4 deliverable 7 and test 11: after destruction
+ * the package cannot be decrypted even from a copy of the data directory
+ * taken before).
+ *
+ * Why a separate directory: the data directory (store, catalog, master key)
+ * is what operators copy and back up. If a package key, even wrapped, lived
+ * there together with the key that unwraps it, every copy taken before a
+ * destruction would still decrypt the destroyed package. The key store is a
+ * different directory (`--keys DIR`, default the sibling `DATA.keys/`), kept
+ * on its own medium and never part of a data-directory backup; its own
+ * backups must be short-lived (docs/retention.md, "Crypto-shredding").
+ *
+ * Why one file per key: deleting a row of SQLite or of any log-structured
+ * file leaves the bytes in free pages, WAL frames or journal copies. A
+ * 32-byte file is overwritten in place with zeros, fsync'ed, unlinked, and
+ * the directory fsync'ed: nothing of the key remains in the key store.
+ * (Media-level remanence, SSD wear levelling or file-system snapshots are
+ * out of reach of any program: docs/retention.md says so.)
+ *
+ * Layout:  KEYS/<first two hex of id>/<id>.key  mode 0600, exactly 32 bytes,
+ * the raw AES-256 package key. The directories are 0700. A key file of
+ * another size, a symlink or a group/other-readable file is refused
+ * (KHO_EUNSAFE).
+ */
+#ifndef KHO_KEYSTORE_H
+#define KHO_KEYSTORE_H
+
+#include <stddef.h>
+
+#include "common/err.h"
+
+#define KEYSTORE_KEY_LEN 32
+
+typedef struct keystore keystore;
+
+/*
+ * keystore_default_dir: "DATA.keys" for data directory DATA (a trailing
+ * slash of DATA is ignored) into buf. KHO_EINVAL if it does not fit.
+ */
+int keystore_default_dir(char *buf, size_t n, const char *data_dir, kho_err *err);
+
+/* keystore_open: the key store in dir (created 0700 with its parents).
+ * *out is owned by the caller (keystore_free). */
+int keystore_open(keystore **out, const char *dir, kho_err *err);
+
+/*
+ * keystore_put: keep key under package id (64 lower-case hex digits),
+ * durable on return. Putting the same key again is a no-op; another key
+ * under an existing id is KHO_ECONFLICT (a key is never replaced silently).
+ */
+int keystore_put(keystore *ks, const char *id, const unsigned char key[KEYSTORE_KEY_LEN],
+                 kho_err *err);
+
+/* keystore_get: the key of id into key. KHO_ENOTFOUND once destroyed or never put;
+ * KHO_EUNSAFE for a file of the wrong size or mode. */
+int keystore_get(keystore *ks, const char *id, unsigned char key[KEYSTORE_KEY_LEN],
+                 kho_err *err);
+
+/* keystore_has: 1 if a key file exists for id, else 0. */
+int keystore_has(keystore *ks, const char *id);
+
+/*
+ * keystore_destroy: overwrite the key file of id with zeros, fsync, unlink
+ * and fsync its directory. KHO_ENOTFOUND if there is no such key (already
+ * destroyed), KHO_EIO if any step failed (the caller must not record the
+ * destruction as done).
+ */
+int keystore_destroy(keystore *ks, const char *id, kho_err *err);
+
+/* keystore_dir: the directory (borrowed). */
+const char *keystore_dir(const keystore *ks);
+
+/* keystore_free: NULL is a no-op. */
+void keystore_free(keystore *ks);
+
+#endif

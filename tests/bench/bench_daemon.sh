@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# bench_daemon.sh BUILD KHO: the daemon's benchmarks (issue 3, item 14), run
+# by tests/bench/run.sh after the issue-2 benchmarks. Three targets, each a
+# ratio against a bound measured in the same run on the same machine:
+#
+#   1. ingest over HTTP: 8 concurrent connections (wrk) upload N packages of
+#      100 KB (default 1,000); the rate is compared with min(in-process
+#      verification rate, durable-write rate of files of the same size),
+#      both measured by bench_ingest_bound. Target >= 0.5.
+#   2. lookup: the catalog filled with M results (default 1,000,000,
+#      bench_fill), 64 connections of wrk for 10 s on random subjects; the
+#      rate is compared with a minimal libmicrohttpd handler (bench_mhd_min,
+#      same thread pool) under the same wrk load. Targets: ratio >= 0.5 and
+#      p99 latency < 5 ms.
+#   3. memory: the daemon's resident size after the lookup load (< 100 MB)
+#      and its growth while a 200 MB upload streams in (< 16 MB).
+#
+# Prints one line per measurement and a verdict per target; exit 0 when all
+# are met, 1 otherwise. Environment: KHO_BENCH_DAEMON_N, KHO_BENCH_LOOKUP_N,
+# KHO_BENCH_THREADS (daemon thread pool, default 4), KHO_BENCH_KEEP=1.
+set -u
+BUILD=$(cd "$1" && pwd)
+KHO=$2
+B=$BUILD/tests/bench
+N=${KHO_BENCH_DAEMON_N:-1000}
+M=${KHO_BENCH_LOOKUP_N:-1000000}
+TH=${KHO_BENCH_THREADS:-4}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+W=$(mktemp -d /tmp/kho-bench-daemon.XXXXXX)
+cd "$W" || exit 1
+missed=0
+DPID=
+cleanup() { [ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null; wait 2>/dev/null; [ "${KHO_BENCH_KEEP:-0}" = 1 ] || rm -rf "$W"; }
+trap cleanup EXIT
+
+verdict() { # verdict NAME OK(0/1) TEXT
+	if [ "$2" = 1 ]; then echo "MET     $1: $3"; else echo "MISSED  $1: $3"; missed=1; fi
+}
+start_daemon() { # start_daemon DATA ARGS...
+	local d=$1; shift
+	rm -f port
+	"$KHO" serve --data "$d" --listen 127.0.0.1:0 --port-file port --threads "$TH" "$@" 2>>serve.log &
+	DPID=$!
+	for i in $(seq 200); do [ -s port ] && break; sleep 0.05; done
+	URL=http://127.0.0.1:$(cat port)
+}
+stop_daemon() { kill -TERM "$DPID"; wait "$DPID"; DPID=; }
+rss_kb() { awk '/^VmRSS/ {print $2}' /proc/"$1"/status; }
+
+echo "== daemon benchmarks (scratch $W, $(nproc) CPUs, thread pool $TH)"
+"$KHO" pki init pki >/dev/null || exit 1
+
+# ---- 1. ingest -----------------------------------------------------------
+mkdir -p pk
+echo "sealing $N packages of 100 KB..."
+seq 1 "$N" | xargs -P "$(nproc)" -I{} sh -c '
+	n=$(printf %04d $(( {} % 10000 )))
+	d=$(printf %02d $(( {} / 10000 + 1 )))
+	sed -E "s/-250314-0007/-2503$d-$n/g" "$0" > pk/{}.xml
+	head -c 102400 /dev/urandom > pk/{}.pdf
+	"$1" seal --key pki/signer.key --cert pki/signer.pem --tsa-key pki/tsa.key \
+		--tsa-cert pki/tsa.pem --record pk/{}.xml -o pk/{}.asice pk/{}.pdf' \
+	"$ROOT/testdata/records/ct01-certified-copy.xml" "$KHO"
+mkdir -p bound
+bound=$("$B/bench_ingest_bound" bound pki/trust.pem $(ls pk/*.asice | head -n 200)) || exit 1
+rm -rf bound
+vr=$(echo "$bound" | sed 's/.*verify_rate=\([0-9.]*\).*/\1/')
+wr=$(echo "$bound" | sed 's/.*write_rate=\([0-9.]*\).*/\1/')
+echo "bound: in-process verification $vr packages/s, durable write $wr files/s ($(echo "$bound" | sed 's/.*size=//') bytes)"
+OFF=$("$KHO" token add --data data --role officer --agency 000.31.20.H55 bench | tail -n1)
+start_daemon data --trust pki/trust.pem
+ls "$W"/pk/*.asice > all
+# The load client is wrk (a process per request would measure fork, not the
+# daemon): each of its 8 connections posts its share of the packages once,
+# then asks /healthz; a watcher stops the clock when the catalog holds all N.
+cat > ingest.lua <<LUA
+local files, threads = {}, {}
+for line in io.lines("$W/all") do files[#files + 1] = line end
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+  table.insert(threads, thread)
+end
+function init(args)
+  bodies, n = {}, 0
+  for i = tid, #files, 8 do
+    local f = io.open(files[i], "rb"); bodies[#bodies + 1] = f:read("*a"); f:close()
+  end
+end
+request = function()
+  n = n + 1
+  if n <= #bodies then
+    return wrk.format("POST", "/v1/packages", {["Authorization"] = "Bearer $OFF",
+      ["Content-Type"] = "application/vnd.etsi.asic-e+zip"}, bodies[n])
+  end
+  return wrk.format("GET", "/healthz")
+end
+LUA
+t0=$(date +%s.%N)
+wrk -t8 -c8 -d600s -s ingest.lua "$URL/" > wrk-ingest.txt 2>&1 &
+WPID=$!
+while :; do
+	have=$(curl -s "$URL/healthz" | sed -n 's/.*"packages":\([0-9]*\).*/\1/p')
+	[ "${have:-0}" -ge "$N" ] && break
+	kill -0 "$WPID" 2>/dev/null || break
+	sleep 0.1
+done
+t1=$(date +%s.%N)
+kill "$WPID" 2>/dev/null; wait "$WPID" 2>/dev/null
+ok=${have:-0}
+rate=$(echo "$ok $t0 $t1" | awk '{printf "%.1f", $1 / ($3 - $2)}')
+ratio=$(echo "$rate $vr $wr" | awk '{b = $2 < $3 ? $2 : $3; printf "%.2f", $1 / b}')
+echo "ingest: $ok/$N stored in $(echo "$t0 $t1" | awk '{printf "%.1f", $2 - $1}') s by 8 concurrent connections: $rate packages/s"
+verdict "ingest over HTTP >= 0.5 x min(verify, durable write)" \
+	"$(echo "$ratio $ok $N" | awk '{print ($1 >= 0.5 && $2 == $3) ? 1 : 0}')" "ratio $ratio"
+stop_daemon
+
+# ---- 2. lookup -------------------------------------------------------------
+echo "filling a catalog with $M results..."
+"$B/bench_fill" ldata "$M" >/dev/null || exit 1
+LTOK=$("$KHO" token add --data ldata --role officer --agency 000.31.20.H55 bench | tail -n1)
+cat > lookup.lua <<LUA
+math.randomseed(42)
+request = function()
+  local s = string.format("001%09d", math.random(0, $M - 1))
+  return wrk.format("GET", "/v1/lookup?subject=" .. s .. "&purpose=000.31.20.H55-251120-0001",
+                    {["Authorization"] = "Bearer $LTOK"})
+end
+LUA
+start_daemon ldata --trust pki/trust.pem
+curl -s -H "Authorization: Bearer $LTOK" "$URL/v1/lookup?subject=001000000007&purpose=000.31.20.H55-251120-0001" | grep -q '"found":1' \
+	|| { echo "lookup does not find a filled subject"; missed=1; }
+wrk -t2 -c64 -d3s -s lookup.lua "$URL/" >/dev/null 2>&1   # warm-up
+wrk -t2 -c64 -d10s --latency -s lookup.lua "$URL/" > wrk-daemon.txt 2>&1
+rss=$(rss_kb "$DPID")
+"$B/bench_mhd_min" mport "$TH" &
+MPID=$!
+for i in $(seq 100); do [ -s mport ] && break; sleep 0.05; done
+wrk -t2 -c64 -d10s --latency -s lookup.lua "http://127.0.0.1:$(cat mport)/" > wrk-min.txt 2>&1
+kill -TERM "$MPID"; wait "$MPID" 2>/dev/null
+d_rps=$(awk '/Requests\/sec/ {print $2}' wrk-daemon.txt)
+m_rps=$(awk '/Requests\/sec/ {print $2}' wrk-min.txt)
+p99=$(awk '$1 == "99%" {print $2}' wrk-daemon.txt)
+p99ms=$(echo "$p99" | awk '/us$/ {sub("us", ""); print $1 / 1000; next} /ms$/ {sub("ms", ""); print $1; next} /s$/ {sub("s", ""); print $1 * 1000}')
+non2xx=$(awk '/Non-2xx/ {print $5}' wrk-daemon.txt)
+echo "lookup: daemon $d_rps req/s (p99 $p99${non2xx:+, $non2xx non-2xx}), minimal libmicrohttpd handler $m_rps req/s"
+lratio=$(echo "$d_rps $m_rps" | awk '{printf "%.2f", $1 / $2}')
+verdict "lookup >= 0.5 x minimal handler" "$(echo "$lratio" | awk '{print ($1 >= 0.5) ? 1 : 0}')" "ratio $lratio"
+verdict "lookup p99 < 5 ms" "$(echo "$p99ms" | awk '{print ($1 < 5) ? 1 : 0}')" "p99 ${p99ms} ms"
+
+# ---- 3. memory -------------------------------------------------------------
+verdict "resident size after the lookup load < 100 MB" "$(( rss < 102400 ))" "$((rss / 1024)) MB"
+head -c $((200 * 1024 * 1024)) /dev/urandom > big.bin
+before=$(rss_kb "$DPID")
+curl -s -o /dev/null -H "Authorization: Bearer $LTOK" --data-binary @big.bin "$URL/v1/packages" &
+CPID=$!
+peak=$before
+while kill -0 "$CPID" 2>/dev/null; do
+	r=$(rss_kb "$DPID"); [ "$r" -gt "$peak" ] && peak=$r
+	sleep 0.05
+done
+wait "$CPID"
+growth=$(( (peak - before) / 1024 ))
+echo "upload of 200 MB: resident $((before / 1024)) MB before, $((peak / 1024)) MB at peak"
+verdict "growth during a 200 MB upload < 16 MB" "$(( peak - before < 16384 ))" "$growth MB"
+stop_daemon
+exit $missed
