@@ -101,7 +101,8 @@ int store_remove(store *s, const char *id, kho_err *err);
 int store_list(store *s, int (*fn)(const char *id, int is_stray, void *arg), void *arg,
                kho_err *err);
 
-/* store_clean_tmp: remove every file of dir/tmp (at startup: leftovers of a crash). */
+/* store_clean_tmp: remove every file of dir/tmp and every "<id>.enc.tmp-*"
+ * of the store (at startup: leftovers of a crash). */
 int store_clean_tmp(store *s, kho_err *err);
 
 /* store_sha256_file: SHA-256 and size of a plaintext file (streaming). */

@@ -11,8 +11,9 @@
  * and the archive stay under 4 GiB and 65535 entries, and larger input is
  * refused with KHO_ETOOBIG rather than written wrongly.
  *
- * An entry is assembled in a scratch buffer and appended to the output in
- * one step, so a failing zipw_add leaves the output as it was.
+ * An entry is written straight into the output, which is cut back to its
+ * old length when anything fails, so a failing zipw_add leaves the output as
+ * it was. ZIPW_AUTO stores entries that do not compress (see AUTO_SAMPLE).
  */
 #include "archive/zipw.h"
 
@@ -46,7 +47,27 @@ struct zipw {
 	char **names;        /* for the duplicate check */
 	size_t nnames, cap_names;
 	int finished;
+	/*
+	 * One deflate stream for the whole archive, reset between entries:
+	 * deflateInit2 allocates about 270 KB of window and hash tables, and
+	 * doing that per entry was a measurable share of sealing (benchmarks.md).
+	 */
+	z_stream zs;
+	int zs_ready;
+	kho_buf packed;      /* scratch for deflated entry data, kept between entries */
 };
+
+/*
+ * ZIPW_AUTO decides from a deflate of the first AUTO_SAMPLE bytes: when
+ * that saves less than 1/AUTO_MIN_GAIN of the sample, the entry is stored.
+ * Data that has no redundancy in its first 16 KiB is, in practice, a
+ * compressed format (PDF streams, JPEG, PNG, ZIP) or random; deflating
+ * 100 KB of it costs as much as eight RSA-2048 signatures and makes it
+ * larger. Entries no larger than the sample are deflated whole and stored
+ * if that did not make them smaller.
+ */
+#define AUTO_SAMPLE (16u * 1024)
+#define AUTO_MIN_GAIN 32u
 
 static void put16(unsigned char *p, unsigned v)
 {
@@ -187,51 +208,93 @@ int zipw_new(zipw **out_w, kho_buf *out, time_t mtime, kho_err *err)
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");
 	w->out = out;
 	kho_buf_init(&w->cdir, ZIP_MAX_CDIR);
+	kho_buf_init(&w->packed, (size_t)ZIP_MAX_U32);
 	dos_datetime(mtime, &w->dos_time, &w->dos_date);
 	*out_w = w;
 	return 0;
 }
 
-/* Raw deflate (RFC 1951, no zlib header: window bits -15, APPNOTE 4.4.5 method 8). */
-static int deflate_raw(kho_buf *dst, const void *data, size_t len, kho_err *err)
+/*
+ * Raw deflate (RFC 1951, no zlib header: window bits -15, APPNOTE 4.4.5
+ * method 8) of len bytes into dst, on the writer's reused stream.
+ */
+static int deflate_raw(zipw *w, kho_buf *dst, const void *data, size_t len, kho_err *err)
 {
-	unsigned char chunk[65536];
 	const unsigned char *in = data;
 	size_t left = len;
-	z_stream zs;
-	int zr = Z_OK, flush = Z_NO_FLUSH, rc = 0;
+	z_stream *zs = &w->zs;
+	int zr = Z_OK, flush = Z_NO_FLUSH;
 
-	memset(&zs, 0, sizeof zs);
-	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return kho_err_set(err, KHO_ENOMEM, "deflateInit2 failed");
+	if (!w->zs_ready) {
+		memset(zs, 0, sizeof *zs);
+		if (deflateInit2(zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8,
+		                 Z_DEFAULT_STRATEGY) != Z_OK)
+			return kho_err_set(err, KHO_ENOMEM, "deflateInit2 failed");
+		w->zs_ready = 1;
+	} else if (deflateReset(zs) != Z_OK) {
+		return kho_err_set(err, KHO_EINTERNAL, "deflateReset failed");
+	}
+	kho_buf_reset(dst);
 	do {
 		uInt take = left > UINT_MAX ? UINT_MAX : (uInt)left;
+		uLong bound = deflateBound(zs, take);
+		int rc;
 
-		zs.next_in = (Bytef *)(uintptr_t)in;
-		zs.avail_in = take;
+		zs->next_in = (Bytef *)(uintptr_t)in;
+		zs->avail_in = take;
 		in += take;
 		left -= take;
 		flush = left == 0 ? Z_FINISH : Z_NO_FLUSH;
+		/* Deflate straight into dst, reserved from zlib's own bound. */
 		do {
-			zs.next_out = chunk;
-			zs.avail_out = sizeof chunk;
-			zr = deflate(&zs, flush);
-			if (zr == Z_STREAM_ERROR) {
-				rc = kho_err_set(err, KHO_EINTERNAL, "deflate failed");
-				goto out;
-			}
-			rc = kho_buf_append(dst, chunk, sizeof chunk - zs.avail_out);
-			if (rc != 0) {
-				kho_err_set(err, rc, "zip entry too large after compression");
-				goto out;
-			}
-		} while (zs.avail_out == 0);
+			size_t room;
+
+			rc = kho_buf_reserve(dst, bound > 65536 ? (size_t)bound : 65536);
+			if (rc != 0)
+				return kho_err_set(err, rc, "zip entry too large after compression");
+			room = dst->cap - dst->len;
+			zs->next_out = dst->data + dst->len;
+			zs->avail_out = room > UINT_MAX ? UINT_MAX : (uInt)room;
+			room = zs->avail_out;
+			zr = deflate(zs, flush);
+			if (zr == Z_STREAM_ERROR)
+				return kho_err_set(err, KHO_EINTERNAL, "deflate failed");
+			dst->len += room - zs->avail_out;
+			dst->data[dst->len] = '\0';
+		} while (zs->avail_out == 0);
 	} while (flush != Z_FINISH);
 	if (zr != Z_STREAM_END)
-		rc = kho_err_set(err, KHO_EINTERNAL, "deflate did not finish");
-out:
-	deflateEnd(&zs);
-	return rc;
+		return kho_err_set(err, KHO_EINTERNAL, "deflate did not finish");
+	return 0;
+}
+
+/*
+ * auto_method: ZIPW_DEFLATED or ZIPW_STORED for a ZIPW_AUTO entry. When the
+ * whole entry was deflated to decide, *done says that packed holds it.
+ */
+static int auto_method(zipw *w, const void *data, size_t len, enum zipw_method *m,
+                       int *done, kho_err *err)
+{
+	size_t sample = len < AUTO_SAMPLE ? len : AUTO_SAMPLE;
+	int rc;
+
+	*done = 0;
+	*m = ZIPW_STORED;
+	if (len == 0)
+		return 0;
+	rc = deflate_raw(w, &w->packed, data, sample, err);
+	if (rc != 0)
+		return rc;
+	if (sample == len) {
+		if (w->packed.len < len) {
+			*m = ZIPW_DEFLATED;
+			*done = 1;
+		}
+		return 0;
+	}
+	if (w->packed.len < sample && sample - w->packed.len >= sample / AUTO_MIN_GAIN)
+		*m = ZIPW_DEFLATED;
+	return 0;
 }
 
 static uint32_t crc32_all(const void *data, size_t len)
@@ -252,18 +315,17 @@ int zipw_add(zipw *w, const char *name, const void *data, size_t len,
              enum zipw_method method, kho_err *err)
 {
 	unsigned char hdr[46];
-	kho_buf entry, packed;
 	const void *payload;
 	size_t payload_len, namelen, offset, cdir_len = 0;
 	uint32_t crc;
 	char *copy = NULL;
-	int rc;
+	int rc, done = 0;
 
 	if (w == NULL || name == NULL || (data == NULL && len > 0))
 		return kho_err_set(err, KHO_EINVAL, "zipw_add: NULL argument");
 	if (w->finished)
 		return kho_err_set(err, KHO_EINVAL, "zipw_add: archive already finished");
-	if (method != ZIPW_STORED && method != ZIPW_DEFLATED)
+	if (method != ZIPW_STORED && method != ZIPW_DEFLATED && method != ZIPW_AUTO)
 		return kho_err_set(err, KHO_EINVAL, "zipw_add: unknown method %d", (int)method);
 	rc = check_name(name, err);
 	if (rc != 0)
@@ -283,36 +345,30 @@ int zipw_add(zipw *w, const char *name, const void *data, size_t len,
 	if (offset > ZIP_MAX_U32)
 		return kho_err_set(err, KHO_ETOOBIG, "zip archive would exceed 4 GiB");
 
-	kho_buf_init(&entry, SIZE_MAX);
-	kho_buf_init(&packed, (size_t)ZIP_MAX_U32);
 	crc = crc32_all(data, len);
-	if (method == ZIPW_DEFLATED) {
-		rc = deflate_raw(&packed, data, len, err);
+	if (method == ZIPW_AUTO) {
+		rc = auto_method(w, data, len, &method, &done, err);
 		if (rc != 0)
 			goto out;
-		payload = packed.data ? packed.data : (const unsigned char *)"";
-		payload_len = packed.len;
+	}
+	if (method == ZIPW_DEFLATED) {
+		if (!done) {
+			rc = deflate_raw(w, &w->packed, data, len, err);
+			if (rc != 0)
+				goto out;
+		}
+		payload = w->packed.data ? w->packed.data : (const unsigned char *)"";
+		payload_len = w->packed.len;
 	} else {
 		payload = data;
 		payload_len = len;
 	}
-
-	/* Local file header, APPNOTE 4.3.7: 30 fixed bytes, name, no extra. */
-	put32(hdr + 0, 0x04034b50u);
-	put16(hdr + 4, method == ZIPW_STORED ? 10 : 20); /* version needed */
-	put16(hdr + 6, ZIP_FLAG_UTF8);
-	put16(hdr + 8, (unsigned)method);
-	put16(hdr + 10, w->dos_time);
-	put16(hdr + 12, w->dos_date);
-	put32(hdr + 14, crc);
-	put32(hdr + 18, (uint32_t)payload_len);
-	put32(hdr + 22, (uint32_t)len);
-	put16(hdr + 26, (unsigned)namelen);
-	put16(hdr + 28, 0); /* extra field length: none, ETSI EN 319 162-1 A.1 */
-	if ((rc = kho_buf_append(&entry, hdr, 30)) != 0 ||
-	    (rc = kho_buf_append(&entry, name, namelen)) != 0 ||
-	    (rc = kho_buf_append(&entry, payload, payload_len)) != 0) {
-		kho_err_set(err, rc, "zip entry \"%s\": out of memory", name);
+	if (payload_len > ZIP_MAX_U32) {
+		rc = kho_err_set(err, KHO_ETOOBIG, "zip entry \"%s\" is 4 GiB or more compressed", name);
+		goto out;
+	}
+	if (30 + namelen + payload_len > ZIP_MAX_U32 - offset) {
+		rc = kho_err_set(err, KHO_ETOOBIG, "zip archive would exceed 4 GiB");
 		goto out;
 	}
 
@@ -340,10 +396,6 @@ int zipw_add(zipw *w, const char *name, const void *data, size_t len,
 		kho_err_set(err, rc, "zip central directory too large");
 		goto out;
 	}
-	if (entry.len > ZIP_MAX_U32 - offset) {
-		rc = kho_err_set(err, KHO_ETOOBIG, "zip archive would exceed 4 GiB");
-		goto out;
-	}
 	if (w->nnames == w->cap_names) {
 		size_t ncap = w->cap_names ? w->cap_names * 2 : 16;
 		char **nn = realloc(w->names, ncap * sizeof *nn);
@@ -359,19 +411,41 @@ int zipw_add(zipw *w, const char *name, const void *data, size_t len,
 		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = kho_buf_append(w->out, entry.data, entry.len);
-	if (rc != 0) {
+
+	/*
+	 * Local file header, APPNOTE 4.3.7: 30 fixed bytes, name, no extra.
+	 * Written straight into the output; on failure the output is cut back
+	 * to offset, so a failing zipw_add still leaves it as it was.
+	 */
+	put32(hdr + 0, 0x04034b50u);
+	put16(hdr + 4, method == ZIPW_STORED ? 10 : 20); /* version needed */
+	put16(hdr + 6, ZIP_FLAG_UTF8);
+	put16(hdr + 8, (unsigned)method);
+	put16(hdr + 10, w->dos_time);
+	put16(hdr + 12, w->dos_date);
+	put32(hdr + 14, crc);
+	put32(hdr + 18, (uint32_t)payload_len);
+	put32(hdr + 22, (uint32_t)len);
+	put16(hdr + 26, (unsigned)namelen);
+	put16(hdr + 28, 0); /* extra field length: none, ETSI EN 319 162-1 A.1 */
+	if ((rc = kho_buf_reserve(w->out, 30 + namelen + payload_len)) != 0 ||
+	    (rc = kho_buf_append(w->out, hdr, 30)) != 0 ||
+	    (rc = kho_buf_append(w->out, name, namelen)) != 0 ||
+	    (rc = kho_buf_append(w->out, payload, payload_len)) != 0) {
 		kho_err_set(err, rc, "zip entry \"%s\" does not fit in the output buffer", name);
 		goto out;
 	}
 	w->names[w->nnames++] = copy;
 	copy = NULL;
 out:
-	if (rc != 0)
+	if (rc != 0) {
 		w->cdir.len = cdir_len; /* forget the half-written central record */
+		if (w->out->len > offset) {
+			w->out->len = offset;
+			w->out->data[offset] = '\0';
+		}
+	}
 	free(copy);
-	kho_buf_free(&entry);
-	kho_buf_free(&packed);
 	return rc;
 }
 
@@ -418,6 +492,9 @@ void zipw_free(zipw *w)
 	for (size_t i = 0; i < w->nnames; i++)
 		free(w->names[i]);
 	free(w->names);
-	kho_buf_free(&w->cdir);
+	kho_buf_release(&w->cdir);
+	kho_buf_release(&w->packed);
+	if (w->zs_ready)
+		deflateEnd(&w->zs);
 	free(w);
 }

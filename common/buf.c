@@ -44,6 +44,28 @@ static int grow(kho_buf *b, size_t n)
 	return 0;
 }
 
+int kho_buf_reserve(kho_buf *b, size_t n)
+{
+	unsigned char *p;
+
+	if (b->max < b->len || b->max - b->len < n)
+		return KHO_ETOOBIG;
+	/* Exactly what was asked: the caller knows the final size. */
+	if (b->data == NULL || b->cap - b->len < n) {
+		size_t need = b->len + n;
+
+		if (need == (size_t)-1)
+			return KHO_ETOOBIG;
+		p = realloc(b->data, need + 1);
+		if (p == NULL)
+			return KHO_ENOMEM;
+		b->data = p;
+		b->cap = need;
+	}
+	b->data[b->len] = '\0';
+	return 0;
+}
+
 int kho_buf_append(kho_buf *b, const void *p, size_t n)
 {
 	int rc = grow(b, n);
@@ -104,6 +126,14 @@ void kho_buf_free(kho_buf *b)
 		OPENSSL_cleanse(b->data, b->cap);
 		free(b->data);
 	}
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void kho_buf_release(kho_buf *b)
+{
+	free(b->data);
 	b->data = NULL;
 	b->len = 0;
 	b->cap = 0;

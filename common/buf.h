@@ -24,6 +24,14 @@ void kho_buf_init(kho_buf *b, size_t max);
 /* kho_buf_append: add n bytes. 0, KHO_ETOOBIG past max, KHO_ENOMEM. */
 int kho_buf_append(kho_buf *b, const void *p, size_t n);
 
+/*
+ * kho_buf_reserve: make room for n more bytes without changing len, so a
+ * buffer whose final size is known (a ZIP entry's declared size, say) is
+ * allocated once instead of growing by doubling. Same returns as
+ * kho_buf_append; past max it fails and the caller may still append less.
+ */
+int kho_buf_reserve(kho_buf *b, size_t n);
+
 /* kho_buf_appendf: add printf-style text. Same returns as kho_buf_append. */
 int kho_buf_appendf(kho_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -40,5 +48,13 @@ unsigned char *kho_buf_steal(kho_buf *b, size_t *len_out);
 
 /* kho_buf_free: wipe and release the data; b stays usable as an empty buffer. */
 void kho_buf_free(kho_buf *b);
+
+/*
+ * kho_buf_release: release the data WITHOUT wiping it; b stays usable as an
+ * empty buffer. Only for public bytes (packages, ZIP entries, manifests,
+ * signatures, tokens): wiping them protects nothing and costs a pass over
+ * every byte. Anything that may hold a key or other secret uses kho_buf_free.
+ */
+void kho_buf_release(kho_buf *b);
 
 #endif

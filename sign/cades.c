@@ -208,12 +208,44 @@ int cades_signature_value(CMS_ContentInfo *cms, const unsigned char **sig,
 	return 0;
 }
 
+/*
+ * token_is_signeddata: the outer structure of a CMS ContentInfo carrying
+ * SignedData, as DER with definite lengths: SEQUENCE { OBJECT IDENTIFIER
+ * 1.2.840.113549.1.7.2, [0] constructed } with nothing after either.
+ */
+static int token_is_signeddata(const void *der, size_t len)
+{
+	static const unsigned char oid_signed_data[] = {
+		0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02
+	};
+	const unsigned char *p = der, *end, *seq_end;
+	long l;
+	int tag, cls, r;
+
+	if (len > LONG_MAX)
+		return 0;
+	end = p + len;
+	r = ASN1_get_object(&p, &l, &tag, &cls, (long)len);
+	if ((r & 0x80) || r != V_ASN1_CONSTRUCTED || tag != V_ASN1_SEQUENCE ||
+	    cls != V_ASN1_UNIVERSAL || l != end - p)
+		return 0;
+	seq_end = end;
+	r = ASN1_get_object(&p, &l, &tag, &cls, seq_end - p);
+	if ((r & 0x80) || r != 0 || tag != V_ASN1_OBJECT || cls != V_ASN1_UNIVERSAL ||
+	    (size_t)l != sizeof oid_signed_data || memcmp(p, oid_signed_data, sizeof oid_signed_data) != 0)
+		return 0;
+	p += l;
+	r = ASN1_get_object(&p, &l, &tag, &cls, seq_end - p);
+	if ((r & 0x80) || r != V_ASN1_CONSTRUCTED || tag != 0 || cls != V_ASN1_CONTEXT_SPECIFIC ||
+	    l != seq_end - p)
+		return 0;
+	return 1;
+}
+
 int cades_add_timestamp(CMS_ContentInfo *cms, const void *token_der,
                         size_t len, kho_err *err)
 {
 	CMS_SignerInfo *si = cms != NULL ? first_signer(cms) : NULL;
-	const unsigned char *p = token_der;
-	CMS_ContentInfo *tok;
 	ASN1_OBJECT *obj = NULL;
 	int rc = 0;
 
@@ -221,13 +253,17 @@ int cades_add_timestamp(CMS_ContentInfo *cms, const void *token_der,
 		return kho_err_set(err, KHO_EINVAL, "no SignerInfo to timestamp");
 	if (token_der == NULL || len == 0 || len > INT_MAX)
 		return kho_err_set(err, KHO_EINVAL, "empty or oversized timestamp token");
-	/* Refuse anything that is not a ContentInfo before it enters a signature. */
-	tok = d2i_CMS_ContentInfo(NULL, &p, (long)len);
-	if (tok == NULL || p != (const unsigned char *)token_der + len) {
-		CMS_ContentInfo_free(tok);
-		return kho_err_ssl(err, KHO_EFORMAT, "the timestamp token is not a DER ContentInfo");
-	}
-	CMS_ContentInfo_free(tok);
+	/*
+	 * Refuse anything that is not a SignedData ContentInfo before it enters
+	 * a signature. A structural DER check is enough here (RFC 5652 3:
+	 * SEQUENCE { OID id-signedData, [0] EXPLICIT content }, spanning exactly
+	 * len bytes): the token comes from our own TSA client, which has already
+	 * checked it against the request, and verification decodes and checks
+	 * it in full. A full d2i_CMS_ContentInfo here decoded the TSA's
+	 * certificates only to throw them away (about 240 us per seal).
+	 */
+	if (!token_is_signeddata(token_der, len))
+		return kho_err_set(err, KHO_EFORMAT, "the timestamp token is not a DER ContentInfo");
 	obj = OBJ_txt2obj(OID_SIG_TST, 1);
 	if (obj == NULL) {
 		rc = kho_err_ssl(err, KHO_ENOMEM, "OBJ_txt2obj");

@@ -217,12 +217,16 @@ int seal_package(kho_buf *out, const seal_file *files, size_t nfiles,
 	if (rc != 0)
 		goto out;
 
-	/* EN 319 162-1 A.1: mimetype first and stored; the rest deflated. */
+	/*
+	 * EN 319 162-1 A.1: mimetype first and stored. Data objects are deflated
+	 * unless they do not compress (ZIPW_AUTO: a signed PDF or a scan is
+	 * stored, as A.1 allows); the XML and the signature are deflated.
+	 */
 	rc = zipw_new(&w, out, kho_now(), err);
 	if (rc == 0)
 		rc = zipw_add(w, "mimetype", SEAL_MIMETYPE, strlen(SEAL_MIMETYPE), ZIPW_STORED, err);
 	for (i = 0; rc == 0 && i < nfiles; i++)
-		rc = zipw_add(w, files[i].name, files[i].data, files[i].len, ZIPW_DEFLATED, err);
+		rc = zipw_add(w, files[i].name, files[i].data, files[i].len, ZIPW_AUTO, err);
 	if (rc == 0)
 		rc = zipw_add(w, RECORD_ENTRY, record_xml, record_len, ZIPW_DEFLATED, err);
 	if (rc == 0)
@@ -242,8 +246,8 @@ out:
 	CMS_ContentInfo_free(cms);
 	record_free(rec);
 	free(items);
-	kho_buf_free(&man);
-	kho_buf_free(&sig);
-	kho_buf_free(&tok);
+	kho_buf_release(&man);
+	kho_buf_release(&sig);
+	kho_buf_release(&tok);
 	return rc;
 }

@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "token",   cmd_token,   "add, list or revoke the daemon's bearer tokens" },
 	{ "audit",   cmd_audit,   "verify the hash chain of the audit trail, or list events" },
 	{ "fsck",    cmd_fsck,    "check the archive: catalog against store, re-hash, re-verify" },
+	{ "retention", cmd_retention, "retention schedules, holds, sweeps, reports and disposition batches" },
 };
 
 static void usage(FILE *f)

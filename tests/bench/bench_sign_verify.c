@@ -14,7 +14,7 @@
  * before any key exists, a counting RSA_METHOD (a copy of OpenSSL's own, whose
  * public-decrypt and private-encrypt entries count per modulus size and call
  * the originals) becomes the default, so every RSA key OpenSSL decodes
- * afterwards, in a certificate, a CRL issuer or a key file, counts each
+ * afterwards, from a certificate (a token's too) or a key file, counts each
  * signature it verifies or makes, wherever in libcrypto that happens
  * (CMS_verify, X509_verify_cert, X509_CRL_verify, EVP_DigestVerify...). Per
  * verification it also counts the distinct operations (a signature verified

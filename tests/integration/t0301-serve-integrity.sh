@@ -72,6 +72,21 @@ mkdir -p data/store/ff && cp "$(ls data/store/*/$ID2.enc)" data/store/ff/ff$(pri
 check_exit "kho fsck fails on an orphan" 1 "$KHO" fsck --data data --no-verify
 check_grep "fsck counts the orphan" '1 orphan' check.out
 
+# the daemon's own periodic fixity check (every second here) finds the missing file
+# (and the rate limit per token: 1 request/s, bursts of 2)
+printf '{ "trust": ["pki/trust.pem"], "fixity_interval": 1, "rate_per_second": 1, "rate_burst": 2 }\n' > fix.json
+start_daemon data --config fix.json
+st1=$(http GET /v1/results/000.31.20.H55-250314-0201-KQ1 "$AUD")
+st2=$(http GET /v1/results/000.31.20.H55-250314-0201-KQ1 "$AUD")
+st3=$(http GET /v1/results/000.31.20.H55-250314-0201-KQ1 "$AUD")
+check "a burst within the rate limit is served" test "$st1$st2" = 200200
+check_status "beyond the rate limit: 429" 429 "$st3"
+sleep 3
+stop_daemon
+"$KHO" audit list --data data > audit.txt
+check_grep "startup recovery removed the orphan (audited)" '"action":"recover"' audit.txt
+check_grep "the periodic fixity check raised an alert" '"actor":"daemon","action":"alert","object":"store".*1 missing' audit.txt
+
 check_exit "kho audit verify passes before tampering" 0 "$KHO" audit verify --data data
 sqlite3 data/catalog.db "DROP TRIGGER audit_no_update; UPDATE audit SET detail = 'nothing happened' WHERE seq = 3;"
 check_exit "kho audit verify fails after an audit row is altered" 1 "$KHO" audit verify --data data

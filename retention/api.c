@@ -1,0 +1,348 @@
+/*
+ * api.c: the retention endpoints (api.h) on top of rstore.h. Parses JSON
+ * bodies with jansson (capped at RAPI_MAX_JSON), checks the role, calls
+ * the store and maps its KHO_E* codes to HTTP statuses.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "common/util.h"
+#include "retention/api.h"
+
+#define ROLE_RM 2
+#define ROLE_AUDITOR 4
+
+static int http_of(int rc)
+{
+	switch (rc) {
+	case KHO_EINVAL: return 400;
+	case KHO_EFORMAT: return 422;
+	case KHO_ENOTFOUND: return 404;
+	case KHO_EPERM: return 403;
+	case KHO_EAUTH: return 401;
+	case KHO_EEXIST:
+	case KHO_ECONFLICT: return 409;
+	case KHO_ETOOBIG: return 413;
+	default: return 500;
+	}
+}
+
+static int answer_json(rapi_response *resp, int status, json_t *j)
+{
+	resp->status = status;
+	resp->content_type = "application/json";
+	resp->body = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	if (resp->body == NULL) {
+		resp->status = 500;
+		return KHO_ENOMEM;
+	}
+	resp->body_len = strlen(resp->body);
+	return 0;
+}
+
+static int answer_error(rapi_response *resp, int status, const char *msg)
+{
+	snprintf(resp->audit_detail, sizeof resp->audit_detail, "%.200s", msg);
+	return answer_json(resp, status, json_pack("{s:s,s:i}", "error", msg, "status", status));
+}
+
+static int answer_rc(rapi_response *resp, int rc, const kho_err *err)
+{
+	return answer_error(resp, http_of(rc), err->msg[0] ? err->msg : kho_strerror(rc));
+}
+
+static int32_t today(void)
+{
+	time_t t = kho_now();
+	return (int32_t)(t / 86400);
+}
+
+/* body_json: the request body as a JSON object (an empty body is {}). */
+static json_t *body_json(const rapi_request *q, rapi_response *resp)
+{
+	json_error_t je;
+	json_t *j;
+
+	if (q->body_len == 0)
+		return json_object();
+	if (q->body_len > RAPI_MAX_JSON) {
+		answer_error(resp, 413, "JSON body too large");
+		return NULL;
+	}
+	j = json_loadb(q->body, q->body_len, JSON_REJECT_DUPLICATES, &je);
+	if (j == NULL || !json_is_object(j)) {
+		char m[300];
+		snprintf(m, sizeof m, "malformed JSON body: %s", j ? "not an object" : je.text);
+		json_decref(j);
+		answer_error(resp, 400, m);
+		return NULL;
+	}
+	return j;
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* jday: a "YYYY-MM-DD" member, DUE_NONE if absent or bad. */
+static int32_t jday(json_t *o, const char *k)
+{
+	int32_t d;
+	const char *s = jstr(o, k);
+	return s != NULL && due_parse(&d, s) == 0 ? d : DUE_NONE;
+}
+
+static int query_flag(const char *q, const char *name, const char *value)
+{
+	char want[64];
+	const char *p;
+	size_t n;
+
+	if (q == NULL)
+		return 0;
+	n = (size_t)snprintf(want, sizeof want, "%s=%s", name, value);
+	for (p = q; (p = strstr(p, want)) != NULL; p++)
+		if ((p == q || p[-1] == '&') && (p[n] == '\0' || p[n] == '&'))
+			return 1;
+	return 0;
+}
+
+int rapi_is_retention_path(const char *p)
+{
+	size_t n = strlen(p);
+	if (strcmp(p, "/v1/schedules") == 0 || strncmp(p, "/v1/holds", 9) == 0 ||
+	    strncmp(p, "/v1/disposition/", 16) == 0 || strncmp(p, "/v1/retention/", 14) == 0)
+		return 1;
+	if (strncmp(p, "/v1/results/", 12) != 0)
+		return 0;
+	return (n > 7 && strcmp(p + n - 7, "/events") == 0) ||
+	       (n > 7 && strcmp(p + n - 7, "/review") == 0) ||
+	       (n > 10 && strcmp(p + n - 10, "/tombstone") == 0);
+}
+
+/* code_between: the {code} of /v1/results/{code}/suffix into out. */
+static int code_between(char *out, size_t n, const char *path, size_t suffix_len)
+{
+	size_t len = strlen(path);
+	if (len <= 12 + suffix_len || len - 12 - suffix_len >= n)
+		return -1;
+	memcpy(out, path + 12, len - 12 - suffix_len);
+	out[len - 12 - suffix_len] = '\0';
+	return strchr(out, '/') ? -1 : 0;
+}
+
+int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
+                rapi_response *resp)
+{
+	const char *m = q->method, *p = q->path, *actor = q->actor ? q->actor : "anonymous";
+	int rm = q->role == ROLE_RM, reader = rm || q->role == ROLE_AUDITOR;
+	kho_err err = { 0, "" };
+	json_t *b = NULL, *out = NULL;
+	char code[CATALOG_CODE_MAX];
+	int rc, ret;
+
+	memset(resp, 0, sizeof *resp);
+	/* PUT /v1/schedules */
+	if (strcmp(p, "/v1/schedules") == 0) {
+		if (strcmp(m, "PUT") != 0)
+			return answer_error(resp, 405, "use PUT");
+		if (!rm)
+			return answer_error(resp, 403, "publishing a schedule needs a records_manager");
+		rc = rstore_publish(r, q->body, q->body_len, actor, today(),
+		                    query_flag(q->query, "confirm_shorten", "1") ? RSTORE_CONFIRM_SHORTEN
+		                                                                 : 0,
+		                    &out, &err);
+		return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 201, out);
+	}
+	/* /v1/holds and /v1/holds/{id} */
+	if (strcmp(p, "/v1/holds") == 0) {
+		if (strcmp(m, "GET") == 0) {
+			if (!reader)
+				return answer_error(resp, 403, "needs a records_manager or auditor");
+			rc = rstore_holds_json(r, &out, &err);
+			return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 200, out);
+		}
+		if (strcmp(m, "POST") != 0)
+			return answer_error(resp, 405, "use GET or POST");
+		if (!rm)
+			return answer_error(resp, 403, "placing a hold needs a records_manager");
+		if ((b = body_json(q, resp)) == NULL)
+			return 0;
+		{
+			char id[32];
+			rc = rstore_hold_place(r, jstr(b, "scope"), jstr(b, "target"), jstr(b, "reason"),
+			                       jstr(b, "authority"), actor, today(), id, sizeof id, &err);
+			json_decref(b);
+			return rc ? answer_rc(resp, rc, &err)
+			          : answer_json(resp, 201, json_pack("{s:s}", "id", id));
+		}
+	}
+	if (strncmp(p, "/v1/holds/", 10) == 0) {
+		if (strcmp(m, "DELETE") != 0)
+			return answer_error(resp, 405, "use DELETE");
+		if (!rm)
+			return answer_error(resp, 403, "releasing a hold needs a records_manager");
+		if ((b = body_json(q, resp)) == NULL)
+			return 0;
+		rc = rstore_hold_release(r, p + 10, jstr(b, "reason"), actor, today(), &err);
+		json_decref(b);
+		return rc ? answer_rc(resp, rc, &err)
+		          : answer_json(resp, 200, json_pack("{s:s,s:s}", "id", p + 10, "status",
+		                                             "released"));
+	}
+	/* /v1/disposition/batches[/{id}[/approve|/execute]] */
+	if (strcmp(p, "/v1/disposition/batches") == 0) {
+		int64_t id;
+		if (strcmp(m, "POST") != 0)
+			return answer_error(resp, 405, "use POST");
+		if (!rm)
+			return answer_error(resp, 403, "proposing a batch needs a records_manager");
+		if ((b = body_json(q, resp)) == NULL)
+			return 0;
+		rc = rstore_batch_propose(r, jstr(b, "kind") ? jstr(b, "kind") : "destroy", actor,
+		                          today(), &id, &err);
+		json_decref(b);
+		if (rc != 0)
+			return answer_rc(resp, rc, &err);
+		if ((rc = rstore_batch_json(r, id, &out, &err)) != 0)
+			return answer_rc(resp, rc, &err);
+		return answer_json(resp, 201, out);
+	}
+	if (strncmp(p, "/v1/disposition/batches/", 24) == 0) {
+		char *end = NULL;
+		long long id = strtoll(p + 24, &end, 10);
+		if (id <= 0 || end == p + 24)
+			return answer_error(resp, 404, "no such batch");
+		if (*end == '\0') {
+			if (strcmp(m, "GET") != 0)
+				return answer_error(resp, 405, "use GET");
+			if (!reader)
+				return answer_error(resp, 403, "needs a records_manager or auditor");
+			rc = rstore_batch_json(r, id, &out, &err);
+			return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 200, out);
+		}
+		if (strcmp(m, "POST") != 0)
+			return answer_error(resp, 405, "use POST");
+		if (!rm)
+			return answer_error(resp, 403, "needs a records_manager");
+		if ((b = body_json(q, resp)) == NULL)
+			return 0;
+		if (strcmp(end, "/approve") == 0) {
+			json_t *dd = json_object_get(b, "deadline_days");
+			rc = rstore_batch_approve(r, id, actor, jstr(b, "decision"),
+			                          jday(b, "decision_date"), today(),
+			                          dd ? (int)json_integer_value(dd) : 0, &err);
+			json_decref(b);
+			if (rc != 0)
+				return answer_rc(resp, rc, &err);
+			rc = rstore_batch_json(r, id, &out, &err);
+			return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 200, out);
+		}
+		if (strcmp(end, "/export") == 0) {
+			char bag[PATH_MAX];
+			json_decref(b);
+			if (rstore_bag_path(r, id, bag, sizeof bag, &err) != 0)
+				return answer_rc(resp, KHO_EINVAL, &err);
+			rc = rstore_transfer_execute(r, id, actor, today(), bag, NULL, &out, &err);
+			return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 200, out);
+		}
+		if (strcmp(end, "/ack") == 0) {
+			rc = rstore_transfer_ack(r, id, jstr(b, "receipt"), jstr(b, "custody"), actor,
+			                         today(), &err);
+			json_decref(b);
+			if (rc != 0)
+				return answer_rc(resp, rc, &err);
+			rc = rstore_batch_json(r, id, &out, &err);
+			return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 200, out);
+		}
+		json_decref(b);
+		if (strcmp(end, "/execute") == 0) {
+			if (signer == NULL)
+				return answer_error(resp, 503, "no archive signer configured for destruction"
+				                               " certificates");
+			rc = rstore_batch_execute(r, id, actor, today(), signer, &out, &err);
+			return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 200, out);
+		}
+		return answer_error(resp, 404, "no such route");
+	}
+	if (strcmp(p, "/v1/retention/report") == 0) {
+		if (strcmp(m, "GET") != 0)
+			return answer_error(resp, 405, "use GET");
+		if (!reader)
+			return answer_error(resp, 403, "needs a records_manager or auditor");
+		if ((rc = rstore_report(r, today(), &out, &err)) != 0)
+			return answer_rc(resp, rc, &err);
+		if (query_flag(q->query, "format", "csv")) {
+			char *buf = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&buf, &len);
+			if (f == NULL) {
+				json_decref(out);
+				return answer_error(resp, 500, "out of memory");
+			}
+			rstore_report_csv(out, f);
+			fclose(f);
+			json_decref(out);
+			resp->status = 200;
+			resp->content_type = "text/csv; charset=utf-8";
+			resp->body = buf;
+			resp->body_len = len;
+			return 0;
+		}
+		return answer_json(resp, 200, out);
+	}
+	/* /v1/results/{code}/events|review|tombstone */
+	if (strncmp(p, "/v1/results/", 12) == 0) {
+		size_t n = strlen(p);
+		if (n > 10 && strcmp(p + n - 10, "/tombstone") == 0) {
+			if (code_between(code, sizeof code, p, 10) != 0)
+				return answer_error(resp, 404, "no such route");
+			if (strcmp(m, "GET") != 0)
+				return answer_error(resp, 405, "use GET");
+			rc = rstore_tombstone_json(r, code, &out, &err);
+			/* 410 Gone: the record existed and was destroyed under a decision. */
+			return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 410, out);
+		}
+		if (n > 7 && (strcmp(p + n - 7, "/events") == 0 || strcmp(p + n - 7, "/review") == 0)) {
+			int events = strcmp(p + n - 7, "/events") == 0;
+			if (code_between(code, sizeof code, p, 7) != 0)
+				return answer_error(resp, 404, "no such route");
+			if (strcmp(m, "POST") != 0)
+				return answer_error(resp, 405, "use POST");
+			if (!rm)
+				return answer_error(resp, 403, "needs a records_manager");
+			if ((b = body_json(q, resp)) == NULL)
+				return 0;
+			if (events)
+				rc = rstore_add_event(r, code, jstr(b, "kind"), jday(b, "date"), jstr(b, "name"),
+				                      actor, &err);
+			else
+				rc = rstore_review(r, code, jstr(b, "outcome"),
+				                   (int)json_integer_value(json_object_get(b, "years")),
+				                   jday(b, "date"), jstr(b, "decision"), actor, &err);
+			json_decref(b);
+			if (rc != 0)
+				return answer_rc(resp, rc, &err);
+			ret = answer_json(resp, 201, json_pack("{s:s,s:s}", "result_code", code, "status",
+			                                       "recorded"));
+			return ret;
+		}
+	}
+	return answer_error(resp, 404, "no such route");
+}
+
+void rapi_response_clear(rapi_response *resp)
+{
+	if (resp == NULL)
+		return;
+	free(resp->body);
+	resp->body = NULL;
+	resp->body_len = 0;
+}

@@ -1,0 +1,2945 @@
+/*
+ * rstore.c: the retention state of the archive in the catalog's SQLite
+ * file (rstore.h): schedule versions, classification, trigger events,
+ * holds, reviews, disposition batches with re-evaluation at execution,
+ * destruction (key, package, catalog rows) with tombstones and a signed,
+ * timestamped destruction certificate, sweeps and reports.
+ *
+ * Every statement is prepared with bound parameters; every change commits
+ * together with its audit event (audit_append_locked inside the same
+ * BEGIN IMMEDIATE transaction). The eligibility decision is always
+ * elig_evaluate (retention/eligibility.h): this file only gathers facts.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <sqlite3.h>
+
+#include "archive/audit.h"
+#include "archive/record.h"
+#include "archive/store.h"
+#include "common/buf.h"
+#include "common/util.h"
+#include "retention/classify.h"
+#include "retention/rstore.h"
+#include "sign/seal.h"
+
+#define MAX_VERSIONS 64       /* schedule versions kept parsed in memory */
+#define MAX_EVENTS 32         /* trigger events per record considered */
+#define MAX_REVIEWS 16        /* review decisions per record considered */
+#define MAX_HOLDS 10000       /* holds loaded for a sweep */
+#define CERT_MAX (64u * 1024 * 1024)
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS ret_schedules("
+	" seq INTEGER PRIMARY KEY, sha256 TEXT UNIQUE NOT NULL, identifier TEXT NOT NULL,"
+	" version TEXT NOT NULL, effective INTEGER NOT NULL, decision TEXT NOT NULL,"
+	" bytes BLOB NOT NULL, loaded_at INTEGER NOT NULL, loaded_by TEXT NOT NULL,"
+	" applied INTEGER NOT NULL DEFAULT 0, flags INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE(identifier, version));"
+	"CREATE TABLE IF NOT EXISTS ret_class("
+	" result_code TEXT PRIMARY KEY, class_code TEXT, schedule_sha256 TEXT,"
+	" how TEXT NOT NULL, classified_at INTEGER NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'current', custody TEXT);"
+	"CREATE TABLE IF NOT EXISTS ret_events("
+	" id INTEGER PRIMARY KEY, result_code TEXT NOT NULL, kind TEXT NOT NULL,"
+	" day INTEGER NOT NULL, name TEXT, at INTEGER NOT NULL, actor TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS ret_events_code ON ret_events(result_code, day);"
+	"CREATE TABLE IF NOT EXISTS ret_holds("
+	" seq INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, scope TEXT NOT NULL,"
+	" target TEXT NOT NULL, reason TEXT NOT NULL, authority TEXT NOT NULL,"
+	" placed INTEGER NOT NULL, placed_by TEXT NOT NULL, released INTEGER,"
+	" released_by TEXT, release_reason TEXT);"
+	"CREATE TABLE IF NOT EXISTS ret_reviews("
+	" id INTEGER PRIMARY KEY, result_code TEXT NOT NULL, decision TEXT NOT NULL,"
+	" years INTEGER NOT NULL, day INTEGER NOT NULL, ref TEXT NOT NULL,"
+	" at INTEGER NOT NULL, actor TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS ret_reviews_code ON ret_reviews(result_code, day);"
+	"CREATE TABLE IF NOT EXISTS ret_batches("
+	" id INTEGER PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL,"
+	" proposed_by TEXT NOT NULL, proposed_on INTEGER NOT NULL, approved_by TEXT,"
+	" decision TEXT, decision_date INTEGER, approved_on INTEGER, deadline INTEGER,"
+	" executed_by TEXT, executed_on INTEGER, hash TEXT NOT NULL, certificate TEXT,"
+	" certificate_sha256 TEXT);"
+	"CREATE TABLE IF NOT EXISTS ret_items("
+	" batch INTEGER NOT NULL, result_code TEXT NOT NULL, package_id TEXT NOT NULL,"
+	" dossier_code TEXT NOT NULL, class_code TEXT NOT NULL, schedule_sha256 TEXT NOT NULL,"
+	" due INTEGER, state TEXT NOT NULL DEFAULT 'proposed', reason TEXT,"
+	" PRIMARY KEY(batch, result_code));"
+	"CREATE TABLE IF NOT EXISTS ret_tombstones("
+	" result_code TEXT PRIMARY KEY, dossier_code TEXT NOT NULL, agency TEXT NOT NULL,"
+	" procedure TEXT NOT NULL, package_sha256 TEXT NOT NULL, class_code TEXT NOT NULL,"
+	" schedule_sha256 TEXT NOT NULL, schedule_version TEXT NOT NULL, batch INTEGER NOT NULL,"
+	" decision TEXT NOT NULL, decision_date INTEGER NOT NULL, destroyed_at INTEGER NOT NULL,"
+	" destroyed_by TEXT NOT NULL);"
+	/* A tombstone is the permanent trace of a destruction: never edited. */
+	"CREATE TRIGGER IF NOT EXISTS ret_tombstones_noupdate BEFORE UPDATE ON ret_tombstones"
+	" BEGIN SELECT RAISE(ABORT, 'tombstones are append-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS ret_tombstones_nodelete BEFORE DELETE ON ret_tombstones"
+	" BEGIN SELECT RAISE(ABORT, 'tombstones are append-only'); END;";
+
+struct version {
+	char sha[65];
+	schedule *s;
+};
+
+struct rstore {
+	catalog *cat;
+	char data[PATH_MAX];
+	char keys_dir[PATH_MAX];
+	keystore *ks;
+	struct version versions[MAX_VERSIONS];
+	size_t nversions;
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int32_t day_of(time_t t)
+{
+	return (int32_t)(t >= 0 ? t / 86400 : -((-t + 86399) / 86400));
+}
+
+static int prep(rstore *r, sqlite3_stmt **st, const char *sql, kho_err *err)
+{
+	if (sqlite3_prepare_v2(catalog_db(r->cat), sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return kho_err_set(err, KHO_EIO, "retention: %s", sqlite3_errmsg(catalog_db(r->cat)));
+	}
+	return 0;
+}
+
+static int dberr(rstore *r, kho_err *err)
+{
+	return kho_err_set(err, KHO_EIO, "retention: %s", sqlite3_errmsg(catalog_db(r->cat)));
+}
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	return s ? (const char *)s : "";
+}
+
+static void cpy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+static int audit(rstore *r, const char *actor, const char *action, const char *object,
+                 const char *detail, kho_err *err)
+{
+	audit_event ev = { actor ? actor : "cli", action, object, 0, detail };
+	return audit_append_locked(r->cat, &ev, err);
+}
+
+/* exec_one: run a prepared statement that returns no row. */
+static int step_done(rstore *r, sqlite3_stmt *st, kho_err *err)
+{
+	int s = sqlite3_step(st);
+	if (s != SQLITE_DONE && s != SQLITE_ROW)
+		return dberr(r, err);
+	return 0;
+}
+
+/* ---- open / close --------------------------------------------------------- */
+
+int rstore_open(rstore **out, const char *data, const char *keys_dir, kho_err *err)
+{
+	char db[PATH_MAX];
+	char *msg = NULL;
+	rstore *r;
+	int rc;
+
+	*out = NULL;
+	if (data == NULL)
+		return kho_err_set(err, KHO_EINVAL, "no data directory (--data DIR)");
+	r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	if ((size_t)snprintf(r->data, sizeof r->data, "%s", data) >= sizeof r->data ||
+	    (size_t)snprintf(db, sizeof db, "%s/catalog.db", data) >= sizeof db) {
+		rc = kho_err_set(err, KHO_EINVAL, "data directory path too long");
+		goto fail;
+	}
+	if (keys_dir != NULL)
+		cpy(r->keys_dir, sizeof r->keys_dir, keys_dir);
+	else if ((rc = keystore_default_dir(r->keys_dir, sizeof r->keys_dir, data, err)) != 0)
+		goto fail;
+	if ((rc = kho_mkdir_p(data, 0700, err)) != 0)
+		goto fail;
+	if ((rc = catalog_open(&r->cat, db, err)) != 0)
+		goto fail;
+	catalog_lock(r->cat);
+	if (sqlite3_exec(catalog_db(r->cat), schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+		rc = kho_err_set(err, KHO_EIO, "retention tables: %s", msg ? msg : "?");
+		sqlite3_free(msg);
+		catalog_unlock(r->cat);
+		goto fail;
+	}
+	catalog_unlock(r->cat);
+	*out = r;
+	return 0;
+fail:
+	rstore_close(r);
+	return rc;
+}
+
+void rstore_close(rstore *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nversions; i++)
+		schedule_free(r->versions[i].s);
+	keystore_free(r->ks);
+	catalog_close(r->cat);
+	free(r);
+}
+
+catalog *rstore_catalog(rstore *r)
+{
+	return r->cat;
+}
+
+static int open_keystore(rstore *r, kho_err *err)
+{
+	if (r->ks != NULL)
+		return 0;
+	return keystore_open(&r->ks, r->keys_dir, err);
+}
+
+/* ---- schedule versions ---------------------------------------------------- */
+
+/* version_get: the parsed version with hash sha (cached). Lock held. */
+static int version_get(rstore *r, const char *sha, const schedule **out, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	schedule *s = NULL;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < r->nversions; i++)
+		if (strcmp(r->versions[i].sha, sha) == 0) {
+			*out = r->versions[i].s;
+			return 0;
+		}
+	if (r->nversions == MAX_VERSIONS)
+		return kho_err_set(err, KHO_ETOOBIG, "more than %d schedule versions in use",
+		                   MAX_VERSIONS);
+	if ((rc = prep(r, &st, "SELECT bytes FROM ret_schedules WHERE sha256 = ?", err)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return kho_err_set(err, KHO_ENOTFOUND, "schedule version %.12s... not published", sha);
+	}
+	rc = schedule_parse(&s, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+	                    err);
+	sqlite3_finalize(st);
+	if (rc != 0)
+		return rc;
+	cpy(r->versions[r->nversions].sha, sizeof r->versions[0].sha, sha);
+	r->versions[r->nversions].s = s;
+	r->nversions++;
+	*out = s;
+	return 0;
+}
+
+/* in_force: the hash of the version in force on day `on` (applied or not). Lock held. */
+static int in_force(rstore *r, int32_t on, int applied_only, char sha[65], kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = prep(r, &st,
+	          applied_only
+	              ? "SELECT sha256 FROM ret_schedules WHERE effective <= ? AND applied = 1"
+	                " ORDER BY effective DESC, seq DESC LIMIT 1"
+	              : "SELECT sha256 FROM ret_schedules WHERE effective <= ?"
+	                " ORDER BY effective DESC, seq DESC LIMIT 1",
+	          err);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, on);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		cpy(sha, 65, col(st, 0));
+		rc = 0;
+	} else {
+		char d[11];
+		rc = kho_err_set(err, KHO_ENOTFOUND, "no retention schedule in force on %s",
+		                 due_format(d, on));
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- record facts --------------------------------------------------------- */
+
+/* Everything the evaluation needs about one record. */
+typedef struct rec {
+	char code[CATALOG_CODE_MAX];
+	char cls[32];
+	char sha[65];
+	char procedure[CATALOG_CODE_MAX];
+	char result_type[CATALOG_CODE_MAX];
+	char agency[CATALOG_CODE_MAX];
+	char dossier[CATALOG_CODE_MAX];
+	char package[65];
+	unsigned char mac[32];
+	char status[16];
+	int64_t status_at;
+	char valid_until[16];
+	int64_t ingested_at;
+	elig_event events[MAX_EVENTS];
+	char event_names[MAX_EVENTS][64];
+	size_t nevents;
+	elig_review reviews[MAX_REVIEWS];
+	char review_refs[MAX_REVIEWS][96];
+	size_t nreviews;
+} rec;
+
+#define REC_COLS                                                                              \
+	"c.result_code, c.class_code, c.schedule_sha256, r.procedure, r.result_type, r.agency,"  \
+	" r.dossier_code, r.package_id, r.subject_mac, r.status, r.status_at, r.valid_until,"   \
+	" p.ingested_at"
+#define REC_FROM                                                                              \
+	" FROM ret_class c JOIN results r ON r.result_code = c.result_code"                     \
+	" JOIN packages p ON p.id = r.package_id"                                               \
+	" WHERE c.state = 'current' AND c.class_code IS NOT NULL"
+
+static void rec_read(rec *x, sqlite3_stmt *st)
+{
+	const void *mac;
+
+	memset(x->mac, 0, sizeof x->mac);
+	cpy(x->code, sizeof x->code, col(st, 0));
+	cpy(x->cls, sizeof x->cls, col(st, 1));
+	cpy(x->sha, sizeof x->sha, col(st, 2));
+	cpy(x->procedure, sizeof x->procedure, col(st, 3));
+	cpy(x->result_type, sizeof x->result_type, col(st, 4));
+	cpy(x->agency, sizeof x->agency, col(st, 5));
+	cpy(x->dossier, sizeof x->dossier, col(st, 6));
+	cpy(x->package, sizeof x->package, col(st, 7));
+	mac = sqlite3_column_blob(st, 8);
+	if (mac != NULL && sqlite3_column_bytes(st, 8) == 32)
+		memcpy(x->mac, mac, 32);
+	cpy(x->status, sizeof x->status, col(st, 9));
+	x->status_at = sqlite3_column_int64(st, 10);
+	cpy(x->valid_until, sizeof x->valid_until, col(st, 11));
+	x->ingested_at = sqlite3_column_int64(st, 12);
+	x->nevents = 0;
+	x->nreviews = 0;
+}
+
+static void rec_add_event(rec *x, sqlite3_stmt *st)
+{
+	/* columns: result_code, kind, day, name */
+	enum sched_trigger k;
+	size_t i;
+
+	if (schedule_trigger_from_name(&k, col(st, 1)) != 0)
+		return;
+	if (x->nevents == MAX_EVENTS) {
+		/* Keep the latest: events come ordered by day, drop the oldest. */
+		memmove(&x->events[0], &x->events[1], (MAX_EVENTS - 1) * sizeof x->events[0]);
+		memmove(&x->event_names[0], &x->event_names[1],
+		        (MAX_EVENTS - 1) * sizeof x->event_names[0]);
+		x->nevents--;
+	}
+	i = x->nevents++;
+	x->events[i].kind = k;
+	x->events[i].date = (int32_t)sqlite3_column_int64(st, 2);
+	cpy(x->event_names[i], sizeof x->event_names[i], col(st, 3));
+	x->events[i].name = x->event_names[i][0] ? x->event_names[i] : NULL;
+}
+
+static void rec_add_review(rec *x, sqlite3_stmt *st)
+{
+	/* columns: result_code, decision, years, day, ref */
+	const char *d = col(st, 1);
+	size_t i;
+
+	if (x->nreviews == MAX_REVIEWS)
+		return;
+	i = x->nreviews;
+	if (strcmp(d, "destroy") == 0)
+		x->reviews[i].decision = ELIG_DECISION_DESTROY;
+	else if (strcmp(d, "keep-years") == 0)
+		x->reviews[i].decision = ELIG_DECISION_KEEP_YEARS;
+	else if (strcmp(d, "keep-permanent") == 0)
+		x->reviews[i].decision = ELIG_DECISION_KEEP_PERMANENT;
+	else
+		return;
+	x->reviews[i].years = sqlite3_column_int(st, 2);
+	x->reviews[i].date = (int32_t)sqlite3_column_int64(st, 3);
+	cpy(x->review_refs[i], sizeof x->review_refs[i], col(st, 4));
+	x->reviews[i].ref = x->review_refs[i];
+	x->nreviews++;
+}
+
+static enum elig_validity validity_of(const char *s)
+{
+	if (strcmp(s, "suspended") == 0)
+		return ELIG_SUSPENDED;
+	if (strcmp(s, "expired") == 0)
+		return ELIG_EXPIRED;
+	if (strcmp(s, "superseded") == 0)
+		return ELIG_SUPERSEDED;
+	if (strcmp(s, "revoked") == 0)
+		return ELIG_REVOKED;
+	if (strcmp(s, "annulled") == 0)
+		return ELIG_ANNULLED;
+	return ELIG_VALID;
+}
+
+/* ---- holds ------------------------------------------------------------------ */
+
+typedef struct hold {
+	char id[32];
+	char scope[16];
+	char target[256];
+	unsigned char mac[32];
+	int32_t placed, released;
+} hold;
+
+typedef struct holds {
+	hold *v;
+	size_t n;
+} holds;
+
+static void holds_free(holds *h)
+{
+	free(h->v);
+	h->v = NULL;
+	h->n = 0;
+}
+
+static int hex_decode32(unsigned char out[32], const char *s)
+{
+	size_t i;
+
+	if (strlen(s) != 64)
+		return -1;
+	for (i = 0; i < 32; i++) {
+		unsigned v;
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
+/* holds_load: every hold (released ones too: elig_evaluate checks the dates). */
+static int holds_load(rstore *r, holds *h, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, s;
+
+	memset(h, 0, sizeof *h);
+	if ((rc = prep(r, &st,
+	               "SELECT id, scope, target, placed, released FROM ret_holds ORDER BY seq",
+	               err)) != 0)
+		return rc;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		hold *x;
+		if (h->n == MAX_HOLDS) {
+			rc = kho_err_set(err, KHO_ETOOBIG, "more than %d holds", MAX_HOLDS);
+			break;
+		}
+		if (h->n % 64 == 0) {
+			hold *nv = realloc(h->v, (h->n + 64) * sizeof *nv);
+			if (nv == NULL) {
+				rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+				break;
+			}
+			h->v = nv;
+		}
+		x = &h->v[h->n++];
+		memset(x, 0, sizeof *x);
+		cpy(x->id, sizeof x->id, col(st, 0));
+		cpy(x->scope, sizeof x->scope, col(st, 1));
+		cpy(x->target, sizeof x->target, col(st, 2));
+		if (strcmp(x->scope, "subject") == 0)
+			hex_decode32(x->mac, x->target);
+		x->placed = (int32_t)sqlite3_column_int64(st, 3);
+		x->released = sqlite3_column_type(st, 4) == SQLITE_NULL
+		                  ? DUE_NONE
+		                  : (int32_t)sqlite3_column_int64(st, 4);
+	}
+	if (rc == 0 && s != SQLITE_DONE)
+		rc = dberr(r, err);
+	sqlite3_finalize(st);
+	if (rc != 0)
+		holds_free(h);
+	return rc;
+}
+
+/* query_match: "key=value;key=value" against the record (all must match). */
+static int query_match(const char *q, const rec *x)
+{
+	char buf[256], *save = NULL, *tok;
+
+	cpy(buf, sizeof buf, q);
+	for (tok = strtok_r(buf, ";", &save); tok != NULL; tok = strtok_r(NULL, ";", &save)) {
+		char *eq = strchr(tok, '=');
+		const char *v;
+		if (eq == NULL)
+			return 0;
+		*eq = '\0';
+		v = eq + 1;
+		if (strcmp(tok, "class") == 0) {
+			if (strcmp(v, x->cls) != 0)
+				return 0;
+		} else if (strcmp(tok, "procedure") == 0) {
+			if (strncmp(x->procedure, v, strlen(v)) != 0 || strlen(v) != 8)
+				return 0;
+		} else if (strcmp(tok, "agency") == 0) {
+			if (strcmp(v, x->agency) != 0)
+				return 0;
+		} else if (strcmp(tok, "type") == 0) {
+			if (strcmp(v, x->result_type) != 0)
+				return 0;
+		} else if (strcmp(tok, "dossier-year") == 0) {
+			/* dossier code <agency 13>-YYMMDD-NNNN: the receipt year. */
+			if (strlen(x->dossier) < 16 || strlen(v) != 4 ||
+			    strncmp(x->dossier + 14, v + 2, 2) != 0)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int hold_applies(const hold *h, const rec *x)
+{
+	if (strcmp(h->scope, "record") == 0)
+		return strcmp(h->target, x->code) == 0;
+	if (strcmp(h->scope, "subject") == 0)
+		return CRYPTO_memcmp(h->mac, x->mac, 32) == 0;
+	if (strcmp(h->scope, "procedure") == 0)
+		return strncmp(x->procedure, h->target, 8) == 0;
+	if (strcmp(h->scope, "query") == 0)
+		return query_match(h->target, x);
+	return 0;
+}
+
+/* ---- evaluation ------------------------------------------------------------ */
+
+static int evaluate(rstore *r, const rec *x, const holds *h, int32_t on, elig_result *res,
+                    kho_err *err)
+{
+	elig_hold hs[64];
+	size_t nh = 0, i;
+	const schedule *s;
+	elig_record er;
+	int rc;
+
+	if ((rc = version_get(r, x->sha, &s, err)) != 0)
+		return rc;
+	for (i = 0; i < h->n; i++)
+		if (hold_applies(&h->v[i], x)) {
+			if (nh == sizeof hs / sizeof hs[0])
+				break; /* 64 holds on one record: held either way */
+			hs[nh].id = h->v[i].id;
+			hs[nh].placed = h->v[i].placed;
+			hs[nh].released = h->v[i].released;
+			nh++;
+		}
+	memset(&er, 0, sizeof er);
+	er.class_code = x->cls;
+	er.procedure = x->procedure;
+	er.result_type = x->result_type;
+	er.validity = validity_of(x->status);
+	er.validity_date = x->status_at > 0 ? day_of((time_t)x->status_at) : DUE_NONE;
+	if (x->valid_until[0] == '\0' || due_parse(&er.valid_until, x->valid_until) != 0)
+		er.valid_until = DUE_NONE;
+	er.ingest_date = x->ingested_at > 0 ? day_of((time_t)x->ingested_at) : DUE_NONE;
+	er.events = x->events;
+	er.nevents = x->nevents;
+	er.reviews = x->reviews;
+	er.nreviews = x->nreviews;
+	rc = elig_evaluate(res, &er, s, hs, nh, on);
+	if (rc != 0)
+		return kho_err_set(err, rc, "%s: class %s is not in its schedule version", x->code,
+		                   x->cls);
+	return 0;
+}
+
+/*
+ * each_record: call fn for every current classified record (or only `code`),
+ * with its events and reviews merged in from their ordered cursors. Lock held.
+ */
+typedef int (*rec_fn)(rstore *r, rec *x, void *arg, kho_err *err);
+
+static int each_record(rstore *r, const char *code, rec_fn fn, void *arg, kho_err *err)
+{
+	sqlite3_stmt *rs = NULL, *es = NULL, *vs = NULL;
+	int rc, s, es_s, vs_s;
+	rec *x;
+
+	x = malloc(sizeof *x);
+	if (x == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	if (code != NULL) {
+		rc = prep(r, &rs, "SELECT " REC_COLS REC_FROM " AND c.result_code = ?", err);
+		if (rc == 0)
+			rc = prep(r, &es, "SELECT result_code, kind, day, name FROM ret_events"
+			                  " WHERE result_code = ? ORDER BY result_code, day, id", err);
+		if (rc == 0)
+			rc = prep(r, &vs, "SELECT result_code, decision, years, day, ref FROM ret_reviews"
+			                  " WHERE result_code = ? ORDER BY result_code, day, id", err);
+		if (rc == 0) {
+			sqlite3_bind_text(rs, 1, code, -1, SQLITE_STATIC);
+			sqlite3_bind_text(es, 1, code, -1, SQLITE_STATIC);
+			sqlite3_bind_text(vs, 1, code, -1, SQLITE_STATIC);
+		}
+	} else {
+		rc = prep(r, &rs, "SELECT " REC_COLS REC_FROM " ORDER BY c.result_code", err);
+		if (rc == 0)
+			rc = prep(r, &es, "SELECT result_code, kind, day, name FROM ret_events"
+			                  " ORDER BY result_code, day, id", err);
+		if (rc == 0)
+			rc = prep(r, &vs, "SELECT result_code, decision, years, day, ref FROM ret_reviews"
+			                  " ORDER BY result_code, day, id", err);
+	}
+	if (rc != 0)
+		goto out;
+	es_s = sqlite3_step(es);
+	vs_s = sqlite3_step(vs);
+	while ((s = sqlite3_step(rs)) == SQLITE_ROW) {
+		rec_read(x, rs);
+		/* Merge: both cursors are ordered by result code, like the records. */
+		while (es_s == SQLITE_ROW && strcmp(col(es, 0), x->code) < 0)
+			es_s = sqlite3_step(es);
+		while (es_s == SQLITE_ROW && strcmp(col(es, 0), x->code) == 0) {
+			rec_add_event(x, es);
+			es_s = sqlite3_step(es);
+		}
+		while (vs_s == SQLITE_ROW && strcmp(col(vs, 0), x->code) < 0)
+			vs_s = sqlite3_step(vs);
+		while (vs_s == SQLITE_ROW && strcmp(col(vs, 0), x->code) == 0) {
+			rec_add_review(x, vs);
+			vs_s = sqlite3_step(vs);
+		}
+		if ((rc = fn(r, x, arg, err)) != 0)
+			goto out;
+	}
+	if (s != SQLITE_DONE || (es_s != SQLITE_DONE && es_s != SQLITE_ROW) ||
+	    (vs_s != SQLITE_DONE && vs_s != SQLITE_ROW))
+		rc = dberr(r, err);
+out:
+	sqlite3_finalize(rs);
+	sqlite3_finalize(es);
+	sqlite3_finalize(vs);
+	free(x);
+	return rc;
+}
+
+struct one_arg {
+	const holds *h;
+	int32_t on;
+	elig_result res;   /* its borrowed pointers are dead after the call: use why */
+	char why[RSTORE_REASON_MAX];
+	rec x;
+	int found;
+};
+
+static int one_fn(rstore *r, rec *x, void *arg, kho_err *err)
+{
+	struct one_arg *a = arg;
+	int rc = evaluate(r, x, a->h, a->on, &a->res, err);
+	if (rc == 0) {
+		a->found = 1;
+		a->x = *x;
+		/* Explained now, while the holds and reviews it borrows are alive. */
+		elig_explain(&a->res, a->why, sizeof a->why);
+		a->res.hold_id = NULL;
+		a->res.review_ref = NULL;
+		a->res.cls = NULL;
+	}
+	return rc;
+}
+
+/* evaluate_one: lock held. a is large: allocated by the caller. */
+static int evaluate_one(rstore *r, const char *code, const holds *h, int32_t on,
+                        struct one_arg *a, kho_err *err)
+{
+	int rc;
+
+	memset(a, 0, sizeof *a);
+	a->h = h;
+	a->on = on;
+	if ((rc = each_record(r, code, one_fn, a, err)) != 0)
+		return rc;
+	if (!a->found)
+		return kho_err_set(err, KHO_ENOTFOUND, "%s: no current classified record", code);
+	return 0;
+}
+
+int rstore_evaluate(rstore *r, const char *result_code, int32_t on, enum elig_outcome *out,
+                    char *explain, size_t nexplain, kho_err *err)
+{
+	struct one_arg *a;
+	holds h;
+	int rc;
+
+	a = malloc(sizeof *a);
+	if (a == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	catalog_lock(r->cat);
+	rc = holds_load(r, &h, err);
+	if (rc == 0) {
+		rc = evaluate_one(r, result_code, &h, on, a, err);
+		holds_free(&h);
+	}
+	catalog_unlock(r->cat);
+	if (rc == 0) {
+		*out = a->res.outcome;
+		if (explain != NULL)
+			cpy(explain, nexplain, a->why);
+	}
+	free(a);
+	return rc;
+}
+
+/* ---- publishing ---------------------------------------------------------- */
+
+/* shorter: 1 if the period under (nc, nres) ends earlier than under (oc, ores). */
+static int shorter(const schedule_class *oc, const elig_result *ores, const schedule_class *nc,
+                   const elig_result *nres)
+{
+	if (oc->permanent)
+		return !nc->permanent;
+	if (nc->permanent)
+		return 0;
+	if (ores->due != DUE_NONE && nres->due != DUE_NONE)
+		return nres->due < ores->due;
+	return nc->years < oc->years;
+}
+
+struct apply_arg {
+	const schedule *ns;
+	const char *nsha;
+	unsigned flags;
+	int32_t on;
+	const holds *h;
+	json_t *class_changed, *period_changed, *kept;
+	int64_t moved;
+	sqlite3_stmt *upd;
+};
+
+static int apply_fn(rstore *r, rec *x, void *arg, kho_err *err)
+{
+	struct apply_arg *a = arg;
+	const schedule_class *nc = NULL, *oc;
+	const schedule *os;
+	elig_result ores, nres;
+	char old_cls[32];
+	int rc;
+
+	if (strcmp(x->sha, a->nsha) == 0)
+		return 0;
+	if ((rc = version_get(r, x->sha, &os, err)) != 0)
+		return rc;
+	oc = schedule_class_find(os, x->cls);
+	if (classify(&nc, NULL, a->ns, x->procedure, x->result_type, 0) != 0 || oc == NULL)
+		return 0; /* stays under its version: nothing applies in the new one */
+	if ((rc = evaluate(r, x, a->h, a->on, &ores, err)) != 0)
+		return rc;
+	cpy(old_cls, sizeof old_cls, x->cls);
+	cpy(x->cls, sizeof x->cls, nc->code);
+	cpy(x->sha, sizeof x->sha, a->nsha);
+	if ((rc = evaluate(r, x, a->h, a->on, &nres, err)) != 0)
+		return rc;
+	if (shorter(oc, &ores, nc, &nres) && !(a->flags & RSTORE_CONFIRM_SHORTEN)) {
+		/* Never silently shorten a running period: stays on its version. */
+		json_array_append_new(a->kept,
+		                      json_pack("{s:s,s:s,s:s}", "result_code", x->code, "class",
+		                                old_cls, "reason", "the new version would shorten its period"));
+		return 0;
+	}
+	if (strcmp(old_cls, nc->code) != 0)
+		json_array_append_new(a->class_changed, json_pack("{s:s,s:s,s:s}", "result_code",
+		                                                  x->code, "old", old_cls, "new",
+		                                                  nc->code));
+	else if (oc->permanent != nc->permanent || oc->years != nc->years || ores.due != nres.due)
+		json_array_append_new(a->period_changed,
+		                      json_pack("{s:s,s:s,s:i,s:i}", "result_code", x->code, "class",
+		                                nc->code, "old_years", oc->permanent ? -1 : oc->years,
+		                                "new_years", nc->permanent ? -1 : nc->years));
+	sqlite3_reset(a->upd);
+	sqlite3_bind_text(a->upd, 1, nc->code, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(a->upd, 2, a->nsha, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(a->upd, 3, x->code, -1, SQLITE_TRANSIENT);
+	if ((rc = step_done(r, a->upd, err)) != 0)
+		return rc;
+	a->moved++;
+	return 0;
+}
+
+/* apply_version: reclassify every record under version sha. Lock held, in a transaction. */
+static int apply_version(rstore *r, const char *sha, unsigned flags, int32_t on,
+                         const char *actor, json_t *report, kho_err *err)
+{
+	struct apply_arg a;
+	const schedule *ns;
+	sqlite3_stmt *st = NULL;
+	char detail[512];
+	holds h = { 0 };
+	int rc;
+
+	memset(&a, 0, sizeof a);
+	if ((rc = version_get(r, sha, &ns, err)) != 0)
+		return rc;
+	/* Evaluated without holds: a hold does not change a period. */
+	a.ns = ns;
+	a.nsha = sha;
+	a.flags = flags;
+	a.on = on;
+	a.h = &h;
+	a.class_changed = json_array();
+	a.period_changed = json_array();
+	a.kept = json_array();
+	if ((rc = prep(r, &a.upd, "UPDATE ret_class SET class_code = ?, schedule_sha256 = ?"
+	                          " WHERE result_code = ?", err)) != 0)
+		goto out;
+	if ((rc = each_record(r, NULL, apply_fn, &a, err)) != 0)
+		goto out;
+	if ((rc = prep(r, &st, "UPDATE ret_schedules SET applied = 1, flags = ? WHERE sha256 = ?",
+	               err)) != 0)
+		goto out;
+	sqlite3_bind_int(st, 1, (int)flags);
+	sqlite3_bind_text(st, 2, sha, -1, SQLITE_STATIC);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto out;
+	snprintf(detail, sizeof detail,
+	         "version %s applied: %lld records moved, %zu changed class, %zu changed period,"
+	         " %zu kept on their version (shorter period not confirmed)",
+	         ns->version, (long long)a.moved, json_array_size(a.class_changed),
+	         json_array_size(a.period_changed), json_array_size(a.kept));
+	if ((rc = audit(r, actor, "retention-apply", sha, detail, err)) != 0)
+		goto out;
+	if (report != NULL) {
+		json_object_set_new(report, "reclassified", json_integer(a.moved));
+		json_object_set(report, "class_changed", a.class_changed);
+		json_object_set(report, "period_changed", a.period_changed);
+		json_object_set(report, "kept_on_old_version", a.kept);
+	}
+out:
+	sqlite3_finalize(a.upd);
+	sqlite3_finalize(st);
+	json_decref(a.class_changed);
+	json_decref(a.period_changed);
+	json_decref(a.kept);
+	return rc;
+}
+
+static const char *diff_names[] = { "added", "removed", "shorter", "longer",
+                                    "action", "counting", "coverage", "text" };
+
+int rstore_publish(rstore *r, const void *xml, size_t len, const char *actor, int32_t on,
+                   unsigned flags, json_t **report, kho_err *err)
+{
+	schedule *s = NULL;
+	const schedule *prev = NULL;
+	schedule_change *ch = NULL;
+	size_t nch = 0, i, j;
+	sqlite3_stmt *st = NULL;
+	char prev_sha[65] = "", eff[11], detail[600];
+	json_t *rep = NULL, *changes;
+	int rc, locked = 0, tx = 0;
+
+	if (report != NULL)
+		*report = NULL;
+	if ((rc = schedule_parse(&s, xml, len, err)) != 0)
+		return rc;
+	catalog_lock(r->cat);
+	locked = 1;
+	if ((rc = catalog_begin(r->cat, err)) != 0)
+		goto out;
+	tx = 1;
+	if ((rc = prep(r, &st, "SELECT sha256 FROM ret_schedules WHERE sha256 = ?"
+	                       " OR (identifier = ? AND version = ?)", err)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, s->sha256_hex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->identifier, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, s->version, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		rc = strcmp(col(st, 0), s->sha256_hex) == 0
+		         ? kho_err_set(err, KHO_EEXIST, "schedule %s version %s is already published",
+		                       s->identifier, s->version)
+		         : kho_err_set(err, KHO_ECONFLICT,
+		                       "schedule %s version %s was published with other bytes: a"
+		                       " version is immutable, give the new one a new <version>",
+		                       s->identifier, s->version);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	/* The version in force before this one, to report what changes. */
+	if (in_force(r, on > s->effective ? on : s->effective, 0, prev_sha, NULL) == 0 &&
+	    version_get(r, prev_sha, &prev, err) != 0)
+		prev = NULL;
+	if ((rc = prep(r, &st,
+	               "INSERT INTO ret_schedules(sha256, identifier, version, effective, decision,"
+	               " bytes, loaded_at, loaded_by) VALUES(?,?,?,?,?,?,?,?)", err)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, s->sha256_hex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->identifier, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, s->version, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, s->effective);
+	sqlite3_bind_text(st, 5, s->decision, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, xml, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)kho_now());
+	sqlite3_bind_text(st, 8, actor ? actor : "cli", -1, SQLITE_STATIC);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto out;
+	rep = json_pack("{s:s,s:s,s:s,s:s,s:b}", "identifier", s->identifier, "version",
+	                s->version, "sha256", s->sha256_hex, "effective",
+	                due_format(eff, s->effective), "applied", s->effective <= on);
+	changes = json_array();
+	json_object_set_new(rep, "changes", changes);
+	if (prev != NULL) {
+		json_object_set_new(rep, "previous_version", json_string(prev->version));
+		if ((rc = schedule_diff(&ch, &nch, prev, s, err)) != 0)
+			goto out;
+		for (i = 0; i < nch; i++) {
+			json_t *f = json_array();
+			for (j = 0; j < 8; j++)
+				if (ch[i].flags & (1u << j))
+					json_array_append_new(f, json_string(diff_names[j]));
+			json_array_append_new(changes,
+			                      json_pack("{s:s,s:o,s:i,s:i}", "class", ch[i].code, "what", f,
+			                                "old_years", ch[i].old_permanent ? -1 : ch[i].old_years,
+			                                "new_years", ch[i].new_permanent ? -1 : ch[i].new_years));
+		}
+	}
+	snprintf(detail, sizeof detail, "schedule %s version %s (effective %s, decision %s) published;"
+	         " %zu classes changed%s", s->identifier, s->version, eff, s->decision, nch,
+	         (flags & RSTORE_CONFIRM_SHORTEN) ? "; shortening confirmed" : "");
+	if ((rc = audit(r, actor, "retention-schedule", s->sha256_hex, detail, err)) != 0)
+		goto out;
+	if (s->effective <= on &&
+	    (rc = apply_version(r, s->sha256_hex, flags, on, actor, rep, err)) != 0)
+		goto out;
+	if (s->effective > on) {
+		/* remember the confirmation for when the sweep applies it */
+		sqlite3_finalize(st);
+		st = NULL;
+		if ((rc = prep(r, &st, "UPDATE ret_schedules SET flags = ? WHERE sha256 = ?", err)) != 0)
+			goto out;
+		sqlite3_bind_int(st, 1, (int)flags);
+		sqlite3_bind_text(st, 2, s->sha256_hex, -1, SQLITE_STATIC);
+		if ((rc = step_done(r, st, err)) != 0)
+			goto out;
+	}
+	rc = catalog_commit(r->cat, err);
+	tx = 0;
+out:
+	if (tx)
+		catalog_rollback(r->cat);
+	sqlite3_finalize(st);
+	if (locked)
+		catalog_unlock(r->cat);
+	free(ch);
+	schedule_free(s);
+	if (rc == 0 && report != NULL)
+		*report = rep;
+	else
+		json_decref(rep);
+	return rc;
+}
+
+int rstore_apply_pending(rstore *r, const char *actor, int32_t on, int *napplied, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char sha[65];
+	unsigned flags;
+	int rc = 0, n = 0;
+
+	catalog_lock(r->cat);
+	for (;;) {
+		if ((rc = prep(r, &st, "SELECT sha256, flags FROM ret_schedules WHERE applied = 0"
+		                       " AND effective <= ? ORDER BY effective, seq LIMIT 1", err)) != 0)
+			break;
+		sqlite3_bind_int64(st, 1, on);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_finalize(st);
+			break;
+		}
+		cpy(sha, sizeof sha, col(st, 0));
+		flags = (unsigned)sqlite3_column_int(st, 1);
+		sqlite3_finalize(st);
+		if ((rc = catalog_begin(r->cat, err)) != 0)
+			break;
+		if ((rc = apply_version(r, sha, flags, on, actor, NULL, err)) != 0) {
+			catalog_rollback(r->cat);
+			break;
+		}
+		if ((rc = catalog_commit(r->cat, err)) != 0)
+			break;
+		n++;
+	}
+	catalog_unlock(r->cat);
+	if (napplied != NULL)
+		*napplied = n;
+	return rc;
+}
+
+/* ---- classification ---------------------------------------------------------- */
+
+static int check_class_locked(rstore *r, const char *procedure, const char *result_type,
+                              int32_t on, const schedule_class **cls, enum classify_by *how,
+                              char sha[65], kho_err *err)
+{
+	const schedule *s;
+	int rc;
+
+	*cls = NULL;
+	if ((rc = in_force(r, on, 1, sha, NULL)) != 0 &&
+	    (rc = in_force(r, on, 0, sha, err)) != 0)
+		return rc;
+	if ((rc = version_get(r, sha, &s, err)) != 0)
+		return rc;
+	if (classify(cls, how, s, procedure, result_type, 0) != 0)
+		return kho_err_set(err, KHO_ENOTFOUND,
+		                   "no retention class of schedule %s version %s applies (procedure %s,"
+		                   " result type %s)", s->identifier, s->version,
+		                   procedure ? procedure : "none", result_type ? result_type : "none");
+	return 0;
+}
+
+int rstore_check_class(rstore *r, const char *procedure, const char *result_type, int32_t on,
+                       char *class_out, size_t nclass, char *hash_out, kho_err *err)
+{
+	const schedule_class *cls = NULL;
+	enum classify_by how;
+	char sha[65] = "";
+	int rc;
+
+	catalog_lock(r->cat);
+	rc = check_class_locked(r, procedure, result_type, on, &cls, &how, sha, err);
+	catalog_unlock(r->cat);
+	if (class_out != NULL)
+		cpy(class_out, nclass, cls ? cls->code : "");
+	if (hash_out != NULL)
+		cpy(hash_out, 65, sha);
+	return rc;
+}
+
+/* classify_locked: in a transaction. */
+static int classify_locked(rstore *r, const char *code, enum rstore_unclassified policy,
+                           const char *actor, int *unclassified, kho_err *err)
+{
+	const schedule_class *cls = NULL;
+	enum classify_by how = CLASSIFY_NONE;
+	sqlite3_stmt *st = NULL;
+	char procedure[CATALOG_CODE_MAX], type[CATALOG_CODE_MAX], sha[65] = "", detail[256];
+	int64_t ingested;
+	kho_err cerr;
+	int rc;
+
+	*unclassified = 0;
+	if ((rc = prep(r, &st, "SELECT r.procedure, r.result_type, p.ingested_at,"
+	                       " (SELECT 1 FROM ret_class c WHERE c.result_code = r.result_code)"
+	                       " FROM results r JOIN packages p ON p.id = r.package_id"
+	                       " WHERE r.result_code = ?", err)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return kho_err_set(err, KHO_ENOTFOUND, "%s: no such result in the catalog", code);
+	}
+	cpy(procedure, sizeof procedure, col(st, 0));
+	cpy(type, sizeof type, col(st, 1));
+	ingested = sqlite3_column_int64(st, 2);
+	if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+		sqlite3_finalize(st);
+		return 0; /* already classified */
+	}
+	sqlite3_finalize(st);
+	rc = check_class_locked(r, procedure[0] ? procedure : NULL, type[0] ? type : NULL,
+	                        day_of((time_t)ingested), &cls, &how, sha, &cerr);
+	if (rc != 0 && rc != KHO_ENOTFOUND)
+		return kho_err_set(err, rc, "%s", cerr.msg);
+	if (rc == KHO_ENOTFOUND && policy == RSTORE_UNCLASSIFIED_REFUSE)
+		return kho_err_set(err, KHO_ENOTFOUND, "%s: %s", code, cerr.msg);
+	if ((rc = prep(r, &st, "INSERT INTO ret_class(result_code, class_code, schedule_sha256, how,"
+	                       " classified_at) VALUES(?,?,?,?,?)", err)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	if (cls != NULL) {
+		sqlite3_bind_text(st, 2, cls->code, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, sha, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_text(st, 4, classify_by_name(how), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)kho_now());
+	rc = step_done(r, st, err);
+	sqlite3_finalize(st);
+	if (rc != 0)
+		return rc;
+	if (cls == NULL) {
+		*unclassified = 1;
+		snprintf(detail, sizeof detail, "unclassified: %.200s", cerr.msg);
+	} else {
+		snprintf(detail, sizeof detail, "class %s by %s, schedule %.12s", cls->code,
+		         classify_by_name(how), sha);
+	}
+	return audit(r, actor, "retention-classify", code, detail, err);
+}
+
+int rstore_classify_record(rstore *r, const char *result_code, enum rstore_unclassified policy,
+                           const char *actor, kho_err *err)
+{
+	int rc, u;
+
+	catalog_lock(r->cat);
+	if ((rc = catalog_begin(r->cat, err)) == 0) {
+		rc = classify_locked(r, result_code, policy, actor, &u, err);
+		if (rc == 0)
+			rc = catalog_commit(r->cat, err);
+		else
+			catalog_rollback(r->cat);
+	}
+	catalog_unlock(r->cat);
+	return rc;
+}
+
+int rstore_classify_pending(rstore *r, enum rstore_unclassified policy, const char *actor,
+                            int64_t *n, int64_t *nunclassified, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char **codes = NULL;
+	size_t nc = 0, cap = 0, i;
+	int rc, s, u;
+
+	*n = 0;
+	*nunclassified = 0;
+	catalog_lock(r->cat);
+	if ((rc = prep(r, &st, "SELECT result_code FROM results r WHERE NOT EXISTS"
+	                       " (SELECT 1 FROM ret_class c WHERE c.result_code = r.result_code)"
+	                       " ORDER BY result_code", err)) != 0)
+		goto out;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nc == cap) {
+			char **nv;
+			cap = cap ? cap * 2 : 64;
+			nv = realloc(codes, cap * sizeof *nv);
+			if (nv == NULL) {
+				rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+				goto out;
+			}
+			codes = nv;
+		}
+		if ((codes[nc] = strdup(col(st, 0))) == NULL) {
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+			goto out;
+		}
+		nc++;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((rc = catalog_begin(r->cat, err)) != 0)
+		goto out;
+	for (i = 0; i < nc; i++) {
+		if ((rc = classify_locked(r, codes[i], policy, actor, &u, err)) != 0) {
+			catalog_rollback(r->cat);
+			goto out;
+		}
+		(*n)++;
+		*nunclassified += u;
+	}
+	rc = catalog_commit(r->cat, err);
+out:
+	sqlite3_finalize(st);
+	catalog_unlock(r->cat);
+	for (i = 0; i < nc; i++)
+		free(codes[i]);
+	free(codes);
+	return rc;
+}
+
+/* ---- events, reviews ---------------------------------------------------------- */
+
+/* current_record: 0 if code has a current classified row. Lock held. */
+static int current_record(rstore *r, const char *code, char *cls, size_t ncls, char sha[65],
+                          kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = prep(r, &st, "SELECT state, class_code, schedule_sha256 FROM ret_class"
+	                       " WHERE result_code = ?", err)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		rc = kho_err_set(err, KHO_ENOTFOUND, "%s: not a classified record", code);
+	else if (strcmp(col(st, 0), "current") != 0)
+		rc = kho_err_set(err, KHO_ENOTFOUND, "%s: record is %s", code, col(st, 0));
+	else {
+		if (cls != NULL)
+			cpy(cls, ncls, col(st, 1));
+		if (sha != NULL)
+			cpy(sha, 65, col(st, 2));
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int rstore_add_event(rstore *r, const char *result_code, const char *kind, int32_t date,
+                     const char *name, const char *actor, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char detail[256], d[11];
+	int rc;
+
+	if (kind == NULL || (strcmp(kind, "dossier-closed") != 0 &&
+	                     strcmp(kind, "subject-ceased") != 0 &&
+	                     strcmp(kind, "external-event") != 0))
+		return kho_err_set(err, KHO_EINVAL, "event must be dossier-closed, subject-ceased or"
+		                   " external-event (validity changes come from the result's status)");
+	if ((strcmp(kind, "external-event") == 0) != (name != NULL && name[0] != '\0'))
+		return kho_err_set(err, KHO_EINVAL, "external-event needs a name, and only it");
+	if (name != NULL && strlen(name) > 63)
+		return kho_err_set(err, KHO_EINVAL, "event name too long");
+	if (date == DUE_NONE)
+		return kho_err_set(err, KHO_EINVAL, "event needs a date");
+	catalog_lock(r->cat);
+	if ((rc = catalog_begin(r->cat, err)) != 0)
+		goto unlock;
+	if ((rc = current_record(r, result_code, NULL, 0, NULL, err)) != 0)
+		goto out;
+	if ((rc = prep(r, &st, "INSERT INTO ret_events(result_code, kind, day, name, at, actor)"
+	                       " VALUES(?,?,?,?,?,?)", err)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, date);
+	if (name != NULL && name[0])
+		sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)kho_now());
+	sqlite3_bind_text(st, 6, actor ? actor : "cli", -1, SQLITE_STATIC);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto out;
+	snprintf(detail, sizeof detail, "%s%s%s on %s", kind, name ? " " : "", name ? name : "",
+	         due_format(d, date));
+	rc = audit(r, actor, "retention-event", result_code, detail, err);
+out:
+	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = catalog_commit(r->cat, err);
+	else
+		catalog_rollback(r->cat);
+unlock:
+	catalog_unlock(r->cat);
+	return rc;
+}
+
+int rstore_review(rstore *r, const char *result_code, const char *decision, int years,
+                  int32_t date, const char *ref, const char *actor, kho_err *err)
+{
+	const schedule_class *c;
+	const schedule *s;
+	sqlite3_stmt *st = NULL;
+	char cls[32], sha[65], detail[300], d[11];
+	int rc;
+
+	if (decision == NULL || (strcmp(decision, "destroy") != 0 &&
+	                         strcmp(decision, "keep-years") != 0 &&
+	                         strcmp(decision, "keep-permanent") != 0))
+		return kho_err_set(err, KHO_EINVAL, "decision must be destroy, keep-years or"
+		                   " keep-permanent");
+	if (strcmp(decision, "keep-years") == 0 ? (years < 1 || years > SCHEDULE_MAX_YEARS)
+	                                        : years != 0)
+		return kho_err_set(err, KHO_EINVAL, "keep-years needs --years 1..%d (and only it)",
+		                   SCHEDULE_MAX_YEARS);
+	if (ref == NULL || ref[0] == '\0' || strlen(ref) > 95)
+		return kho_err_set(err, KHO_EINVAL, "a review decision needs its reference (--decision)");
+	if (date == DUE_NONE)
+		return kho_err_set(err, KHO_EINVAL, "a review decision needs its date");
+	catalog_lock(r->cat);
+	if ((rc = catalog_begin(r->cat, err)) != 0)
+		goto unlock;
+	if ((rc = current_record(r, result_code, cls, sizeof cls, sha, err)) != 0)
+		goto out;
+	if ((rc = version_get(r, sha, &s, err)) != 0)
+		goto out;
+	c = schedule_class_find(s, cls);
+	if (c == NULL || c->action != SCHED_ACTION_REVIEW) {
+		rc = kho_err_set(err, KHO_EINVAL, "%s: class %s is not a review class", result_code,
+		                 cls);
+		goto out;
+	}
+	if ((rc = prep(r, &st, "INSERT INTO ret_reviews(result_code, decision, years, day, ref, at,"
+	                       " actor) VALUES(?,?,?,?,?,?,?)", err)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, decision, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, years);
+	sqlite3_bind_int64(st, 4, date);
+	sqlite3_bind_text(st, 5, ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)kho_now());
+	sqlite3_bind_text(st, 7, actor ? actor : "cli", -1, SQLITE_STATIC);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto out;
+	snprintf(detail, sizeof detail, "review %s %d on %s, decision %s", decision, years,
+	         due_format(d, date), ref);
+	rc = audit(r, actor, "retention-review", result_code, detail, err);
+out:
+	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = catalog_commit(r->cat, err);
+	else
+		catalog_rollback(r->cat);
+unlock:
+	catalog_unlock(r->cat);
+	return rc;
+}
+
+/* ---- holds ---------------------------------------------------------------------- */
+
+static int subject_mac(rstore *r, const char *id, char hex[65], kho_err *err)
+{
+	unsigned char key[STORE_KEY_LEN], mac[32];
+	unsigned int len = 0;
+	char path[PATH_MAX];
+	int rc;
+
+	if (strncmp(id, "mac:", 4) == 0) {
+		if (hex_decode32(mac, id + 4) != 0)
+			return kho_err_set(err, KHO_EINVAL, "mac: needs 64 hex digits");
+		kho_hex(hex, mac, 32);
+		return 0;
+	}
+	if (!record_is_personal_number(id) && !record_is_enterprise_code(id))
+		return kho_err_set(err, KHO_EINVAL, "subject must be a personal number or an"
+		                   " enterprise code");
+	if ((size_t)snprintf(path, sizeof path, "%s/keys/subject.key", r->data) >= sizeof path)
+		return kho_err_set(err, KHO_EINVAL, "path too long");
+	/* The catalog's HMAC of the personal number (ingest_subject_mac), so the
+	 * number itself is never stored here either. */
+	if ((rc = store_key_file(key, path, err)) != 0)
+		return rc;
+	if (HMAC(EVP_sha256(), key, sizeof key, (const unsigned char *)id, strlen(id), mac, &len) ==
+	        NULL || len != 32) {
+		OPENSSL_cleanse(key, sizeof key);
+		return kho_err_ssl(err, KHO_ECRYPTO, "HMAC failed");
+	}
+	OPENSSL_cleanse(key, sizeof key);
+	kho_hex(hex, mac, 32);
+	return 0;
+}
+
+int rstore_hold_place(rstore *r, const char *scope, const char *target, const char *reason,
+                      const char *authority, const char *actor, int32_t on, char *id_out,
+                      size_t nid, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char tgt[256], id[32], detail[700];
+	int64_t seq;
+	int rc;
+
+	if (scope == NULL || target == NULL || target[0] == '\0' || strlen(target) >= sizeof tgt)
+		return kho_err_set(err, KHO_EINVAL, "a hold needs a scope and a target");
+	if (reason == NULL || reason[0] == '\0' || authority == NULL || authority[0] == '\0' ||
+	    strlen(reason) > 300 || strlen(authority) > 200)
+		return kho_err_set(err, KHO_EINVAL, "a hold needs a reason and an authority");
+	if (strcmp(scope, "record") == 0) {
+		if (!record_is_result_code(target))
+			return kho_err_set(err, KHO_EINVAL, "%s: not a result code", target);
+		cpy(tgt, sizeof tgt, target);
+	} else if (strcmp(scope, "subject") == 0) {
+		if ((rc = subject_mac(r, target, tgt, err)) != 0)
+			return rc;
+	} else if (strcmp(scope, "procedure") == 0) {
+		if (!record_is_procedure_code(target))
+			return kho_err_set(err, KHO_EINVAL, "%s: not a national procedure code", target);
+		cpy(tgt, sizeof tgt, target);
+	} else if (strcmp(scope, "query") == 0) {
+		rec probe;
+		memset(&probe, 0, sizeof probe);
+		query_match(target, &probe);
+		if (strchr(target, '=') == NULL)
+			return kho_err_set(err, KHO_EINVAL, "query: key=value[;key=value] over class,"
+			                   " procedure, agency, type, dossier-year");
+		cpy(tgt, sizeof tgt, target);
+	} else {
+		return kho_err_set(err, KHO_EINVAL, "hold scope must be record, subject, procedure or"
+		                   " query");
+	}
+	catalog_lock(r->cat);
+	if ((rc = catalog_begin(r->cat, err)) != 0)
+		goto unlock;
+	if ((rc = prep(r, &st, "SELECT COALESCE(MAX(seq), 0) + 1 FROM ret_holds", err)) != 0)
+		goto out;
+	seq = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 1;
+	sqlite3_finalize(st);
+	snprintf(id, sizeof id, "H-%lld", (long long)seq);
+	if ((rc = prep(r, &st, "INSERT INTO ret_holds(seq, id, scope, target, reason, authority,"
+	                       " placed, placed_by) VALUES(?,?,?,?,?,?,?,?)", err)) != 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, tgt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, authority, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, on);
+	sqlite3_bind_text(st, 8, actor ? actor : "cli", -1, SQLITE_STATIC);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto out;
+	/* Never the personal number: for a subject hold the target is its HMAC. */
+	snprintf(detail, sizeof detail, "hold on %s %.64s%s: %s (authority: %s)", scope,
+	         strcmp(scope, "subject") == 0 ? "(subject HMAC)" : tgt, "", reason, authority);
+	rc = audit(r, actor, "retention-hold", id, detail, err);
+out:
+	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = catalog_commit(r->cat, err);
+	else
+		catalog_rollback(r->cat);
+unlock:
+	catalog_unlock(r->cat);
+	if (rc == 0 && id_out != NULL)
+		cpy(id_out, nid, id);
+	return rc;
+}
+
+int rstore_hold_release(rstore *r, const char *id, const char *reason, const char *actor,
+                        int32_t on, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char detail[400];
+	int rc;
+
+	catalog_lock(r->cat);
+	if ((rc = catalog_begin(r->cat, err)) != 0)
+		goto unlock;
+	if ((rc = prep(r, &st, "SELECT released FROM ret_holds WHERE id = ?", err)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		rc = kho_err_set(err, KHO_ENOTFOUND, "%s: no such hold", id);
+	else if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+		rc = kho_err_set(err, KHO_ECONFLICT, "%s: already released", id);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != 0)
+		goto out;
+	if ((rc = prep(r, &st, "UPDATE ret_holds SET released = ?, released_by = ?,"
+	                       " release_reason = ? WHERE id = ?", err)) != 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, on);
+	sqlite3_bind_text(st, 2, actor ? actor : "cli", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, reason ? reason : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto out;
+	snprintf(detail, sizeof detail, "released: %.300s", reason ? reason : "");
+	rc = audit(r, actor, "retention-release", id, detail, err);
+out:
+	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = catalog_commit(r->cat, err);
+	else
+		catalog_rollback(r->cat);
+unlock:
+	catalog_unlock(r->cat);
+	return rc;
+}
+
+int rstore_holds_json(rstore *r, json_t **out, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *a = json_array();
+	char d[11];
+	int rc;
+
+	*out = NULL;
+	catalog_lock(r->cat);
+	if ((rc = prep(r, &st, "SELECT id, scope, target, reason, authority, placed, placed_by,"
+	                       " released, released_by FROM ret_holds ORDER BY seq", err)) == 0) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", col(st, 0), "scope",
+			                      col(st, 1), "target", col(st, 2), "reason", col(st, 3),
+			                      "authority", col(st, 4), "placed",
+			                      due_format(d, (int32_t)sqlite3_column_int64(st, 5)),
+			                      "placed_by", col(st, 6));
+			if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+				json_object_set_new(o, "released", json_string(due_format(
+				                        d, (int32_t)sqlite3_column_int64(st, 7))));
+				json_object_set_new(o, "released_by", json_string(col(st, 8)));
+			}
+			json_array_append_new(a, o);
+		}
+	}
+	sqlite3_finalize(st);
+	catalog_unlock(r->cat);
+	if (rc != 0) {
+		json_decref(a);
+		return rc;
+	}
+	*out = json_pack("{s:o}", "holds", a);
+	return 0;
+}
+
+/* ---- sweep and report -------------------------------------------------------------- */
+
+struct sweep_arg {
+	const holds *h;
+	int32_t on;
+	FILE *list;
+	rstore_sweep_stats *stats;
+	json_t *due_by_class;   /* report only */
+	int64_t still_valid_past;
+};
+
+static int sweep_fn(rstore *r, rec *x, void *arg, kho_err *err)
+{
+	struct sweep_arg *a = arg;
+	elig_result res;
+	char d[11], why[512];
+	int rc;
+
+	if ((rc = evaluate(r, x, a->h, a->on, &res, err)) != 0)
+		return rc;
+	a->stats->records++;
+	a->stats->by_outcome[res.outcome]++;
+	if ((res.outcome == ELIG_ELIGIBLE_DESTROY || res.outcome == ELIG_ELIGIBLE_TRANSFER ||
+	     res.outcome == ELIG_REVIEW_DUE) &&
+	    res.due != DUE_NONE && res.due < a->on)
+		a->stats->overdue++;
+	if (res.outcome == ELIG_STILL_VALID && (res.reasons & ELIG_R_PERIOD_ELAPSED))
+		a->still_valid_past++;
+	if (a->due_by_class != NULL && res.outcome == ELIG_PERIOD_NOT_ELAPSED &&
+	    res.due != DUE_NONE && res.due <= a->on + 365) {
+		json_t *n = json_object_get(a->due_by_class, x->cls);
+		json_object_set_new(a->due_by_class, x->cls,
+		                    json_integer(n ? json_integer_value(n) + 1 : 1));
+	}
+	if (a->list != NULL && res.outcome != ELIG_PERMANENT &&
+	    res.outcome != ELIG_PERIOD_NOT_ELAPSED && res.outcome != ELIG_AWAITING_EVENT) {
+		size_t i;
+		elig_explain(&res, why, sizeof why);
+		for (i = 0; why[i]; i++)
+			if (why[i] == ',' || why[i] == '\n')
+				why[i] = ';';
+		fprintf(a->list, "%s,%s,%s,%s,%s\n", x->code, x->cls, elig_outcome_name(res.outcome),
+		        due_format(d, res.due), why);
+	}
+	return 0;
+}
+
+static int count_unclassified(rstore *r, int64_t *n, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = prep(r, &st, "SELECT COUNT(*) FROM ret_class WHERE class_code IS NULL"
+	                       " AND state = 'current'", err)) != 0)
+		return rc;
+	*n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int rstore_sweep(rstore *r, int32_t on, int dry_run, const char *actor, FILE *list,
+                 rstore_sweep_stats *stats, kho_err *err)
+{
+	struct sweep_arg a;
+	char detail[512], d[11];
+	holds h;
+	int rc;
+
+	memset(stats, 0, sizeof *stats);
+	if (!dry_run && (rc = rstore_apply_pending(r, actor, on, NULL, err)) != 0)
+		return rc;
+	memset(&a, 0, sizeof a);
+	a.on = on;
+	a.list = list;
+	a.stats = stats;
+	if (list != NULL)
+		fprintf(list, "result_code,class,outcome,due,reason\n");
+	catalog_lock(r->cat);
+	if ((rc = holds_load(r, &h, err)) != 0)
+		goto unlock;
+	a.h = &h;
+	rc = each_record(r, NULL, sweep_fn, &a, err);
+	holds_free(&h);
+	if (rc == 0)
+		rc = count_unclassified(r, &stats->unclassified, err);
+	if (rc == 0 && !dry_run) {
+		snprintf(detail, sizeof detail,
+		         "sweep on %s: %lld records, %lld eligible to destroy, %lld eligible to transfer,"
+		         " %lld review-due, %lld held, %lld still valid, %lld overdue, %lld unclassified",
+		         due_format(d, on), (long long)stats->records,
+		         (long long)stats->by_outcome[ELIG_ELIGIBLE_DESTROY],
+		         (long long)stats->by_outcome[ELIG_ELIGIBLE_TRANSFER],
+		         (long long)stats->by_outcome[ELIG_REVIEW_DUE],
+		         (long long)stats->by_outcome[ELIG_HELD],
+		         (long long)stats->by_outcome[ELIG_STILL_VALID], (long long)stats->overdue,
+		         (long long)stats->unclassified);
+		if ((rc = catalog_begin(r->cat, err)) == 0) {
+			if ((rc = audit(r, actor, "retention-sweep", NULL, detail, err)) == 0)
+				rc = catalog_commit(r->cat, err);
+			else
+				catalog_rollback(r->cat);
+		}
+	}
+unlock:
+	catalog_unlock(r->cat);
+	return rc;
+}
+
+int rstore_report(rstore *r, int32_t on, json_t **out, kho_err *err)
+{
+	rstore_sweep_stats stats;
+	struct sweep_arg a;
+	sqlite3_stmt *st = NULL;
+	json_t *rep = NULL, *destroyed;
+	char d[11];
+	holds h;
+	int rc;
+
+	*out = NULL;
+	memset(&a, 0, sizeof a);
+	memset(&stats, 0, sizeof stats);
+	a.on = on;
+	a.stats = &stats;
+	a.due_by_class = json_object();
+	catalog_lock(r->cat);
+	if ((rc = holds_load(r, &h, err)) != 0)
+		goto out;
+	a.h = &h;
+	rc = each_record(r, NULL, sweep_fn, &a, err);
+	holds_free(&h);
+	if (rc != 0 || (rc = count_unclassified(r, &stats.unclassified, err)) != 0)
+		goto out;
+	rep = json_pack("{s:s,s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "date", due_format(d, on),
+	                "due_next_12_months", a.due_by_class, "records", (json_int_t)stats.records,
+	                "overdue", (json_int_t)stats.overdue, "held",
+	                (json_int_t)stats.by_outcome[ELIG_HELD], "review_due",
+	                (json_int_t)stats.by_outcome[ELIG_REVIEW_DUE], "eligible_destroy",
+	                (json_int_t)stats.by_outcome[ELIG_ELIGIBLE_DESTROY], "eligible_transfer",
+	                (json_int_t)stats.by_outcome[ELIG_ELIGIBLE_TRANSFER],
+	                "still_valid_past_period", (json_int_t)a.still_valid_past, "unclassified",
+	                (json_int_t)stats.unclassified);
+	destroyed = json_array();
+	json_object_set_new(rep, "destroyed", destroyed);
+	if ((rc = prep(r, &st, "SELECT CAST(strftime('%Y', destroyed_at, 'unixepoch') AS INTEGER),"
+	                       " decision, batch, COUNT(*) FROM ret_tombstones"
+	                       " GROUP BY 1, 2, 3 ORDER BY 1, 3", err)) != 0)
+		goto out;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(destroyed,
+		                      json_pack("{s:I,s:s,s:I,s:I}", "year",
+		                                (json_int_t)sqlite3_column_int64(st, 0), "decision",
+		                                col(st, 1), "batch",
+		                                (json_int_t)sqlite3_column_int64(st, 2), "count",
+		                                (json_int_t)sqlite3_column_int64(st, 3)));
+	sqlite3_finalize(st);
+	st = NULL;
+	{
+		json_t *tr = json_array();
+		json_object_set_new(rep, "transferred", tr);
+		if ((rc = prep(r, &st, "SELECT b.executed_on, b.decision, b.id, COUNT(*) FROM ret_batches b"
+		                       " JOIN ret_items i ON i.batch = b.id AND i.state = 'exported'"
+		                       " WHERE b.kind = 'transfer' AND b.state = 'transferred'"
+		                       " GROUP BY b.id ORDER BY b.id", err)) != 0)
+			goto out;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int y, mo, dd;
+			due_to_ymd((int32_t)sqlite3_column_int64(st, 0), &y, &mo, &dd);
+			json_array_append_new(tr, json_pack("{s:i,s:s,s:I,s:I}", "year", y, "decision",
+			                                    col(st, 1), "batch",
+			                                    (json_int_t)sqlite3_column_int64(st, 2), "count",
+			                                    (json_int_t)sqlite3_column_int64(st, 3)));
+		}
+	}
+out:
+	sqlite3_finalize(st);
+	catalog_unlock(r->cat);
+	json_decref(a.due_by_class);
+	if (rc != 0) {
+		json_decref(rep);
+		return rc;
+	}
+	*out = rep;
+	return 0;
+}
+
+int rstore_report_csv(const json_t *rep, FILE *f)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	fprintf(f, "section,key,value\n");
+	fprintf(f, "date,,%s\n", json_string_value(json_object_get(rep, "date")));
+	json_object_foreach((json_t *)rep, k, v) {
+		if (json_is_integer(v))
+			fprintf(f, "count,%s,%lld\n", k, (long long)json_integer_value(v));
+	}
+	json_object_foreach(json_object_get(rep, "due_next_12_months"), k, v)
+		fprintf(f, "due_next_12_months,%s,%lld\n", k, (long long)json_integer_value(v));
+	json_array_foreach(json_object_get(rep, "destroyed"), i, v)
+		fprintf(f, "destroyed,%lld %s batch %lld,%lld\n",
+		        (long long)json_integer_value(json_object_get(v, "year")),
+		        json_string_value(json_object_get(v, "decision")),
+		        (long long)json_integer_value(json_object_get(v, "batch")),
+		        (long long)json_integer_value(json_object_get(v, "count")));
+	json_array_foreach(json_object_get(rep, "transferred"), i, v)
+		fprintf(f, "transferred,%lld %s batch %lld,%lld\n",
+		        (long long)json_integer_value(json_object_get(v, "year")),
+		        json_string_value(json_object_get(v, "decision")),
+		        (long long)json_integer_value(json_object_get(v, "batch")),
+		        (long long)json_integer_value(json_object_get(v, "count")));
+	return ferror(f) ? KHO_EIO : 0;
+}
+
+/* ---- disposition ------------------------------------------------------------------- */
+
+struct item {
+	char code[CATALOG_CODE_MAX];
+	char package[65];
+	char dossier[CATALOG_CODE_MAX];
+	char cls[32];
+	char sha[65];
+	int32_t due;
+	char why[RSTORE_REASON_MAX];
+};
+
+struct items {
+	struct item *v;
+	size_t n, cap;
+	int transfer;
+	const holds *h;
+	int32_t on;
+};
+
+static int collect_fn(rstore *r, rec *x, void *arg, kho_err *err)
+{
+	struct items *it = arg;
+	elig_result res;
+	struct item *i;
+	int rc;
+
+	if ((rc = evaluate(r, x, it->h, it->on, &res, err)) != 0)
+		return rc;
+	if (it->transfer ? !(res.outcome == ELIG_ELIGIBLE_TRANSFER ||
+	                     (res.outcome == ELIG_PERMANENT && (res.reasons & ELIG_R_TRANSFER_DUE)))
+	                 : res.outcome != ELIG_ELIGIBLE_DESTROY)
+		return 0;
+	if (it->n == RSTORE_MAX_BATCH)
+		return 0; /* the rest goes into the next batch */
+	if (it->n == it->cap) {
+		struct item *nv;
+		it->cap = it->cap ? it->cap * 2 : 64;
+		nv = realloc(it->v, it->cap * sizeof *nv);
+		if (nv == NULL)
+			return kho_err_set(err, KHO_ENOMEM, "out of memory");
+		it->v = nv;
+	}
+	i = &it->v[it->n++];
+	memset(i, 0, sizeof *i);
+	cpy(i->code, sizeof i->code, x->code);
+	cpy(i->package, sizeof i->package, x->package);
+	cpy(i->dossier, sizeof i->dossier, x->dossier);
+	cpy(i->cls, sizeof i->cls, x->cls);
+	cpy(i->sha, sizeof i->sha, x->sha);
+	i->due = res.due;
+	elig_explain(&res, i->why, sizeof i->why);
+	return 0;
+}
+
+static int batch_dir(rstore *r, int64_t id, char *buf, size_t n, kho_err *err)
+{
+	if ((size_t)snprintf(buf, n, "%s/retention/batches/%lld", r->data, (long long)id) >= n)
+		return kho_err_set(err, KHO_EINVAL, "path too long");
+	return kho_mkdir_p(buf, 0700, err);
+}
+
+static void html_esc(kho_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': kho_buf_append(b, "&amp;", 5); break;
+		case '<': kho_buf_append(b, "&lt;", 4); break;
+		case '>': kho_buf_append(b, "&gt;", 4); break;
+		case '"': kho_buf_append(b, "&quot;", 6); break;
+		case '\'': kho_buf_append(b, "&#39;", 5); break;
+		default: kho_buf_append(b, s, 1);
+		}
+	}
+}
+
+/* batch_hash: SHA-256 over the item list (code, package, class, version), one line each. */
+static int batch_hash(const struct item *v, size_t n, char hex[65], kho_err *err)
+{
+	unsigned char md[32];
+	kho_buf b;
+	size_t i;
+	int rc = 0;
+
+	kho_buf_init(&b, (size_t)RSTORE_MAX_BATCH * 400);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = kho_buf_appendf(&b, "%s\t%s\t%s\t%s\n", v[i].code, v[i].package, v[i].cls,
+		                     v[i].sha);
+	if (rc == 0 && kho_sha256(md, b.data ? b.data : (const unsigned char *)"", b.len) != 0)
+		rc = KHO_ECRYPTO;
+	kho_buf_free(&b);
+	if (rc != 0)
+		return kho_err_set(err, rc, "batch hash");
+	kho_hex(hex, md, 32);
+	return 0;
+}
+
+int rstore_batch_propose(rstore *r, const char *kind, const char *actor, int32_t on,
+                         int64_t *id_out, kho_err *err)
+{
+	struct items it;
+	sqlite3_stmt *st = NULL;
+	char hash[65], dir[PATH_MAX], path[PATH_MAX + 32], d[11], detail[300];
+	kho_buf csv, html;
+	holds h;
+	int64_t id = 0;
+	size_t i;
+	int rc, tx = 0;
+
+	memset(&it, 0, sizeof it);
+	kho_buf_init(&csv, 256u * 1024 * 1024);
+	kho_buf_init(&html, 256u * 1024 * 1024);
+	if (kind == NULL || (strcmp(kind, "destroy") != 0 && strcmp(kind, "transfer") != 0))
+		return kho_err_set(err, KHO_EINVAL, "batch kind must be destroy or transfer");
+	it.transfer = strcmp(kind, "transfer") == 0;
+	it.on = on;
+	catalog_lock(r->cat);
+	if ((rc = holds_load(r, &h, err)) != 0)
+		goto out;
+	it.h = &h;
+	rc = each_record(r, NULL, collect_fn, &it, err);
+	holds_free(&h);
+	if (rc != 0)
+		goto out;
+	if (it.n == 0) {
+		rc = kho_err_set(err, KHO_ENOTFOUND, "no record is eligible to %s on %s", kind,
+		                 due_format(d, on));
+		goto out;
+	}
+	if ((rc = batch_hash(it.v, it.n, hash, err)) != 0)
+		goto out;
+	if ((rc = catalog_begin(r->cat, err)) != 0)
+		goto out;
+	tx = 1;
+	if ((rc = prep(r, &st, "INSERT INTO ret_batches(kind, state, proposed_by, proposed_on, hash)"
+	                       " VALUES(?, 'proposed', ?, ?, ?)", err)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, actor ? actor : "cli", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, on);
+	sqlite3_bind_text(st, 4, hash, -1, SQLITE_STATIC);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto out;
+	id = sqlite3_last_insert_rowid(catalog_db(r->cat));
+	sqlite3_finalize(st);
+	if ((rc = prep(r, &st, "INSERT INTO ret_items(batch, result_code, package_id, dossier_code,"
+	                       " class_code, schedule_sha256, due, reason) VALUES(?,?,?,?,?,?,?,?)",
+	               err)) != 0)
+		goto out;
+	kho_buf_appendf(&csv, "batch,result_code,dossier_code,class,schedule_sha256,package_sha256,"
+	                      "due,reason\n");
+	kho_buf_appendf(&html, "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"
+	                       "<title>Danh mục tài liệu đề nghị %s, lô %lld</title></head><body>\n"
+	                       "<h1>Danh mục tài liệu hết giá trị đề nghị %s — lô %lld</h1>\n"
+	                       "<p>Ngày lập: %s. Người lập: ",
+	                it.transfer ? "nộp lưu" : "hủy", (long long)id,
+	                it.transfer ? "nộp lưu" : "hủy", (long long)id, due_format(d, on));
+	html_esc(&html, actor ? actor : "cli");
+	kho_buf_appendf(&html, ". Số tài liệu: %zu. Mã băm của lô (SHA-256): %s.</p>\n"
+	                       "<p>Thuyết minh: mỗi tài liệu dưới đây đã hết thời hạn lưu trữ theo"
+	                       " danh mục thời hạn lưu trữ áp dụng, không bị phong tỏa và không còn"
+	                       " hiệu lực; lý do chi tiết ở cột cuối. Việc thực hiện sẽ kiểm tra lại"
+	                       " từng tài liệu.</p>\n<table border=\"1\"><tr><th>Mã kết quả</th>"
+	                       "<th>Mã hồ sơ</th><th>Nhóm</th><th>Hạn</th><th>Lý do</th></tr>\n",
+	                it.n, hash);
+	for (i = 0; i < it.n; i++) {
+		struct item *x = &it.v[i];
+		size_t k;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, x->code, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, x->package, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, x->dossier, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, x->cls, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, x->sha, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 7, x->due);
+		sqlite3_bind_text(st, 8, x->why, -1, SQLITE_STATIC);
+		if ((rc = step_done(r, st, err)) != 0)
+			goto out;
+		for (k = 0; x->why[k]; k++)
+			if (x->why[k] == '"')
+				x->why[k] = '\'';
+		kho_buf_appendf(&csv, "%lld,%s,%s,%s,%s,%s,%s,\"%s\"\n", (long long)id, x->code,
+		                x->dossier, x->cls, x->sha, x->package, due_format(d, x->due), x->why);
+		kho_buf_appendf(&html, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>", x->code,
+		                x->dossier, x->cls, due_format(d, x->due));
+		html_esc(&html, x->why);
+		kho_buf_appendf(&html, "</td></tr>\n");
+	}
+	if (kho_buf_appendf(&html, "</table>\n<p>Người lập không được là người phê duyệt"
+	                           " (Thông tư 06/2025/TT-BNV).</p></body></html>\n") != 0) {
+		rc = kho_err_set(err, KHO_ETOOBIG, "batch list too large");
+		goto out;
+	}
+	snprintf(detail, sizeof detail, "%s batch of %zu records proposed on %s, hash %s", kind,
+	         it.n, due_format(d, on), hash);
+	{
+		char obj[32];
+		snprintf(obj, sizeof obj, "batch-%lld", (long long)id);
+		if ((rc = audit(r, actor, "retention-propose", obj, detail, err)) != 0)
+			goto out;
+	}
+	if ((rc = batch_dir(r, id, dir, sizeof dir, err)) != 0)
+		goto out;
+	snprintf(path, sizeof path, "%s/list.csv", dir);
+	if ((rc = kho_write_file_durable(path, csv.data, csv.len, 0600, err)) != 0)
+		goto out;
+	snprintf(path, sizeof path, "%s/note.html", dir);
+	if ((rc = kho_write_file_durable(path, html.data, html.len, 0600, err)) != 0)
+		goto out;
+	rc = catalog_commit(r->cat, err);
+	tx = 0;
+out:
+	if (tx)
+		catalog_rollback(r->cat);
+	sqlite3_finalize(st);
+	catalog_unlock(r->cat);
+	kho_buf_free(&csv);
+	kho_buf_free(&html);
+	free(it.v);
+	if (rc == 0 && id_out != NULL)
+		*id_out = id;
+	return rc;
+}
+
+int rstore_batch_approve(rstore *r, int64_t id, const char *actor, const char *decision,
+                         int32_t decision_date, int32_t on, int deadline_days, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char detail[400], obj[32], d1[11], d2[11];
+	int rc;
+
+	if (decision == NULL || decision[0] == '\0' || strlen(decision) > 95 ||
+	    decision_date == DUE_NONE)
+		return kho_err_set(err, KHO_EINVAL, "approval needs the decision number and date");
+	if (deadline_days <= 0)
+		deadline_days = RSTORE_DEFAULT_DEADLINE_DAYS;
+	if (deadline_days > 3650)
+		return kho_err_set(err, KHO_EINVAL, "deadline too long");
+	catalog_lock(r->cat);
+	if ((rc = catalog_begin(r->cat, err)) != 0)
+		goto unlock;
+	if ((rc = prep(r, &st, "SELECT state, proposed_by FROM ret_batches WHERE id = ?", err)) != 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		rc = kho_err_set(err, KHO_ENOTFOUND, "batch %lld: no such batch", (long long)id);
+	else if (strcmp(col(st, 0), "proposed") != 0)
+		rc = kho_err_set(err, KHO_ECONFLICT, "batch %lld is %s, not proposed", (long long)id,
+		                 col(st, 0));
+	else if (strcmp(col(st, 1), actor ? actor : "cli") == 0)
+		/* Circular 06/2025/TT-BNV: the proposer of a destruction is not its approver. */
+		rc = kho_err_set(err, KHO_EPERM, "batch %lld was proposed by %s, who cannot approve it:"
+		                 " approval needs a different records manager", (long long)id,
+		                 col(st, 1));
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != 0)
+		goto out;
+	if ((rc = prep(r, &st, "UPDATE ret_batches SET state = 'approved', approved_by = ?,"
+	                       " decision = ?, decision_date = ?, approved_on = ?, deadline = ?"
+	                       " WHERE id = ?", err)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, actor ? actor : "cli", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, decision, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, decision_date);
+	sqlite3_bind_int64(st, 4, on);
+	sqlite3_bind_int64(st, 5, (int64_t)on + deadline_days);
+	sqlite3_bind_int64(st, 6, id);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto out;
+	snprintf(obj, sizeof obj, "batch-%lld", (long long)id);
+	snprintf(detail, sizeof detail, "approved under decision %s of %s; execute by %s", decision,
+	         due_format(d1, decision_date), due_format(d2, (int32_t)(on + deadline_days)));
+	rc = audit(r, actor, "retention-approve", obj, detail, err);
+out:
+	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = catalog_commit(r->cat, err);
+	else
+		catalog_rollback(r->cat);
+unlock:
+	catalog_unlock(r->cat);
+	return rc;
+}
+
+static void xml_esc(kho_buf *b, const char *s)
+{
+	html_esc(b, s);
+}
+
+/* certificate: build, seal and write the destruction certificate. Lock not held. */
+static int certificate(rstore *r, int64_t id, const rstore_signer *sg, const char *decision,
+                       int32_t decision_date, const char *proposer, const char *approver,
+                       const char *executor, int32_t on, const char *hash,
+                       const struct item *v, const char *const *states, size_t n,
+                       char *path_out, size_t npath, char sha_out[65], kho_err *err)
+{
+	kho_buf xml, rec_xml, pkg;
+	seal_opts opts;
+	seal_file f;
+	unsigned char md[32];
+	char dir[PATH_MAX], d[11], dd[11], yymmdd[8];
+	int y, m, dday, rc = 0;
+	size_t i;
+
+	kho_buf_init(&xml, CERT_MAX);
+	kho_buf_init(&rec_xml, RECORD_MAX_SIZE);
+	kho_buf_init(&pkg, CERT_MAX + 1024 * 1024);
+	due_to_ymd(on, &y, &m, &dday);
+	snprintf(yymmdd, sizeof yymmdd, "%02d%02d%02d", y % 100, m, dday);
+	kho_buf_appendf(&xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	                      "<destructionCertificate xmlns=\"urn:kho:destruction:1\">\n"
+	                      "  <batch>%lld</batch>\n  <decision>", (long long)id);
+	xml_esc(&xml, decision);
+	kho_buf_appendf(&xml, "</decision>\n  <decisionDate>%s</decisionDate>\n  <proposedBy>",
+	                due_format(dd, decision_date));
+	xml_esc(&xml, proposer);
+	kho_buf_appendf(&xml, "</proposedBy>\n  <approvedBy>");
+	xml_esc(&xml, approver);
+	kho_buf_appendf(&xml, "</approvedBy>\n  <executedBy>");
+	xml_esc(&xml, executor);
+	kho_buf_appendf(&xml, "</executedBy>\n  <executedOn>%s</executedOn>\n"
+	                      "  <batchHash algorithm=\"sha-256\">%s</batchHash>\n  <items>\n",
+	                due_format(d, on), hash);
+	for (i = 0; i < n; i++) {
+		kho_buf_appendf(&xml, "    <item resultCode=\"%s\" dossierCode=\"%s\" class=\"%s\""
+		                      " schedule=\"%s\" packageSha256=\"%s\" outcome=\"%s\"",
+		                v[i].code, v[i].dossier, v[i].cls, v[i].sha, v[i].package, states[i]);
+		if (strcmp(states[i], "dropped") == 0) {
+			kho_buf_appendf(&xml, " reason=\"");
+			xml_esc(&xml, v[i].why);
+			kho_buf_appendf(&xml, "\"");
+		}
+		kho_buf_appendf(&xml, "/>\n");
+	}
+	if ((rc = kho_buf_appendf(&xml, "  </items>\n</destructionCertificate>\n")) != 0) {
+		rc = kho_err_set(err, rc, "certificate too large");
+		goto out;
+	}
+	/* The certificate is itself a kho package: its record.xml describes it
+	 * (an internal act of the archive: no national procedure, code 0.000000). */
+	kho_buf_appendf(&rec_xml,
+	                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<record xmlns=\"urn:kho:record:1\">\n"
+	                "  <resultCode>%s-%s-%04lld-KQ1</resultCode>\n"
+	                "  <dossierCode>%s-%s-%04lld</dossierCode>\n"
+	                "  <procedureCode>0.000000</procedureCode>\n"
+	                "  <agencyCode>%s</agencyCode>\n"
+	                "  <resultType>destruction-certificate</resultType>\n"
+	                "  <numberSymbol>BB-HUY-%lld</numberSymbol>\n"
+	                "  <subject kind=\"enterprise\"><id>%s</id><name>Lưu trữ điện tử kho</name></subject>\n"
+	                "  <title>Biên bản hủy tài liệu hết giá trị, lô %lld, quyết định ",
+	                sg->agency, yymmdd, (long long)(id % 10000), sg->agency, yymmdd,
+	                (long long)(id % 10000), sg->agency, (long long)id, sg->enterprise_code,
+	                (long long)id);
+	xml_esc(&rec_xml, decision);
+	kho_buf_appendf(&rec_xml, "</title>\n  <issueDate>%s</issueDate>\n  <signer>", d);
+	xml_esc(&rec_xml, executor);
+	if ((rc = kho_buf_appendf(&rec_xml, "</signer>\n  <validFrom>%s</validFrom>\n"
+	                                    "  <language>vi</language>\n</record>\n", d)) != 0) {
+		rc = kho_err_set(err, rc, "certificate record too large");
+		goto out;
+	}
+	memset(&opts, 0, sizeof opts);
+	opts.signer.key = sg->key;
+	opts.signer.cert = sg->cert;
+	opts.signer.chain = sg->chain;
+	opts.tsa = sg->tsa;
+	opts.tsa_chain = sg->tsa_chain;
+	opts.crls = sg->crls;
+	f.name = "destruction-certificate.xml";
+	f.mime = "application/xml";
+	f.data = xml.data;
+	f.len = xml.len;
+	if ((rc = seal_package(&pkg, &f, 1, rec_xml.data, rec_xml.len, &opts, err)) != 0)
+		goto out;
+	if ((size_t)snprintf(dir, sizeof dir, "%s/retention/certificates", r->data) >= sizeof dir ||
+	    (size_t)snprintf(path_out, npath, "%s/batch-%lld.asice", dir, (long long)id) >= npath) {
+		rc = kho_err_set(err, KHO_EINVAL, "path too long");
+		goto out;
+	}
+	if ((rc = kho_mkdir_p(dir, 0700, err)) != 0 ||
+	    (rc = kho_write_file_durable(path_out, pkg.data, pkg.len, 0600, err)) != 0)
+		goto out;
+	if (kho_sha256(md, pkg.data, pkg.len) != 0) {
+		rc = kho_err_set(err, KHO_ECRYPTO, "sha256");
+		goto out;
+	}
+	kho_hex(sha_out, md, 32);
+out:
+	kho_buf_free(&xml);
+	kho_buf_free(&rec_xml);
+	kho_buf_free(&pkg);
+	return rc;
+}
+
+/* destroy_one: key, file, catalog rows, tombstone. Lock held, no transaction open. */
+static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item *x,
+                       const char *decision, int32_t decision_date, const char *actor,
+                       kho_err *err)
+{
+	sqlite3_stmt *st = NULL, *pk = NULL;
+	const schedule *s;
+	char agency[CATALOG_CODE_MAX] = "", procedure[CATALOG_CODE_MAX] = "", detail[400];
+	char **pkgs = NULL;
+	size_t np = 0, i;
+	int rc, s_;
+
+	if ((rc = version_get(r, x->sha, &s, err)) != 0)
+		return rc;
+	/* Every stored package of the result (superseded bytes of the same code too). */
+	if ((rc = prep(r, &pk, "SELECT id FROM packages WHERE result_code = ?", err)) != 0)
+		return rc;
+	sqlite3_bind_text(pk, 1, x->code, -1, SQLITE_STATIC);
+	while ((s_ = sqlite3_step(pk)) == SQLITE_ROW && np < 64) {
+		char **nv = realloc(pkgs, (np + 1) * sizeof *nv);
+		if (nv == NULL || (nv[np] = strdup(col(pk, 0))) == NULL) {
+			if (nv != NULL)
+				pkgs = nv;
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+			goto out;
+		}
+		pkgs = nv;
+		np++;
+	}
+	sqlite3_finalize(pk);
+	pk = NULL;
+	/* 1. The keys: irreversible, first. A key the key store never held
+	 * (the store does not use the key store yet) is not an error. */
+	for (i = 0; i < np; i++) {
+		rc = keystore_destroy(r->ks, pkgs[i], err);
+		if (rc != 0 && rc != KHO_ENOTFOUND)
+			goto out;
+		rc = 0;
+	}
+	/* 2. The stored files. */
+	for (i = 0; i < np; i++) {
+		if (stor != NULL && store_exists(stor, pkgs[i]) &&
+		    (rc = store_remove(stor, pkgs[i], err)) != 0)
+			goto out;
+	}
+	/* 3. The catalog rows and the tombstone, with the audit event, at once. */
+	if ((rc = catalog_begin(r->cat, err)) != 0)
+		goto out;
+	if ((rc = prep(r, &st, "SELECT agency, procedure FROM results WHERE result_code = ?",
+	               err)) != 0)
+		goto rollback;
+	sqlite3_bind_text(st, 1, x->code, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		cpy(agency, sizeof agency, col(st, 0));
+		cpy(procedure, sizeof procedure, col(st, 1));
+	}
+	sqlite3_finalize(st);
+	if ((rc = prep(r, &st, "INSERT INTO ret_tombstones(result_code, dossier_code, agency,"
+	                       " procedure, package_sha256, class_code, schedule_sha256,"
+	                       " schedule_version, batch, decision, decision_date, destroyed_at,"
+	                       " destroyed_by) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", err)) != 0)
+		goto rollback;
+	sqlite3_bind_text(st, 1, x->code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, x->dossier, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, agency, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, procedure, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, x->package, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, x->cls, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, x->sha, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, s->version, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, batch);
+	sqlite3_bind_text(st, 10, decision, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, decision_date);
+	sqlite3_bind_int64(st, 12, (sqlite3_int64)kho_now());
+	sqlite3_bind_text(st, 13, actor ? actor : "cli", -1, SQLITE_STATIC);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto rollback;
+	sqlite3_finalize(st);
+	if ((rc = prep(r, &st, "DELETE FROM results WHERE result_code = ?", err)) != 0)
+		goto rollback;
+	sqlite3_bind_text(st, 1, x->code, -1, SQLITE_STATIC);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto rollback;
+	sqlite3_finalize(st);
+	if ((rc = prep(r, &st, "DELETE FROM packages WHERE result_code = ?", err)) != 0)
+		goto rollback;
+	sqlite3_bind_text(st, 1, x->code, -1, SQLITE_STATIC);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto rollback;
+	sqlite3_finalize(st);
+	if ((rc = prep(r, &st, "UPDATE ret_class SET state = 'destroyed' WHERE result_code = ?",
+	               err)) != 0)
+		goto rollback;
+	sqlite3_bind_text(st, 1, x->code, -1, SQLITE_STATIC);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto rollback;
+	sqlite3_finalize(st);
+	if ((rc = prep(r, &st, "UPDATE ret_items SET state = 'destroyed' WHERE batch = ? AND"
+	                       " result_code = ?", err)) != 0)
+		goto rollback;
+	sqlite3_bind_int64(st, 1, batch);
+	sqlite3_bind_text(st, 2, x->code, -1, SQLITE_STATIC);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto rollback;
+	sqlite3_finalize(st);
+	st = NULL;
+	snprintf(detail, sizeof detail, "destroyed in batch %lld under decision %s: package %s,"
+	         " class %s, schedule %s", (long long)batch, decision, x->package, x->cls,
+	         s->version);
+	if ((rc = audit(r, actor, "retention-destroy", x->code, detail, err)) != 0)
+		goto rollback;
+	rc = catalog_commit(r->cat, err);
+	goto out;
+rollback:
+	catalog_rollback(r->cat);
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(pk);
+	for (i = 0; i < np; i++)
+		free(pkgs[i]);
+	free(pkgs);
+	return rc;
+}
+
+int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
+                         const rstore_signer *signer, json_t **report, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct items it;
+	struct one_arg *a = NULL;
+	const char **states = NULL;
+	store *stor = NULL;
+	char kind[16] = "", decision[96] = "", proposer[CATALOG_NAME_MAX] = "",
+	     approver[CATALOG_NAME_MAX] = "", hash[65] = "", obj[32], detail[600], d[11];
+	char cert_path[PATH_MAX] = "", cert_sha[65] = "", mk[PATH_MAX];
+	int32_t decision_date = DUE_NONE, deadline = DUE_NONE;
+	json_t *dropped = json_array();
+	int64_t ndestroyed = 0;
+	size_t i;
+	holds h = { 0 };
+	int rc, locked = 1;
+
+	memset(&it, 0, sizeof it);
+	if (report != NULL)
+		*report = NULL;
+	if (signer == NULL || signer->key == NULL || signer->cert == NULL || signer->tsa == NULL ||
+	    signer->agency == NULL || !record_is_agency_code(signer->agency) ||
+	    signer->enterprise_code == NULL || !record_is_enterprise_code(signer->enterprise_code)) {
+		json_decref(dropped);
+		return kho_err_set(err, KHO_EINVAL, "execution needs the archive's signer, TSA, agency"
+		                   " code and enterprise code for the destruction certificate");
+	}
+	snprintf(obj, sizeof obj, "batch-%lld", (long long)id);
+	if ((rc = open_keystore(r, err)) != 0) {
+		json_decref(dropped);
+		return rc;
+	}
+	catalog_lock(r->cat);
+	if ((rc = prep(r, &st, "SELECT kind, state, proposed_by, approved_by, decision,"
+	                       " decision_date, deadline, hash FROM ret_batches WHERE id = ?",
+	               err)) != 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = kho_err_set(err, KHO_ENOTFOUND, "batch %lld: no such batch", (long long)id);
+		goto out;
+	}
+	cpy(kind, sizeof kind, col(st, 0));
+	if (strcmp(col(st, 1), "approved") != 0) {
+		rc = kho_err_set(err, KHO_ECONFLICT, "batch %lld is %s: only an approved batch can be"
+		                 " executed", (long long)id, col(st, 1));
+		goto out;
+	}
+	cpy(proposer, sizeof proposer, col(st, 2));
+	cpy(approver, sizeof approver, col(st, 3));
+	cpy(decision, sizeof decision, col(st, 4));
+	decision_date = (int32_t)sqlite3_column_int64(st, 5);
+	deadline = (int32_t)sqlite3_column_int64(st, 6);
+	cpy(hash, sizeof hash, col(st, 7));
+	sqlite3_finalize(st);
+	st = NULL;
+	if (strcmp(kind, "destroy") != 0) {
+		rc = kho_err_set(err, KHO_EINVAL, "batch %lld is a %s batch: export it as a bag"
+		                 " (rstore_transfer_execute, kho retention batch export)", (long long)id,
+		                 kind);
+		goto out;
+	}
+	if (on > deadline) {
+		rc = kho_err_set(err, KHO_EPERM, "batch %lld: the execution deadline %s has passed;"
+		                 " propose and approve a new batch", (long long)id,
+		                 due_format(d, deadline));
+		goto out;
+	}
+	if ((rc = prep(r, &st, "SELECT result_code, package_id, dossier_code, class_code,"
+	                       " schedule_sha256, due FROM ret_items WHERE batch = ?"
+	                       " ORDER BY result_code", err)) != 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct item *x;
+		if (it.n == it.cap) {
+			struct item *nv;
+			it.cap = it.cap ? it.cap * 2 : 64;
+			nv = realloc(it.v, it.cap * sizeof *nv);
+			if (nv == NULL) {
+				rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+				goto out;
+			}
+			it.v = nv;
+		}
+		x = &it.v[it.n++];
+		memset(x, 0, sizeof *x);
+		cpy(x->code, sizeof x->code, col(st, 0));
+		cpy(x->package, sizeof x->package, col(st, 1));
+		cpy(x->dossier, sizeof x->dossier, col(st, 2));
+		cpy(x->cls, sizeof x->cls, col(st, 3));
+		cpy(x->sha, sizeof x->sha, col(st, 4));
+		x->due = (int32_t)sqlite3_column_int64(st, 5);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	states = calloc(it.n ? it.n : 1, sizeof *states);
+	a = malloc(sizeof *a);
+	if (states == NULL || a == NULL) {
+		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((size_t)snprintf(mk, sizeof mk, "%s/keys/master.key", r->data) >= sizeof mk ||
+	    (rc = store_open(&stor, r->data, mk, err)) != 0)
+		goto out;
+	/* Holds are read again now: one placed after approval drops its items. */
+	if ((rc = holds_load(r, &h, err)) != 0)
+		goto out;
+	for (i = 0; i < it.n; i++) {
+		struct item *x = &it.v[i];
+		kho_err e2;
+		int erc = evaluate_one(r, x->code, &h, on, a, &e2);
+		if (erc == 0 && a->res.outcome == ELIG_ELIGIBLE_DESTROY &&
+		    strcmp(a->x.package, x->package) == 0) {
+			if ((rc = destroy_one(r, stor, id, x, decision, decision_date, actor, err)) != 0)
+				goto out;
+			states[i] = "destroyed";
+			ndestroyed++;
+			continue;
+		}
+		if (erc != 0)
+			snprintf(x->why, sizeof x->why, "%.500s", e2.msg);
+		else if (strcmp(a->x.package, x->package) != 0)
+			snprintf(x->why, sizeof x->why, "its package changed since the proposal");
+		else
+			snprintf(x->why, sizeof x->why, "%s: %.400s", elig_outcome_name(a->res.outcome),
+			         a->why);
+		states[i] = "dropped";
+		json_array_append_new(dropped, json_pack("{s:s,s:s}", "result_code", x->code,
+		                                         "reason", x->why));
+		if ((rc = catalog_begin(r->cat, err)) != 0)
+			goto out;
+		if ((rc = prep(r, &st, "UPDATE ret_items SET state = 'dropped', reason = ?"
+		                       " WHERE batch = ? AND result_code = ?", err)) == 0) {
+			sqlite3_bind_text(st, 1, x->why, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, id);
+			sqlite3_bind_text(st, 3, x->code, -1, SQLITE_STATIC);
+			rc = step_done(r, st, err);
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		if (rc == 0) {
+			snprintf(detail, sizeof detail, "dropped from batch %lld at execution: %.500s",
+			         (long long)id, x->why);
+			rc = audit(r, actor, "retention-drop", x->code, detail, err);
+		}
+		if (rc == 0)
+			rc = catalog_commit(r->cat, err);
+		else
+			catalog_rollback(r->cat);
+		if (rc != 0)
+			goto out;
+	}
+	/* The certificate is made without the lock (signing and timestamping take time). */
+	catalog_unlock(r->cat);
+	locked = 0;
+	if ((rc = certificate(r, id, signer, decision, decision_date, proposer, approver,
+	                      actor ? actor : "cli", on, hash, it.v, states, it.n, cert_path,
+	                      sizeof cert_path, cert_sha, err)) != 0)
+		goto out;
+	catalog_lock(r->cat);
+	locked = 1;
+	if ((rc = catalog_begin(r->cat, err)) != 0)
+		goto out;
+	if ((rc = prep(r, &st, "UPDATE ret_batches SET state = 'executed', executed_by = ?,"
+	                       " executed_on = ?, certificate = ?, certificate_sha256 = ?"
+	                       " WHERE id = ?", err)) == 0) {
+		sqlite3_bind_text(st, 1, actor ? actor : "cli", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, on);
+		sqlite3_bind_text(st, 3, cert_path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, cert_sha, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, id);
+		rc = step_done(r, st, err);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc == 0) {
+		snprintf(detail, sizeof detail, "batch executed on %s under decision %s: %lld destroyed,"
+		         " %zu dropped; certificate sha256 %s", due_format(d, on), decision,
+		         (long long)ndestroyed, json_array_size(dropped), cert_sha);
+		rc = audit(r, actor, "retention-execute", obj, detail, err);
+	}
+	if (rc == 0)
+		rc = catalog_commit(r->cat, err);
+	else
+		catalog_rollback(r->cat);
+out:
+	sqlite3_finalize(st);
+	if (locked)
+		catalog_unlock(r->cat);
+	holds_free(&h);
+	store_free(stor);
+	free(states);
+	free(a);
+	free(it.v);
+	if (rc == 0 && report != NULL)
+		*report = json_pack("{s:I,s:I,s:O,s:s,s:s}", "batch", (json_int_t)id, "destroyed",
+		                    (json_int_t)ndestroyed, "dropped", dropped, "certificate",
+		                    cert_path, "certificate_sha256", cert_sha);
+	json_decref(dropped);
+	return rc;
+}
+
+int rstore_batch_json(rstore *r, int64_t id, json_t **out, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *b = NULL, *items;
+	char d[11];
+	int rc;
+
+	*out = NULL;
+	catalog_lock(r->cat);
+	if ((rc = prep(r, &st, "SELECT kind, state, proposed_by, approved_by, decision, hash,"
+	                       " certificate, certificate_sha256, deadline FROM ret_batches"
+	                       " WHERE id = ?", err)) != 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = kho_err_set(err, KHO_ENOTFOUND, "batch %lld: no such batch", (long long)id);
+		goto out;
+	}
+	b = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)id, "kind",
+	              col(st, 0), "state", col(st, 1), "proposed_by", col(st, 2), "approved_by",
+	              col(st, 3), "decision", col(st, 4), "hash", col(st, 5), "certificate",
+	              col(st, 6), "certificate_sha256", col(st, 7), "deadline",
+	              sqlite3_column_type(st, 8) == SQLITE_NULL
+	                  ? ""
+	                  : due_format(d, (int32_t)sqlite3_column_int64(st, 8)));
+	sqlite3_finalize(st);
+	items = json_array();
+	json_object_set_new(b, "items", items);
+	if ((rc = prep(r, &st, "SELECT result_code, class_code, state, COALESCE(reason, '')"
+	                       " FROM ret_items WHERE batch = ? ORDER BY result_code", err)) != 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:s}", "result_code", col(st, 0),
+		                                       "class", col(st, 1), "state", col(st, 2),
+		                                       "reason", col(st, 3)));
+out:
+	sqlite3_finalize(st);
+	catalog_unlock(r->cat);
+	if (rc != 0) {
+		json_decref(b);
+		return rc;
+	}
+	*out = b;
+	return 0;
+}
+
+int rstore_tombstone_json(rstore *r, const char *result_code, json_t **out, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char d[11], when[32], stmt_[400];
+	int rc;
+
+	*out = NULL;
+	catalog_lock(r->cat);
+	if ((rc = prep(r, &st, "SELECT dossier_code, package_sha256, class_code, schedule_version,"
+	                       " batch, decision, decision_date, destroyed_at, destroyed_by,"
+	                       " schedule_sha256 FROM ret_tombstones WHERE result_code = ?",
+	               err)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = kho_err_set(err, KHO_ENOTFOUND, "%s: no tombstone", result_code);
+		goto out;
+	}
+	kho_time_format(when, sizeof when, (time_t)sqlite3_column_int64(st, 7));
+	snprintf(stmt_, sizeof stmt_, "Result %s was destroyed on %.10s under decision %s of %s"
+	         " (disposition batch %lld); its content is no longer held.", result_code, when,
+	         col(st, 5), due_format(d, (int32_t)sqlite3_column_int64(st, 6)),
+	         (long long)sqlite3_column_int64(st, 4));
+	*out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "result_code",
+	                 result_code, "dossier_code", col(st, 0), "state", "destroyed",
+	                 "package_sha256", col(st, 1), "class", col(st, 2), "schedule_version",
+	                 col(st, 3), "schedule_sha256", col(st, 9), "batch",
+	                 (json_int_t)sqlite3_column_int64(st, 4), "decision", col(st, 5),
+	                 "decision_date", d, "destroyed_at", when, "destroyed_by", col(st, 8),
+	                 "statement", stmt_);
+out:
+	sqlite3_finalize(st);
+	catalog_unlock(r->cat);
+	return rc;
+}
+
+/* ---- 8. transfer ------------------------------------------------------------------ */
+
+#define BAG_MAX_FILE (4ull * 1024 * 1024 * 1024) /* one package in a bag */
+
+static int bag_add_mem(struct archive *a, const char *root, const char *name, const void *data,
+                       size_t len, kho_err *err)
+{
+	struct archive_entry *e = archive_entry_new();
+	char path[PATH_MAX];
+	int rc = 0;
+
+	if (e == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	snprintf(path, sizeof path, "%s/%s", root, name);
+	archive_entry_set_pathname(e, path);
+	archive_entry_set_size(e, (la_int64_t)len);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_mtime(e, kho_now(), 0);
+	if (archive_write_header(a, e) != ARCHIVE_OK ||
+	    (len > 0 && archive_write_data(a, data, len) != (la_ssize_t)len))
+		rc = kho_err_set(err, KHO_EIO, "bag: %s", archive_error_string(a));
+	archive_entry_free(e);
+	return rc;
+}
+
+/* bag_add_file: stream a plaintext file into the bag, hashing it. */
+static int bag_add_file(struct archive *a, const char *root, const char *name, const char *src,
+                        unsigned char md[32], uint64_t *size, kho_err *err)
+{
+	struct archive_entry *e = NULL;
+	unsigned char buf[65536];
+	char path[PATH_MAX];
+	EVP_MD_CTX *ctx = NULL;
+	struct stat st;
+	FILE *f = NULL;
+	size_t got;
+	int rc = 0;
+
+	f = fopen(src, "rbe");
+	if (f == NULL || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > BAG_MAX_FILE) {
+		rc = kho_err_set(err, KHO_EIO, "%s: cannot read the package", src);
+		goto out;
+	}
+	if ((ctx = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		rc = kho_err_ssl(err, KHO_ECRYPTO, "sha256");
+		goto out;
+	}
+	if ((e = archive_entry_new()) == NULL) {
+		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s/%s", root, name);
+	archive_entry_set_pathname(e, path);
+	archive_entry_set_size(e, (la_int64_t)st.st_size);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_mtime(e, kho_now(), 0);
+	if (archive_write_header(a, e) != ARCHIVE_OK) {
+		rc = kho_err_set(err, KHO_EIO, "bag: %s", archive_error_string(a));
+		goto out;
+	}
+	*size = 0;
+	while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+		if (archive_write_data(a, buf, got) != (la_ssize_t)got ||
+		    EVP_DigestUpdate(ctx, buf, got) != 1) {
+			rc = kho_err_set(err, KHO_EIO, "bag: %s", archive_error_string(a));
+			goto out;
+		}
+		*size += got;
+	}
+	if (ferror(f) || *size != (uint64_t)st.st_size) {
+		rc = kho_err_set(err, KHO_EIO, "%s: short read", src);
+		goto out;
+	}
+	if (EVP_DigestFinal_ex(ctx, md, NULL) != 1)
+		rc = kho_err_ssl(err, KHO_ECRYPTO, "sha256");
+out:
+	if (f != NULL)
+		fclose(f);
+	EVP_MD_CTX_free(ctx);
+	archive_entry_free(e);
+	return rc;
+}
+
+int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on,
+                            const char *bag_path, const char *source_org, json_t **report,
+                            kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct items it;
+	struct one_arg *a = NULL;
+	struct archive *ar = NULL;
+	store *stor = NULL;
+	kho_buf manifest, tagm, info;
+	char root[64], mk[PATH_MAX], tmp[PATH_MAX], hex[65], name[CATALOG_CODE_MAX + 32], d[11],
+	    detail[512], obj[32];
+	const char *bagit = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
+	json_t *dropped = json_array(), *exported = json_array();
+	uint64_t oxum_bytes = 0, oxum_files = 0;
+	int32_t deadline = DUE_NONE;
+	holds h = { 0 };
+	size_t i;
+	int rc, locked = 1;
+
+	memset(&it, 0, sizeof it);
+	kho_buf_init(&manifest, 64u * 1024 * 1024);
+	kho_buf_init(&tagm, 4096);
+	kho_buf_init(&info, 8192);
+	if (report != NULL)
+		*report = NULL;
+	snprintf(root, sizeof root, "kho-transfer-batch-%lld", (long long)id);
+	snprintf(obj, sizeof obj, "batch-%lld", (long long)id);
+	catalog_lock(r->cat);
+	if ((rc = prep(r, &st, "SELECT kind, state, deadline FROM ret_batches WHERE id = ?", err)) != 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = kho_err_set(err, KHO_ENOTFOUND, "batch %lld: no such batch", (long long)id);
+		goto out;
+	}
+	if (strcmp(col(st, 0), "transfer") != 0 || strcmp(col(st, 1), "approved") != 0) {
+		rc = kho_err_set(err, KHO_ECONFLICT, "batch %lld is a %s batch, %s: only an approved"
+		                 " transfer batch is exported", (long long)id, col(st, 0), col(st, 1));
+		goto out;
+	}
+	deadline = (int32_t)sqlite3_column_int64(st, 2);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (on > deadline) {
+		rc = kho_err_set(err, KHO_EPERM, "batch %lld: the deadline %s has passed", (long long)id,
+		                 due_format(d, deadline));
+		goto out;
+	}
+	if ((rc = prep(r, &st, "SELECT result_code, package_id, dossier_code, class_code,"
+	                       " schedule_sha256 FROM ret_items WHERE batch = ? ORDER BY result_code",
+	               err)) != 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct item *x;
+		if (it.n == it.cap) {
+			struct item *nv;
+			it.cap = it.cap ? it.cap * 2 : 64;
+			nv = realloc(it.v, it.cap * sizeof *nv);
+			if (nv == NULL) {
+				rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+				goto out;
+			}
+			it.v = nv;
+		}
+		x = &it.v[it.n++];
+		memset(x, 0, sizeof *x);
+		cpy(x->code, sizeof x->code, col(st, 0));
+		cpy(x->package, sizeof x->package, col(st, 1));
+		cpy(x->dossier, sizeof x->dossier, col(st, 2));
+		cpy(x->cls, sizeof x->cls, col(st, 3));
+		cpy(x->sha, sizeof x->sha, col(st, 4));
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((a = malloc(sizeof *a)) == NULL) {
+		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = holds_load(r, &h, err)) != 0)
+		goto out;
+	/* Re-evaluate now; a held record is not sent away either. */
+	for (i = 0; i < it.n; i++) {
+		struct item *x = &it.v[i];
+		kho_err e2;
+		int erc = evaluate_one(r, x->code, &h, on, a, &e2);
+		if (erc == 0 && a->res.nholds == 0 &&
+		    (a->res.outcome == ELIG_ELIGIBLE_TRANSFER ||
+		     (a->res.outcome == ELIG_PERMANENT && (a->res.reasons & ELIG_R_TRANSFER_DUE))) &&
+		    strcmp(a->x.package, x->package) == 0) {
+			x->due = 1; /* exported */
+			continue;
+		}
+		x->due = 0;
+		snprintf(x->why, sizeof x->why, "%.500s", erc ? e2.msg : a->why);
+		json_array_append_new(dropped, json_pack("{s:s,s:s}", "result_code", x->code, "reason",
+		                                         x->why));
+	}
+	catalog_unlock(r->cat);
+	locked = 0;
+	/* Write the bag (RFC 8493): payload under data/, manifests, tag files. */
+	if ((size_t)snprintf(mk, sizeof mk, "%s/keys/master.key", r->data) >= sizeof mk ||
+	    (rc = store_open(&stor, r->data, mk, err)) != 0)
+		goto out;
+	if ((ar = archive_write_new()) == NULL || archive_write_set_format_pax_restricted(ar) != ARCHIVE_OK ||
+	    archive_write_open_filename(ar, bag_path) != ARCHIVE_OK) {
+		rc = kho_err_set(err, KHO_EIO, "%s: %s", bag_path, ar ? archive_error_string(ar) : "?");
+		goto out;
+	}
+	for (i = 0; i < it.n; i++) {
+		struct item *x = &it.v[i];
+		catalog_package pk;
+		unsigned char md[32];
+		uint64_t size = 0;
+		json_t *meta = NULL;
+		char *ms;
+		if (x->due != 1)
+			continue;
+		if ((rc = catalog_get_package(r->cat, x->package, &pk, err)) != 0)
+			goto out;
+		if (!pk.has_key) {
+			rc = kho_err_set(err, KHO_ECRYPTO, "%s: package key destroyed", x->code);
+			goto out;
+		}
+		tmp[0] = '\0';
+		/* store_get_tmp checks the GCM tag and the SHA-256 against the id. */
+		if ((rc = store_get_tmp(stor, x->package, pk.wrapped_key, tmp, sizeof tmp, NULL, err)) != 0)
+			goto out;
+		snprintf(name, sizeof name, "data/packages/%s.asice", x->code);
+		rc = bag_add_file(ar, root, name, tmp, md, &size, err);
+		unlink(tmp);
+		if (rc != 0)
+			goto out;
+		kho_hex(hex, md, 32);
+		if (strcmp(hex, x->package) != 0) {
+			rc = kho_err_set(err, KHO_ECRYPTO, "%s: package bytes changed", x->code);
+			goto out;
+		}
+		kho_buf_appendf(&manifest, "%s  %s\n", hex, name);
+		oxum_bytes += size;
+		oxum_files++;
+		/* Metadata: the catalog's record JSON (no personal number) + retention facts. */
+		if (catalog_result_json(r->cat, x->code, NULL, &meta, err) != 0)
+			meta = json_object();
+		json_object_set_new(meta, "retention_class", json_string(x->cls));
+		json_object_set_new(meta, "schedule_sha256", json_string(x->sha));
+		json_object_set_new(meta, "package_sha256", json_string(x->package));
+		ms = json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS);
+		json_decref(meta);
+		if (ms == NULL) {
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(name, sizeof name, "data/metadata/%s.json", x->code);
+		kho_sha256(md, ms, strlen(ms));
+		rc = bag_add_mem(ar, root, name, ms, strlen(ms), err);
+		kho_buf_appendf(&manifest, "%s  %s\n", kho_hex(hex, md, 32), name);
+		oxum_bytes += strlen(ms);
+		oxum_files++;
+		free(ms);
+		if (rc != 0)
+			goto out;
+		json_array_append_new(exported, json_string(x->code));
+	}
+	kho_buf_appendf(&info, "Source-Organization: %s\nBagging-Date: %s\n"
+	                       "External-Identifier: kho-transfer-batch-%lld\n"
+	                       "Payload-Oxum: %llu.%llu\nBag-Count: 1 of 1\n",
+	                source_org ? source_org : "kho", due_format(d, on), (long long)id,
+	                (unsigned long long)oxum_bytes, (unsigned long long)oxum_files);
+	if ((rc = bag_add_mem(ar, root, "bagit.txt", bagit, strlen(bagit), err)) != 0 ||
+	    (rc = bag_add_mem(ar, root, "bag-info.txt", info.data, info.len, err)) != 0 ||
+	    (rc = bag_add_mem(ar, root, "manifest-sha256.txt", manifest.data ? manifest.data
+	                      : (unsigned char *)"", manifest.len, err)) != 0)
+		goto out;
+	{
+		unsigned char md[32];
+		kho_sha256(md, bagit, strlen(bagit));
+		kho_buf_appendf(&tagm, "%s  bagit.txt\n", kho_hex(hex, md, 32));
+		kho_sha256(md, info.data, info.len);
+		kho_buf_appendf(&tagm, "%s  bag-info.txt\n", kho_hex(hex, md, 32));
+		kho_sha256(md, manifest.data ? manifest.data : (unsigned char *)"", manifest.len);
+		kho_buf_appendf(&tagm, "%s  manifest-sha256.txt\n", kho_hex(hex, md, 32));
+	}
+	if ((rc = bag_add_mem(ar, root, "tagmanifest-sha256.txt", tagm.data, tagm.len, err)) != 0)
+		goto out;
+	if (archive_write_close(ar) != ARCHIVE_OK) {
+		rc = kho_err_set(err, KHO_EIO, "%s: %s", bag_path, archive_error_string(ar));
+		goto out;
+	}
+	catalog_lock(r->cat);
+	locked = 1;
+	if ((rc = catalog_begin(r->cat, err)) != 0)
+		goto out;
+	if ((rc = prep(r, &st, "UPDATE ret_items SET state = ?, reason = ? WHERE batch = ? AND"
+	                       " result_code = ?", err)) != 0)
+		goto rollback;
+	for (i = 0; i < it.n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, it.v[i].due == 1 ? "exported" : "dropped", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, it.v[i].due == 1 ? NULL : it.v[i].why, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, id);
+		sqlite3_bind_text(st, 4, it.v[i].code, -1, SQLITE_STATIC);
+		if ((rc = step_done(r, st, err)) != 0)
+			goto rollback;
+	}
+	sqlite3_finalize(st);
+	if ((rc = prep(r, &st, "UPDATE ret_batches SET state = 'exported', executed_by = ?,"
+	                       " executed_on = ?, certificate = ? WHERE id = ?", err)) != 0)
+		goto rollback;
+	sqlite3_bind_text(st, 1, actor ? actor : "cli", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, on);
+	sqlite3_bind_text(st, 3, bag_path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, id);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto rollback;
+	snprintf(detail, sizeof detail, "transfer bag %.300s written: %zu records, %zu dropped",
+	         bag_path, json_array_size(exported), json_array_size(dropped));
+	if ((rc = audit(r, actor, "retention-transfer-export", obj, detail, err)) != 0)
+		goto rollback;
+	rc = catalog_commit(r->cat, err);
+	goto out;
+rollback:
+	catalog_rollback(r->cat);
+out:
+	sqlite3_finalize(st);
+	if (locked)
+		catalog_unlock(r->cat);
+	if (ar != NULL)
+		archive_write_free(ar);
+	holds_free(&h);
+	store_free(stor);
+	kho_buf_free(&manifest);
+	kho_buf_free(&tagm);
+	kho_buf_free(&info);
+	free(a);
+	free(it.v);
+	if (rc == 0 && report != NULL)
+		*report = json_pack("{s:I,s:s,s:O,s:O}", "batch", (json_int_t)id, "bag", bag_path,
+		                    "exported", exported, "dropped", dropped);
+	json_decref(exported);
+	json_decref(dropped);
+	return rc;
+}
+
+int rstore_transfer_ack(rstore *r, int64_t id, const char *receipt, const char *custody,
+                        const char *actor, int32_t on, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char detail[600], obj[32];
+	int rc;
+
+	if (receipt == NULL || receipt[0] == '\0' || custody == NULL || custody[0] == '\0' ||
+	    strlen(receipt) > 200 || strlen(custody) > 300)
+		return kho_err_set(err, KHO_EINVAL, "an acknowledgment needs the receiving archive's"
+		                   " receipt reference and the custody pointer");
+	snprintf(obj, sizeof obj, "batch-%lld", (long long)id);
+	catalog_lock(r->cat);
+	if ((rc = catalog_begin(r->cat, err)) != 0)
+		goto unlock;
+	if ((rc = prep(r, &st, "SELECT state FROM ret_batches WHERE id = ? AND kind = 'transfer'",
+	               err)) != 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		rc = kho_err_set(err, KHO_ENOTFOUND, "batch %lld: no such transfer batch", (long long)id);
+	else if (strcmp(col(st, 0), "exported") != 0)
+		rc = kho_err_set(err, KHO_ECONFLICT, "batch %lld is %s, not exported", (long long)id,
+		                 col(st, 0));
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != 0)
+		goto out;
+	if ((rc = prep(r, &st, "UPDATE ret_class SET state = 'transferred', custody = ? WHERE"
+	                       " result_code IN (SELECT result_code FROM ret_items WHERE batch = ?"
+	                       " AND state = 'exported')", err)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, custody, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto out;
+	sqlite3_finalize(st);
+	if ((rc = prep(r, &st, "UPDATE ret_batches SET state = 'transferred', decision ="
+	                       " COALESCE(decision, '') || ' / receipt ' || ?, certificate_sha256 = ?"
+	                       " WHERE id = ?", err)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, custody, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, id);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto out;
+	snprintf(detail, sizeof detail, "transfer acknowledged on day %ld: receipt %s, custody %s",
+	         (long)on, receipt, custody);
+	rc = audit(r, actor, "retention-transfer-ack", obj, detail, err);
+out:
+	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = catalog_commit(r->cat, err);
+	else
+		catalog_rollback(r->cat);
+unlock:
+	catalog_unlock(r->cat);
+	return rc;
+}
+
+int rstore_where_json(rstore *r, const char *result_code, json_t **out, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*out = NULL;
+	if (rstore_tombstone_json(r, result_code, out, NULL) == 0)
+		return 0;
+	catalog_lock(r->cat);
+	if ((rc = prep(r, &st, "SELECT state, COALESCE(custody, ''), COALESCE(class_code, '')"
+	                       " FROM ret_class WHERE result_code = ?", err)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = kho_err_set(err, KHO_ENOTFOUND, "%s: not known to retention", result_code);
+		goto out;
+	}
+	*out = json_pack("{s:s,s:s,s:s,s:s}", "result_code", result_code, "state", col(st, 0),
+	                 "custody", col(st, 1)[0] ? col(st, 1) : "this archive", "class",
+	                 col(st, 2));
+out:
+	sqlite3_finalize(st);
+	catalog_unlock(r->cat);
+	return rc;
+}
+
+int rstore_bag_path(rstore *r, int64_t id, char *buf, size_t n, kho_err *err)
+{
+	char dir[PATH_MAX];
+
+	if ((size_t)snprintf(dir, sizeof dir, "%s/retention/transfers", r->data) >= sizeof dir ||
+	    (size_t)snprintf(buf, n, "%s/batch-%lld.tar", dir, (long long)id) >= n)
+		return kho_err_set(err, KHO_EINVAL, "path too long");
+	return kho_mkdir_p(dir, 0700, err);
+}

@@ -1,0 +1,324 @@
+/*
+ * rstore.h: the retention state of the archive (issue 4, deliverables 2-4,
+ * 6, 7, 9, 10) in the catalog's SQLite file, next to the daemon's tables.
+ *
+ * Tables (all prefixed ret_, created by rstore_open; docs/retention.md,
+ * "Retention tables"):
+ *   ret_schedules   every schedule version published: SHA-256, identifier,
+ *                   version, effective date, the exact bytes, who and when
+ *   ret_class       one row per result code: its class and the schedule
+ *                   version (hash) it is classified under, or NULL class
+ *                   for a record kept unclassified; state current /
+ *                   destroyed / transferred
+ *   ret_events      trigger events (dossier-closed, subject-ceased,
+ *                   external-event with its name) with their dates
+ *   ret_holds       holds on a record, a subject (HMAC of the personal
+ *                   number, as the catalog stores it), a procedure or a
+ *                   query; placed / released, by whom, reason, authority
+ *   ret_reviews     review decisions (destroy, keep N years, keep permanently)
+ *   ret_batches     disposition batches: proposer, approver, decision
+ *                   number and date, deadline, hash, certificate
+ *   ret_items       the records of a batch and what happened to each
+ *   ret_tombstones  what remains of a destroyed record: codes, the destroyed
+ *                   package's hash, class, schedule version, batch,
+ *                   decision, when and by whom; no content, no personal data
+ *
+ * The daemon's tables are READ-ONLY to this module except for the rows a
+ * destruction must remove: it reads results(result_code, dossier_code,
+ * procedure, agency, result_type, subject_mac, status, status_at,
+ * valid_until, package_id) and packages(id, result_code, ingested_at), and
+ * a destruction deletes the destroyed record's rows of results and
+ * packages. It never alters their schema. Every change is audited through
+ * audit.h in the same transaction as the change.
+ *
+ * Thread safety: one rstore per thread or guarded by the caller; the
+ * underlying catalog connection is serialised by the catalog's lock.
+ */
+#ifndef KHO_RSTORE_H
+#define KHO_RSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "archive/catalog.h"
+#include "archive/keystore.h"
+#include "common/err.h"
+#include "retention/eligibility.h"
+#include "retention/schedule.h"
+#include "sign/tsa.h"
+
+#define RSTORE_DEFAULT_DEADLINE_DAYS 15  /* Circular 06/2025/TT-BNV: execution within 15 days */
+#define RSTORE_MAX_BATCH 100000          /* items of one batch */
+#define RSTORE_REASON_MAX 512
+
+typedef struct rstore rstore;
+
+/* What to do with a record no class applies to (deliverable 3). */
+enum rstore_unclassified {
+	RSTORE_UNCLASSIFIED_REFUSE = 0, /* the default: the ingest is refused */
+	RSTORE_UNCLASSIFIED_KEEP = 1,   /* kept with no class, listed for a decision */
+};
+
+/*
+ * rstore_open: the retention state of data directory `data` (opens
+ * DATA/catalog.db through catalog_open, so the daemon's schema exists, and
+ * creates the ret_ tables) and the key store `keys_dir` (NULL: the default
+ * DATA.keys, keystore.h). *out owned by the caller (rstore_close).
+ */
+int rstore_open(rstore **out, const char *data, const char *keys_dir, kho_err *err);
+
+/* rstore_close: NULL is a no-op. */
+void rstore_close(rstore *r);
+
+/* The catalog the store works on (borrowed). */
+catalog *rstore_catalog(rstore *r);
+
+/* ---- 2. publishing ---------------------------------------------------- */
+
+#define RSTORE_CONFIRM_SHORTEN 1u /* apply a shortened period to records already classified */
+
+/*
+ * rstore_publish: load one schedule version (schedule_parse: refused with
+ * "line N: ..." as KHO_EFORMAT), keep it with its hash, and if it is in
+ * force on `on` (its effective date is not after it) reclassify every
+ * record under it. A record whose period would become shorter (permanent to
+ * years, fewer years, or an earlier due date by the new counting) stays
+ * under its old version unless flags has RSTORE_CONFIRM_SHORTEN: the period
+ * already running is never shortened silently. The same bytes again is
+ * KHO_EEXIST; another file with a version label already published for the
+ * identifier is KHO_ECONFLICT. *report (may be NULL) gets
+ *   {"identifier","version","sha256","effective","applied":bool,
+ *    "changes":[{class, flags...}], "reclassified":n, "class_changed":[...],
+ *    "period_changed":[...], "kept_on_old_version":[...]}
+ * Audited ("retention-schedule").
+ */
+int rstore_publish(rstore *r, const void *xml, size_t len, const char *actor, int32_t on,
+                   unsigned flags, json_t **report, kho_err *err);
+
+/* rstore_apply_pending: apply versions published ahead of their effective
+ * date that are in force on `on` (the sweep calls it). *napplied may be NULL. */
+int rstore_apply_pending(rstore *r, const char *actor, int32_t on, int *napplied, kho_err *err);
+
+/* ---- 3. classification ------------------------------------------------ */
+
+/*
+ * rstore_check_class: which class a record with this procedure and result
+ * type would get on day `on` (the version in force), without writing:
+ * for the ingest path to refuse before it stores anything. class_out and
+ * hash_out (>= 65 bytes, may be NULL) get the class code ("" when none) and
+ * the version's hash. 0 when a class applies; KHO_ENOTFOUND when none does
+ * (no schedule in force, or no procedure nor result type), with a message
+ * that says why.
+ */
+int rstore_check_class(rstore *r, const char *procedure, const char *result_type, int32_t on,
+                       char *class_out, size_t nclass, char *hash_out, kho_err *err);
+
+/*
+ * rstore_classify_record: classify the catalog's result `result_code` under
+ * the version in force on its ingest day and remember it. When no class
+ * applies: KHO_ENOTFOUND under RSTORE_UNCLASSIFIED_REFUSE, or a row with no
+ * class under RSTORE_UNCLASSIFIED_KEEP (listed by the report). Classifying
+ * again is a no-op. Audited ("retention-classify").
+ */
+int rstore_classify_record(rstore *r, const char *result_code, enum rstore_unclassified policy,
+                           const char *actor, kho_err *err);
+
+/* rstore_classify_pending: rstore_classify_record for every result without
+ * a row (records ingested before a schedule was published, or by a daemon
+ * that does not call it yet). *n, *nrefused get the counts. */
+int rstore_classify_pending(rstore *r, enum rstore_unclassified policy, const char *actor,
+                            int64_t *n, int64_t *nunclassified, kho_err *err);
+
+/* ---- 4. trigger events ------------------------------------------------ */
+
+/*
+ * rstore_add_event: record that `kind` ("dossier-closed", "subject-ceased",
+ * "external-event" with name) happened to result_code on `date`. Validity
+ * changes (expired, superseded, revoked) are read from the catalog's status
+ * and need no event. KHO_ENOTFOUND for an unknown or destroyed record,
+ * KHO_EINVAL for another kind or a missing name. Audited.
+ */
+int rstore_add_event(rstore *r, const char *result_code, const char *kind, int32_t date,
+                     const char *name, const char *actor, kho_err *err);
+
+/* ---- 6. holds --------------------------------------------------------- */
+
+/*
+ * rstore_hold_place: a hold of `scope` "record" (target: a result code),
+ * "subject" (target: the personal number or enterprise code, turned into
+ * its HMAC with the data directory's subject key and never stored in
+ * clear; or "mac:" and 64 hex digits), "procedure" (a national procedure
+ * code) or "query" (target: "key=value" pairs joined by ';' over class,
+ * procedure, agency, type, dossier-year: every pair must match). reason and
+ * authority are required. The new id ("H-n") into id_out (>= 32 bytes).
+ * Audited.
+ */
+int rstore_hold_place(rstore *r, const char *scope, const char *target, const char *reason,
+                      const char *authority, const char *actor, int32_t on, char *id_out,
+                      size_t nid, kho_err *err);
+
+/* rstore_hold_release: release hold id on day `on`. KHO_ENOTFOUND,
+ * KHO_ECONFLICT if already released. Audited. */
+int rstore_hold_release(rstore *r, const char *id, const char *reason, const char *actor,
+                        int32_t on, kho_err *err);
+
+/* rstore_holds_json: every hold {"holds":[...]}. */
+int rstore_holds_json(rstore *r, json_t **out, kho_err *err);
+
+/* ---- 5. evaluation, review ------------------------------------------- */
+
+/*
+ * rstore_evaluate: the eligibility of one record on day `on` (elig_evaluate
+ * with the record's facts, its version, its holds). *out as elig_evaluate;
+ * explain (may be NULL) gets elig_explain's sentence. KHO_ENOTFOUND for an
+ * unknown, unclassified or destroyed record.
+ */
+int rstore_evaluate(rstore *r, const char *result_code, int32_t on, enum elig_outcome *out,
+                    char *explain, size_t nexplain, kho_err *err);
+
+/*
+ * rstore_review: record a review decision on a record: "destroy",
+ * "keep-years" (years 1..200) or "keep-permanent", dated `date`, with the
+ * decision reference. Only on a record of a review class. Audited.
+ */
+int rstore_review(rstore *r, const char *result_code, const char *decision, int years,
+                  int32_t date, const char *ref, const char *actor, kho_err *err);
+
+/* ---- 10. sweep and report -------------------------------------------- */
+
+typedef struct rstore_sweep_stats {
+	int64_t records;                    /* classified, current records evaluated */
+	int64_t by_outcome[8];              /* indexed by enum elig_outcome */
+	int64_t unclassified;
+	int64_t overdue;                    /* eligible with due before `on` */
+} rstore_sweep_stats;
+
+/*
+ * rstore_sweep: evaluate every current record on day `on`. list (may be
+ * NULL) gets one CSV line per record that is not "permanent" nor
+ * "period-not-elapsed"/"awaiting-event" (result_code,class,outcome,due,
+ * reason). Unless dry_run, versions pending their effective date are
+ * applied first and the sweep is audited with its counts.
+ */
+int rstore_sweep(rstore *r, int32_t on, int dry_run, const char *actor, FILE *list,
+                 rstore_sweep_stats *stats, kho_err *err);
+
+/*
+ * rstore_report: on day `on`: due in the next 12 months by class, overdue,
+ * held, review-due, unclassified, destroyed and transferred per year with
+ * their decisions. *out:
+ *   {"date","due_next_12_months":{class:n},"overdue":n,"held":n,
+ *    "review_due":n,"still_valid_past_period":n,"unclassified":n,
+ *    "destroyed":[{"year","decision","batch","count"}],"transferred":[...]}
+ */
+int rstore_report(rstore *r, int32_t on, json_t **out, kho_err *err);
+
+/* rstore_report_csv: the same as CSV lines "section,key,value" into f. */
+int rstore_report_csv(const json_t *report, FILE *f);
+
+/* ---- 7. disposition -------------------------------------------------- */
+
+/* The archive's own signer, for destruction certificates. Borrowed. */
+typedef struct rstore_signer {
+	EVP_PKEY *key;
+	X509 *cert;
+	STACK_OF(X509) *chain;       /* may be NULL */
+	tsa *tsa;                    /* built-in or remote TSA (required) */
+	STACK_OF(X509) *tsa_chain;   /* may be NULL */
+	STACK_OF(X509_CRL) *crls;    /* may be NULL */
+	const char *agency;          /* the archive's agency code, ddd.dd.dd.Ldd */
+	const char *enterprise_code; /* its tax code, for the certificate's record.xml */
+} rstore_signer;
+
+/*
+ * rstore_batch_propose: a destruction batch of every record eligible to
+ * destroy on `on` (or, with kind "transfer", eligible to transfer or
+ * permanent with a transfer due). Writes DATA/retention/batches/N/list.csv
+ * and note.html (the list and explanatory note). *id_out gets the batch id.
+ * KHO_ENOTFOUND when nothing is eligible. Audited.
+ */
+int rstore_batch_propose(rstore *r, const char *kind, const char *actor, int32_t on,
+                         int64_t *id_out, kho_err *err);
+
+/*
+ * rstore_batch_approve: approve batch id with the destruction decision
+ * number and date. The approver must not be the proposer (KHO_EPERM: "the
+ * proposer of a destruction is not its approver"). Sets the deadline to
+ * `on` + deadline_days (0: RSTORE_DEFAULT_DEADLINE_DAYS). Audited.
+ */
+int rstore_batch_approve(rstore *r, int64_t id, const char *actor, const char *decision,
+                         int32_t decision_date, int32_t on, int deadline_days, kho_err *err);
+
+/*
+ * rstore_batch_execute: execute approved batch id on `on` (not after its
+ * deadline: KHO_EPERM). Each item is evaluated again; held, still-valid or
+ * otherwise no longer eligible items are dropped with the reason. Each
+ * remaining record is destroyed: its key (key store), its stored package
+ * (DATA/store) and its catalog rows; a tombstone is written. Then the
+ * destruction certificate (XML listing the items and the batch hash) is
+ * sealed with signer as a kho package, written to
+ * DATA/retention/certificates/batch-N.asice and its SHA-256 recorded.
+ * *report (may be NULL): {"batch","destroyed":n,"dropped":[{code,reason}],
+ * "certificate":path,"certificate_sha256"}. Audited per record and batch.
+ */
+int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
+                         const rstore_signer *signer, json_t **report, kho_err *err);
+
+/* rstore_batch_json: a batch and its items. KHO_ENOTFOUND. */
+int rstore_batch_json(rstore *r, int64_t id, json_t **out, kho_err *err);
+
+/* ---- 8. transfer ----------------------------------------------------- */
+
+/*
+ * rstore_transfer_execute: export approved transfer batch id (on or before
+ * its deadline) as a BagIt bag (RFC 8493) written with libarchive (POSIX
+ * tar) to bag_path: root "kho-transfer-batch-N/" with bagit.txt,
+ * bag-info.txt, data/packages/<result code>.asice (the sealed packages,
+ * byte for byte, checked against their ids on the way), data/metadata/
+ * <result code>.json (catalog metadata, no personal number, plus class and
+ * schedule), manifest-sha256.txt and tagmanifest-sha256.txt. Items no longer
+ * due for transfer, or held, are dropped with the reason. The batch becomes
+ * "exported". *report: {"batch","bag","exported":[codes],"dropped":[...]}.
+ */
+int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on,
+                            const char *bag_path, const char *source_org, json_t **report,
+                            kho_err *err);
+
+/* rstore_bag_path: DATA/retention/transfers/batch-N.tar into buf (the
+ * directory is created). For the HTTP handler. */
+int rstore_bag_path(rstore *r, int64_t id, char *buf, size_t n, kho_err *err);
+
+/*
+ * rstore_transfer_ack: record the receiving archive's acknowledgment of
+ * exported batch id (its receipt reference) and the custody pointer (where
+ * the records now are, e.g. "Lưu trữ lịch sử tỉnh H55, hồ sơ nộp lưu
+ * 12/2031"): every exported record becomes "transferred" with that pointer.
+ * The local packages are kept (the copy at the historical archive is the
+ * record of custody). Audited.
+ */
+int rstore_transfer_ack(rstore *r, int64_t id, const char *receipt, const char *custody,
+                        const char *actor, int32_t on, kho_err *err);
+
+/*
+ * rstore_where_json: where a record is: its tombstone if destroyed, else
+ * {"result_code","state":"current|transferred","custody","class"}.
+ * KHO_ENOTFOUND if retention does not know it.
+ */
+int rstore_where_json(rstore *r, const char *result_code, json_t **out, kho_err *err);
+
+/* ---- 9. after destruction -------------------------------------------- */
+
+/*
+ * rstore_tombstone_json: the tombstone of a destroyed record, or
+ * KHO_ENOTFOUND. *out: {"result_code","dossier_code","state":"destroyed",
+ * "package_sha256","class","schedule_version","batch","decision",
+ * "decision_date","destroyed_at","destroyed_by","statement"}.
+ */
+int rstore_tombstone_json(rstore *r, const char *result_code, json_t **out, kho_err *err);
+
+#endif

@@ -1,0 +1,173 @@
+# t0400-retention.sh: issue 4 end to end on a data directory filled by the
+# real daemon: the test schedule loads and a malformed one is refused with
+# its line; records are classified; dossiers closed on 1 January and 31
+# December of one year fall due together; a sweep past the periods lists
+# the due records but not the held, still-valid or permanent ones; two
+# holds; a review-due record needs a decision; the proposer cannot approve;
+# a hold placed between approval and execution drops the item; execution
+# destroys the package, leaves a tombstone and a certificate that verifies
+# with `kho verify`; a new schedule version changes nothing silently; the
+# audit chain verifies. The clock is injected with --at.
+source "$ROOT/tests/integration/lib.sh"
+source "$ROOT/tests/integration/serve-lib.sh"
+setup_pki
+CT=$ROOT/testdata/records/ct01-certified-copy.xml
+LL=$ROOT/testdata/records/lltp01-judicial-record.xml
+HT=$ROOT/testdata/records/ht01-birth-registration.xml
+AG=000.31.20.H55
+R() { "$KHO" retention "$@" --data data; }
+valid_until() { sed -i "s|</validFrom>|</validFrom>\n  <validUntil>$2</validUntil>|" "$1"; }
+code() { echo "$AG-250314-$1-KQ1"; }
+
+# Records: CT.01 (5 years from dossier closed, destroy), LLTP.01 (10 years,
+# review), HT.01 (permanent).
+for s in 0101 0102 0103 0104 0105 0106; do make_record "$CT" ct$s.xml $s; done
+for s in 0101 0102 0104 0105 0106; do valid_until ct$s.xml 2025-09-30; done   # 0103 stays valid
+make_record "$LL" ll.xml 0045; valid_until ll.xml 2025-11-20
+cp "$HT" ht.xml
+for f in ct0101 ct0102 ct0103 ct0104 ct0105 ct0106 ll ht; do seal_pkg $f.xml $f.asice >/dev/null || echo "seal $f failed"; done
+
+OFF=$(token counter1 officer $AG)
+OFF2=$(token counter2 officer 000.00.18.H55)
+start_daemon data --trust pki/trust.pem
+for f in ct0101 ct0102 ct0103 ct0104 ct0105 ct0106 ht; do
+	st=$(http POST /v1/packages "$OFF" --data-binary @$f.asice); [ "$st" = 201 ] || echo "ingest $f: $st"
+done
+st=$(http POST /v1/packages "$OFF2" --data-binary @ll.asice); [ "$st" = 201 ] || echo "ingest ll: $st"
+ID1=$(sha256sum ct0101.asice | cut -d' ' -f1)
+LLC=000.00.18.H55-250520-0045-KQ1
+HTC=000.31.20.H55-250310-0012-KQ1
+
+# ---- schedules and classification ----
+check_exit "a malformed schedule is refused" 5 R load "$ROOT/testdata/schedules/invalid/unknown-action.xml"
+check_grep "... with its line number" 'line [0-9]+' check.err
+check_exit "classification before any schedule is refused" 5 R classify
+check_grep "... saying no schedule is in force" 'no retention schedule in force' check.err
+check "the test schedule loads" R load "$ROOT/testdata/schedules/province-2025.xml"
+check_grep "... with its version and hash" '"sha256": "[0-9a-f]{64}"' check.out
+check_exit "the same version again is refused" 5 R load "$ROOT/testdata/schedules/province-2025.xml"
+check "records are classified" R classify
+check_grep "... all eight" 'classified 8 records' check.out
+
+# ---- trigger events: closed 1 January and 31 December 2025 ----
+R event $(code 0101) --kind dossier-closed --date 2025-01-01 >/dev/null
+R event $(code 0102) --kind dossier-closed --date 2025-12-31 >/dev/null
+for s in 0103 0104 0105 0106; do R event $(code $s) --kind dossier-closed --date 2025-03-14 >/dev/null; done
+R event $LLC --kind dossier-closed --date 2025-05-20 >/dev/null
+R event $HTC --kind dossier-closed --date 2025-03-10 >/dev/null
+check_exit "an unknown event kind is refused" 5 R event $(code 0101) --kind exploded --date 2025-01-01
+
+R eval $(code 0101) --at 2030-12-30 > e1.out; R eval $(code 0102) --at 2030-12-30 > e2.out
+check_grep "1 January: not yet due the day before" 'period-not-elapsed.*due 2030-12-31' e1.out
+check_grep "31 December: the same due date" 'period-not-elapsed.*due 2030-12-31' e2.out
+R eval $(code 0101) --at 2030-12-31 > e1.out; R eval $(code 0102) --at 2030-12-31 > e2.out
+check_grep "1 January: eligible on 2030-12-31" 'eligible-destroy' e1.out
+check_grep "31 December: eligible the same day" 'eligible-destroy' e2.out
+R eval $(code 0103) --at 2035-01-01 > e3.out
+check_grep "a still-valid result past its period is not eligible" 'still-valid' e3.out
+R eval $HTC --at 2090-01-01 > e4.out
+check_grep "a birth registration is permanent" 'permanent' e4.out
+
+# ---- holds: two on one record ----
+H1=$(R hold --scope record --target $(code 0104) --reason "vụ kiện 12/2030" --authority "TAND tỉnh" --at 2030-06-01)
+H2=$(R hold --scope procedure --target 2.000815 --reason "thanh tra" --authority "Thanh tra tỉnh" --at 2030-06-01)
+check "two holds placed" test -n "$H1" -a -n "$H2"
+check_exit "a hold without authority is refused" 5 R hold --scope record --target $(code 0104) --reason x
+R eval $(code 0104) --at 2031-01-02 > h.out
+check_grep "held by two holds" 'held.*2 holds' h.out
+R release "$H2" --reason "thanh tra kết thúc" --at 2031-01-02 >/dev/null
+R eval $(code 0104) --at 2031-01-02 > h.out
+check_grep "releasing one keeps the record held" '^[^ ]+ held' h.out
+R release "$H1" --reason "bản án có hiệu lực" --at 2031-01-02 >/dev/null
+R eval $(code 0104) --at 2031-01-02 > h.out
+check_grep "releasing both: overdue record eligible at once" 'eligible-destroy' h.out
+check_exit "releasing twice is refused" 5 R release "$H1" --reason again
+
+# ---- sweep ----
+check "sweep past the periods" R sweep --at 2031-01-02
+check_grep "the sweep lists a due record" "$(code 0101),CT.01,eligible-destroy" check.out
+check_grep "... and the one closed on 31 December" "$(code 0102),CT.01,eligible-destroy" check.out
+check_grep "the still-valid record is listed as still-valid" "$(code 0103),CT.01,still-valid" check.out
+check_nogrep "the permanent record is not listed" "$HTC" check.out
+
+# ---- review-due needs a decision ----
+R eval $LLC --at 2036-01-02 > rv.out
+check_grep "a review class past its period is review-due" 'review-due' rv.out
+check_exit "review needs a decision reference" 3 R review $LLC --outcome destroy --date 2036-01-03
+R report --at 2036-01-02 --format json > rep.json
+check_grep "the report counts the review-due record" '"review_due": 1' rep.json
+
+# ---- disposition ----
+check "a batch is proposed" R batch propose --actor rm-lan --at 2031-01-02
+B=$(tail -n1 check.out)
+check "the batch has its list and note" test -s data/retention/batches/$B/list.csv -a -s data/retention/batches/$B/note.html
+check_grep "the list names the eligible records" "$(code 0105)" data/retention/batches/$B/list.csv
+check_nogrep "the review-due record is not in a destruction batch" "$LLC" data/retention/batches/$B/list.csv
+check_nogrep "the still-valid record is not in it" "$(code 0103)" data/retention/batches/$B/list.csv
+check_exit "the proposer cannot approve" 5 R batch approve $B --actor rm-lan --decision 45/QĐ-SNV --decision-date 2031-01-03 --at 2031-01-03
+check_grep "... and is told why" 'different records manager' check.err
+check "another records manager approves" R batch approve $B --actor rm-hoa --decision 45/QĐ-SNV --decision-date 2031-01-03 --at 2031-01-03
+# A hold placed between approval and execution:
+H3=$(R hold --scope record --target $(code 0105) --reason "khiếu nại" --authority "UBND tỉnh" --at 2031-01-04)
+EXE=(--key pki/signer.key --cert pki/signer.pem --tsa-key pki/tsa.key --tsa-cert pki/tsa.pem --agency 000.00.08.H55 --enterprise-code 0100000000)
+check_exit "execution after the deadline is refused" 5 R batch execute $B --actor rm-hoa --at 2031-02-01 "${EXE[@]}"
+check "the batch is executed within its deadline" R batch execute $B --actor rm-hoa --at 2031-01-05 "${EXE[@]}"
+cp check.out exec.json
+check_grep "the held item is dropped at execution with the reason" "$(code 0105).*|held" exec.json
+check_grep "... and the reason says held" '"reason": "held' exec.json
+check_grep "the others are destroyed" '"destroyed": 4' exec.json
+check "the certificate verifies with kho verify" "$KHO" verify --trust pki/trust.pem data/retention/certificates/batch-$B.asice
+check "the certificate lists the batch hash" sh -c "unzip -p data/retention/certificates/batch-$B.asice destruction-certificate.xml | grep -q '<batchHash algorithm=\"sha-256\">[0-9a-f]\{64\}<'"
+check "the stored package file is gone" sh -c "! ls data/store/*/$ID1.enc 2>/dev/null"
+st=$(http GET /v1/packages/$ID1 "$OFF")
+check_status "the destroyed package cannot be read back" 404 "$st"
+check "the tombstone remains" R tombstone $(code 0101)
+check_grep "... stating the destruction and decision" 'destroyed on 2031-01-05|destroyed on .* under decision 45/QĐ-SNV' check.out
+check_grep "... with the package hash" "\"package_sha256\": \"$ID1\"" check.out
+check_nogrep "... and no personal number" '051087012345' check.out
+R eval $(code 0105) --at 2031-01-05 > h5.out
+check_grep "the held record is still there" 'held' h5.out
+
+# ---- a new schedule version changes nothing silently ----
+R eval $LLC --at 2031-01-02 > before.out
+check "version 2025.2 loads" R load "$ROOT/testdata/schedules/province-2025-v2.xml" --at 2031-01-10
+cp check.out v2.json
+check_grep "the shortened LLTP.01 is reported" '"class": "LLTP.01"' v2.json
+tr -d ' \n' < v2.json > v2.flat
+check_grep "... and its record stays on its version" "\"kept_on_old_version\":\[[^]]*\"result_code\":\"$LLC\"" v2.flat
+R eval $LLC --at 2031-01-02 > after.out
+check "the running LLTP.01 period is unchanged" cmp before.out after.out
+check_grep "the lengthened CT.01 is reported as a period change" '"period_changed"' v2.json
+
+# ---- transfer of permanent records (HT.01: transfer after 5 years) ----
+check "a transfer batch is proposed" R batch propose --kind transfer --actor rm-lan --at 2031-01-10
+TB=$(tail -n1 check.out)
+check_grep "... with the birth registration" "$HTC" data/retention/batches/$TB/list.csv
+check_exit "a transfer batch cannot be executed as a destruction" 5 sh -c "$KHO retention batch approve $TB --actor rm-hoa --decision 7/QĐ-SNV --decision-date 2031-01-10 --at 2031-01-10 --data data && $KHO retention batch execute $TB --actor rm-hoa --at 2031-01-11 ${EXE[*]} --data data"
+check "the approved batch is exported as a bag" R batch export $TB --actor rm-hoa --at 2031-01-11 --bag bag.tar --source-org "Sở Nội vụ tỉnh H55"
+mkdir bagx && tar -C bagx -xf bag.tar
+BAG=bagx/kho-transfer-batch-$TB
+check "the bag has bagit.txt, bag-info.txt and both manifests" test -s $BAG/bagit.txt -a -s $BAG/bag-info.txt -a -s $BAG/manifest-sha256.txt -a -s $BAG/tagmanifest-sha256.txt
+check "every payload digest checks with sha256sum -c" sh -c "cd $BAG && sha256sum -c --strict manifest-sha256.txt"
+check "every tag file digest checks" sh -c "cd $BAG && sha256sum -c --strict tagmanifest-sha256.txt"
+check "the sealed package is in the bag unchanged" cmp $BAG/data/packages/$HTC.asice ht.asice
+check_grep "the payload oxum counts the files" '^Payload-Oxum: [0-9]+\.2$' $BAG/bag-info.txt
+PN=$(sed -n 's|.*<id>\([0-9]*\)</id>.*|\1|p' ht.xml)
+check "the birth registration has a personal number to look for" test -n "$PN"
+check_nogrep "the bag metadata holds no personal number" "$PN" $BAG/data/metadata/$HTC.json
+echo corrupt >> $BAG/data/packages/$HTC.asice
+check_exit "a corrupted payload fails sha256sum -c" 1 sh -c "cd $BAG && sha256sum -c --quiet manifest-sha256.txt"
+check "the acknowledgment is recorded" R batch ack $TB --actor rm-hoa --at 2031-02-01 --receipt "BB-NL-12/2031" --custody "Lưu trữ lịch sử tỉnh H55, phông 12"
+R where $HTC > where.out
+check_grep "a lookup says where the record is" '"custody": "Lưu trữ lịch sử tỉnh H55, phông 12"' where.out
+check_grep "... and that it was transferred" '"state": "transferred"' where.out
+
+R report --at 2031-01-10 --format csv > rep.csv
+check_grep "the report lists transfers with their decision" '^transferred,2031 7/QĐ-SNV / receipt BB-NL-12/2031 batch' rep.csv
+check_grep "the report lists destroyed records per year with the decision" '^destroyed,2[0-9]{3} 45/QĐ-SNV batch' rep.csv
+stop_daemon
+check "the audit chain verifies" "$KHO" audit verify --data data
+"$KHO" audit list --data data --limit 100000 > audit.out
+check_grep "destruction is in the audit chain" 'retention-destroy' audit.out
+check_grep "the hold release is in the audit chain" 'retention-release' audit.out
+finish

@@ -1,0 +1,100 @@
+/*
+ * test_rapi.c: the retention HTTP handlers (retention/api.h) on a fresh
+ * data directory: roles, status codes, bodies, error mapping.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "retention/api.h"
+#include "tests/unit/test.h"
+
+static const char *in_root(const char *rel)
+{
+	static char p[2][4096];
+	static int k;
+	const char *r = getenv("ROOT");
+	k ^= 1;
+	snprintf(p[k], sizeof p[k], "%s/%s", r && *r ? r : ".", rel);
+	return p[k];
+}
+
+static rstore *open_tmp(void)
+{
+	static char t[64];
+	rstore *r = NULL;
+	snprintf(t, sizeof t, "/tmp/kho-rapi-XXXXXX");
+	if (mkdtemp(t) == NULL || rstore_open(&r, t, NULL, NULL) != 0)
+		return NULL;
+	return r;
+}
+
+static int call(rstore *r, const char *m, const char *path, const char *query, const char *body,
+                size_t blen, int role, rapi_response *resp)
+{
+	rapi_request q = { m, path, query, body, blen, "rm-lan", role };
+	rapi_response_clear(resp);
+	rapi_handle(r, NULL, &q, resp);
+	return resp->status;
+}
+
+static void t_schedules_holds_report(void)
+{
+	rstore *r = open_tmp();
+	rapi_response resp = { 0 };
+	kho_buf good, bad;
+	const char *ev = "{\"kind\":\"dossier-closed\",\"date\":\"2025-01-01\"}";
+	const char *hold = "{\"scope\":\"procedure\",\"target\":\"2.000815\",\"reason\":\"thanh tra\","
+	                   "\"authority\":\"Thanh tra tỉnh\"}";
+
+	REQUIRE(r != NULL);
+	kho_buf_init(&good, SCHEDULE_MAX_SIZE);
+	kho_buf_init(&bad, SCHEDULE_MAX_SIZE);
+	REQUIRE(kho_read_file(&good, in_root("testdata/schedules/province-2025.xml"), NULL) == 0);
+	REQUIRE(kho_read_file(&bad, in_root("testdata/schedules/invalid/duplicate-code.xml"), NULL) == 0);
+
+	CHECK_EQ_INT(call(r, "PUT", "/v1/schedules", NULL, (char *)good.data, good.len, 1, &resp), 403);
+	CHECK_EQ_INT(call(r, "PUT", "/v1/schedules", NULL, (char *)bad.data, bad.len, 2, &resp), 422);
+	CHECK(resp.body && strstr(resp.body, "line ") != NULL);
+	CHECK_EQ_INT(call(r, "PUT", "/v1/schedules", NULL, (char *)good.data, good.len, 2, &resp), 201);
+	CHECK(resp.body && strstr(resp.body, "\"version\":\"2025.1\"") != NULL);
+	CHECK_EQ_INT(call(r, "PUT", "/v1/schedules", NULL, (char *)good.data, good.len, 2, &resp), 409);
+	CHECK_EQ_INT(call(r, "GET", "/v1/schedules", NULL, NULL, 0, 2, &resp), 405);
+
+	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL, hold, strlen(hold), 4, &resp), 403);
+	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL, "{bad", 4, 2, &resp), 400);
+	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL, "{\"scope\":\"record\"}", 18, 2, &resp), 400);
+	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL, hold, strlen(hold), 2, &resp), 201);
+	CHECK_STR(resp.body, "{\"id\":\"H-1\"}");
+	CHECK_EQ_INT(call(r, "GET", "/v1/holds", NULL, NULL, 0, 4, &resp), 200);
+	CHECK(resp.body && strstr(resp.body, "\"target\":\"2.000815\"") != NULL);
+	CHECK_EQ_INT(call(r, "DELETE", "/v1/holds/H-1", NULL, "{\"reason\":\"xong\"}", 17, 2, &resp), 200);
+	CHECK_EQ_INT(call(r, "DELETE", "/v1/holds/H-1", NULL, NULL, 0, 2, &resp), 409);
+	CHECK_EQ_INT(call(r, "DELETE", "/v1/holds/H-9", NULL, NULL, 0, 2, &resp), 404);
+
+	CHECK_EQ_INT(call(r, "GET", "/v1/retention/report", NULL, NULL, 0, 1, &resp), 403);
+	CHECK_EQ_INT(call(r, "GET", "/v1/retention/report", NULL, NULL, 0, 4, &resp), 200);
+	CHECK(resp.body && strstr(resp.body, "\"overdue\":0") != NULL);
+	CHECK_EQ_INT(call(r, "GET", "/v1/retention/report", "format=csv", NULL, 0, 4, &resp), 200);
+	CHECK_STR(resp.content_type, "text/csv; charset=utf-8");
+	CHECK(resp.body && strncmp(resp.body, "section,key,value\n", 18) == 0);
+
+	CHECK_EQ_INT(call(r, "POST", "/v1/disposition/batches", NULL, NULL, 0, 2, &resp), 404);
+	CHECK(resp.body && strstr(resp.body, "no record is eligible") != NULL);
+	CHECK_EQ_INT(call(r, "POST", "/v1/disposition/batches/7/execute", NULL, NULL, 0, 2, &resp), 503);
+	CHECK_EQ_INT(call(r, "GET", "/v1/results/000.31.20.H55-250314-0007-KQ1/tombstone", NULL,
+	                  NULL, 0, 1, &resp), 404);
+	CHECK_EQ_INT(call(r, "POST", "/v1/results/000.31.20.H55-250314-0007-KQ1/events", NULL,
+	                  ev, strlen(ev), 2, &resp), 404);
+	CHECK_EQ_INT(call(r, "GET", "/v1/elsewhere", NULL, NULL, 0, 2, &resp), 404);
+	CHECK_EQ_INT(rapi_is_retention_path("/v1/results/X/events"), 1);
+	CHECK_EQ_INT(rapi_is_retention_path("/v1/results/X"), 0);
+	rapi_response_clear(&resp);
+	kho_buf_free(&good);
+	kho_buf_free(&bad);
+	rstore_close(r);
+}
+
+TESTS(T(t_schedules_holds_report))
