@@ -28,6 +28,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "archive/keystore.h"
 #include "archive/record.h"
 #include "common/err.h"
 
@@ -67,6 +68,14 @@ typedef struct catalog_counts {
  * absent). *out owned by the caller (catalog_close). KHO_EIO.
  */
 int catalog_open(catalog **out, const char *path, kho_err *err);
+
+/*
+ * catalog_set_keystore: where package keys live (keystore.h, borrowed; it
+ * must outlive the catalog). A package "has its key" when its key file is
+ * there (or, for a data directory not yet migrated, a wrapped key is in its
+ * row); without a key store only the legacy wrapped keys count.
+ */
+void catalog_set_keystore(catalog *c, keystore *ks);
 
 /* catalog_close: finalize statements and close. NULL is a no-op. */
 void catalog_close(catalog *c);
@@ -113,6 +122,57 @@ int catalog_check_ingest(catalog *c, const char *id, const record *r,
 int catalog_ingest(catalog *c, const catalog_package *p, const record *r,
                    const unsigned char subject_mac[32], const char *actor,
                    int *superseded, kho_err *err);
+
+/* What an ingest adds for the public verification page (docs/verify-page.md). */
+typedef struct catalog_object {
+	unsigned char sha256[32];             /* SHA-256 of a data object's bytes */
+	const char *name;                     /* its name in the container (borrowed) */
+} catalog_object;
+
+typedef struct catalog_verify_data {
+	unsigned char key_hash[32];           /* qr_key_new: SHA-256 of the key text */
+	unsigned char key_wrapped[24];        /* qr_key_wrap under the master key */
+	const catalog_object *objects;        /* data objects (not META-INF/, not mimetype) */
+	size_t nobjects;
+} catalog_verify_data;
+
+/*
+ * catalog_ingest_full: catalog_ingest, and in the same transaction the
+ * result's verification key (replacing any earlier one) and the package's
+ * data objects (vd may be NULL: nothing of the kind is stored).
+ */
+int catalog_ingest_full(catalog *c, const catalog_package *p, const record *r,
+                        const unsigned char subject_mac[32], const char *actor,
+                        const catalog_verify_data *vd, int *superseded, kho_err *err);
+
+/*
+ * catalog_verify_key: the stored hash and wrapped form of result_code's
+ * verification key (either output may be NULL). KHO_ENOTFOUND.
+ * catalog_set_verify_key: issue (or re-issue) it. KHO_ENOTFOUND if the
+ * result is unknown.
+ */
+int catalog_verify_key(catalog *c, const char *result_code, unsigned char hash[32],
+                       unsigned char wrapped[24], kho_err *err);
+int catalog_set_verify_key(catalog *c, const char *result_code, const unsigned char hash[32],
+                           const unsigned char wrapped[24], kho_err *err);
+
+/* catalog_results_without_key: up to max result codes that have no key yet
+ * (archived before the table existed), into codes; *n their number. */
+int catalog_results_without_key(catalog *c, char (*codes)[CATALOG_CODE_MAX], size_t max,
+                                size_t *n, kho_err *err);
+
+/* catalog_code_by_object: the result code of the newest package holding a data
+ * object with this SHA-256. KHO_ENOTFOUND. */
+int catalog_code_by_object(catalog *c, const unsigned char sha256[32],
+                           char code[CATALOG_CODE_MAX], kho_err *err);
+
+/*
+ * catalog_result_status: the validity status today of result_code ("valid",
+ * "expired", "not-yet-valid", "superseded", "revoked", ...; "destroyed" once
+ * its package key is gone) and its current package id. KHO_ENOTFOUND.
+ */
+int catalog_result_status(catalog *c, const char *result_code, char status[32],
+                          char package_id[65], kho_err *err);
 
 /* catalog_set_check: remember the outcome of a re-verification of package id. */
 int catalog_set_check(catalog *c, const char *id, const char *indication, time_t at,

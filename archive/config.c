@@ -26,6 +26,8 @@ void config_defaults(config *c)
 	c->max_connections = 512;
 	c->fixity_interval = 86400;
 	c->fixity_bytes_per_second = 32ull << 20;
+	c->verify_max_upload = 32ull << 20;
+	c->verify_rate_per_minute = 30;
 }
 
 int config_set_str(char **slot, const char *s)
@@ -232,6 +234,16 @@ static int load_obj(config *c, json_t *root, const char *dir, kho_err *err)
 			rc = get_list(&c->trust, &c->ntrust, v, k, dir, err);
 		} else if (strcmp(k, "crls") == 0) {
 			rc = get_list(&c->crls, &c->ncrls, v, k, dir, err);
+		} else if (strcmp(k, "keys") == 0) {
+			rc = get_path(&c->keys, v, k, dir, err);
+		} else if (strcmp(k, "enterprise_code") == 0) {
+			if (!json_is_string(v))
+				return kho_err_set(err, KHO_EFORMAT, "config: \"enterprise_code\" must be a string");
+			rc = config_set_str(&c->enterprise_code, json_string_value(v));
+		} else if (strcmp(k, "keep_unclassified") == 0) {
+			if (!json_is_boolean(v))
+				return kho_err_set(err, KHO_EFORMAT, "config: \"keep_unclassified\" must be true or false");
+			c->keep_unclassified = json_is_true(v);
 		} else if (strcmp(k, "master_key_file") == 0) {
 			rc = get_path(&c->master_key_file, v, k, dir, err);
 		} else if (strcmp(k, "subject_key_file") == 0) {
@@ -258,6 +270,23 @@ static int load_obj(config *c, json_t *root, const char *dir, kho_err *err)
 			rc = get_unsigned(&c->rate_per_second, v, k, 1000000, err);
 		} else if (strcmp(k, "rate_burst") == 0) {
 			rc = get_unsigned(&c->rate_burst, v, k, 10000000, err);
+		} else if (strcmp(k, "public_url") == 0) {
+			/* Checked here so that a typo fails at start, not when an
+			 * officer prints a QR code: http(s), no query, no fragment. */
+			const char *u = json_string_value(v);
+			if (u == NULL || (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0) ||
+			    strpbrk(u, "?# \t\r\n\"<>") != NULL || strlen(u) > 512)
+				return kho_err_set(err, KHO_EFORMAT,
+				                   "config: \"public_url\" must be an http(s) URL without query");
+			rc = config_set_str(&c->public_url, u);
+		} else if (strcmp(k, "verify_max_upload") == 0) {
+			rc = get_uint(&c->verify_max_upload, v, k, 1ull << 30, err);
+			if (rc == 0 && c->verify_max_upload == 0)
+				return kho_err_set(err, KHO_EFORMAT, "config: \"verify_max_upload\" must be at least 1");
+		} else if (strcmp(k, "verify_rate_per_minute") == 0) {
+			rc = get_unsigned(&c->verify_rate_per_minute, v, k, 1000000, err);
+		} else if (strcmp(k, "verify_rate_burst") == 0) {
+			rc = get_unsigned(&c->verify_rate_burst, v, k, 1000000, err);
 		} else if (strcmp(k, "comment") == 0 || k[0] == '_') {
 			continue; /* documentation inside the file */
 		} else {
@@ -346,8 +375,11 @@ void config_free(config *c)
 	free_list(c->trust, c->ntrust);
 	free_list(c->crls, c->ncrls);
 	free(c->master_key_file);
+	free(c->keys);
+	free(c->enterprise_code);
 	free(c->subject_key_file);
 	free(c->tsa_url);
+	free(c->public_url);
 	free(c->tsa_key);
 	free(c->tsa_cert);
 	free(c->tsa_chain);

@@ -37,6 +37,9 @@ typedef struct config {
 	char **crls;                  /* PEM files of CRLs given to the validator */
 	size_t ncrls;
 	char *master_key_file;        /* default DATA/keys/master.key */
+	char *keys;                   /* package key store, default DATA.keys (keystore.h) */
+	char *enterprise_code;        /* the archive's tax code, for destruction certificates */
+	int keep_unclassified;        /* 1: ingest records no retention class applies to */
 	char *subject_key_file;       /* default DATA/keys/subject.key */
 	/* TSA for server-side sealing: built-in (key+cert) or remote (url). */
 	char *tsa_url;
@@ -57,6 +60,12 @@ typedef struct config {
 	/* rate limit per bearer token (token bucket); 0 = unlimited */
 	unsigned rate_per_second;     /* default 0 */
 	unsigned rate_burst;          /* default 2 * rate */
+	/* the public verification page (docs/verify-page.md) */
+	char *public_url;             /* base of QR URLs, e.g. "https://kho.example.gov.vn";
+	                                 NULL = "http://" + listen */
+	uint64_t verify_max_upload;   /* one public upload, default 32 MiB (413 beyond) */
+	unsigned verify_rate_per_minute; /* public verifications per client address, default 30; 0 = unlimited */
+	unsigned verify_rate_burst;   /* bucket size, 0 = max(5, rate / 4) */
 	char *path;                   /* the file read, or NULL */
 } config;
 

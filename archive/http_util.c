@@ -40,6 +40,7 @@ static const struct {
 	{ HTTP_R_STATS_REUSE, "stats_reuse", TOKEN_RECORDS_MANAGER | TOKEN_AUDITOR | TOKEN_ADMIN,
 	  HTTP_BODY_NONE },
 	{ HTTP_R_AUDIT, "audit", TOKEN_AUDITOR, HTTP_BODY_NONE },
+	{ HTTP_R_RESULT_QR, "result_qr", TOKEN_OFFICER, HTTP_BODY_NONE },
 };
 
 const char *http_route_name(enum http_route r)
@@ -128,6 +129,9 @@ int http_route_parse(const char *method, const char *path, http_match *out)
 				return KHO_EINVAL;
 		} else if (strcmp(rest, "/status") == 0) {
 			if (set(out, HTTP_R_RESULT_STATUS, method, "POST") != 0)
+				return KHO_EINVAL;
+		} else if (strcmp(rest, "/qr") == 0) {
+			if (set(out, HTTP_R_RESULT_QR, method, "GET") != 0)
 				return KHO_EINVAL;
 		} else {
 			return KHO_ENOTFOUND;

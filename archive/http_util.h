@@ -21,8 +21,9 @@ enum http_route {
 	HTTP_R_NONE = 0,
 	HTTP_R_HEALTHZ,         /* GET  /healthz */
 	HTTP_R_METRICS,         /* GET  /metrics */
-	HTTP_R_VERIFY_PAGE,     /* GET  /verify */
-	HTTP_R_VERIFY,          /* POST /v1/verify */
+	HTTP_R_VERIFY_PAGE,     /* /verify, /verify/r/{code}: server.c hands these to webverify.h
+	                           before routing; the ids remain as metrics labels */
+	HTTP_R_VERIFY,          /* POST /v1/verify (webverify.h, as above) */
 	HTTP_R_PACKAGES_POST,   /* POST /v1/packages */
 	HTTP_R_PACKAGE_GET,     /* GET  /v1/packages/{id} */
 	HTTP_R_PACKAGE_REPORT,  /* GET  /v1/packages/{id}/report */
@@ -32,6 +33,7 @@ enum http_route {
 	HTTP_R_LOOKUP,          /* GET  /v1/lookup */
 	HTTP_R_STATS_REUSE,     /* GET  /v1/stats/reuse */
 	HTTP_R_AUDIT,           /* GET  /v1/audit */
+	HTTP_R_RESULT_QR,       /* GET  /v1/results/{code}/qr */
 	HTTP_R_COUNT
 };
 

@@ -18,12 +18,16 @@
 #include <openssl/hmac.h>
 
 #include "archive/audit.h"
+#include "archive/pkg.h"
+#include "archive/qr.h"
 #include "common/util.h"
+
+#define INGEST_OBJECTS_MAX 1000   /* data objects indexed per package (pkg_limits max_entries) */
 
 int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int need_trust,
                 kho_err *err)
 {
-	char mk[PATH_MAX], sk[PATH_MAX], db[PATH_MAX], keys[PATH_MAX];
+	char mk[PATH_MAX], sk[PATH_MAX], db[PATH_MAX], keys[PATH_MAX], kdir[PATH_MAX];
 	ingest_ctx *c;
 	size_t i;
 	int rc;
@@ -53,10 +57,28 @@ int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int n
 		goto fail;
 	if ((rc = store_open(&c->st, data_dir, mk, err)) != 0)
 		goto fail;
+	/* store_open created the master key if it was absent; keep a copy for
+	 * the verification keys (qr_key_wrap derives its own KEK from it). */
+	if ((rc = store_key_file(c->master_key, mk, err)) != 0)
+		goto fail;
 	if ((rc = store_key_file(c->subject_key, sk, err)) != 0)
 		goto fail;
 	if ((rc = catalog_open(&c->cat, db, err)) != 0)
 		goto fail;
+	/* The package keys live outside the data directory (keystore.h,
+	 * docs/retention.md "Crypto-shredding"): a copy of DATA alone never
+	 * decrypts a package. */
+	if (cfg->keys != NULL && cfg->keys[0] != '\0') {
+		if ((size_t)snprintf(kdir, sizeof kdir, "%s", cfg->keys) >= sizeof kdir) {
+			rc = kho_err_set(err, KHO_EINVAL, "key store path too long");
+			goto fail;
+		}
+	} else if ((rc = keystore_default_dir(kdir, sizeof kdir, data_dir, err)) != 0) {
+		goto fail;
+	}
+	if ((rc = keystore_open(&c->ks, kdir, err)) != 0)
+		goto fail;
+	catalog_set_keystore(c->cat, c->ks);
 	for (i = 0; i < cfg->ntrust; i++) {
 		STACK_OF(X509) *s = NULL;
 		if ((rc = verify_load_certs(&s, cfg->trust[i], err)) != 0)
@@ -99,10 +121,12 @@ void ingest_close(ingest_ctx *c)
 	if (c == NULL)
 		return;
 	catalog_close(c->cat);
+	keystore_free(c->ks);
 	store_free(c->st);
 	sk_X509_pop_free(c->anchors, X509_free);
 	sk_X509_CRL_pop_free(c->crls, X509_CRL_free);
 	OPENSSL_cleanse(c->subject_key, sizeof c->subject_key);
+	OPENSSL_cleanse(c->master_key, sizeof c->master_key);
 	for (i = 0; i < INGEST_STRIPES; i++)
 		pthread_mutex_destroy(&c->stripes[i]);
 	free(c);
@@ -161,10 +185,86 @@ static unsigned stripe_of(const char *id)
 	return v % INGEST_STRIPES;
 }
 
+/*
+ * The public verification data of a package about to be catalogued: a new
+ * verification key and the SHA-256 of every data object (not META-INF/,
+ * not mimetype), read again from the file (the report names the objects
+ * but keeps no digests). *pk holds the names the objects borrow.
+ */
+static int verify_data(ingest_ctx *c, const char *path, catalog_verify_data *vd,
+                       catalog_object **objs, pkg **pk, kho_err *err)
+{
+	char key[QR_KEY_TEXT_LEN + 1];
+	unsigned int mdlen;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	size_t i, n = 0;
+	int rc;
+
+	memset(vd, 0, sizeof *vd);
+	*objs = NULL;
+	if ((rc = pkg_read_file(pk, path, NULL, err)) != 0)
+		return rc;
+	if ((*pk)->nentries > INGEST_OBJECTS_MAX)
+		return kho_err_set(err, KHO_ETOOBIG, "too many entries to index");
+	*objs = calloc((*pk)->nentries ? (*pk)->nentries : 1, sizeof **objs);
+	if (*objs == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	for (i = 0; i < (*pk)->nentries; i++) {
+		const pkg_entry *e = &(*pk)->entries[i];
+		if (strncmp(e->name, "META-INF/", 9) == 0 || strcmp(e->name, "mimetype") == 0)
+			continue;
+		if ((rc = pkg_entry_digest(e, EVP_sha256(), md, &mdlen, err)) != 0)
+			return rc;
+		if (mdlen != 32)
+			return kho_err_set(err, KHO_EINTERNAL, "SHA-256 of %d bytes", (int)mdlen);
+		memcpy((*objs)[n].sha256, md, 32);
+		(*objs)[n].name = e->name;
+		n++;
+	}
+	vd->objects = *objs;
+	vd->nobjects = n;
+	if ((rc = qr_key_new(key, vd->key_hash)) != 0)
+		return kho_err_set(err, rc, "cannot make a verification key");
+	rc = qr_key_wrap(vd->key_wrapped, c->master_key, key, err);
+	OPENSSL_cleanse(key, sizeof key);
+	return rc;
+}
+
+int ingest_issue_key(ingest_ctx *c, const char *result_code,
+                     char key_out[QR_KEY_TEXT_LEN + 1], kho_err *err)
+{
+	char key[QR_KEY_TEXT_LEN + 1];
+	unsigned char hash[QR_KEY_HASH_LEN], wrapped[QR_KEY_WRAPPED_LEN];
+	int rc;
+
+	if ((rc = qr_key_new(key, hash)) != 0)
+		return kho_err_set(err, rc, "cannot make a verification key");
+	if ((rc = qr_key_wrap(wrapped, c->master_key, key, err)) == 0 &&
+	    (rc = catalog_set_verify_key(c->cat, result_code, hash, wrapped, err)) == 0 &&
+	    key_out != NULL)
+		memcpy(key_out, key, sizeof key);
+	OPENSSL_cleanse(key, sizeof key);
+	return rc;
+}
+
+int ingest_qr_key(ingest_ctx *c, const char *result_code, char key_out[QR_KEY_TEXT_LEN + 1],
+                  kho_err *err)
+{
+	unsigned char wrapped[QR_KEY_WRAPPED_LEN];
+	int rc;
+
+	if ((rc = catalog_verify_key(c->cat, result_code, NULL, wrapped, err)) != 0)
+		return rc;
+	return qr_key_unwrap(key_out, c->master_key, wrapped, err);
+}
+
 int ingest_file(ingest_ctx *c, const char *path, const char *actor, const char *agency,
                 ingest_result *out, kho_err *err)
 {
-	unsigned char digest[32], mac[32];
+	catalog_verify_data vd;
+	catalog_object *objs = NULL;
+	pkg *pk = NULL;
+	unsigned char digest[32], mac[32], key[STORE_KEY_LEN];
 	catalog_package p, existing;
 	struct timespec t0;
 	verify_opts vo;
@@ -229,8 +329,22 @@ int ingest_file(ingest_ctx *c, const char *path, const char *actor, const char *
 		return 0;
 	}
 	out->marked = rep->indication != VR_TOTAL_PASSED;
+	if (c->class_check != NULL) {
+		rc = c->class_check(c->class_arg, r, out->reason, sizeof out->reason);
+		if (rc == 1) {
+			out->http = 422;
+			return 0;
+		}
+		if (rc != 0)
+			return kho_err_set(err, KHO_EIO, "retention: %s", out->reason);
+	}
 	if (ingest_subject_mac(c, r->subject_id, mac) != 0)
 		return kho_err_set(err, KHO_ECRYPTO, "HMAC failed");
+	if ((rc = verify_data(c, path, &vd, &objs, &pk, err)) != 0) {
+		free(objs);
+		pkg_free(pk);
+		return rc;
+	}
 
 	mu = &c->stripes[stripe_of(out->id)];
 	pthread_mutex_lock(mu);
@@ -261,31 +375,76 @@ int ingest_file(ingest_ctx *c, const char *path, const char *actor, const char *
 	/* The durable order: the store file is on disk (written, fsynced,
 	 * renamed, directory fsynced) before the catalog commit, and the
 	 * caller acknowledges only after the commit. */
-	if ((rc = store_put_file(c->st, out->id, path, p.wrapped_key, err)) != 0)
+	if ((rc = store_put_file_key(c->st, out->id, path, key, err)) != 0)
 		goto unlock;
+	/* The key goes to the key store, durable (file and directory fsynced),
+	 * BEFORE the catalog commit, and never into the catalog (wrapped_key
+	 * stays NULL): a crash in between leaves an orphan key and store file,
+	 * removed by ingest_recover. A key left under this id by such a crash
+	 * (no catalog row: we hold the stripe lock and the check said new) is
+	 * destroyed first, since a key is never replaced silently. */
+	rc = keystore_put(c->ks, out->id, key, err);
+	if (rc == KHO_ECONFLICT && (rc = keystore_destroy(c->ks, out->id, err)) == 0)
+		rc = keystore_put(c->ks, out->id, key, err);
+	OPENSSL_cleanse(key, sizeof key);
+	if (rc != 0) {
+		store_remove(c->st, out->id, NULL);
+		goto unlock;
+	}
 	p.has_key = 1;
-	rc = catalog_ingest(c->cat, &p, r, mac, actor, &out->superseded, &e2);
+	rc = catalog_ingest_full(c->cat, &p, r, mac, actor, &vd, &out->superseded, &e2);
 	if (rc == 0) {
 		out->http = 201;
+		if (c->classify != NULL)
+			c->classify(c->class_arg, r->result_code, actor);
 	} else if (rc == KHO_ECONFLICT || rc == KHO_EEXIST) {
 		/* Lost a race on the result code: our file was never committed. */
-		if (rc == KHO_ECONFLICT)
+		if (rc == KHO_ECONFLICT) {
 			store_remove(c->st, out->id, NULL);
+			keystore_destroy(c->ks, out->id, NULL);
+		}
 		out->http = rc == KHO_EEXIST ? 200 : 409;
 		snprintf(out->reason, sizeof out->reason, "%.500s", e2.msg);
 		rc = 0;
 	} else {
 		store_remove(c->st, out->id, NULL);
+		keystore_destroy(c->ks, out->id, NULL);
 		kho_err_set(err, rc, "%s", e2.msg);
 	}
 unlock:
 	pthread_mutex_unlock(mu);
+	free(objs);
+	pkg_free(pk);
+	OPENSSL_cleanse(&vd, sizeof vd);
+	return rc;
+}
+
+/* A legacy row (before the key store) still carries a wrapped key. */
+static int has_wrapped(const catalog_package *p)
+{
+	static const unsigned char none[sizeof p->wrapped_key];
+
+	return memcmp(p->wrapped_key, none, sizeof none) != 0;
+}
+
+/*
+ * The raw key of package p: from the key store, or for a data directory not
+ * yet migrated, unwrapped from its catalog row. KHO_ENOTFOUND once destroyed.
+ */
+static int package_key(ingest_ctx *c, const catalog_package *p,
+                       unsigned char key[STORE_KEY_LEN], kho_err *err)
+{
+	int rc = keystore_get(c->ks, p->id, key, err);
+
+	if (rc == KHO_ENOTFOUND && has_wrapped(p))
+		rc = store_unwrap_key(c->st, p->wrapped_key, key, err);
 	return rc;
 }
 
 int ingest_reverify(ingest_ctx *c, const catalog_package *p, char *tmp, size_t n,
                     verify_report **rep, kho_err *err)
 {
+	unsigned char key[STORE_KEY_LEN];
 	verify_opts vo;
 	int rc;
 
@@ -294,7 +453,15 @@ int ingest_reverify(ingest_ctx *c, const catalog_package *p, char *tmp, size_t n
 	if (!p->has_key)
 		return kho_err_set(err, KHO_ENOTFOUND, "package %.16s... was destroyed (its key is gone)",
 		                   p->id);
-	rc = store_get_tmp(c->st, p->id, p->wrapped_key, tmp, n, NULL, err);
+	rc = package_key(c, p, key, err);
+	if (rc == 0)
+		rc = store_get_tmp_key(c->st, p->id, key, tmp, n, NULL, err);
+	OPENSSL_cleanse(key, sizeof key);
+	if (rc == KHO_ENOTFOUND && !keystore_has(c->ks, p->id) && !has_wrapped(p)) {
+		/* The key is gone (destroyed): nothing to record as a check. */
+		tmp[0] = '\0';
+		return rc;
+	}
 	if (rc != 0) {
 		tmp[0] = '\0';
 		catalog_set_check(c->cat, p->id, rc == KHO_ENOTFOUND ? "MISSING" : "CORRUPT", kho_now(),
@@ -314,7 +481,7 @@ int ingest_reverify(ingest_ctx *c, const catalog_package *p, char *tmp, size_t n
 
 int64_t fixity_problems(const fixity_summary *s)
 {
-	return s->missing + s->corrupt + s->failed + s->orphans + s->strays;
+	return s->missing + s->corrupt + s->failed + s->orphans + s->strays + s->missing_keys;
 }
 
 struct fixity_walk {
@@ -344,9 +511,17 @@ static int check_one(const catalog_package *p, void *arg)
 
 	s->packages++;
 	if (!p->has_key) {
-		s->skipped++;
+		/* A destroyed record has no catalog row any more (rstore deletes
+		 * it with the key), so a row without its key is a problem: the
+		 * key store is missing, incomplete or the wrong directory. */
+		s->missing_keys++;
+		problem(s, p->id, "its key is missing from the key store");
 	} else if (!w->reverify || w->c->anchors == NULL) {
-		rc = store_get_fd(w->c->st, p->id, p->wrapped_key, -1, &size, w->bps, &e);
+		unsigned char key[STORE_KEY_LEN];
+		rc = package_key(w->c, p, key, &e);
+		if (rc == 0)
+			rc = store_get_fd_key(w->c->st, p->id, key, -1, &size, w->bps, &e);
+		OPENSSL_cleanse(key, sizeof key);
 		if (rc == KHO_ENOTFOUND) {
 			s->missing++;
 			problem(s, p->id, "missing from the store");
@@ -462,6 +637,9 @@ static int recover_one(const char *id, int is_stray, void *arg)
 	/* Written but never committed: the ingest was never acknowledged, and
 	 * without its wrapped key the file can never be read again. */
 	if (store_remove(w->c->st, id, NULL) == 0) {
+		/* Its key, if the crash came after keystore_put. */
+		if (keystore_has(w->c->ks, id))
+			keystore_destroy(w->c->ks, id, NULL);
 		w->removed++;
 		ev.actor = "daemon";
 		ev.action = "recover";
@@ -473,15 +651,89 @@ static int recover_one(const char *id, int is_stray, void *arg)
 	return 0;
 }
 
+/*
+ * Migration of a data directory written before the key store: each package
+ * key wrapped in the catalog is unwrapped once with the master key, put in
+ * the key store (durable), and only then its column blanked. A crash in
+ * between is harmless: putting the same key again is a no-op. Copies of
+ * DATA taken before the migration still hold the wrapped keys and the
+ * master key (docs/operations.md says so).
+ */
+static int migrate_keys(ingest_ctx *c, int *moved, kho_err *err)
+{
+	static const char sel[] = "SELECT id, wrapped_key FROM packages"
+	                          " WHERE wrapped_key IS NOT NULL LIMIT 1";
+	static const char upd[] = "UPDATE packages SET wrapped_key = NULL WHERE id = ?";
+	unsigned char wrapped[STORE_WRAPPED_LEN], key[STORE_KEY_LEN];
+	char id[STORE_ID_LEN + 1];
+	sqlite3_stmt *st = NULL;
+	int rc = 0, s;
+
+	*moved = 0;
+	catalog_lock(c->cat);
+	for (;;) {
+		const unsigned char *txt;
+		if ((st = catalog_stmt(c->cat, sel, err)) == NULL) {
+			rc = KHO_EIO;
+			break;
+		}
+		s = sqlite3_step(st);
+		if (s == SQLITE_DONE)
+			break;
+		txt = sqlite3_column_text(st, 0);
+		if (s != SQLITE_ROW || txt == NULL || !store_is_id((const char *)txt) ||
+		    sqlite3_column_bytes(st, 1) != STORE_WRAPPED_LEN) {
+			rc = kho_err_set(err, KHO_EFORMAT, "catalog: a damaged package row (wrapped key)");
+			break;
+		}
+		memcpy(id, txt, sizeof id);
+		memcpy(wrapped, sqlite3_column_blob(st, 1), sizeof wrapped);
+		sqlite3_reset(st);
+		if ((rc = store_unwrap_key(c->st, wrapped, key, err)) != 0 ||
+		    (rc = keystore_put(c->ks, id, key, err)) != 0)
+			break;
+		if ((st = catalog_stmt(c->cat, upd, err)) == NULL) {
+			rc = KHO_EIO;
+			break;
+		}
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = kho_err_set(err, KHO_EIO, "catalog: cannot blank the wrapped key of %.16s...",
+			                 id);
+			break;
+		}
+		sqlite3_reset(st);
+		(*moved)++;
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	catalog_unlock(c->cat);
+	OPENSSL_cleanse(key, sizeof key);
+	return rc;
+}
+
 int ingest_recover(ingest_ctx *c, int *removed, kho_err *err)
 {
 	struct recover_walk w;
-	int rc;
+	int rc, moved = 0;
 
 	w.c = c;
 	w.removed = 0;
 	if ((rc = store_clean_tmp(c->st, err)) != 0)
 		return rc;
+	if ((rc = migrate_keys(c, &moved, err)) != 0)
+		return rc;
+	if (moved > 0) {
+		audit_event ev;
+		char d[96];
+		snprintf(d, sizeof d, "moved %d package keys from the catalog to the key store", moved);
+		ev.actor = "daemon";
+		ev.action = "migrate-keys";
+		ev.object = keystore_dir(c->ks);
+		ev.status = 0;
+		ev.detail = d;
+		audit_append(c->cat, &ev, NULL);
+	}
 	rc = store_list(c->st, recover_one, &w, err);
 	if (removed != NULL)
 		*removed = w.removed;

@@ -27,6 +27,8 @@
 
 #include "archive/catalog.h"
 #include "archive/config.h"
+#include "archive/keystore.h"
+#include "archive/qr.h"
 #include "archive/store.h"
 #include "common/err.h"
 #include "verify/verify.h"
@@ -37,11 +39,23 @@ typedef struct ingest_ctx {
 	const config *cfg;                 /* borrowed */
 	char data[4096];                   /* data directory */
 	store *st;
+	keystore *ks;                      /* package keys, outside the data directory */
 	catalog *cat;
 	STACK_OF(X509) *anchors;           /* NULL if no trust configured */
 	STACK_OF(X509_CRL) *crls;          /* may be NULL */
 	unsigned char subject_key[32];     /* HMAC key for personal numbers */
+	unsigned char master_key[STORE_KEY_LEN]; /* for qr_key_wrap (verification keys) */
 	pthread_mutex_t stripes[INGEST_STRIPES];
+	/*
+	 * Retention at ingest (docs/retention.md, "Classification at ingest"),
+	 * set by the daemon, NULL elsewhere. class_check runs before anything
+	 * is stored: 0 accept, 1 refuse (422, why in why[n]). classify runs
+	 * after the catalog commit; a crash in between leaves the record
+	 * unclassified until the next sweep classifies it.
+	 */
+	int (*class_check)(void *arg, const record *r, char *why, size_t n);
+	void (*classify)(void *arg, const char *result_code, const char *actor);
+	void *class_arg;
 } ingest_ctx;
 
 /*
@@ -93,6 +107,21 @@ void ingest_result_clear(ingest_result *r);
 int ingest_reverify(ingest_ctx *c, const catalog_package *p, char *tmp, size_t n,
                     verify_report **rep, kho_err *err);
 
+/*
+ * ingest_issue_key: give result_code a new random verification key (qr.h),
+ * stored hashed and wrapped; the clear key into key_out if not NULL (wipe
+ * it). Replaces an earlier key: a stolen paper copy stops working.
+ */
+int ingest_issue_key(ingest_ctx *c, const char *result_code,
+                     char key_out[QR_KEY_TEXT_LEN + 1], kho_err *err);
+
+/*
+ * ingest_qr_key: the clear verification key of result_code, unwrapped with
+ * the master key (for printing the QR code again). KHO_ENOTFOUND.
+ */
+int ingest_qr_key(ingest_ctx *c, const char *result_code, char key_out[QR_KEY_TEXT_LEN + 1],
+                  kho_err *err);
+
 /* ingest_acceptable: 1 if rep passes the acceptance policy (TOTAL-PASSED, or
  * INDETERMINATE with a sub-indication the policy accepts). */
 int ingest_acceptable(const ingest_ctx *c, const verify_report *rep);
@@ -105,7 +134,8 @@ typedef struct fixity_summary {
 	int64_t failed;           /* decrypts but does not pass verification now */
 	int64_t orphans;          /* a store file the catalog does not know */
 	int64_t strays;           /* other files in the store */
-	int64_t skipped;          /* key destroyed, or no trust to re-verify */
+	int64_t skipped;          /* no trust to re-verify */
+	int64_t missing_keys;     /* a catalog row whose key is not in the key store */
 	uint64_t bytes;
 	char first_problem[512];
 } fixity_summary;

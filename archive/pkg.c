@@ -607,9 +607,6 @@ static int read_entry_data(struct rd *r, pkg_entry *e, int64_t declared, kho_err
 	kho_buf keep;
 
 	kho_buf_init(&keep, lim->keep_max);
-	chunk = malloc(PKG_CHUNK);
-	if (chunk == NULL)
-		return kho_err_set(err, KHO_ENOMEM, "out of memory");
 	/*
 	 * Allocate a kept entry once from its declared size instead of growing
 	 * it by doubling (each step a copy and fresh pages: a quarter of the
@@ -629,9 +626,41 @@ static int read_entry_data(struct rd *r, pkg_entry *e, int64_t declared, kho_err
 		streaming = 1;
 	}
 	for (;;) {
-		la_ssize_t n = archive_read_data(r->a, chunk, PKG_CHUNK);
+		unsigned char *dst = NULL;
+		size_t want = PKG_CHUNK;
+		int direct = 0;
+		la_ssize_t n;
 		int64_t pos;
 		uint64_t consumed;
+
+		/*
+		 * A kept entry is read straight into its buffer (no bounce copy
+		 * through chunk); chunk is only for streamed entries and for the
+		 * bytes that overflow keep_max.
+		 */
+		if (!streaming && keep.len < keep.max) {
+			if (keep.data == NULL || keep.cap == keep.len) {
+				size_t grow = keep.len > PKG_CHUNK ? keep.len : PKG_CHUNK;
+
+				if (grow > keep.max - keep.len)
+					grow = keep.max - keep.len;
+				(void)kho_buf_reserve(&keep, grow); /* on failure, chunk */
+			}
+			if (keep.data != NULL && keep.cap > keep.len) {
+				dst = keep.data + keep.len;
+				if (keep.cap - keep.len < want)
+					want = keep.cap - keep.len;
+				direct = 1;
+			}
+		}
+		if (!direct) {
+			if (chunk == NULL && (chunk = malloc(PKG_CHUNK)) == NULL) {
+				rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+				goto out;
+			}
+			dst = chunk;
+		}
+		n = archive_read_data(r->a, dst, want);
 
 		if (n == 0)
 			break;
@@ -694,7 +723,10 @@ static int read_entry_data(struct rd *r, pkg_entry *e, int64_t declared, kho_err
 			streaming = 1;
 		}
 		if (streaming) {
-			rc = stream_md_update(&smd, chunk, (size_t)n, err);
+			rc = stream_md_update(&smd, dst, (size_t)n, err);
+		} else if (direct) {
+			keep.len += (size_t)n;
+			keep.data[keep.len] = '\0';
 		} else {
 			rc = kho_buf_append(&keep, chunk, (size_t)n);
 			if (rc != 0)

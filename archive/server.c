@@ -37,10 +37,14 @@
 #include "archive/catalog.h"
 #include "archive/http_util.h"
 #include "archive/ingest.h"
+#include "archive/qr.h"
 #include "archive/record.h"
 #include "archive/token.h"
+#include "archive/webverify.h"
 #include "common/buf.h"
 #include "common/util.h"
+#include "retention/api.h"
+#include "retention/rstore.h"
 #include "sign/seal.h"
 #include "sign/tsa.h"
 #include "verify/verify.h"
@@ -112,6 +116,13 @@ struct server {
 	struct metrics m;
 	struct sealer *sealers;
 	size_t nsealers;
+	webverify *wv;             /* the public verification page (issue 5) */
+	rstore *rs;                /* retention state (issue 4, retention/rstore.h) */
+	rstore_signer rsig;        /* seals destruction certificates; */
+	int has_rsig;              /* without it, execute answers 503 */
+	pthread_t sweep_thread;    /* the daily retention sweep */
+	int sweep_started;
+	char public_url[600];      /* base of QR URLs */
 	tsa *tsa;
 	STACK_OF(X509) *tsa_chain;
 	pthread_mutex_t seal_mu;
@@ -158,6 +169,9 @@ struct req {
 	char method[8];
 	char path[160];
 	char client[64];
+	webverify_mhd *wvm;        /* a public verification request (webverify.h) */
+	int retention;             /* a retention route (retention/api.h) */
+	char query[512];           /* its query string, rebuilt from the arguments */
 };
 
 static double now_mono(void)
@@ -405,25 +419,6 @@ static enum MHD_Result h_metrics(struct req *q, struct MHD_Connection *c)
 	return ok;
 }
 
-static const char verify_page[] =
-	"<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
-	"<title>Kiểm tra kết quả điện tử / Verify a result</title></head><body>"
-	"<h1>Kiểm tra kết quả điện tử</h1>"
-	"<p>Chọn tệp .asice để kiểm tra chữ ký số và dấu thời gian. / Choose a .asice package to"
-	" verify its signature and timestamp. The file is not stored.</p>"
-	"<input type=\"file\" id=\"f\" accept=\".asice\"> <button id=\"b\">Kiểm tra / Verify</button>"
-	"<pre id=\"o\"></pre><script>"
-	"document.getElementById('b').onclick=async()=>{const f=document.getElementById('f').files[0];"
-	"if(!f)return;const r=await fetch('/v1/verify',{method:'POST',headers:{'Content-Type':"
-	"'application/vnd.etsi.asic-e+zip'},body:f});const o=document.getElementById('o');"
-	"o.textContent=r.headers.get('Kho-Indication')+'\\n\\n'+JSON.stringify(await r.json(),null,2);};"
-	"</script></body></html>";
-
-static enum MHD_Result h_verify_page(struct req *q, struct MHD_Connection *c)
-{
-	return send_bytes(q, c, 200, "text/html; charset=utf-8", verify_page, sizeof verify_page - 1);
-}
-
 /* Close the upload file so the verifier and the store can read it. */
 static int finish_upload(struct req *q)
 {
@@ -434,53 +429,6 @@ static int finish_upload(struct req *q)
 		q->fd = -1;
 	}
 	return rc;
-}
-
-static enum MHD_Result h_verify(struct req *q, struct MHD_Connection *c)
-{
-	verify_report *rep = NULL;
-	struct MHD_Response *r;
-	verify_opts vo;
-	kho_err err;
-	enum MHD_Result ok;
-	kho_buf b;
-	struct timespec t0;
-	unsigned char *data;
-	size_t len;
-	int rc;
-
-	if (finish_upload(q) != 0 || q->got == 0)
-		return send_error(q, c, 400, "send the package as the request body");
-	memset(&vo, 0, sizeof vo);
-	vo.anchors = q->s->ing->anchors;
-	vo.crls = q->s->ing->crls;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = verify_package_file(&rep, q->tmp, &vo, &err);
-	pthread_mutex_lock(&q->s->m.mu);
-	hist_add(&q->s->m.verify, since(&t0));
-	pthread_mutex_unlock(&q->s->m.mu);
-	if (rc != 0)
-		return send_error(q, c, 500, "verification could not run: %s", err.msg);
-	kho_buf_init(&b, 64u << 20);
-	rc = wants_xml(c) ? verify_report_xml(&b, rep) : verify_report_json(&b, rep);
-	data = rc == 0 ? kho_buf_steal(&b, &len) : NULL;
-	kho_buf_free(&b);
-	if (data == NULL) {
-		verify_report_free(rep);
-		return send_error(q, c, 500, "cannot write the report");
-	}
-	r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (r == NULL) {
-		free(data);
-		verify_report_free(rep);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, "Content-Type",
-	                        wants_xml(c) ? "application/xml; charset=utf-8" : "application/json");
-	indication_headers(r, rep);
-	verify_report_free(rep);
-	ok = queue(q, c, 200, r);
-	return ok;
 }
 
 /* The answer to an ingest (POST /v1/packages and POST /v1/results). */
@@ -654,6 +602,9 @@ static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, in
 	return queue(q, c, 200, r);
 }
 
+static int tombstone_answer(struct req *q, struct MHD_Connection *c, const char *code,
+                            enum MHD_Result *ok);
+
 static enum MHD_Result h_result_get(struct req *q, struct MHD_Connection *c)
 {
 	const char *on = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "valid_on");
@@ -664,8 +615,12 @@ static enum MHD_Result h_result_get(struct req *q, struct MHD_Connection *c)
 	if (on != NULL && !http_is_date(on))
 		return send_error(q, c, 400, "valid_on must be a date YYYY-MM-DD");
 	rc = catalog_result_json(q->s->ing->cat, q->m.arg, on, &j, &err);
-	if (rc == KHO_ENOTFOUND)
+	if (rc == KHO_ENOTFOUND) {
+		enum MHD_Result ok;
+		if (tombstone_answer(q, c, q->m.arg, &ok))
+			return ok;
 		return send_error(q, c, 404, "no result %s", q->m.arg);
+	}
 	if (rc != 0)
 		return send_error(q, c, 500, "%s", err.msg);
 	return send_json(q, c, 200, j);
@@ -683,8 +638,12 @@ static enum MHD_Result h_result_status(struct req *q, struct MHD_Connection *c)
 		return send_error(q, c, 400, "%s", err.msg);
 	rc = catalog_set_status(q->s->ing->cat, q->m.arg, b.status, b.decision,
 	                        b.superseded_by[0] ? b.superseded_by : NULL, actor_of(q), &err);
-	if (rc == KHO_ENOTFOUND)
+	if (rc == KHO_ENOTFOUND) {
+		enum MHD_Result ok;
+		if (tombstone_answer(q, c, q->m.arg, &ok))
+			return ok;
 		return send_error(q, c, 404, "no result %s", q->m.arg);
+	}
 	if (rc == KHO_EINVAL)
 		return send_error(q, c, 400, "%s", err.msg);
 	if (rc != 0)
@@ -846,6 +805,165 @@ static enum MHD_Result h_audit(struct req *q, struct MHD_Connection *c)
 	return send_json(q, c, 200, json_pack("{s:o}", "events", j));
 }
 
+/* ---- public verification (issue 5, docs/verify-page.md) --------------- */
+
+/* A package id (64 lower-case hex digits) as 32 bytes; 0 or KHO_EFORMAT. */
+static int id_bytes(unsigned char out[32], const char *hex)
+{
+	size_t i;
+	int hi, lo;
+
+	if (strlen(hex) != 64)
+		return KHO_EFORMAT;
+	for (i = 0; i < 32; i++) {
+		hi = hex[2 * i] >= 'a' ? hex[2 * i] - 'a' + 10 : hex[2 * i] - '0';
+		lo = hex[2 * i + 1] >= 'a' ? hex[2 * i + 1] - 'a' + 10 : hex[2 * i + 1] - '0';
+		if (hi < 0 || hi > 15 || lo < 0 || lo > 15)
+			return KHO_EFORMAT;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/*
+ * The archive as the webverify module sees it (webverify_archive). Every
+ * callback goes through the catalog's mutex-serialised connection, so they
+ * are safe from the daemon's threads.
+ */
+static int wv_key_hash(void *arg, const char *code, unsigned char hash[32], kho_err *err)
+{
+	server *s = arg;
+
+	return catalog_verify_key(s->ing->cat, code, hash, NULL, err);
+}
+
+static int wv_report(void *arg, const char *code, verify_report **out, unsigned char id[32],
+                     kho_err *err)
+{
+	server *s = arg;
+	catalog_package p;
+	char tmp[PATH_MAX];
+	int rc;
+
+	*out = NULL;
+	if ((rc = catalog_result_package(s->ing->cat, code, &p, err)) != 0)
+		return rc;
+	/* A destroyed key is KHO_ENOTFOUND from ingest_reverify: the page then
+	 * says the archive no longer holds the package. */
+	rc = ingest_reverify(s->ing, &p, tmp, sizeof tmp, out, err);
+	if (tmp[0] != '\0')
+		unlink(tmp);
+	if (rc != 0) {
+		if (rc != KHO_ENOTFOUND || p.has_key) {
+			char d[600];
+			snprintf(d, sizeof d, "public verification: stored package fails its integrity"
+			                      " check: %.500s", err != NULL ? err->msg : "");
+			audit(s, "anonymous", "alert", p.id, 500, d);
+		}
+		return rc;
+	}
+	if (id_bytes(id, p.id) != 0) {
+		verify_report_free(*out);
+		*out = NULL;
+		return kho_err_set(err, KHO_EINTERNAL, "bad package id in the catalog");
+	}
+	return 0;
+}
+
+static int wv_by_object(void *arg, const unsigned char sha[32], char code[WEBVERIFY_CODE_MAX],
+                        kho_err *err)
+{
+	server *s = arg;
+
+	return catalog_code_by_object(s->ing->cat, sha, code, err);
+}
+
+static int wv_status(void *arg, const char *code, char status[WEBVERIFY_STATUS_MAX],
+                     unsigned char id[32], kho_err *err)
+{
+	server *s = arg;
+	char pid[65];
+	int rc;
+
+	if ((rc = catalog_result_status(s->ing->cat, code, status, pid, err)) != 0)
+		return rc;
+	if (id_bytes(id, pid) != 0)
+		memset(id, 0, 32);
+	return 0;
+}
+
+static void wv_audit(void *arg, const char *action, const char *object, int status,
+                     const char *detail)
+{
+	audit(arg, "anonymous", action, object != NULL ? object : "-", status, detail);
+}
+
+/* GET /v1/results/{code}/qr: the QR code to print, for an officer of the result's agency. */
+static enum MHD_Result h_result_qr(struct req *q, struct MHD_Connection *c)
+{
+	const char *fmt = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
+	const char *acc = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+	const char *sc = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "scale");
+	char key[QR_KEY_TEXT_LEN + 1], url[1024], disp[200];
+	catalog_package p;
+	struct MHD_Response *r;
+	unsigned char *data;
+	unsigned long scale = 8;
+	size_t len;
+	kho_buf img;
+	kho_err err;
+	char *end;
+	int rc, svg;
+
+	if (fmt != NULL && strcmp(fmt, "svg") != 0 && strcmp(fmt, "png") != 0)
+		return send_error(q, c, 400, "format must be png or svg");
+	svg = fmt != NULL ? strcmp(fmt, "svg") == 0 : acc != NULL && strstr(acc, "image/svg+xml") != NULL;
+	if (sc != NULL) {
+		errno = 0;
+		scale = strtoul(sc, &end, 10);
+		if (errno != 0 || *end != '\0' || scale < 1 || scale > QR_SCALE_MAX)
+			return send_error(q, c, 400, "scale must be 1..%u", QR_SCALE_MAX);
+	}
+	rc = catalog_result_package(q->s->ing->cat, q->m.arg, &p, &err);
+	if (rc == KHO_ENOTFOUND)
+		return send_error(q, c, 404, "no result %s", q->m.arg);
+	if (rc != 0)
+		return send_error(q, c, 500, "%s", err.msg);
+	/* Officers act for one agency: the paper copy is that agency's to print. */
+	if (q->who.agency[0] != '\0' && strcmp(q->who.agency, p.agency) != 0) {
+		char d[200];
+		snprintf(d, sizeof d, "an officer of %s cannot print the QR code of a result of %s",
+		         q->who.agency, p.agency);
+		audit(q->s, actor_of(q), "denied", q->m.arg, 403, d);
+		return send_error(q, c, 403, "%s", d);
+	}
+	rc = ingest_qr_key(q->s->ing, q->m.arg, key, &err);
+	if (rc == KHO_ENOTFOUND)
+		return send_error(q, c, 404, "result %s has no verification key", q->m.arg);
+	if (rc != 0)
+		return send_error(q, c, 500, "%s", err.msg);
+	kho_buf_init(&img, 16u << 20);
+	rc = webverify_qr_url(url, sizeof url, q->s->public_url, q->m.arg, key);
+	if (rc == 0)
+		rc = svg ? qr_svg(&img, url, (unsigned)scale, &err) : qr_png(&img, url, (unsigned)scale, &err);
+	OPENSSL_cleanse(key, sizeof key);
+	OPENSSL_cleanse(url, sizeof url);
+	data = rc == 0 ? kho_buf_steal(&img, &len) : NULL;
+	kho_buf_free(&img);
+	if (data == NULL)
+		return send_error(q, c, 500, "cannot draw the QR code");
+	r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(data);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", svg ? "image/svg+xml" : "image/png");
+	snprintf(disp, sizeof disp, "inline; filename=\"%s.%s\"", q->m.arg, svg ? "svg" : "png");
+	MHD_add_response_header(r, "Content-Disposition", disp);
+	audit(q->s, actor_of(q), "qr", q->m.arg, 200, svg ? "format=svg" : "format=png");
+	return queue(q, c, 200, r);
+}
+
 static const struct sealer *find_sealer(const server *s, const char *agency)
 {
 	size_t i;
@@ -1002,6 +1120,22 @@ static int rate_limited(server *s, int64_t id)
 	return limited;
 }
 
+#define RETENTION_SCHEDULE_MAX (2u * 1024 * 1024)   /* PUT /v1/schedules (docs/retention.md) */
+
+/* Rebuild the query string "k=v&k=v" for rapi_request.query (bounded). */
+static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+	struct req *q = cls;
+	size_t n = strlen(q->query);
+
+	(void)kind;
+	if (key != NULL && sizeof q->query - n > 1)
+		snprintf(q->query + n, sizeof q->query - n, "%s%s=%s", n ? "&" : "", key,
+		         value ? value : "");
+	return MHD_YES;
+}
+
 static void deny(struct req *q, int status, const char *msg)
 {
 	q->deny = status;
@@ -1035,6 +1169,48 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 	MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
 	if (f.content_length > 1 || (f.content_length && f.transfer_encoding)) {
 		deny(q, 400, "conflicting framing headers (Content-Length)");
+		return q;
+	}
+	/* The public verification page and API (docs/verify-page.md): no
+	 * token; the module applies its own rate limit per client address and
+	 * its upload cap, and answers 405 itself. */
+	{
+		char code[WEBVERIFY_CODE_MAX];
+		enum webverify_kind k = webverify_route(method, url, code);
+		if (k != WV_NONE) {
+			/* The old route ids stay as the metrics labels. */
+			q->m.route = k == WV_API ? HTTP_R_VERIFY : HTTP_R_VERIFY_PAGE;
+			if (webverify_mhd_begin(&q->wvm, s->wv, c, method, url, NULL) != 0)
+				deny(q, 500, "cannot start the verification");
+			return q;
+		}
+	}
+	/* Retention (docs/retention.md, "HTTP endpoints"): any valid token
+	 * here; the handlers check the roles themselves (403). */
+	if (rapi_is_retention_path(url)) {
+		char tok[TOKEN_LEN + 1];
+		const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+		size_t cap = strcmp(method, "PUT") == 0 && strcmp(url, "/v1/schedules") == 0
+		                 ? RETENTION_SCHEDULE_MAX : RAPI_MAX_JSON;
+		q->retention = 1;
+		if (http_bearer(h, tok) != 0 || token_check(pick_reader(s), tok, &q->who, NULL) != 0) {
+			deny(q, 401, h == NULL ? "a bearer token is required" : "invalid token");
+			audit(s, "anonymous", "denied", url, 401, h == NULL ? "no token" : "invalid token");
+			return q;
+		}
+		q->authed = 1;
+		if (rate_limited(s, q->who.id)) {
+			deny(q, 429, "rate limit exceeded");
+			return q;
+		}
+		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_query, q);
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		if (cl != NULL && strtoull(cl, NULL, 10) > cap) {
+			deny(q, 413, "the body is larger than its limit");
+			return q;
+		}
+		q->body = HTTP_BODY_JSON;
+		kho_buf_init(&q->buf, cap);
 		return q;
 	}
 	rc = http_route_parse(method, url, &q->m);
@@ -1101,6 +1277,12 @@ static void consume(struct req *q, const char *data, size_t n)
 {
 	if (q->deny != 0)
 		return;   /* read and discard the rest of a refused request */
+	if (q->wvm != NULL) {
+		webverify_mhd_feed(q->wvm, data, n);
+		if (UINT64_MAX - q->got >= n)
+			q->got += n;
+		return;
+	}
 	if (q->body == HTTP_BODY_FILE) {
 		if (q->s->cfg->max_upload < q->got || q->s->cfg->max_upload - q->got < n) {
 			deny(q, 413, "the package is larger than the upload limit");
@@ -1131,15 +1313,65 @@ static void consume(struct req *q, const char *data, size_t n)
 	}
 }
 
+/* A retention route: rapi_handle does the work and the role checks. */
+static enum MHD_Result h_retention(struct req *q, struct MHD_Connection *c)
+{
+	rapi_request rq;
+	rapi_response rp;
+	enum MHD_Result ok;
+
+	memset(&rq, 0, sizeof rq);
+	memset(&rp, 0, sizeof rp);
+	rq.method = q->method;
+	rq.path = q->path;
+	rq.query = q->query[0] ? q->query : NULL;
+	rq.body = q->buf.data;
+	rq.body_len = q->buf.len;
+	rq.actor = q->who.name;
+	rq.role = (int)q->who.role;
+	if (rapi_handle(q->s->rs, q->s->has_rsig ? &q->s->rsig : NULL, &rq, &rp) != 0)
+		return send_error(q, c, 500, "out of memory");
+	ok = send_bytes(q, c, rp.status, rp.content_type ? rp.content_type : "application/json",
+	                rp.body ? rp.body : "", rp.body ? rp.body_len : 0);
+	rapi_response_clear(&rp);
+	return ok;
+}
+
+/*
+ * A destroyed record (issue 4 item 9): its tombstone statement with 410,
+ * never content. 0 if code has no tombstone (then the caller answers 404).
+ */
+static int tombstone_answer(struct req *q, struct MHD_Connection *c, const char *code,
+                            enum MHD_Result *ok)
+{
+	json_t *t = NULL, *st;
+	kho_err err;
+
+	if (q->s->rs == NULL || rstore_tombstone_json(q->s->rs, code, &t, &err) != 0)
+		return 0;
+	st = json_object_get(t, "statement");
+	*ok = send_json(q, c, 410, json_pack("{s:s,s:i,s:O}", "error",
+	                                     json_is_string(st) ? json_string_value(st)
+	                                                        : "the record was destroyed",
+	                                     "status", 410, "tombstone", t));
+	json_decref(t);
+	return 1;
+}
+
 static enum MHD_Result dispatch(struct req *q, struct MHD_Connection *c)
 {
 	if (q->deny != 0)
 		return send_error(q, c, q->deny, "%s", q->deny_msg);
+	if (q->wvm != NULL) {
+		int st = 0, ok = webverify_mhd_respond(q->wvm, c, &st);
+		q->status = st != 0 ? st : 500;
+		return ok == MHD_YES ? MHD_YES : MHD_NO;
+	}
+	if (q->retention)
+		return h_retention(q, c);
 	switch (q->m.route) {
 	case HTTP_R_HEALTHZ: return h_healthz(q, c);
 	case HTTP_R_METRICS: return h_metrics(q, c);
-	case HTTP_R_VERIFY_PAGE: return h_verify_page(q, c);
-	case HTTP_R_VERIFY: return h_verify(q, c);
 	case HTTP_R_PACKAGES_POST: return h_packages_post(q, c);
 	case HTTP_R_PACKAGE_GET: return h_package_get(q, c, 0);
 	case HTTP_R_PACKAGE_REPORT: return h_package_get(q, c, 1);
@@ -1149,6 +1381,7 @@ static enum MHD_Result dispatch(struct req *q, struct MHD_Connection *c)
 	case HTTP_R_LOOKUP: return h_lookup(q, c);
 	case HTTP_R_STATS_REUSE: return h_stats(q, c);
 	case HTTP_R_AUDIT: return h_audit(q, c);
+	case HTTP_R_RESULT_QR: return h_result_qr(q, c);
 	default: return send_error(q, c, 404, "no such endpoint");
 	}
 }
@@ -1196,6 +1429,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (q->tmp[0] != '\0')
 		unlink(q->tmp);
 	kho_buf_free(&q->buf);
+	webverify_mhd_free(q->wvm);   /* wipes the upload */
 	for (si = 0; si < NSTATUS && status_codes[si] != q->status; si++)
 		;
 	pthread_mutex_lock(&s->m.mu);
@@ -1363,6 +1597,185 @@ static int parse_listen(const char *l, struct sockaddr_in *sa, kho_err *err)
 	return 0;
 }
 
+/*
+ * The public verification module, and the migration of a data directory
+ * whose results were archived before verification keys existed: each gets
+ * a key now (audited once, with the number), so that its QR code can be
+ * printed.
+ */
+static int start_webverify(server *s, kho_err *err)
+{
+	/* Results from before verification keys existed get one here, a batch
+	 * of KEY_BATCH per catalog transaction (one fsync per batch, not per
+	 * result: a catalog of a million results is migrated in seconds). */
+	enum { KEY_BATCH = 1024 };
+	char (*codes)[CATALOG_CODE_MAX] = malloc(KEY_BATCH * sizeof *codes);
+	const config *cfg = s->cfg;
+	webverify_config wc;
+	webverify_archive wa;
+	size_t n, i, issued = 0;
+	char d[96];
+	int rc;
+
+	if (codes == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	do {
+		if ((rc = catalog_results_without_key(s->ing->cat, codes, KEY_BATCH, &n, err)) != 0)
+			break;
+		if (n == 0 || (rc = catalog_begin(s->ing->cat, err)) != 0)
+			break;
+		for (i = 0; i < n && rc == 0; i++)
+			if ((rc = ingest_issue_key(s->ing, codes[i], NULL, err)) == 0)
+				issued++;
+		if (rc == 0)
+			rc = catalog_commit(s->ing->cat, err);
+		else
+			catalog_rollback(s->ing->cat);
+	} while (rc == 0 && n == KEY_BATCH);
+	free(codes);
+	if (rc != 0)
+		return rc;
+	if (issued > 0) {
+		snprintf(d, sizeof d, "issued %zu verification keys to earlier results", issued);
+		audit(s, "daemon", "verify-keys", "-", 0, d);
+	}
+	memset(&wc, 0, sizeof wc);
+	wc.vopts.anchors = s->ing->anchors;
+	wc.vopts.crls = s->ing->crls;
+	wc.max_upload = (size_t)cfg->verify_max_upload;
+	wc.rate_per_minute = cfg->verify_rate_per_minute;
+	wc.rate_burst = cfg->verify_rate_burst;
+	wc.base_url = cfg->public_url;
+	memset(&wa, 0, sizeof wa);
+	wa.arg = s;
+	wa.key_hash = wv_key_hash;
+	wa.report_by_code = wv_report;
+	wa.code_by_object = wv_by_object;
+	wa.status_of = wv_status;
+	wa.audit = wv_audit;
+	return webverify_new(&s->wv, &wc, &wa, err);
+}
+
+/*
+ * Retention (docs/retention.md, "HTTP endpoints"): one rstore per daemon,
+ * and the archive's seal for destruction certificates when the config
+ * names an agency key, a TSA and the archive's enterprise code (the first
+ * agency of "agencies" is the archive's own). Unclassified records left by
+ * a crash between an ingest commit and its classification are classified
+ * here and by every sweep.
+ */
+static int ret_class_check(void *arg, const record *rec, char *why, size_t n);
+static void ret_classify(void *arg, const char *code, const char *actor);
+
+static int start_retention(server *s, const char *data_dir, kho_err *err)
+{
+	int rc;
+
+	if ((rc = rstore_open(&s->rs, data_dir, keystore_dir(s->ing->ks), err)) != 0)
+		return rc;
+	catalog_set_keystore(rstore_catalog(s->rs), s->ing->ks);
+	s->ing->class_check = ret_class_check;
+	s->ing->classify = ret_classify;
+	s->ing->class_arg = s;
+	if (s->nsealers > 0 && s->tsa != NULL && s->cfg->enterprise_code != NULL) {
+		s->rsig.key = s->sealers[0].key;
+		s->rsig.cert = s->sealers[0].cert;
+		s->rsig.chain = s->sealers[0].chain;
+		s->rsig.tsa = s->tsa;
+		s->rsig.tsa_chain = s->tsa_chain;
+		s->rsig.crls = s->ing->crls;
+		s->rsig.agency = s->sealers[0].code;
+		s->rsig.enterprise_code = s->cfg->enterprise_code;
+		s->has_rsig = 1;
+	}
+	return 0;
+}
+
+static int32_t today_days(void)
+{
+	return (int32_t)(kho_now() / 86400);
+}
+
+/*
+ * Retention at ingest. An archive that has never published a schedule does
+ * not enforce retention yet (its records are classified by `kho retention
+ * classify` or the first sweep once one is published); from the first
+ * publication on, a record no class applies to is refused (422) unless the
+ * config says keep_unclassified.
+ */
+static int ret_class_check(void *arg, const record *rec, char *why, size_t n)
+{
+	static const char sql[] = "SELECT EXISTS(SELECT 1 FROM ret_schedules)";
+	server *s = arg;
+	catalog *cat = rstore_catalog(s->rs);
+	sqlite3_stmt *st;
+	kho_err err;
+	int any = 1, rc;
+
+	catalog_lock(cat);
+	if ((st = catalog_stmt(cat, sql, NULL)) != NULL) {
+		any = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+		sqlite3_reset(st);
+	}
+	catalog_unlock(cat);
+	if (!any || s->cfg->keep_unclassified)
+		return 0;
+	rc = rstore_check_class(s->rs, rec->procedure_national, rec->result_type, today_days(), NULL,
+	                        0, NULL, &err);
+	if (rc == 0)
+		return 0;
+	snprintf(why, n, "no retention class applies to this record: %.400s", err.msg);
+	return rc == KHO_ENOTFOUND ? 1 : -1;
+}
+
+static void ret_classify(void *arg, const char *code, const char *actor)
+{
+	server *s = arg;
+	kho_err err;
+
+	/* A failure leaves the record unclassified: the sweep retries. */
+	if (rstore_classify_record(s->rs, code, s->cfg->keep_unclassified ? RSTORE_UNCLASSIFIED_KEEP
+	                                                                  : RSTORE_UNCLASSIFIED_REFUSE,
+	                           actor, &err) != 0 && err.code != KHO_ENOTFOUND)
+		audit(s, "daemon", "alert", code, 500, err.msg);
+}
+
+/* The daily sweep: ten minutes after the start, then once a day. */
+static void *sweep_main(void *arg)
+{
+	server *s = arg;
+	unsigned wait = 600;
+
+	for (;;) {
+		struct timespec until;
+		rstore_sweep_stats st;
+		int64_t n = 0, nu = 0;
+		kho_err err;
+		int stop;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += wait;
+		pthread_mutex_lock(&s->fix_mu);
+		while (!s->stopping &&
+		       pthread_cond_timedwait(&s->fix_cv, &s->fix_mu, &until) != ETIMEDOUT)
+			;
+		stop = s->stopping;
+		pthread_mutex_unlock(&s->fix_mu);
+		if (stop)
+			break;
+		wait = 86400;
+		memset(&st, 0, sizeof st);
+		/* Records committed but not classified (a crash in between, or
+		 * ingested before a schedule existed) get their class first. */
+		if (rstore_classify_pending(s->rs, s->cfg->keep_unclassified ? RSTORE_UNCLASSIFIED_KEEP
+		                                                             : RSTORE_UNCLASSIFIED_REFUSE,
+		                            "daemon", &n, &nu, &err) != 0 && err.code != KHO_ENOTFOUND)
+			audit(s, "daemon", "alert", "retention-classify", 500, err.msg);
+		if (rstore_sweep(s->rs, today_days(), 0, "daemon", NULL, &st, &err) != 0)
+			audit(s, "daemon", "alert", "retention-sweep", 500, err.msg);
+	}
+	return NULL;
+}
+
 int server_start(server **out, const config *cfg, const char *data_dir, FILE *log,
                  kho_err *err)
 {
@@ -1405,6 +1818,10 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 		goto fail;
 	if ((rc = load_sealing(s, err)) != 0)
 		goto fail;
+	if ((rc = start_retention(s, data_dir, err)) != 0)
+		goto fail;
+	if ((rc = start_webverify(s, err)) != 0)
+		goto fail;
 	{
 		char db[PATH_MAX];
 		unsigned i;
@@ -1412,6 +1829,8 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 		for (i = 0; i < cfg->threads && i < READERS_MAX; i++) {
 			if ((rc = catalog_open(&s->readers[i], db, err)) != 0)
 				goto fail;
+			/* "has its key" (lookups' reusable/destroyed) asks the key store. */
+			catalog_set_keystore(s->readers[i], s->ing->ks);
 			s->nreaders++;
 		}
 	}
@@ -1442,10 +1861,21 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 	}
 	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : ntohs(sa.sin_port);
+	/* QR URLs: the configured public address, else this daemon's own. */
+	if (cfg->public_url != NULL) {
+		snprintf(s->public_url, sizeof s->public_url, "%s", cfg->public_url);
+	} else {
+		char host[INET_ADDRSTRLEN] = "127.0.0.1";
+		if (sa.sin_addr.s_addr != htonl(INADDR_ANY))
+			inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
+		snprintf(s->public_url, sizeof s->public_url, "http://%s:%u", host, s->port);
+	}
 	if (cfg->fixity_interval > 0) {
 		if (pthread_create(&s->fix_thread, NULL, fixity_main, s) == 0)
 			s->fix_started = 1;
 	}
+	if (pthread_create(&s->sweep_thread, NULL, sweep_main, s) == 0)
+		s->sweep_started = 1;
 	*out = s;
 	return 0;
 fail:
@@ -1480,6 +1910,13 @@ void server_stop(server *s)
 		if (ls != MHD_INVALID_SOCKET)
 			close(ls);
 	}
+	if (s->sweep_started) {
+		pthread_mutex_lock(&s->fix_mu);
+		s->stopping = 1;
+		pthread_cond_broadcast(&s->fix_cv);
+		pthread_mutex_unlock(&s->fix_mu);
+		pthread_join(s->sweep_thread, NULL);
+	}
 	if (s->fix_started) {
 		pthread_mutex_lock(&s->fix_mu);
 		s->stopping = 1;
@@ -1508,6 +1945,8 @@ void server_stop(server *s)
 	free(s->sealers);
 	tsa_free(s->tsa);
 	sk_X509_pop_free(s->tsa_chain, X509_free);
+	webverify_free(s->wv);
+	rstore_close(s->rs);
 	ingest_close(s->ing);
 	if (s->lockfd >= 0)
 		close(s->lockfd);

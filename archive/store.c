@@ -253,8 +253,8 @@ out:
 	return rc;
 }
 
-int store_put_file(store *s, const char *id, const char *plain_path,
-                   unsigned char wrapped_out[STORE_WRAPPED_LEN], kho_err *err)
+int store_put_file_key(store *s, const char *id, const char *plain_path,
+                       unsigned char key_out[STORE_KEY_LEN], kho_err *err)
 {
 	unsigned char key[STORE_KEY_LEN], nonce[NONCE_LEN], tag[TAG_LEN];
 	unsigned char *in = NULL, *ct = NULL;
@@ -352,7 +352,7 @@ int store_put_file(store *s, const char *id, const char *plain_path,
 	tmp[0] = '\0';
 	if ((rc = kho_fsync_dir(final, err)) != 0)
 		goto out;
-	rc = wrap_key(s, key, wrapped_out, 0, err);
+	memcpy(key_out, key, STORE_KEY_LEN);
 out:
 	OPENSSL_cleanse(key, sizeof key);
 	EVP_CIPHER_CTX_free(ctx);
@@ -365,6 +365,25 @@ out:
 	free(in);
 	free(ct);
 	return rc;
+}
+
+/* The legacy form: the package key wrapped by the master key (RFC 3394). */
+int store_put_file(store *s, const char *id, const char *plain_path,
+                   unsigned char wrapped_out[STORE_WRAPPED_LEN], kho_err *err)
+{
+	unsigned char key[STORE_KEY_LEN];
+	int rc;
+
+	if ((rc = store_put_file_key(s, id, plain_path, key, err)) == 0)
+		rc = wrap_key(s, key, wrapped_out, 0, err);
+	OPENSSL_cleanse(key, sizeof key);
+	return rc;
+}
+
+int store_unwrap_key(store *s, const unsigned char wrapped[STORE_WRAPPED_LEN],
+                     unsigned char key_out[STORE_KEY_LEN], kho_err *err)
+{
+	return wrap_key(s, wrapped, key_out, 1, err);
 }
 
 /* Sleep so that `done` bytes take at least done/bps seconds since start. */
@@ -385,8 +404,8 @@ static void throttle(const struct timespec *start, uint64_t done, uint64_t bps)
 	nanosleep(&d, NULL);
 }
 
-int store_get_fd(store *s, const char *id, const unsigned char wrapped[STORE_WRAPPED_LEN],
-                 int out_fd, uint64_t *size_out, uint64_t bps, kho_err *err)
+int store_get_fd_key(store *s, const char *id, const unsigned char raw_key[STORE_KEY_LEN],
+                     int out_fd, uint64_t *size_out, uint64_t bps, kho_err *err)
 {
 	unsigned char key[STORE_KEY_LEN], hdr[MAGIC_LEN + NONCE_LEN], tag[TAG_LEN];
 	unsigned char digest[32], want[32];
@@ -422,8 +441,7 @@ int store_get_fd(store *s, const char *id, const unsigned char wrapped[STORE_WRA
 		rc = kho_err_set(err, KHO_EFORMAT, "stored file of %.16s... has no kho header", id);
 		goto out;
 	}
-	if ((rc = wrap_key(s, wrapped, key, 1, err)) != 0)
-		goto out;
+	memcpy(key, raw_key, STORE_KEY_LEN);
 	ct = malloc(CHUNK);
 	pt = malloc(CHUNK + 32);
 	ctx = EVP_CIPHER_CTX_new();
@@ -487,6 +505,36 @@ out:
 	free(pt);
 	if (fd >= 0)
 		close(fd);
+	return rc;
+}
+
+int store_get_fd(store *s, const char *id, const unsigned char wrapped[STORE_WRAPPED_LEN],
+                 int out_fd, uint64_t *size_out, uint64_t bps, kho_err *err)
+{
+	unsigned char key[STORE_KEY_LEN];
+	int rc;
+
+	/* A missing file is KHO_ENOTFOUND whatever the wrapped key. */
+	if (store_is_id(id) && !store_exists(s, id))
+		return kho_err_set(err, KHO_ENOTFOUND, "stored file of %.16s... is missing", id);
+	if ((rc = wrap_key(s, wrapped, key, 1, err)) == 0)
+		rc = store_get_fd_key(s, id, key, out_fd, size_out, bps, err);
+	OPENSSL_cleanse(key, sizeof key);
+	return rc;
+}
+
+int store_get_tmp_key(store *s, const char *id, const unsigned char key[STORE_KEY_LEN],
+                      char *path, size_t n, uint64_t *size_out, kho_err *err)
+{
+	int fd, rc;
+
+	if ((rc = store_tmp_create(s, path, n, &fd, err)) != 0)
+		return rc;
+	rc = store_get_fd_key(s, id, key, fd, size_out, 0, err);
+	if (close(fd) != 0 && rc == 0)
+		rc = kho_err_set(err, KHO_EIO, "%s: %s", path, strerror(errno));
+	if (rc != 0)
+		unlink(path);
 	return rc;
 }
 

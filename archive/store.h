@@ -84,6 +84,23 @@ int store_get_fd(store *s, const char *id, const unsigned char wrapped[STORE_WRA
 int store_get_tmp(store *s, const char *id, const unsigned char wrapped[STORE_WRAPPED_LEN],
                   char *path, size_t n, uint64_t *size_out, kho_err *err);
 
+/*
+ * The raw-key forms (what the daemon uses since the key store, keystore.h):
+ * store_put_file_key returns the fresh random package key in key_out (the
+ * caller keeps it in the key store, outside the data directory, and wipes
+ * it); store_get_fd_key / store_get_tmp_key take that raw key. The wrapped
+ * forms above remain for legacy data directories; store_unwrap_key turns a
+ * legacy wrapped key into the raw key once, for the migration.
+ */
+int store_put_file_key(store *s, const char *id, const char *plain_path,
+                       unsigned char key_out[STORE_KEY_LEN], kho_err *err);
+int store_get_fd_key(store *s, const char *id, const unsigned char key[STORE_KEY_LEN],
+                     int out_fd, uint64_t *size_out, uint64_t bytes_per_second, kho_err *err);
+int store_get_tmp_key(store *s, const char *id, const unsigned char key[STORE_KEY_LEN],
+                      char *path, size_t n, uint64_t *size_out, kho_err *err);
+int store_unwrap_key(store *s, const unsigned char wrapped[STORE_WRAPPED_LEN],
+                     unsigned char key_out[STORE_KEY_LEN], kho_err *err);
+
 /* store_path: the stored file's path for id into buf. Returns buf. */
 char *store_path(const store *s, const char *id, char *buf, size_t n);
 

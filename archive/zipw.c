@@ -18,6 +18,7 @@
 #include "archive/zipw.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,25 +49,71 @@ struct zipw {
 	size_t nnames, cap_names;
 	int finished;
 	/*
-	 * One deflate stream for the whole archive, reset between entries:
-	 * deflateInit2 allocates about 270 KB of window and hash tables, and
-	 * doing that per entry was a measurable share of sealing (benchmarks.md).
+	 * One deflate stream for the whole archive, reset between entries and
+	 * taken from (and given back to) a small process-wide pool: deflateInit2
+	 * allocates about 270 KB of window and hash tables, and allocating and
+	 * freeing that for every entry, then for every package, made glibc
+	 * return the heap top to the kernel and fault it back in each time
+	 * (brk, TLB flushes, page faults: a fifth of sealing, benchmarks.md).
 	 */
-	z_stream zs;
-	int zs_ready;
+	z_stream *zs;
 	kho_buf packed;      /* scratch for deflated entry data, kept between entries */
 };
 
 /*
  * ZIPW_AUTO decides from a deflate of the first AUTO_SAMPLE bytes: when
  * that saves less than 1/AUTO_MIN_GAIN of the sample, the entry is stored.
- * Data that has no redundancy in its first 16 KiB is, in practice, a
+ * Data that has no redundancy in its first 4 KiB is, in practice, a
  * compressed format (PDF streams, JPEG, PNG, ZIP) or random; deflating
  * 100 KB of it costs as much as eight RSA-2048 signatures and makes it
  * larger. Entries no larger than the sample are deflated whole and stored
  * if that did not make them smaller.
  */
-#define AUTO_SAMPLE (16u * 1024)
+#define AUTO_SAMPLE (4u * 1024)
+
+/* Idle deflate streams kept for reuse (about 270 KB each), under pool_lock. */
+#define ZS_POOL 4
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static z_stream *pool[ZS_POOL];
+static size_t npool;
+
+/* A deflate stream ready for a new raw deflate, from the pool or new. */
+static z_stream *stream_get(void)
+{
+	z_stream *zs = NULL;
+
+	pthread_mutex_lock(&pool_lock);
+	if (npool > 0)
+		zs = pool[--npool];
+	pthread_mutex_unlock(&pool_lock);
+	if (zs != NULL)
+		return zs;
+	zs = calloc(1, sizeof *zs);
+	if (zs == NULL)
+		return NULL;
+	if (deflateInit2(zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(zs);
+		return NULL;
+	}
+	return zs;
+}
+
+/* Give a stream back: pooled if there is room, else freed. NULL is a no-op. */
+static void stream_put(z_stream *zs)
+{
+	if (zs == NULL)
+		return;
+	pthread_mutex_lock(&pool_lock);
+	if (npool < ZS_POOL) {
+		pool[npool++] = zs;
+		zs = NULL;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	if (zs != NULL) {
+		deflateEnd(zs);
+		free(zs);
+	}
+}
 #define AUTO_MIN_GAIN 32u
 
 static void put16(unsigned char *p, unsigned v)
@@ -222,18 +269,16 @@ static int deflate_raw(zipw *w, kho_buf *dst, const void *data, size_t len, kho_
 {
 	const unsigned char *in = data;
 	size_t left = len;
-	z_stream *zs = &w->zs;
+	z_stream *zs;
 	int zr = Z_OK, flush = Z_NO_FLUSH;
 
-	if (!w->zs_ready) {
-		memset(zs, 0, sizeof *zs);
-		if (deflateInit2(zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8,
-		                 Z_DEFAULT_STRATEGY) != Z_OK)
-			return kho_err_set(err, KHO_ENOMEM, "deflateInit2 failed");
-		w->zs_ready = 1;
-	} else if (deflateReset(zs) != Z_OK) {
+	if (w->zs == NULL && (w->zs = stream_get()) == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "deflateInit2 failed");
+	zs = w->zs;
+	/* Every use starts from a reset: a pooled stream may have been left
+	 * mid-entry by a failed zipw_add. */
+	if (deflateReset(zs) != Z_OK)
 		return kho_err_set(err, KHO_EINTERNAL, "deflateReset failed");
-	}
 	kho_buf_reset(dst);
 	do {
 		uInt take = left > UINT_MAX ? UINT_MAX : (uInt)left;
@@ -494,7 +539,6 @@ void zipw_free(zipw *w)
 	free(w->names);
 	kho_buf_release(&w->cdir);
 	kho_buf_release(&w->packed);
-	if (w->zs_ready)
-		deflateEnd(&w->zs);
+	stream_put(w->zs);
 	free(w);
 }

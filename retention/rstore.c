@@ -523,6 +523,32 @@ static int query_match(const char *q, const rec *x)
 	return 1;
 }
 
+/* query_valid: every pair is key=value with a known key and a value. */
+static int query_valid(const char *q)
+{
+	static const char *keys[] = { "class", "procedure", "agency", "type", "dossier-year" };
+	char buf[256], *save = NULL, *tok;
+	int n = 0;
+	size_t k;
+
+	if (strlen(q) >= sizeof buf)
+		return 0;
+	cpy(buf, sizeof buf, q);
+	for (tok = strtok_r(buf, ";", &save); tok != NULL; tok = strtok_r(NULL, ";", &save)) {
+		char *eq = strchr(tok, '=');
+		if (eq == NULL || eq[1] == '\0')
+			return 0;
+		*eq = '\0';
+		for (k = 0; k < sizeof keys / sizeof keys[0]; k++)
+			if (strcmp(tok, keys[k]) == 0)
+				break;
+		if (k == sizeof keys / sizeof keys[0])
+			return 0;
+		n++;
+	}
+	return n > 0;
+}
+
 static int hold_applies(const hold *h, const rec *x)
 {
 	if (strcmp(h->scope, "record") == 0)
@@ -1369,10 +1395,7 @@ int rstore_hold_place(rstore *r, const char *scope, const char *target, const ch
 			return kho_err_set(err, KHO_EINVAL, "%s: not a national procedure code", target);
 		cpy(tgt, sizeof tgt, target);
 	} else if (strcmp(scope, "query") == 0) {
-		rec probe;
-		memset(&probe, 0, sizeof probe);
-		query_match(target, &probe);
-		if (strchr(target, '=') == NULL)
+		if (!query_valid(target))
 			return kho_err_set(err, KHO_EINVAL, "query: key=value[;key=value] over class,"
 			                   " procedure, agency, type, dossier-year");
 		cpy(tgt, sizeof tgt, target);
@@ -2300,7 +2323,7 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		goto out;
 	}
 	if ((rc = prep(r, &st, "SELECT result_code, package_id, dossier_code, class_code,"
-	                       " schedule_sha256, due FROM ret_items WHERE batch = ?"
+	                       " schedule_sha256, due, state FROM ret_items WHERE batch = ?"
 	                       " ORDER BY result_code", err)) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
@@ -2324,6 +2347,10 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		cpy(x->cls, sizeof x->cls, col(st, 3));
 		cpy(x->sha, sizeof x->sha, col(st, 4));
 		x->due = (int32_t)sqlite3_column_int64(st, 5);
+		/* An execution interrupted after some destructions (e.g. the
+		 * certificate could not be sealed) resumes: those stay destroyed. */
+		if (strcmp(col(st, 6), "destroyed") == 0)
+			x->why[0] = '\1';
 	}
 	sqlite3_finalize(st);
 	st = NULL;
@@ -2342,7 +2369,14 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	for (i = 0; i < it.n; i++) {
 		struct item *x = &it.v[i];
 		kho_err e2;
-		int erc = evaluate_one(r, x->code, &h, on, a, &e2);
+		int erc;
+		if (x->why[0] == '\1') {
+			x->why[0] = '\0';
+			states[i] = "destroyed";
+			ndestroyed++;
+			continue;
+		}
+		erc = evaluate_one(r, x->code, &h, on, a, &e2);
 		if (erc == 0 && a->res.outcome == ELIG_ELIGIBLE_DESTROY &&
 		    strcmp(a->x.package, x->package) == 0) {
 			if ((rc = destroy_one(r, stor, id, x, decision, decision_date, actor, err)) != 0)
@@ -2724,13 +2758,24 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 			continue;
 		if ((rc = catalog_get_package(r->cat, x->package, &pk, err)) != 0)
 			goto out;
-		if (!pk.has_key) {
-			rc = kho_err_set(err, KHO_ECRYPTO, "%s: package key destroyed", x->code);
-			goto out;
-		}
 		tmp[0] = '\0';
-		/* store_get_tmp checks the GCM tag and the SHA-256 against the id. */
-		if ((rc = store_get_tmp(stor, x->package, pk.wrapped_key, tmp, sizeof tmp, NULL, err)) != 0)
+		/* The key from the key store (keystore.h); a data directory not yet
+		 * migrated still has it wrapped in its row. store_get_tmp(_key)
+		 * checks the GCM tag and the SHA-256 against the id. */
+		if ((rc = open_keystore(r, err)) != 0)
+			goto out;
+		if (keystore_has(r->ks, x->package)) {
+			unsigned char key[KEYSTORE_KEY_LEN];
+			rc = keystore_get(r->ks, x->package, key, err);
+			if (rc == 0)
+				rc = store_get_tmp_key(stor, x->package, key, tmp, sizeof tmp, NULL, err);
+			OPENSSL_cleanse(key, sizeof key);
+		} else if (pk.has_key) {
+			rc = store_get_tmp(stor, x->package, pk.wrapped_key, tmp, sizeof tmp, NULL, err);
+		} else {
+			rc = kho_err_set(err, KHO_ECRYPTO, "%s: package key destroyed", x->code);
+		}
+		if (rc != 0)
 			goto out;
 		snprintf(name, sizeof name, "data/packages/%s.asice", x->code);
 		rc = bag_add_file(ar, root, name, tmp, md, &size, err);

@@ -29,6 +29,7 @@
 #include <openssl/ocsp.h>
 #include <openssl/rsa.h>
 
+#include "common/der.h"
 #include "common/util.h"
 
 /* Hard caps on what cades_to_der produces and takes in. */
@@ -311,76 +312,7 @@ int cades_add_lt(CMS_ContentInfo *cms, STACK_OF(X509) *certs,
 
 /* ---- DER editing for RFC 5940 `other` revocation info ---- */
 
-/* A decoded TLV: tag byte, where its contents are and how long. */
-struct tlv {
-	unsigned char tag;
-	const unsigned char *val;
-	size_t len;
-	size_t total;   /* header + contents */
-};
-
-/*
- * der_next: read one DER TLV (single-byte tag, definite length) from p with
- * left bytes available. i2d output is DER, so indefinite lengths and
- * multi-byte tags are refused.
- */
-static int der_next(struct tlv *t, const unsigned char *p, size_t left)
-{
-	size_t hl = 2, n = 0, i, nb;
-
-	if (left < 2 || (p[0] & 0x1f) == 0x1f)
-		return -1;
-	t->tag = p[0];
-	if (p[1] < 0x80) {
-		n = p[1];
-	} else {
-		nb = p[1] & 0x7f;
-		if (nb == 0 || nb > sizeof(size_t) || nb > 4 || left - 2 < nb)
-			return -1;
-		for (i = 0; i < nb; i++)
-			n = (n << 8) | p[2 + i];
-		hl += nb;
-	}
-	if (left - hl < n)
-		return -1;
-	t->val = p + hl;
-	t->len = n;
-	t->total = hl + n;
-	return 0;
-}
-
-/* der_put: append tag, DER length and contents (contents may be appended later if val is NULL). */
-static int der_put_header(kho_buf *b, unsigned char tag, size_t n)
-{
-	unsigned char h[6];
-	size_t hl = 0;
-
-	if (n > 0xffffffffu)
-		return KHO_ETOOBIG;
-	h[hl++] = tag;
-	if (n < 0x80) {
-		h[hl++] = (unsigned char)n;
-	} else if (n <= 0xff) {
-		h[hl++] = 0x81;
-		h[hl++] = (unsigned char)n;
-	} else if (n <= 0xffff) {
-		h[hl++] = 0x82;
-		h[hl++] = (unsigned char)(n >> 8);
-		h[hl++] = (unsigned char)n;
-	} else if (n <= 0xffffff) {
-		h[hl++] = 0x83;
-		h[hl++] = (unsigned char)(n >> 16);
-		h[hl++] = (unsigned char)(n >> 8);
-		h[hl++] = (unsigned char)n;
-	} else {
-		h[hl++] = 0x84;
-		h[hl++] = (unsigned char)(n >> 24);
-		h[hl++] = (unsigned char)(n >> 16);
-		h[hl++] = (unsigned char)(n >> 8);
-		h[hl++] = (unsigned char)n;
-	}
-	return kho_buf_append(b, h, hl);
-}
+/* der_next and der_put_header are in common/der.c, shared with verify/cms.c. */
 
 static int der_wrap(kho_buf *out, unsigned char tag, const kho_buf *content)
 {
@@ -414,7 +346,7 @@ static int der_cmp(const void *a, const void *b)
 static int add_ocsp_der(kho_buf *out, const unsigned char *der, size_t len,
                         const kho_buf *ocsp, size_t nocsp, kho_err *err)
 {
-	struct tlv ci, oid, ex, sd, e;
+	der_tlv ci, oid, ex, sd, e;
 	kho_buf sdc, crls, tmp, *items = NULL;
 	const unsigned char *p;
 	size_t left, i, idx = 0;

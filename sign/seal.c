@@ -222,6 +222,23 @@ int seal_package(kho_buf *out, const seal_file *files, size_t nfiles,
 	 * unless they do not compress (ZIPW_AUTO: a signed PDF or a scan is
 	 * stored, as A.1 allows); the XML and the signature are deflated.
 	 */
+	/*
+	 * Allocate the package once: stored and deflated entries are no larger
+	 * than their data (ZIPW_AUTO stores what does not shrink; the XML and
+	 * DER deflate well), plus headers. A short estimate only means the
+	 * buffer grows as before; a failed reservation is not an error.
+	 */
+	{
+		size_t est = 22 + 2 * (46 + sizeof SEAL_MANIFEST_NAME + sizeof SEAL_SIG_URI +
+		                        sizeof RECORD_ENTRY + 8) + strlen(SEAL_MIMETYPE) +
+		             record_len + man.len + sig.len;
+		for (i = 0; i < nfiles && est != SIZE_MAX; i++) {
+			size_t n = 2 * (46 + strlen(files[i].name)) + files[i].len;
+			est = n > SIZE_MAX - est ? SIZE_MAX : est + n;
+		}
+		if (est != SIZE_MAX)
+			(void)kho_buf_reserve(out, est);
+	}
 	rc = zipw_new(&w, out, kho_now(), err);
 	if (rc == 0)
 		rc = zipw_add(w, "mimetype", SEAL_MIMETYPE, strlen(SEAL_MIMETYPE), ZIPW_STORED, err);

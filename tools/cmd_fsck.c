@@ -17,7 +17,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: kho fsck --data DIR [--trust PEM]... [--crl PEM]... [--config FILE]\n"
+"Usage: kho fsck --data DIR [--keys DIR] [--trust PEM]... [--crl PEM]... [--config FILE]\n"
 "                [--no-verify] [--rate BYTES/S] [--grace SECONDS]\n"
 "\n"
 "Check the archive: for each package of the catalog, its encrypted file exists,\n"
@@ -26,6 +26,8 @@ static void usage(FILE *f)
 "file of the store must be known to the catalog (orphans and strays are errors).\n"
 "\n"
 "  --data DIR        the daemon's data directory (it may keep running)\n"
+"  --keys DIR        the package key store (default DATA.keys); a package whose\n"
+"                    key file is missing there is a problem\n"
 "  --trust PEM       trust anchors (else from --config; without any, packages are\n"
 "                    re-hashed but not re-validated, and the summary says so)\n"
 "  --crl PEM         CRLs for validation\n"
@@ -36,7 +38,7 @@ static void usage(FILE *f)
 "                    between its store write and catalog commit); default 0\n"
 "\n"
 "Exit status: 0 clean, 1 problems found (orphan, missing, corrupt or failing\n"
-"package), 3 usage, 4 the archive cannot be opened.\n");
+"package, missing key), 3 usage, 4 the archive cannot be opened.\n");
 }
 
 static void progress(int64_t done, int64_t total, void *arg)
@@ -58,6 +60,7 @@ int cmd_fsck(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "data", required_argument, NULL, 'd' },
+		{ "keys", required_argument, NULL, 'k' },
 		{ "trust", required_argument, NULL, 't' },
 		{ "crl", required_argument, NULL, 'r' },
 		{ "config", required_argument, NULL, 'c' },
@@ -81,6 +84,7 @@ int cmd_fsck(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'd': data = optarg; break;
+		case 'k': config_set_str(&cfg.keys, optarg); break;
 		case 't': config_add_str(&cfg.trust, &cfg.ntrust, optarg); break;
 		case 'r': config_add_str(&cfg.crls, &cfg.ncrls, optarg); break;
 		case 'c': cfgfile = optarg; break;
@@ -109,6 +113,8 @@ int cmd_fsck(int argc, char **argv)
 		/* Flags win; take keys, data and (absent flags) trust from the file. */
 		config_set_str(&cfg.master_key_file, file.master_key_file);
 		config_set_str(&cfg.subject_key_file, file.subject_key_file);
+		if (cfg.keys == NULL && file.keys != NULL)
+			config_set_str(&cfg.keys, file.keys);
 		if (data == NULL && file.data != NULL)
 			config_set_str(&cfg.data, file.data);
 		if (cfg.ntrust == 0)
@@ -146,10 +152,12 @@ int cmd_fsck(int argc, char **argv)
 		return EXIT_IO;
 	}
 	printf("packages: %lld checked, %lld ok, %lld missing, %lld corrupt, %lld failing validation\n"
-	       "store:    %lld orphan files, %lld stray files; %llu bytes read\n",
+	       "store:    %lld orphan files, %lld stray files; %llu bytes read\n"
+	       "keys:     %lld missing from the key store %s\n",
 	       (long long)sum.packages, (long long)sum.ok, (long long)sum.missing,
 	       (long long)sum.corrupt, (long long)sum.failed, (long long)sum.orphans,
-	       (long long)sum.strays, (unsigned long long)sum.bytes);
+	       (long long)sum.strays, (unsigned long long)sum.bytes, (long long)sum.missing_keys,
+	       keystore_dir(ic->ks));
 	if (!noverify && ic->anchors == NULL)
 		printf("note:     no trust anchors given: packages were re-hashed, not re-validated\n");
 	if (fixity_problems(&sum) > 0) {

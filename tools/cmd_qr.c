@@ -3,16 +3,11 @@
  * result: the verification URL BASE/verify/r/{code}?k={key}
  * (docs/verify-page.md) as PNG or SVG (archive/qr.h).
  *
- * NOT YET REACHABLE: this command is not in tools/kho.c's table, because the
- * catalog has no verification keys yet. It reads them from the table that
- * the wiring adds to the catalog (docs/verify-page.md, "Wiring"):
- *   verify_keys(result_code TEXT PRIMARY KEY, key_hash BLOB(32),
- *               key_wrapped BLOB(24), created_at INTEGER)
- * and unwraps the key with the archive's master key (qr_key_unwrap). Until
- * that table exists it fails with a message that says so. To enable it: add
- * the table (filled at ingest), declare cmd_qr in tools/cmds.h and add
- *   { "qr", cmd_qr, "print the QR code of an archived result's verification URL" }
- * to tools/kho.c.
+ * The key comes from the catalog table verify_keys (filled at ingest, see
+ * archive/catalog.h), wrapped under the archive's master key; it is
+ * unwrapped here (qr_key_unwrap) and never printed. The base URL is
+ * --base-url, else the config's public_url, else the daemon's default
+ * listen address.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -32,8 +27,6 @@
 #include "common/util.h"
 #include "tools/cmds.h"
 
-int cmd_qr(int argc, char **argv);
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -49,8 +42,8 @@ static void usage(FILE *f)
 "  --data DIR        the daemon's data directory\n"
 "  --result CODE     the result code, e.g. 000.31.20.H55-250310-0012-KQ1\n"
 "  -o FILE           .png (1-bit, quiet zone of 4 modules) or .svg\n"
-"  --base-url URL    the public address of the archive (default\n"
-"                    http://127.0.0.1:8600, the daemon's default listen address)\n"
+"  --base-url URL    the public address of the archive (default: the config's\n"
+"                    public_url, else http://127.0.0.1:8600, the daemon's default)\n"
 "  --scale N         pixels per module for PNG, 1..%u (default 8)\n"
 "  --config FILE     the daemon's config (for master_key_file)\n"
 "\n"
@@ -113,7 +106,7 @@ int cmd_qr(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *data = NULL, *code = NULL, *outp = NULL, *base = "http://127.0.0.1:8600";
+	const char *data = NULL, *code = NULL, *outp = NULL, *base = NULL;
 	const char *cfgpath = NULL;
 	unsigned scale = 8;
 	unsigned char master[STORE_KEY_LEN], wrapped[QR_KEY_WRAPPED_LEN];
@@ -155,6 +148,8 @@ int cmd_qr(int argc, char **argv)
 		status = EXIT_IO;
 		goto out;
 	}
+	if (base == NULL)
+		base = cfg.public_url != NULL ? cfg.public_url : "http://127.0.0.1:8600";
 	if ((size_t)snprintf(db, sizeof db, "%s/catalog.db", data) >= sizeof db ||
 	    (size_t)snprintf(path, sizeof path, "%s",
 	                     cfg.master_key_file ? cfg.master_key_file : "") >= sizeof path ||

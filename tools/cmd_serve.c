@@ -27,7 +27,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: kho serve --data DIR [--listen HOST:PORT] [--trust PEM]... [--crl PEM]...\n"
-"                 [--config FILE] [--threads N] [--port-file FILE]\n"
+"                 [--keys DIR] [--config FILE] [--threads N] [--port-file FILE]\n"
 "\n"
 "Run the archive daemon: ingest of sealed packages (POST /v1/packages),\n"
 "server-side sealing (POST /v1/results), re-verified retrieval, records and\n"
@@ -37,6 +37,9 @@ static void usage(FILE *f)
 "  --data DIR         data directory: catalog.db (SQLite, WAL), store/ (one\n"
 "                     AES-256-GCM encrypted file per package), keys/ (master key\n"
 "                     and subject key, created 0600 on first start)\n"
+"  --keys DIR         the package key store, one key file per package, kept\n"
+"                     OUTSIDE the data directory (default DATA.keys, created\n"
+"                     0700); back it up separately (docs/operations.md)\n"
 "  --listen HOST:PORT IPv4 address to listen on (default 127.0.0.1:8600; port 0\n"
 "                     picks a free port, see --port-file)\n"
 "  --trust PEM        trust anchors for validation (repeatable; required here or\n"
@@ -56,6 +59,7 @@ int cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "data", required_argument, NULL, 'd' },
+		{ "keys", required_argument, NULL, 'k' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "trust", required_argument, NULL, 't' },
 		{ "crl", required_argument, NULL, 'r' },
@@ -65,7 +69,7 @@ int cmd_serve(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *data = NULL, *listen = NULL, *cfgfile = NULL, *portfile = NULL;
+	const char *data = NULL, *listen = NULL, *cfgfile = NULL, *portfile = NULL, *keys = NULL;
 	char **trust = NULL, **crls = NULL;
 	size_t ntrust = 0, ncrls = 0, i;
 	int threads = 0, o, ret = 0;
@@ -82,6 +86,7 @@ int cmd_serve(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'd': data = optarg; break;
+		case 'k': keys = optarg; break;
 		case 'l': listen = optarg; break;
 		case 't': trust[ntrust++] = optarg; break;
 		case 'r': crls[ncrls++] = optarg; break;
@@ -105,7 +110,8 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	/* Flags override the file; --trust and --crl replace its lists. */
-	if ((data && config_set_str(&cfg.data, data)) || (listen && config_set_str(&cfg.listen, listen)))
+	if ((data && config_set_str(&cfg.data, data)) || (listen && config_set_str(&cfg.listen, listen)) ||
+	    (keys && config_set_str(&cfg.keys, keys)))
 		goto oom;
 	if (ntrust > 0) {
 		for (i = 0; i < cfg.ntrust; i++)

@@ -15,6 +15,7 @@ int cmd_token(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_fsck(int argc, char **argv);
 int cmd_retention(int argc, char **argv);
+int cmd_qr(int argc, char **argv);
 
 /* Exit statuses shared by the commands (verify uses 0/1/2 for its result). */
 #define EXIT_USAGE 3   /* bad arguments */

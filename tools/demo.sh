@@ -91,10 +91,25 @@ for p in samples/*.asice; do
 	printf '  %-40s %s\n' "$(basename "$p")" "$code"
 done
 ID=$(sha256sum samples/ct01-certified-copy.asice | cut -d' ' -f1)
+# The QR code printed on the paper copy of one sample (docs/verify-page.md).
+QR_CODE=000.31.20.H55-250310-0012-KQ1
+QR_PNG=$DEMO/samples/ht01-birth-registration-qr.png
+if "$KHO" qr --data data --result "$QR_CODE" -o "$QR_PNG" --base-url "$URL" >/dev/null 2>>serve.log; then
+	QR_URL=$(zbarimg -q --raw "$QR_PNG" 2>/dev/null) ||
+		QR_URL="(install zbar-tools to decode $QR_PNG)"
+else
+	QR_URL="(kho qr failed; see $DEMO/serve.log)"
+fi
 
 cat <<TXT
 
 kho archive daemon (demo) at $URL   data: $DEMO/data   log: $DEMO/serve.log
+
+Public verification page (no token, open it in a browser):
+  $URL/verify
+QR code of the sample birth registration $QR_CODE:
+  $QR_PNG
+  which opens  $QR_URL
 
 Tokens (also in $DEMO/tokens.env):
   officer of 000.31.20.H55  $OFFICER
@@ -119,6 +134,9 @@ Try:
   curl -H "Authorization: Bearer $ADMIN" $URL/metrics
   curl -H "Authorization: Bearer $AUDITOR" "$URL/v1/audit?limit=20"
   curl --data-binary @$DEMO/samples/ht01-birth-registration.asice $URL/v1/verify
+  curl -F file=@$DEMO/samples/ketqua.pdf "$URL/v1/verify?lang=en"
+  curl -H "Authorization: Bearer $OFFICER" -o qr.png $URL/v1/results/$QR_CODE/qr
+  $KHO qr --data $DEMO/data --result $QR_CODE -o qr.svg --base-url $URL
   $KHO fsck --data $DEMO/data --config $DEMO/kho.json
   $KHO audit verify --data $DEMO/data
 

@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "audit",   cmd_audit,   "verify the hash chain of the audit trail, or list events" },
 	{ "fsck",    cmd_fsck,    "check the archive: catalog against store, re-hash, re-verify" },
 	{ "retention", cmd_retention, "retention schedules, holds, sweeps, reports and disposition batches" },
+	{ "qr",      cmd_qr,      "print the QR code of an archived result's verification URL" },
 };
 
 static void usage(FILE *f)

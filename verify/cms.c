@@ -23,6 +23,9 @@
 #include <openssl/ts.h>
 #include <openssl/x509v3.h>
 
+#include "common/der.h"
+#include "verify/certcache.h"
+
 /* RFC 5940: id-ri-ocsp-response, the `other` RevocationInfoChoice format. */
 static const unsigned char oid_ri_ocsp[] = {
 	0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x10, 0x02
@@ -201,9 +204,124 @@ static int collect_ocsp(vcms *c, const unsigned char *der, size_t len, kho_err *
 	return 0;
 }
 
+/* id-signedData, RFC 5652 5.1: 1.2.840.113549.1.7.2 (contents octets). */
+static const unsigned char oid_signed_data[] = {
+	0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02
+};
+
+/* SignedData.certificates taken out at most this many certificates long. */
+#define VCMS_MAX_CERTS 64
+
+/*
+ * decode_signed_data: d2i_CMS_ContentInfo of a ContentInfo, but with the
+ * certificates of SignedData.certificates taken from the process-wide
+ * decoded-certificate cache (certcache.h) instead of decoded again.
+ *
+ * The walk (DER, definite lengths) finds ContentInfo -> [0] -> SignedData
+ * and its fourth field, certificates [0] IMPLICIT CertificateSet (RFC 5652
+ * 5.1). Each member must be a plain Certificate (SEQUENCE); each is looked
+ * up by the SHA-256 of its bytes. CMS then decodes a copy of the DER with
+ * that field left out, and the certificates go to the caller in their
+ * original order, to be handed to CMS_verify as its `certs` argument.
+ *
+ * This does not change what is verified: the SignerInfo's signature covers
+ * its signed attributes (RFC 5652 5.4), never SignedData.certificates,
+ * and the signer is still identified by issuer and serial number or
+ * subject key identifier (5.3) among the same certificates.
+ *
+ * Whenever the input is not in that shape (BER lengths, other
+ * CertificateChoices, no certificates, a certificate that does not decode,
+ * trailing bytes, too many certificates), the original path runs instead:
+ * d2i_CMS_ContentInfo of the whole input and CMS_get1_certs, so every error
+ * and every result is OpenSSL's own, as before. *consumed says how many
+ * bytes the ContentInfo took (len on the fast path).
+ */
+static CMS_ContentInfo *decode_signed_data(const unsigned char *der, size_t len,
+                                           STACK_OF(X509) **certs_out, size_t *consumed)
+{
+	der_tlv ci, oid, ex, sd, f, c = { 0 };
+	const unsigned char *p, *fields[8];
+	size_t left, nfields = 0, certs_at = 0, sd_len, ex_len, ci_len;
+	STACK_OF(X509) *certs = NULL;
+	CMS_ContentInfo *cms = NULL;
+	kho_buf buf;
+	int fast = 0;
+
+	*certs_out = NULL;
+	kho_buf_init(&buf, VCMS_MAX_SIZE);
+	if (der_next(&ci, der, len) != 0 || ci.tag != 0x30 || ci.total != len ||
+	    der_next(&oid, ci.val, ci.len) != 0 || oid.tag != 0x06 ||
+	    oid.len != sizeof oid_signed_data || memcmp(oid.val, oid_signed_data, oid.len) != 0 ||
+	    der_next(&ex, ci.val + oid.total, ci.len - oid.total) != 0 || ex.tag != 0xa0 ||
+	    oid.total + ex.total != ci.len ||
+	    der_next(&sd, ex.val, ex.len) != 0 || sd.tag != 0x30 || sd.total != ex.len)
+		goto slow;
+	/* version, digestAlgorithms, encapContentInfo, [0] certificates? ... */
+	for (p = sd.val, left = sd.len; left > 0; p += f.total, left -= f.total) {
+		if (der_next(&f, p, left) != 0 || nfields == 3 + 1 + 1 + 1)
+			goto slow;
+		fields[nfields++] = p;
+		if (nfields == 4 && f.tag == 0xa0) {
+			certs_at = 4;
+			c = f;
+		}
+	}
+	if (certs_at == 0)
+		goto slow;
+	certs = sk_X509_new_null();
+	if (certs == NULL)
+		goto slow;
+	for (p = c.val, left = c.len; left > 0; p += f.total, left -= f.total) {
+		X509 *x;
+
+		if (der_next(&f, p, left) != 0 || f.tag != 0x30 ||
+		    sk_X509_num(certs) >= VCMS_MAX_CERTS)
+			goto slow;
+		x = certcache_get(p, f.total);
+		if (x == NULL || !sk_X509_push(certs, x)) {
+			X509_free(x);
+			goto slow;
+		}
+	}
+	/* The same DER without the certificates field, lengths recomputed. */
+	sd_len = sd.len - c.total;
+	ex_len = der_header_len(sd_len) + sd_len;
+	ci_len = oid.total + der_header_len(ex_len) + ex_len;
+	if (der_put_header(&buf, 0x30, ci_len) != 0 ||
+	    kho_buf_append(&buf, oid.val - (oid.total - oid.len), oid.total) != 0 ||
+	    der_put_header(&buf, 0xa0, ex_len) != 0 ||
+	    der_put_header(&buf, 0x30, sd_len) != 0 ||
+	    kho_buf_append(&buf, sd.val, (size_t)(fields[3] - sd.val)) != 0 ||
+	    kho_buf_append(&buf, fields[3] + c.total,
+	                   sd.len - (size_t)(fields[3] - sd.val) - c.total) != 0)
+		goto slow;
+	p = buf.data;
+	cms = d2i_CMS_ContentInfo(NULL, &p, (long)buf.len);
+	if (cms == NULL || p != buf.data + buf.len)
+		goto slow;
+	fast = 1;
+slow:
+	if (!fast) {
+		CMS_ContentInfo_free(cms);
+		sk_X509_pop_free(certs, X509_free);
+		certs = NULL;
+		ERR_clear_error();
+		p = der;
+		cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+		*consumed = cms != NULL ? (size_t)(p - der) : 0;
+		if (cms != NULL && OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed)
+			certs = CMS_get1_certs(cms);
+	} else {
+		*consumed = len;
+	}
+	kho_buf_release(&buf);
+	*certs_out = certs;
+	return cms;
+}
+
 int vcms_parse(vcms **out, const void *der, size_t len, kho_err *err)
 {
-	const unsigned char *p = der;
+	size_t consumed = 0;
 	STACK_OF(CMS_SignerInfo) *sis;
 	ASN1_OCTET_STRING **pos;
 	vcms *c;
@@ -217,12 +335,12 @@ int vcms_parse(vcms **out, const void *der, size_t len, kho_err *err)
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");
-	c->ci = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	c->ci = decode_signed_data(der, len, &c->certs, &consumed);
 	if (c->ci == NULL) {
 		rc = kho_err_ssl(err, KHO_EFORMAT, "not a DER CMS ContentInfo");
 		goto out;
 	}
-	if ((size_t)(p - (const unsigned char *)der) != len) {
+	if (consumed != len) {
 		rc = kho_err_set(err, KHO_EFORMAT, "trailing bytes after the CMS ContentInfo");
 		goto out;
 	}
@@ -243,7 +361,6 @@ int vcms_parse(vcms **out, const void *der, size_t len, kho_err *err)
 	}
 	c->nsigners = (size_t)sk_CMS_SignerInfo_num(sis);
 	c->si = sk_CMS_SignerInfo_value(sis, 0);
-	c->certs = CMS_get1_certs(c->ci);
 	if (c->certs == NULL)
 		c->certs = sk_X509_new_null();
 	c->crls = CMS_get1_crls(c->ci);
@@ -293,7 +410,9 @@ int vcms_verify_signature(vcms *c, const void *content, size_t len, kho_err *err
 	ERR_clear_error();
 	/* CMS_BINARY: the manifest's bytes exactly as stored; the chain is
 	 * built separately at the proof-of-existence time. */
-	if (CMS_verify(c->ci, NULL, store, bio, NULL,
+	/* c->certs: SignedData.certificates, which decode_signed_data took
+	 * out of c->ci; CMS_verify looks for the signer among them. */
+	if (CMS_verify(c->ci, c->certs, store, bio, NULL,
 	               CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1)
 		rc = kho_err_ssl(err, KHO_ECRYPTO, "the CMS signature does not verify over the manifest");
 out:
@@ -637,14 +756,15 @@ int vcms_timestamp_check(vcms_tst *out, const void *der, size_t len,
                          STACK_OF(X509) *anchors, STACK_OF(X509) *extra,
                          time_t at, kho_err *err)
 {
-	const unsigned char *p = der;
+	const unsigned char *p;
 	CMS_ContentInfo *tok = NULL;
+	size_t consumed = 0;
 	ASN1_OCTET_STRING **pos;
 	TS_TST_INFO *info = NULL;
-	X509_STORE *st = NULL, *empty = NULL;
+	X509_STORE *empty = NULL;
 	X509 *tsa = NULL;
 	STACK_OF(CMS_SignerInfo) *sis;
-	STACK_OF(X509) *tokcerts = NULL, *chain = NULL;
+	STACK_OF(X509) *tokcerts = NULL, *chain = NULL, *allcerts = NULL;
 	char sslbuf[256], obuf[128];
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -655,7 +775,10 @@ int vcms_timestamp_check(vcms_tst *out, const void *der, size_t len,
 		reason(out, "timestamp token empty or too large");
 		return kho_err_set(err, KHO_EFORMAT, "%s", out->reason);
 	}
-	tok = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	/* Trailing bytes after the token were tolerated before (d2i stops at
+	 * the end of the ContentInfo) and still are: only the slow path sees
+	 * them, the fast path needs an exact fit. */
+	tok = decode_signed_data(der, len, &tokcerts, &consumed);
 	if (tok == NULL || OBJ_obj2nid(CMS_get0_type(tok)) != NID_pkcs7_signed ||
 	    OBJ_obj2nid(CMS_get0_eContentType(tok)) != NID_id_smime_ct_TSTInfo) {
 		reason(out, "not an RFC 3161 timestamp token (SignedData of TSTInfo)");
@@ -708,14 +831,33 @@ int vcms_timestamp_check(vcms_tst *out, const void *der, size_t len,
 		}
 	}
 
-	/* The token's CMS signature alone, then with the TSA's chain. */
+	/*
+	 * The token's CMS signature, once: its certificates (tokcerts, taken
+	 * out of tok by decode_signed_data) and the caller's extra ones are
+	 * where CMS_verify looks for the TSA certificate. The chain is then
+	 * built from the TSA certificate exactly as CMS_verify would with a
+	 * store (untrusted = the token's own certificates, RFC 3161 2.4.1),
+	 * without verifying the token's signature a second time.
+	 */
 	empty = X509_STORE_new();
-	if (empty == NULL) {
+	allcerts = sk_X509_new_null();
+	if (empty == NULL || allcerts == NULL) {
 		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
 		goto out;
 	}
+	for (i = 0; tokcerts != NULL && i < sk_X509_num(tokcerts); i++)
+		if (!sk_X509_push(allcerts, sk_X509_value(tokcerts, i))) {
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+			goto out;
+		}
+	for (i = 0; extra != NULL && i < sk_X509_num(extra); i++)
+		if (!sk_X509_push(allcerts, sk_X509_value(extra, i))) {
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+			goto out;
+		}
 	ERR_clear_error();
-	if (CMS_verify(tok, extra, empty, NULL, NULL, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) == 1) {
+	if (CMS_verify(tok, allcerts, empty, NULL, NULL,
+	               CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) == 1) {
 		out->signature_ok = 1;
 	} else {
 		char buf[300];
@@ -726,15 +868,12 @@ int vcms_timestamp_check(vcms_tst *out, const void *der, size_t len,
 	if (sis != NULL && sk_CMS_SignerInfo_num(sis) == 1) {
 		CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, 0);
 		CMS_SignerInfo_get0_algs(si, NULL, &tsa, NULL, NULL);
-		if (tsa == NULL) {
-			tokcerts = CMS_get1_certs(tok);
-			for (i = 0; tokcerts != NULL && i < sk_X509_num(tokcerts); i++)
-				if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(tokcerts, i)) == 0)
-					tsa = sk_X509_value(tokcerts, i);
-			for (i = 0; tsa == NULL && extra != NULL && i < sk_X509_num(extra); i++)
-				if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(extra, i)) == 0)
-					tsa = sk_X509_value(extra, i);
-		}
+		for (i = 0; tsa == NULL && tokcerts != NULL && i < sk_X509_num(tokcerts); i++)
+			if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(tokcerts, i)) == 0)
+				tsa = sk_X509_value(tokcerts, i);
+		for (i = 0; tsa == NULL && extra != NULL && i < sk_X509_num(extra); i++)
+			if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(extra, i)) == 0)
+				tsa = sk_X509_value(extra, i);
 	} else {
 		reason(out, "the timestamp token must have exactly one SignerInfo");
 	}
@@ -748,21 +887,23 @@ int vcms_timestamp_check(vcms_tst *out, const void *der, size_t len,
 		if (vcms_weak_key(X509_get0_pubkey(tsa), &bits))
 			out->weak = 1;
 	}
-	if (out->signature_ok && out->eku_ok) {
-		st = anchor_store(anchors, at, X509_PURPOSE_TIMESTAMP_SIGN, 1);
-		if (st == NULL) {
+	if (out->signature_ok && out->eku_ok && tsa != NULL) {
+		kho_err e2;
+
+		if (vcms_build_chain(&chain, tsa, tokcerts, anchors, at,
+		                     X509_PURPOSE_TIMESTAMP_SIGN, 1, &e2) == 0) {
+			out->chain_ok = 1;
+		} else if (e2.code == KHO_ENOMEM) {
 			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
 			goto out;
-		}
-		ERR_clear_error();
-		if (CMS_verify(tok, extra, st, NULL, NULL, CMS_BINARY) == 1) {
-			out->chain_ok = 1;
 		} else {
-			kho_err e2;
+			kho_err e3;
+			sk_X509_pop_free(chain, X509_free);
+			chain = NULL;
 			/* Say why in X509 terms, building the chain once more. */
 			if (vcms_build_chain(&chain, tsa, extra, anchors, at,
-			                     X509_PURPOSE_TIMESTAMP_SIGN, 1, &e2) != 0)
-				reason(out, "the TSA certificate does not chain to a trust anchor: %s", e2.msg);
+			                     X509_PURPOSE_TIMESTAMP_SIGN, 1, &e3) != 0)
+				reason(out, "the TSA certificate does not chain to a trust anchor: %s", e3.msg);
 			else
 				reason(out, "the TSA certificate does not chain to a trust anchor");
 			ERR_clear_error();
@@ -770,8 +911,8 @@ int vcms_timestamp_check(vcms_tst *out, const void *der, size_t len,
 	}
 out:
 	sk_X509_pop_free(chain, X509_free);
+	sk_X509_free(allcerts);
 	sk_X509_pop_free(tokcerts, X509_free);
-	X509_STORE_free(st);
 	X509_STORE_free(empty);
 	TS_TST_INFO_free(info);
 	CMS_ContentInfo_free(tok);

@@ -536,6 +536,22 @@ out:
 	return rc;
 }
 
+/* 1 if a and b have the same DER encoding. */
+static int crl_same(X509_CRL *a, X509_CRL *b)
+{
+	unsigned char *da = NULL, *db = NULL;
+	int la, lb, same;
+
+	if (X509_CRL_match(a, b) != 0)
+		return 0;
+	la = i2d_X509_CRL(a, &da);
+	lb = i2d_X509_CRL(b, &db);
+	same = la > 0 && la == lb && memcmp(da, db, (size_t)la) == 0;
+	OPENSSL_free(da);
+	OPENSSL_free(db);
+	return same;
+}
+
 static STACK_OF(X509_CRL) *all_crls(vcms *v, STACK_OF(X509_CRL) *extra)
 {
 	STACK_OF(X509_CRL) *all = sk_X509_CRL_new_null();
@@ -546,9 +562,22 @@ static STACK_OF(X509_CRL) *all_crls(vcms *v, STACK_OF(X509_CRL) *extra)
 	for (i = 0; i < sk_X509_CRL_num(v->crls); i++)
 		if (!sk_X509_CRL_push(all, sk_X509_CRL_value(v->crls, i)))
 			goto fail;
-	for (i = 0; extra != NULL && i < sk_X509_CRL_num(extra); i++)
-		if (!sk_X509_CRL_push(all, sk_X509_CRL_value(extra, i)))
+	/*
+	 * A CRL supplied in opts->crls that is byte for byte one already
+	 * embedded is the same evidence: checking it twice verified its
+	 * signature twice and told nothing new. X509_CRL_match compares the
+	 * cached hashes of the encodings; the bytes are then compared, so only
+	 * an identical encoding is ever skipped.
+	 */
+	for (i = 0; extra != NULL && i < sk_X509_CRL_num(extra); i++) {
+		X509_CRL *x = sk_X509_CRL_value(extra, i);
+		int j, dup = 0;
+
+		for (j = 0; !dup && j < sk_X509_CRL_num(v->crls); j++)
+			dup = crl_same(x, sk_X509_CRL_value(v->crls, j));
+		if (!dup && !sk_X509_CRL_push(all, x))
 			goto fail;
+	}
 	return all;
 fail:
 	sk_X509_CRL_free(all);

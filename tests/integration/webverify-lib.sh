@@ -1,6 +1,6 @@
 # webverify-lib.sh: helpers for the tests of the public verification page
-# (t05NN-*.sh), sourced after lib.sh. Until the page is wired into `kho
-# serve`, they drive tests/helpers/webverify_server, which serves only the
+# (t05NN-*.sh), sourced after lib.sh. t0510 tests the module on its own:
+# wv_start drives tests/helpers/webverify_server, which serves only the
 # module archive/webverify.* over file-based lookups.
 
 # wv_setup: a test PKI, an archive directory with one sealed birth

@@ -1,0 +1,108 @@
+# t0410-retention-daemon.sh: issue 4 through the real daemon, and issue 3's
+# crypto-shredding with the key store outside the data directory: a
+# schedule published with PUT /v1/schedules; records classified at ingest;
+# the proposer of a disposition batch cannot approve it (403); an approved
+# batch executed through the API destroys the package: GET of the result
+# answers 410 with the tombstone statement; a copy of DATA taken before the
+# destruction, served with the live key store, cannot decrypt it (while the
+# other package still reads back), a copy of DATA with no key store decrypts
+# nothing and fsck names the missing keys; the audit chain verifies.
+# The clock is injected with KHO_NOW for the disposition part.
+source "$ROOT/tests/integration/lib.sh"
+source "$ROOT/tests/integration/serve-lib.sh"
+setup_pki
+CT=$ROOT/testdata/records/ct01-certified-copy.xml
+AG=000.31.20.H55
+code() { echo "$AG-250314-$1-KQ1"; }
+make_record "$CT" a.xml 0101
+sed -i "s|</validFrom>|</validFrom>\n  <validUntil>2025-09-30</validUntil>|" a.xml   # destroyable
+make_record "$CT" b.xml 0102                                                       # stays valid
+seal_pkg a.xml a.asice >/dev/null || echo "seal a failed"
+seal_pkg b.xml b.asice >/dev/null || echo "seal b failed"
+IDA=$(sha256sum a.asice | cut -d' ' -f1)
+IDB=$(sha256sum b.asice | cut -d' ' -f1)
+cat > kho.json <<EOF
+{ "trust": ["pki/trust.pem"],
+  "tsa": { "key": "pki/tsa.key", "cert": "pki/tsa.pem" },
+  "agencies": [ { "code": "000.00.08.H55", "key": "pki/signer.key", "cert": "pki/signer.pem" } ],
+  "enterprise_code": "0100000000" }
+EOF
+
+OFF=$(token counter1 officer $AG)
+RM1=$(token rm-lan records_manager)
+RM2=$(token rm-hoa records_manager)
+AUD=$(token audit1 auditor)
+start_daemon data --config kho.json
+
+# ---- schedule and classification at ingest ----
+st=$(http PUT /v1/schedules "$OFF" --data-binary @"$ROOT/testdata/schedules/province-2025.xml")
+check_status "an officer cannot publish a schedule" 403 "$st"
+st=$(http PUT /v1/schedules "$RM1" --data-binary @"$ROOT/testdata/schedules/province-2025.xml")
+check_status "a records manager publishes the schedule" 201 "$st"
+check_grep "... answered with its hash" '"sha256": ?"[0-9a-f]{64}"' body.out
+st=$(http PUT /v1/schedules "" --data-binary @"$ROOT/testdata/schedules/province-2025.xml")
+check_status "no token: 401" 401 "$st"
+st=$(http POST /v1/packages "$OFF" --data-binary @a.asice); check_status "ingest a" 201 "$st"
+st=$(http POST /v1/packages "$OFF" --data-binary @b.asice); check_status "ingest b" 201 "$st"
+check "the package key is in the key store, outside DATA" test -s data.keys/${IDA:0:2}/$IDA.key
+check "... and nothing in the catalog" sh -c "[ \"\$(sqlite3 data/catalog.db 'SELECT count(*) FROM packages WHERE wrapped_key IS NOT NULL')\" = 0 ]"
+check "the records were classified at ingest" sh -c "[ \"\$(sqlite3 data/catalog.db \"SELECT count(*) FROM ret_class WHERE class_code = 'CT.01'\")\" = 2 ]"
+st=$(http POST /v1/results/$(code 0101)/events "$RM1" --data '{"kind":"dossier-closed","date":"2025-03-14"}')
+check_status "the dossier-closed event is recorded" 201 "$st"
+[ "$st" = 201 ] || st=$(http POST /v1/results/$(code 0101)/events "$RM1" --data '{"kind":"dossier-closed","date":"2025-03-14"}')
+st=$(http POST /v1/results/$(code 0102)/events "$RM1" --data '{"kind":"dossier-closed","date":"2025-03-14"}')
+stop_daemon
+
+# ---- disposition, six years later ----
+export KHO_NOW=2031-01-02T09:00:00Z
+start_daemon data --config kho.json
+st=$(http POST /v1/disposition/batches "$OFF" --data '{}')
+check_status "an officer cannot propose a batch" 403 "$st"
+st=$(http POST /v1/disposition/batches "$RM1" --data '{}')
+check_status "rm-lan proposes a batch" 201 "$st"
+B=$(tr -d ' \n' < body.out | sed -n 's/^{"id":\([0-9]*\).*/\1/p; s/.*"batch":\([0-9]*\).*/\1/p' | head -n1)
+[ -n "$B" ] || B=$(tr -d ' \n' < body.out | sed -n 's/.*"id":\([0-9]*\).*/\1/p' | head -n1)
+check_grep "the batch lists the expired record" "$(code 0101)" body.out
+check_nogrep "... not the still-valid one" "$(code 0102)" body.out
+st=$(http POST /v1/disposition/batches/$B/approve "$RM1" --data '{"decision":"45/QĐ-SNV","decision_date":"2031-01-02"}')
+check_status "the proposer cannot approve (same token)" 403 "$st"
+st=$(http POST /v1/disposition/batches/$B/approve "$RM2" --data '{"decision":"45/QĐ-SNV","decision_date":"2031-01-02"}')
+check_status "another records manager approves" 200 "$st"
+cp -a data before.data                      # a copy of DATA taken before the destruction
+st=$(http POST /v1/disposition/batches/$B/execute "$RM2" --data '{}')
+check_status "the batch is executed" 200 "$st"
+check_grep "... one record destroyed" '"destroyed": ?1' body.out
+check "the key file is gone from the key store" test ! -e data.keys/${IDA:0:2}/$IDA.key
+st=$(http GET /v1/results/$(code 0101) "$OFF")
+check_status "the destroyed result answers 410" 410 "$st"
+check_grep "... with the tombstone statement" 'destroyed on 2031-01-02.*45/QĐ-SNV|45/QĐ-SNV.*destroyed' body.out
+check_nogrep "... and no content" 'number_symbol|subject' body.out
+st=$(http POST /v1/results/$(code 0101)/status "$RM2" --data '{"status":"revoked","decision":"1/QĐ"}')
+check_status "a status change of the destroyed result answers 410" 410 "$st"
+st=$(http GET /v1/results/$(code 0101)/tombstone "$AUD")
+check_status "the tombstone endpoint answers 410" 410 "$st"
+st=$(http GET /v1/results/$(code 0102) "$OFF")
+check_status "the other result is untouched" 200 "$st"
+stop_daemon
+unset KHO_NOW
+
+# ---- crypto-shredding: old copies of DATA ----
+start_daemon before.data --keys data.keys --trust pki/trust.pem
+st=$(http GET /v1/packages/$IDA "$OFF")
+check_status "a copy of DATA from before, with the live key store: destroyed package unreadable" 410 "$st"
+st=$(http GET /v1/packages/$IDB "$OFF"); cp body.out b.out
+check_status "... while the kept package still reads back" 200 "$st"
+check "... byte for byte" cmp b.out b.asice
+stop_daemon
+check_exit "fsck of the old copy names the missing key" 1 "$KHO" fsck --data before.data --keys data.keys --no-verify
+check_grep "... in its summary" 'keys: +1 missing' check.out
+cp -a before.data alone.data
+mkdir -m 700 empty.keys
+start_daemon alone.data --keys empty.keys --trust pki/trust.pem
+st=$(http GET /v1/packages/$IDB "$OFF"); cp body.out b2.out
+check_status "a copy of DATA alone decrypts nothing" 410 "$st"
+check "... not a byte of the package" sh -c "! cmp -s b2.out b.asice"
+stop_daemon
+check "the live archive is clean for fsck" "$KHO" fsck --data data --no-verify
+check "the audit chain verifies" "$KHO" audit verify --data data
+finish

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# t0520-verify-daemon.sh: the public verification page (issue 5) served by
+# the REAL daemon (`kho serve`), over its catalog: a package ingested by an
+# officer is then verified by anyone without a token. The form loads; an
+# upload of the archived package says Hợp lệ with its validity status; a
+# tampered copy says Không hợp lệ; the PDF inside the package is found as
+# that result; an unknown file is not archived; `kho qr` and
+# GET /v1/results/{code}/qr give a QR code that zbarimg decodes to a URL
+# which, fetched from the daemon, shows the record and its status (also
+# after a status change); a wrong key and an unknown code answer
+# byte-identically; no personal number in any public answer or in the
+# audit trail; keys issued to results archived before the keys existed
+# (migration); the upload cap (413) and the rate limit per client (429).
+source "$ROOT/tests/integration/lib.sh"
+source "$ROOT/tests/integration/serve-lib.sh"
+source "$ROOT/tests/integration/webverify-lib.sh"
+
+wv_setup          # pki/, arch/valid.asice, files/{tampered.asice,unknown.pdf,archived.pdf}
+AG=000.31.20.H55
+cat > kho.json <<JSON
+{ "_comment": "t0520", "fixity_interval": 0, "threads": 4,
+  "verify_rate_per_minute": 6000, "verify_rate_burst": 1000 }
+JSON
+OFF=$(token counter1 officer $AG)
+OFF2=$(token counter2 officer 000.00.18.H55)
+AUD=$(token auditor1 auditor)
+RM=$(token records1 records_manager)
+start_daemon data --trust pki/trust.pem --config kho.json
+
+# get NAME PATH [CURL ARGS...]: body to NAME.out, headers to NAME.hdr, status printed.
+get() { local n=$1 p=$2; shift 2; curl -s -D "$n.hdr" -o "$n.out" -w '%{http_code}' "$@" "$URL$p"; }
+
+st=$(http POST /v1/packages "$OFF" --data-binary @arch/valid.asice)
+check_status "an officer ingests the sealed birth registration" 201 "$st"
+PKG_ID=$(json_id body.out)
+
+st=$(get form /verify); check_status "GET /verify (no token) is the form" 200 "$st"
+check_grep "  ... in Vietnamese, a multipart form" '<html lang="vi">' form.out
+check_grep "  ... with the file field" 'enctype="multipart/form-data"' form.out
+check_grep "  ... served with the page's CSP" "default-src 'none'" form.hdr
+check_nogrep "  ... not h5's placeholder (no script)" '<script' form.out
+
+st=$(get valid /verify -F file=@arch/valid.asice)
+check_status "POST /verify with the archived package" 200 "$st"
+check_grep "  ... Hợp lệ" 'data-answer="valid".*Hợp lệ' valid.out
+check_grep "  ... the validity status from the catalog: valid" 'data-status="valid"' valid.out
+check_grep "  ... names the result" "$CODE" valid.out
+
+st=$(get tampered /verify -F file=@files/tampered.asice)
+check_status "POST /verify with a tampered copy" 200 "$st"
+check_grep "  ... Không hợp lệ" 'data-answer="invalid".*Không hợp lệ' tampered.out
+check_grep "  ... names the altered file" 'ketqua.pdf – <span class="bad">ĐÃ BỊ THAY ĐỔI' tampered.out
+check_nogrep "  ... and shows no archive status" 'data-status=' tampered.out
+
+st=$(get archived /verify -F file=@files/archived.pdf)
+check_status "POST /verify with the PDF inside the package" 200 "$st"
+check_grep "  ... found in the catalog's objects" 'data-file-archived="1"' archived.out
+check_grep "  ... as which result" "$CODE" archived.out
+check_grep "  ... with that package's verification" 'data-answer="valid"' archived.out
+
+st=$(get unknown "/verify?lang=en" -F file=@files/unknown.pdf)
+check_status "POST /verify with an unknown file" 200 "$st"
+check_grep "  ... not archived" 'data-answer="not-archived".*Not archived' unknown.out
+
+st=$(get api /v1/verify --data-binary @arch/valid.asice)
+check_status "POST /v1/verify (raw body, no token)" 200 "$st"
+check "  ... JSON: valid, archived, same package, status valid" python3 -c '
+import json; j=json.load(open("api.out"))
+assert j["answer"]=="valid" and j["archive"]["archived"] and j["archive"]["same_package"] and j["archive"]["status"]=="valid", j'
+st=$(get api2 /v1/verify -F file=@files/tampered.asice)
+check "POST /v1/verify (multipart, tampered): invalid/HASH_FAILURE" python3 -c '
+import json; j=json.load(open("api2.out")); assert j["answer"]=="invalid" and j["sub_indication"]=="HASH_FAILURE", j'
+st=$(get put /verify -X PUT); check_status "PUT /verify is 405" 405 "$st"
+
+# The QR code: kho qr (CLI) and GET /v1/results/{code}/qr (officer).
+check_exit "kho qr writes a PNG" 0 "$KHO" qr --data data --result "$CODE" -o qr.png --base-url "$URL"
+QR_URL=$(zbarimg -q --raw qr.png 2>/dev/null)
+check_grep "  ... which zbarimg decodes to the record's verification URL" \
+	"^$URL/verify/r/$CODE\\?k=[A-Za-z0-9_-]{22}\$" <(echo "$QR_URL")
+KEY=${QR_URL##*k=}
+check_exit "kho qr writes an SVG" 0 "$KHO" qr --data data --result "$CODE" -o qr.svg --base-url "$URL"
+check "  ... well-formed XML" xmllint --noout qr.svg
+check_exit "kho qr: unknown result is exit 5" 5 "$KHO" qr --data data \
+	--result 000.31.20.H55-250310-0099-KQ1 -o x.png
+st=$(curl -s -o qrpage.out -w '%{http_code}' "$QR_URL")
+check_status "the decoded URL, fetched from the daemon, is 200" 200 "$st"
+check_grep "  ... shows the record as valid (re-verified now)" 'data-answer="valid"' qrpage.out
+check_grep "  ... with its validity status" 'data-status="valid"' qrpage.out
+check_grep "  ... noindex" 'noindex' qrpage.out
+
+st=$(http GET "/v1/results/$CODE/qr" "$OFF" -D qrapi.hdr)
+check_status "GET /v1/results/{code}/qr for an officer of the agency" 200 "$st"
+check_grep "  ... image/png by default" '^Content-Type: image/png' qrapi.hdr
+check "  ... decodes to the same URL (the daemon's own address by default)" \
+	test "$(zbarimg -q --raw body.out 2>/dev/null)" = "$QR_URL"
+st=$(http GET "/v1/results/$CODE/qr?format=svg" "$OFF" -D qrsvg.hdr)
+check_grep "?format=svg gives SVG" '^Content-Type: image/svg\+xml' qrsvg.hdr
+check "  ... well-formed" xmllint --noout body.out
+st=$(http GET "/v1/results/$CODE/qr" "$OFF" -H 'Accept: image/svg+xml' -D qrsvg2.hdr)
+check_grep "Accept: image/svg+xml gives SVG" '^Content-Type: image/svg\+xml' qrsvg2.hdr
+st=$(http GET "/v1/results/$CODE/qr" "$OFF2"); check_status "an officer of another agency: 403" 403 "$st"
+st=$(http GET "/v1/results/$CODE/qr" "$AUD"); check_status "an auditor: 403" 403 "$st"
+st=$(http GET "/v1/results/$CODE/qr" ""); check_status "no token: 401" 401 "$st"
+st=$(http GET "/v1/results/000.31.20.H55-250310-0099-KQ1/qr" "$OFF")
+check_status "QR of an unknown result: 404" 404 "$st"
+
+# Enumeration: a wrong key, an unknown code, no key answer alike.
+WRONG=AAAAAAAAAAAAAAAAAAAAAA
+OTHER=000.31.20.H55-250310-0099-KQ1
+st=$(get wrongkey "/verify/r/$CODE?k=$WRONG"); check_status "wrong key: 404" 404 "$st"
+st=$(get unknowncode "/verify/r/$OTHER?k=$KEY"); check_status "unknown code: 404" 404 "$st"
+get nokeyqr "/verify/r/$CODE" >/dev/null
+check "wrong key and unknown code: byte-identical answers" cmp wrongkey.out unknowncode.out
+check "  ... and a missing key too" cmp wrongkey.out nokeyqr.out
+check_nogrep "  ... echoing neither code nor key" "$CODE|$OTHER|$WRONG|$KEY" wrongkey.out
+
+# A status change shows on the QR path.
+st=$(http POST "/v1/results/$CODE/status" "$RM" -H 'Content-Type: application/json' \
+	--data '{"status":"revoked","decision":"QD-12/2026"}')
+check_status "a records manager revokes the result" 200 "$st"
+curl -s -o revoked.out "$QR_URL"
+check_grep "the QR page now says revoked" 'data-status="revoked"' revoked.out
+
+# No personal number anywhere public, nor in the audit trail.
+cat form.out valid.out tampered.out archived.out unknown.out api.out api2.out qrpage.out \
+	wrongkey.out revoked.out > public.all
+check_grep "the public answers do show the (masked) subject" 'subject_name_masked|\*' public.all
+check_nogrep "no personal number in any public answer" "$PID_NUMBER" public.all
+st=$(http GET "/v1/audit?limit=1000" "$AUD"); cp body.out audit.json
+check_grep "public verifications are audited" '"action":"public-verify"' audit.json
+check_grep "  ... with kind and answer" 'kind=upload-package answer=valid' audit.json
+check_grep "  ... by anonymous" '"actor":"anonymous","action":"public-verify"' audit.json
+check_nogrep "  ... without the personal number or a key" "$PID_NUMBER|$KEY|$WRONG" audit.json
+check_grep "the QR endpoint is audited" '"action":"qr"' audit.json
+check_exit "the audit chain still verifies" 0 "$KHO" audit verify --data data
+stop_daemon
+
+# Migration: a catalog without keys (as before issue 5) gets keys at start;
+# the old URL then stops working, the new one works.
+sqlite3 data/catalog.db 'DELETE FROM verify_keys;'
+check_exit "kho qr without a key: exit 5" 5 "$KHO" qr --data data --result "$CODE" -o none.png
+echo '{ "public_url": "https://kho.example.gov.vn/?x=1" }' > bad.json
+check_exit "a public_url with a query is refused at start (exit 3)" 3 \
+	timeout 10 "$KHO" serve --data data --trust pki/trust.pem --config bad.json --listen 127.0.0.1:0
+cat > kho2.json <<JSON
+{ "_comment": "t0520 limits", "fixity_interval": 0, "threads": 2,
+  "verify_rate_per_minute": 1, "verify_rate_burst": 3, "verify_max_upload": 20000,
+  "public_url": "https://kho.example.gov.vn/" }
+JSON
+start_daemon data --trust pki/trust.pem --config kho2.json
+check "the daemon issued a key to the keyless result" test \
+	"$(sqlite3 data/catalog.db "SELECT count(*) FROM verify_keys WHERE result_code = '$CODE'")" = 1
+check_exit "kho qr works again" 0 "$KHO" qr --data data --result "$CODE" -o qr2.png --base-url "$URL"
+QR2=$(zbarimg -q --raw qr2.png 2>/dev/null)
+check "  ... with a new key" test -n "$QR2" -a "$QR2" != "$QR_URL"
+st=$(http GET "/v1/results/$CODE/qr" "$OFF")
+check "the QR endpoint uses the configured public_url" test \
+	"$(zbarimg -q --raw body.out 2>/dev/null)" = "https://kho.example.gov.vn/verify/r/$CODE?k=${QR2##*k=}"
+
+# Limits: 20000-byte cap, 3 requests then 429 (the form is not limited).
+head -c 50000 /dev/urandom > big.bin
+st=$(get big /v1/verify --data-binary @big.bin); check_status "an upload past verify_max_upload: 413" 413 "$st"
+st=$(curl -s -o new.out -w '%{http_code}' "$QR2"); check_status "the new QR URL: 200" 200 "$st"
+st=$(get old "/verify/r/$CODE?k=$KEY"); check_status "the old key: 404" 404 "$st"
+st=$(get limited "/verify/r/$CODE?k=$WRONG"); check_status "the 4th public verification: 429" 429 "$st"
+check_grep "  ... with Retry-After" '^Retry-After: [0-9]+' limited.hdr
+st=$(get formagain /verify); check_status "the form is not rate-limited" 200 "$st"
+st=$(http GET /healthz ""); check_status "other routes are not affected" 200 "$st"
+stop_daemon
+finish

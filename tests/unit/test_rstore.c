@@ -1,0 +1,183 @@
+/*
+ * test_rstore.c: the retention store (retention/rstore.h) on a fresh data
+ * directory with catalog rows written directly: classification at ingest
+ * (refuse by default, keep unclassified when configured), check without
+ * writing, 29 February through the store, holds by subject HMAC and by
+ * query, tombstones refuse edits.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "common/util.h"
+#include "retention/rstore.h"
+#include "tests/unit/test.h"
+
+static const char *in_root(const char *rel)
+{
+	static char p[4096];
+	const char *r = getenv("ROOT");
+	snprintf(p, sizeof p, "%s/%s", r && *r ? r : ".", rel);
+	return p;
+}
+
+static char dir[64];
+
+static rstore *open_tmp(void)
+{
+	rstore *r = NULL;
+	snprintf(dir, sizeof dir, "/tmp/kho-rstore-XXXXXX");
+	if (mkdtemp(dir) == NULL || rstore_open(&r, dir, NULL, NULL) != 0)
+		return NULL;
+	return r;
+}
+
+/* add: one result and package row, as the daemon's ingest writes them. */
+static int add(rstore *r, const char *code, const char *procedure, const char *type,
+               const unsigned char mac[32], const char *status)
+{
+	sqlite3 *db = catalog_db(rstore_catalog(r));
+	sqlite3_stmt *p = NULL, *q = NULL;
+	char id[65], dossier[96];
+	unsigned char md[32];
+	int ok;
+
+	kho_sha256(md, code, strlen(code));
+	kho_hex(id, md, 32);
+	snprintf(dossier, sizeof dossier, "%.*s", (int)(strlen(code) - 4), code);
+	catalog_lock(rstore_catalog(r));
+	sqlite3_prepare_v2(db, "INSERT INTO packages(id, result_code, agency, size, indication, sub,"
+	                       " ingested_at, ingested_by) VALUES(?,?,'000.31.20.H55',1,"
+	                       "'TOTAL-PASSED','',1740000000,'t')", -1, &p, NULL);
+	sqlite3_prepare_v2(db, "INSERT INTO results(result_code, package_id, dossier_code, procedure,"
+	                       " agency, result_type, subject_kind, subject_mac, status) VALUES"
+	                       "(?,?,?,?,'000.31.20.H55',?,'citizen',?,?)", -1, &q, NULL);
+	sqlite3_bind_text(p, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p, 2, code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, dossier, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, procedure, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, type, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 6, mac, 32, SQLITE_STATIC);
+	sqlite3_bind_text(q, 7, status, -1, SQLITE_STATIC);
+	ok = sqlite3_step(p) == SQLITE_DONE && sqlite3_step(q) == SQLITE_DONE;
+	sqlite3_finalize(p);
+	sqlite3_finalize(q);
+	catalog_unlock(rstore_catalog(r));
+	return ok ? 0 : -1;
+}
+
+static int32_t day(const char *s)
+{
+	int32_t d = DUE_NONE;
+	due_parse(&d, s);
+	return d;
+}
+
+static int publish(rstore *r)
+{
+	kho_buf b;
+	int rc;
+	kho_buf_init(&b, SCHEDULE_MAX_SIZE);
+	if (kho_read_file(&b, in_root("testdata/schedules/province-2025.xml"), NULL) != 0)
+		return -1;
+	rc = rstore_publish(r, b.data, b.len, "t", day("2025-03-01"), 0, NULL, NULL);
+	kho_buf_free(&b);
+	return rc;
+}
+
+static void t_unclassified_policy(void)
+{
+	rstore *r = open_tmp();
+	unsigned char mac[32] = { 1 };
+	int64_t n = 0, nu = 0;
+	char cls[32], sha[65];
+	kho_err err;
+	json_t *rep = NULL;
+
+	REQUIRE(r != NULL);
+	REQUIRE(add(r, "000.31.20.H55-250314-0001-KQ1", "2.000815", "certified-copy", mac, "valid") == 0);
+	/* No schedule in force: refused by default, with the reason. */
+	CHECK_EQ_INT(rstore_classify_record(r, "000.31.20.H55-250314-0001-KQ1",
+	                                    RSTORE_UNCLASSIFIED_REFUSE, "t", &err), KHO_ENOTFOUND);
+	CHECK(strstr(err.msg, "no retention schedule in force") != NULL);
+	/* Kept unclassified when configured, and counted by the report. */
+	CHECK_EQ_INT(rstore_classify_pending(r, RSTORE_UNCLASSIFIED_KEEP, "t", &n, &nu, &err), 0);
+	CHECK_EQ_INT(n, 1);
+	CHECK_EQ_INT(nu, 1);
+	REQUIRE(publish(r) == 0);
+	CHECK_EQ_INT(rstore_report(r, day("2026-01-01"), &rep, &err), 0);
+	CHECK_EQ_INT(json_integer_value(json_object_get(rep, "unclassified")), 1);
+	json_decref(rep);
+	/* The check that the ingest path makes before storing. */
+	CHECK_EQ_INT(rstore_check_class(r, "2.000815.000.00.00.H55", "certified-copy",
+	                                day("2026-01-01"), cls, sizeof cls, sha, &err), 0);
+	CHECK_STR(cls, "CT.01");
+	CHECK_EQ_INT((int)strlen(sha), 64);
+	CHECK_EQ_INT(rstore_check_class(r, NULL, NULL, day("2026-01-01"), cls, sizeof cls, sha, &err),
+	             KHO_ENOTFOUND);
+	CHECK_EQ_INT(rstore_check_class(r, "2.000815", "certified-copy", day("2024-01-01"), cls,
+	                                sizeof cls, sha, &err), KHO_ENOTFOUND);
+	rstore_close(r);
+}
+
+static void t_feb29_and_holds(void)
+{
+	rstore *r = open_tmp();
+	unsigned char mac[32], other[32];
+	const char *hkd = "000.31.20.H55-250314-0002-KQ1", *ct = "000.31.20.H55-250314-0003-KQ1";
+	enum elig_outcome o;
+	char why[512], id[32], target[80], hex[65];
+	kho_err err;
+
+	REQUIRE(r != NULL);
+	memset(mac, 0xab, sizeof mac);
+	memset(other, 0xcd, sizeof other);
+	REQUIRE(publish(r) == 0);
+	REQUIRE(add(r, hkd, "2.000720", "household-business-registration", mac, "revoked") == 0);
+	REQUIRE(add(r, ct, "2.000815", "certified-copy", other, "expired") == 0);
+	CHECK_EQ_INT(rstore_classify_record(r, hkd, RSTORE_UNCLASSIFIED_REFUSE, "t", &err), 0);
+	CHECK_EQ_INT(rstore_classify_record(r, ct, RSTORE_UNCLASSIFIED_REFUSE, "t", &err), 0);
+	CHECK_EQ_INT(rstore_classify_record(r, ct, RSTORE_UNCLASSIFIED_REFUSE, "t", &err), 0);
+	/* HKD.01: 20 years from subject-ceased, no cut-off, anniversary. */
+	CHECK_EQ_INT(rstore_add_event(r, hkd, "subject-ceased", day("2024-02-29"), NULL, "t", &err), 0);
+	CHECK_EQ_INT(rstore_evaluate(r, hkd, day("2044-02-28"), &o, why, sizeof why, &err), 0);
+	CHECK_EQ_INT(o, ELIG_PERIOD_NOT_ELAPSED);
+	CHECK_EQ_INT(rstore_evaluate(r, hkd, day("2044-02-29"), &o, why, sizeof why, &err), 0);
+	CHECK_EQ_INT(o, ELIG_REVIEW_DUE);
+	/* A subject hold by HMAC holds only that subject's records. */
+	snprintf(target, sizeof target, "mac:%s", kho_hex(hex, mac, 32));
+	CHECK_EQ_INT(rstore_hold_place(r, "subject", target, "kiện", "TAND", "t", day("2044-01-01"),
+	                               id, sizeof id, &err), 0);
+	CHECK_EQ_INT(rstore_evaluate(r, hkd, day("2044-03-01"), &o, why, sizeof why, &err), 0);
+	CHECK_EQ_INT(o, ELIG_HELD);
+	CHECK_EQ_INT(rstore_add_event(r, ct, "dossier-closed", day("2025-05-05"), NULL, "t", &err), 0);
+	CHECK_EQ_INT(rstore_evaluate(r, ct, day("2044-03-01"), &o, why, sizeof why, &err), 0);
+	CHECK_EQ_INT(o, ELIG_ELIGIBLE_DESTROY);
+	/* A query hold on the class. */
+	CHECK_EQ_INT(rstore_hold_place(r, "query", "class=CT.01;dossier-year=2025", "thanh tra",
+	                               "Thanh tra", "t", day("2044-01-01"), id, sizeof id, &err), 0);
+	CHECK_EQ_INT(rstore_evaluate(r, ct, day("2044-03-01"), &o, why, sizeof why, &err), 0);
+	CHECK_EQ_INT(o, ELIG_HELD);
+	CHECK_EQ_INT(rstore_hold_place(r, "shelf", "x", "r", "a", "t", 0, id, sizeof id, &err),
+	             KHO_EINVAL);
+	CHECK_EQ_INT(rstore_hold_place(r, "query", "colour=red", "r", "a", "t", 0, id, sizeof id,
+	                               &err), KHO_EINVAL);
+	CHECK_EQ_INT(rstore_hold_place(r, "query", "class=", "r", "a", "t", 0, id, sizeof id, &err),
+	             KHO_EINVAL);
+	CHECK_EQ_INT(rstore_add_event(r, ct, "external-event", day("2025-05-05"), NULL, "t", &err),
+	             KHO_EINVAL);
+	/* Review only on review classes. */
+	CHECK_EQ_INT(rstore_review(r, ct, "destroy", 0, day("2044-03-01"), "1/QĐ", "t", &err),
+	             KHO_EINVAL);
+	CHECK_EQ_INT(rstore_review(r, hkd, "keep-years", 0, day("2044-03-01"), "1/QĐ", "t", &err),
+	             KHO_EINVAL);
+	CHECK_EQ_INT(rstore_review(r, hkd, "keep-years", 5, day("2044-03-01"), "1/QĐ", "t", &err), 0);
+	rstore_close(r);
+}
+
+TESTS(T(t_unclassified_policy), T(t_feb29_and_holds))
