@@ -12,16 +12,13 @@
  * does, and the parser percent-decodes them: manifest_ref.uri is the entry
  * name as it appears in the ZIP.
  *
- * Parsing: libxml2 with XML_PARSE_NONET and without XML_PARSE_NOENT or
- * XML_PARSE_DTDLOAD, so no entity is ever expanded and nothing is fetched.
- * A DOCTYPE is refused outright (a manifest has no use for one; this is what
- * makes XXE and "billion laughs" documents fail cleanly): the raw bytes are
- * scanned for "<!DOCTYPE" before parsing, the SAX internalSubset callback
- * stops the parser should one appear in another encoding, and the parsed
- * document is checked for a DTD node. libxml2 never prints: its errors are
- * collected from the parser context into kho_err with their line.
+ * Parsing goes through common/xml.c (no network, no entity expansion, a
+ * DOCTYPE refused outright: a manifest has no use for one, and this is what
+ * makes XXE and "billion laughs" documents fail cleanly), with libxml2's
+ * errors converted into kho_err with their line.
  */
 #include "archive/manifest.h"
+#include "common/xml.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -38,13 +35,6 @@
 #define SIG_MIME "application/pkcs7-signature"
 /* Cap on one URI or MimeType attribute, in bytes. */
 #define MANIFEST_MAX_ATTR 4096
-
-static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
-
-static void xml_init(void)
-{
-	xmlInitParser();
-}
 
 /* ---- digest URIs ------------------------------------------------------- */
 
@@ -212,78 +202,6 @@ int manifest_write(kho_buf *out, const char *sig_uri, const manifest_item *items
 
 /* ---- parsing ----------------------------------------------------------- */
 
-/* SAX hook: a DOCTYPE is reported here before its internal subset is read. */
-static void on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *eid,
-                               const xmlChar *sid)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-	int *seen = ctxt->_private;
-
-	if (seen != NULL)
-		*seen = 1;
-	xmlStopParser(ctxt);
-}
-
-static int has_doctype_bytes(const unsigned char *p, size_t n)
-{
-	static const char needle[] = "<!DOCTYPE";
-	const size_t k = sizeof needle - 1;
-
-	if (n < k)
-		return 0;
-	for (size_t i = 0; i <= n - k; i++)
-		if (p[i] == '<' && memcmp(p + i, needle, k) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * kho_xml_read: the hardened libxml2 parse shared by this module's parser.
- * Returns the document or NULL with err set (KHO_EFORMAT). what names the
- * document in messages.
- */
-static xmlDocPtr hardened_read(const void *xml, size_t len, const char *what, kho_err *err)
-{
-	xmlParserCtxtPtr ctxt;
-	xmlDocPtr doc = NULL;
-	int doctype = 0;
-
-	pthread_once(&xml_once, xml_init);
-	if (has_doctype_bytes(xml, len)) {
-		kho_err_set(err, KHO_EFORMAT, "%s: a DOCTYPE is not allowed", what);
-		return NULL;
-	}
-	ctxt = xmlNewParserCtxt();
-	if (ctxt == NULL) {
-		kho_err_set(err, KHO_ENOMEM, "out of memory");
-		return NULL;
-	}
-	ctxt->_private = &doctype;
-	ctxt->sax->internalSubset = on_internal_subset;
-	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, what, NULL,
-	                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doctype || (doc != NULL && (doc->intSubset != NULL || doc->extSubset != NULL))) {
-		kho_err_set(err, KHO_EFORMAT, "%s: a DOCTYPE is not allowed", what);
-		xmlFreeDoc(doc);
-		doc = NULL;
-	} else if (doc == NULL || !ctxt->wellFormed) {
-		const xmlError *e = xmlCtxtGetLastError(ctxt);
-		char msg[256];
-		size_t ml;
-
-		snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "not well-formed");
-		ml = strlen(msg);
-		while (ml > 0 && (msg[ml - 1] == '\n' || msg[ml - 1] == ' '))
-			msg[--ml] = '\0';
-		kho_err_set(err, KHO_EFORMAT, "%s: not well-formed XML at line %d: %s", what,
-		            e ? e->line : 0, msg);
-		xmlFreeDoc(doc);
-		doc = NULL;
-	}
-	xmlFreeParserCtxt(ctxt);
-	return doc;
-}
-
 static int in_ns(xmlNodePtr n, const char *ns)
 {
 	return n->ns != NULL && n->ns->href != NULL && strcmp((const char *)n->ns->href, ns) == 0;
@@ -449,9 +367,8 @@ int manifest_parse(manifest **out, const void *xml, size_t len, kho_err *err)
 		                   len, MANIFEST_MAX_SIZE);
 	if (len == 0)
 		return kho_err_set(err, KHO_EFORMAT, "manifest: empty document");
-	doc = hardened_read(xml, len, "manifest", err);
-	if (doc == NULL)
-		return err ? err->code : KHO_EFORMAT;
+	if ((rc = kho_xml_read(&doc, xml, len, "manifest", err)) != 0)
+		return rc;
 	root = xmlDocGetRootElement(doc);
 	if (root == NULL) {
 		rc = kho_err_set(err, KHO_EFORMAT, "manifest: no root element");

@@ -2,7 +2,7 @@
  * record.c: record.xml, the metadata of one result (see record.h, the
  * schema archive/record.xsd and docs/record.md).
  *
- * Parsing is libxml2 hardened as in manifest.c (no network, no DTD, no
+ * Parsing is libxml2 hardened by common/xml.c (no network, no DTD, no
  * entity expansion, a DOCTYPE refused), then validation against the schema
  * compiled into the binary, then the checks XSD 1.0 cannot express:
  *   - the YYMMDD of a dossier code and every date are real calendar dates;
@@ -20,6 +20,7 @@
  * allows one xmlSchema to be used by several validation contexts at once.
  */
 #include "archive/record.h"
+#include "common/xml.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -174,72 +175,6 @@ static int parse_date(const char *s, long *key)
 }
 
 /* ---- hardened XML ------------------------------------------------------- */
-
-static void on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *eid,
-                               const xmlChar *sid)
-{
-	xmlParserCtxtPtr ctxt = ctx;
-	int *seen = ctxt->_private;
-
-	if (seen != NULL)
-		*seen = 1;
-	xmlStopParser(ctxt);
-}
-
-static int has_doctype_bytes(const unsigned char *p, size_t n)
-{
-	static const char needle[] = "<!DOCTYPE";
-	const size_t k = sizeof needle - 1;
-
-	if (n < k)
-		return 0;
-	for (size_t i = 0; i <= n - k; i++)
-		if (p[i] == '<' && memcmp(p + i, needle, k) == 0)
-			return 1;
-	return 0;
-}
-
-/* The same hardening as manifest.c's parser (see there for the reasons). */
-static xmlDocPtr hardened_read(const void *xml, size_t len, kho_err *err)
-{
-	xmlParserCtxtPtr ctxt;
-	xmlDocPtr doc;
-	int doctype = 0;
-
-	if (has_doctype_bytes(xml, len)) {
-		kho_err_set(err, KHO_EFORMAT, "record.xml: a DOCTYPE is not allowed");
-		return NULL;
-	}
-	ctxt = xmlNewParserCtxt();
-	if (ctxt == NULL) {
-		kho_err_set(err, KHO_ENOMEM, "out of memory");
-		return NULL;
-	}
-	ctxt->_private = &doctype;
-	ctxt->sax->internalSubset = on_internal_subset;
-	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, RECORD_ENTRY, NULL,
-	                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doctype || (doc != NULL && (doc->intSubset != NULL || doc->extSubset != NULL))) {
-		kho_err_set(err, KHO_EFORMAT, "record.xml: a DOCTYPE is not allowed");
-		xmlFreeDoc(doc);
-		doc = NULL;
-	} else if (doc == NULL || !ctxt->wellFormed) {
-		const xmlError *e = xmlCtxtGetLastError(ctxt);
-		char msg[256];
-		size_t ml;
-
-		snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "not well-formed");
-		ml = strlen(msg);
-		while (ml > 0 && (msg[ml - 1] == '\n' || msg[ml - 1] == ' '))
-			msg[--ml] = '\0';
-		kho_err_set(err, KHO_EFORMAT, "record.xml line %d: not well-formed XML: %s",
-		            e ? e->line : 0, msg);
-		xmlFreeDoc(doc);
-		doc = NULL;
-	}
-	xmlFreeParserCtxt(ctxt);
-	return doc;
-}
 
 /* The first schema error, with its line. */
 struct verr {
@@ -425,9 +360,8 @@ int record_parse(record **out, const void *xml, size_t len, kho_err *err)
 	pthread_once(&schema_once, schema_init);
 	if (schema == NULL)
 		return kho_err_set(err, KHO_EINTERNAL, "record.xsd: the embedded schema does not compile");
-	doc = hardened_read(xml, len, err);
-	if (doc == NULL)
-		return err ? err->code : KHO_EFORMAT;
+	if ((rc = kho_xml_read(&doc, xml, len, RECORD_ENTRY, err)) != 0)
+		return rc;
 	root = xmlDocGetRootElement(doc);
 	if (root == NULL || strcmp((const char *)root->name, "record") != 0 || root->ns == NULL ||
 	    strcmp((const char *)root->ns->href, RECORD_NS) != 0) {
