@@ -10,7 +10,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "$BUILD" && pwd)
 export KHO BUILD ROOT
 export KHO_HELPERS="$BUILD/tests/helpers"
-pass=0 fail=0
+pass=0 fail=0 units=0
 failed_names=()
 log=$(mktemp -d)
 only=${TESTS:-}
@@ -30,7 +30,11 @@ tally() { # tally NAME OUTPUTFILE STATUS (uses $SECONDS since $t0)
 }
 
 for t in "$BUILD"/tests/unit/test_*; do
-	[ -x "$t" ] && [ "${t%.*}" = "$t" ] || continue
+	# Programs only: skip the .o and .d files beside them (look at the file
+	# name, not the path, which may contain dots).
+	case "${t##*/}" in *.*) continue;; esac
+	[ -x "$t" ] || continue
+	units=$((units + 1))
 	name=unit/$(basename "$t")
 	[ -n "$only" ] && [[ "$name" != *$only* ]] && continue
 	t0=$SECONDS
@@ -60,6 +64,9 @@ for r in "$BUILD"/tests/fuzz/replay_*; do
 done
 
 rm -rf "$log"
+if [ -z "$only" ] && [ "$units" -eq 0 ]; then
+	echo "FAIL no unit-test program found under $BUILD/tests/unit"; fail=$((fail + 1))
+fi
 echo
 [ "${#failed_names[@]}" -gt 0 ] && echo "failed: ${failed_names[*]}"
 echo "$pass passed, $fail failed"
