@@ -236,6 +236,72 @@ int audit_verify(catalog *c, audit_check *out, kho_err *err)
 	return 0;
 }
 
+int audit_head(catalog *c, audit_mark *out, kho_err *err)
+{
+	sqlite3_stmt *st;
+	int s;
+
+	memset(out, 0, sizeof *out);
+	memcpy(out->hash, zero_hash, sizeof out->hash);
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT seq, at, hash FROM audit ORDER BY seq DESC LIMIT 1", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		out->seq = sqlite3_column_int64(st, 0);
+		out->at = sqlite3_column_int64(st, 1);
+		snprintf(out->hash, sizeof out->hash, "%s", col(st, 2));
+	}
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	if (s != SQLITE_ROW && s != SQLITE_DONE)
+		return kho_err_set(err, KHO_EIO, "audit: read failed");
+	return 0;
+}
+
+int audit_check_mark(catalog *c, const audit_mark *m, kho_err *err)
+{
+	audit_mark head;
+	sqlite3_stmt *st;
+	char hash[65] = "";
+	int s, rc;
+
+	if (m->seq == 0)
+		return 0; /* an empty trail was witnessed: anything extends it */
+	if ((rc = audit_head(c, &head, err)) != 0)
+		return rc;
+	if (head.seq < m->seq)
+		return kho_err_set(err, KHO_ECONFLICT,
+		                   "event %lld was witnessed, but the trail ends at event %lld: "
+		                   "its last %lld event(s) were removed", (long long)m->seq,
+		                   (long long)head.seq, (long long)(m->seq - head.seq));
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT hash FROM audit WHERE seq = ?", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	sqlite3_bind_int64(st, 1, m->seq);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		snprintf(hash, sizeof hash, "%s", col(st, 0));
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	if (s != SQLITE_ROW && s != SQLITE_DONE)
+		return kho_err_set(err, KHO_EIO, "audit: read failed");
+	if (s == SQLITE_DONE)
+		return kho_err_set(err, KHO_ECONFLICT, "event %lld was witnessed but is missing",
+		                   (long long)m->seq);
+	if (strlen(m->hash) != 64 || CRYPTO_memcmp(hash, m->hash, 64) != 0)
+		return kho_err_set(err, KHO_ECONFLICT,
+		                   "event %lld differs from its witnessed hash: the trail was "
+		                   "rewritten from there or before", (long long)m->seq);
+	return 0;
+}
+
 int audit_list_json(catalog *c, int64_t after, int limit, json_t **out, kho_err *err)
 {
 	sqlite3_stmt *st;

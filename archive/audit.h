@@ -59,6 +59,29 @@ typedef struct audit_check {
  */
 int audit_verify(catalog *c, audit_check *out, kho_err *err);
 
+/*
+ * The head of the chain: its last event. The chain by itself cannot show
+ * that its *last* events were removed (what remains still links up), so the
+ * head is meant to be recorded outside the operator's reach (a witness:
+ * the Department's register, a log shipped elsewhere, a printed report) and
+ * compared later with audit_check_mark. An empty trail has seq 0 and the
+ * all-zero hash.
+ */
+typedef struct audit_mark {
+	int64_t seq;
+	int64_t at;            /* time of that event (0 for an empty trail) */
+	char hash[65];         /* hex SHA-256 of that event */
+} audit_mark;
+
+int audit_head(catalog *c, audit_mark *out, kho_err *err);
+
+/*
+ * audit_check_mark: 0 when event m->seq exists with hash m->hash;
+ * KHO_ECONFLICT with the reason in err when the trail ends before it (the
+ * tail was dropped) or the event differs (the trail was rewritten).
+ */
+int audit_check_mark(catalog *c, const audit_mark *m, kho_err *err);
+
 /* audit_list_json: events with seq > after, at most limit, as a JSON array. */
 int audit_list_json(catalog *c, int64_t after, int limit, json_t **out, kho_err *err);
 

@@ -784,7 +784,8 @@ static enum MHD_Result h_audit(struct req *q, struct MHD_Connection *c)
 	const char *a = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
 	const char *l = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
 	long long after = 0, limit = 100;
-	char *end;
+	audit_mark head;
+	char *end, tbuf[32];
 	json_t *j = NULL;
 	kho_err err;
 
@@ -802,7 +803,16 @@ static enum MHD_Result h_audit(struct req *q, struct MHD_Connection *c)
 	}
 	if (audit_list_json(q->s->ing->cat, after, (int)limit, &j, &err) != 0)
 		return send_error(q, c, 500, "%s", err.msg);
-	return send_json(q, c, 200, json_pack("{s:o}", "events", j));
+	/* The head, for a witness to record (`kho audit head`, docs/operations.md). */
+	if (audit_head(q->s->ing->cat, &head, &err) != 0) {
+		json_decref(j);
+		return send_error(q, c, 500, "%s", err.msg);
+	}
+	return send_json(q, c, 200, json_pack("{s:o,s:{s:I,s:s,s:s}}", "events", j, "head",
+	                                      "seq", (json_int_t)head.seq, "hash", head.hash,
+	                                      "at", head.seq ? kho_time_format(tbuf, sizeof tbuf,
+	                                                                       (time_t)head.at)
+	                                                     : ""));
 }
 
 /* ---- public verification (issue 5, docs/verify-page.md) --------------- */

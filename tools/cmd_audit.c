@@ -1,6 +1,7 @@
 /*
- * cmd_audit.c: `kho audit verify|list`: check the hash chain of the audit
- * trail and name the first broken event, or print events.
+ * cmd_audit.c: `kho audit verify|head|list`: check the hash chain of the
+ * audit trail and name the first broken event, print its head for a witness
+ * to record, or print events.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -11,22 +12,103 @@
 #include <jansson.h>
 
 #include "archive/audit.h"
+#include "common/buf.h"
+#include "common/util.h"
 #include "archive/catalog.h"
 #include "tools/cmds.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: kho audit verify --data DIR\n"
+"Usage: kho audit verify --data DIR [--witness FILE]\n"
+"       kho audit head --data DIR\n"
 "       kho audit list --data DIR [--after SEQ] [--limit N]\n"
 "\n"
 "verify  recompute the SHA-256 chain of the audit trail (each event hashes the\n"
 "        previous event's hash and its own fields) and report the first event\n"
-"        that was altered, deleted or relinked\n"
+"        that was altered, deleted or relinked. With --witness, also check every\n"
+"        head recorded in FILE: a trail that ends before a witnessed event (its\n"
+"        last events were removed) or differs from it (it was rewritten) fails.\n"
+"head    print the last event as one line 'SEQ HASH TIME'. The chain alone\n"
+"        cannot show that its *last* events were removed: record this line\n"
+"        regularly somewhere the operator cannot change (another agency's\n"
+"        register, a shipped log, a signed report) and give those lines back to\n"
+"        verify --witness.\n"
 "list    print events as JSON lines\n"
 "\n"
-"Exit status: 0 the chain holds, 1 it is broken (the event is named), 3 usage,\n"
-"4 the catalog cannot be read.\n");
+"Options:\n"
+"  --data DIR      the data directory (its catalog.db)\n"
+"  --witness FILE  lines 'SEQ HASH [TIME]' as printed by head; blank lines and\n"
+"                  lines starting with # are ignored\n"
+"  --after SEQ     list events after this one (default 0)\n"
+"  --limit N       list at most N events, 1..100000 (default 1000)\n"
+"\n"
+"Exit status: 0 the chain holds (and matches every witness), 1 it is broken\n"
+"(the event is named), 3 usage or an unreadable witness file, 4 the catalog\n"
+"cannot be read.\n");
+}
+
+/*
+ * Check every witnessed head of the file at path against the trail. Prints
+ * the first mismatch. 0 all hold, 1 one does not, EXIT_USAGE bad file,
+ * EXIT_IO catalog error.
+ */
+static int check_witnesses(catalog *c, const char *path)
+{
+	kho_buf b;
+	kho_err err;
+	char *line, *save = NULL;
+	long lineno = 0, n = 0;
+	int ret = 0, rc;
+
+	kho_buf_init(&b, 16u << 20);
+	if (kho_read_file(&b, path, &err) != 0) {
+		fprintf(stderr, "kho audit verify: %s: %s\n", path, err.msg);
+		kho_buf_release(&b);
+		return EXIT_USAGE;
+	}
+	if (b.len == 0 || memchr(b.data, '\0', b.len) != NULL) {
+		fprintf(stderr, "kho audit verify: %s: empty or not a text file\n", path);
+		kho_buf_release(&b);
+		return EXIT_USAGE;
+	}
+	for (line = strtok_r((char *)b.data, "\n", &save); line != NULL && ret == 0;
+	     line = strtok_r(NULL, "\n", &save)) {
+		audit_mark m;
+		long long seq;
+		char hash[80], extra;
+		lineno++;
+		line += strspn(line, " \t\r");
+		if (*line == '\0' || *line == '#')
+			continue;
+		memset(&m, 0, sizeof m);
+		if (sscanf(line, "%lld %79s %c", &seq, hash, &extra) < 2 || seq < 0 ||
+		    strlen(hash) != 64 || strspn(hash, "0123456789abcdef") != 64) {
+			fprintf(stderr, "kho audit verify: %s:%ld: expected 'SEQ HASH [TIME]' "
+			        "(a 64-digit lower-case hex hash)\n", path, lineno);
+			ret = EXIT_USAGE;
+			break;
+		}
+		m.seq = seq;
+		memcpy(m.hash, hash, 65);
+		n++;
+		rc = audit_check_mark(c, &m, &err);
+		if (rc == KHO_ECONFLICT) {
+			printf("audit trail BROKEN against witness %s:%ld: %s\n", path, lineno, err.msg);
+			ret = 1;
+		} else if (rc != 0) {
+			fprintf(stderr, "kho audit verify: %s\n", err.msg);
+			ret = EXIT_IO;
+		}
+	}
+	if (ret == 0 && n == 0) {
+		fprintf(stderr, "kho audit verify: %s: no witnessed head in the file\n", path);
+		ret = EXIT_USAGE;
+	}
+	if (ret == 0)
+		printf("witnesses OK: %ld head(s) from %s found in the trail\n", n, path);
+	kho_buf_release(&b);
+	return ret;
 }
 
 int cmd_audit(int argc, char **argv)
@@ -35,10 +117,11 @@ int cmd_audit(int argc, char **argv)
 		{ "data", required_argument, NULL, 'd' },
 		{ "after", required_argument, NULL, 'a' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "witness", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *data = NULL, *sub;
+	const char *data = NULL, *witness = NULL, *sub;
 	long long after = 0, limit = 1000;
 	char path[PATH_MAX];
 	catalog *c = NULL;
@@ -58,11 +141,13 @@ int cmd_audit(int argc, char **argv)
 		case 'd': data = optarg; break;
 		case 'a': after = atoll(optarg); break;
 		case 'l': limit = atoll(optarg); break;
+		case 'w': witness = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if (data == NULL || optind != argc || limit < 1 || limit > 100000) {
+	if (data == NULL || optind != argc || limit < 1 || limit > 100000 ||
+	    (witness != NULL && strcmp(sub, "verify") != 0)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -77,12 +162,24 @@ int cmd_audit(int argc, char **argv)
 		int rc = audit_verify(c, &chk, &err);
 		if (rc == 0) {
 			printf("audit trail OK: %lld events, chain intact\n", (long long)chk.events);
+			if (witness != NULL)
+				ret = check_witnesses(c, witness);
 		} else if (rc == KHO_ECONFLICT) {
 			printf("audit trail BROKEN at event %lld: %s\n", (long long)chk.first_bad, chk.reason);
 			ret = 1;
 		} else {
 			fprintf(stderr, "kho audit verify: %s\n", err.msg);
 			ret = EXIT_IO;
+		}
+	} else if (strcmp(sub, "head") == 0) {
+		audit_mark m;
+		char t[32];
+		if (audit_head(c, &m, &err) != 0) {
+			fprintf(stderr, "kho audit head: %s\n", err.msg);
+			ret = EXIT_IO;
+		} else {
+			printf("%lld %s %s\n", (long long)m.seq, m.hash,
+			       m.seq ? kho_time_format(t, sizeof t, (time_t)m.at) : "-");
 		}
 	} else if (strcmp(sub, "list") == 0) {
 		json_t *a = NULL, *e;
@@ -100,7 +197,7 @@ int cmd_audit(int argc, char **argv)
 			json_decref(a);
 		}
 	} else {
-		fprintf(stderr, "kho audit: unknown subcommand '%s' (verify, list)\n", sub);
+		fprintf(stderr, "kho audit: unknown subcommand '%s' (verify, head, list)\n", sub);
 		ret = EXIT_USAGE;
 	}
 	catalog_close(c);

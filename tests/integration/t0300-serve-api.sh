@@ -166,6 +166,7 @@ st=$(http GET /verify ""); check_status "public /verify page" 200 "$st"
 check_grep "one log line per request" 'POST /v1/packages 201 ' serve.log
 check_nogrep "no personal number in the log" '051087012345' serve.log
 st=$(http GET "/v1/audit?after=0&limit=1000" "$AUD"); check_status "audit trail for an auditor" 200 "$st"
+check_grep "the audit answer carries the head for a witness" '"head": ?\{[^}]*"hash": ?"[0-9a-f]{64}"' body.out
 check_grep "401 and 403 are audited" '"action":"denied".*"status":401' body.out
 check_grep "403 is audited" '"action":"denied"[^}]*"status":403' body.out
 check_grep "lookups are audited with their purpose" '"action":"lookup"[^}]*purpose 000.31.20.H55-251120-0001' body.out

@@ -88,6 +88,27 @@ check_grep "startup recovery removed the orphan (audited)" '"action":"recover"' 
 check_grep "the periodic fixity check raised an alert" '"actor":"daemon","action":"alert","object":"store".*1 missing' audit.txt
 
 check_exit "kho audit verify passes before tampering" 0 "$KHO" audit verify --data data
+
+# Tail truncation: the chain alone cannot show it; a witnessed head can.
+check_exit "kho audit head" 0 "$KHO" audit head --data data
+cp check.out head.txt
+check_grep "the head is one line SEQ HASH TIME" '^[1-9][0-9]* [0-9a-f]{64} 20[0-9-]*T[0-9:]*Z$' head.txt
+read -r hseq hhash _ < head.txt
+check_exit "verify against the witnessed head passes" 0 "$KHO" audit verify --data data --witness head.txt
+check_grep "it says the witnesses hold" 'witnesses OK: 1 head' check.out
+"$KHO" audit list --data data --after $((hseq - 2)) --limit 1 > prev.json
+printf '# kept by the Department\n\n%s %s\n' "$((hseq - 1))" "$(sed -n 's/.*"hash":"\([0-9a-f]*\)".*/\1/p' prev.json)" > older.txt
+check_exit "an older witnessed head (with comments) passes" 0 "$KHO" audit verify --data data --witness older.txt
+printf '%s %s\n' "$hseq" "$(printf '%s' "$hhash" | tr 0-9a-f 1-9a-f0)" > wrong.txt
+check_exit "a witness whose hash differs fails" 1 "$KHO" audit verify --data data --witness wrong.txt
+check_grep "... saying the trail was rewritten" "event $hseq differs from its witnessed hash" check.out
+printf 'not a head\n' > bad.txt
+check_exit "a malformed witness file is a usage error" 3 "$KHO" audit verify --data data --witness bad.txt
+check_grep "... naming the line" 'bad.txt:1: expected' check.err
+sqlite3 data/catalog.db "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq > $((hseq - 2));"
+check_exit "the chain that remains still links up" 0 "$KHO" audit verify --data data
+check_exit "but verify against the witnessed head fails" 1 "$KHO" audit verify --data data --witness head.txt
+check_grep "... naming the removed events" "event $hseq was witnessed, but the trail ends at event $((hseq - 2)): its last 2 event" check.out
 sqlite3 data/catalog.db "DROP TRIGGER audit_no_update; UPDATE audit SET detail = 'nothing happened' WHERE seq = 3;"
 check_exit "kho audit verify fails after an audit row is altered" 1 "$KHO" audit verify --data data
 check_grep "it names the first broken event" 'BROKEN at event 3' check.out
