@@ -402,6 +402,9 @@ struct rd {
 	size_t mimetype_index; /* raw index of `mimetype`, or SIZE_MAX */
 	int mimetype_compressed;
 	uint64_t total;
+	int borrow;                /* PKG_READ_BORROW: STORED entries may point into mem */
+	const unsigned char *mem;  /* the input of pkg_read_mem*, else NULL */
+	size_t memlen;
 };
 
 static int add_deviation(pkg *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -592,6 +595,161 @@ static int stream_md_final(struct stream_md *s, pkg_entry *e, kho_err *err)
 }
 
 /*
+ * account_bytes: n more bytes of entry e have arrived (*size so far, pos0 =
+ * the input position when the entry started). Enforces, on the bytes
+ * actually produced, the caps on the entry, on META-INF/ entries and on the
+ * total, and both compression-ratio tests. Shared by the copying and the
+ * borrowing reads, so both apply exactly the same limits.
+ */
+static int account_bytes(struct rd *r, const pkg_entry *e, size_t n, uint64_t *sizep,
+                         int64_t pos0, int meta, kho_err *err)
+{
+	const pkg_limits *lim = r->lim;
+	uint64_t size = *sizep, consumed;
+	int64_t pos;
+
+	if ((uint64_t)n > lim->max_entry_size - size) {
+		return kho_err_set(err, KHO_ETOOBIG,
+		                   "zip entry \"%.200s\" is larger than the limit of %llu bytes",
+		                   e->name, (unsigned long long)lim->max_entry_size);
+	}
+	size += (uint64_t)n;
+	if (meta && size > lim->max_meta_size) {
+		return kho_err_set(err, KHO_ETOOBIG,
+		                   "zip entry \"%.200s\" is larger than the META-INF/ limit of %zu bytes",
+		                   e->name, lim->max_meta_size);
+	}
+	if ((uint64_t)n > lim->max_total_size - r->total) {
+		return kho_err_set(err, KHO_ETOOBIG,
+		                   "zip entries total more than the limit of %llu bytes (at \"%.200s\")",
+		                   (unsigned long long)lim->max_total_size, e->name);
+	}
+	r->total += (uint64_t)n;
+	/* Ratio of this entry: output vs. compressed bytes consumed for it. */
+	pos = archive_filter_bytes(r->a, 0);
+	consumed = pos > pos0 ? (uint64_t)(pos - pos0) : 1;
+	if (size > lim->ratio_floor && lim->max_ratio > 0 &&
+	    size / lim->max_ratio > consumed) {
+		return kho_err_set(err, KHO_EUNSAFE,
+		                   "zip entry \"%.200s\" looks like a compression bomb: %llu bytes "
+		                   "from %llu compressed (ratio over %u)", e->name,
+		                   (unsigned long long)size, (unsigned long long)consumed,
+		                   lim->max_ratio);
+	}
+	/* Ratio of the whole archive: output vs. input length. */
+	if (r->total > lim->ratio_floor && lim->max_ratio > 0 &&
+	    r->total / lim->max_ratio > r->input_len) {
+		return kho_err_set(err, KHO_EUNSAFE,
+		                   "zip archive looks like a compression bomb: %llu bytes from a "
+		                   "%llu-byte file (ratio over %u, at \"%.200s\")",
+		                   (unsigned long long)r->total, (unsigned long long)r->input_len,
+		                   lim->max_ratio, e->name);
+	}
+	*sizep = size;
+	return 0;
+}
+
+/*
+ * read_entry_borrowed: a STORED entry of a package read from memory with
+ * PKG_READ_BORROW. libarchive's block API hands out, for a STORED entry of
+ * an archive opened with archive_read_open_memory, pointers into the
+ * caller's own bytes (nothing is inflated, and the memory reader returns its
+ * whole block at once). When every block is the next slice of the caller's
+ * memory, the entry simply points there: no allocation, no copy, and the
+ * entry's digest is then the only pass over its bytes. libarchive still
+ * checks the entry's CRC-32 and sizes (a bad CRC ends the entry with
+ * ARCHIVE_WARN, refused here as by archive_read_data), and every cap of
+ * account_bytes applies to each block. A block anywhere else (libarchive
+ * is free to copy) turns the entry into an ordinary owned copy.
+ * *handled is 0 when the entry is not eligible (nothing was read).
+ */
+static int read_entry_borrowed(struct rd *r, pkg_entry *e, int64_t declared, int *handled,
+                               kho_err *err)
+{
+	const unsigned char *start = NULL;
+	const uintptr_t lo = (uintptr_t)r->mem, hi = lo + r->memlen;
+	int64_t pos0;
+	uint64_t size = 0;
+	int meta = is_meta(e->name), rc = 0;
+	kho_buf copy;
+
+	*handled = 0;
+	if (!r->borrow || e->compressed || declared <= 0 ||
+	    (uint64_t)declared > r->lim->keep_max)
+		return 0;
+	*handled = 1;
+	pos0 = archive_filter_bytes(r->a, 0);
+	kho_buf_init(&copy, r->lim->keep_max);
+	for (;;) {
+		const void *blk = NULL;
+		size_t n = 0;
+		la_int64_t off = 0;
+		uintptr_t b;
+		int ar = archive_read_data_block(r->a, &blk, &n, &off);
+
+		if (ar == ARCHIVE_EOF)
+			break;
+		if (ar != ARCHIVE_OK) {
+			const char *why = archive_error_string(r->a);
+			rc = kho_err_set(err, KHO_EFORMAT, "zip entry \"%.200s\" cannot be read: %s",
+			                 e->name, why ? why : "damaged or truncated data");
+			goto out;
+		}
+		if (n == 0)
+			continue;
+		if (blk == NULL || off < 0 || (uint64_t)off != size) {
+			/* ZIP has no sparse entries: bytes arrive in order. */
+			rc = kho_err_set(err, KHO_EFORMAT,
+			                 "zip entry \"%.200s\" cannot be read: data out of order", e->name);
+			goto out;
+		}
+		rc = account_bytes(r, e, n, &size, pos0, meta, err);
+		if (rc == 0 && size > r->lim->keep_max)
+			rc = kho_err_set(err, KHO_EFORMAT,
+			                 "zip entry \"%.200s\" declares %lld bytes but holds more",
+			                 e->name, (long long)declared);
+		if (rc != 0)
+			goto out;
+		b = (uintptr_t)blk;
+		if (copy.data == NULL && b >= lo && b <= hi && n <= hi - b &&
+		    (start == NULL || b == (uintptr_t)start + (size - n))) {
+			if (start == NULL)
+				start = blk;
+			continue;
+		}
+		/* Not the next slice of the caller's memory: copy from here on. */
+		if (copy.data == NULL && start != NULL &&
+		    (rc = kho_buf_append(&copy, start, (size_t)(size - n))) != 0)
+			goto nomem;
+		if ((rc = kho_buf_append(&copy, blk, n)) != 0)
+			goto nomem;
+	}
+	if ((uint64_t)declared != size) {
+		rc = kho_err_set(err, KHO_EFORMAT,
+		                 "zip entry \"%.200s\" declares %lld bytes but holds %llu", e->name,
+		                 (long long)declared, (unsigned long long)size);
+		goto out;
+	}
+	e->size = size;
+	if (copy.data != NULL) {
+		e->data = kho_buf_steal(&copy, NULL);
+		if (e->data == NULL)
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+	} else {
+		/* Borrowed, never written through (pkg.h): the cast only drops
+		 * const to fit pkg_entry.data; pkg_free leaves it alone. */
+		e->data = (unsigned char *)(uintptr_t)start;
+		e->borrowed = 1;
+	}
+	goto out;
+nomem:
+	rc = kho_err_set(err, rc, "out of memory reading \"%.200s\"", e->name);
+out:
+	kho_buf_release(&copy); /* package bytes are public: no wipe */
+	return rc;
+}
+
+/*
  * read_entry_data: inflate the current entry through libarchive, enforcing
  * the size caps and the ratio test as bytes arrive, keeping them (up to
  * keep_max) or streaming them through the digests.
@@ -626,19 +784,25 @@ static int read_entry_data(struct rd *r, pkg_entry *e, int64_t declared, kho_err
 		streaming = 1;
 	}
 	for (;;) {
-		unsigned char *dst = NULL;
+		unsigned char *dst = NULL, probe[4096];
 		size_t want = PKG_CHUNK;
-		int direct = 0;
+		int direct = 0, full;
 		la_ssize_t n;
-		int64_t pos;
-		uint64_t consumed;
 
 		/*
 		 * A kept entry is read straight into its buffer (no bounce copy
 		 * through chunk); chunk is only for streamed entries and for the
 		 * bytes that overflow keep_max.
 		 */
-		if (!streaming && keep.len < keep.max) {
+		/*
+		 * Once the declared size has arrived, only the end of the entry
+		 * is expected: probe for it in a small stack buffer instead of
+		 * growing the buffer by PKG_CHUNK (or allocating chunk) for
+		 * nothing, a 64 KiB realloc per entry. An entry that lied goes on
+		 * through the probe and the appends below, under the same caps.
+		 */
+		full = !streaming && declared >= 0 && keep.len >= (uint64_t)declared;
+		if (!streaming && !full && keep.len < keep.max) {
 			if (keep.data == NULL || keep.cap == keep.len) {
 				size_t grow = keep.len > PKG_CHUNK ? keep.len : PKG_CHUNK;
 
@@ -653,7 +817,10 @@ static int read_entry_data(struct rd *r, pkg_entry *e, int64_t declared, kho_err
 				direct = 1;
 			}
 		}
-		if (!direct) {
+		if (!direct && full) {
+			dst = probe;
+			want = sizeof probe;
+		} else if (!direct) {
 			if (chunk == NULL && (chunk = malloc(PKG_CHUNK)) == NULL) {
 				rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
 				goto out;
@@ -670,48 +837,9 @@ static int read_entry_data(struct rd *r, pkg_entry *e, int64_t declared, kho_err
 			                 e->name, why ? why : "damaged or truncated data");
 			goto out;
 		}
-		if ((uint64_t)n > lim->max_entry_size - size) {
-			rc = kho_err_set(err, KHO_ETOOBIG,
-			                 "zip entry \"%.200s\" is larger than the limit of %llu bytes",
-			                 e->name, (unsigned long long)lim->max_entry_size);
+		rc = account_bytes(r, e, (size_t)n, &size, pos0, meta, err);
+		if (rc != 0)
 			goto out;
-		}
-		size += (uint64_t)n;
-		if (meta && size > lim->max_meta_size) {
-			rc = kho_err_set(err, KHO_ETOOBIG,
-			                 "zip entry \"%.200s\" is larger than the META-INF/ limit of %zu bytes",
-			                 e->name, lim->max_meta_size);
-			goto out;
-		}
-		if ((uint64_t)n > lim->max_total_size - r->total) {
-			rc = kho_err_set(err, KHO_ETOOBIG,
-			                 "zip entries total more than the limit of %llu bytes (at \"%.200s\")",
-			                 (unsigned long long)lim->max_total_size, e->name);
-			goto out;
-		}
-		r->total += (uint64_t)n;
-		/* Ratio of this entry: output vs. compressed bytes consumed for it. */
-		pos = archive_filter_bytes(r->a, 0);
-		consumed = pos > pos0 ? (uint64_t)(pos - pos0) : 1;
-		if (size > lim->ratio_floor && lim->max_ratio > 0 &&
-		    size / lim->max_ratio > consumed) {
-			rc = kho_err_set(err, KHO_EUNSAFE,
-			                 "zip entry \"%.200s\" looks like a compression bomb: %llu bytes "
-			                 "from %llu compressed (ratio over %u)", e->name,
-			                 (unsigned long long)size, (unsigned long long)consumed,
-			                 lim->max_ratio);
-			goto out;
-		}
-		/* Ratio of the whole archive: output vs. input length. */
-		if (r->total > lim->ratio_floor && lim->max_ratio > 0 &&
-		    r->total / lim->max_ratio > r->input_len) {
-			rc = kho_err_set(err, KHO_EUNSAFE,
-			                 "zip archive looks like a compression bomb: %llu bytes from a "
-			                 "%llu-byte file (ratio over %u, at \"%.200s\")",
-			                 (unsigned long long)r->total, (unsigned long long)r->input_len,
-			                 lim->max_ratio, e->name);
-			goto out;
-		}
 		if (!streaming && size > lim->keep_max) {
 			/* Too big to keep after all (the declared size lied or was absent). */
 			rc = stream_md_init(&smd, err);
@@ -728,7 +856,7 @@ static int read_entry_data(struct rd *r, pkg_entry *e, int64_t declared, kho_err
 			keep.len += (size_t)n;
 			keep.data[keep.len] = '\0';
 		} else {
-			rc = kho_buf_append(&keep, chunk, (size_t)n);
+			rc = kho_buf_append(&keep, dst, (size_t)n);
 			if (rc != 0)
 				kho_err_set(err, rc, "out of memory reading \"%.200s\"", e->name);
 		}
@@ -784,7 +912,7 @@ static int read_one(struct rd *r, struct archive_entry *ae, kho_err *err)
 	size_t n;
 	unsigned ft;
 	int64_t declared = -1;
-	int is_dir, rc;
+	int is_dir, rc, borrowed = 0;
 	pkg_entry *e;
 
 	raw = archive_entry_pathname_utf8(ae);
@@ -862,7 +990,9 @@ static int read_one(struct rd *r, struct archive_entry *ae, kho_err *err)
 		r->mimetype_index = r->raw_index;
 		r->mimetype_compressed = e->compressed;
 	}
-	rc = read_entry_data(r, e, declared, err);
+	rc = read_entry_borrowed(r, e, declared, &borrowed, err);
+	if (rc == 0 && !borrowed)
+		rc = read_entry_data(r, e, declared, err);
 out:
 	free(name);
 	return rc;
@@ -894,8 +1024,12 @@ static int mimetype_checks(struct rd *r)
 	if (mt->data != NULL && mt->size == strlen(PKG_MIMETYPE) &&
 	    memcmp(mt->data, PKG_MIMETYPE, mt->size) == 0)
 		p->is_asice = 1;
+	else if (mt->data != NULL && mt->size == strlen(PKG_MIMETYPE_ASICS) &&
+	         memcmp(mt->data, PKG_MIMETYPE_ASICS, mt->size) == 0)
+		p->is_asics = 1;
 	else
-		rc = add_deviation(p, "mimetype does not hold exactly \"%s\"", PKG_MIMETYPE);
+		rc = add_deviation(p, "mimetype does not hold exactly \"%s\" or \"%s\"", PKG_MIMETYPE,
+		                   PKG_MIMETYPE_ASICS);
 	if (rc == 0 && r->mimetype_index != 0)
 		rc = add_deviation(p, "mimetype is not the first entry (it is entry %zu)",
 		                   r->mimetype_index + 1);
@@ -918,7 +1052,7 @@ static int mimetype_checks(struct rd *r)
 /* The common part of pkg_read_mem and pkg_read_file, once a is open. */
 static int read_archive(pkg **out, struct archive *a, uint64_t input_len,
                         const unsigned char *head, size_t headlen,
-                        const pkg_limits *lim, kho_err *err)
+                        const pkg_limits *lim, int borrow, kho_err *err)
 {
 	struct rd r;
 	struct archive_entry *ae;
@@ -931,6 +1065,10 @@ static int read_archive(pkg **out, struct archive *a, uint64_t input_len,
 	r.head = head;
 	r.headlen = headlen;
 	r.mimetype_index = SIZE_MAX;
+	/* Only pkg_read_mem_ex passes its input as head, whole. */
+	r.borrow = borrow;
+	r.mem = borrow ? head : NULL;
+	r.memlen = borrow ? headlen : 0;
 	r.p = calloc(1, sizeof *r.p);
 	if (r.p == NULL)
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");
@@ -1046,6 +1184,12 @@ static const pkg_limits *limits_or_default(const pkg_limits *lim, pkg_limits *tm
 int pkg_read_mem(pkg **out, const void *data, size_t len,
                  const pkg_limits *lim, kho_err *err)
 {
+	return pkg_read_mem_ex(out, data, len, lim, 0, err);
+}
+
+int pkg_read_mem_ex(pkg **out, const void *data, size_t len,
+                    const pkg_limits *lim, unsigned flags, kho_err *err)
+{
 	pkg_limits deflim;
 	struct archive *a;
 	locale_t old;
@@ -1073,7 +1217,7 @@ int pkg_read_mem(pkg **out, const void *data, size_t len,
 		                 why ? why : "unrecognised data");
 		goto out;
 	}
-	rc = read_archive(out, a, len, data, len, lim, err);
+	rc = read_archive(out, a, len, data, len, lim, (flags & PKG_READ_BORROW) != 0, err);
 out:
 	archive_read_free(a);
 	leave_utf8(old);
@@ -1134,7 +1278,7 @@ int pkg_read_file(pkg **out, const char *path, const pkg_limits *lim, kho_err *e
 		                 why ? why : "unrecognised data");
 		goto out;
 	}
-	rc = read_archive(out, a, (uint64_t)st.st_size, head, (size_t)hn, lim, err);
+	rc = read_archive(out, a, (uint64_t)st.st_size, head, (size_t)hn, lim, 0, err);
 	if (rc != 0 && err != NULL) {
 		/* Prefix the file name, keeping the reason. */
 		char msg[sizeof err->msg];
@@ -1221,7 +1365,8 @@ void pkg_free(pkg *p)
 		return;
 	for (size_t i = 0; i < p->nentries; i++) {
 		free(p->entries[i].name);
-		free(p->entries[i].data);
+		if (!p->entries[i].borrowed)
+			free(p->entries[i].data);
 	}
 	free(p->entries);
 	for (size_t i = 0; i < p->ndeviations; i++)

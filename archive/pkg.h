@@ -26,6 +26,7 @@
 #include "common/err.h"
 
 #define PKG_MIMETYPE "application/vnd.etsi.asic-e+zip"
+#define PKG_MIMETYPE_ASICS "application/vnd.etsi.asic-s+zip"
 
 /* Hard caps applied while reading; pkg_limits_default() gives sane ones. */
 typedef struct pkg_limits {
@@ -46,6 +47,8 @@ typedef struct pkg_entry {
 	/* digests computed while streaming, for entries not kept in memory */
 	unsigned char sha256[32], sha384[48], sha512[64];
 	int have_stream_digests;
+	int borrowed;          /* 1: data points into the caller's input
+	                          (PKG_READ_BORROW); read-only, not freed */
 } pkg_entry;
 
 typedef struct pkg {
@@ -56,6 +59,8 @@ typedef struct pkg {
 	                          the first entry" */
 	size_t ndeviations;
 	int is_asice;          /* a mimetype entry says PKG_MIMETYPE */
+	int is_asics;          /* a mimetype entry says PKG_MIMETYPE_ASICS (no deviation
+	                          here: the verifier decides whether the layout agrees) */
 } pkg;
 
 void pkg_limits_default(pkg_limits *lim);
@@ -63,6 +68,17 @@ void pkg_limits_default(pkg_limits *lim);
 /* pkg_read_mem: read a container from memory. *out is owned by the caller. */
 int pkg_read_mem(pkg **out, const void *data, size_t len,
                  const pkg_limits *lim, kho_err *err);
+
+/*
+ * pkg_read_mem_ex: pkg_read_mem with flags. PKG_READ_BORROW lets STORED
+ * entries point into data instead of being copied (pkg_entry.borrowed):
+ * data must then stay unchanged and alive until pkg_free(*out), and no
+ * entry's bytes may be written through. Deflated entries are always copies.
+ * Every check and cap is the same as without the flag.
+ */
+#define PKG_READ_BORROW 0x1u
+int pkg_read_mem_ex(pkg **out, const void *data, size_t len,
+                    const pkg_limits *lim, unsigned flags, kho_err *err);
 
 /* pkg_read_file: read a container from a file (opened O_NOFOLLOW). */
 int pkg_read_file(pkg **out, const char *path, const pkg_limits *lim, kho_err *err);

@@ -18,6 +18,7 @@
 #include "archive/zipw.h"
 
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,13 +58,14 @@ struct zipw {
 	 * (brk, TLB flushes, page faults: a fifth of sealing, benchmarks.md).
 	 */
 	z_stream *zs;
+	z_stream *zs_small;  /* the same for entries of at most SMALL_MAX bytes */
 	kho_buf packed;      /* scratch for deflated entry data, kept between entries */
 };
 
 /*
- * ZIPW_AUTO decides from a deflate of the first AUTO_SAMPLE bytes: when
- * that saves less than 1/AUTO_MIN_GAIN of the sample, the entry is stored.
- * Data that has no redundancy in its first 4 KiB is, in practice, a
+ * ZIPW_AUTO decides from the first AUTO_SAMPLE bytes (auto_method says
+ * how): when they leave less than 1/AUTO_MIN_GAIN to gain, the entry is
+ * stored. Data that has no redundancy in its first 4 KiB is, in practice, a
  * compressed format (PDF streams, JPEG, PNG, ZIP) or random; deflating
  * 100 KB of it costs as much as eight RSA-2048 signatures and makes it
  * larger. Entries no larger than the sample are deflated whole and stored
@@ -71,27 +73,41 @@ struct zipw {
  */
 #define AUTO_SAMPLE (4u * 1024)
 
-/* Idle deflate streams kept for reuse (about 270 KB each), under pool_lock. */
+/*
+ * Idle deflate streams kept for reuse, under pool_lock, in two sizes. A
+ * full stream (32 KiB window, memLevel 8) is about 270 KB of state; an
+ * entry of at most SMALL_MAX bytes (the manifest, the record, the
+ * signature) cannot use more window than its own length, so it gets a small
+ * stream (8 KiB window, memLevel 6: about 50 KB). The output is the same
+ * format (RFC 1951 allows any window up to 32 KiB) and, for such entries,
+ * the same size to within a few bytes; sealing stops dragging 270 KB of
+ * cold zlib state through the cache (and zeroing its 64 KB hash table on
+ * every deflateReset) three times per package.
+ */
 #define ZS_POOL 4
+#define SMALL_MAX (8u * 1024)
+#define SMALL_WBITS 13
+#define SMALL_MEMLEVEL 6
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static z_stream *pool[ZS_POOL];
-static size_t npool;
+static z_stream *pool[2][ZS_POOL];
+static size_t npool[2];
 
 /* A deflate stream ready for a new raw deflate, from the pool or new. */
-static z_stream *stream_get(void)
+static z_stream *stream_get(int small)
 {
 	z_stream *zs = NULL;
 
 	pthread_mutex_lock(&pool_lock);
-	if (npool > 0)
-		zs = pool[--npool];
+	if (npool[small] > 0)
+		zs = pool[small][--npool[small]];
 	pthread_mutex_unlock(&pool_lock);
 	if (zs != NULL)
 		return zs;
 	zs = calloc(1, sizeof *zs);
 	if (zs == NULL)
 		return NULL;
-	if (deflateInit2(zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+	if (deflateInit2(zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, small ? -SMALL_WBITS : -15,
+	                 small ? SMALL_MEMLEVEL : 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 		free(zs);
 		return NULL;
 	}
@@ -99,13 +115,13 @@ static z_stream *stream_get(void)
 }
 
 /* Give a stream back: pooled if there is room, else freed. NULL is a no-op. */
-static void stream_put(z_stream *zs)
+static void stream_put(z_stream *zs, int small)
 {
 	if (zs == NULL)
 		return;
 	pthread_mutex_lock(&pool_lock);
-	if (npool < ZS_POOL) {
-		pool[npool++] = zs;
+	if (npool[small] < ZS_POOL) {
+		pool[small][npool[small]++] = zs;
 		zs = NULL;
 	}
 	pthread_mutex_unlock(&pool_lock);
@@ -262,19 +278,20 @@ int zipw_new(zipw **out_w, kho_buf *out, time_t mtime, kho_err *err)
 }
 
 /*
- * Raw deflate (RFC 1951, no zlib header: window bits -15, APPNOTE 4.4.5
- * method 8) of len bytes into dst, on the writer's reused stream.
+ * Raw deflate (RFC 1951, no zlib header: window bits -15, or -13 for an
+ * entry of at most SMALL_MAX bytes; APPNOTE 4.4.5 method 8) of len bytes
+ * into dst, on the writer's reused stream of that size.
  */
 static int deflate_raw(zipw *w, kho_buf *dst, const void *data, size_t len, kho_err *err)
 {
 	const unsigned char *in = data;
 	size_t left = len;
-	z_stream *zs;
+	z_stream *zs, **slot = len <= SMALL_MAX ? &w->zs_small : &w->zs;
 	int zr = Z_OK, flush = Z_NO_FLUSH;
 
-	if (w->zs == NULL && (w->zs = stream_get()) == NULL)
+	if (*slot == NULL && (*slot = stream_get(len <= SMALL_MAX)) == NULL)
 		return kho_err_set(err, KHO_ENOMEM, "deflateInit2 failed");
-	zs = w->zs;
+	zs = *slot;
 	/* Every use starts from a reset: a pooled stream may have been left
 	 * mid-entry by a failed zipw_add. */
 	if (deflateReset(zs) != Z_OK)
@@ -314,31 +331,61 @@ static int deflate_raw(zipw *w, kho_buf *dst, const void *data, size_t len, kho_
 }
 
 /*
- * auto_method: ZIPW_DEFLATED or ZIPW_STORED for a ZIPW_AUTO entry. When the
- * whole entry was deflated to decide, *done says that packed holds it.
+ * sample_bits: the order-0 entropy of p[0..n) in bits per byte, from its
+ * byte histogram: sum over byte values of -f log2 f. This is the size a
+ * Huffman code (deflate's second stage) could reach on the sample before
+ * any LZ77 match, read in a single pass and with no compression state.
+ */
+static double sample_bits(const unsigned char *p, size_t n)
+{
+	size_t hist[256] = { 0 };
+	double bits = 0;
+
+	for (size_t i = 0; i < n; i++)
+		hist[p[i]]++;
+	for (int b = 0; b < 256; b++)
+		if (hist[b] != 0) {
+			double f = (double)hist[b] / (double)n;
+			bits -= f * log2(f);
+		}
+	return bits;
+}
+
+/*
+ * auto_method: ZIPW_DEFLATED or ZIPW_STORED for a ZIPW_AUTO entry. An entry
+ * no larger than AUTO_SAMPLE is deflated whole and stored if that did not
+ * make it smaller; *done then says that packed holds it. A larger entry is
+ * judged by the byte histogram of its first AUTO_SAMPLE bytes: when their
+ * entropy leaves less than 1/AUTO_MIN_GAIN to gain (over 7.75 bits per
+ * byte), it is stored. Compressed formats and random bytes sit at 7.95 or
+ * more for 4 KiB, text and XML at 4 to 6. Deciding from a deflate of the
+ * sample cost about 30 us per sealed data object (zlib finds no match in
+ * random bytes only after trying), a twentieth of a seal; the histogram
+ * costs a few microseconds. Data whose redundancy is all in long repeats
+ * of a flat-histogram block would be stored when deflate could shrink it:
+ * a size cost only, every method is read back the same.
  */
 static int auto_method(zipw *w, const void *data, size_t len, enum zipw_method *m,
                        int *done, kho_err *err)
 {
-	size_t sample = len < AUTO_SAMPLE ? len : AUTO_SAMPLE;
 	int rc;
 
 	*done = 0;
 	*m = ZIPW_STORED;
 	if (len == 0)
 		return 0;
-	rc = deflate_raw(w, &w->packed, data, sample, err);
-	if (rc != 0)
-		return rc;
-	if (sample == len) {
-		if (w->packed.len < len) {
+	if (len > AUTO_SAMPLE) {
+		if (sample_bits(data, AUTO_SAMPLE) < 8.0 - 8.0 / AUTO_MIN_GAIN)
 			*m = ZIPW_DEFLATED;
-			*done = 1;
-		}
 		return 0;
 	}
-	if (w->packed.len < sample && sample - w->packed.len >= sample / AUTO_MIN_GAIN)
+	rc = deflate_raw(w, &w->packed, data, len, err);
+	if (rc != 0)
+		return rc;
+	if (w->packed.len < len) {
 		*m = ZIPW_DEFLATED;
+		*done = 1;
+	}
 	return 0;
 }
 
@@ -539,6 +586,7 @@ void zipw_free(zipw *w)
 	free(w->names);
 	kho_buf_release(&w->cdir);
 	kho_buf_release(&w->packed);
-	stream_put(w->zs);
+	stream_put(w->zs, 0);
+	stream_put(w->zs_small, 1);
 	free(w);
 }

@@ -24,9 +24,10 @@ enum zipw_method {
 	ZIPW_DEFLATED = 8, /* method 8, raw deflate */
 	/*
 	 * Not a ZIP method number: deflate the entry unless it does not
-	 * compress, then store it (method 0). The choice is made from a deflate
-	 * of a leading sample (zipw.c says how), so already-compressed data
-	 * (PDF, JPEG, PNG, ZIP, random bytes) costs no compression work.
+	 * compress, then store it (method 0). The choice is made from the byte
+	 * histogram of a leading sample (zipw.c, auto_method, says how), so
+	 * already-compressed data (PDF, JPEG, PNG, ZIP, random bytes) costs no
+	 * compression work.
 	 * ETSI EN 319 162-1 A.1 constrains only the mimetype entry's method.
 	 */
 	ZIPW_AUTO = 1,

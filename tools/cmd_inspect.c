@@ -220,7 +220,7 @@ int cmd_inspect(int argc, char **argv)
 		fputc('\n', stderr);
 		return 1;
 	}
-	printf("Container: %s, %zu entries\n", p->is_asice ? "ASiC-E" : "ZIP (not ASiC-E)",
+	printf("Container: %s, %zu entries\n", p->is_asice ? "ASiC-E" : p->is_asics ? "ASiC-S (by its mimetype)" : "ZIP (not ASiC-E)",
 	       p->nentries);
 	for (i = 0; i < p->nentries; i++) {
 		printf("  %12llu  %-10s  ", (unsigned long long)p->entries[i].size,

@@ -209,45 +209,62 @@ static const unsigned char oid_signed_data[] = {
 	0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02
 };
 
-/* SignedData.certificates taken out at most this many certificates long. */
+/* SignedData.certificates (.crls) taken out at most this many entries long. */
 #define VCMS_MAX_CERTS 64
+#define VCMS_MAX_CRLS 64
 
 /*
  * decode_signed_data: d2i_CMS_ContentInfo of a ContentInfo, but with the
- * certificates of SignedData.certificates taken from the process-wide
- * decoded-certificate cache (certcache.h) instead of decoded again.
+ * certificates of SignedData.certificates (and, when crls_out is given, the
+ * CRLs of SignedData.crls) taken from the process-wide decoded-object cache
+ * (certcache.h) instead of decoded again.
  *
  * The walk (DER, definite lengths) finds ContentInfo -> [0] -> SignedData
- * and its fourth field, certificates [0] IMPLICIT CertificateSet (RFC 5652
- * 5.1). Each member must be a plain Certificate (SEQUENCE); each is looked
- * up by the SHA-256 of its bytes. CMS then decodes a copy of the DER with
- * that field left out, and the certificates go to the caller in their
- * original order, to be handed to CMS_verify as its `certs` argument.
+ * and its fields (RFC 5652 5.1): version, digestAlgorithms,
+ * encapContentInfo, certificates [0] IMPLICIT CertificateSet OPTIONAL,
+ * crls [1] IMPLICIT RevocationInfoChoices OPTIONAL, signerInfos. Each
+ * member of certificates must be a plain Certificate (SEQUENCE); the crls
+ * field is taken out only when every member is a plain CertificateList
+ * (SEQUENCE), so a field that also holds `other` entries (RFC 5940 OCSP,
+ * which collect_ocsp reads from the original DER) stays for CMS to decode.
+ * Each object is looked up by the SHA-256 of its bytes. CMS then decodes a
+ * copy of the DER with those fields left out, and the certificates (CRLs)
+ * go to the caller in their original order: the certificates to be handed
+ * to CMS_verify as its `certs` argument, the CRLs in place of
+ * CMS_get1_crls.
  *
  * This does not change what is verified: the SignerInfo's signature covers
- * its signed attributes (RFC 5652 5.4), never SignedData.certificates,
- * and the signer is still identified by issuer and serial number or
- * subject key identifier (5.3) among the same certificates.
+ * its signed attributes (RFC 5652 5.4), never SignedData.certificates or
+ * .crls, the signer is still identified by issuer and serial number or
+ * subject key identifier (5.3) among the same certificates, and a cached
+ * CRL is only a decoded object: its signature is verified for every use
+ * (revocation.c).
  *
  * Whenever the input is not in that shape (BER lengths, other
- * CertificateChoices, no certificates, a certificate that does not decode,
- * trailing bytes, too many certificates), the original path runs instead:
- * d2i_CMS_ContentInfo of the whole input and CMS_get1_certs, so every error
- * and every result is OpenSSL's own, as before. *consumed says how many
- * bytes the ContentInfo took (len on the fast path).
+ * CertificateChoices, no certificates, a certificate or CRL that does not
+ * decode, trailing bytes, too many of them), the original path runs
+ * instead: d2i_CMS_ContentInfo of the whole input, CMS_get1_certs and
+ * CMS_get1_crls, so every error and every result is OpenSSL's own, as
+ * before. *consumed says how many bytes the ContentInfo took (len on the
+ * fast path).
  */
 static CMS_ContentInfo *decode_signed_data(const unsigned char *der, size_t len,
-                                           STACK_OF(X509) **certs_out, size_t *consumed)
+                                           STACK_OF(X509) **certs_out,
+                                           STACK_OF(X509_CRL) **crls_out, size_t *consumed)
 {
-	der_tlv ci, oid, ex, sd, f, c = { 0 };
-	const unsigned char *p, *fields[8];
-	size_t left, nfields = 0, certs_at = 0, sd_len, ex_len, ci_len;
+	der_tlv ci, oid, ex, sd, f, c = { 0 }, r = { 0 };
+	const unsigned char *p, *keep_from[8];
+	size_t keep_len[8], nkeep = 0;
+	size_t left, nfields = 0, sd_len, ex_len, ci_len;
 	STACK_OF(X509) *certs = NULL;
+	STACK_OF(X509_CRL) *crls = NULL;
 	CMS_ContentInfo *cms = NULL;
 	kho_buf buf;
-	int fast = 0;
+	int fast = 0, have_certs = 0, have_crls = 0;
 
 	*certs_out = NULL;
+	if (crls_out != NULL)
+		*crls_out = NULL;
 	kho_buf_init(&buf, VCMS_MAX_SIZE);
 	if (der_next(&ci, der, len) != 0 || ci.tag != 0x30 || ci.total != len ||
 	    der_next(&oid, ci.val, ci.len) != 0 || oid.tag != 0x06 ||
@@ -256,17 +273,41 @@ static CMS_ContentInfo *decode_signed_data(const unsigned char *der, size_t len,
 	    oid.total + ex.total != ci.len ||
 	    der_next(&sd, ex.val, ex.len) != 0 || sd.tag != 0x30 || sd.total != ex.len)
 		goto slow;
-	/* version, digestAlgorithms, encapContentInfo, [0] certificates? ... */
+	/* version, digestAlgorithms, encapContentInfo, [0] certificates?,
+	 * [1] crls?, signerInfos: at most six fields. */
+	sd_len = 0;
 	for (p = sd.val, left = sd.len; left > 0; p += f.total, left -= f.total) {
+		int take = 0;
+
 		if (der_next(&f, p, left) != 0 || nfields == 3 + 1 + 1 + 1)
 			goto slow;
-		fields[nfields++] = p;
+		nfields++;
 		if (nfields == 4 && f.tag == 0xa0) {
-			certs_at = 4;
+			have_certs = 1;
 			c = f;
+			take = 1;
+		} else if (crls_out != NULL && (nfields == 4 || (nfields == 5 && have_certs)) &&
+		           f.tag == 0xa1) {
+			/* Only a crls field of plain CertificateLists is taken out. */
+			const unsigned char *q;
+			size_t ql;
+			der_tlv m;
+
+			take = 1;
+			for (q = f.val, ql = f.len; take && ql > 0; q += m.total, ql -= m.total)
+				take = der_next(&m, q, ql) == 0 && m.tag == 0x30;
+			if (take) {
+				have_crls = 1;
+				r = f;
+			}
+		}
+		if (!take) {
+			keep_from[nkeep] = p;
+			keep_len[nkeep++] = f.total;
+			sd_len += f.total;
 		}
 	}
-	if (certs_at == 0)
+	if (!have_certs)
 		goto slow;
 	certs = sk_X509_new_null();
 	if (certs == NULL)
@@ -283,18 +324,33 @@ static CMS_ContentInfo *decode_signed_data(const unsigned char *der, size_t len,
 			goto slow;
 		}
 	}
-	/* The same DER without the certificates field, lengths recomputed. */
-	sd_len = sd.len - c.total;
+	if (have_crls) {
+		crls = sk_X509_CRL_new_null();
+		if (crls == NULL)
+			goto slow;
+		for (p = r.val, left = r.len; left > 0; p += f.total, left -= f.total) {
+			X509_CRL *x;
+
+			if (der_next(&f, p, left) != 0 || sk_X509_CRL_num(crls) >= VCMS_MAX_CRLS)
+				goto slow;
+			x = certcache_get_crl(p, f.total);
+			if (x == NULL || !sk_X509_CRL_push(crls, x)) {
+				X509_CRL_free(x);
+				goto slow;
+			}
+		}
+	}
+	/* The same DER without the fields taken out, lengths recomputed. */
 	ex_len = der_header_len(sd_len) + sd_len;
 	ci_len = oid.total + der_header_len(ex_len) + ex_len;
 	if (der_put_header(&buf, 0x30, ci_len) != 0 ||
 	    kho_buf_append(&buf, oid.val - (oid.total - oid.len), oid.total) != 0 ||
 	    der_put_header(&buf, 0xa0, ex_len) != 0 ||
-	    der_put_header(&buf, 0x30, sd_len) != 0 ||
-	    kho_buf_append(&buf, sd.val, (size_t)(fields[3] - sd.val)) != 0 ||
-	    kho_buf_append(&buf, fields[3] + c.total,
-	                   sd.len - (size_t)(fields[3] - sd.val) - c.total) != 0)
+	    der_put_header(&buf, 0x30, sd_len) != 0)
 		goto slow;
+	for (size_t i = 0; i < nkeep; i++)
+		if (kho_buf_append(&buf, keep_from[i], keep_len[i]) != 0)
+			goto slow;
 	p = buf.data;
 	cms = d2i_CMS_ContentInfo(NULL, &p, (long)buf.len);
 	if (cms == NULL || p != buf.data + buf.len)
@@ -304,18 +360,28 @@ slow:
 	if (!fast) {
 		CMS_ContentInfo_free(cms);
 		sk_X509_pop_free(certs, X509_free);
+		sk_X509_CRL_pop_free(crls, X509_CRL_free);
 		certs = NULL;
+		crls = NULL;
 		ERR_clear_error();
 		p = der;
 		cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
 		*consumed = cms != NULL ? (size_t)(p - der) : 0;
-		if (cms != NULL && OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed)
+		if (cms != NULL && OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed) {
 			certs = CMS_get1_certs(cms);
+			if (crls_out != NULL)
+				crls = CMS_get1_crls(cms);
+		}
 	} else {
 		*consumed = len;
+		/* No crls field (or one left in place): CMS has whatever there is. */
+		if (crls_out != NULL && !have_crls)
+			crls = CMS_get1_crls(cms);
 	}
 	kho_buf_release(&buf);
 	*certs_out = certs;
+	if (crls_out != NULL)
+		*crls_out = crls;
 	return cms;
 }
 
@@ -335,7 +401,7 @@ int vcms_parse(vcms **out, const void *der, size_t len, kho_err *err)
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");
-	c->ci = decode_signed_data(der, len, &c->certs, &consumed);
+	c->ci = decode_signed_data(der, len, &c->certs, &c->crls, &consumed);
 	if (c->ci == NULL) {
 		rc = kho_err_ssl(err, KHO_EFORMAT, "not a DER CMS ContentInfo");
 		goto out;
@@ -363,7 +429,6 @@ int vcms_parse(vcms **out, const void *der, size_t len, kho_err *err)
 	c->si = sk_CMS_SignerInfo_value(sis, 0);
 	if (c->certs == NULL)
 		c->certs = sk_X509_new_null();
-	c->crls = CMS_get1_crls(c->ci);
 	if (c->crls == NULL)
 		c->crls = sk_X509_CRL_new_null();
 	if (c->certs == NULL || c->crls == NULL) {
@@ -778,7 +843,7 @@ int vcms_timestamp_check(vcms_tst *out, const void *der, size_t len,
 	/* Trailing bytes after the token were tolerated before (d2i stops at
 	 * the end of the ContentInfo) and still are: only the slow path sees
 	 * them, the fast path needs an exact fit. */
-	tok = decode_signed_data(der, len, &tokcerts, &consumed);
+	tok = decode_signed_data(der, len, &tokcerts, NULL, &consumed);
 	if (tok == NULL || OBJ_obj2nid(CMS_get0_type(tok)) != NID_pkcs7_signed ||
 	    OBJ_obj2nid(CMS_get0_eContentType(tok)) != NID_id_smime_ct_TSTInfo) {
 		reason(out, "not an RFC 3161 timestamp token (SignedData of TSTInfo)");

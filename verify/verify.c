@@ -396,7 +396,115 @@ struct pkgctx {
 	/* container timestamps that cover a signature file (archive POE) */
 	struct { const char *sig; time_t gen; const char *tst; } apoe[VR_MAX_NOTES];
 	size_t napoe;
+	int asics;                        /* the container is ASiC-S (container_kind) */
+	const pkg_entry *asics_object;    /* its one root-level data object, or NULL */
+	size_t nroot;                     /* data objects at the root (not META-INF/, not mimetype) */
+	size_t nsigs;                     /* signature entries (META-INF/NAME.p7s) */
+	size_t nsigmf;                    /* parsed ASiCManifests (not archive manifests) */
 };
+
+/*
+ * container_kind: ASiC-S or ASiC-E (EN 319 162-1 4.3 and 4.4). ASiC-S is a
+ * container with no ASiCManifest whose `mimetype` says ASiC-S, or, when the
+ * `mimetype` says neither, that holds exactly one data object at its root:
+ * the order in which the EU reference validator (DSS, ASiCUtils.
+ * getContainerType) decides, except that DSS first trusts the file name's
+ * extension, which a library reading bytes does not have.
+ */
+static void container_kind(struct pkgctx *pc)
+{
+	const pkg *p = pc->p;
+	size_t i;
+
+	for (i = 0; i < p->nentries; i++) {
+		const char *n = p->entries[i].name;
+
+		if (strncmp(n, "META-INF/", 9) == 0 || strcmp(n, "mimetype") == 0 ||
+		    has_suffix(n, "/") || strchr(n, '/') != NULL)
+			continue;
+		pc->nroot++;
+		pc->asics_object = &p->entries[i];
+	}
+	if (pc->nroot != 1)
+		pc->asics_object = NULL;
+	for (i = 0; i < pc->nmf; i++)
+		if (pc->mfs[i].m != NULL && !pc->mfs[i].m->is_archive &&
+		    strncmp(pc->mfs[i].e->name, "META-INF/ASiCManifest", 21) == 0)
+			pc->nsigmf++;
+	for (i = 0; i < p->nentries; i++)
+		if (is_signature_name(p->entries[i].name))
+			pc->nsigs++;
+	if (pc->nmf > 0 && pc->nsigmf > 0)
+		return;
+	pc->asics = p->is_asics ||
+	            (!p->is_asice && pc->nroot == 1 && pc->nmf == 0);
+}
+
+/*
+ * ASiC-S (EN 319 162-1 4.3.2): META-INF/signature.p7s is a detached CAdES
+ * signature over the container's one root-level data object. The object's
+ * digest is compared with the signed messageDigest attribute first, so that
+ * a changed object is HASH_FAILURE (as DSS reports it: the reference data is
+ * not intact) and only a broken signature value is SIG_CRYPTO_FAILURE.
+ */
+static void check_asics_object(struct sigctx *c, const struct pkgctx *pc, vcms *v)
+{
+	const pkg_entry *e = pc->asics_object;
+	vr_signature *s = c->s;
+	vr_object *o;
+	ASN1_OCTET_STRING *md_attr;
+	X509_ALGOR *dalg = NULL;
+	const EVP_MD *md;
+	unsigned char dg[EVP_MAX_MD_SIZE];
+	unsigned int dglen = 0;
+	kho_err e2 = { 0, "" };
+
+	if (e == NULL) {
+		find(c, VR_FORMAT_FAILURE,
+		     "an ASiC-S container holds exactly one data object at its root (EN 319 162-1 4.3.1); this one holds %zu",
+		     pc->nroot);
+		return;
+	}
+	s->objects = calloc(1, sizeof *s->objects);
+	if (s->objects == NULL) {
+		c->oom = 1;
+		return;
+	}
+	o = &s->objects[s->nobjects++];
+	o->name = xstrdup(e->name);
+	if (o->name == NULL) {
+		c->oom = 1;
+		return;
+	}
+	CMS_SignerInfo_get0_algs(v->si, NULL, NULL, &dalg, NULL);
+	md = dalg != NULL ? EVP_get_digestbyobj(dalg->algorithm) : NULL;
+	md_attr = CMS_signed_get0_data_by_OBJ(v->si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3,
+	                                      V_ASN1_OCTET_STRING);
+	ERR_clear_error();
+	if (md == NULL || md_attr == NULL) {
+		o->state = VR_OBJ_UNSUPPORTED;
+		find(c, VR_FORMAT_FAILURE, "%s: the signature has no usable message-digest attribute or digest algorithm",
+		     e->name);
+		return;
+	}
+	if (pkg_entry_digest(e, md, dg, &dglen, &e2) != 0) {
+		o->state = VR_OBJ_UNSUPPORTED;
+		find(c, VR_FORMAT_FAILURE, "%s: %s", e->name, e2.msg);
+		return;
+	}
+	if ((int)dglen != ASN1_STRING_length(md_attr) ||
+	    CRYPTO_memcmp(dg, ASN1_STRING_get0_data(md_attr), dglen) != 0) {
+		o->state = VR_OBJ_HASH_FAILURE;
+		find(c, VR_HASH_FAILURE, "%s does not match the signature's message-digest", e->name);
+		return;
+	}
+	o->state = VR_OBJ_OK;
+	if (e->data == NULL && e->size > 0)
+		find(c, VR_FORMAT_FAILURE, "%s is too large to check its signature in memory", e->name);
+	else if (vcms_verify_signature(v, e->data ? (const void *)e->data : "", (size_t)e->size,
+	                               &e2) != 0)
+		find(c, VR_SIG_CRYPTO_FAILURE, "%s", e2.msg);
+}
 
 static const char *cert_label(X509 *x, X509 *signer, char *buf, size_t n)
 {
@@ -593,6 +701,9 @@ static int check_chain(struct sigctx *c, const struct pkgctx *pc, vcms *v, time_
 	STACK_OF(X509_CRL) *crls = NULL;
 	kho_err e = { 0, "" };
 	char t1[32], t2[32], lbl[600];
+	/* Labels are made only for a finding: X509_NAME_print_ex per chain
+	 * certificate and per loop cost a few percent of a verification. */
+#define LABEL cert_label(x, v->signer, lbl, sizeof lbl)
 	int i, n, last, rc = 0;
 
 	if (vcms_build_chain(&chain, v->signer, v->certs, pc->o->anchors, poe,
@@ -617,21 +728,20 @@ static int check_chain(struct sigctx *c, const struct pkgctx *pc, vcms *v, time_
 		X509 *x = sk_X509_value(chain, i);
 		time_t nb = 0, na = 0;
 
-		cert_label(x, v->signer, lbl, sizeof lbl);
 		if (vcms_asn1_time(&nb, X509_get0_notBefore(x)) != 0 ||
 		    vcms_asn1_time(&na, X509_get0_notAfter(x)) != 0) {
-			find(c, VR_FORMAT_FAILURE, "%s has unreadable validity dates", lbl);
+			find(c, VR_FORMAT_FAILURE, "%s has unreadable validity dates", LABEL);
 			continue;
 		}
 		if (poe < nb)
-			find(c, VR_NOT_YET_VALID, "%s is valid only from %s, after the %s %s", lbl,
+			find(c, VR_NOT_YET_VALID, "%s is valid only from %s, after the %s %s", LABEL,
 			     kho_time_format(t1, sizeof t1, nb),
 			     has_poe ? "proof of existence" : "validation time",
 			     kho_time_format(t2, sizeof t2, poe));
 		else if (poe > na)
 			find(c, VR_OUT_OF_BOUNDS_NO_POE,
 			     "%s expired on %s and there is no proof of existence before that (best signature time %s)",
-			     lbl, kho_time_format(t1, sizeof t1, na), kho_time_format(t2, sizeof t2, poe));
+			     LABEL, kho_time_format(t1, sizeof t1, na), kho_time_format(t2, sizeof t2, poe));
 	}
 
 	crls = all_crls(v, pc->extra_crls);
@@ -643,7 +753,6 @@ static int check_chain(struct sigctx *c, const struct pkgctx *pc, vcms *v, time_
 		X509 *x = sk_X509_value(chain, i), *iss = sk_X509_value(chain, i + 1);
 		revocation_result rr;
 
-		cert_label(x, v->signer, lbl, sizeof lbl);
 		rc = revocation_check(&rr, x, iss, crls, v->ocsp, v->nocsp, poe, &e);
 		if (rc != 0)
 			goto out;
@@ -651,16 +760,16 @@ static int check_chain(struct sigctx *c, const struct pkgctx *pc, vcms *v, time_
 			/* A timestamp proves the signature existed only after the
 			 * revocation: TOTAL-FAILED. Without one, the signature may
 			 * be older than the revocation: INDETERMINATE (5.2.6). */
-			find(c, has_poe ? VR_REVOKED : VR_REVOKED_NO_POE, "%s was %s", lbl, rr.note);
+			find(c, has_poe ? VR_REVOKED : VR_REVOKED_NO_POE, "%s was %s", LABEL, rr.note);
 		} else if (rr.status == REVOCATION_GOOD && rr.revoked_after_poe) {
-			find(c, VR_SUB_NONE, "%s was %s", lbl, rr.note);
+			find(c, VR_SUB_NONE, "%s was %s", LABEL, rr.note);
 		} else if (rr.status == REVOCATION_UNKNOWN) {
-			warn(c, "no usable revocation data for %s (%s); kho accepts this with a warning", lbl,
+			warn(c, "no usable revocation data for %s (%s); kho accepts this with a warning", LABEL,
 			     rr.note);
 		}
 		if (rr.nignored > 0 && rr.status != REVOCATION_UNKNOWN)
 			warn(c, "%zu piece(s) of revocation data for %s were ignored (wrong signer or unsupported)",
-			     rr.nignored, lbl);
+			     rr.nignored, LABEL);
 	}
 
 	/* EN 319 102-1 5.6.2.? : the claimed signing time cannot be after
@@ -674,6 +783,7 @@ out:
 	sk_X509_pop_free(chain, X509_free);
 	return rc;
 }
+#undef LABEL
 
 static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *sigent)
 {
@@ -709,12 +819,35 @@ static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *
 			mf = &pc->mfs[i];
 		}
 	}
-	if (mf == NULL) {
+	/*
+	 * DSS (ASiCWithCAdESUtils.getSignedDocument): an ASiC-E container with
+	 * one signature and one ASiCManifest is read as that manifest's
+	 * signature even when its SigReference names another file.
+	 */
+	if (mf == NULL && broken == NULL && !pc->asics && pc->nsigs == 1 && pc->nsigmf == 1)
+		for (i = 0; i < pc->nmf; i++)
+			if (pc->mfs[i].m != NULL && !pc->mfs[i].m->is_archive &&
+			    strncmp(pc->mfs[i].e->name, "META-INF/ASiCManifest", 21) == 0) {
+				mf = &pc->mfs[i];
+				warn(&c, "%s is the only ASiCManifest but its SigReference names %s, not %s",
+				     mf->e->name, mf->m->sig_uri, sigent->name);
+			}
+	if (mf == NULL && pc->asics) {
+		/* ASiC-S: the signature covers the root-level object (below). */
+	} else if (mf == NULL) {
 		if (broken != NULL)
 			find(&c, VR_FORMAT_FAILURE, "no usable manifest references %s (%s is unparsable: %s)",
 			     sigent->name, broken->e->name, broken->error);
+		else if (pc->nsigmf == 0)
+			/* EN 319 162-1 4.4.2; DSS ManifestFilePresent (FAIL). */
+			find(&c, VR_FORMAT_FAILURE,
+			     "an ASiC-E container needs an ASiCManifest for %s; there is none", sigent->name);
 		else
-			find(&c, VR_FORMAT_FAILURE, "no ASiCManifest references %s", sigent->name);
+			/* The container has manifests, none for this signature:
+			 * what it signed cannot be found (EN 319 102-1 5.2.7,
+			 * as DSS answers when no manifest is linked). */
+			find(&c, VR_SIGNED_DATA_NOT_FOUND,
+			     "no ASiCManifest references %s: the data it signs is not found", sigent->name);
 	} else {
 		s->manifest = strdup(mf->e->name);
 		if (s->manifest == NULL)
@@ -741,6 +874,8 @@ static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *
 		goto conclude;
 	}
 	fill_signer(&c, v->signer);
+	if (mf == NULL && pc->asics)
+		check_asics_object(&c, pc, v);
 	if (mf != NULL) {
 		if (mf->e->data == NULL && mf->e->size > 0)
 			find(&c, VR_FORMAT_FAILURE, "the manifest is too large to check");
@@ -974,6 +1109,22 @@ static int verify_pkg(verify_report *r, const pkg *p, const verify_opts *o, time
 		}
 	}
 
+	container_kind(pc);
+	if (pc->asics) {
+		free(r->container_type);
+		r->container_type = strdup("ASiC-S");
+		if (r->container_type == NULL) {
+			rc = KHO_ENOMEM;
+			goto out;
+		}
+	} else if (p->is_asics &&
+	           strv_add(&r->deviations, &r->ndeviations,
+	                    "mimetype does not hold exactly \"%s\": it says ASiC-S, but the "
+	                    "container is ASiC-E (it has an ASiCManifest)", PKG_MIMETYPE) != 0) {
+		rc = KHO_ENOMEM;
+		goto out;
+	}
+
 	rc = check_container_timestamps(r, pc);
 	if (rc != 0)
 		goto out;
@@ -1006,8 +1157,28 @@ static int verify_pkg(verify_report *r, const pkg *p, const verify_opts *o, time
 	 * is not a signed ASiC-E container: TOTAL-FAILED/FORMAT_FAILURE. The
 	 * reason goes first: it is the one the verdict line shows. */
 	if (r->nsigs == 0) {
-		rc = strv_insert0(&r->reasons, &r->nreasons,
-		                  "no signature (META-INF/*.p7s) in the container");
+		const char *xades = NULL;
+
+		/* EN 319 162-1 4.3.3/4.4.3: XAdES signatures live in
+		 * META-INF/NAMEsignaturesNAME.xml. kho validates CAdES only; EN 319
+		 * 102-1 5.2.2 gives FORMAT_FAILURE to a signature the validator
+		 * cannot process, and says so rather than "no signature". */
+		for (i = 0; i < p->nentries && xades == NULL; i++) {
+			const char *n = p->entries[i].name;
+			if (strncmp(n, "META-INF/", 9) == 0 && strchr(n + 9, '/') == NULL &&
+			    strstr(n + 9, "signatures") != NULL && has_suffix(n, ".xml"))
+				xades = n;
+		}
+		if (xades != NULL)
+			rc = strv_insert0(&r->reasons, &r->nreasons,
+			                  "XAdES signatures are not supported (kho validates CAdES only)");
+		else
+			rc = strv_insert0(&r->reasons, &r->nreasons,
+			                  "no signature (META-INF/*.p7s) in the container");
+		if (rc == 0 && xades != NULL)
+			rc = strv_add(&r->reasons, &r->nreasons,
+			              "%s is an XAdES signature (ETSI EN 319 132); validate it with a XAdES validator",
+			              xades);
 		if (rc != 0)
 			goto out;
 	}
@@ -1019,6 +1190,8 @@ static int verify_pkg(verify_report *r, const pkg *p, const verify_opts *o, time
 
 		if (strncmp(n, "META-INF/", 9) == 0 || strcmp(n, "mimetype") == 0 ||
 		    has_suffix(n, "/") || covered_by(pc, n, 0))
+			continue;
+		if (pc->asics && r->nsigs > 0 && &p->entries[i] == pc->asics_object)
 			continue;
 		no = realloc(r->unsigned_objects, (r->nunsigned + 1) * sizeof *no);
 		if (no == NULL) {
@@ -1151,7 +1324,10 @@ int verify_package_mem(verify_report **out, const void *data, size_t len,
 		r->have_package_sha256 = 1;
 	if (opts->limits == NULL)
 		pkg_limits_default(&lim);
-	prc = pkg_read_mem(&p, data, len, opts->limits ? opts->limits : &lim, &perr);
+	/* The package outlives p (freed in run): STORED data objects are
+	 * verified in place, without a copy (pkg.h, PKG_READ_BORROW). */
+	prc = pkg_read_mem_ex(&p, data, len, opts->limits ? opts->limits : &lim, PKG_READ_BORROW,
+	                      &perr);
 	return run(out, p, prc, &perr, r, opts, err);
 }
 

@@ -5,7 +5,8 @@
  * It seals N packages (100 KB random payload each, a record from
  * testdata/records/ with a unique result code, RSA-2048 signer, built-in
  * RSA-2048 TSA, signer and TSA chains and the CRLs embedded: CAdES B-LT)
- * with seal_package, then verifies all N in memory with verify_package_mem
+ * with seal_package (into one reused output buffer, each result copied out
+ * after the clock stops), then verifies all N in memory with verify_package_mem
  * against the trust anchors and CRLs, and measures in the same run the raw
  * rates of the RSA operations that bound both: EVP_PKEY_verify and
  * EVP_PKEY_sign on a precomputed SHA-256 digest.
@@ -459,7 +460,7 @@ int main(int argc, char **argv)
 	verify_opts vo;
 	record *tpl = NULL;
 	char *tpl_dossier;
-	kho_buf rb, *pkgs;
+	kho_buf rb, sealed, *pkgs;
 	kho_err err = { 0 };
 	unsigned char *payload;
 	size_t min_distinct = SIZE_MAX, max_distinct = 0;
@@ -536,6 +537,7 @@ int main(int argc, char **argv)
 		die("the template record does not parse", &err);
 	tpl_dossier = xstrdup(tpl->dossier_code);
 
+	kho_buf_init(&sealed, BENCH_PKG_MAX);
 	payload = malloc(BENCH_PAYLOAD_SIZE);
 	pkgs = calloc(n, sizeof *pkgs);
 	seal_each = calloc(n, sizeof *seal_each);
@@ -556,14 +558,25 @@ int main(int argc, char **argv)
 		kho_buf_reset(&rb);
 		if (record_write(&rb, tpl, &err) != 0)
 			die("cannot write the record", &err);
-		kho_buf_init(&pkgs[i], BENCH_PKG_MAX);
+		/*
+		 * Sealed into one reused output buffer, as a daemon worker that
+		 * writes each package out and seals the next would: the copy the
+		 * benchmark keeps for the verification half is made after the
+		 * clock stops. (Sealing straight into 1,000 fresh buffers timed
+		 * the kernel faulting in 107 MB of new pages, a fifth of a seal
+		 * on this VM, which is the benchmark's storage, not sealing.)
+		 */
+		kho_buf_reset(&sealed);
 		w0 = wall_s();
 		t0 = now_s();
-		if (seal_package(&pkgs[i], &f, 1, rb.data, rb.len, &so, &err) != 0)
+		if (seal_package(&sealed, &f, 1, rb.data, rb.len, &so, &err) != 0)
 			die("seal_package failed", &err);
 		seal_each[i] = now_s() - t0;
 		seal_time += seal_each[i];
 		seal_wall += wall_s() - w0;
+		kho_buf_init(&pkgs[i], BENCH_PKG_MAX);
+		if (kho_buf_append(&pkgs[i], sealed.data, sealed.len) != 0)
+			die("out of memory", NULL);
 		total_bytes += pkgs[i].len;
 		if (i < shell_n)
 			write_file(out_dir, i, pkgs[i].data, pkgs[i].len);
@@ -700,6 +713,7 @@ int main(int argc, char **argv)
 	free(tpl_dossier);
 	record_free(tpl);
 	kho_buf_free(&rb);
+	kho_buf_release(&sealed);
 	tsa_free(t);
 	sk_X509_free(signer_chain);
 	sk_X509_free(tsa_chain_only);

@@ -2,8 +2,8 @@
  * test_perfpaths.c: the paths added to make sealing and verification fast
  * (docs/benchmarks.md, "Changes made for issue 2"): ZIPW_AUTO stores what
  * does not compress and deflates what does; kho_buf_reserve; the DER
- * primitives of common/der.h; the decoded-certificate cache returns the
- * same object for the same bytes and never for different bytes.
+ * primitives of common/der.h; the decoded-certificate (and CRL) cache
+ * returns the same object for the same bytes and never for different bytes.
  */
 #include <stdint.h>
 #include <string.h>
@@ -139,4 +139,67 @@ static void t_certcache(void)
 	OPENSSL_free(b);
 }
 
-TESTS(T(t_auto_method), T(t_reserve), T(t_der), T(t_certcache))
+/* A CRL of a fresh key as DER, with one revoked serial. */
+static int make_crl(unsigned char **der, long revoked)
+{
+	EVP_PKEY *k = EVP_RSA_gen(2048);
+	X509_CRL *c = X509_CRL_new();
+	X509_REVOKED *r = X509_REVOKED_new();
+	X509_NAME *n = X509_NAME_new();
+	ASN1_TIME *t = ASN1_TIME_set(NULL, 1700000000);
+	ASN1_INTEGER *sn = ASN1_INTEGER_new();
+	int len = -1;
+
+	if (k != NULL && c != NULL && r != NULL && n != NULL && t != NULL && sn != NULL &&
+	    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"crl test",
+	                               -1, -1, 0) &&
+	    X509_CRL_set_version(c, 1) && X509_CRL_set_issuer_name(c, n) &&
+	    X509_CRL_set1_lastUpdate(c, t) && ASN1_INTEGER_set(sn, revoked) &&
+	    X509_REVOKED_set_serialNumber(r, sn) && X509_REVOKED_set_revocationDate(r, t) &&
+	    X509_CRL_add0_revoked(c, r)) {
+		r = NULL;
+		if (X509_CRL_sort(c) && X509_CRL_sign(c, k, EVP_sha256()) > 0)
+			len = i2d_X509_CRL(c, der);
+	}
+	X509_REVOKED_free(r);
+	ASN1_INTEGER_free(sn);
+	ASN1_TIME_free(t);
+	X509_NAME_free(n);
+	X509_CRL_free(c);
+	EVP_PKEY_free(k);
+	return len;
+}
+
+/*
+ * The CRL side of the cache: the same bytes give the same decoded object,
+ * other bytes never do, and a CRL that is not exactly one CRL is refused.
+ */
+static void t_crlcache(void)
+{
+	unsigned char *a = NULL, *b = NULL;
+	int na = make_crl(&a, 7), nb = make_crl(&b, 8);
+	X509_CRL *c1, *c2, *d, *bad;
+
+	REQUIRE(na > 0 && nb > 0);
+	c1 = certcache_get_crl(a, (size_t)na);
+	c2 = certcache_get_crl(a, (size_t)na);
+	d = certcache_get_crl(b, (size_t)nb);
+	REQUIRE(c1 != NULL && c2 != NULL && d != NULL);
+	CHECK(c1 == c2);
+	CHECK(c1 != d);
+	CHECK_EQ_INT(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(d)), 1);
+	CHECK_EQ_INT(ASN1_INTEGER_get(X509_REVOKED_get0_serialNumber(
+	                 sk_X509_REVOKED_value(X509_CRL_get_REVOKED(d), 0))), 8);
+	a[na - 1] ^= 1;                  /* one byte of the signature changed */
+	bad = certcache_get_crl(a, (size_t)na);
+	CHECK(bad != c1);
+	CHECK(certcache_get_crl(b, (size_t)nb - 1) == NULL);
+	X509_CRL_free(c1);
+	X509_CRL_free(c2);
+	X509_CRL_free(d);
+	X509_CRL_free(bad);
+	OPENSSL_free(a);
+	OPENSSL_free(b);
+}
+
+TESTS(T(t_auto_method), T(t_reserve), T(t_der), T(t_certcache), T(t_crlcache))

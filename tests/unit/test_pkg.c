@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,18 @@ static void t_hostile_refused(void)
 		CHECK_EQ_INT(rc, cases[i].code);
 		if (strstr(err2.msg, cases[i].why) == NULL) {
 			fprintf(stderr, "  %s (mem): \"%s\" lacks \"%s\"\n", cases[i].file, err2.msg,
+			        cases[i].why);
+			CHECK(0);
+		}
+		pkg_free(p);
+		p = NULL;
+		/* and from memory with STORED entries borrowed: the same refusal */
+		memset(&err2, 0, sizeof err2);
+		rc = pkg_read_mem_ex(&p, b.data, b.len, NULL, PKG_READ_BORROW, &err2);
+		CHECK_EQ_INT(rc, cases[i].code);
+		CHECK(p == NULL);
+		if (strstr(err2.msg, cases[i].why) == NULL) {
+			fprintf(stderr, "  %s (borrow): \"%s\" lacks \"%s\"\n", cases[i].file, err2.msg,
 			        cases[i].why);
 			CHECK(0);
 		}
@@ -406,6 +419,100 @@ static void t_file_symlink(void)
 	rmdir(dir);
 }
 
+/* Is [q, q+n) inside [b, b+len)? (compared as addresses) */
+static int inside(const void *q, size_t n, const kho_buf *b)
+{
+	uintptr_t lo = (uintptr_t)b->data, x = (uintptr_t)q;
+	return x >= lo && x - lo <= b->len && n <= b->len - (x - lo);
+}
+
+/*
+ * PKG_READ_BORROW: STORED entries point into the caller's bytes (no copy),
+ * deflated ones are copies, every byte is the same as without the flag, and
+ * pkg_free frees only what the reader allocated (ASan would report a free
+ * of the caller's memory).
+ */
+static void t_borrow_stored(void)
+{
+	const char *names[] = { "mimetype", "scan.bin", "empty.bin", "META-INF/x.xml" };
+	const size_t sizes[] = { 31, 70000, 0, 3000 };
+	kho_err err = { 0 };
+	pkg *p = NULL, *q = NULL;
+	kho_buf b;
+
+	make_pkg(&b, names, sizes, 4, ZIPW_STORED, 0);
+	REQUIRE(b.len > 70000);
+	REQUIRE(pkg_read_mem_ex(&p, b.data, b.len, NULL, PKG_READ_BORROW, &err) == 0);
+	REQUIRE(pkg_read_mem(&q, b.data, b.len, NULL, &err) == 0);
+	REQUIRE(p->nentries == 4 && q->nentries == 4);
+	for (size_t i = 0; i < 4; i++) {
+		const pkg_entry *e = &p->entries[i], *f = &q->entries[i];
+
+		CHECK_STR(e->name, f->name);
+		CHECK_EQ_INT(e->size, f->size);
+		CHECK(e->data != NULL && f->data != NULL);
+		CHECK(e->size == 0 || memcmp(e->data, f->data, (size_t)e->size) == 0);
+		CHECK_EQ_INT(f->borrowed, 0);
+		CHECK(!inside(f->data, (size_t)f->size, &b));
+	}
+	/* The non-empty STORED entries are borrowed, in place. */
+	CHECK_EQ_INT(p->entries[0].borrowed, 1);
+	CHECK_EQ_INT(p->entries[1].borrowed, 1);
+	CHECK(inside(p->entries[1].data, 70000, &b));
+	CHECK_EQ_INT(p->entries[2].borrowed, 0);
+	pkg_free(p);
+	pkg_free(q);
+	kho_buf_free(&b);
+
+	/* Deflated entries are never borrowed. */
+	make_pkg(&b, names, sizes, 4, ZIPW_DEFLATED, 'a');
+	REQUIRE(pkg_read_mem_ex(&p, b.data, b.len, NULL, PKG_READ_BORROW, &err) == 0);
+	REQUIRE(p->nentries == 4);
+	CHECK_EQ_INT(p->entries[1].compressed, 1);
+	CHECK_EQ_INT(p->entries[1].borrowed, 0);
+	CHECK(p->entries[1].data != NULL && p->entries[1].data[69999] == 'a');
+	CHECK(!inside(p->entries[1].data, 70000, &b));
+	pkg_free(p);
+	kho_buf_free(&b);
+}
+
+/*
+ * A STORED entry whose bytes were changed after writing: libarchive's
+ * CRC-32 check still refuses it on the borrowing path, as on the copying
+ * one. The limits apply too: a borrowed entry over max_entry_size is
+ * refused.
+ */
+static void t_borrow_checks(void)
+{
+	const char *names[] = { "mimetype", "scan.bin" };
+	const size_t sizes[] = { 31, 70000 };
+	kho_err err = { 0 }, err2 = { 0 };
+	pkg_limits lim;
+	pkg *p = NULL;
+	kho_buf b;
+	size_t at;
+
+	make_pkg(&b, names, sizes, 2, ZIPW_STORED, 0);
+	REQUIRE(b.len > 70000);
+	pkg_limits_default(&lim);
+	lim.max_entry_size = 65536;
+	CHECK_EQ_INT(pkg_read_mem_ex(&p, b.data, b.len, &lim, PKG_READ_BORROW, &err), KHO_ETOOBIG);
+	CHECK(p == NULL);
+	CHECK(strstr(err.msg, "\"scan.bin\"") != NULL);
+	/* scan.bin's data starts after mimetype's entry and its own header */
+	at = 30 + 8 + 31 + 30 + 8 + 1000;
+	b.data[at] ^= 0x01;
+	CHECK_EQ_INT(pkg_read_mem_ex(&p, b.data, b.len, NULL, PKG_READ_BORROW, &err), KHO_EFORMAT);
+	CHECK(p == NULL);
+	CHECK(strstr(err.msg, "\"scan.bin\" cannot be read") != NULL);
+	CHECK_EQ_INT(pkg_read_mem(&p, b.data, b.len, NULL, &err2), KHO_EFORMAT);
+	CHECK(strstr(err2.msg, "\"scan.bin\" cannot be read") != NULL);
+	b.data[at] ^= 0x01;
+	CHECK_EQ_INT(pkg_read_mem_ex(&p, b.data, b.len, NULL, PKG_READ_BORROW, &err), 0);
+	pkg_free(p);
+	kho_buf_free(&b);
+}
+
 TESTS(T(t_dss_containers_open), T(t_hostile_refused), T(t_libarchive_limits), T(t_xxe_inside_package), T(t_limits),
       T(t_streaming_digests), T(t_ratio), T(t_mimetype_deviations), T(t_find_nfc),
-      T(t_file_symlink))
+      T(t_file_symlink), T(t_borrow_stored), T(t_borrow_checks))

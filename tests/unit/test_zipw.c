@@ -269,5 +269,47 @@ static void t_deterministic(void)
 	kho_buf_free(&c);
 }
 
+/* The method ZIPW_AUTO chose for a one-entry archive (local header, byte 8). */
+static int auto_choice(const unsigned char *d, size_t n)
+{
+	kho_err err = { 0 };
+	zipw *w = NULL;
+	kho_buf b;
+	int m = -1;
+
+	kho_buf_init(&b, 1u << 20);
+	if (zipw_new(&w, &b, 0, &err) == 0 && zipw_add(w, "x.bin", d, n, ZIPW_AUTO, &err) == 0 &&
+	    zipw_finish(w, &err) == 0 && b.len >= 30)
+		m = (int)get16(b.data + 8);
+	zipw_free(w);
+	kho_buf_free(&b);
+	return m;
+}
+
+/*
+ * ZIPW_AUTO: random bytes (a stand-in for PDF streams, JPEG, ZIP) are
+ * stored, text and XML are deflated, whether the entry is judged from a
+ * sample (over 4 KiB) or deflated whole (up to 4 KiB).
+ */
+static void t_auto_method(void)
+{
+	static unsigned char rnd[20000], txt[20000];
+	static const char line[] = "<ketQua><soKyHieu>123/QD-UBND</soKyHieu></ketQua>\n";
+
+	REQUIRE(kho_random(rnd, sizeof rnd) == 0);
+	for (size_t i = 0; i < sizeof txt; i++)
+		txt[i] = (unsigned char)line[i % (sizeof line - 1)];
+	CHECK_EQ_INT(auto_choice(rnd, sizeof rnd), ZIPW_STORED);
+	CHECK_EQ_INT(auto_choice(txt, sizeof txt), ZIPW_DEFLATED);
+	CHECK_EQ_INT(auto_choice(rnd, 1000), ZIPW_STORED);
+	CHECK_EQ_INT(auto_choice(txt, 1000), ZIPW_DEFLATED);
+	/* text after a random first sample: judged by the sample, stored */
+	memcpy(txt, rnd, 4096);
+	CHECK_EQ_INT(auto_choice(txt, sizeof txt), ZIPW_STORED);
+	/* a sample of one repeated byte value compresses */
+	memset(rnd, 'x', 4096);
+	CHECK_EQ_INT(auto_choice(rnd, sizeof rnd), ZIPW_DEFLATED);
+}
+
 TESTS(T(t_mimetype_offsets), T(t_unzip_accepts), T(t_roundtrip_pkg), T(t_refuses_names),
-      T(t_output_cap), T(t_dos_epoch), T(t_deterministic))
+      T(t_output_cap), T(t_dos_epoch), T(t_deterministic), T(t_auto_method))
