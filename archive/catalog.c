@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "archive/audit.h"
 #include "archive/token.h"
@@ -27,6 +28,12 @@ struct catalog {
 	} cache[STMT_CACHE];
 	size_t ncache;
 	keystore *ks;      /* the package keys (borrowed; NULL: legacy wrapped keys only) */
+	/* Group commit of ingests (catalog_ingest_full): the queue of ingests
+	 * waiting for a commit, and whether a leader is committing a group. */
+	pthread_mutex_t gc_mu;
+	pthread_cond_t gc_cv;
+	struct gc_item *gc_head, **gc_tail;
+	int gc_busy;
 };
 
 static const char schema_sql[] =
@@ -110,6 +117,26 @@ static const char schema_sql[] =
 
 static void sql_has_key(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
+/*
+ * The busy handler: the daemon writes catalog.db through several
+ * connections (ingest and events, retention), so a BEGIN IMMEDIATE often
+ * meets a commit in progress, which lasts about one fsync. SQLite's own
+ * busy timeout sleeps 1, 2, 5, 10, 15, 20, 25... ms between tries, so such a
+ * collision cost several ms on the ingest path; here the waits are 100 us
+ * for the first 20 tries, then 1 ms, up to the same 10 s in all.
+ */
+#define BUSY_TOTAL_US 10000000L
+static int on_busy(void *arg, int tries)
+{
+	long waited = tries < 20 ? tries * 100L : 2000L + (tries - 20) * 1000L;
+
+	(void)arg;
+	if (waited >= BUSY_TOTAL_US)
+		return 0;
+	usleep(tries < 20 ? 100 : 1000);
+	return 1;
+}
+
 int catalog_open(catalog **out, const char *path, kho_err *err)
 {
 	catalog *c;
@@ -121,6 +148,9 @@ int catalog_open(catalog **out, const char *path, kho_err *err)
 	if (c == NULL)
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");
 	pthread_mutex_init(&c->mu, NULL);
+	pthread_mutex_init(&c->gc_mu, NULL);
+	pthread_cond_init(&c->gc_cv, NULL);
+	c->gc_tail = &c->gc_head;
 	rc = sqlite3_open_v2(path, &c->db,
 	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
 	                     SQLITE_OPEN_NOFOLLOW, NULL);
@@ -129,7 +159,7 @@ int catalog_open(catalog **out, const char *path, kho_err *err)
 		catalog_close(c);
 		return KHO_EIO;
 	}
-	sqlite3_busy_timeout(c->db, 10000);
+	sqlite3_busy_handler(c->db, on_busy, NULL);
 	/* WAL: readers do not block the writer; FULL: a commit is durable when
 	 * it returns, which the ingest acknowledgement relies on. */
 	if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
@@ -162,6 +192,8 @@ void catalog_close(catalog *c)
 	if (c->db != NULL)
 		sqlite3_close(c->db);
 	pthread_mutex_destroy(&c->mu);
+	pthread_mutex_destroy(&c->gc_mu);
+	pthread_cond_destroy(&c->gc_cv);
 	free(c);
 }
 
@@ -464,9 +496,14 @@ int catalog_ingest(catalog *c, const catalog_package *p, const record *r,
 	return catalog_ingest_full(c, p, r, subject_mac, actor, NULL, superseded, err);
 }
 
-int catalog_ingest_full(catalog *c, const catalog_package *p, const record *r,
-                        const unsigned char subject_mac[32], const char *actor,
-                        const catalog_verify_data *vd, int *superseded, kho_err *err)
+/*
+ * One ingest's rows inside the group's transaction (lock held, transaction
+ * open): the check, the package and result rows, the verification data and
+ * the audit event. On failure the caller rolls back to its savepoint.
+ */
+static int ingest_locked(catalog *c, const catalog_package *p, const record *r,
+                         const unsigned char subject_mac[32], const char *actor,
+                         const catalog_verify_data *vd, int *superseded, kho_err *err)
 {
 	catalog_package existing;
 	char holder[65], detail[512];
@@ -474,13 +511,7 @@ int catalog_ingest_full(catalog *c, const catalog_package *p, const record *r,
 	audit_event ev;
 	int rc, sup = 0;
 
-	if (superseded != NULL)
-		*superseded = 0;
-	catalog_lock(c);
-	if ((rc = catalog_begin(c, err)) != 0) {
-		catalog_unlock(c);
-		return rc;
-	}
+	*superseded = 0;
 	rc = check_locked(c, p->id, r, &existing, holder, err);
 	if (rc != 0)
 		goto out;
@@ -590,15 +621,135 @@ int catalog_ingest_full(catalog *c, const catalog_package *p, const record *r,
 	ev.detail = detail;
 	if ((rc = audit_append_locked(c, &ev, err)) != 0)
 		goto out;
-	rc = catalog_commit(c, err);
-	if (rc == 0 && superseded != NULL)
-		*superseded = sup;
-	catalog_unlock(c);
-	return rc;
+	*superseded = sup;
 out:
-	catalog_rollback(c);
-	catalog_unlock(c);
 	return rc;
+}
+
+/* One ingest waiting for the group commit (on its thread's stack). */
+struct gc_item {
+	const catalog_package *p;
+	const record *r;
+	const unsigned char *mac;
+	const char *actor;
+	const catalog_verify_data *vd;
+	int superseded;
+	int rc;
+	int done;                  /* set by the leader, under gc_mu */
+	kho_err err;
+	struct gc_item *next;
+};
+
+static void gc_fail_all(struct gc_item *batch, int rc, const kho_err *e)
+{
+	struct gc_item *it;
+
+	for (it = batch; it != NULL; it = it->next)
+		if (it->rc == 0) {
+			it->rc = rc;
+			it->err = *e;
+			it->superseded = 0;
+		}
+}
+
+/*
+ * The leader's work: every queued ingest in one transaction, each inside
+ * its own savepoint (a conflict or a failed insert undoes that ingest
+ * only), then ONE commit, so one WAL fsync for the whole group. Nobody's
+ * answer is given before this commit returned: an item's rc is final only
+ * once it is marked done, after the commit.
+ */
+static void gc_commit_batch(catalog *c, struct gc_item *batch)
+{
+	struct gc_item *it;
+	kho_err e;
+	int rc;
+
+	catalog_lock(c);
+	if ((rc = catalog_begin(c, &e)) != 0) {
+		gc_fail_all(batch, rc, &e);
+		catalog_unlock(c);
+		return;
+	}
+	for (it = batch; it != NULL; it = it->next) {
+		if (sqlite3_exec(c->db, "SAVEPOINT ingest", NULL, NULL, NULL) != SQLITE_OK) {
+			it->rc = kho_err_set(&it->err, KHO_EIO, "catalog: savepoint: %s",
+			                     sqlite3_errmsg(c->db));
+			break;
+		}
+		it->rc = ingest_locked(c, it->p, it->r, it->mac, it->actor, it->vd, &it->superseded,
+		                       &it->err);
+		if (it->rc != 0) {
+			/* An I/O error may have ended the whole transaction: then the
+			 * earlier items of the group are gone too. */
+			if (sqlite3_get_autocommit(c->db) ||
+			    sqlite3_exec(c->db, "ROLLBACK TO ingest", NULL, NULL, NULL) != SQLITE_OK)
+				break;
+		}
+		if (sqlite3_exec(c->db, "RELEASE ingest", NULL, NULL, NULL) != SQLITE_OK) {
+			if (it->rc == 0)
+				it->rc = kho_err_set(&it->err, KHO_EIO, "catalog: release: %s",
+				                     sqlite3_errmsg(c->db));
+			break;
+		}
+	}
+	if (it != NULL) {
+		/* Broke out: the transaction cannot be trusted; nothing of the group
+		 * is committed, and every item still counted as done fails. */
+		kho_err_set(&e, KHO_EIO, "catalog: the group transaction failed: %s",
+		            sqlite3_errmsg(c->db));
+		catalog_rollback(c);
+		gc_fail_all(batch, KHO_EIO, &e);
+	} else if ((rc = catalog_commit(c, &e)) != 0) {
+		gc_fail_all(batch, rc, &e);
+	}
+	catalog_unlock(c);
+}
+
+int catalog_ingest_full(catalog *c, const catalog_package *p, const record *r,
+                        const unsigned char subject_mac[32], const char *actor,
+                        const catalog_verify_data *vd, int *superseded, kho_err *err)
+{
+	struct gc_item me, *batch, *it, *next;
+
+	memset(&me, 0, sizeof me);
+	me.p = p;
+	me.r = r;
+	me.mac = subject_mac;
+	me.actor = actor;
+	me.vd = vd;
+	/* Group commit: queue, and either become the leader (nobody is
+	 * committing: take the whole queue and commit it) or wait for the
+	 * leader whose group includes us. Ingests that arrive while a group
+	 * is being committed form the next group. */
+	pthread_mutex_lock(&c->gc_mu);
+	*c->gc_tail = &me;
+	c->gc_tail = &me.next;
+	while (!me.done) {
+		if (c->gc_busy) {
+			pthread_cond_wait(&c->gc_cv, &c->gc_mu);
+			continue;
+		}
+		batch = c->gc_head;
+		c->gc_head = NULL;
+		c->gc_tail = &c->gc_head;
+		c->gc_busy = 1;
+		pthread_mutex_unlock(&c->gc_mu);
+		gc_commit_batch(c, batch);
+		pthread_mutex_lock(&c->gc_mu);
+		c->gc_busy = 0;
+		for (it = batch; it != NULL; it = next) {
+			next = it->next;   /* read before done: the owner may return at once */
+			it->done = 1;
+		}
+		pthread_cond_broadcast(&c->gc_cv);
+	}
+	pthread_mutex_unlock(&c->gc_mu);
+	if (superseded != NULL)
+		*superseded = me.rc == 0 ? me.superseded : 0;
+	if (me.rc != 0 && err != NULL)
+		*err = me.err;
+	return me.rc;
 }
 
 int catalog_set_check(catalog *c, const char *id, const char *indication, time_t at,
@@ -1130,19 +1281,31 @@ int catalog_set_verify_key(catalog *c, const char *result_code, const unsigned c
 int catalog_results_without_key(catalog *c, char (*codes)[CATALOG_CODE_MAX], size_t max,
                                 size_t *n, kho_err *err)
 {
+	return catalog_results_without_key_after(c, "", codes, max, n, err);
+}
+
+int catalog_results_without_key_after(catalog *c, const char *after,
+                                      char (*codes)[CATALOG_CODE_MAX], size_t max, size_t *n,
+                                      kho_err *err)
+{
 	sqlite3_stmt *st;
 	int s, rc = 0;
 
 	*n = 0;
 	catalog_lock(c);
+	/* "result_code > ?": each batch of the start-up migration starts where
+	 * the previous one ended (a seek in the primary key), instead of
+	 * walking again past every result already given a key, which made a
+	 * migration of a million results quadratic. */
 	st = catalog_stmt(c, "SELECT r.result_code FROM results r LEFT JOIN verify_keys k"
 	                     " ON k.result_code = r.result_code WHERE k.result_code IS NULL"
-	                     " ORDER BY r.result_code LIMIT ?", err);
+	                     " AND r.result_code > ?2 ORDER BY r.result_code LIMIT ?1", err);
 	if (st == NULL) {
 		catalog_unlock(c);
 		return KHO_EIO;
 	}
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
+	sqlite3_bind_text(st, 2, after, -1, SQLITE_STATIC);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW && *n < max)
 		copy(codes[(*n)++], CATALOG_CODE_MAX, col(st, 0));
 	if (s != SQLITE_ROW && s != SQLITE_DONE)

@@ -140,6 +140,13 @@ typedef struct catalog_verify_data {
  * catalog_ingest_full: catalog_ingest, and in the same transaction the
  * result's verification key (replacing any earlier one) and the package's
  * data objects (vd may be NULL: nothing of the kind is stored).
+ *
+ * Group commit: concurrent calls share one transaction (each ingest in its
+ * own savepoint, so a conflict undoes only that one) and one commit, so one
+ * WAL fsync serves every ingest waiting at that moment. Each call returns
+ * only after the commit that includes it (0: durable), or with an error
+ * when its part or the group's commit failed (then nothing of it is
+ * stored). The caller must not hold the catalog lock.
  */
 int catalog_ingest_full(catalog *c, const catalog_package *p, const record *r,
                         const unsigned char subject_mac[32], const char *actor,
@@ -160,6 +167,13 @@ int catalog_set_verify_key(catalog *c, const char *result_code, const unsigned c
  * (archived before the table existed), into codes; *n their number. */
 int catalog_results_without_key(catalog *c, char (*codes)[CATALOG_CODE_MAX], size_t max,
                                 size_t *n, kho_err *err);
+/* catalog_results_without_key_after: the same, only codes sorting after
+ * `after` ("" for the first batch): the migration's next batch starts at
+ * the last code of the previous one, so it never rescans the results it
+ * has already keyed (linear instead of quadratic in the catalog size). */
+int catalog_results_without_key_after(catalog *c, const char *after,
+                                      char (*codes)[CATALOG_CODE_MAX], size_t max, size_t *n,
+                                      kho_err *err);
 
 /* catalog_code_by_object: the result code of the newest package holding a data
  * object with this SHA-256. KHO_ENOTFOUND. */

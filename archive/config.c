@@ -6,6 +6,8 @@
  */
 #include "archive/config.h"
 
+#include <arpa/inet.h>
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +110,13 @@ static int get_unsigned(unsigned *out, json_t *v, const char *name, unsigned max
 	if (rc == 0)
 		*out = (unsigned)u;
 	return rc;
+}
+
+static int is_ip_literal(const char *s)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 
 static int get_list(char ***list, size_t *n, json_t *v, const char *name, const char *dir,
@@ -287,6 +296,13 @@ static int load_obj(config *c, json_t *root, const char *dir, kho_err *err)
 			rc = get_unsigned(&c->verify_rate_per_minute, v, k, 1000000, err);
 		} else if (strcmp(k, "verify_rate_burst") == 0) {
 			rc = get_unsigned(&c->verify_rate_burst, v, k, 1000000, err);
+		} else if (strcmp(k, "trusted_proxies") == 0) {
+			rc = get_list(&c->trusted_proxies, &c->ntrusted_proxies, v, k, NULL, err);
+			for (size_t i = 0; rc == 0 && i < c->ntrusted_proxies; i++)
+				if (!is_ip_literal(c->trusted_proxies[i]))
+					rc = kho_err_set(err, KHO_EFORMAT,
+					                 "config: \"trusted_proxies\"[%zu] \"%s\" is not an IPv4 "
+					                 "or IPv6 address", i, c->trusted_proxies[i]);
 		} else if (strcmp(k, "comment") == 0 || k[0] == '_') {
 			continue; /* documentation inside the file */
 		} else {
@@ -373,6 +389,7 @@ void config_free(config *c)
 	free(c->listen);
 	free(c->data);
 	free_list(c->trust, c->ntrust);
+	free_list(c->trusted_proxies, c->ntrusted_proxies);
 	free_list(c->crls, c->ncrls);
 	free(c->master_key_file);
 	free(c->keys);

@@ -66,6 +66,9 @@ typedef struct config {
 	uint64_t verify_max_upload;   /* one public upload, default 32 MiB (413 beyond) */
 	unsigned verify_rate_per_minute; /* public verifications per client address, default 30; 0 = unlimited */
 	unsigned verify_rate_burst;   /* bucket size, 0 = max(5, rate / 4) */
+	/* reverse proxies (IP literals) whose X-Forwarded-For names the client */
+	char **trusted_proxies;
+	size_t ntrusted_proxies;
 	char *path;                   /* the file read, or NULL */
 } config;
 

@@ -76,7 +76,7 @@ int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int n
 	} else if ((rc = keystore_default_dir(kdir, sizeof kdir, data_dir, err)) != 0) {
 		goto fail;
 	}
-	if ((rc = keystore_open(&c->ks, kdir, err)) != 0)
+	if ((rc = keystore_open(&c->ks, kdir, c->master_key, NULL, err)) != 0)
 		goto fail;
 	catalog_set_keystore(c->cat, c->ks);
 	for (i = 0; i < cfg->ntrust; i++) {

@@ -2,6 +2,8 @@
  * keystore.c: package keys outside the data directory, one file per key,
  * destroyed by overwrite + fsync + unlink + directory fsync (keystore.h).
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,13 +14,45 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "archive/keystore.h"
 #include "common/util.h"
 
 struct keystore {
 	char dir[PATH_MAX];
+	unsigned char master[KEYSTORE_KEY_LEN];
 };
+
+/* RFC 3394 AES key wrap of a 32-byte key under the master key (or the reverse). */
+static int wrap(const keystore *ks, const unsigned char *in, unsigned char *out, int unwrap,
+                kho_err *err)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int inlen = unwrap ? KEYSTORE_WRAPPED_LEN : KEYSTORE_KEY_LEN;
+	int want = unwrap ? KEYSTORE_KEY_LEN : KEYSTORE_WRAPPED_LEN;
+	int len = 0, fin = 0, rc = 0;
+
+	if (ctx == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+	if (EVP_CipherInit_ex(ctx, EVP_aes_256_wrap(), NULL, ks->master, NULL, unwrap ? 0 : 1) != 1 ||
+	    EVP_CipherUpdate(ctx, out, &len, in, inlen) != 1 ||
+	    EVP_CipherFinal_ex(ctx, out + len, &fin) != 1 || len + fin != want) {
+		OPENSSL_cleanse(out, (size_t)want);
+		rc = kho_err_ssl(err, KHO_ECRYPTO, unwrap ? "the package key does not unwrap with the "
+		                                            "master key (another master key?)"
+		                                          : "cannot wrap the package key");
+	}
+	EVP_CIPHER_CTX_free(ctx);
+	return rc;
+}
+
+static void keystore_wipe_free(keystore *ks)
+{
+	OPENSSL_cleanse(ks->master, sizeof ks->master);
+	free(ks);
+}
 
 static int is_id(const char *s)
 {
@@ -46,7 +80,76 @@ int keystore_default_dir(char *buf, size_t n, const char *data_dir, kho_err *err
 	return 0;
 }
 
-int keystore_open(keystore **out, const char *dir, kho_err *err)
+static int read_key(const keystore *ks, const char *path, unsigned char key[KEYSTORE_KEY_LEN],
+                    int *legacy, kho_err *err);
+static int put_wrapped(const keystore *ks, const char *path,
+                       const unsigned char key[KEYSTORE_KEY_LEN], kho_err *err);
+
+#define FORMAT_NAME "FORMAT"
+static const char format_text[] = "kho key store: 40-byte RFC 3394 wraps under the master key\n";
+
+/*
+ * migrate: once per key store, wrap every legacy 32-byte raw key file in
+ * place (read, wrap, durable rename over it), then write FORMAT. A key
+ * store without FORMAT is either new (empty: nothing to walk) or from
+ * before wrapping. Idempotent: a crash midway leaves wrapped and raw files,
+ * both readable, and the next open goes on.
+ */
+static int migrate(keystore *ks, size_t *rewrapped, kho_err *err)
+{
+	char path[PATH_MAX], sub[PATH_MAX];
+	struct stat st;
+	DIR *d = NULL, *e = NULL;
+	struct dirent *de, *fe;
+	size_t n = 0;
+	int rc = 0;
+
+	if (rewrapped != NULL)
+		*rewrapped = 0;
+	if ((size_t)snprintf(path, sizeof path, "%s/" FORMAT_NAME, ks->dir) >= sizeof path)
+		return kho_err_set(err, KHO_EINVAL, "key store path too long");
+	if (lstat(path, &st) == 0)
+		return 0;
+	if ((d = opendir(ks->dir)) == NULL)
+		return kho_err_set(err, KHO_EIO, "%s: %s", ks->dir, strerror(errno));
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) != 2 || !isxdigit((unsigned char)de->d_name[0]) ||
+		    !isxdigit((unsigned char)de->d_name[1]))
+			continue;
+		if ((size_t)snprintf(sub, sizeof sub, "%s/%s", ks->dir, de->d_name) >= sizeof sub ||
+		    (e = opendir(sub)) == NULL)
+			continue;
+		while (rc == 0 && (fe = readdir(e)) != NULL) {
+			unsigned char key[KEYSTORE_KEY_LEN];
+			size_t len = strlen(fe->d_name);
+			int legacy = 0;
+
+			if (len != 68 || strcmp(fe->d_name + 64, ".key") != 0)
+				continue;
+			if ((size_t)snprintf(path, sizeof path, "%s/%s", sub, fe->d_name) >= sizeof path)
+				continue;
+			if (lstat(path, &st) != 0 || st.st_size != KEYSTORE_KEY_LEN)
+				continue;
+			if ((rc = read_key(ks, path, key, &legacy, err)) == 0 && legacy &&
+			    (rc = put_wrapped(ks, path, key, err)) == 0)
+				n++;
+			OPENSSL_cleanse(key, sizeof key);
+		}
+		closedir(e);
+	}
+	closedir(d);
+	if (rc == 0) {
+		if ((size_t)snprintf(path, sizeof path, "%s/" FORMAT_NAME, ks->dir) >= sizeof path)
+			return kho_err_set(err, KHO_EINVAL, "key store path too long");
+		rc = kho_write_file_durable(path, format_text, sizeof format_text - 1, 0600, err);
+	}
+	if (rewrapped != NULL)
+		*rewrapped = n;
+	return rc;
+}
+
+int keystore_open(keystore **out, const char *dir, const unsigned char master[KEYSTORE_KEY_LEN],
+                  size_t *rewrapped, kho_err *err)
 {
 	keystore *ks;
 	struct stat st;
@@ -58,23 +161,28 @@ int keystore_open(keystore **out, const char *dir, kho_err *err)
 	ks = calloc(1, sizeof *ks);
 	if (ks == NULL)
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	memcpy(ks->master, master, sizeof ks->master);
 	if ((size_t)snprintf(ks->dir, sizeof ks->dir, "%s", dir) >= sizeof ks->dir) {
-		free(ks);
+		keystore_wipe_free(ks);
 		return kho_err_set(err, KHO_EINVAL, "key store path too long");
 	}
 	if ((rc = kho_mkdir_p(dir, 0700, err)) != 0) {
-		free(ks);
+		keystore_wipe_free(ks);
 		return rc;
 	}
 	/* The key store must be a real directory, not a link somewhere else. */
 	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		free(ks);
+		keystore_wipe_free(ks);
 		return kho_err_set(err, KHO_EUNSAFE, "%s: key store is not a directory", dir);
 	}
 	if ((st.st_mode & 077) != 0) {
-		free(ks);
+		keystore_wipe_free(ks);
 		return kho_err_set(err, KHO_EUNSAFE,
 		                   "%s: key store is accessible to group or others (chmod 700)", dir);
+	}
+	if ((rc = migrate(ks, rewrapped, err)) != 0) {
+		keystore_wipe_free(ks);
+		return rc;
 	}
 	*out = ks;
 	return 0;
@@ -91,14 +199,21 @@ static int key_path(const keystore *ks, const char *id, char *sub, size_t nsub, 
 	return 0;
 }
 
-/* read_key: exactly 32 bytes from a private regular file. */
-static int read_key(const char *path, unsigned char key[KEYSTORE_KEY_LEN], kho_err *err)
+/*
+ * read_key: the key in a private regular file: 40 bytes wrapped (unwrapped
+ * here) or, from before wrapping, 32 raw bytes (*legacy set).
+ */
+static int read_key(const keystore *ks, const char *path, unsigned char key[KEYSTORE_KEY_LEN],
+                    int *legacy, kho_err *err)
 {
+	unsigned char raw[KEYSTORE_WRAPPED_LEN];
 	struct stat st;
 	ssize_t r;
-	size_t got = 0;
+	size_t got = 0, want;
 	int fd, rc = 0;
 
+	if (legacy != NULL)
+		*legacy = 0;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -107,14 +222,16 @@ static int read_key(const char *path, unsigned char key[KEYSTORE_KEY_LEN], kho_e
 			return kho_err_set(err, KHO_EUNSAFE, "%s: is a symbolic link", path);
 		return kho_err_set(err, KHO_EIO, "%s: %s", path, strerror(errno));
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != KEYSTORE_KEY_LEN ||
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_size != KEYSTORE_WRAPPED_LEN && st.st_size != KEYSTORE_KEY_LEN) ||
 	    (st.st_mode & 077) != 0) {
 		rc = kho_err_set(err, KHO_EUNSAFE, "%s: not a private %d-byte key file", path,
-		                 KEYSTORE_KEY_LEN);
+		                 KEYSTORE_WRAPPED_LEN);
 		goto out;
 	}
-	while (got < KEYSTORE_KEY_LEN) {
-		r = read(fd, key + got, KEYSTORE_KEY_LEN - got);
+	want = (size_t)st.st_size;
+	while (got < want) {
+		r = read(fd, raw + got, want - got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
@@ -123,11 +240,31 @@ static int read_key(const char *path, unsigned char key[KEYSTORE_KEY_LEN], kho_e
 		}
 		got += (size_t)r;
 	}
+	if (want == KEYSTORE_KEY_LEN) {
+		memcpy(key, raw, KEYSTORE_KEY_LEN);
+		if (legacy != NULL)
+			*legacy = 1;
+	} else {
+		rc = wrap(ks, raw, key, 1, err);
+	}
 out:
 	close(fd);
+	OPENSSL_cleanse(raw, sizeof raw);
 	if (rc != 0)
 		OPENSSL_cleanse(key, KEYSTORE_KEY_LEN);
 	return rc;
+}
+
+/* Durable: temporary file, fsync, rename, fsync of the directory. */
+static int put_wrapped(const keystore *ks, const char *path, const unsigned char key[KEYSTORE_KEY_LEN],
+                       kho_err *err)
+{
+	unsigned char w[KEYSTORE_WRAPPED_LEN];
+	int rc;
+
+	if ((rc = wrap(ks, key, w, 0, err)) != 0)
+		return rc;
+	return kho_write_file_durable(path, w, sizeof w, 0600, err);
 }
 
 int keystore_put(keystore *ks, const char *id, const unsigned char key[KEYSTORE_KEY_LEN],
@@ -139,7 +276,7 @@ int keystore_put(keystore *ks, const char *id, const unsigned char key[KEYSTORE_
 
 	if ((rc = key_path(ks, id, sub, sizeof sub, path, sizeof path, err)) != 0)
 		return rc;
-	rc = read_key(path, old, err);
+	rc = read_key(ks, path, old, NULL, err);
 	if (rc == 0) {
 		rc = CRYPTO_memcmp(old, key, KEYSTORE_KEY_LEN) == 0
 		         ? 0
@@ -152,8 +289,7 @@ int keystore_put(keystore *ks, const char *id, const unsigned char key[KEYSTORE_
 		return rc;
 	if ((rc = kho_mkdir_p(sub, 0700, err)) != 0)
 		return rc;
-	/* Durable: temporary file, fsync, rename, fsync of the directory. */
-	return kho_write_file_durable(path, key, KEYSTORE_KEY_LEN, 0600, err);
+	return put_wrapped(ks, path, key, err);
 }
 
 int keystore_get(keystore *ks, const char *id, unsigned char key[KEYSTORE_KEY_LEN], kho_err *err)
@@ -163,7 +299,7 @@ int keystore_get(keystore *ks, const char *id, unsigned char key[KEYSTORE_KEY_LE
 
 	if ((rc = key_path(ks, id, sub, sizeof sub, path, sizeof path, err)) != 0)
 		return rc;
-	return read_key(path, key, err);
+	return read_key(ks, path, key, NULL, err);
 }
 
 int keystore_has(keystore *ks, const char *id)
@@ -178,7 +314,7 @@ int keystore_has(keystore *ks, const char *id)
 
 int keystore_destroy(keystore *ks, const char *id, kho_err *err)
 {
-	static const unsigned char zero[KEYSTORE_KEY_LEN];
+	static const unsigned char zero[KEYSTORE_WRAPPED_LEN];
 	char sub[PATH_MAX], path[PATH_MAX];
 	struct stat st;
 	ssize_t w;
@@ -193,15 +329,15 @@ int keystore_destroy(keystore *ks, const char *id, kho_err *err)
 			                   id);
 		return kho_err_set(err, KHO_EIO, "%s: %s", path, strerror(errno));
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)sizeof zero) {
 		close(fd);
-		return kho_err_set(err, KHO_EUNSAFE, "%s: not a regular file", path);
+		return kho_err_set(err, KHO_EUNSAFE, "%s: not a key file", path);
 	}
 	/* Overwrite in place before unlinking, so that the blocks the file
 	 * occupied hold zeros rather than the key (on file systems that
 	 * overwrite in place; see keystore.h for the limits). */
-	w = pwrite(fd, zero, sizeof zero, 0);
-	if (w != (ssize_t)sizeof zero || fsync(fd) != 0) {
+	w = pwrite(fd, zero, (size_t)st.st_size, 0);
+	if (w != (ssize_t)st.st_size || fsync(fd) != 0) {
 		close(fd);
 		return kho_err_set(err, KHO_EIO, "%s: overwrite failed: %s", path, strerror(errno));
 	}
@@ -219,5 +355,6 @@ const char *keystore_dir(const keystore *ks)
 
 void keystore_free(keystore *ks)
 {
-	free(ks);
+	if (ks != NULL)
+		keystore_wipe_free(ks);
 }

@@ -97,6 +97,22 @@ struct sealer {
 #define READERS_MAX 64
 #define EVQ_CAP 65536            /* queued lookup events before lookups wait */
 #define EVQ_BATCH 4096
+/*
+ * The event writer commits at most every EVQ_FLUSH_MS (or when a batch is
+ * full). Why by time: every commit to catalog.db makes each reader
+ * connection drop its whole page cache at its next read (SQLite's WAL
+ * readers cannot tell which pages changed), so a commit every few lookups
+ * turned every lookup into a cold b-tree descent, several preads. Reads of
+ * the events (stats, audit, metrics) first wait for the queue (evq_sync).
+ */
+#define EVQ_FLUSH_MS 500
+/* The request log is written in blocks (one line per request, as before):
+ * by the request that finds the last write LOG_FLUSH_MS old or the buffer
+ * past LOG_BUF_FLUSH bytes, and by the event writer every EVQ_FLUSH_MS, so
+ * an idle daemon's last lines wait at most that long. */
+#define LOG_FLUSH_MS 200
+#define LOG_BUF_FLUSH (32u * 1024)
+#define LOG_BUF_MAX (256u * 1024)
 
 #define NBUCKETS 1024
 struct bucket {
@@ -111,6 +127,8 @@ struct server {
 	struct MHD_Daemon *d;
 	FILE *log;
 	pthread_mutex_t log_mu;
+	kho_buf logbuf;            /* lines not yet written (log_mu) */
+	double log_last;           /* monotonic time of the last write */
 	int lockfd;
 	unsigned port;
 	struct metrics m;
@@ -144,6 +162,10 @@ struct server {
 		catalog_lookup_event *ev;
 		size_t n;
 		int stop;
+		int flush;             /* evq_sync asks for a commit now */
+		uint64_t pushed;       /* events queued so far */
+		uint64_t settled;      /* events committed (or given up) so far */
+		pthread_cond_t done;   /* settled moved */
 		pthread_t th;
 		int started;
 		uint64_t lost;
@@ -366,6 +388,8 @@ static void hist_out(kho_buf *b, const char *name, const char *help, const struc
 	                (unsigned long long)h->n);
 }
 
+static void evq_sync(server *s);
+
 static enum MHD_Result h_metrics(struct req *q, struct MHD_Connection *c)
 {
 	struct metrics *m = &q->s->m;
@@ -376,6 +400,7 @@ static enum MHD_Result h_metrics(struct req *q, struct MHD_Connection *c)
 	enum MHD_Result ok;
 
 	memset(&n, 0, sizeof n);
+	evq_sync(q->s);
 	catalog_counts_get(q->s->ing->cat, &n, NULL);
 	kho_buf_init(&b, 4u << 20);
 	kho_buf_appendf(&b, "# HELP kho_http_requests_total HTTP requests by route and status.\n"
@@ -518,6 +543,9 @@ static int is_true(const char *s)
 	return s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "1") == 0);
 }
 
+static int tombstone_answer(struct req *q, struct MHD_Connection *c, const char *code,
+                            enum MHD_Result *ok);
+
 static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, int report_only)
 {
 	int force = is_true(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "force"));
@@ -532,8 +560,12 @@ static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, in
 	enum MHD_Result ok;
 
 	rc = catalog_get_package(q->s->ing->cat, q->m.arg, &p, &err);
-	if (rc == KHO_ENOTFOUND)
+	if (rc == KHO_ENOTFOUND) {
+		/* A package of a destroyed record: 410 with its tombstone. */
+		if (tombstone_answer(q, c, q->m.arg, &ok))
+			return ok;
 		return send_error(q, c, 404, "no package %s", q->m.arg);
+	}
 	if (rc != 0)
 		return send_error(q, c, 500, "%s", err.msg);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -602,9 +634,6 @@ static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, in
 	return queue(q, c, 200, r);
 }
 
-static int tombstone_answer(struct req *q, struct MHD_Connection *c, const char *code,
-                            enum MHD_Result *ok);
-
 static enum MHD_Result h_result_get(struct req *q, struct MHD_Connection *c)
 {
 	const char *on = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "valid_on");
@@ -672,11 +701,59 @@ static void evq_push(server *s, const catalog_lookup_event *ev)
 	while (s->q.n >= EVQ_CAP && !s->q.stop)
 		pthread_cond_wait(&s->q.space, &s->q.mu);   /* back-pressure, never drop */
 	s->q.ev[s->q.n++] = *ev;
-	pthread_cond_signal(&s->q.more);
+	s->q.pushed++;
+	/* The writer wakes by itself every EVQ_FLUSH_MS; wake it early only
+	 * for a full batch. */
+	if (s->q.n == EVQ_BATCH)
+		pthread_cond_signal(&s->q.more);
 	pthread_mutex_unlock(&s->q.mu);
 }
 
-/* The writer: drain the queue in batches; at stop, drain everything first. */
+/*
+ * evq_sync: wait until every lookup event queued before the call is
+ * committed, so that a read of the reuse statistics or of the audit trail
+ * sees every lookup answered before it (read-your-writes).
+ */
+static void evq_sync(server *s)
+{
+	uint64_t target;
+
+	if (!s->q.started)
+		return;
+	pthread_mutex_lock(&s->q.mu);
+	target = s->q.pushed;
+	if (s->q.settled < target) {
+		s->q.flush = 1;
+		pthread_cond_signal(&s->q.more);
+		while (s->q.settled < target && !s->q.stop)
+			pthread_cond_wait(&s->q.done, &s->q.mu);
+	}
+	pthread_mutex_unlock(&s->q.mu);
+}
+
+/* Write the buffered request log (log_mu held). */
+static void log_flush_locked(server *s)
+{
+	if (s->log != NULL && s->logbuf.len > 0) {
+		fwrite(s->logbuf.data, 1, s->logbuf.len, s->log);
+		fflush(s->log);
+	}
+	kho_buf_reset(&s->logbuf);
+	s->log_last = now_mono();
+}
+
+static void log_flush(server *s)
+{
+	pthread_mutex_lock(&s->log_mu);
+	log_flush_locked(s);
+	pthread_mutex_unlock(&s->log_mu);
+}
+
+/*
+ * The writer: every EVQ_FLUSH_MS (sooner for a full batch or an evq_sync)
+ * commit what is queued, in batches of EVQ_BATCH; also writes out the
+ * request log, so no line waits longer than that. At stop, drain first.
+ */
 static void *evq_main(void *arg)
 {
 	server *s = arg;
@@ -685,35 +762,54 @@ static void *evq_main(void *arg)
 
 	if (batch == NULL)
 		return NULL;
+	pthread_mutex_lock(&s->q.mu);
 	for (;;) {
+		struct timespec until;
 		size_t n, tries;
-		pthread_mutex_lock(&s->q.mu);
-		while (s->q.n == 0 && !s->q.stop)
-			pthread_cond_wait(&s->q.more, &s->q.mu);
-		if (s->q.n == 0 && s->q.stop) {
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += EVQ_FLUSH_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		while (!s->q.stop && !s->q.flush && s->q.n < EVQ_BATCH)
+			if (pthread_cond_timedwait(&s->q.more, &s->q.mu, &until) == ETIMEDOUT)
+				break;
+		s->q.flush = 0;
+		if (s->q.n == 0) {
 			pthread_mutex_unlock(&s->q.mu);
-			break;
+			log_flush(s);
+			pthread_mutex_lock(&s->q.mu);
+			if (s->q.stop && s->q.n == 0)
+				break;
+			continue;
 		}
 		n = s->q.n < EVQ_BATCH ? s->q.n : EVQ_BATCH;
 		memcpy(batch, s->q.ev, n * sizeof *batch);
 		memmove(s->q.ev, s->q.ev + n, (s->q.n - n) * sizeof *batch);
 		s->q.n -= n;
 		pthread_cond_broadcast(&s->q.space);
+		if (s->q.n > 0)
+			s->q.flush = 1;   /* more than a batch was waiting: go on at once */
 		pthread_mutex_unlock(&s->q.mu);
 		for (tries = 0; tries < 5; tries++) {
 			if (catalog_record_lookups(s->ing->cat, batch, n, &err) == 0)
 				break;
 			usleep(100000);
 		}
-		if (tries == 5) {
+		pthread_mutex_lock(&s->log_mu);
+		if (tries == 5 && s->log != NULL)
+			kho_buf_appendf(&s->logbuf, "lookup events: %zu could not be recorded: %s\n", n,
+			                err.msg);
+		log_flush_locked(s);
+		pthread_mutex_unlock(&s->log_mu);
+		pthread_mutex_lock(&s->q.mu);
+		if (tries == 5)
 			s->q.lost += n;
-			if (s->log != NULL) {
-				pthread_mutex_lock(&s->log_mu);
-				fprintf(s->log, "lookup events: %zu could not be recorded: %s\n", n, err.msg);
-				pthread_mutex_unlock(&s->log_mu);
-			}
-		}
+		s->q.settled += n;
+		pthread_cond_broadcast(&s->q.done);
 	}
+	pthread_cond_broadcast(&s->q.done);
+	pthread_mutex_unlock(&s->q.mu);
 	free(batch);
 	return NULL;
 }
@@ -759,6 +855,13 @@ static enum MHD_Result h_lookup(struct req *q, struct MHD_Connection *c)
 		if (rc == 0)
 			evq_push(q->s, &ev);
 	}
+	/* Issue 4 item 9: the subject's destroyed records, as tombstone entries
+	 * under the same filters (rstore_lookup_tombstones; one index probe). */
+	if (rc == 0 && q->s->rs != NULL &&
+	    rstore_lookup_tombstones(pick_reader(q->s), &cq, j, &err) < 0) {
+		json_decref(j);
+		rc = KHO_EIO;
+	}
 	pthread_mutex_lock(&q->s->m.mu);
 	hist_add(&q->s->m.lookup, since(&t0));
 	pthread_mutex_unlock(&q->s->m.mu);
@@ -774,6 +877,7 @@ static enum MHD_Result h_stats(struct req *q, struct MHD_Connection *c)
 	json_t *j = NULL;
 	kho_err err;
 
+	evq_sync(q->s);   /* every lookup answered before this one counts */
 	if (catalog_reuse_stats(q->s->ing->cat, &j, &err) != 0)
 		return send_error(q, c, 500, "%s", err.msg);
 	return send_json(q, c, 200, j);
@@ -801,6 +905,7 @@ static enum MHD_Result h_audit(struct req *q, struct MHD_Connection *c)
 		if (errno != 0 || *end != '\0' || limit < 1 || limit > 1000)
 			return send_error(q, c, 400, "limit must be 1..1000");
 	}
+	evq_sync(q->s);   /* the lookups answered before this request are in the trail */
 	if (audit_list_json(q->s->ing->cat, after, (int)limit, &j, &err) != 0)
 		return send_error(q, c, 500, "%s", err.msg);
 	/* The head, for a witness to record (`kho audit head`, docs/operations.md). */
@@ -843,8 +948,51 @@ static int id_bytes(unsigned char out[32], const char *hex)
 static int wv_key_hash(void *arg, const char *code, unsigned char hash[32], kho_err *err)
 {
 	server *s = arg;
+	unsigned char th[32];
+	int rc, trc;
 
-	return catalog_verify_key(s->ing->cat, code, hash, NULL, err);
+	/* A destroyed record keeps its key hash in its tombstone (issue 4 item
+	 * 9). Both are always asked, so that a live code, a destroyed one and
+	 * an unknown one cost the same two lookups (docs/verify-page.md). */
+	rc = catalog_verify_key(s->ing->cat, code, hash, NULL, err);
+	trc = s->rs != NULL ? rstore_tombstone_key_hash(s->ing->cat, code, th, NULL) : KHO_ENOTFOUND;
+	if (rc == KHO_ENOTFOUND && trc == 0) {
+		memcpy(hash, th, 32);
+		rc = 0;
+	}
+	OPENSSL_cleanse(th, sizeof th);
+	return rc;
+}
+
+/* What remains of a destroyed record, for the public page (webverify.h). */
+static int wv_tombstone(void *arg, const char *code, const unsigned char sha[32],
+                        webverify_tombstone *out, kho_err *err)
+{
+	server *s = arg;
+	json_t *t = NULL;
+	char hex[65];
+	int rc;
+
+	if (s->rs == NULL)
+		return kho_err_set(err, KHO_ENOTFOUND, "no retention state");
+	if (code != NULL)
+		rc = rstore_tombstone_json(s->rs, code, &t, err);
+	else
+		rc = rstore_tombstone_by_package(s->ing->cat, kho_hex(hex, sha, 32), &t, err);
+	if (rc != 0)
+		return rc;
+	memset(out, 0, sizeof *out);
+	snprintf(out->code, sizeof out->code, "%s",
+	         json_string_value(json_object_get(t, "result_code")));
+	snprintf(out->destroyed_on, sizeof out->destroyed_on, "%s",
+	         json_string_value(json_object_get(t, "destroyed_on")));
+	snprintf(out->decision, sizeof out->decision, "%s",
+	         json_string_value(json_object_get(t, "decision")));
+	snprintf(out->decision_date, sizeof out->decision_date, "%s",
+	         json_string_value(json_object_get(t, "decision_date")));
+	out->batch = (long long)json_integer_value(json_object_get(t, "batch"));
+	json_decref(t);
+	return 0;
 }
 
 static int wv_report(void *arg, const char *code, verify_report **out, unsigned char id[32],
@@ -1349,7 +1497,9 @@ static enum MHD_Result h_retention(struct req *q, struct MHD_Connection *c)
 
 /*
  * A destroyed record (issue 4 item 9): its tombstone statement with 410,
- * never content. 0 if code has no tombstone (then the caller answers 404).
+ * never content. code is a result code, or a package id (64 hex digits:
+ * then the record one of whose packages it was). 0 if there is no
+ * tombstone (then the caller answers 404).
  */
 static int tombstone_answer(struct req *q, struct MHD_Connection *c, const char *code,
                             enum MHD_Result *ok)
@@ -1357,7 +1507,9 @@ static int tombstone_answer(struct req *q, struct MHD_Connection *c, const char 
 	json_t *t = NULL, *st;
 	kho_err err;
 
-	if (q->s->rs == NULL || rstore_tombstone_json(q->s->rs, code, &t, &err) != 0)
+	if (q->s->rs == NULL ||
+	    (store_is_id(code) ? rstore_tombstone_by_package(q->s->ing->cat, code, &t, &err)
+	                       : rstore_tombstone_json(q->s->rs, code, &t, &err)) != 0)
 		return 0;
 	st = json_object_get(t, "statement");
 	*ok = send_json(q, c, 410, json_pack("{s:s,s:i,s:O}", "error",
@@ -1446,15 +1598,24 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	s->m.req[q->m.route][si]++;
 	pthread_mutex_unlock(&s->m.mu);
 	if (s->log != NULL) {
-		/* One line per request: no query string, so no personal number. */
+		/* One line per request: no query string, so no personal number.
+		 * Buffered: written every LOG_FLUSH_MS (here or by the event
+		 * writer) or LOG_BUF_FLUSH bytes, not one write per request. */
 		pthread_mutex_lock(&s->log_mu);
-		fprintf(s->log, "%s %s %s %s %d %.1fms %llu actor=%s%s\n",
-		        kho_time_format(t, sizeof t, time(NULL)), q->client, q->method, q->path,
-		        q->status, since(&q->t0) * 1000.0, (unsigned long long)q->got, actor_of(q),
-		        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
-		        : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? " (timeout)"
-		                                                        : " (aborted)");
-		fflush(s->log);
+		if (kho_buf_appendf(&s->logbuf, "%s %s %s %s %d %.1fms %llu actor=%s%s\n",
+		                    kho_time_format(t, sizeof t, time(NULL)), q->client, q->method,
+		                    q->path, q->status, since(&q->t0) * 1000.0,
+		                    (unsigned long long)q->got, actor_of(q),
+		                    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
+		                    : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? " (timeout)"
+		                                                                    : " (aborted)") != 0) {
+			/* Full (the writer is stuck?) or out of memory: write out, retry once. */
+			log_flush_locked(s);
+			kho_buf_appendf(&s->logbuf, "%s %s %s %s %d\n", t, q->client, q->method, q->path,
+			                q->status);
+		}
+		if (s->logbuf.len >= LOG_BUF_FLUSH || now_mono() - s->log_last >= LOG_FLUSH_MS / 1000.0)
+			log_flush_locked(s);
 		pthread_mutex_unlock(&s->log_mu);
 	}
 	free(q);
@@ -1624,13 +1785,15 @@ static int start_webverify(server *s, kho_err *err)
 	webverify_config wc;
 	webverify_archive wa;
 	size_t n, i, issued = 0;
-	char d[96];
+	char d[96], last[CATALOG_CODE_MAX];
 	int rc;
 
 	if (codes == NULL)
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	last[0] = '\0';
 	do {
-		if ((rc = catalog_results_without_key(s->ing->cat, codes, KEY_BATCH, &n, err)) != 0)
+		if ((rc = catalog_results_without_key_after(s->ing->cat, last, codes, KEY_BATCH, &n,
+		                                            err)) != 0)
 			break;
 		if (n == 0 || (rc = catalog_begin(s->ing->cat, err)) != 0)
 			break;
@@ -1641,6 +1804,7 @@ static int start_webverify(server *s, kho_err *err)
 			rc = catalog_commit(s->ing->cat, err);
 		else
 			catalog_rollback(s->ing->cat);
+		memcpy(last, codes[n - 1], sizeof last);
 	} while (rc == 0 && n == KEY_BATCH);
 	free(codes);
 	if (rc != 0)
@@ -1655,6 +1819,8 @@ static int start_webverify(server *s, kho_err *err)
 	wc.max_upload = (size_t)cfg->verify_max_upload;
 	wc.rate_per_minute = cfg->verify_rate_per_minute;
 	wc.rate_burst = cfg->verify_rate_burst;
+	wc.trusted_proxies = cfg->trusted_proxies;
+	wc.ntrusted_proxies = cfg->ntrusted_proxies;
 	wc.base_url = cfg->public_url;
 	memset(&wa, 0, sizeof wa);
 	wa.arg = s;
@@ -1663,6 +1829,7 @@ static int start_webverify(server *s, kho_err *err)
 	wa.code_by_object = wv_by_object;
 	wa.status_of = wv_status;
 	wa.audit = wv_audit;
+	wa.tombstone = wv_tombstone;
 	return webverify_new(&s->wv, &wc, &wa, err);
 }
 
@@ -1681,7 +1848,8 @@ static int start_retention(server *s, const char *data_dir, kho_err *err)
 {
 	int rc;
 
-	if ((rc = rstore_open(&s->rs, data_dir, keystore_dir(s->ing->ks), err)) != 0)
+	if ((rc = rstore_open(&s->rs, data_dir, keystore_dir(s->ing->ks), s->cfg->master_key_file,
+	                      err)) != 0)
 		return rc;
 	catalog_set_keystore(rstore_catalog(s->rs), s->ing->ks);
 	s->ing->class_check = ret_class_check;
@@ -1815,6 +1983,8 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 	pthread_mutex_init(&s->q.mu, NULL);
 	pthread_cond_init(&s->q.more, NULL);
 	pthread_cond_init(&s->q.space, NULL);
+	pthread_cond_init(&s->q.done, NULL);
+	kho_buf_init(&s->logbuf, LOG_BUF_MAX);
 	if ((rc = ingest_open(&s->ing, cfg, data_dir, 1, err)) != 0)
 		goto fail;
 	/* One daemon per data directory: recovery below deletes uncommitted files. */
@@ -1947,6 +2117,8 @@ void server_stop(server *s)
 		catalog_close(s->readers[i]);
 	if (s->ing != NULL && s->d != NULL)
 		audit(s, "daemon", "stop", s->ing->data, 0, "stopped");
+	log_flush(s);
+	kho_buf_release(&s->logbuf);
 	for (i = 0; i < s->nsealers; i++) {
 		EVP_PKEY_free(s->sealers[i].key);
 		X509_free(s->sealers[i].cert);
@@ -1969,5 +2141,6 @@ void server_stop(server *s)
 	pthread_mutex_destroy(&s->q.mu);
 	pthread_cond_destroy(&s->q.more);
 	pthread_cond_destroy(&s->q.space);
+	pthread_cond_destroy(&s->q.done);
 	free(s);
 }

@@ -21,6 +21,7 @@
  */
 #include "archive/webverify.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -388,7 +389,10 @@ static void redaction_wipe(struct redaction *rd)
 
 /* ---- words ---------------------------------------------------------------- */
 
-enum answer { ANS_VALID, ANS_INVALID, ANS_INDETERMINATE, ANS_NOT_ARCHIVED };
+/* ANS_DESTROYED: the QR path of a record destroyed at the end of its
+ * retention period (issue 4 item 9): nothing is left to verify, only the
+ * tombstone statement. */
+enum answer { ANS_VALID, ANS_INVALID, ANS_INDETERMINATE, ANS_NOT_ARCHIVED, ANS_DESTROYED };
 
 static enum answer answer_of(const verify_report *r)
 {
@@ -407,6 +411,7 @@ static const char *answer_word(enum answer a, enum webverify_lang l)
 	case ANS_VALID: return tr(l, "Hợp lệ", "Valid");
 	case ANS_INVALID: return tr(l, "Không hợp lệ", "Not valid");
 	case ANS_NOT_ARCHIVED: return tr(l, "Không có trong kho lưu trữ", "Not archived");
+	case ANS_DESTROYED: return tr(l, "Đã tiêu hủy", "Destroyed");
 	default: return tr(l, "Chưa xác định", "Cannot be confirmed");
 	}
 }
@@ -417,6 +422,7 @@ static const char *answer_code(enum answer a)
 	case ANS_VALID: return "valid";
 	case ANS_INVALID: return "invalid";
 	case ANS_NOT_ARCHIVED: return "not-archived";
+	case ANS_DESTROYED: return "destroyed";
 	default: return "indeterminate";
 	}
 }
@@ -520,7 +526,41 @@ struct arch_info {
 	char status[WEBVERIFY_STATUS_MAX];
 	int same_package;                  /* the uploaded package is the archived one */
 	int uploaded_other;                /* an upload that is not the archived package */
+	int destroyed;                     /* the record was destroyed: tomb says how */
+	webverify_tombstone tomb;
 };
+
+/*
+ * The tombstone statement in words: "destroyed on D under decision N".
+ * The code and decision come from the archive; the caller escapes.
+ */
+static void destroyed_words(char *out, size_t n, const webverify_tombstone *t,
+                            enum webverify_lang l)
+{
+	char d1[32], d2[32];
+
+	if (l == WV_LANG_VI)
+		snprintf(out, n, "Kết quả %s đã được tiêu hủy ngày %s theo quyết định %s ngày %s"
+		         " (lô hủy số %lld), khi hết thời hạn lưu trữ. Kho không còn giữ nội dung"
+		         " của kết quả này.", t->code, vn_date(d1, sizeof d1, t->destroyed_on, l),
+		         t->decision, vn_date(d2, sizeof d2, t->decision_date, l), t->batch);
+	else
+		snprintf(out, n, "Result %s was destroyed on %s under decision %s of %s (disposition"
+		         " batch %lld), at the end of its retention period. The archive no longer"
+		         " holds its content.", t->code, t->destroyed_on, t->decision,
+		         t->decision_date, t->batch);
+}
+
+/* The tombstone as the "archive" member of a JSON answer. */
+static json_t *jtomb(const webverify_tombstone *t, enum webverify_lang l)
+{
+	char w[800];
+
+	destroyed_words(w, sizeof w, t, l);
+	return json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "result_code", t->code, "destroyed_on",
+	                 t->destroyed_on, "decision", t->decision, "decision_date",
+	                 t->decision_date, "batch", (json_int_t)t->batch, "statement", w);
+}
 
 /* ---- page shell ------------------------------------------------------------ */
 
@@ -555,7 +595,7 @@ static const char css[] =
 	".valid{background:#e6f4ea;color:#0b5d28;border-color:#0b5d28}"
 	".invalid{background:#fce8e6;color:#a50e0e;border-color:#a50e0e}"
 	".indeterminate{background:#fff4d6;color:#6b4100;border-color:#8a5a00}"
-	".not-archived{background:#eef0f3;color:#2b2f36;border-color:#5f6b7a}"
+	".not-archived,.destroyed{background:#eef0f3;color:#2b2f36;border-color:#5f6b7a}"
 	"dl{margin:0;display:grid;grid-template-columns:minmax(8rem,34%) 1fr;gap:.4rem 1rem}"
 	"dt{font-weight:600;color:#333}"
 	"dd{margin:0;overflow-wrap:anywhere}"
@@ -744,6 +784,13 @@ static void status_row(struct out *o, const struct arch_info *ai, enum webverify
 		put(o, "\">");
 		esc(o, w != NULL ? w : ai->status);
 		put(o, "</span>");
+		if (ai->destroyed) {
+			char t[800];
+			destroyed_words(t, sizeof t, &ai->tomb, l);
+			put(o, "<br><span data-destroyed=\"1\">");
+			esc(o, t);
+			put(o, "</span>");
+		}
 	} else if (ai->uploaded_other) {
 		put(o, tr(l, "Gói này không phải bản đang lưu trong kho này (có thể là bản sao từ nơi "
 		             "khác hoặc phiên bản cũ), nên không tra được hiệu lực.",
@@ -993,6 +1040,8 @@ static json_t *jstatement(const verify_report *r, const struct arch_info *ai,
 	arch = json_pack("{s:b,s:o,s:b}", "archived", ai->known,
 	                 "status", ai->known ? json_string(ai->status) : json_null(),
 	                 "same_package", ai->same_package);
+	if (arch != NULL && ai->destroyed)
+		json_object_set_new(arch, "tombstone", jtomb(&ai->tomb, l));
 	json_object_set_new(o, "archive", arch);
 	kho_buf_init(&jb, WEBVERIFY_BODY_MAX / 4);
 	if (verify_report_json(&jb, r) == 0 && jb.data != NULL && scrub(&jb, pid) == 0) {
@@ -1104,6 +1153,38 @@ enum webverify_lang webverify_lang_pick(const char *lang_param)
 	 * phone or browser set to English (Accept-Language) is common among
 	 * Vietnamese readers too, so only the visible switch changes it. */
 	return lang_param != NULL && strcasecmp(lang_param, "en") == 0 ? WV_LANG_EN : WV_LANG_VI;
+}
+
+char *webverify_client(const webverify *wv, const char *peer, const char *xff, char *out,
+                       size_t n)
+{
+	char last[64];
+	unsigned char a[16];
+	const char *p, *start, *rest;
+	size_t i, len;
+	int trusted = 0;
+
+	snprintf(out, n, "%s", peer != NULL ? peer : "-");
+	if (xff == NULL || peer == NULL)
+		return out;
+	for (i = 0; i < wv->cfg.ntrusted_proxies && !trusted; i++)
+		trusted = strcmp(wv->cfg.trusted_proxies[i], peer) == 0;
+	if (!trusted)
+		return out;
+	/* The last comma-separated element, without the spaces around it. */
+	p = strrchr(xff, ',');
+	start = p != NULL ? p + 1 : xff;
+	start += strspn(start, " \t");
+	len = strcspn(start, " \t");
+	rest = start + len;
+	rest += strspn(rest, " \t");
+	if (len == 0 || len >= sizeof last || *rest != '\0')
+		return out;
+	memcpy(last, start, len);
+	last[len] = '\0';
+	if (inet_pton(AF_INET, last, a) == 1 || inet_pton(AF_INET6, last, a) == 1)
+		snprintf(out, n, "%s", last);
+	return out;
 }
 
 int webverify_rate_take(webverify *wv, const char *client, unsigned *retry_after)
@@ -1301,16 +1382,28 @@ static void upload_arch_info(webverify *wv, const verify_report *r, struct arch_
 	if (r->record == NULL || r->record->result_code == NULL || !r->have_package_sha256)
 		return;
 	ai->uploaded_other = 1;
-	if (wv->arch.status_of == NULL ||
-	    wv->arch.status_of(wv->arch.arg, r->record->result_code, ai->status, cur, &e) != 0)
-		return;
-	if (CRYPTO_memcmp(cur, r->package_sha256, 32) == 0) {
+	if (wv->arch.status_of != NULL &&
+	    wv->arch.status_of(wv->arch.arg, r->record->result_code, ai->status, cur, &e) == 0 &&
+	    CRYPTO_memcmp(cur, r->package_sha256, 32) == 0) {
 		ai->known = 1;
 		ai->same_package = 1;
 		ai->uploaded_other = 0;
 		snprintf(ai->code, sizeof ai->code, "%s", r->record->result_code);
-	} else {
-		ai->status[0] = '\0';
+		return;
+	}
+	ai->status[0] = '\0';
+	/* The exact bytes of a destroyed package (issue 4 item 9): archived as
+	 * this result, destroyed on D under decision N. Asked by the package's
+	 * SHA-256, so only someone holding those very bytes learns it. */
+	if (wv->arch.tombstone != NULL &&
+	    wv->arch.tombstone(wv->arch.arg, NULL, r->package_sha256, &ai->tomb, &e) == 0 &&
+	    strcmp(ai->tomb.code, r->record->result_code) == 0) {
+		ai->known = 1;
+		ai->same_package = 1;
+		ai->uploaded_other = 0;
+		ai->destroyed = 1;
+		snprintf(ai->status, sizeof ai->status, "destroyed");
+		snprintf(ai->code, sizeof ai->code, "%s", r->record->result_code);
 	}
 }
 
@@ -1389,6 +1482,36 @@ static int archived_statement(webverify *wv, struct out *o, json_t **jout, const
 		rc = KHO_ENOTFOUND;
 	if (rc != 0 && rc != KHO_ENOTFOUND)
 		return rc;
+	if (r == NULL && !have_status && wv->arch.tombstone != NULL &&
+	    wv->arch.tombstone(wv->arch.arg, code, NULL, &ai.tomb, NULL) == 0) {
+		/* Destroyed at the end of its retention period (issue 4 item 9):
+		 * the tombstone statement, never content. */
+		char t[800];
+		ai.known = 1;
+		ai.destroyed = 1;
+		snprintf(ai.status, sizeof ai.status, "destroyed");
+		destroyed_words(t, sizeof t, &ai.tomb, l);
+		*shown = ANS_DESTROYED;
+		if (jout != NULL) {
+			*jout = json_pack("{s:s,s:s,s:s,s:{s:b,s:s,s:b,s:o}}", "answer", "destroyed",
+			                  "answer_text", answer_word(ANS_DESTROYED, l), "reason", t,
+			                  "archive", "archived", 1, "status", "destroyed",
+			                  "same_package", 0, "tombstone", jtomb(&ai.tomb, l));
+			return *jout != NULL ? 0 : KHO_ENOMEM;
+		}
+		verdict_box(o, ANS_DESTROYED, t, l);
+		put(o, "<section class=\"card\"><dl>\n");
+		dl_row(o, tr(l, "Mã kết quả", "Result code"), code);
+		dl_row(o, tr(l, "Ngày tiêu hủy", "Destroyed on"),
+		       vn_date(t, sizeof t, ai.tomb.destroyed_on, l));
+		dl_row(o, tr(l, "Quyết định hủy", "Destruction decision"), ai.tomb.decision);
+		dl_row(o, tr(l, "Ngày quyết định", "Decision date"),
+		       vn_date(t, sizeof t, ai.tomb.decision_date, l));
+		ai.destroyed = 0; /* the sentence is in the verdict already */
+		status_row(o, &ai, l);
+		put(o, "</dl></section>\n");
+		return o->rc;
+	}
 	if (r == NULL) {
 		/* Known code, but the package is no longer held (destroyed). */
 		*shown = ANS_INDETERMINATE;

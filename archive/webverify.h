@@ -52,6 +52,15 @@ enum webverify_kind {
 
 enum webverify_lang { WV_LANG_VI = 0, WV_LANG_EN = 1 };
 
+/* The tombstone statement of a destroyed record (no content, no personal data). */
+typedef struct webverify_tombstone {
+	char code[WEBVERIFY_CODE_MAX];   /* the destroyed result's code */
+	char destroyed_on[11];           /* YYYY-MM-DD */
+	char decision[96];               /* the destruction decision's number */
+	char decision_date[11];          /* YYYY-MM-DD */
+	long long batch;                 /* the disposition batch */
+} webverify_tombstone;
+
 /*
  * What the module asks of the archive. Every callback may be NULL (then the
  * answer is "not archived" / "unknown"); arg is passed back. Callbacks are
@@ -95,6 +104,17 @@ typedef struct webverify_archive {
 	 */
 	void (*audit)(void *arg, const char *action, const char *object, int status,
 	              const char *detail);
+	/*
+	 * tombstone (issue 4 item 9): what remains of a destroyed record, by its
+	 * result code (result_code non-NULL) or by the SHA-256 of one of its
+	 * destroyed packages (package_sha256 non-NULL; the other is NULL).
+	 * KHO_ENOTFOUND if neither names a destroyed record. May be NULL (then
+	 * a destroyed record is "no longer held", without the decision). Only
+	 * asked after the key matched (QR path) or for the exact bytes of a
+	 * destroyed package (upload), so it leaks nothing to a guesser.
+	 */
+	int (*tombstone)(void *arg, const char *result_code, const unsigned char package_sha256[32],
+	                 struct webverify_tombstone *out, kho_err *err);
 } webverify_archive;
 
 typedef struct webverify_config {
@@ -103,6 +123,10 @@ typedef struct webverify_config {
 	unsigned rate_per_minute;   /* verifications per client address; 0 = unlimited */
 	unsigned rate_burst;        /* bucket size; 0 = max(5, rate_per_minute / 4) */
 	const char *base_url;       /* e.g. "https://kho.example.gov.vn" for QR URLs, may be NULL */
+	/* reverse proxies (IP literals, borrowed: they must outlive the module)
+	 * whose X-Forwarded-For names the client (webverify_client) */
+	char *const *trusted_proxies;
+	size_t ntrusted_proxies;
 } webverify_config;
 
 typedef struct webverify webverify;
@@ -132,6 +156,19 @@ enum webverify_kind webverify_route(const char *method, const char *path,
  * (the default whatever Accept-Language says; the page has a visible switch).
  */
 enum webverify_lang webverify_lang_pick(const char *lang_param);
+
+/*
+ * webverify_client: the address a request is counted and audited under.
+ * peer is the TCP peer's address. Only when peer is one of the configured
+ * trusted proxies is xff (the X-Forwarded-For header, may be NULL) used:
+ * its last element, the address the proxy itself saw (nginx's
+ * $proxy_add_x_forwarded_for appends it), and only if it is an IP literal.
+ * Anything earlier in the header is the client's own claim and is ignored,
+ * as is the whole header from a peer that is not a trusted proxy. Writes
+ * at most n bytes (INET6_ADDRSTRLEN is enough) to out and returns out.
+ */
+char *webverify_client(const webverify *wv, const char *peer, const char *xff, char *out,
+                       size_t n);
 
 /*
  * webverify_rate_take: take one request from client's bucket (token bucket,

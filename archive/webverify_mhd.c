@@ -112,7 +112,13 @@ int webverify_mhd_begin(webverify_mhd **out, webverify *wv, struct MHD_Connectio
 		m->have_key = 1;
 	}
 	m->rq.key = m->have_key ? m->key : NULL;
-	client_addr(c, m->client, sizeof m->client);
+	{
+		char peer[INET6_ADDRSTRLEN];
+		client_addr(c, peer, sizeof peer);
+		webverify_client(wv, peer,
+		                 MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For"),
+		                 m->client, sizeof m->client);
+	}
 	*out = m;
 
 	if (m->rq.kind == WV_QR || m->rq.kind == WV_UPLOAD || m->rq.kind == WV_API) {

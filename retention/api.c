@@ -228,6 +228,31 @@ int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
 			rc = rstore_batch_json(r, id, &out, &err);
 			return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 200, out);
 		}
+		if (strcmp(end, "/certificate") == 0) {
+			/* Item 7: the sealed destruction certificate, read back from
+			 * the store (it verifies with kho verify). */
+			char sha[65];
+			size_t len = 0;
+			kho_buf cb;
+			if (strcmp(m, "GET") != 0)
+				return answer_error(resp, 405, "use GET");
+			if (!reader)
+				return answer_error(resp, 403, "needs a records_manager or auditor");
+			kho_buf_init(&cb, RAPI_MAX_CERTIFICATE);
+			if ((rc = rstore_certificate_get(r, id, &cb, sha, &err)) != 0) {
+				kho_buf_release(&cb);
+				return answer_rc(resp, rc == KHO_ECRYPTO ? KHO_EIO : rc, &err);
+			}
+			resp->body = (char *)kho_buf_steal(&cb, &len);
+			if (resp->body == NULL)
+				return answer_error(resp, 500, "out of memory");
+			resp->body_len = len;
+			resp->status = 200;
+			resp->content_type = "application/vnd.etsi.asic-e+zip";
+			snprintf(resp->audit_detail, sizeof resp->audit_detail,
+			         "destruction certificate of batch %lld, sha256 %s", id, sha);
+			return 0;
+		}
 		if (strcmp(m, "POST") != 0)
 			return answer_error(resp, 405, "use POST");
 		if (!rm)

@@ -18,6 +18,9 @@
  *   DELETE /v1/holds/{id}                         records_manager  {"reason"}
  *   POST   /v1/disposition/batches                records_manager  {"kind"}
  *   GET    /v1/disposition/batches/{id}           records_manager, auditor
+ *   GET    /v1/disposition/batches/{id}/certificate  records_manager, auditor:
+ *                                                 the sealed destruction
+ *                                                 certificate (.asice)
  *   POST   /v1/disposition/batches/{id}/approve   records_manager  {"decision","decision_date","deadline_days"}
  *   POST   /v1/disposition/batches/{id}/execute   records_manager  (destroy batches)
  *   POST   /v1/disposition/batches/{id}/export    records_manager  (transfer batches: the bag
@@ -34,6 +37,7 @@
 #include "retention/rstore.h"
 
 #define RAPI_MAX_JSON (64u * 1024)   /* JSON request bodies */
+#define RAPI_MAX_CERTIFICATE (80u * 1024 * 1024) /* a destruction certificate served */
 
 /* Roles as token.h numbers them (TOKEN_OFFICER = 1, RECORDS_MANAGER = 2,
  * AUDITOR = 4, ADMIN = 8). */

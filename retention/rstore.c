@@ -28,6 +28,7 @@
 #include <sqlite3.h>
 
 #include "archive/audit.h"
+#include "archive/pkg.h"
 #include "archive/record.h"
 #include "archive/store.h"
 #include "common/buf.h"
@@ -83,12 +84,52 @@ static const char schema_sql[] =
 	" procedure TEXT NOT NULL, package_sha256 TEXT NOT NULL, class_code TEXT NOT NULL,"
 	" schedule_sha256 TEXT NOT NULL, schedule_version TEXT NOT NULL, batch INTEGER NOT NULL,"
 	" decision TEXT NOT NULL, decision_date INTEGER NOT NULL, destroyed_at INTEGER NOT NULL,"
-	" destroyed_by TEXT NOT NULL);"
+	" destroyed_by TEXT NOT NULL, result_type TEXT, subject_mac BLOB, key_hash BLOB);"
 	/* A tombstone is the permanent trace of a destruction: never edited. */
 	"CREATE TRIGGER IF NOT EXISTS ret_tombstones_noupdate BEFORE UPDATE ON ret_tombstones"
 	" BEGIN SELECT RAISE(ABORT, 'tombstones are append-only'); END;"
 	"CREATE TRIGGER IF NOT EXISTS ret_tombstones_nodelete BEFORE DELETE ON ret_tombstones"
-	" BEGIN SELECT RAISE(ABORT, 'tombstones are append-only'); END;";
+	" BEGIN SELECT RAISE(ABORT, 'tombstones are append-only'); END;"
+	/* Every package id (= SHA-256 of its bytes) a destroyed record ever had,
+	 * superseded bytes of the same code included: GET /v1/packages/{id} and
+	 * an upload of those exact bytes answer with the tombstone. */
+	"CREATE TABLE IF NOT EXISTS ret_tombstone_packages("
+	" package_id TEXT PRIMARY KEY, result_code TEXT NOT NULL);"
+	"CREATE TRIGGER IF NOT EXISTS ret_tombstone_packages_noupdate BEFORE UPDATE"
+	" ON ret_tombstone_packages BEGIN SELECT RAISE(ABORT, 'tombstones are append-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS ret_tombstone_packages_nodelete BEFORE DELETE"
+	" ON ret_tombstone_packages BEGIN SELECT RAISE(ABORT, 'tombstones are append-only'); END;"
+	/* Destruction certificates are permanent records kept in the store like
+	 * packages (a packages row, so fixity, fsck and crash recovery see them)
+	 * and catalogued here: which batch, which package, and the package key
+	 * wrapped under the master key, so that no key-store path (destruction,
+	 * a lost or short-lived key-store backup) can make one unreadable. */
+	"CREATE TABLE IF NOT EXISTS ret_certificates("
+	" batch INTEGER PRIMARY KEY, package_id TEXT UNIQUE NOT NULL, size INTEGER NOT NULL,"
+	" wrapped_key BLOB NOT NULL CHECK(length(wrapped_key) = 40), stored_at INTEGER NOT NULL,"
+	" stored_by TEXT NOT NULL, migrated_from TEXT);"
+	"CREATE TRIGGER IF NOT EXISTS ret_certificates_noupdate BEFORE UPDATE ON ret_certificates"
+	" BEGIN SELECT RAISE(ABORT, 'destruction certificates are permanent'); END;"
+	"CREATE TRIGGER IF NOT EXISTS ret_certificates_nodelete BEFORE DELETE ON ret_certificates"
+	" BEGIN SELECT RAISE(ABORT, 'destruction certificates are permanent'); END;";
+
+/*
+ * Columns added to ret_tombstones after its first release, for issue 4
+ * item 9 (lookups and verification of a destroyed record): an existing
+ * table gets them with ALTER TABLE ... ADD COLUMN (which leaves the rows
+ * and the append-only triggers as they are; tombstones written before have
+ * NULL there and are found by result code and package id only).
+ */
+static const struct { const char *name, *decl; } tomb_cols[] = {
+	{ "result_type", "ALTER TABLE ret_tombstones ADD COLUMN result_type TEXT" },
+	{ "subject_mac", "ALTER TABLE ret_tombstones ADD COLUMN subject_mac BLOB" },
+	{ "key_hash", "ALTER TABLE ret_tombstones ADD COLUMN key_hash BLOB" },
+};
+
+/* Indexes on the added columns: after the migration. The subject index
+ * keeps a lookup of a subject with no tombstone to one b-tree probe. */
+static const char index_sql[] =
+	"CREATE INDEX IF NOT EXISTS ret_tombstones_subject ON ret_tombstones(subject_mac);";
 
 struct version {
 	char sha[65];
@@ -99,6 +140,7 @@ struct rstore {
 	catalog *cat;
 	char data[PATH_MAX];
 	char keys_dir[PATH_MAX];
+	char master_key_file[PATH_MAX];
 	keystore *ks;
 	struct version versions[MAX_VERSIONS];
 	size_t nversions;
@@ -154,7 +196,33 @@ static int step_done(rstore *r, sqlite3_stmt *st, kho_err *err)
 
 /* ---- open / close --------------------------------------------------------- */
 
-int rstore_open(rstore **out, const char *data, const char *keys_dir, kho_err *err)
+/* migrate_tombstones: add the columns of tomb_cols that an older table lacks. Lock held. */
+static int migrate_tombstones(rstore *r, char **msg)
+{
+	sqlite3 *db = catalog_db(r->cat);
+	sqlite3_stmt *st = NULL;
+	int have[sizeof tomb_cols / sizeof tomb_cols[0]] = { 0 };
+	size_t i;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA table_info(ret_tombstones)", -1, &st, NULL) != SQLITE_OK) {
+		*msg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW)
+		for (i = 0; i < sizeof tomb_cols / sizeof tomb_cols[0]; i++)
+			if (strcmp(col(st, 1), tomb_cols[i].name) == 0)
+				have[i] = 1;
+	sqlite3_finalize(st);
+	for (i = 0; i < sizeof tomb_cols / sizeof tomb_cols[0]; i++)
+		if (!have[i] && sqlite3_exec(db, tomb_cols[i].decl, NULL, NULL, msg) != SQLITE_OK)
+			return -1;
+	return 0;
+}
+
+static void migrate_certificates(rstore *r);
+
+int rstore_open(rstore **out, const char *data, const char *keys_dir,
+                const char *master_key_file, kho_err *err)
 {
 	char db[PATH_MAX];
 	char *msg = NULL;
@@ -168,7 +236,12 @@ int rstore_open(rstore **out, const char *data, const char *keys_dir, kho_err *e
 	if (r == NULL)
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");
 	if ((size_t)snprintf(r->data, sizeof r->data, "%s", data) >= sizeof r->data ||
-	    (size_t)snprintf(db, sizeof db, "%s/catalog.db", data) >= sizeof db) {
+	    (size_t)snprintf(db, sizeof db, "%s/catalog.db", data) >= sizeof db ||
+	    (master_key_file != NULL && master_key_file[0] != '\0'
+	         ? (size_t)snprintf(r->master_key_file, sizeof r->master_key_file, "%s",
+	                            master_key_file)
+	         : (size_t)snprintf(r->master_key_file, sizeof r->master_key_file,
+	                            "%s/keys/master.key", data)) >= sizeof r->master_key_file) {
 		rc = kho_err_set(err, KHO_EINVAL, "data directory path too long");
 		goto fail;
 	}
@@ -181,13 +254,20 @@ int rstore_open(rstore **out, const char *data, const char *keys_dir, kho_err *e
 	if ((rc = catalog_open(&r->cat, db, err)) != 0)
 		goto fail;
 	catalog_lock(r->cat);
-	if (sqlite3_exec(catalog_db(r->cat), schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+	if (sqlite3_exec(catalog_db(r->cat), schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
+	    migrate_tombstones(r, &msg) != 0 ||
+	    sqlite3_exec(catalog_db(r->cat), index_sql, NULL, NULL, &msg) != SQLITE_OK) {
 		rc = kho_err_set(err, KHO_EIO, "retention tables: %s", msg ? msg : "?");
 		sqlite3_free(msg);
 		catalog_unlock(r->cat);
 		goto fail;
 	}
 	catalog_unlock(r->cat);
+	/* Certificates written as plain files before they were kept in the
+	 * store are moved in now; one that cannot be (its file is missing or
+	 * altered) stays where it is, is still served from there, and fsck
+	 * reports it (rstore_certificates_check). */
+	migrate_certificates(r);
 	*out = r;
 	return 0;
 fail:
@@ -215,9 +295,20 @@ catalog *rstore_catalog(rstore *r)
 
 static int open_keystore(rstore *r, kho_err *err)
 {
+	unsigned char master[STORE_KEY_LEN];
+	char mk[PATH_MAX];
+	int rc;
+
 	if (r->ks != NULL)
 		return 0;
-	return keystore_open(&r->ks, r->keys_dir, err);
+	/* The key store wraps under the master key of the data directory, the
+	 * same file open_store uses. */
+	if ((size_t)snprintf(mk, sizeof mk, "%s", r->master_key_file) >= sizeof mk)
+		return kho_err_set(err, KHO_EINVAL, "path too long");
+	if ((rc = store_key_file(master, mk, err)) == 0)
+		rc = keystore_open(&r->ks, r->keys_dir, master, NULL, err);
+	OPENSSL_cleanse(master, sizeof master);
+	return rc;
 }
 
 /* ---- schedule versions ---------------------------------------------------- */
@@ -1660,6 +1751,19 @@ int rstore_report(rstore *r, int32_t on, json_t **out, kho_err *err)
 	                (json_int_t)stats.by_outcome[ELIG_ELIGIBLE_TRANSFER],
 	                "still_valid_past_period", (json_int_t)a.still_valid_past, "unclassified",
 	                (json_int_t)stats.unclassified);
+	{
+		/* Deliverable 3: records kept unclassified, listed for a decision. */
+		json_t *un = json_array();
+		json_object_set_new(rep, "unclassified_records", un);
+		if ((rc = prep(r, &st, "SELECT result_code FROM ret_class WHERE class_code IS NULL"
+		                       " AND state = 'current' ORDER BY result_code LIMIT 1000",
+		               err)) != 0)
+			goto out;
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(un, json_string(col(st, 0)));
+		sqlite3_finalize(st);
+		st = NULL;
+	}
 	destroyed = json_array();
 	json_object_set_new(rep, "destroyed", destroyed);
 	if ((rc = prep(r, &st, "SELECT CAST(strftime('%Y', destroyed_at, 'unixepoch') AS INTEGER),"
@@ -2029,19 +2133,18 @@ static int certificate(rstore *r, int64_t id, const rstore_signer *sg, const cha
                        int32_t decision_date, const char *proposer, const char *approver,
                        const char *executor, int32_t on, const char *hash,
                        const struct item *v, const char *const *states, size_t n,
-                       char *path_out, size_t npath, char sha_out[65], kho_err *err)
+                       kho_buf *sealed, char sha_out[65], kho_err *err)
 {
-	kho_buf xml, rec_xml, pkg;
+	kho_buf xml, rec_xml;
 	seal_opts opts;
 	seal_file f;
 	unsigned char md[32];
-	char dir[PATH_MAX], d[11], dd[11], yymmdd[8];
+	char d[11], dd[11], yymmdd[8];
 	int y, m, dday, rc = 0;
 	size_t i;
 
 	kho_buf_init(&xml, CERT_MAX);
 	kho_buf_init(&rec_xml, RECORD_MAX_SIZE);
-	kho_buf_init(&pkg, CERT_MAX + 1024 * 1024);
 	due_to_ymd(on, &y, &m, &dday);
 	snprintf(yymmdd, sizeof yymmdd, "%02d%02d%02d", y % 100, m, dday);
 	kho_buf_appendf(&xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -2107,26 +2210,220 @@ static int certificate(rstore *r, int64_t id, const rstore_signer *sg, const cha
 	f.mime = "application/xml";
 	f.data = xml.data;
 	f.len = xml.len;
-	if ((rc = seal_package(&pkg, &f, 1, rec_xml.data, rec_xml.len, &opts, err)) != 0)
+	if ((rc = seal_package(sealed, &f, 1, rec_xml.data, rec_xml.len, &opts, err)) != 0)
 		goto out;
-	if ((size_t)snprintf(dir, sizeof dir, "%s/retention/certificates", r->data) >= sizeof dir ||
-	    (size_t)snprintf(path_out, npath, "%s/batch-%lld.asice", dir, (long long)id) >= npath) {
-		rc = kho_err_set(err, KHO_EINVAL, "path too long");
-		goto out;
-	}
-	if ((rc = kho_mkdir_p(dir, 0700, err)) != 0 ||
-	    (rc = kho_write_file_durable(path_out, pkg.data, pkg.len, 0600, err)) != 0)
-		goto out;
-	if (kho_sha256(md, pkg.data, pkg.len) != 0) {
+	if (kho_sha256(md, sealed->data, sealed->len) != 0) {
 		rc = kho_err_set(err, KHO_ECRYPTO, "sha256");
 		goto out;
 	}
 	kho_hex(sha_out, md, 32);
 out:
+	(void)r;
 	kho_buf_free(&xml);
 	kho_buf_free(&rec_xml);
-	kho_buf_free(&pkg);
 	return rc;
+}
+
+/*
+ * cert_store: put a sealed certificate (id = its SHA-256) into the
+ * content-addressed store under a fresh key of its own: the raw key goes
+ * to the key store (so fixity, fsck and GET /v1/packages/{id} read it like
+ * any package) and its form wrapped under the master key to wrapped, for
+ * ret_certificates. Durable on return. Lock not held.
+ */
+static int cert_store(rstore *r, store *stor, const char *id, const void *data, size_t len,
+                      unsigned char wrapped[STORE_WRAPPED_LEN], kho_err *err)
+{
+	unsigned char key[STORE_KEY_LEN];
+	const unsigned char *p = data;
+	char tmp[PATH_MAX] = "";
+	size_t left = len;
+	int fd = -1, rc;
+
+	if ((rc = open_keystore(r, err)) != 0)
+		return rc;
+	if ((rc = store_tmp_create(stor, tmp, sizeof tmp, &fd, err)) != 0)
+		return rc;
+	while (left > 0) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rc = kho_err_set(err, KHO_EIO, "certificate: write: %s", strerror(errno));
+			break;
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	if (close(fd) != 0 && rc == 0)
+		rc = kho_err_set(err, KHO_EIO, "certificate: close: %s", strerror(errno));
+	if (rc == 0)
+		rc = store_put_file(stor, id, tmp, wrapped, err);
+	unlink(tmp);
+	if (rc == 0 && (rc = store_unwrap_key(stor, wrapped, key, err)) == 0)
+		rc = keystore_put(r->ks, id, key, err);
+	OPENSSL_cleanse(key, sizeof key);
+	return rc;
+}
+
+/*
+ * cert_catalog: catalogue a stored certificate: a packages row (its
+ * result_code "destruction-certificate-batch-N" is no result code, so no
+ * lookup, sweep, classification or destruction ever selects it; they read
+ * results and ret_class, which it has no row in) and its ret_certificates
+ * row. Lock held, in the caller's transaction.
+ */
+static int cert_catalog(rstore *r, int64_t batch, const char *id, size_t len,
+                        const unsigned char wrapped[STORE_WRAPPED_LEN], const char *agency,
+                        const char *actor, const char *migrated_from, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char name[64];
+	int rc;
+
+	snprintf(name, sizeof name, "destruction-certificate-batch-%lld", (long long)batch);
+	/* Indication INDETERMINATE: the archive sealed it and did not validate
+	 * it against trust anchors here; fixity and fsck re-validate it. */
+	if ((rc = prep(r, &st, "INSERT OR IGNORE INTO packages(id, result_code, agency, size,"
+	                       " wrapped_key, indication, sub, marked, state, ingested_at,"
+	                       " ingested_by) VALUES(?, ?, ?, ?, NULL, 'INDETERMINATE', '', 0,"
+	                       " 'current', ?, ?)", err)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, agency ? agency : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)len);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)kho_now());
+	sqlite3_bind_text(st, 6, actor ? actor : "cli", -1, SQLITE_STATIC);
+	rc = step_done(r, st, err);
+	sqlite3_finalize(st);
+	if (rc != 0)
+		return rc;
+	if ((rc = prep(r, &st, "INSERT INTO ret_certificates(batch, package_id, size, wrapped_key,"
+	                       " stored_at, stored_by, migrated_from) VALUES(?,?,?,?,?,?,?)",
+	               err)) != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, batch);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)len);
+	sqlite3_bind_blob(st, 4, wrapped, STORE_WRAPPED_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)kho_now());
+	sqlite3_bind_text(st, 6, actor ? actor : "cli", -1, SQLITE_STATIC);
+	if (migrated_from != NULL)
+		sqlite3_bind_text(st, 7, migrated_from, -1, SQLITE_STATIC);
+	rc = step_done(r, st, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int open_store(rstore *r, store **out, kho_err *err)
+{
+	char mk[PATH_MAX];
+
+	if ((size_t)snprintf(mk, sizeof mk, "%s", r->master_key_file) >= sizeof mk)
+		return kho_err_set(err, KHO_EINVAL, "path too long");
+	return store_open(out, r->data, mk, err);
+}
+
+/* The agency code in a sealed package's record.xml, or "" (for a migrated certificate). */
+static void package_agency(const void *data, size_t len, char *out, size_t n)
+{
+	pkg_limits lim;
+	pkg *p = NULL;
+	record *rx = NULL;
+	size_t i, k;
+
+	out[0] = '\0';
+	pkg_limits_default(&lim);
+	if (pkg_read_mem(&p, data, len, &lim, NULL) != 0)
+		return;
+	for (i = 0; i < p->nentries; i++) {
+		k = strlen(p->entries[i].name);
+		if (k >= 10 && strcmp(p->entries[i].name + k - 10, "record.xml") == 0 &&
+		    p->entries[i].data != NULL &&
+		    record_parse(&rx, p->entries[i].data, (size_t)p->entries[i].size, NULL) == 0) {
+			cpy(out, n, rx->agency_code);
+			record_free(rx);
+			break;
+		}
+	}
+	pkg_free(p);
+}
+
+/*
+ * migrate_certificates: certificates of batches executed before they were
+ * kept in the store (plain files DATA/retention/certificates/batch-N.asice)
+ * are stored and catalogued once, after checking their SHA-256 against the
+ * one the batch recorded. The plain file is left where it was (deleting a
+ * permanent record is not this function's to do). Failures leave the batch
+ * unmigrated: rstore_certificate_get still serves the file, and
+ * rstore_certificates_check reports it.
+ */
+static void migrate_certificates(rstore *r)
+{
+	struct legacy { int64_t id; char sha[65]; } *v = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t n = 0, cap = 0, i;
+	store *stor = NULL;
+	kho_err e;
+
+	catalog_lock(r->cat);
+	if (prep(r, &st, "SELECT id, certificate_sha256 FROM ret_batches b WHERE kind = 'destroy'"
+	                 " AND state = 'executed' AND length(certificate_sha256) = 64 AND NOT EXISTS"
+	                 " (SELECT 1 FROM ret_certificates c WHERE c.batch = b.id) ORDER BY id",
+	         &e) == 0) {
+		while (sqlite3_step(st) == SQLITE_ROW && n < RSTORE_MAX_BATCH) {
+			if (n == cap) {
+				struct legacy *nv;
+				cap = cap ? cap * 2 : 8;
+				if ((nv = realloc(v, cap * sizeof *nv)) == NULL)
+					break;
+				v = nv;
+			}
+			v[n].id = sqlite3_column_int64(st, 0);
+			cpy(v[n].sha, sizeof v[n].sha, col(st, 1));
+			n++;
+		}
+	}
+	sqlite3_finalize(st);
+	catalog_unlock(r->cat);
+	if (n == 0 || open_store(r, &stor, &e) != 0) {
+		free(v);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char md[32], wrapped[STORE_WRAPPED_LEN];
+		char path[PATH_MAX], hex[65], agency[CATALOG_CODE_MAX], detail[300], obj[32];
+		kho_buf b;
+		int rc;
+		kho_buf_init(&b, CERT_MAX + 1024 * 1024);
+		if ((size_t)snprintf(path, sizeof path, "%s/retention/certificates/batch-%lld.asice",
+		                     r->data, (long long)v[i].id) >= sizeof path ||
+		    kho_read_file(&b, path, &e) != 0 || kho_sha256(md, b.data, b.len) != 0 ||
+		    strcmp(kho_hex(hex, md, 32), v[i].sha) != 0 ||
+		    cert_store(r, stor, hex, b.data, b.len, wrapped, &e) != 0) {
+			kho_buf_release(&b);
+			continue;
+		}
+		package_agency(b.data, b.len, agency, sizeof agency);
+		catalog_lock(r->cat);
+		if ((rc = catalog_begin(r->cat, &e)) == 0) {
+			snprintf(obj, sizeof obj, "batch-%lld", (long long)v[i].id);
+			snprintf(detail, sizeof detail, "destruction certificate %s moved from %.100s into"
+			         " the store", hex, path);
+			rc = cert_catalog(r, v[i].id, hex, b.len, wrapped, agency, "migration", path, &e);
+			if (rc == 0)
+				rc = audit(r, "migration", "retention-certificate-store", obj, detail, &e);
+			if (rc == 0)
+				rc = catalog_commit(r->cat, &e);
+			else
+				catalog_rollback(r->cat);
+		}
+		catalog_unlock(r->cat);
+		kho_buf_release(&b);
+	}
+	store_free(stor);
+	free(v);
 }
 
 /* destroy_one: key, file, catalog rows, tombstone. Lock held, no transaction open. */
@@ -2137,14 +2434,20 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 	sqlite3_stmt *st = NULL, *pk = NULL;
 	const schedule *s;
 	char agency[CATALOG_CODE_MAX] = "", procedure[CATALOG_CODE_MAX] = "", detail[400];
+	char rtype[CATALOG_CODE_MAX] = "";
+	unsigned char mac[32], khash[32];
+	int have_mac = 0, have_khash = 0;
 	char **pkgs = NULL;
 	size_t np = 0, i;
 	int rc, s_;
 
 	if ((rc = version_get(r, x->sha, &s, err)) != 0)
 		return rc;
-	/* Every stored package of the result (superseded bytes of the same code too). */
-	if ((rc = prep(r, &pk, "SELECT id FROM packages WHERE result_code = ?", err)) != 0)
+	/* Every stored package of the result (superseded bytes of the same code
+	 * too), never a destruction certificate (a permanent record whose
+	 * package row could share a result code only by accident). */
+	if ((rc = prep(r, &pk, "SELECT id FROM packages WHERE result_code = ? AND id NOT IN"
+	                       " (SELECT package_id FROM ret_certificates)", err)) != 0)
 		return rc;
 	sqlite3_bind_text(pk, 1, x->code, -1, SQLITE_STATIC);
 	while ((s_ = sqlite3_step(pk)) == SQLITE_ROW && np < 64) {
@@ -2177,19 +2480,34 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 	/* 3. The catalog rows and the tombstone, with the audit event, at once. */
 	if ((rc = catalog_begin(r->cat, err)) != 0)
 		goto out;
-	if ((rc = prep(r, &st, "SELECT agency, procedure FROM results WHERE result_code = ?",
-	               err)) != 0)
+	/* What the tombstone keeps for lookups and public verification (item
+	 * 9): the result type, the subject's keyed hash (the catalog's HMAC,
+	 * never the number) and the hash of the QR verification key, read
+	 * before the rows (and, by cascade, the key) are deleted. */
+	if ((rc = prep(r, &st, "SELECT r.agency, r.procedure, r.result_type, r.subject_mac,"
+	                       " (SELECT key_hash FROM verify_keys k WHERE k.result_code ="
+	                       " r.result_code) FROM results r WHERE r.result_code = ?", err)) != 0)
 		goto rollback;
 	sqlite3_bind_text(st, 1, x->code, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		cpy(agency, sizeof agency, col(st, 0));
 		cpy(procedure, sizeof procedure, col(st, 1));
+		cpy(rtype, sizeof rtype, col(st, 2));
+		if (sqlite3_column_bytes(st, 3) == 32) {
+			memcpy(mac, sqlite3_column_blob(st, 3), 32);
+			have_mac = 1;
+		}
+		if (sqlite3_column_bytes(st, 4) == 32) {
+			memcpy(khash, sqlite3_column_blob(st, 4), 32);
+			have_khash = 1;
+		}
 	}
 	sqlite3_finalize(st);
 	if ((rc = prep(r, &st, "INSERT INTO ret_tombstones(result_code, dossier_code, agency,"
 	                       " procedure, package_sha256, class_code, schedule_sha256,"
 	                       " schedule_version, batch, decision, decision_date, destroyed_at,"
-	                       " destroyed_by) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", err)) != 0)
+	                       " destroyed_by, result_type, subject_mac, key_hash)"
+	                       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err)) != 0)
 		goto rollback;
 	sqlite3_bind_text(st, 1, x->code, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, x->dossier, -1, SQLITE_STATIC);
@@ -2204,16 +2522,35 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 	sqlite3_bind_int64(st, 11, decision_date);
 	sqlite3_bind_int64(st, 12, (sqlite3_int64)kho_now());
 	sqlite3_bind_text(st, 13, actor ? actor : "cli", -1, SQLITE_STATIC);
+	if (rtype[0] != '\0')
+		sqlite3_bind_text(st, 14, rtype, -1, SQLITE_STATIC);
+	if (have_mac)
+		sqlite3_bind_blob(st, 15, mac, 32, SQLITE_STATIC);
+	if (have_khash)
+		sqlite3_bind_blob(st, 16, khash, 32, SQLITE_STATIC);
 	if ((rc = step_done(r, st, err)) != 0)
 		goto rollback;
 	sqlite3_finalize(st);
+	st = NULL;
+	for (i = 0; i < np; i++) {
+		if ((rc = prep(r, &st, "INSERT OR IGNORE INTO ret_tombstone_packages(package_id,"
+		                       " result_code) VALUES(?, ?)", err)) != 0)
+			goto rollback;
+		sqlite3_bind_text(st, 1, pkgs[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, x->code, -1, SQLITE_STATIC);
+		if ((rc = step_done(r, st, err)) != 0)
+			goto rollback;
+		sqlite3_finalize(st);
+		st = NULL;
+	}
 	if ((rc = prep(r, &st, "DELETE FROM results WHERE result_code = ?", err)) != 0)
 		goto rollback;
 	sqlite3_bind_text(st, 1, x->code, -1, SQLITE_STATIC);
 	if ((rc = step_done(r, st, err)) != 0)
 		goto rollback;
 	sqlite3_finalize(st);
-	if ((rc = prep(r, &st, "DELETE FROM packages WHERE result_code = ?", err)) != 0)
+	if ((rc = prep(r, &st, "DELETE FROM packages WHERE result_code = ? AND id NOT IN"
+	                       " (SELECT package_id FROM ret_certificates)", err)) != 0)
 		goto rollback;
 	sqlite3_bind_text(st, 1, x->code, -1, SQLITE_STATIC);
 	if ((rc = step_done(r, st, err)) != 0)
@@ -2264,6 +2601,8 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	char kind[16] = "", decision[96] = "", proposer[CATALOG_NAME_MAX] = "",
 	     approver[CATALOG_NAME_MAX] = "", hash[65] = "", obj[32], detail[600], d[11];
 	char cert_path[PATH_MAX] = "", cert_sha[65] = "", mk[PATH_MAX];
+	unsigned char cert_wrapped[STORE_WRAPPED_LEN];
+	kho_buf cert;
 	int32_t decision_date = DUE_NONE, deadline = DUE_NONE;
 	json_t *dropped = json_array();
 	int64_t ndestroyed = 0;
@@ -2272,6 +2611,7 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	int rc, locked = 1;
 
 	memset(&it, 0, sizeof it);
+	kho_buf_init(&cert, CERT_MAX + 1024 * 1024);
 	if (report != NULL)
 		*report = NULL;
 	if (signer == NULL || signer->key == NULL || signer->cert == NULL || signer->tsa == NULL ||
@@ -2360,7 +2700,7 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((size_t)snprintf(mk, sizeof mk, "%s/keys/master.key", r->data) >= sizeof mk ||
+	if ((size_t)snprintf(mk, sizeof mk, "%s", r->master_key_file) >= sizeof mk ||
 	    (rc = store_open(&stor, r->data, mk, err)) != 0)
 		goto out;
 	/* Holds are read again now: one placed after approval drops its items. */
@@ -2422,19 +2762,33 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	catalog_unlock(r->cat);
 	locked = 0;
 	if ((rc = certificate(r, id, signer, decision, decision_date, proposer, approver,
-	                      actor ? actor : "cli", on, hash, it.v, states, it.n, cert_path,
-	                      sizeof cert_path, cert_sha, err)) != 0)
+	                      actor ? actor : "cli", on, hash, it.v, states, it.n, &cert,
+	                      cert_sha, err)) != 0)
 		goto out;
+	/* Item 7: the certificate is a permanent record of the archive, stored
+	 * encrypted in the store like a package and catalogued in the same
+	 * transaction that marks the batch executed. A crash before that
+	 * commit leaves a store file the catalog does not know, which the
+	 * daemon's start-up recovery removes; executing again resumes. */
+	if ((rc = cert_store(r, stor, cert_sha, cert.data, cert.len, cert_wrapped, err)) != 0)
+		goto out;
+	snprintf(cert_path, sizeof cert_path, "/v1/disposition/batches/%lld/certificate",
+	         (long long)id);
 	catalog_lock(r->cat);
 	locked = 1;
 	if ((rc = catalog_begin(r->cat, err)) != 0)
 		goto out;
+	if ((rc = cert_catalog(r, id, cert_sha, cert.len, cert_wrapped, signer->agency,
+	                       actor, NULL, err)) != 0) {
+		catalog_rollback(r->cat);
+		goto out;
+	}
 	if ((rc = prep(r, &st, "UPDATE ret_batches SET state = 'executed', executed_by = ?,"
 	                       " executed_on = ?, certificate = ?, certificate_sha256 = ?"
 	                       " WHERE id = ?", err)) == 0) {
 		sqlite3_bind_text(st, 1, actor ? actor : "cli", -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, on);
-		sqlite3_bind_text(st, 3, cert_path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, cert_sha, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, cert_sha, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 5, id);
 		rc = step_done(r, st, err);
@@ -2457,6 +2811,7 @@ out:
 		catalog_unlock(r->cat);
 	holds_free(&h);
 	store_free(stor);
+	kho_buf_release(&cert);
 	free(states);
 	free(a);
 	free(it.v);
@@ -2494,6 +2849,15 @@ int rstore_batch_json(rstore *r, int64_t id, json_t **out, kho_err *err)
 	                  ? ""
 	                  : due_format(d, (int32_t)sqlite3_column_int64(st, 8)));
 	sqlite3_finalize(st);
+	st = NULL;
+	/* Item 7: the certificate is a record of the archive, fetched from the
+	 * store through this path (kho retention certificate N on the CLI). */
+	if (b != NULL && strcmp(json_string_value(json_object_get(b, "kind")), "destroy") == 0 &&
+	    strcmp(json_string_value(json_object_get(b, "state")), "executed") == 0) {
+		char path[80];
+		snprintf(path, sizeof path, "/v1/disposition/batches/%lld/certificate", (long long)id);
+		json_object_set_new(b, "certificate", json_string(path));
+	}
 	items = json_array();
 	json_object_set_new(b, "items", items);
 	if ((rc = prep(r, &st, "SELECT result_code, class_code, state, COALESCE(reason, '')"
@@ -2515,39 +2879,321 @@ out:
 	return 0;
 }
 
+/* The columns every tombstone answer reads, in tomb_json's order. */
+#define TOMB_COLS                                                                             \
+	"t.result_code, t.dossier_code, t.package_sha256, t.class_code, t.schedule_version,"     \
+	" t.batch, t.decision, t.decision_date, t.destroyed_at, t.destroyed_by,"                 \
+	" t.schedule_sha256, t.agency, t.procedure, t.result_type"
+
+/*
+ * tomb_json: one tombstone row (TOMB_COLS) as the tombstone statement.
+ * No content, no personal data: codes, hashes, the decision, when, by whom.
+ */
+static json_t *tomb_json(sqlite3_stmt *st)
+{
+	char d[11], when[32], en[600], vi[600];
+	const char *code = col(st, 0);
+	json_t *o;
+
+	kho_time_format(when, sizeof when, (time_t)sqlite3_column_int64(st, 8));
+	due_format(d, (int32_t)sqlite3_column_int64(st, 7));
+	snprintf(en, sizeof en, "Result %s was destroyed on %.10s under decision %s of %s"
+	         " (disposition batch %lld); its content is no longer held.", code, when,
+	         col(st, 6), d, (long long)sqlite3_column_int64(st, 5));
+	snprintf(vi, sizeof vi, "Kết quả %s đã được tiêu hủy ngày %.10s theo quyết định %s ngày %s"
+	         " (lô hủy số %lld); kho không còn giữ nội dung của kết quả này.", code, when,
+	         col(st, 6), d, (long long)sqlite3_column_int64(st, 5));
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "result_code",
+	              code, "dossier_code", col(st, 1), "state", "destroyed", "package_sha256",
+	              col(st, 2), "class", col(st, 3), "schedule_version", col(st, 4),
+	              "schedule_sha256", col(st, 10), "batch",
+	              (json_int_t)sqlite3_column_int64(st, 5), "decision", col(st, 6),
+	              "decision_date", d, "destroyed_at", when, "destroyed_by", col(st, 9),
+	              "statement", en, "statement_vi", vi);
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, "destroyed_on", json_stringn(when, 10));
+	json_object_set_new(o, "agency", json_string(col(st, 11)));
+	json_object_set_new(o, "procedure", json_string(col(st, 12)));
+	json_object_set_new(o, "result_type", sqlite3_column_type(st, 13) == SQLITE_NULL
+	                                          ? json_null() : json_string(col(st, 13)));
+	return o;
+}
+
+/* tomb_one: the tombstone a cached statement with one text parameter finds. Lock held. */
+static int tomb_one(catalog *c, const char *sql, const char *arg, json_t **out, kho_err *err)
+{
+	sqlite3_stmt *st = catalog_stmt(c, sql, err);
+	int s, rc = 0;
+
+	if (st == NULL)
+		return KHO_EIO;
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		if ((*out = tomb_json(st)) == NULL)
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+	} else if (s == SQLITE_DONE) {
+		rc = kho_err_set(err, KHO_ENOTFOUND, "%.100s: no tombstone", arg);
+	} else {
+		rc = kho_err_set(err, KHO_EIO, "retention: %s", sqlite3_errmsg(catalog_db(c)));
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
 int rstore_tombstone_json(rstore *r, const char *result_code, json_t **out, kho_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	char d[11], when[32], stmt_[400];
 	int rc;
 
 	*out = NULL;
 	catalog_lock(r->cat);
-	if ((rc = prep(r, &st, "SELECT dossier_code, package_sha256, class_code, schedule_version,"
-	                       " batch, decision, decision_date, destroyed_at, destroyed_by,"
-	                       " schedule_sha256 FROM ret_tombstones WHERE result_code = ?",
-	               err)) != 0)
-		goto out;
-	sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = kho_err_set(err, KHO_ENOTFOUND, "%s: no tombstone", result_code);
-		goto out;
+	rc = tomb_one(r->cat, "SELECT " TOMB_COLS " FROM ret_tombstones t WHERE t.result_code = ?",
+	              result_code, out, err);
+	catalog_unlock(r->cat);
+	return rc;
+}
+
+int rstore_tombstone_by_package(catalog *c, const char *package_id, json_t **out, kho_err *err)
+{
+	int rc;
+
+	*out = NULL;
+	catalog_lock(c);
+	rc = tomb_one(c, "SELECT " TOMB_COLS " FROM ret_tombstone_packages k JOIN ret_tombstones t"
+	                 " ON t.result_code = k.result_code WHERE k.package_id = ?",
+	              package_id, out, err);
+	if (rc == KHO_ENOTFOUND)
+		/* Tombstones written before ret_tombstone_packages existed know
+		 * the current package only. */
+		rc = tomb_one(c, "SELECT " TOMB_COLS " FROM ret_tombstones t"
+		                 " WHERE t.package_sha256 = ? LIMIT 1", package_id, out, err);
+	catalog_unlock(c);
+	return rc;
+}
+
+int rstore_tombstone_key_hash(catalog *c, const char *result_code, unsigned char hash[32],
+                              kho_err *err)
+{
+	sqlite3_stmt *st;
+	int s, rc = 0;
+
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT key_hash FROM ret_tombstones WHERE result_code = ?", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
 	}
-	kho_time_format(when, sizeof when, (time_t)sqlite3_column_int64(st, 7));
-	snprintf(stmt_, sizeof stmt_, "Result %s was destroyed on %.10s under decision %s of %s"
-	         " (disposition batch %lld); its content is no longer held.", result_code, when,
-	         col(st, 5), due_format(d, (int32_t)sqlite3_column_int64(st, 6)),
-	         (long long)sqlite3_column_int64(st, 4));
-	*out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "result_code",
-	                 result_code, "dossier_code", col(st, 0), "state", "destroyed",
-	                 "package_sha256", col(st, 1), "class", col(st, 2), "schedule_version",
-	                 col(st, 3), "schedule_sha256", col(st, 9), "batch",
-	                 (json_int_t)sqlite3_column_int64(st, 4), "decision", col(st, 5),
-	                 "decision_date", d, "destroyed_at", when, "destroyed_by", col(st, 8),
-	                 "statement", stmt_);
-out:
+	sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32)
+		memcpy(hash, sqlite3_column_blob(st, 0), 32);
+	else if (s == SQLITE_ROW || s == SQLITE_DONE)
+		rc = kho_err_set(err, KHO_ENOTFOUND, "no destroyed record with a verification key");
+	else
+		rc = kho_err_set(err, KHO_EIO, "retention: %s", sqlite3_errmsg(catalog_db(c)));
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	return rc;
+}
+
+int rstore_lookup_tombstones(catalog *c, const catalog_query *q, json_t *answer, kho_err *err)
+{
+	json_t *arr = json_object_get(answer, "results"), *t;
+	sqlite3_stmt *st;
+	int s, n = 0, rc = 0;
+
+	if (!json_is_array(arr))
+		return kho_err_set(err, KHO_EINVAL, "lookup answer without results");
+	catalog_lock(c);
+	/* The same filters as the live lookup (catalog_lookup_read): subject by
+	 * its keyed hash, result type, national procedure code, issuing
+	 * agency. Served by ret_tombstones_subject: a subject with no
+	 * tombstone costs one index probe. */
+	st = catalog_stmt(c, "SELECT " TOMB_COLS " FROM ret_tombstones t WHERE t.subject_mac = ?1"
+	                     " AND (?2 IS NULL OR t.result_type = ?2)"
+	                     " AND (?3 IS NULL OR t.procedure = ?3)"
+	                     " AND (?4 IS NULL OR t.agency = ?4)"
+	                     " ORDER BY t.destroyed_at DESC, t.result_code LIMIT ?5", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	sqlite3_bind_blob(st, 1, q->subject_mac, 32, SQLITE_STATIC);
+	if (q->type != NULL)
+		sqlite3_bind_text(st, 2, q->type, -1, SQLITE_STATIC);
+	if (q->procedure != NULL)
+		sqlite3_bind_text(st, 3, q->procedure, -1, SQLITE_STATIC);
+	if (q->agency != NULL)
+		sqlite3_bind_text(st, 4, q->agency, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, CATALOG_LOOKUP_MAX);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *e;
+		if ((t = tomb_json(st)) == NULL) {
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+			break;
+		}
+		/* A lookup entry: what was destroyed and under which decision, in
+		 * the shape of a live entry where it can be, never reusable. */
+		e = json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:s,s:b,s:b,s:O,s:O,s:O,s:O,s:O,s:O}",
+		              "result_code", json_object_get(t, "result_code"),
+		              "dossier_code", json_object_get(t, "dossier_code"),
+		              "package_id", json_object_get(t, "package_sha256"),
+		              "procedure", json_object_get(t, "procedure"),
+		              "agency", json_object_get(t, "agency"),
+		              "result_type", json_object_get(t, "result_type"),
+		              "status", "destroyed", "destroyed", 1, "reusable", 0,
+		              "destroyed_on", json_object_get(t, "destroyed_on"),
+		              "decision", json_object_get(t, "decision"),
+		              "decision_date", json_object_get(t, "decision_date"),
+		              "batch", json_object_get(t, "batch"),
+		              "statement", json_object_get(t, "statement"),
+		              "statement_vi", json_object_get(t, "statement_vi"));
+		json_decref(t);
+		if (e == NULL || json_array_append_new(arr, e) != 0) {
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+			break;
+		}
+		n++;
+	}
+	if (rc == 0 && s != SQLITE_DONE)
+		rc = kho_err_set(err, KHO_EIO, "retention: %s", sqlite3_errmsg(catalog_db(c)));
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	if (rc != 0)
+		return rc;
+	json_object_set_new(answer, "destroyed", json_integer(n));
+	return n;
+}
+
+/* ---- 7. the destruction certificate as a permanent record -------------------------- */
+
+int rstore_certificate_get(rstore *r, int64_t batch, kho_buf *out, char sha_out[65],
+                           kho_err *err)
+{
+	unsigned char key[STORE_KEY_LEN], wrapped[STORE_WRAPPED_LEN], md[32];
+	char id[65] = "", legacy_sha[65] = "", tmp[PATH_MAX] = "", hex[65];
+	sqlite3_stmt *st = NULL;
+	store *stor = NULL;
+	int rc, have = 0, executed = 0;
+
+	catalog_lock(r->cat);
+	if ((rc = prep(r, &st, "SELECT b.state, b.certificate_sha256, c.package_id, c.wrapped_key"
+	                       " FROM ret_batches b LEFT JOIN ret_certificates c ON c.batch = b.id"
+	                       " WHERE b.id = ? AND b.kind = 'destroy'", err)) == 0) {
+		sqlite3_bind_int64(st, 1, batch);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			executed = strcmp(col(st, 0), "executed") == 0;
+			cpy(legacy_sha, sizeof legacy_sha, col(st, 1));
+			if (sqlite3_column_type(st, 2) != SQLITE_NULL &&
+			    sqlite3_column_bytes(st, 3) == STORE_WRAPPED_LEN) {
+				cpy(id, sizeof id, col(st, 2));
+				memcpy(wrapped, sqlite3_column_blob(st, 3), sizeof wrapped);
+				have = 1;
+			}
+		}
+	}
 	sqlite3_finalize(st);
 	catalog_unlock(r->cat);
+	if (rc != 0)
+		return rc;
+	if (!executed)
+		return kho_err_set(err, KHO_ENOTFOUND, "batch %lld: no destruction certificate (not an"
+		                   " executed destruction batch)", (long long)batch);
+	if (!have) {
+		/* Not migrated (its file was missing or altered at open): the
+		 * plain file, if it still matches the recorded hash. */
+		char path[PATH_MAX];
+		if ((size_t)snprintf(path, sizeof path, "%s/retention/certificates/batch-%lld.asice",
+		                     r->data, (long long)batch) >= sizeof path)
+			return kho_err_set(err, KHO_EINVAL, "path too long");
+		if ((rc = kho_read_file(out, path, err)) != 0)
+			return kho_err_set(err, rc, "batch %lld: the destruction certificate is not in the"
+			                   " store and %s cannot be read", (long long)batch, path);
+		if (kho_sha256(md, out->data, out->len) != 0 ||
+		    strcmp(kho_hex(hex, md, 32), legacy_sha) != 0) {
+			kho_buf_release(out);
+			return kho_err_set(err, KHO_ECRYPTO, "batch %lld: %s does not match the certificate's"
+			                   " recorded SHA-256", (long long)batch, path);
+		}
+		cpy(sha_out, 65, hex);
+		return 0;
+	}
+	if ((rc = open_store(r, &stor, err)) != 0)
+		return rc;
+	/* The key store's copy, else the one wrapped under the master key. */
+	if (open_keystore(r, NULL) != 0 || keystore_get(r->ks, id, key, NULL) != 0)
+		rc = store_unwrap_key(stor, wrapped, key, err);
+	if (rc == 0)
+		rc = store_get_tmp_key(stor, id, key, tmp, sizeof tmp, NULL, err);
+	OPENSSL_cleanse(key, sizeof key);
+	if (rc == 0)
+		rc = kho_read_file(out, tmp, err);
+	if (tmp[0] != '\0')
+		unlink(tmp);
+	store_free(stor);
+	if (rc != 0)
+		return rc;
+	/* store_get_tmp_key checked the GCM tag and the SHA-256 against id. */
+	cpy(sha_out, 65, id);
+	return 0;
+}
+
+int rstore_certificates_check(rstore *r, rstore_cert_check *out, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0, i;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	catalog_lock(r->cat);
+	if ((rc = prep(r, &st, "SELECT id FROM ret_batches WHERE kind = 'destroy' AND"
+	                       " state = 'executed' ORDER BY id", err)) == 0) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			if (n == cap) {
+				int64_t *nv;
+				cap = cap ? cap * 2 : 16;
+				if ((nv = realloc(ids, cap * sizeof *nv)) == NULL) {
+					rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+					break;
+				}
+				ids = nv;
+			}
+			ids[n++] = sqlite3_column_int64(st, 0);
+		}
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc == 0 && (rc = prep(r, &st, "SELECT COUNT(*) FROM ret_batches b WHERE"
+	                                  " kind = 'destroy' AND state = 'executed' AND NOT EXISTS"
+	                                  " (SELECT 1 FROM ret_certificates c WHERE c.batch = b.id)",
+	                          err)) == 0 && sqlite3_step(st) == SQLITE_ROW)
+		out->not_in_store = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	catalog_unlock(r->cat);
+	for (i = 0; rc == 0 && i < n; i++) {
+		kho_buf b;
+		char sha[65];
+		kho_err e;
+		int grc;
+		kho_buf_init(&b, CERT_MAX + 1024 * 1024);
+		out->checked++;
+		grc = rstore_certificate_get(r, ids[i], &b, sha, &e);
+		kho_buf_release(&b);
+		if (grc == 0) {
+			out->ok++;
+			continue;
+		}
+		if (grc == KHO_ENOTFOUND)
+			out->missing++;
+		else
+			out->corrupt++;
+		if (out->first_problem[0] == '\0')
+			snprintf(out->first_problem, sizeof out->first_problem, "batch %lld: %.400s",
+			         (long long)ids[i], e.msg);
+	}
+	free(ids);
 	return rc;
 }
 
@@ -2739,7 +3385,7 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 	catalog_unlock(r->cat);
 	locked = 0;
 	/* Write the bag (RFC 8493): payload under data/, manifests, tag files. */
-	if ((size_t)snprintf(mk, sizeof mk, "%s/keys/master.key", r->data) >= sizeof mk ||
+	if ((size_t)snprintf(mk, sizeof mk, "%s", r->master_key_file) >= sizeof mk ||
 	    (rc = store_open(&stor, r->data, mk, err)) != 0)
 		goto out;
 	if ((ar = archive_write_new()) == NULL || archive_write_set_format_pax_restricted(ar) != ARCHIVE_OK ||

@@ -21,7 +21,13 @@
  *   ret_items       the records of a batch and what happened to each
  *   ret_tombstones  what remains of a destroyed record: codes, the destroyed
  *                   package's hash, class, schedule version, batch,
- *                   decision, when and by whom; no content, no personal data
+ *                   decision, when and by whom, the result type, the
+ *                   subject's keyed hash (the catalog's HMAC, for lookups)
+ *                   and the hash of its QR verification key; no content, no
+ *                   personal data
+ *   ret_tombstone_packages  every package id a destroyed record had
+ *   ret_certificates  destruction certificates kept in the store: batch,
+ *                   package id, the package key wrapped under the master key
  *
  * The daemon's tables are READ-ONLY to this module except for the rows a
  * destruction must remove: it reads results(result_code, dossier_code,
@@ -47,6 +53,7 @@
 
 #include "archive/catalog.h"
 #include "archive/keystore.h"
+#include "common/buf.h"
 #include "common/err.h"
 #include "retention/eligibility.h"
 #include "retention/schedule.h"
@@ -67,10 +74,14 @@ enum rstore_unclassified {
 /*
  * rstore_open: the retention state of data directory `data` (opens
  * DATA/catalog.db through catalog_open, so the daemon's schema exists, and
- * creates the ret_ tables) and the key store `keys_dir` (NULL: the default
- * DATA.keys, keystore.h). *out owned by the caller (rstore_close).
+ * creates the ret_ tables), the key store `keys_dir` (NULL: the default
+ * DATA.keys, keystore.h) and the master key file (NULL: DATA/keys/master.key;
+ * it must be the daemon's `master_key_file`, since the key store and the
+ * certificates' key copies are wrapped under it). *out owned by the caller
+ * (rstore_close).
  */
-int rstore_open(rstore **out, const char *data, const char *keys_dir, kho_err *err);
+int rstore_open(rstore **out, const char *data, const char *keys_dir,
+                const char *master_key_file, kho_err *err);
 
 /* rstore_close: NULL is a no-op. */
 void rstore_close(rstore *r);
@@ -213,7 +224,7 @@ int rstore_sweep(rstore *r, int32_t on, int dry_run, const char *actor, FILE *li
  * held, review-due, unclassified, destroyed and transferred per year with
  * their decisions. *out:
  *   {"date","due_next_12_months":{class:n},"overdue":n,"held":n,
- *    "review_due":n,"still_valid_past_period":n,"unclassified":n,
+ *    "review_due":n,"still_valid_past_period":n,"unclassified":n,"unclassified_records":[codes],
  *    "destroyed":[{"year","decision","batch","count"}],"transferred":[...]}
  */
 int rstore_report(rstore *r, int32_t on, json_t **out, kho_err *err);
@@ -261,10 +272,13 @@ int rstore_batch_approve(rstore *r, int64_t id, const char *actor, const char *d
  * remaining record is destroyed: its key (key store), its stored package
  * (DATA/store) and its catalog rows; a tombstone is written. Then the
  * destruction certificate (XML listing the items and the batch hash) is
- * sealed with signer as a kho package, written to
- * DATA/retention/certificates/batch-N.asice and its SHA-256 recorded.
+ * sealed with signer as a kho package and kept as a permanent record: stored
+ * encrypted in DATA/store under a key of its own, catalogued (a packages
+ * row and a ret_certificates row, in the transaction that marks the batch
+ * executed), read back with rstore_certificate_get.
  * *report (may be NULL): {"batch","destroyed":n,"dropped":[{code,reason}],
- * "certificate":path,"certificate_sha256"}. Audited per record and batch.
+ * "certificate": "/v1/disposition/batches/N/certificate",
+ * "certificate_sha256"}. Audited per record and batch.
  */
 int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
                          const rstore_signer *signer, json_t **report, kho_err *err);
@@ -316,9 +330,74 @@ int rstore_where_json(rstore *r, const char *result_code, json_t **out, kho_err 
 /*
  * rstore_tombstone_json: the tombstone of a destroyed record, or
  * KHO_ENOTFOUND. *out: {"result_code","dossier_code","state":"destroyed",
- * "package_sha256","class","schedule_version","batch","decision",
- * "decision_date","destroyed_at","destroyed_by","statement"}.
+ * "package_sha256","class","schedule_version","schedule_sha256","batch",
+ * "decision","decision_date","destroyed_at","destroyed_on","destroyed_by",
+ * "agency","procedure","result_type","statement","statement_vi"}
+ * (statement in English, statement_vi in Vietnamese).
  */
 int rstore_tombstone_json(rstore *r, const char *result_code, json_t **out, kho_err *err);
+
+/*
+ * The read paths of item 9 take any catalog connection on the archive's
+ * file (the daemon passes its own or a reader of its pool, so that a
+ * public request never waits behind a sweep holding the rstore's lock).
+ * The ret_ tables must exist (rstore_open created them).
+ *
+ * rstore_tombstone_by_package: the tombstone (as rstore_tombstone_json) of
+ * the destroyed record one of whose packages had this id (the SHA-256 of
+ * its bytes, 64 hex digits). KHO_ENOTFOUND.
+ */
+int rstore_tombstone_by_package(catalog *c, const char *package_id, json_t **out, kho_err *err);
+
+/*
+ * rstore_tombstone_key_hash: the stored hash of the QR verification key a
+ * destroyed record had (so /verify/r/{code}?k= still checks its key).
+ * KHO_ENOTFOUND for no tombstone, or one written before keys were kept.
+ */
+int rstore_tombstone_key_hash(catalog *c, const char *result_code, unsigned char hash[32],
+                              kho_err *err);
+
+/*
+ * rstore_lookup_tombstones: the destroyed records of q's subject (by
+ * q->subject_mac) that match q's filters (type, procedure, agency; NULL =
+ * any), at most CATALOG_LOOKUP_MAX, appended to the "results" array of
+ * answer (a catalog_lookup_read answer) as {"result_code","dossier_code",
+ * "package_id","procedure","agency","result_type","status":"destroyed",
+ * "destroyed":true,"reusable":false,"destroyed_on","decision",
+ * "decision_date","batch","statement","statement_vi"}; answer also gets
+ * "destroyed": their number. Returns that number (>= 0) or a negative
+ * KHO_E* code.
+ */
+int rstore_lookup_tombstones(catalog *c, const catalog_query *q, json_t *answer, kho_err *err);
+
+/* ---- 7. the destruction certificate, a permanent record --------------- */
+
+/*
+ * rstore_certificate_get: the sealed destruction certificate of executed
+ * destruction batch `batch`, decrypted from the store (its key from the
+ * key store, else the copy wrapped under the master key) and checked
+ * against its id, into out (caller-initialised; its cap applies, the
+ * certificate is at most a few MiB). sha_out gets its SHA-256. A
+ * certificate of a data directory not yet migrated is read from
+ * DATA/retention/certificates/batch-N.asice and checked against the hash
+ * the batch recorded. KHO_ENOTFOUND (no such executed batch, or the file
+ * is missing), KHO_ECRYPTO (altered).
+ */
+int rstore_certificate_get(rstore *r, int64_t batch, kho_buf *out, char sha_out[65],
+                           kho_err *err);
+
+/* What rstore_certificates_check found. */
+typedef struct rstore_cert_check {
+	int64_t checked, ok, missing, corrupt;
+	int64_t not_in_store;       /* served from the legacy file (not migrated) */
+	char first_problem[512];
+} rstore_cert_check;
+
+/*
+ * rstore_certificates_check: read back (rstore_certificate_get) the
+ * certificate of every executed destruction batch, for kho fsck. Problems
+ * are counted in *out; returns negative only when the check cannot run.
+ */
+int rstore_certificates_check(rstore *r, rstore_cert_check *out, kho_err *err);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "archive/config.h"
 #include "archive/ingest.h"
+#include "retention/rstore.h"
 #include "tools/cmds.h"
 
 static void usage(FILE *f)
@@ -24,6 +25,8 @@ static void usage(FILE *f)
 "decrypts under its key, passes its AES-GCM tag and hashes to its id; with\n"
 "trust anchors it is also re-validated now (signature, timestamp, chain). Every\n"
 "file of the store must be known to the catalog (orphans and strays are errors).\n"
+"The destruction certificate of every executed disposition batch (a permanent\n"
+"record kept in the store) must be there and read back intact.\n"
 "\n"
 "  --data DIR        the daemon's data directory (it may keep running)\n"
 "  --keys DIR        the package key store (default DATA.keys); a package whose\n"
@@ -38,7 +41,7 @@ static void usage(FILE *f)
 "                    between its store write and catalog commit); default 0\n"
 "\n"
 "Exit status: 0 clean, 1 problems found (orphan, missing, corrupt or failing\n"
-"package, missing key), 3 usage, 4 the archive cannot be opened.\n");
+"package or certificate, missing key), 3 usage, 4 the archive cannot be opened.\n");
 }
 
 static void progress(int64_t done, int64_t total, void *arg)
@@ -75,6 +78,9 @@ int cmd_fsck(int argc, char **argv)
 	unsigned grace = 0;
 	int o, noverify = 0, ret;
 	fixity_summary sum;
+	rstore_cert_check cc;
+	rstore *rs = NULL;
+	int64_t problems;
 	ingest_ctx *ic = NULL;
 	kho_err err;
 	config cfg;
@@ -158,11 +164,28 @@ int cmd_fsck(int argc, char **argv)
 	       (long long)sum.corrupt, (long long)sum.failed, (long long)sum.orphans,
 	       (long long)sum.strays, (unsigned long long)sum.bytes, (long long)sum.missing_keys,
 	       keystore_dir(ic->ks));
+	/* Issue 4 item 7: destruction certificates are permanent records; each
+	 * is also a package above, and here it is read back by its batch. */
+	memset(&cc, 0, sizeof cc);
+	if (rstore_open(&rs, data, keystore_dir(ic->ks), cfg.master_key_file, &err) != 0 ||
+	    rstore_certificates_check(rs, &cc, &err) != 0) {
+		fprintf(stderr, "kho fsck: destruction certificates: %s\n", err.msg);
+		rstore_close(rs);
+		ingest_close(ic);
+		config_free(&cfg);
+		return EXIT_IO;
+	}
+	rstore_close(rs);
+	printf("certificates: %lld checked, %lld ok, %lld missing, %lld corrupt"
+	       " (%lld not yet moved into the store)\n", (long long)cc.checked, (long long)cc.ok,
+	       (long long)cc.missing, (long long)cc.corrupt, (long long)cc.not_in_store);
 	if (!noverify && ic->anchors == NULL)
 		printf("note:     no trust anchors given: packages were re-hashed, not re-validated\n");
-	if (fixity_problems(&sum) > 0) {
-		printf("first problem: %s\nfsck: PROBLEMS FOUND (%lld)\n", sum.first_problem,
-		       (long long)fixity_problems(&sum));
+	problems = fixity_problems(&sum) + cc.missing + cc.corrupt;
+	if (problems > 0) {
+		printf("first problem: %s\nfsck: PROBLEMS FOUND (%lld)\n",
+		       fixity_problems(&sum) > 0 ? sum.first_problem : cc.first_problem,
+		       (long long)problems);
 		ret = 1;
 	} else {
 		printf("fsck: clean\n");

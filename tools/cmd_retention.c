@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "common/util.h"
+#include "retention/api.h"
 #include "retention/rstore.h"
 #include "tools/cmds.h"
 #include "tools/pem.h"
@@ -49,6 +50,9 @@ static void usage(FILE *f)
 "  batch execute ID --key PEM --cert PEM --tsa-key PEM --tsa-cert PEM\n"
 "         --agency CODE --enterprise-code CODE [--crl PEM]\n"
 "  batch show ID\n"
+"  batch certificate ID -o FILE.asice\n"
+"                                  the sealed destruction certificate of an executed\n"
+"                                  batch, read back from the store (kho verify checks it)\n"
 "  batch export ID --bag FILE.tar [--source-org S]\n"
 "                                  write an approved transfer batch as a BagIt bag\n"
 "  batch ack ID --receipt REF --custody WHERE\n"
@@ -57,6 +61,7 @@ static void usage(FILE *f)
 "  tombstone CODE                  the statement left by a destroyed record\n"
 "\n"
 "Common options: --data DIR (required), --keys DIR (key store, default DIR.keys),\n"
+"--master-key FILE (the daemon's master_key_file, default DIR/keys/master.key),\n"
 "--actor NAME (the records manager acting, default 'cli'), --at YYYY-MM-DD (the\n"
 "day, default today; KHO_NOW is honoured).\n"
 "\n"
@@ -65,9 +70,9 @@ static void usage(FILE *f)
 }
 
 struct opts {
-	const char *data, *keys, *actor, *at, *kind, *date, *name, *scope, *target, *reason,
+	const char *data, *keys, *master_key, *actor, *at, *kind, *date, *name, *scope, *target, *reason,
 	    *authority, *outcome, *decision, *decision_date, *format, *key, *cert, *tsa_key,
-	    *tsa_cert, *agency, *enterprise, *crl, *bag, *receipt, *custody, *source_org;
+	    *tsa_cert, *agency, *enterprise, *crl, *bag, *receipt, *custody, *source_org, *out;
 	int years, deadline_days, dry_run, confirm_shorten, keep_unclassified;
 };
 
@@ -195,10 +200,12 @@ int cmd_retention(int argc, char **argv)
 	enum { O_DATA = 256, O_KEYS, O_ACTOR, O_AT, O_KIND, O_DATE, O_NAME, O_SCOPE, O_TARGET,
 	       O_REASON, O_AUTHORITY, O_OUTCOME, O_DECISION, O_DECISION_DATE, O_FORMAT, O_KEY,
 	       O_CERT, O_TSA_KEY, O_TSA_CERT, O_AGENCY, O_ENTERPRISE, O_CRL, O_YEARS,
-	       O_DEADLINE, O_DRY, O_CONFIRM, O_KEEPU, O_BAG, O_RECEIPT, O_CUSTODY, O_SOURCE };
+	       O_DEADLINE, O_DRY, O_CONFIRM, O_KEEPU, O_BAG, O_RECEIPT, O_CUSTODY, O_SOURCE, O_OUT,
+	       O_MASTER };
 	static const struct option lo[] = {
 		{ "data", required_argument, NULL, O_DATA },
 		{ "keys", required_argument, NULL, O_KEYS },
+		{ "master-key", required_argument, NULL, O_MASTER },
 		{ "actor", required_argument, NULL, O_ACTOR },
 		{ "at", required_argument, NULL, O_AT },
 		{ "kind", required_argument, NULL, O_KIND },
@@ -228,6 +235,7 @@ int cmd_retention(int argc, char **argv)
 		{ "receipt", required_argument, NULL, O_RECEIPT },
 		{ "custody", required_argument, NULL, O_CUSTODY },
 		{ "source-org", required_argument, NULL, O_SOURCE },
+		{ "out", required_argument, NULL, O_OUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -251,10 +259,11 @@ int cmd_retention(int argc, char **argv)
 	argv++;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
 		switch (c) {
 		case O_DATA: o.data = optarg; break;
 		case O_KEYS: o.keys = optarg; break;
+		case O_MASTER: o.master_key = optarg; break;
 		case O_ACTOR: o.actor = optarg; break;
 		case O_AT: o.at = optarg; break;
 		case O_KIND: o.kind = optarg; break;
@@ -284,6 +293,8 @@ int cmd_retention(int argc, char **argv)
 		case O_RECEIPT: o.receipt = optarg; break;
 		case O_CUSTODY: o.custody = optarg; break;
 		case O_SOURCE: o.source_org = optarg; break;
+		case 'o':
+		case O_OUT: o.out = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			fprintf(stderr, "kho retention: unknown or incomplete option '%s'\n",
@@ -318,7 +329,7 @@ int cmd_retention(int argc, char **argv)
 		time_t now = kho_now();
 		on = (int32_t)(now / 86400);
 	}
-	if ((rc = rstore_open(&r, o.data, o.keys, &err)) != 0) {
+	if ((rc = rstore_open(&r, o.data, o.keys, o.master_key, &err)) != 0) {
 		fprintf(stderr, "kho retention: %s\n", err.msg);
 		return EXIT_IO;
 	}
@@ -446,7 +457,7 @@ int cmd_retention(int argc, char **argv)
 			printf("%lld\n", (long long)id);
 	} else if (sub2 != NULL && (strcmp(sub2, "approve") == 0 || strcmp(sub2, "execute") == 0 ||
 	                            strcmp(sub2, "show") == 0 || strcmp(sub2, "export") == 0 ||
-	                            strcmp(sub2, "ack") == 0)) {
+	                            strcmp(sub2, "ack") == 0 || strcmp(sub2, "certificate") == 0)) {
 		char *end = NULL;
 		long long id = arg ? strtoll(arg, &end, 10) : 0;
 		int32_t dd;
@@ -458,6 +469,20 @@ int cmd_retention(int argc, char **argv)
 				status = fail(&err, rc);
 			else
 				print_json(j);
+		} else if (strcmp(sub2, "certificate") == 0) {
+			kho_buf cb;
+			char sha[65];
+			kho_buf_init(&cb, RAPI_MAX_CERTIFICATE);
+			if (o.out == NULL) {
+				fprintf(stderr, "kho retention: batch certificate ID -o FILE.asice\n");
+				status = EXIT_USAGE;
+			} else if ((rc = rstore_certificate_get(r, id, &cb, sha, &err)) != 0 ||
+			           (rc = kho_write_file_durable(o.out, cb.data, cb.len, 0644, &err)) != 0) {
+				status = fail(&err, rc);
+			} else {
+				printf("%s  %s\n", sha, o.out);
+			}
+			kho_buf_release(&cb);
 		} else if (strcmp(sub2, "execute") == 0) {
 			status = execute(r, id, on, &o);
 		} else if (strcmp(sub2, "export") == 0) {

@@ -17,14 +17,19 @@
 #
 # Prints one line per measurement and a verdict per target; exit 0 when all
 # are met, 1 otherwise. Environment: KHO_BENCH_DAEMON_N, KHO_BENCH_LOOKUP_N,
-# KHO_BENCH_THREADS (daemon thread pool, default 4), KHO_BENCH_KEEP=1.
+# KHO_BENCH_THREADS (thread pool of the daemon and of the minimal handler,
+# default: the number of CPUs), KHO_BENCH_KEEP=1;
+# for repeated runs: KHO_BENCH_ONLY=ingest or lookup (the memory targets go
+# with the lookup), KHO_BENCH_REUSE=DIR keeps the sealed packages (pki/,
+# pk/) and a pristine copy of the filled catalog (ldata.orig/) in DIR and
+# reuses them when present (delete DIR after a change to bench_fill).
 set -u
 BUILD=$(cd "$1" && pwd)
 KHO=$2
 B=$BUILD/tests/bench
 N=${KHO_BENCH_DAEMON_N:-1000}
 M=${KHO_BENCH_LOOKUP_N:-1000000}
-TH=${KHO_BENCH_THREADS:-4}
+TH=${KHO_BENCH_THREADS:-$(nproc)}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 W=$(mktemp -d /tmp/kho-bench-daemon.XXXXXX)
 cd "$W" || exit 1
@@ -47,11 +52,22 @@ start_daemon() { # start_daemon DATA ARGS...
 stop_daemon() { kill -TERM "$DPID"; wait "$DPID"; DPID=; }
 rss_kb() { awk '/^VmRSS/ {print $2}' /proc/"$1"/status; }
 
-echo "== daemon benchmarks (scratch $W, $(nproc) CPUs, thread pool $TH)"
-"$KHO" pki init pki >/dev/null || exit 1
+ONLY=${KHO_BENCH_ONLY:-}
+REUSE=${KHO_BENCH_REUSE:-}
+echo "== daemon benchmarks (scratch $W, $(nproc) CPUs, thread pool $TH, load $(cut -d' ' -f1-3 /proc/loadavg))"
+if [ -n "$REUSE" ] && [ -d "$REUSE/pki" ]; then
+	cp -a "$REUSE/pki" pki || exit 1
+else
+	"$KHO" pki init pki >/dev/null || exit 1
+	[ -n "$REUSE" ] && { mkdir -p "$REUSE"; cp -a pki "$REUSE/pki"; }
+fi
 
 # ---- 1. ingest -----------------------------------------------------------
+if [ "$ONLY" != lookup ]; then
 mkdir -p pk
+if [ -n "$REUSE" ] && [ "$(ls "$REUSE/pk" 2>/dev/null | grep -c asice)" = "$N" ]; then
+	cp "$REUSE"/pk/*.asice pk/
+else
 echo "sealing $N packages of 100 KB..."
 seq 1 "$N" | xargs -P "$(nproc)" -I{} sh -c '
 	n=$(printf %04d $(( {} % 10000 )))
@@ -61,6 +77,8 @@ seq 1 "$N" | xargs -P "$(nproc)" -I{} sh -c '
 	"$1" seal --key pki/signer.key --cert pki/signer.pem --tsa-key pki/tsa.key \
 		--tsa-cert pki/tsa.pem --record pk/{}.xml -o pk/{}.asice pk/{}.pdf' \
 	"$ROOT/testdata/records/ct01-certified-copy.xml" "$KHO"
+[ -n "$REUSE" ] && { rm -rf "$REUSE/pk"; mkdir -p "$REUSE/pk"; cp pk/*.asice "$REUSE/pk/"; }
+fi
 mkdir -p bound
 bound=$("$B/bench_ingest_bound" bound pki/trust.pem $(ls pk/*.asice | head -n 200)) || exit 1
 rm -rf bound
@@ -124,10 +142,18 @@ echo "ingest: $ok/$N stored in $(echo "$t0 $t1" | awk '{printf "%.1f", $2 - $1}'
 verdict "ingest over HTTP >= 0.5 x min(verify, durable write)" \
 	"$(echo "$ratio $ok $N" | awk '{print ($1 >= 0.5 && $2 == $3) ? 1 : 0}')" "ratio $ratio"
 stop_daemon
+fi
+[ "$ONLY" = ingest ] && exit $missed
 
 # ---- 2. lookup -------------------------------------------------------------
-echo "filling a catalog with $M results..."
-"$B/bench_fill" ldata "$M" >/dev/null || exit 1
+if [ -n "$REUSE" ] && [ -f "$REUSE/ldata.orig/catalog.db" ]; then
+	echo "copying the filled catalog of $REUSE/ldata.orig..."
+	cp -a "$REUSE/ldata.orig" ldata || exit 1
+else
+	echo "filling a catalog with $M results..."
+	"$B/bench_fill" ldata "$M" >/dev/null || exit 1
+	[ -n "$REUSE" ] && { rm -rf "$REUSE/ldata.orig"; cp -a ldata "$REUSE/ldata.orig"; }
+fi
 LTOK=$("$KHO" token add --data ldata --role officer --agency 000.31.20.H55 bench | tail -n1)
 cat > lookup.lua <<LUA
 math.randomseed(42)
@@ -141,7 +167,9 @@ start_daemon ldata --trust pki/trust.pem
 curl -s -H "Authorization: Bearer $LTOK" "$URL/v1/lookup?subject=001000000007&purpose=000.31.20.H55-251120-0001" | grep -q '"found":1' \
 	|| { echo "lookup does not find a filled subject"; missed=1; }
 wrk -t2 -c64 -d3s -s lookup.lua "$URL/" >/dev/null 2>&1   # warm-up
+cpu0=$(awk '{print $14 + $15}' /proc/"$DPID"/stat)
 wrk -t2 -c64 -d10s --timeout 10s --latency -s lookup.lua "$URL/" > wrk-daemon.txt 2>&1
+cpu1=$(awk '{print $14 + $15}' /proc/"$DPID"/stat)
 rss=$(rss_kb "$DPID")
 "$B/bench_mhd_min" mport "$TH" &
 MPID=$!
@@ -154,6 +182,10 @@ p99=$(awk '$1 == "99%" {print $2}' wrk-daemon.txt)
 p99ms=$(echo "$p99" | awk '/us$/ {sub("us", ""); print $1 / 1000; next} /ms$/ {sub("ms", ""); print $1; next} /s$/ {sub("s", ""); print $1 * 1000}')
 non2xx=$(awk '/Non-2xx/ {print $5}' wrk-daemon.txt)
 echo "lookup: daemon $d_rps req/s (p99 $p99${non2xx:+, $non2xx non-2xx}), minimal libmicrohttpd handler $m_rps req/s"
+# CPU time the daemon spent per lookup: less sensitive to the machine's
+# other load than the rates (clock ticks of /proc/PID/stat).
+nreq=$(awk '/requests in/ {print $1}' wrk-daemon.txt)
+echo "lookup: daemon CPU $(echo "$cpu0 $cpu1 ${nreq:-0} $(getconf CLK_TCK)" | awk '{printf "%.0f", $3 ? ($2 - $1) / $4 * 1e6 / $3 : 0}') us per lookup; load $(cut -d' ' -f1-3 /proc/loadavg)"
 lratio=$(echo "$d_rps $m_rps" | awk '{printf "%.2f", $1 / $2}')
 verdict "lookup >= 0.5 x minimal handler" "$(echo "$lratio" | awk '{print ($1 >= 0.5) ? 1 : 0}')" "ratio $lratio"
 verdict "lookup p99 < 5 ms" "$(echo "$p99ms" | awk '{print ($1 < 5) ? 1 : 0}')" "p99 ${p99ms} ms"

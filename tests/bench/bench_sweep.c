@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 		snprintf(dir, sizeof dir, "/tmp/kho-bench-sweep.%ld", (long)getpid());
 	kho_buf_init(&b, SCHEDULE_MAX_SIZE);
 	due_parse(&on, "2026-01-01");
-	if (rstore_open(&r, dir, NULL, &err) != 0 || kho_read_file(&b, sched, &err) != 0 ||
+	if (rstore_open(&r, dir, NULL, NULL, &err) != 0 || kho_read_file(&b, sched, &err) != 0 ||
 	    rstore_publish(r, b.data, b.len, "bench", on, 0, &rep, &err) != 0) {
 		fprintf(stderr, "bench_sweep: %s\n", err.msg);
 		return 1;

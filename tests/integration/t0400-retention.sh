@@ -6,8 +6,10 @@
 # holds; a review-due record needs a decision; the proposer cannot approve;
 # a hold placed between approval and execution drops the item; execution
 # destroys the package, leaves a tombstone and a certificate that verifies
-# with `kho verify`; a new schedule version changes nothing silently; the
-# audit chain verifies. The clock is injected with --at.
+# with `kho verify` after being read back from the store (it is a permanent
+# record: catalogued, checked by fsck, served over HTTP); the destroyed
+# package answers 410 with the tombstone; a new schedule version changes
+# nothing silently; the audit chain verifies. The clock is injected with --at.
 source "$ROOT/tests/integration/lib.sh"
 source "$ROOT/tests/integration/serve-lib.sh"
 setup_pki
@@ -29,6 +31,7 @@ for f in ct0101 ct0102 ct0103 ct0104 ct0105 ct0106 ll ht; do seal_pkg $f.xml $f.
 
 OFF=$(token counter1 officer $AG)
 OFF2=$(token counter2 officer 000.00.18.H55)
+RMT=$(token rm-tam records_manager)
 start_daemon data --trust pki/trust.pem
 for f in ct0101 ct0102 ct0103 ct0104 ct0105 ct0106 ht; do
 	st=$(http POST /v1/packages "$OFF" --data-binary @$f.asice); [ "$st" = 201 ] || echo "ingest $f: $st"
@@ -116,11 +119,31 @@ cp check.out exec.json
 check_grep "the held item is dropped at execution with the reason" "$(code 0105).*|held" exec.json
 check_grep "... and the reason says held" '"reason": "held' exec.json
 check_grep "the others are destroyed" '"destroyed": 4' exec.json
-check "the certificate verifies with kho verify" "$KHO" verify --trust pki/trust.pem data/retention/certificates/batch-$B.asice
-check "the certificate lists the batch hash" sh -c "unzip -p data/retention/certificates/batch-$B.asice destruction-certificate.xml | grep -q '<batchHash algorithm=\"sha-256\">[0-9a-f]\{64\}<'"
+check_grep "the report points to the certificate's retrieval path" "\"certificate\": \"/v1/disposition/batches/$B/certificate\"" exec.json
+check "no plain certificate file is written outside the store" test ! -e data/retention/certificates/batch-$B.asice
+CSHA=$(sed -n 's/.*"certificate_sha256": "\([0-9a-f]*\)".*/\1/p' exec.json)
+check "the certificate is in the encrypted store under its SHA-256" test -s data/store/${CSHA:0:2}/$CSHA.enc
+check "... which is not the plain certificate" sh -c "! unzip -l data/store/${CSHA:0:2}/$CSHA.enc >/dev/null 2>&1"
+check "... and catalogued for its batch" sh -c "[ \"\$(sqlite3 data/catalog.db \"SELECT package_id FROM ret_certificates WHERE batch = $B\")\" = $CSHA ]"
+check "the certificate is read back from the store" R batch certificate $B -o cert.asice
+check "... byte for byte its recorded SHA-256" sh -c "[ \"\$(sha256sum cert.asice | cut -d' ' -f1)\" = $CSHA ]"
+check "the certificate verifies with kho verify" "$KHO" verify --trust pki/trust.pem cert.asice
+check "the certificate lists the batch hash" sh -c "unzip -p cert.asice destruction-certificate.xml | grep -q '<batchHash algorithm=\"sha-256\">[0-9a-f]\{64\}<'"
+st=$(http GET /v1/disposition/batches/$B/certificate "$RMT"); cp body.out cert-http.asice
+check_status "GET /v1/disposition/batches/$B/certificate serves it" 200 "$st"
+check "... the same bytes" cmp cert-http.asice cert.asice
+st=$(http GET /v1/disposition/batches/$B/certificate "$OFF")
+check_status "... not to an officer" 403 "$st"
+st=$(http GET /v1/packages/$CSHA "$OFF"); cp body.out cert-pkg.asice
+check_status "the certificate is a package of the archive (GET /v1/packages/{id})" 200 "$st"
+check "... the same bytes again" cmp cert-pkg.asice cert.asice
 check "the stored package file is gone" sh -c "! ls data/store/*/$ID1.enc 2>/dev/null"
 st=$(http GET /v1/packages/$ID1 "$OFF")
-check_status "the destroyed package cannot be read back" 404 "$st"
+check_status "the destroyed package cannot be read back: 410" 410 "$st"
+check_grep "... with the tombstone statement" "destroyed on .* under decision 45/QĐ-SNV" body.out
+check_nogrep "... and no content" 'PK|number_symbol|051087012345' body.out
+st=$(http GET /v1/packages/$ID1/report "$OFF")
+check_status "its report answers 410 too" 410 "$st"
 check "the tombstone remains" R tombstone $(code 0101)
 check_grep "... stating the destruction and decision" 'destroyed on 2031-01-05|destroyed on .* under decision 45/QĐ-SNV' check.out
 check_grep "... with the package hash" "\"package_sha256\": \"$ID1\"" check.out
@@ -166,6 +189,17 @@ R report --at 2031-01-10 --format csv > rep.csv
 check_grep "the report lists transfers with their decision" '^transferred,2031 7/QĐ-SNV / receipt BB-NL-12/2031 batch' rep.csv
 check_grep "the report lists destroyed records per year with the decision" '^destroyed,2[0-9]{3} 45/QĐ-SNV batch' rep.csv
 stop_daemon
+check "fsck is clean, certificates included" "$KHO" fsck --data data --trust pki/trust.pem
+check_grep "... and reads the certificate back" '^certificates: 1 checked, 1 ok, 0 missing, 0 corrupt' check.out
+cp data/store/${CSHA:0:2}/$CSHA.enc cert.enc.bak
+printf 'X' | dd of=data/store/${CSHA:0:2}/$CSHA.enc bs=1 seek=100 conv=notrunc 2>/dev/null
+check_exit "fsck reports a corrupt certificate" 1 "$KHO" fsck --data data --no-verify
+check_grep "... as a corrupt certificate" '^certificates: 1 checked, 0 ok, 0 missing, 1 corrupt' check.out
+rm data/store/${CSHA:0:2}/$CSHA.enc
+check_exit "fsck reports a missing certificate" 1 "$KHO" fsck --data data --no-verify
+check_grep "... as a missing certificate" '^certificates: 1 checked, 0 ok, 1 missing' check.out
+check_grep "... and as a missing package" 'packages: .* 1 missing' check.out
+cp cert.enc.bak data/store/${CSHA:0:2}/$CSHA.enc
 check "the audit chain verifies" "$KHO" audit verify --data data
 "$KHO" audit list --data data --limit 100000 > audit.out
 check_grep "destruction is in the audit chain" 'retention-destroy' audit.out

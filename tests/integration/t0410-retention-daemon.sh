@@ -45,6 +45,8 @@ check_status "no token: 401" 401 "$st"
 st=$(http POST /v1/packages "$OFF" --data-binary @a.asice); check_status "ingest a" 201 "$st"
 st=$(http POST /v1/packages "$OFF" --data-binary @b.asice); check_status "ingest b" 201 "$st"
 check "the package key is in the key store, outside DATA" test -s data.keys/${IDA:0:2}/$IDA.key
+check "... wrapped under the master key (RFC 3394: 40 bytes, not the raw 32)" \
+	test "$(stat -c %s data.keys/${IDA:0:2}/$IDA.key)" -eq 40
 check "... and nothing in the catalog" sh -c "[ \"\$(sqlite3 data/catalog.db 'SELECT count(*) FROM packages WHERE wrapped_key IS NOT NULL')\" = 0 ]"
 check "the records were classified at ingest" sh -c "[ \"\$(sqlite3 data/catalog.db \"SELECT count(*) FROM ret_class WHERE class_code = 'CT.01'\")\" = 2 ]"
 st=$(http POST /v1/results/$(code 0101)/events "$RM1" --data '{"kind":"dossier-closed","date":"2025-03-14"}')

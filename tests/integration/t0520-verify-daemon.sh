@@ -145,8 +145,11 @@ check_exit "a public_url with a query is refused at start (exit 3)" 3 \
 cat > kho2.json <<JSON
 { "_comment": "t0520 limits", "fixity_interval": 0, "threads": 2,
   "verify_rate_per_minute": 1, "verify_rate_burst": 3, "verify_max_upload": 20000,
-  "public_url": "https://kho.example.gov.vn/" }
+  "public_url": "https://kho.example.gov.vn/", "trusted_proxies": ["127.0.0.1"] }
 JSON
+echo '{ "trusted_proxies": ["proxy.example.gov.vn"] }' > badproxy.json
+check_exit "a trusted proxy that is not an IP address is refused at start (exit 3)" 3 \
+	timeout 10 "$KHO" serve --data data --trust pki/trust.pem --config badproxy.json --listen 127.0.0.1:0
 start_daemon data --trust pki/trust.pem --config kho2.json
 check "the daemon issued a key to the keyless result" test \
 	"$(sqlite3 data/catalog.db "SELECT count(*) FROM verify_keys WHERE result_code = '$CODE'")" = 1
@@ -165,6 +168,15 @@ st=$(get old "/verify/r/$CODE?k=$KEY"); check_status "the old key: 404" 404 "$st
 st=$(get limited "/verify/r/$CODE?k=$WRONG"); check_status "the 4th public verification: 429" 429 "$st"
 check_grep "  ... with Retry-After" '^Retry-After: [0-9]+' limited.hdr
 st=$(get formagain /verify); check_status "the form is not rate-limited" 200 "$st"
+# Behind a trusted proxy (here 127.0.0.1) each client is counted by the
+# address the proxy appends to X-Forwarded-For.
+XFF='X-Forwarded-For: 198.51.100.1, 203.0.113.7'
+st=$(get px1 "/verify/r/$CODE?k=$WRONG" -H "$XFF")
+check_status "behind the trusted proxy, another client has its own bucket" 404 "$st"
+get px2 "/verify/r/$CODE?k=$WRONG" -H "$XFF" >/dev/null
+get px3 "/verify/r/$CODE?k=$WRONG" -H 'X-Forwarded-For: 203.0.113.7' >/dev/null
+st=$(get px4 "/verify/r/$CODE?k=$WRONG" -H 'X-Forwarded-For: 10.9.9.9,203.0.113.7')
+check_status "  ... limited in turn after its burst, whatever it wrote before the proxy's entry" 429 "$st"
 st=$(http GET /healthz ""); check_status "other routes are not affected" 200 "$st"
 stop_daemon
 finish

@@ -31,6 +31,27 @@ static void t_default_dir(void)
 	CHECK_EQ_INT(keystore_default_dir(b, 8, "/srv/kho/data", NULL), KHO_EINVAL);
 }
 
+static const unsigned char MASTER[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                           17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+                                           30, 31, 32 };
+
+/* 1 if the n bytes of needle occur in the file at path. */
+static int file_contains(const char *path, const unsigned char *needle, size_t n)
+{
+	unsigned char buf[256];
+	size_t len, i;
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL)
+		return 0;
+	len = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	for (i = 0; i + n <= len; i++)
+		if (memcmp(buf + i, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
 static void t_roundtrip_and_destroy(void)
 {
 	char *d = tmpdir(), dir[256], path[512];
@@ -41,7 +62,7 @@ static void t_roundtrip_and_destroy(void)
 
 	REQUIRE(d != NULL);
 	snprintf(dir, sizeof dir, "%s/data.keys", d);
-	REQUIRE(keystore_open(&ks, dir, &err) == 0);
+	REQUIRE(keystore_open(&ks, dir, MASTER, NULL, &err) == 0);
 	memset(k, 0x41, sizeof k);
 	memset(k2, 0x42, sizeof k2);
 	CHECK_EQ_INT(keystore_get(ks, ID, got, &err), KHO_ENOTFOUND);
@@ -52,8 +73,20 @@ static void t_roundtrip_and_destroy(void)
 	CHECK_EQ_INT(keystore_get(ks, ID, got, &err), 0);
 	CHECK(memcmp(got, k, 32) == 0);
 	snprintf(path, sizeof path, "%s/01/%s.key", dir, ID);
-	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == 32);
+	/* 40 bytes: the key wrapped under the master key, never the raw key. */
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == 40);
+	CHECK(!file_contains(path, k, sizeof k));
 	CHECK_EQ_INT(keystore_put(ks, "not-an-id", k, &err), KHO_EINVAL);
+	{
+		/* The same store under another master key reads nothing. */
+		keystore *other = NULL;
+		unsigned char m2[32];
+		memset(m2, 0x99, sizeof m2);
+		REQUIRE(keystore_open(&other, dir, m2, NULL, &err) == 0);
+		CHECK_EQ_INT(keystore_get(other, ID, got, &err), KHO_ECRYPTO);
+		CHECK(strstr(err.msg, "master key") != NULL);
+		keystore_free(other);
+	}
 
 	CHECK_EQ_INT(keystore_destroy(ks, ID, &err), 0);
 	CHECK(stat(path, &st) != 0);
@@ -74,7 +107,7 @@ static void t_refuses_unsafe(void)
 
 	REQUIRE(d != NULL);
 	snprintf(dir, sizeof dir, "%s/k", d);
-	REQUIRE(keystore_open(&ks, dir, &err) == 0);
+	REQUIRE(keystore_open(&ks, dir, MASTER, NULL, &err) == 0);
 	snprintf(sub, sizeof sub, "%s/01", dir);
 	mkdir(sub, 0700);
 	snprintf(path, sizeof path, "%s/%s.key", sub, ID);
@@ -89,7 +122,45 @@ static void t_refuses_unsafe(void)
 	CHECK_EQ_INT(keystore_get(ks, ID, got, &err), KHO_EUNSAFE);
 	keystore_free(ks);
 	chmod(dir, 0755);
-	CHECK_EQ_INT(keystore_open(&ks, dir, &err), KHO_EUNSAFE);
+	CHECK_EQ_INT(keystore_open(&ks, dir, MASTER, NULL, &err), KHO_EUNSAFE);
 }
 
-TESTS(T(t_default_dir), T(t_roundtrip_and_destroy), T(t_refuses_unsafe))
+/* A key store written before wrapping (32-byte raw files, no FORMAT) is
+ * wrapped in place by the first open, and its keys still read. */
+static void t_legacy_rewrapped(void)
+{
+	char *d = tmpdir(), dir[256], sub[300], path[512], fmt[300];
+	unsigned char k[32], got[32];
+	keystore *ks = NULL;
+	struct stat st;
+	size_t n = 99;
+	kho_err err;
+	FILE *f;
+
+	REQUIRE(d != NULL);
+	snprintf(dir, sizeof dir, "%s/old.keys", d);
+	snprintf(sub, sizeof sub, "%s/01", dir);
+	REQUIRE(mkdir(dir, 0700) == 0 && mkdir(sub, 0700) == 0);
+	snprintf(path, sizeof path, "%s/%s.key", sub, ID);
+	memset(k, 0x5a, sizeof k);
+	f = fopen(path, "wb");
+	REQUIRE(f != NULL);
+	fwrite(k, 1, sizeof k, f);
+	fclose(f);
+	chmod(path, 0600);
+	REQUIRE(keystore_open(&ks, dir, MASTER, &n, &err) == 0);
+	CHECK_EQ_INT((int)n, 1);
+	CHECK(stat(path, &st) == 0 && st.st_size == 40 && (st.st_mode & 0777) == 0600);
+	CHECK(!file_contains(path, k, sizeof k));
+	CHECK_EQ_INT(keystore_get(ks, ID, got, &err), 0);
+	CHECK(memcmp(got, k, 32) == 0);
+	snprintf(fmt, sizeof fmt, "%s/FORMAT", dir);
+	CHECK(stat(fmt, &st) == 0);
+	keystore_free(ks);
+	/* Once FORMAT is there, the next open does not walk again. */
+	REQUIRE(keystore_open(&ks, dir, MASTER, &n, &err) == 0);
+	CHECK_EQ_INT((int)n, 0);
+	keystore_free(ks);
+}
+
+TESTS(T(t_default_dir), T(t_roundtrip_and_destroy), T(t_refuses_unsafe), T(t_legacy_rewrapped))

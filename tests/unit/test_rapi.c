@@ -26,7 +26,7 @@ static rstore *open_tmp(void)
 	static char t[64];
 	rstore *r = NULL;
 	snprintf(t, sizeof t, "/tmp/kho-rapi-XXXXXX");
-	if (mkdtemp(t) == NULL || rstore_open(&r, t, NULL, NULL) != 0)
+	if (mkdtemp(t) == NULL || rstore_open(&r, t, NULL, NULL, NULL) != 0)
 		return NULL;
 	return r;
 }

@@ -30,7 +30,7 @@ static rstore *open_tmp(void)
 {
 	rstore *r = NULL;
 	snprintf(dir, sizeof dir, "/tmp/kho-rstore-XXXXXX");
-	if (mkdtemp(dir) == NULL || rstore_open(&r, dir, NULL, NULL) != 0)
+	if (mkdtemp(dir) == NULL || rstore_open(&r, dir, NULL, NULL, NULL) != 0)
 		return NULL;
 	return r;
 }

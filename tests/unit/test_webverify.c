@@ -52,7 +52,8 @@ static struct {
 	char key[QR_KEY_TEXT_LEN + 1];
 	char status[32];
 	int destroyed;
-	int n_key_hash, n_report, n_status, n_audit;
+	int gone;          /* destroyed by retention: no catalog row, a tombstone */
+	int n_key_hash, n_report, n_status, n_audit, n_tomb;
 	char audit_log[8192];
 } G;
 
@@ -101,10 +102,28 @@ static int fk_status(void *arg, const char *code, char status[WEBVERIFY_STATUS_M
 {
 	(void)arg;
 	G.n_status++;
-	if (strcmp(code, CODE) != 0)
+	if (strcmp(code, CODE) != 0 || G.gone)
 		return kho_err_set(err, KHO_ENOTFOUND, "unknown");
 	snprintf(status, WEBVERIFY_STATUS_MAX, "%s", G.status);
 	memcpy(id, G.pkg_id, 32);
+	return 0;
+}
+
+/* The tombstone of CODE once G.gone: by code or by its package's SHA-256. */
+static int fk_tombstone(void *arg, const char *code, const unsigned char sha[32],
+                        webverify_tombstone *out, kho_err *err)
+{
+	(void)arg;
+	G.n_tomb++;
+	if (!G.gone || (code != NULL && strcmp(code, CODE) != 0) ||
+	    (sha != NULL && memcmp(sha, G.pkg_id, 32) != 0))
+		return kho_err_set(err, KHO_ENOTFOUND, "no tombstone");
+	memset(out, 0, sizeof *out);
+	snprintf(out->code, sizeof out->code, "%s", CODE);
+	snprintf(out->destroyed_on, sizeof out->destroyed_on, "2031-01-02");
+	snprintf(out->decision, sizeof out->decision, "45/QĐ-SNV");
+	snprintf(out->decision_date, sizeof out->decision_date, "2031-01-01");
+	out->batch = 3;
 	return 0;
 }
 
@@ -173,7 +192,8 @@ static webverify *setup(unsigned rate)
 		return NULL;
 	snprintf(G.status, sizeof G.status, "valid");
 	G.destroyed = 0;
-	G.n_key_hash = G.n_report = G.n_status = G.n_audit = 0;
+	G.gone = 0;
+	G.n_key_hash = G.n_report = G.n_status = G.n_audit = G.n_tomb = 0;
 	G.audit_log[0] = '\0';
 	memset(&cfg, 0, sizeof cfg);
 	cfg.vopts.anchors = anchors;
@@ -185,6 +205,7 @@ static webverify *setup(unsigned rate)
 	ar.code_by_object = fk_by_object;
 	ar.status_of = fk_status;
 	ar.audit = fk_audit;
+	ar.tombstone = fk_tombstone;
 	if (webverify_new(&wv, &cfg, &ar, &err) != 0)
 		return NULL;
 	return wv;
@@ -371,6 +392,60 @@ static void t_qr(void)
 	webverify_free(wv);
 }
 
+/* Issue 4 item 9: a record destroyed by retention (no catalog row, a tombstone). */
+static void t_destroyed(void)
+{
+	webverify *wv = setup(0);
+	webverify_response r, a, b;
+	char wrong[QR_KEY_TEXT_LEN + 1];
+
+	REQUIRE(wv != NULL);
+	G.destroyed = 1;
+	G.gone = 1;
+	/* the QR path with the record's key: the statement, never content */
+	CHECK_EQ_INT(ask(wv, WV_QR, NULL, 0, CODE, G.key, WV_LANG_VI, &r), 0);
+	CHECK_EQ_INT(r.status, 200);
+	CHECK(strstr(BODY(r), "data-answer=\"destroyed\"") != NULL);
+	CHECK(strstr(BODY(r), "đã được tiêu hủy ngày 02/01/2031 theo quyết định 45/QĐ-SNV"
+	                      " ngày 01/01/2031") != NULL);
+	CHECK(strstr(BODY(r), "Trần Thị B") == NULL && strstr(BODY(r), "ketqua.pdf") == NULL);
+	private_ok(&r);
+	webverify_response_free(&r);
+	CHECK_EQ_INT(ask(wv, WV_QR, NULL, 0, CODE, G.key, WV_LANG_EN, &r), 0);
+	CHECK(strstr(BODY(r), "was destroyed on 2031-01-02 under decision 45/QĐ-SNV") != NULL);
+	webverify_response_free(&r);
+	/* a wrong key: exactly an unknown code, and the tombstone is not asked */
+	G.n_tomb = 0;
+	memcpy(wrong, G.key, sizeof wrong);
+	wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+	CHECK_EQ_INT(ask(wv, WV_QR, NULL, 0, CODE, wrong, WV_LANG_VI, &a), 0);
+	CHECK_EQ_INT(ask(wv, WV_QR, NULL, 0, "000.00.20.H30-250314-0008-KQ1", G.key, WV_LANG_VI, &b),
+	             0);
+	CHECK_EQ_INT(a.status, 404);
+	CHECK(a.body.len == b.body.len && memcmp(a.body.data, b.body.data, a.body.len) == 0);
+	CHECK(strstr(BODY(a), "tiêu hủy") == NULL);
+	CHECK_EQ_INT(G.n_tomb, 0);
+	webverify_response_free(&a);
+	webverify_response_free(&b);
+	/* the exact destroyed package uploaded: genuine seal, archived and destroyed */
+	CHECK_EQ_INT(ask(wv, WV_API, G.pkg.data, G.pkg.len, NULL, NULL, WV_LANG_EN, &r), 0);
+	CHECK(strstr(BODY(r), "\"answer\":\"valid\"") != NULL);
+	CHECK(strstr(BODY(r), "\"status\":\"destroyed\"") != NULL);
+	CHECK(strstr(BODY(r), "\"decision\":\"45/QĐ-SNV\"") != NULL);
+	CHECK(strstr(BODY(r), "\"same_package\":true") != NULL);
+	private_ok(&r);
+	webverify_response_free(&r);
+	CHECK_EQ_INT(ask(wv, WV_UPLOAD, G.pkg.data, G.pkg.len, NULL, NULL, WV_LANG_VI, &r), 0);
+	CHECK(strstr(BODY(r), "data-status=\"destroyed\"") != NULL);
+	CHECK(strstr(BODY(r), "data-destroyed=\"1\"") != NULL);
+	webverify_response_free(&r);
+	/* other bytes naming the same code learn nothing of the destruction */
+	CHECK_EQ_INT(ask(wv, WV_API, G.tampered.data, G.tampered.len, NULL, NULL, WV_LANG_EN, &r), 0);
+	CHECK(strstr(BODY(r), "destroyed") == NULL);
+	webverify_response_free(&r);
+	webverify_free(wv);
+}
+
 static void t_enumeration(void)
 {
 	webverify *wv = setup(0);
@@ -465,5 +540,38 @@ static void t_route_and_url(void)
 	             KHO_ETOOBIG);
 }
 
+/* The client behind a trusted proxy is its last X-Forwarded-For element;
+ * the header of anyone else, and anything a client wrote earlier in it,
+ * is ignored. */
+static void t_client_behind_proxy(void)
+{
+	char *const proxies[] = { "10.0.0.5", "::1" };
+	webverify_config cfg;
+	webverify_archive ar;
+	webverify *wv = NULL;
+	kho_err err;
+	char out[64];
+
+	memset(&cfg, 0, sizeof cfg);
+	memset(&ar, 0, sizeof ar);
+	cfg.trusted_proxies = proxies;
+	cfg.ntrusted_proxies = 2;
+	REQUIRE(webverify_new(&wv, &cfg, &ar, &err) == 0);
+	CHECK_STR(webverify_client(wv, "10.0.0.5", "203.0.113.7", out, sizeof out), "203.0.113.7");
+	CHECK_STR(webverify_client(wv, "10.0.0.5", "1.2.3.4, 203.0.113.7", out, sizeof out),
+	          "203.0.113.7");
+	CHECK_STR(webverify_client(wv, "::1", "1.2.3.4,2001:db8::7 ", out, sizeof out), "2001:db8::7");
+	/* not a trusted proxy: its header is the client's own claim */
+	CHECK_STR(webverify_client(wv, "198.51.100.9", "203.0.113.7", out, sizeof out),
+	          "198.51.100.9");
+	/* a trusted proxy without the header, or with garbage in it */
+	CHECK_STR(webverify_client(wv, "10.0.0.5", NULL, out, sizeof out), "10.0.0.5");
+	CHECK_STR(webverify_client(wv, "10.0.0.5", "203.0.113.7, evil", out, sizeof out), "10.0.0.5");
+	CHECK_STR(webverify_client(wv, "10.0.0.5", "", out, sizeof out), "10.0.0.5");
+	CHECK_STR(webverify_client(wv, "10.0.0.5", "203.0.113.7 1.1.1.1", out, sizeof out), "10.0.0.5");
+	webverify_free(wv);
+}
+
 TESTS(T(t_form), T(t_valid_package), T(t_tampered_package), T(t_single_files), T(t_qr),
-      T(t_enumeration), T(t_mask), T(t_rate), T(t_route_and_url))
+      T(t_destroyed), T(t_enumeration), T(t_mask), T(t_rate), T(t_route_and_url),
+      T(t_client_behind_proxy))
