@@ -362,6 +362,12 @@ static int redact(verify_report *r, struct redaction *rd)
 	if (r == NULL || r->record == NULL)
 		return 0;
 	rec = r->record;
+	/* The title is free text that often names other people than the
+	 * subject (a marriage certificate names both spouses, a business
+	 * registration its owner), whom no mask can find: a public answer
+	 * leaves it out; the result type and code say what the result is. */
+	free(rec->title);
+	rec->title = NULL;
 	if (rec->subject_id != NULL) {
 		snprintf(rd->pid, sizeof rd->pid, "%s", rec->subject_id);
 		OPENSSL_cleanse(rec->subject_id, strlen(rec->subject_id));
@@ -823,7 +829,7 @@ static void technical(struct out *o, const verify_report *r, enum webverify_lang
 		dl_row(o, tr(l, "SHA-256 của gói", "Package SHA-256"),
 		       kho_hex(hex, r->package_sha256, 32));
 	for (i = 0; i < r->nreasons; i++)
-		dl_row(o, tr(l, "Lý do", "Reason"), r->reasons[i]);
+		dl_row(o, tr(l, "Lý do (của bộ kiểm tra, tiếng Anh)", "Reason"), r->reasons[i]);
 	for (i = 0; i < r->ndeviations; i++)
 		dl_row(o, tr(l, "Sai lệch định dạng", "Format deviation"), r->deviations[i]);
 	for (i = 0; i < r->nsigs; i++) {
@@ -853,9 +859,9 @@ static void technical(struct out *o, const verify_report *r, enum webverify_lang
 			       ts->imprint_ok && ts->signature_ok ? tr(l, "có", "yes") : tr(l, "không", "no"));
 		}
 		for (j = 0; j < s->nreasons; j++)
-			dl_row(o, tr(l, "Lý do", "Reason"), s->reasons[j]);
+			dl_row(o, tr(l, "Lý do (của bộ kiểm tra, tiếng Anh)", "Reason"), s->reasons[j]);
 		for (j = 0; j < s->nwarnings; j++)
-			dl_row(o, tr(l, "Cảnh báo", "Warning"), s->warnings[j]);
+			dl_row(o, tr(l, "Cảnh báo (của bộ kiểm tra, tiếng Anh)", "Warning"), s->warnings[j]);
 	}
 	for (i = 0; i < r->ntimestamps; i++) {
 		dl_row(o, tr(l, "Dấu thời gian lưu trữ", "Archive timestamp"), r->timestamps[i].where);
@@ -885,8 +891,8 @@ static void statement(struct out *o, const verify_report *r, const struct arch_i
 	if (a == ANS_VALID && ai->known && strcmp(ai->status, "valid") != 0) {
 		const char *w = status_words(ai->status, l);
 		put(o, "<p class=\"status-no\">");
-		put(o, tr(l, "Lưu ý: chữ ký là thật, nhưng hôm nay kết quả này ",
-		          "Note: the seal is genuine, but today this result is "));
+		put(o, tr(l, "Lưu ý: chữ ký là thật, nhưng hôm nay kết quả này có trạng thái: ",
+		          "Note: the seal is genuine, but today this result's status is: "));
 		esc(o, w != NULL ? w : ai->status);
 		put(o, ".</p>\n");
 	}
