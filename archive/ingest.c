@@ -191,7 +191,14 @@ static unsigned stripe_of(const char *id)
  * not mimetype), read again from the file (the report names the objects
  * but keeps no digests). *pk holds the names the objects borrow.
  */
-static int verify_data(ingest_ctx *c, const char *path, catalog_verify_data *vd,
+/* The package being ingested: a file, or (path NULL) bytes in memory. */
+typedef struct {
+	const char *path;
+	const unsigned char *data;
+	size_t len;
+} ingest_src;
+
+static int verify_data(ingest_ctx *c, const ingest_src *src, catalog_verify_data *vd,
                        catalog_object **objs, pkg **pk, kho_err *err)
 {
 	char key[QR_KEY_TEXT_LEN + 1];
@@ -202,7 +209,9 @@ static int verify_data(ingest_ctx *c, const char *path, catalog_verify_data *vd,
 
 	memset(vd, 0, sizeof *vd);
 	*objs = NULL;
-	if ((rc = pkg_read_file(pk, path, NULL, err)) != 0)
+	rc = src->path != NULL ? pkg_read_file(pk, src->path, NULL, err)
+	                       : pkg_read_mem(pk, src->data, src->len, NULL, err);
+	if (rc != 0)
 		return rc;
 	if ((*pk)->nentries > INGEST_OBJECTS_MAX)
 		return kho_err_set(err, KHO_ETOOBIG, "too many entries to index");
@@ -258,8 +267,8 @@ int ingest_qr_key(ingest_ctx *c, const char *result_code, char key_out[QR_KEY_TE
 	return qr_key_unwrap(key_out, c->master_key, wrapped, err);
 }
 
-int ingest_file(ingest_ctx *c, const char *path, const char *actor, const char *agency,
-                ingest_result *out, kho_err *err)
+static int ingest_src_run(ingest_ctx *c, const ingest_src *src, const char *actor,
+                          const char *agency, ingest_result *out, kho_err *err)
 {
 	catalog_verify_data vd;
 	catalog_object *objs = NULL;
@@ -276,8 +285,14 @@ int ingest_file(ingest_ctx *c, const char *path, const char *actor, const char *
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if ((rc = store_sha256_file(path, digest, &size, err)) != 0)
-		return rc;
+	if (src->path != NULL) {
+		if ((rc = store_sha256_file(src->path, digest, &size, err)) != 0)
+			return rc;
+	} else {
+		if (kho_sha256(digest, src->data, src->len) != 0)
+			return kho_err_ssl(err, KHO_ECRYPTO, "SHA-256");
+		size = (uint64_t)src->len;
+	}
 	kho_hex(out->id, digest, 32);
 	/* The same bytes again: 200 with the same id, answered from the catalog
 	 * without validating again (the bytes are those validated at ingest). */
@@ -298,7 +313,8 @@ int ingest_file(ingest_ctx *c, const char *path, const char *actor, const char *
 	}
 	verify_options(c, &vo);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = verify_package_file(&rep, path, &vo, err);
+	rc = src->path != NULL ? verify_package_file(&rep, src->path, &vo, err)
+	                       : verify_package_mem(&rep, src->data, src->len, &vo, err);
 	out->verify_seconds = elapsed(&t0);
 	if (rc != 0)
 		return rc;
@@ -340,7 +356,7 @@ int ingest_file(ingest_ctx *c, const char *path, const char *actor, const char *
 	}
 	if (ingest_subject_mac(c, r->subject_id, mac) != 0)
 		return kho_err_set(err, KHO_ECRYPTO, "HMAC failed");
-	if ((rc = verify_data(c, path, &vd, &objs, &pk, err)) != 0) {
+	if ((rc = verify_data(c, src, &vd, &objs, &pk, err)) != 0) {
 		free(objs);
 		pkg_free(pk);
 		return rc;
@@ -375,7 +391,9 @@ int ingest_file(ingest_ctx *c, const char *path, const char *actor, const char *
 	/* The durable order: the store file is on disk (written, fsynced,
 	 * renamed, directory fsynced) before the catalog commit, and the
 	 * caller acknowledges only after the commit. */
-	if ((rc = store_put_file_key(c->st, out->id, path, key, err)) != 0)
+	rc = src->path != NULL ? store_put_file_key(c->st, out->id, src->path, key, err)
+	                       : store_put_mem_key(c->st, out->id, src->data, src->len, key, err);
+	if (rc != 0)
 		goto unlock;
 	/* The key goes to the key store, durable (file and directory fsynced),
 	 * BEFORE the catalog commit, and never into the catalog (wrapped_key
@@ -417,6 +435,26 @@ unlock:
 	pkg_free(pk);
 	OPENSSL_cleanse(&vd, sizeof vd);
 	return rc;
+}
+
+int ingest_file(ingest_ctx *c, const char *path, const char *actor, const char *agency,
+                ingest_result *out, kho_err *err)
+{
+	ingest_src src = { path, NULL, 0 };
+
+	return ingest_src_run(c, &src, actor, agency, out, err);
+}
+
+int ingest_mem(ingest_ctx *c, const void *data, size_t len, const char *actor,
+               const char *agency, ingest_result *out, kho_err *err)
+{
+	ingest_src src = { NULL, data, len };
+
+	if (data == NULL) {
+		memset(out, 0, sizeof *out);
+		return kho_err_set(err, KHO_EINVAL, "no package bytes");
+	}
+	return ingest_src_run(c, &src, actor, agency, out, err);
 }
 
 /* A legacy row (before the key store) still carries a wrapped key. */

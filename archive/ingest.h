@@ -94,6 +94,10 @@ typedef struct ingest_result {
  */
 int ingest_file(ingest_ctx *c, const char *path, const char *actor, const char *agency,
                 ingest_result *out, kho_err *err);
+/* ingest_mem: ingest_file for package bytes the caller holds in memory
+ * (borrowed for the call; a small upload that needs no temporary file). */
+int ingest_mem(ingest_ctx *c, const void *data, size_t len, const char *actor,
+               const char *agency, ingest_result *out, kho_err *err);
 void ingest_result_clear(ingest_result *r);
 
 /*

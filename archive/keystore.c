@@ -180,7 +180,7 @@ int keystore_open(keystore **out, const char *dir, const unsigned char master[KE
 		return kho_err_set(err, KHO_EUNSAFE,
 		                   "%s: key store is accessible to group or others (chmod 700)", dir);
 	}
-	if ((rc = migrate(ks, rewrapped, err)) != 0) {
+	if ((rc = kho_mkdir_fanout(dir, err)) != 0 || (rc = migrate(ks, rewrapped, err)) != 0) {
 		keystore_wipe_free(ks);
 		return rc;
 	}

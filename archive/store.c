@@ -126,6 +126,7 @@ int store_open(store **out, const char *dir, const char *master_key_file, kho_er
 		goto out;
 	}
 	if ((rc = kho_mkdir_p(s->objdir, 0700, err)) != 0 ||
+	    (rc = kho_mkdir_fanout(s->objdir, err)) != 0 ||
 	    (rc = kho_mkdir_p(s->tmpdir, 0700, err)) != 0)
 		goto out;
 	rc = store_key_file(s->master, master_key_file, err);
@@ -253,8 +254,14 @@ out:
 	return rc;
 }
 
-int store_put_file_key(store *s, const char *id, const char *plain_path,
-                       unsigned char key_out[STORE_KEY_LEN], kho_err *err)
+/*
+ * put_key: encrypt the plaintext (the file plain_path, or when plain_path
+ * is NULL the len bytes at data) under a fresh key into the store file of
+ * id, durably. One body for both sources so that the durable order below
+ * is written once.
+ */
+static int put_key(store *s, const char *id, const char *plain_path, const unsigned char *data,
+                   size_t dlen, unsigned char key_out[STORE_KEY_LEN], kho_err *err)
 {
 	unsigned char key[STORE_KEY_LEN], nonce[NONCE_LEN], tag[TAG_LEN];
 	unsigned char *in = NULL, *ct = NULL;
@@ -283,8 +290,8 @@ int store_put_file_key(store *s, const char *id, const char *plain_path,
 		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
 		goto out;
 	}
-	infd = open(plain_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (infd < 0) {
+	if (plain_path != NULL &&
+	    (infd = open(plain_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		rc = kho_err_set(err, KHO_EIO, "%s: %s", plain_path, strerror(errno));
 		goto out;
 	}
@@ -306,7 +313,17 @@ int store_put_file_key(store *s, const char *id, const char *plain_path,
 		goto out;
 	}
 	for (;;) {
-		ssize_t r = read(infd, in, CHUNK);
+		const unsigned char *src = in;
+		ssize_t r;
+		if (plain_path == NULL) {
+			/* From memory: CHUNK at a time, as from the file. */
+			r = (ssize_t)(dlen < CHUNK ? dlen : CHUNK);
+			src = data;
+			data += r;
+			dlen -= (size_t)r;
+		} else {
+			r = read(infd, in, CHUNK);
+		}
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -315,7 +332,7 @@ int store_put_file_key(store *s, const char *id, const char *plain_path,
 		}
 		if (r == 0)
 			break;
-		if (EVP_EncryptUpdate(ctx, ct, &len, in, (int)r) != 1) {
+		if (EVP_EncryptUpdate(ctx, ct, &len, src, (int)r) != 1) {
 			rc = kho_err_ssl(err, KHO_ECRYPTO, "AES-256-GCM");
 			goto out;
 		}
@@ -365,6 +382,20 @@ out:
 	free(in);
 	free(ct);
 	return rc;
+}
+
+int store_put_file_key(store *s, const char *id, const char *plain_path,
+                       unsigned char key_out[STORE_KEY_LEN], kho_err *err)
+{
+	return put_key(s, id, plain_path, NULL, 0, key_out, err);
+}
+
+int store_put_mem_key(store *s, const char *id, const void *data, size_t len,
+                      unsigned char key_out[STORE_KEY_LEN], kho_err *err)
+{
+	if (data == NULL && len > 0)
+		return kho_err_set(err, KHO_EINVAL, "no data");
+	return put_key(s, id, NULL, data, len, key_out, err);
 }
 
 /* The legacy form: the package key wrapped by the master key (RFC 3394). */

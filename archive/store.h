@@ -94,6 +94,10 @@ int store_get_tmp(store *s, const char *id, const unsigned char wrapped[STORE_WR
  */
 int store_put_file_key(store *s, const char *id, const char *plain_path,
                        unsigned char key_out[STORE_KEY_LEN], kho_err *err);
+/* store_put_mem_key: store_put_file_key for plaintext already in memory
+ * (the daemon keeps small uploads in memory: no temporary file). */
+int store_put_mem_key(store *s, const char *id, const void *data, size_t len,
+                      unsigned char key_out[STORE_KEY_LEN], kho_err *err);
 int store_get_fd_key(store *s, const char *id, const unsigned char key[STORE_KEY_LEN],
                      int out_fd, uint64_t *size_out, uint64_t bytes_per_second, kho_err *err);
 int store_get_tmp_key(store *s, const char *id, const unsigned char key[STORE_KEY_LEN],

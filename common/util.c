@@ -136,6 +136,23 @@ int kho_write_file_durable(const char *path, const void *data, size_t len,
 	return kho_fsync_dir(path, err);
 }
 
+/* fsync the parent directory of path (a path without '/' is in "."). */
+static int fsync_parent(const char *path, kho_err *err)
+{
+	char parent[PATH_MAX];
+	char *slash;
+
+	snprintf(parent, sizeof parent, "%s", path);
+	slash = strrchr(parent, '/');
+	if (slash == NULL)
+		snprintf(parent, sizeof parent, ".");
+	else if (slash == parent)
+		parent[1] = '\0';
+	else
+		*slash = '\0';
+	return kho_fsync_dir(parent, err);
+}
+
 int kho_mkdir_p(const char *dir, int mode, kho_err *err)
 {
 	char p[PATH_MAX];
@@ -149,11 +166,36 @@ int kho_mkdir_p(const char *dir, int mode, kho_err *err)
 			continue;
 		char c = p[i];
 		p[i] = '\0';
-		if (mkdir(p, (mode_t)mode) != 0 && errno != EEXIST)
+		if (mkdir(p, (mode_t)mode) == 0) {
+			/* A new directory's entry lives in its parent: without this
+			 * fsync a crash could take the directory, and every durable
+			 * file later written into it, away. */
+			int rc = fsync_parent(p, err);
+			if (rc != 0)
+				return rc;
+		} else if (errno != EEXIST) {
 			return kho_err_set(err, KHO_EIO, "mkdir %s: %s", p, strerror(errno));
+		}
 		p[i] = c;
 	}
 	return 0;
+}
+
+int kho_mkdir_fanout(const char *dir, kho_err *err)
+{
+	char sub[PATH_MAX];
+	int i, created = 0;
+
+	for (i = 0; i < 256; i++) {
+		if ((size_t)snprintf(sub, sizeof sub, "%s/%02x", dir, i) >= sizeof sub)
+			return kho_err_set(err, KHO_EINVAL, "directory name too long");
+		if (mkdir(sub, 0700) == 0)
+			created = 1;
+		else if (errno != EEXIST)
+			return kho_err_set(err, KHO_EIO, "mkdir %s: %s", sub, strerror(errno));
+	}
+	/* One fsync of dir persists all the new entries at once. */
+	return created ? kho_fsync_dir(dir, err) : 0;
 }
 
 static int digits(const char *s, int n, int *out)

@@ -30,8 +30,16 @@ int kho_write_file_durable(const char *path, const void *data, size_t len,
 /* kho_fsync_dir: fsync the directory that contains path (or path itself if it is a directory). */
 int kho_fsync_dir(const char *dir, kho_err *err);
 
-/* kho_mkdir_p: create dir and its parents with mode (existing ones are fine). */
+/* kho_mkdir_p: create dir and its parents with mode (existing ones are fine); the
+ * parent of each directory it creates is fsynced, so the new entry survives a crash. */
 int kho_mkdir_p(const char *dir, int mode, kho_err *err);
+
+/*
+ * kho_mkdir_fanout: the 256 subdirectories dir/00 .. dir/ff (0700) of a
+ * content-addressed layout, created up front with one fsync of dir, so that
+ * no durable write later has to create (and fsync) its directory.
+ */
+int kho_mkdir_fanout(const char *dir, kho_err *err);
 
 /*
  * kho_time_parse: parse an RFC 3339 time ("2025-03-14T08:30:00Z",

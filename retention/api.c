@@ -225,6 +225,28 @@ int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
 				return answer_error(resp, 405, "use GET");
 			if (!reader)
 				return answer_error(resp, 403, "needs a records_manager or auditor");
+			/* Item 7: the list (CSV) and the printable explanatory note
+			 * (HTML) generated when the batch was proposed. */
+			if (query_flag(q->query, "format", "csv") || query_flag(q->query, "format", "html")) {
+				int csv = query_flag(q->query, "format", "csv");
+				size_t len = 0;
+				kho_buf db;
+				kho_buf_init(&db, RAPI_MAX_BATCH_DOCUMENT);
+				if ((rc = rstore_batch_document(r, id, csv ? "list.csv" : "note.html", &db,
+				                                &err)) != 0) {
+					kho_buf_release(&db);
+					return answer_rc(resp, rc, &err);
+				}
+				resp->body = (char *)kho_buf_steal(&db, &len);
+				if (resp->body == NULL && len != 0)
+					return answer_error(resp, 500, "out of memory");
+				resp->body_len = len;
+				resp->status = 200;
+				resp->content_type = csv ? "text/csv; charset=utf-8" : "text/html; charset=utf-8";
+				snprintf(resp->audit_detail, sizeof resp->audit_detail, "batch %lld %s", id,
+				         csv ? "list (CSV)" : "explanatory note (HTML)");
+				return 0;
+			}
 			rc = rstore_batch_json(r, id, &out, &err);
 			return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 200, out);
 		}

@@ -38,6 +38,7 @@
 
 #define RAPI_MAX_JSON (64u * 1024)   /* JSON request bodies */
 #define RAPI_MAX_CERTIFICATE (80u * 1024 * 1024) /* a destruction certificate served */
+#define RAPI_MAX_BATCH_DOCUMENT (256u * 1024 * 1024) /* a batch list or note served (as written) */
 
 /* Roles as token.h numbers them (TOKEN_OFFICER = 1, RECORDS_MANAGER = 2,
  * AUDITOR = 4, ADMIN = 8). */

@@ -42,6 +42,7 @@
 #define MAX_REVIEWS 16        /* review decisions per record considered */
 #define MAX_HOLDS 10000       /* holds loaded for a sweep */
 #define CERT_MAX (64u * 1024 * 1024)
+#define MAX_CLASSIFY_NEW 1000000 /* records first classified by one publication */
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS ret_schedules("
@@ -126,6 +127,23 @@ static const struct { const char *name, *decl; } tomb_cols[] = {
 	{ "key_hash", "ALTER TABLE ret_tombstones ADD COLUMN key_hash BLOB" },
 };
 
+/*
+ * Columns added to ret_batches for transfer batches (issue 4 item 8): the
+ * bag written, its SHA-256, the receiving archive's receipt, the custody
+ * pointer and the day the acknowledgment was recorded. Before them the
+ * bag path was kept in `certificate` and the custody in
+ * `certificate_sha256`, which the batch JSON then showed under the wrong
+ * names; rstore_batch_json still reads a bag path from `certificate` for
+ * a transfer batch exported before this migration.
+ */
+static const struct { const char *name, *decl; } batch_cols[] = {
+	{ "bag", "ALTER TABLE ret_batches ADD COLUMN bag TEXT" },
+	{ "bag_sha256", "ALTER TABLE ret_batches ADD COLUMN bag_sha256 TEXT" },
+	{ "receipt", "ALTER TABLE ret_batches ADD COLUMN receipt TEXT" },
+	{ "custody", "ALTER TABLE ret_batches ADD COLUMN custody TEXT" },
+	{ "acknowledged_on", "ALTER TABLE ret_batches ADD COLUMN acknowledged_on INTEGER" },
+};
+
 /* Indexes on the added columns: after the migration. The subject index
  * keeps a lookup of a subject with no tombstone to one b-tree probe. */
 static const char index_sql[] =
@@ -196,27 +214,52 @@ static int step_done(rstore *r, sqlite3_stmt *st, kho_err *err)
 
 /* ---- open / close --------------------------------------------------------- */
 
-/* migrate_tombstones: add the columns of tomb_cols that an older table lacks. Lock held. */
-static int migrate_tombstones(rstore *r, char **msg)
+/* migrate_cols: add the columns of cols[n] (name, ALTER TABLE) that an
+ * older `table` lacks. Lock held. */
+static int migrate_cols(rstore *r, const char *table, const char *const *names,
+                        const char *const *decls, size_t n, char **msg)
 {
 	sqlite3 *db = catalog_db(r->cat);
 	sqlite3_stmt *st = NULL;
-	int have[sizeof tomb_cols / sizeof tomb_cols[0]] = { 0 };
+	int have[8] = { 0 };
+	char sql[96];
 	size_t i;
 
-	if (sqlite3_prepare_v2(db, "PRAGMA table_info(ret_tombstones)", -1, &st, NULL) != SQLITE_OK) {
+	if (n > sizeof have / sizeof have[0])
+		return -1;
+	snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", table);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		*msg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
 		return -1;
 	}
 	while (sqlite3_step(st) == SQLITE_ROW)
-		for (i = 0; i < sizeof tomb_cols / sizeof tomb_cols[0]; i++)
-			if (strcmp(col(st, 1), tomb_cols[i].name) == 0)
+		for (i = 0; i < n; i++)
+			if (strcmp(col(st, 1), names[i]) == 0)
 				have[i] = 1;
 	sqlite3_finalize(st);
-	for (i = 0; i < sizeof tomb_cols / sizeof tomb_cols[0]; i++)
-		if (!have[i] && sqlite3_exec(db, tomb_cols[i].decl, NULL, NULL, msg) != SQLITE_OK)
+	for (i = 0; i < n; i++)
+		if (!have[i] && sqlite3_exec(db, decls[i], NULL, NULL, msg) != SQLITE_OK)
 			return -1;
 	return 0;
+}
+
+/* migrate_tombstones: tomb_cols and batch_cols on older tables. Lock held. */
+static int migrate_tombstones(rstore *r, char **msg)
+{
+	const char *names[8], *decls[8];
+	size_t i;
+
+	for (i = 0; i < sizeof tomb_cols / sizeof tomb_cols[0]; i++) {
+		names[i] = tomb_cols[i].name;
+		decls[i] = tomb_cols[i].decl;
+	}
+	if (migrate_cols(r, "ret_tombstones", names, decls, i, msg) != 0)
+		return -1;
+	for (i = 0; i < sizeof batch_cols / sizeof batch_cols[0]; i++) {
+		names[i] = batch_cols[i].name;
+		decls[i] = batch_cols[i].decl;
+	}
+	return migrate_cols(r, "ret_batches", names, decls, i, msg);
 }
 
 static void migrate_certificates(rstore *r);
@@ -907,6 +950,96 @@ static int apply_fn(rstore *r, rec *x, void *arg, kho_err *err)
 	return 0;
 }
 
+/*
+ * classify_new: issue 4 item 2 and 3. Records with no class yet (ingested
+ * while no schedule was in force, or kept unclassified because none of the
+ * version's classes applied) are classified under the version ns being
+ * applied; those it still does not cover stay (or become) unclassified,
+ * listed for a decision. Counts in *nnew and *nstill. Lock held, in a
+ * transaction.
+ */
+static int classify_new(rstore *r, const schedule *ns, const char *sha, const char *actor,
+                        int64_t *nnew, int64_t *nstill, kho_err *err)
+{
+	sqlite3_stmt *st = NULL, *up = NULL;
+	struct cand { char code[CATALOG_CODE_MAX], proc[CATALOG_CODE_MAX], type[CATALOG_CODE_MAX]; };
+	struct cand *v = NULL;
+	size_t n = 0, cap = 0, i;
+	char detail[256];
+	int rc, s;
+
+	*nnew = *nstill = 0;
+	if ((rc = prep(r, &st, "SELECT r.result_code, COALESCE(r.procedure, ''),"
+	                       " COALESCE(r.result_type, '') FROM results r LEFT JOIN ret_class c"
+	                       " ON c.result_code = r.result_code WHERE c.result_code IS NULL OR"
+	                       " (c.class_code IS NULL AND c.state = 'current')"
+	                       " ORDER BY r.result_code", err)) != 0)
+		goto out;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			struct cand *nv;
+			if (cap >= MAX_CLASSIFY_NEW) {
+				rc = kho_err_set(err, KHO_ETOOBIG, "more than %d records without a class",
+				                 MAX_CLASSIFY_NEW);
+				goto out;
+			}
+			cap = cap ? cap * 2 : 64;
+			if ((nv = realloc(v, cap * sizeof *nv)) == NULL) {
+				rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+				goto out;
+			}
+			v = nv;
+		}
+		cpy(v[n].code, sizeof v[n].code, col(st, 0));
+		cpy(v[n].proc, sizeof v[n].proc, col(st, 1));
+		cpy(v[n].type, sizeof v[n].type, col(st, 2));
+		n++;
+	}
+	if (s != SQLITE_DONE) {
+		rc = dberr(r, err);
+		goto out;
+	}
+	if ((rc = prep(r, &up, "INSERT INTO ret_class(result_code, class_code, schedule_sha256, how,"
+	                       " classified_at) VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(result_code)"
+	                       " DO UPDATE SET class_code = ?2, schedule_sha256 = ?3, how = ?4,"
+	                       " classified_at = ?5", err)) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const schedule_class *cls = NULL;
+		enum classify_by how = CLASSIFY_NONE;
+		if (classify(&cls, &how, ns, v[i].proc[0] ? v[i].proc : NULL,
+		             v[i].type[0] ? v[i].type : NULL, 0) != 0)
+			cls = NULL;
+		sqlite3_reset(up);
+		sqlite3_clear_bindings(up);
+		sqlite3_bind_text(up, 1, v[i].code, -1, SQLITE_STATIC);
+		if (cls != NULL) {
+			sqlite3_bind_text(up, 2, cls->code, -1, SQLITE_STATIC);
+			sqlite3_bind_text(up, 3, sha, -1, SQLITE_STATIC);
+		}
+		sqlite3_bind_text(up, 4, classify_by_name(cls ? how : CLASSIFY_NONE), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(up, 5, (sqlite3_int64)kho_now());
+		if ((rc = step_done(r, up, err)) != 0)
+			goto out;
+		if (cls != NULL) {
+			(*nnew)++;
+			snprintf(detail, sizeof detail, "class %s by %s, schedule %.12s (at publication)",
+			         cls->code, classify_by_name(how), sha);
+		} else {
+			(*nstill)++;
+			snprintf(detail, sizeof detail, "unclassified: no class of schedule %.60s version"
+			         " %.40s applies", ns->identifier, ns->version);
+		}
+		if ((rc = audit(r, actor, "retention-classify", v[i].code, detail, err)) != 0)
+			goto out;
+	}
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	free(v);
+	return rc;
+}
+
 /* apply_version: reclassify every record under version sha. Lock held, in a transaction. */
 static int apply_version(rstore *r, const char *sha, unsigned flags, int32_t on,
                          const char *actor, json_t *report, kho_err *err)
@@ -914,8 +1047,9 @@ static int apply_version(rstore *r, const char *sha, unsigned flags, int32_t on,
 	struct apply_arg a;
 	const schedule *ns;
 	sqlite3_stmt *st = NULL;
-	char detail[512];
+	char detail[600];
 	holds h = { 0 };
+	int64_t nnew = 0, nstill = 0;
 	int rc;
 
 	memset(&a, 0, sizeof a);
@@ -935,6 +1069,8 @@ static int apply_version(rstore *r, const char *sha, unsigned flags, int32_t on,
 		goto out;
 	if ((rc = each_record(r, NULL, apply_fn, &a, err)) != 0)
 		goto out;
+	if ((rc = classify_new(r, ns, sha, actor, &nnew, &nstill, err)) != 0)
+		goto out;
 	if ((rc = prep(r, &st, "UPDATE ret_schedules SET applied = 1, flags = ? WHERE sha256 = ?",
 	               err)) != 0)
 		goto out;
@@ -944,13 +1080,19 @@ static int apply_version(rstore *r, const char *sha, unsigned flags, int32_t on,
 		goto out;
 	snprintf(detail, sizeof detail,
 	         "version %s applied: %lld records moved, %zu changed class, %zu changed period,"
-	         " %zu kept on their version (shorter period not confirmed)",
+	         " %zu kept on their version (shorter period not confirmed), %lld classified for"
+	         " the first time, %lld still unclassified",
 	         ns->version, (long long)a.moved, json_array_size(a.class_changed),
-	         json_array_size(a.period_changed), json_array_size(a.kept));
+	         json_array_size(a.period_changed), json_array_size(a.kept), (long long)nnew,
+	         (long long)nstill);
 	if ((rc = audit(r, actor, "retention-apply", sha, detail, err)) != 0)
 		goto out;
 	if (report != NULL) {
-		json_object_set_new(report, "reclassified", json_integer(a.moved));
+		/* "reclassified": every record this version now classifies, moved
+		 * from an earlier version or classified for the first time. */
+		json_object_set_new(report, "reclassified", json_integer(a.moved + nnew));
+		json_object_set_new(report, "newly_classified", json_integer(nnew));
+		json_object_set_new(report, "unclassified", json_integer(nstill));
 		json_object_set(report, "class_changed", a.class_changed);
 		json_object_set(report, "period_changed", a.period_changed);
 		json_object_set(report, "kept_on_old_version", a.kept);
@@ -1662,8 +1804,13 @@ static int count_unclassified(rstore *r, int64_t *n, kho_err *err)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if ((rc = prep(r, &st, "SELECT COUNT(*) FROM ret_class WHERE class_code IS NULL"
-	                       " AND state = 'current'", err)) != 0)
+	/* Kept unclassified (a ret_class row without a class) and never
+	 * classified at all (a catalogued result with no ret_class row: ingested
+	 * while no schedule was in force). */
+	if ((rc = prep(r, &st, "SELECT (SELECT COUNT(*) FROM ret_class WHERE class_code IS NULL"
+	                       " AND state = 'current') + (SELECT COUNT(*) FROM results r WHERE"
+	                       " NOT EXISTS (SELECT 1 FROM ret_class c WHERE"
+	                       " c.result_code = r.result_code))", err)) != 0)
 		return rc;
 	*n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
@@ -1756,7 +1903,9 @@ int rstore_report(rstore *r, int32_t on, json_t **out, kho_err *err)
 		json_t *un = json_array();
 		json_object_set_new(rep, "unclassified_records", un);
 		if ((rc = prep(r, &st, "SELECT result_code FROM ret_class WHERE class_code IS NULL"
-		                       " AND state = 'current' ORDER BY result_code LIMIT 1000",
+		                       " AND state = 'current' UNION SELECT result_code FROM results r"
+		                       " WHERE NOT EXISTS (SELECT 1 FROM ret_class c WHERE"
+		                       " c.result_code = r.result_code) ORDER BY 1 LIMIT 1000",
 		               err)) != 0)
 			goto out;
 		while (sqlite3_step(st) == SQLITE_ROW)
@@ -1782,8 +1931,12 @@ int rstore_report(rstore *r, int32_t on, json_t **out, kho_err *err)
 	{
 		json_t *tr = json_array();
 		json_object_set_new(rep, "transferred", tr);
-		if ((rc = prep(r, &st, "SELECT b.executed_on, b.decision, b.id, COUNT(*) FROM ret_batches b"
-		                       " JOIN ret_items i ON i.batch = b.id AND i.state = 'exported'"
+		/* Items acknowledged before items became 'transferred' stayed
+		 * 'exported', and their receipt was appended to the decision. */
+		if ((rc = prep(r, &st, "SELECT b.executed_on, COALESCE(b.decision, '') ||"
+		                       " COALESCE(' / receipt ' || b.receipt, ''), b.id, COUNT(*)"
+		                       " FROM ret_batches b JOIN ret_items i ON i.batch = b.id"
+		                       " AND i.state IN ('transferred', 'exported')"
 		                       " WHERE b.kind = 'transfer' AND b.state = 'transferred'"
 		                       " GROUP BY b.id ORDER BY b.id", err)) != 0)
 			goto out;
@@ -2000,7 +2153,8 @@ int rstore_batch_propose(rstore *r, const char *kind, const char *actor, int32_t
 	                       " danh mục thời hạn lưu trữ áp dụng, không bị phong tỏa và không còn"
 	                       " hiệu lực; lý do chi tiết ở cột cuối. Việc thực hiện sẽ kiểm tra lại"
 	                       " từng tài liệu.</p>\n<table border=\"1\"><tr><th>Mã kết quả</th>"
-	                       "<th>Mã hồ sơ</th><th>Nhóm</th><th>Hạn</th><th>Lý do</th></tr>\n",
+	                       "<th>Mã hồ sơ</th><th>Nhóm</th><th>Tên nhóm</th><th>Danh mục,"
+	                       " phiên bản</th><th>Hạn</th><th>Lý do</th></tr>\n",
 	                it.n, hash);
 	for (i = 0; i < it.n; i++) {
 		struct item *x = &it.v[i];
@@ -2021,8 +2175,26 @@ int rstore_batch_propose(rstore *r, const char *kind, const char *actor, int32_t
 				x->why[k] = '\'';
 		kho_buf_appendf(&csv, "%lld,%s,%s,%s,%s,%s,%s,\"%s\"\n", (long long)id, x->code,
 		                x->dossier, x->cls, x->sha, x->package, due_format(d, x->due), x->why);
-		kho_buf_appendf(&html, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>", x->code,
-		                x->dossier, x->cls, due_format(d, x->due));
+		kho_buf_appendf(&html, "<tr><td>%s</td><td>%s</td><td>%s</td><td>", x->code,
+		                x->dossier, x->cls);
+		/* The class title and the schedule version the item is classified
+		 * under, so that the note reads without the schedule at hand. */
+		{
+			const schedule *sv = NULL;
+			size_t c;
+			if (version_get(r, x->sha, &sv, NULL) == 0) {
+				for (c = 0; c < sv->nclasses; c++)
+					if (strcmp(sv->classes[c].code, x->cls) == 0 && sv->classes[c].title)
+						html_esc(&html, sv->classes[c].title);
+				kho_buf_appendf(&html, "</td><td>");
+				html_esc(&html, sv->identifier);
+				kho_buf_appendf(&html, " ");
+				html_esc(&html, sv->version);
+			} else {
+				kho_buf_appendf(&html, "</td><td>%.12s", x->sha);
+			}
+		}
+		kho_buf_appendf(&html, "</td><td>%s</td><td>", due_format(d, x->due));
 		html_esc(&html, x->why);
 		kho_buf_appendf(&html, "</td></tr>\n");
 	}
@@ -2060,6 +2232,32 @@ out:
 	if (rc == 0 && id_out != NULL)
 		*id_out = id;
 	return rc;
+}
+
+int rstore_batch_document(rstore *r, int64_t id, const char *name, kho_buf *out, kho_err *err)
+{
+	char path[PATH_MAX];
+	sqlite3_stmt *st = NULL;
+	int rc, found;
+
+	if (name == NULL || (strcmp(name, "list.csv") != 0 && strcmp(name, "note.html") != 0))
+		return kho_err_set(err, KHO_EINVAL, "a batch document is list.csv or note.html");
+	catalog_lock(r->cat);
+	rc = prep(r, &st, "SELECT 1 FROM ret_batches WHERE id = ?", err);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		found = sqlite3_step(st) == SQLITE_ROW;
+		if (!found)
+			rc = kho_err_set(err, KHO_ENOTFOUND, "batch %lld: no such batch", (long long)id);
+	}
+	sqlite3_finalize(st);
+	catalog_unlock(r->cat);
+	if (rc != 0)
+		return rc;
+	if ((size_t)snprintf(path, sizeof path, "%s/retention/batches/%lld/%s", r->data,
+	                     (long long)id, name) >= sizeof path)
+		return kho_err_set(err, KHO_EINVAL, "path too long");
+	return kho_read_file(out, path, err);
 }
 
 int rstore_batch_approve(rstore *r, int64_t id, const char *actor, const char *decision,
@@ -2827,27 +3025,49 @@ int rstore_batch_json(rstore *r, int64_t id, json_t **out, kho_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *b = NULL, *items;
-	char d[11];
+	char d[11], d2[11];
 	int rc;
 
 	*out = NULL;
 	catalog_lock(r->cat);
 	if ((rc = prep(r, &st, "SELECT kind, state, proposed_by, approved_by, decision, hash,"
-	                       " certificate, certificate_sha256, deadline FROM ret_batches"
-	                       " WHERE id = ?", err)) != 0)
+	                       " certificate, certificate_sha256, deadline, COALESCE(bag, certificate),"
+	                       " bag_sha256, receipt, custody, acknowledged_on, decision_date"
+	                       " FROM ret_batches WHERE id = ?", err)) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		rc = kho_err_set(err, KHO_ENOTFOUND, "batch %lld: no such batch", (long long)id);
 		goto out;
 	}
-	b = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)id, "kind",
+	b = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)id, "kind",
 	              col(st, 0), "state", col(st, 1), "proposed_by", col(st, 2), "approved_by",
-	              col(st, 3), "decision", col(st, 4), "hash", col(st, 5), "certificate",
-	              col(st, 6), "certificate_sha256", col(st, 7), "deadline",
+	              col(st, 3), "decision", col(st, 4), "decision_date",
+	              sqlite3_column_type(st, 14) == SQLITE_NULL
+	                  ? ""
+	                  : due_format(d, (int32_t)sqlite3_column_int64(st, 14)),
+	              "hash", col(st, 5), "deadline",
 	              sqlite3_column_type(st, 8) == SQLITE_NULL
 	                  ? ""
-	                  : due_format(d, (int32_t)sqlite3_column_int64(st, 8)));
+	                  : due_format(d2, (int32_t)sqlite3_column_int64(st, 8)));
+	/* Item 7 and 8: a destruction batch has a certificate; a transfer batch
+	 * has a bag (its path and SHA-256), and once acknowledged the receiving
+	 * archive's receipt, the custody pointer and the day it was recorded.
+	 * Each under its own name (before, the bag path and the custody text
+	 * were shown as "certificate" and "certificate_sha256"). */
+	if (b != NULL && strcmp(col(st, 0), "transfer") == 0) {
+		json_object_set_new(b, "bag", json_string(col(st, 9)));
+		json_object_set_new(b, "bag_sha256", json_string(col(st, 10)));
+		json_object_set_new(b, "receipt", json_string(col(st, 11)));
+		json_object_set_new(b, "custody", json_string(col(st, 12)));
+		json_object_set_new(b, "acknowledged_on",
+		                    json_string(sqlite3_column_type(st, 13) == SQLITE_NULL
+		                                    ? ""
+		                                    : due_format(d, (int32_t)sqlite3_column_int64(st, 13))));
+	} else if (b != NULL) {
+		json_object_set_new(b, "certificate", json_string(col(st, 6)));
+		json_object_set_new(b, "certificate_sha256", json_string(col(st, 7)));
+	}
 	sqlite3_finalize(st);
 	st = NULL;
 	/* Item 7: the certificate is a record of the archive, fetched from the
@@ -3063,6 +3283,86 @@ int rstore_lookup_tombstones(catalog *c, const catalog_query *q, json_t *answer,
 	if (rc != 0)
 		return rc;
 	json_object_set_new(answer, "destroyed", json_integer(n));
+	return n;
+}
+
+/*
+ * Issue 4 item 8: "the local state becomes transferred, with a custody
+ * pointer, and lookups still say where the record is". The custody of one
+ * result, from its ret_class row and the acknowledged transfer batch that
+ * holds it; items acknowledged before ret_items had the 'transferred' state
+ * (and ret_batches the receipt columns) are still found as 'exported' items
+ * of a transferred batch.
+ */
+int rstore_custody_annotate(catalog *c, json_t *entry, kho_err *err)
+{
+	const char *code = json_string_value(json_object_get(entry, "result_code"));
+	sqlite3_stmt *st;
+	json_t *cu = NULL;
+	char d[11];
+	int s, rc = 0;
+
+	if (code == NULL)
+		return 0;
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT COALESCE(k.custody, ''), b.id, b.acknowledged_on,"
+	                     " COALESCE(b.decision, ''), b.decision_date, COALESCE(b.receipt, '')"
+	                     " FROM ret_class k LEFT JOIN ret_items i ON i.result_code = k.result_code"
+	                     " AND i.state IN ('transferred', 'exported')"
+	                     " LEFT JOIN ret_batches b ON b.id = i.batch AND b.kind = 'transfer'"
+	                     " AND b.state = 'transferred'"
+	                     " WHERE k.result_code = ?1 AND k.state = 'transferred'"
+	                     " ORDER BY b.id IS NULL, b.id DESC LIMIT 1", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		cu = json_pack("{s:s,s:s}", "state", "transferred", "where", col(st, 0));
+		if (cu != NULL && sqlite3_column_type(st, 1) != SQLITE_NULL) {
+			json_object_set_new(cu, "batch", json_integer(sqlite3_column_int64(st, 1)));
+			json_object_set_new(cu, "on", sqlite3_column_type(st, 2) == SQLITE_NULL
+			                                  ? json_null()
+			                                  : json_string(due_format(
+			                                        d, (int32_t)sqlite3_column_int64(st, 2))));
+			json_object_set_new(cu, "decision", json_string(col(st, 3)));
+			json_object_set_new(cu, "decision_date",
+			                    sqlite3_column_type(st, 4) == SQLITE_NULL
+			                        ? json_null()
+			                        : json_string(due_format(
+			                              d, (int32_t)sqlite3_column_int64(st, 4))));
+			json_object_set_new(cu, "receipt", json_string(col(st, 5)));
+		}
+		if (cu == NULL || json_object_set_new(entry, "custody", cu) != 0)
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+		else
+			rc = 1;
+	} else if (s != SQLITE_DONE) {
+		rc = kho_err_set(err, KHO_EIO, "retention: %s", sqlite3_errmsg(catalog_db(c)));
+	}
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	return rc;
+}
+
+int rstore_lookup_custody(catalog *c, json_t *answer, kho_err *err)
+{
+	json_t *arr = json_object_get(answer, "results"), *e;
+	size_t i;
+	int rc, n = 0;
+
+	if (!json_is_array(arr))
+		return kho_err_set(err, KHO_EINVAL, "lookup answer without results");
+	json_array_foreach(arr, i, e) {
+		if (json_is_true(json_object_get(e, "destroyed")))
+			continue;
+		if ((rc = rstore_custody_annotate(c, e, err)) < 0)
+			return rc;
+		n += rc;
+	}
+	json_object_set_new(answer, "transferred", json_integer(n));
 	return n;
 }
 
@@ -3294,7 +3594,7 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 	store *stor = NULL;
 	kho_buf manifest, tagm, info;
 	char root[64], mk[PATH_MAX], tmp[PATH_MAX], hex[65], name[CATALOG_CODE_MAX + 32], d[11],
-	    detail[512], obj[32];
+	    detail[512], obj[32], bag_sha[65] = "";
 	const char *bagit = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
 	json_t *dropped = json_array(), *exported = json_array();
 	uint64_t oxum_bytes = 0, oxum_files = 0;
@@ -3436,9 +3736,13 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 		kho_buf_appendf(&manifest, "%s  %s\n", hex, name);
 		oxum_bytes += size;
 		oxum_files++;
-		/* Metadata: the catalog's record JSON (no personal number) + retention facts. */
+		/* Metadata: the catalog's record JSON (no personal number) + retention
+		 * facts. The title is left out: it often names the subject ("Giấy
+		 * khai sinh của Nguyễn Văn A"). The sealed package in the bag still
+		 * holds the whole record, subject included (docs/retention.md). */
 		if (catalog_result_json(r->cat, x->code, NULL, &meta, err) != 0)
 			meta = json_object();
+		json_object_del(meta, "title");
 		json_object_set_new(meta, "retention_class", json_string(x->cls));
 		json_object_set_new(meta, "schedule_sha256", json_string(x->sha));
 		json_object_set_new(meta, "package_sha256", json_string(x->package));
@@ -3484,6 +3788,15 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 		rc = kho_err_set(err, KHO_EIO, "%s: %s", bag_path, archive_error_string(ar));
 		goto out;
 	}
+	/* The bag's own SHA-256, recorded with the batch, so that the file handed
+	 * to the receiving archive can be matched to what was exported. */
+	{
+		unsigned char bmd[32];
+		uint64_t bsize;
+		if ((rc = store_sha256_file(bag_path, bmd, &bsize, err)) != 0)
+			goto out;
+		kho_hex(bag_sha, bmd, 32);
+	}
 	catalog_lock(r->cat);
 	locked = 1;
 	if ((rc = catalog_begin(r->cat, err)) != 0)
@@ -3502,12 +3815,13 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 	}
 	sqlite3_finalize(st);
 	if ((rc = prep(r, &st, "UPDATE ret_batches SET state = 'exported', executed_by = ?,"
-	                       " executed_on = ?, certificate = ? WHERE id = ?", err)) != 0)
+	                       " executed_on = ?, bag = ?, bag_sha256 = ? WHERE id = ?", err)) != 0)
 		goto rollback;
 	sqlite3_bind_text(st, 1, actor ? actor : "cli", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, on);
 	sqlite3_bind_text(st, 3, bag_path, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, id);
+	sqlite3_bind_text(st, 4, bag_sha, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, id);
 	if ((rc = step_done(r, st, err)) != 0)
 		goto rollback;
 	snprintf(detail, sizeof detail, "transfer bag %.300s written: %zu records, %zu dropped",
@@ -3532,8 +3846,8 @@ out:
 	free(a);
 	free(it.v);
 	if (rc == 0 && report != NULL)
-		*report = json_pack("{s:I,s:s,s:O,s:O}", "batch", (json_int_t)id, "bag", bag_path,
-		                    "exported", exported, "dropped", dropped);
+		*report = json_pack("{s:I,s:s,s:s,s:O,s:O}", "batch", (json_int_t)id, "bag", bag_path,
+		                    "bag_sha256", bag_sha, "exported", exported, "dropped", dropped);
 	json_decref(exported);
 	json_decref(dropped);
 	return rc;
@@ -3543,7 +3857,7 @@ int rstore_transfer_ack(rstore *r, int64_t id, const char *receipt, const char *
                         const char *actor, int32_t on, kho_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	char detail[600], obj[32];
+	char detail[600], obj[32], d[11];
 	int rc;
 
 	if (receipt == NULL || receipt[0] == '\0' || custody == NULL || custody[0] == '\0' ||
@@ -3576,17 +3890,25 @@ int rstore_transfer_ack(rstore *r, int64_t id, const char *receipt, const char *
 	if ((rc = step_done(r, st, err)) != 0)
 		goto out;
 	sqlite3_finalize(st);
-	if ((rc = prep(r, &st, "UPDATE ret_batches SET state = 'transferred', decision ="
-	                       " COALESCE(decision, '') || ' / receipt ' || ?, certificate_sha256 = ?"
-	                       " WHERE id = ?", err)) != 0)
+	/* The exported items are now in the receiving archive's custody. */
+	if ((rc = prep(r, &st, "UPDATE ret_items SET state = 'transferred' WHERE batch = ?"
+	                       " AND state = 'exported'", err)) != 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto out;
+	sqlite3_finalize(st);
+	if ((rc = prep(r, &st, "UPDATE ret_batches SET state = 'transferred', receipt = ?,"
+	                       " custody = ?, acknowledged_on = ? WHERE id = ?", err)) != 0)
 		goto out;
 	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, custody, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, id);
+	sqlite3_bind_int64(st, 3, on);
+	sqlite3_bind_int64(st, 4, id);
 	if ((rc = step_done(r, st, err)) != 0)
 		goto out;
-	snprintf(detail, sizeof detail, "transfer acknowledged on day %ld: receipt %s, custody %s",
-	         (long)on, receipt, custody);
+	snprintf(detail, sizeof detail, "transfer acknowledged on %s: receipt %s, custody %s",
+	         due_format(d, on), receipt, custody);
 	rc = audit(r, actor, "retention-transfer-ack", obj, detail, err);
 out:
 	sqlite3_finalize(st);

@@ -257,6 +257,14 @@ int rstore_batch_propose(rstore *r, const char *kind, const char *actor, int32_t
                          int64_t *id_out, kho_err *err);
 
 /*
+ * rstore_batch_document: the list ("list.csv") or the explanatory note
+ * ("note.html") written when batch id was proposed (item 7), read from
+ * DATA/retention/batches/N/ into out (caller-initialised; its cap applies).
+ * KHO_ENOTFOUND for an unknown batch, KHO_EINVAL for another name.
+ */
+int rstore_batch_document(rstore *r, int64_t id, const char *name, kho_buf *out, kho_err *err);
+
+/*
  * rstore_batch_approve: approve batch id with the destruction decision
  * number and date. The approver must not be the proposer (KHO_EPERM: "the
  * proposer of a destruction is not its approver"). Sets the deadline to
@@ -369,6 +377,22 @@ int rstore_tombstone_key_hash(catalog *c, const char *result_code, unsigned char
  * KHO_E* code.
  */
 int rstore_lookup_tombstones(catalog *c, const catalog_query *q, json_t *answer, kho_err *err);
+
+/*
+ * rstore_custody_annotate: when the result `entry`'s "result_code" names
+ * was transferred (issue 4 item 8), add to entry "custody":
+ * {"state":"transferred","where","batch","on" (acknowledged, YYYY-MM-DD),
+ * "decision","decision_date","receipt"}. 1 when added, 0 when the record is
+ * not transferred, negative on error. Same connection rules as above.
+ */
+int rstore_custody_annotate(catalog *c, json_t *entry, kho_err *err);
+
+/*
+ * rstore_lookup_custody: rstore_custody_annotate on every live entry of a
+ * lookup answer's "results"; sets answer's "transferred" to the count.
+ * Returns that count, or negative on error.
+ */
+int rstore_lookup_custody(catalog *c, json_t *answer, kho_err *err);
 
 /* ---- 7. the destruction certificate, a permanent record --------------- */
 

@@ -41,7 +41,8 @@ cat > kho.json <<JSON
   "accept_indeterminate": [],
   "fixity_interval": 3600,
   "fixity_bytes_per_second": 33554432,
-  "rate_per_second": 0
+  "rate_per_second": 0,
+  "enterprise_code": "0100000000"
 }
 JSON
 
@@ -58,6 +59,15 @@ if [ ! -f tokens.env ]; then
 	umask 022
 fi
 . ./tokens.env
+# Approving a disposition batch needs a records manager other than its
+# proposer (Circular 06/2025/TT-BNV); a demo directory made before this
+# second token existed gets it now.
+if [ -z "${RECORDS2:-}" ]; then
+	umask 077
+	echo "RECORDS2=$("$KHO" token add --data data --role records_manager demo-records-2 | tail -n1)" >> tokens.env
+	umask 022
+	. ./tokens.env
+fi
 
 mkdir -p samples
 printf '%%PDF-1.4\n%% demo result (the issuer'"'"'s signed PDF in real use)\n' > samples/ketqua.pdf
@@ -116,6 +126,7 @@ Tokens (also in $DEMO/tokens.env):
   officer of 000.20.31.H55  $OFFICER2
   officer of 000.00.18.H55  $OFFICER3
   records manager           $RECORDS
+  records manager (approver) $RECORDS2
   auditor                   $AUDITOR
   admin                     $ADMIN
 
@@ -131,6 +142,13 @@ Try:
   curl -H "Authorization: Bearer $RECORDS" -d '{"status":"suspended","decision":"QĐ 1/2025"}' \\
        $URL/v1/results/000.31.20.H55-250314-0007-KQ1/status
   curl -H "Authorization: Bearer $RECORDS" $URL/v1/stats/reuse
+  curl -H "Authorization: Bearer $RECORDS" -X PUT --data-binary @$ROOT/testdata/schedules/province-2025.xml \\
+       $URL/v1/schedules
+  curl -H "Authorization: Bearer $RECORDS" -d '{}' $URL/v1/disposition/batches
+  curl -H "Authorization: Bearer $RECORDS" "$URL/v1/disposition/batches/1?format=html"
+  curl -H "Authorization: Bearer $RECORDS2" -d '{"decision":"45/QĐ-SNV","decision_date":"2031-01-02"}' \\
+       $URL/v1/disposition/batches/1/approve
+  curl -H "Authorization: Bearer $RECORDS2" -d '{}' $URL/v1/disposition/batches/1/execute
   curl -H "Authorization: Bearer $ADMIN" $URL/metrics
   curl -H "Authorization: Bearer $AUDITOR" "$URL/v1/audit?limit=20"
   curl --data-binary @$DEMO/samples/ht01-birth-registration.asice $URL/v1/verify

@@ -48,9 +48,11 @@ check_exit "classification before any schedule is refused" 5 R classify
 check_grep "... saying no schedule is in force" 'no retention schedule in force' check.err
 check "the test schedule loads" R load "$ROOT/testdata/schedules/province-2025.xml"
 check_grep "... with its version and hash" '"sha256": "[0-9a-f]{64}"' check.out
+check_grep "... and classifies the eight records ingested before it" '"newly_classified": 8' check.out
 check_exit "the same version again is refused" 5 R load "$ROOT/testdata/schedules/province-2025.xml"
-check "records are classified" R classify
-check_grep "... all eight" 'classified 8 records' check.out
+check "classify finds nothing left to classify" R classify
+check_grep "... none" 'classified 0 records' check.out
+check "all eight have a class" sh -c "[ \"\$(sqlite3 data/catalog.db 'SELECT count(*) FROM ret_class WHERE class_code IS NOT NULL')\" = 8 ]"
 
 # ---- trigger events: closed 1 January and 31 December 2025 ----
 R event $(code 0101) --kind dossier-closed --date 2025-01-01 >/dev/null

@@ -109,7 +109,26 @@ static void t_unclassified_policy(void)
 	CHECK_EQ_INT(rstore_classify_pending(r, RSTORE_UNCLASSIFIED_KEEP, "t", &n, &nu, &err), 0);
 	CHECK_EQ_INT(n, 1);
 	CHECK_EQ_INT(nu, 1);
+	CHECK_EQ_INT(rstore_report(r, day("2026-01-01"), &rep, &err), 0);
+	CHECK_EQ_INT(json_integer_value(json_object_get(rep, "unclassified")), 1);
+	json_decref(rep);
+	/* Publishing the first schedule classifies the record kept unclassified
+	 * (issue 4 item 2: a version applies to every record). */
 	REQUIRE(publish(r) == 0);
+	CHECK_EQ_INT(rstore_report(r, day("2026-01-01"), &rep, &err), 0);
+	CHECK_EQ_INT(json_integer_value(json_object_get(rep, "unclassified")), 0);
+	json_decref(rep);
+	{
+		sqlite3_stmt *st = NULL;
+		sqlite3_prepare_v2(catalog_db(rstore_catalog(r)), "SELECT class_code FROM ret_class"
+		                   " WHERE result_code = '000.31.20.H55-250314-0001-KQ1'", -1, &st, NULL);
+		CHECK(st != NULL && sqlite3_step(st) == SQLITE_ROW &&
+		      sqlite3_column_text(st, 0) != NULL &&
+		      strcmp((const char *)sqlite3_column_text(st, 0), "CT.01") == 0);
+		sqlite3_finalize(st);
+	}
+	/* A result never classified (no ret_class row) counts as unclassified. */
+	REQUIRE(add(r, "000.31.20.H55-250314-0009-KQ1", "2.000815", "certified-copy", mac, "valid") == 0);
 	CHECK_EQ_INT(rstore_report(r, day("2026-01-01"), &rep, &err), 0);
 	CHECK_EQ_INT(json_integer_value(json_object_get(rep, "unclassified")), 1);
 	json_decref(rep);
