@@ -206,8 +206,26 @@ int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
 			return answer_error(resp, 403, "proposing a batch needs a records_manager");
 		if ((b = body_json(q, resp)) == NULL)
 			return 0;
-		rc = rstore_batch_propose(r, jstr(b, "kind") ? jstr(b, "kind") : "destroy", actor,
-		                          today(), &id, &err);
+		{
+			/* Optional "results": the records selected (e.g. for a transfer). */
+			const char *sel[RAPI_MAX_SELECTED];
+			json_t *a = json_object_get(b, "results"), *e;
+			size_t n = 0, k;
+			if (a != NULL && (!json_is_array(a) || json_array_size(a) > RAPI_MAX_SELECTED)) {
+				json_decref(b);
+				return answer_error(resp, 400, "results must be an array of at most 1000 "
+				                    "result codes");
+			}
+			json_array_foreach(a, k, e) {
+				if (!json_is_string(e)) {
+					json_decref(b);
+					return answer_error(resp, 400, "results must hold result codes");
+				}
+				sel[n++] = json_string_value(e);
+			}
+			rc = rstore_batch_propose(r, jstr(b, "kind") ? jstr(b, "kind") : "destroy", actor,
+			                          today(), sel, n, &id, &err);
+		}
 		json_decref(b);
 		if (rc != 0)
 			return answer_rc(resp, rc, &err);

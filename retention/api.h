@@ -16,7 +16,7 @@
  *   POST   /v1/holds                              records_manager  {"scope","target","reason","authority"}
  *   GET    /v1/holds                              records_manager, auditor
  *   DELETE /v1/holds/{id}                         records_manager  {"reason"}
- *   POST   /v1/disposition/batches                records_manager  {"kind"}
+ *   POST   /v1/disposition/batches                records_manager  {"kind","results"}
  *   GET    /v1/disposition/batches/{id}           records_manager, auditor
  *   GET    /v1/disposition/batches/{id}/certificate  records_manager, auditor:
  *                                                 the sealed destruction
@@ -36,6 +36,7 @@
 
 #include "retention/rstore.h"
 
+#define RAPI_MAX_SELECTED 1000    /* result codes selected in one batch proposal */
 #define RAPI_MAX_JSON (64u * 1024)   /* JSON request bodies */
 #define RAPI_MAX_CERTIFICATE (80u * 1024 * 1024) /* a destruction certificate served */
 #define RAPI_MAX_BATCH_DOCUMENT (256u * 1024 * 1024) /* a batch list or note served (as written) */

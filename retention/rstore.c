@@ -2088,7 +2088,7 @@ static int batch_hash(const struct item *v, size_t n, char hex[65], kho_err *err
 }
 
 int rstore_batch_propose(rstore *r, const char *kind, const char *actor, int32_t on,
-                         int64_t *id_out, kho_err *err)
+                         const char *const *only, size_t nonly, int64_t *id_out, kho_err *err)
 {
 	struct items it;
 	sqlite3_stmt *st = NULL;
@@ -2114,6 +2114,26 @@ int rstore_batch_propose(rstore *r, const char *kind, const char *actor, int32_t
 	holds_free(&h);
 	if (rc != 0)
 		goto out;
+	if (nonly > 0) {
+		/* The selection: every selected code must be eligible; keep those. */
+		size_t keep = 0, k;
+		for (k = 0; k < nonly; k++) {
+			for (i = 0; i < it.n && strcmp(it.v[i].code, only[k]) != 0; i++)
+				;
+			if (i == it.n) {
+				rc = kho_err_set(err, KHO_EINVAL, "%.128s is not eligible to %s on %s", only[k],
+				                 kind, due_format(d, on));
+				goto out;
+			}
+		}
+		for (i = 0; i < it.n; i++) {
+			for (k = 0; k < nonly && strcmp(it.v[i].code, only[k]) != 0; k++)
+				;
+			if (k < nonly)
+				it.v[keep++] = it.v[i];
+		}
+		it.n = keep;
+	}
 	if (it.n == 0) {
 		rc = kho_err_set(err, KHO_ENOTFOUND, "no record is eligible to %s on %s", kind,
 		                 due_format(d, on));

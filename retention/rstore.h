@@ -250,11 +250,15 @@ typedef struct rstore_signer {
  * rstore_batch_propose: a destruction batch of every record eligible to
  * destroy on `on` (or, with kind "transfer", eligible to transfer or
  * permanent with a transfer due). Writes DATA/retention/batches/N/list.csv
- * and note.html (the list and explanatory note). *id_out gets the batch id.
- * KHO_ENOTFOUND when nothing is eligible. Audited.
+ * and note.html (the list and explanatory note). With nonly > 0 the batch
+ * holds only the records whose result codes are in only (the records
+ * manager's selection, e.g. the permanent records chosen for a transfer);
+ * a selected code that is not eligible is KHO_EINVAL naming it, and nothing
+ * is proposed. *id_out gets the batch id. KHO_ENOTFOUND when nothing is
+ * eligible. Audited.
  */
 int rstore_batch_propose(rstore *r, const char *kind, const char *actor, int32_t on,
-                         int64_t *id_out, kho_err *err);
+                         const char *const *only, size_t nonly, int64_t *id_out, kho_err *err);
 
 /*
  * rstore_batch_document: the list ("list.csv") or the explanatory note

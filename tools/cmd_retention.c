@@ -45,7 +45,9 @@ static void usage(FILE *f)
 "  sweep [--dry-run]               evaluate every record; CSV of the records that\n"
 "                                  are due, held, still valid or review-due\n"
 "  report [--format json|csv]      due in 12 months by class, overdue, held, ...\n"
-"  batch propose [--kind destroy]  propose a batch of every eligible record\n"
+"  batch propose [--kind destroy|transfer] [--result CODE]...\n"
+"                                  propose a batch of every eligible record, or of\n"
+"                                  the selected ones (each must be eligible)\n"
 "  batch approve ID --decision REF --decision-date D [--deadline-days N]\n"
 "  batch execute ID --key PEM --cert PEM --tsa-key PEM --tsa-cert PEM\n"
 "         --agency CODE --enterprise-code CODE [--crl PEM]\n"
@@ -73,6 +75,8 @@ struct opts {
 	const char *data, *keys, *master_key, *actor, *at, *kind, *date, *name, *scope, *target, *reason,
 	    *authority, *outcome, *decision, *decision_date, *format, *key, *cert, *tsa_key,
 	    *tsa_cert, *agency, *enterprise, *crl, *bag, *receipt, *custody, *source_org, *out;
+	const char *results[1000];
+	size_t nresults;
 	int years, deadline_days, dry_run, confirm_shorten, keep_unclassified;
 };
 
@@ -201,11 +205,12 @@ int cmd_retention(int argc, char **argv)
 	       O_REASON, O_AUTHORITY, O_OUTCOME, O_DECISION, O_DECISION_DATE, O_FORMAT, O_KEY,
 	       O_CERT, O_TSA_KEY, O_TSA_CERT, O_AGENCY, O_ENTERPRISE, O_CRL, O_YEARS,
 	       O_DEADLINE, O_DRY, O_CONFIRM, O_KEEPU, O_BAG, O_RECEIPT, O_CUSTODY, O_SOURCE, O_OUT,
-	       O_MASTER };
+	       O_MASTER, O_RESULT };
 	static const struct option lo[] = {
 		{ "data", required_argument, NULL, O_DATA },
 		{ "keys", required_argument, NULL, O_KEYS },
 		{ "master-key", required_argument, NULL, O_MASTER },
+		{ "result", required_argument, NULL, O_RESULT },
 		{ "actor", required_argument, NULL, O_ACTOR },
 		{ "at", required_argument, NULL, O_AT },
 		{ "kind", required_argument, NULL, O_KIND },
@@ -264,6 +269,13 @@ int cmd_retention(int argc, char **argv)
 		case O_DATA: o.data = optarg; break;
 		case O_KEYS: o.keys = optarg; break;
 		case O_MASTER: o.master_key = optarg; break;
+		case O_RESULT:
+			if (o.nresults == sizeof o.results / sizeof o.results[0]) {
+				fprintf(stderr, "kho retention: at most 1000 --result\n");
+				return EXIT_USAGE;
+			}
+			o.results[o.nresults++] = optarg;
+			break;
 		case O_ACTOR: o.actor = optarg; break;
 		case O_AT: o.at = optarg; break;
 		case O_KIND: o.kind = optarg; break;
@@ -450,8 +462,8 @@ int cmd_retention(int argc, char **argv)
 			print_json(j);
 	} else if (sub2 != NULL && strcmp(sub2, "propose") == 0) {
 		int64_t id;
-		if ((rc = rstore_batch_propose(r, o.kind ? o.kind : "destroy", o.actor, on, &id,
-		                               &err)) != 0)
+		if ((rc = rstore_batch_propose(r, o.kind ? o.kind : "destroy", o.actor, on, o.results,
+		                               o.nresults, &id, &err)) != 0)
 			status = fail(&err, rc);
 		else
 			printf("%lld\n", (long long)id);

@@ -58,8 +58,13 @@ stop_daemon
 # ---- a transfer batch, six years later (items 7, 8) ----
 export KHO_NOW=2031-01-10T09:00:00Z
 start_daemon data --config kho.json
-st=$(http POST /v1/disposition/batches "$RM1" --data '{"kind":"transfer"}')
-check_status "rm-lan proposes a transfer batch" 201 "$st"
+st=$(http POST /v1/disposition/batches "$RM1" --data '{"kind":"transfer","results":["'"$CTC"'"]}')
+check_status "selecting a record not eligible to transfer is refused" 400 "$st"
+check_grep "... naming it" "$CTC is not eligible to transfer" body.out
+st=$(http POST /v1/disposition/batches "$RM1" --data '{"kind":"transfer","results":"x"}')
+check_status "a malformed selection is refused" 400 "$st"
+st=$(http POST /v1/disposition/batches "$RM1" --data '{"kind":"transfer","results":["'"$HTC"'"]}')
+check_status "rm-lan proposes a transfer batch of the selected permanent record" 201 "$st"
 TB=$(flat body.out | sed -n 's/^{.*"id":\([0-9]*\).*/\1/p' | head -n1)
 check "... it has an id" test -n "$TB"
 curl -s -D h.csv -o list.csv -H "Authorization: Bearer $AUD" "$URL/v1/disposition/batches/$TB?format=csv"
