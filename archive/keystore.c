@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "archive/keystore.h"
 #include "common/util.h"
@@ -28,24 +27,8 @@ struct keystore {
 static int wrap(const keystore *ks, const unsigned char *in, unsigned char *out, int unwrap,
                 kho_err *err)
 {
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	int inlen = unwrap ? KEYSTORE_WRAPPED_LEN : KEYSTORE_KEY_LEN;
-	int want = unwrap ? KEYSTORE_KEY_LEN : KEYSTORE_WRAPPED_LEN;
-	int len = 0, fin = 0, rc = 0;
-
-	if (ctx == NULL)
-		return kho_err_set(err, KHO_ENOMEM, "out of memory");
-	EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
-	if (EVP_CipherInit_ex(ctx, EVP_aes_256_wrap(), NULL, ks->master, NULL, unwrap ? 0 : 1) != 1 ||
-	    EVP_CipherUpdate(ctx, out, &len, in, inlen) != 1 ||
-	    EVP_CipherFinal_ex(ctx, out + len, &fin) != 1 || len + fin != want) {
-		OPENSSL_cleanse(out, (size_t)want);
-		rc = kho_err_ssl(err, KHO_ECRYPTO, unwrap ? "the package key does not unwrap with the "
-		                                            "master key (another master key?)"
-		                                          : "cannot wrap the package key");
-	}
-	EVP_CIPHER_CTX_free(ctx);
-	return rc;
+	return kho_key_wrap(ks->master, in, unwrap ? KEYSTORE_WRAPPED_LEN : KEYSTORE_KEY_LEN, out,
+	                    unwrap, "the package key", err);
 }
 
 static void keystore_wipe_free(keystore *ks)

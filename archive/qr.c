@@ -301,31 +301,14 @@ static int kek(unsigned char out[32], const unsigned char master[QR_MASTER_LEN],
 	return 0;
 }
 
-static int wrap(unsigned char *out, int outlen_want, const unsigned char *in, int inlen,
+static int wrap(unsigned char *out, const unsigned char *in, int inlen,
                 const unsigned char master[QR_MASTER_LEN], int enc, kho_err *err)
 {
-	EVP_CIPHER_CTX *ctx = NULL;
 	unsigned char k[32];
-	int len = 0, fin = 0, rc;
+	int rc;
 
-	if ((rc = kek(k, master, err)) != 0)
-		return rc;
-	ctx = EVP_CIPHER_CTX_new();
-	rc = KHO_ECRYPTO;
-	if (ctx == NULL)
-		goto out;
-	EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
-	if (EVP_CipherInit_ex(ctx, EVP_aes_256_wrap(), NULL, k, NULL, enc) != 1 ||
-	    EVP_CipherUpdate(ctx, out, &len, in, inlen) != 1 ||
-	    EVP_CipherFinal_ex(ctx, out + len, &fin) != 1 || len + fin != outlen_want)
-		goto out;
-	rc = 0;
-out:
-	if (rc != 0)
-		kho_err_ssl(err, KHO_ECRYPTO, enc ? "cannot wrap the verification key"
-		                                  : "the verification key does not unwrap "
-		                                    "(altered, or another master key)");
-	EVP_CIPHER_CTX_free(ctx);
+	if ((rc = kek(k, master, err)) == 0)
+		rc = kho_key_wrap(k, in, (size_t)inlen, out, !enc, "the verification key", err);
 	OPENSSL_cleanse(k, sizeof k);
 	return rc;
 }
@@ -338,7 +321,7 @@ int qr_key_wrap(unsigned char out[QR_KEY_WRAPPED_LEN], const unsigned char maste
 
 	if (b64url_decode(k, key_text) != 0)
 		return kho_err_set(err, KHO_EINVAL, "not a verification key");
-	rc = wrap(out, QR_KEY_WRAPPED_LEN, k, QR_KEY_BYTES, master, 1, err);
+	rc = wrap(out, k, QR_KEY_BYTES, master, 1, err);
 	OPENSSL_cleanse(k, sizeof k);
 	return rc;
 }
@@ -346,11 +329,10 @@ int qr_key_wrap(unsigned char out[QR_KEY_WRAPPED_LEN], const unsigned char maste
 int qr_key_unwrap(char key_out[QR_KEY_TEXT_LEN + 1], const unsigned char master[QR_MASTER_LEN],
                   const unsigned char wrapped[QR_KEY_WRAPPED_LEN], kho_err *err)
 {
-	/* EVP's unwrap writes up to the input length (RFC 3394 check block included). */
-	unsigned char k[QR_KEY_WRAPPED_LEN];
+	unsigned char k[QR_KEY_BYTES];
 	int rc;
 
-	rc = wrap(k, QR_KEY_BYTES, wrapped, QR_KEY_WRAPPED_LEN, master, 0, err);
+	rc = wrap(k, wrapped, QR_KEY_WRAPPED_LEN, master, 0, err);
 	if (rc == 0)
 		b64url(key_out, k);
 	OPENSSL_cleanse(k, sizeof k);

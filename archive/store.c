@@ -191,21 +191,8 @@ int store_tmp_create(store *s, char *path, size_t n, int *fd, kho_err *err)
 static int wrap_key(const store *s, const unsigned char *key, unsigned char *out, int unwrap,
                     kho_err *err)
 {
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	int len = 0, fin = 0, rc = 0;
-	int inlen = unwrap ? STORE_WRAPPED_LEN : STORE_KEY_LEN;
-
-	if (ctx == NULL)
-		return kho_err_ssl(err, KHO_ENOMEM, "cipher context");
-	EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
-	if (EVP_CipherInit_ex(ctx, EVP_aes_256_wrap(), NULL, s->master, NULL, unwrap ? 0 : 1) != 1 ||
-	    EVP_CipherUpdate(ctx, out, &len, key, inlen) != 1 ||
-	    EVP_CipherFinal_ex(ctx, out + len, &fin) != 1 ||
-	    len + fin != (unwrap ? STORE_KEY_LEN : STORE_WRAPPED_LEN))
-		rc = kho_err_ssl(err, KHO_ECRYPTO, unwrap ? "package key does not unwrap with the master key"
-		                                          : "cannot wrap the package key");
-	EVP_CIPHER_CTX_free(ctx);
-	return rc;
+	return kho_key_wrap(s->master, key, unwrap ? STORE_WRAPPED_LEN : STORE_KEY_LEN, out, unwrap,
+	                    "the package key", err);
 }
 
 int store_sha256_file(const char *path, unsigned char out[32], uint64_t *size_out, kho_err *err)

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -76,25 +77,29 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* parent_of: cut path (a buffer of n bytes) to its directory: "." for a
+ * bare name, "/" for a name at the root. */
+static void parent_of(char *path, size_t n)
+{
+	char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(path, n, ".");
+	else if (slash == path)
+		path[1] = '\0';
+	else
+		*slash = '\0';
+}
+
 int kho_fsync_dir(const char *path, kho_err *err)
 {
 	char dir[PATH_MAX];
 	struct stat st;
-	char *slash;
 	int fd;
 
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		snprintf(dir, sizeof dir, "%s", path);
-	} else {
-		snprintf(dir, sizeof dir, "%s", path);
-		slash = strrchr(dir, '/');
-		if (slash == NULL)
-			snprintf(dir, sizeof dir, ".");
-		else if (slash == dir)
-			dir[1] = '\0';
-		else
-			*slash = '\0';
-	}
+	snprintf(dir, sizeof dir, "%s", path);
+	if (!(stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+		parent_of(dir, sizeof dir);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return kho_err_set(err, KHO_EIO, "%s: %s", dir, strerror(errno));
@@ -140,16 +145,9 @@ int kho_write_file_durable(const char *path, const void *data, size_t len,
 static int fsync_parent(const char *path, kho_err *err)
 {
 	char parent[PATH_MAX];
-	char *slash;
 
 	snprintf(parent, sizeof parent, "%s", path);
-	slash = strrchr(parent, '/');
-	if (slash == NULL)
-		snprintf(parent, sizeof parent, ".");
-	else if (slash == parent)
-		parent[1] = '\0';
-	else
-		*slash = '\0';
+	parent_of(parent, sizeof parent);
 	return kho_fsync_dir(parent, err);
 }
 
@@ -362,6 +360,34 @@ char *kho_hex(char *out, const void *p, size_t n)
 	}
 	out[2 * n] = '\0';
 	return out;
+}
+
+int kho_key_wrap(const unsigned char kek[32], const unsigned char *in, size_t inlen,
+                 unsigned char *out, int unwrap, const char *what, kho_err *err)
+{
+	/* EVP's unwrap may write up to inlen bytes (the check block too), so
+	 * both directions go through tmp and only the result is copied out. */
+	unsigned char tmp[1024 + 8];
+	EVP_CIPHER_CTX *ctx;
+	size_t want = unwrap ? inlen - 8 : inlen + 8;
+	int len = 0, fin = 0, rc = 0;
+
+	if (inlen < 16 || inlen > 1024 || inlen % 8 != 0)
+		return kho_err_set(err, KHO_ECRYPTO, "%s: not a wrappable key length", what);
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
+		return kho_err_ssl(err, KHO_ECRYPTO, "cipher context");
+	EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+	if (EVP_CipherInit_ex(ctx, EVP_aes_256_wrap(), NULL, kek, NULL, unwrap ? 0 : 1) != 1 ||
+	    EVP_CipherUpdate(ctx, tmp, &len, in, (int)inlen) != 1 ||
+	    EVP_CipherFinal_ex(ctx, tmp + len, &fin) != 1 || (size_t)(len + fin) != want)
+		rc = kho_err_ssl(err, KHO_ECRYPTO, unwrap ? "%s does not unwrap with the master key "
+		                                            "(altered, or another master key)"
+		                                          : "cannot wrap %s", what);
+	else
+		memcpy(out, tmp, want);
+	OPENSSL_cleanse(tmp, sizeof tmp);
+	EVP_CIPHER_CTX_free(ctx);
+	return rc;
 }
 
 int kho_sha256(unsigned char out[32], const void *p, size_t n)

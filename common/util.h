@@ -68,6 +68,16 @@ int kho_base64_decode(kho_buf *out, const char *s, size_t n);
 /* kho_hex: lower-case hex of p into out (2n+1 bytes). Returns out. */
 char *kho_hex(char *out, const void *p, size_t n);
 
+/*
+ * kho_key_wrap: AES-256 key wrap (RFC 3394, EVP_aes_256_wrap) of the inlen
+ * bytes at in under kek into out (inlen + 8 bytes), or with unwrap the
+ * reverse (out gets inlen - 8 bytes; the integrity check of RFC 3394 2.2.3
+ * fails on an altered input or another kek). what names the key in the
+ * error ("the package key"). 0, or KHO_ECRYPTO with out untouched.
+ */
+int kho_key_wrap(const unsigned char kek[32], const unsigned char *in, size_t inlen,
+                 unsigned char *out, int unwrap, const char *what, kho_err *err);
+
 /* kho_sha256: SHA-256 of p into out[32]. 0 or KHO_ECRYPTO. */
 int kho_sha256(unsigned char out[32], const void *p, size_t n);
 

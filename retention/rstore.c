@@ -2010,6 +2010,38 @@ struct items {
 	int32_t on;
 };
 
+/* items_push: room for one more item, zeroed; NULL (err set) out of memory. */
+static struct item *items_push(struct items *it, kho_err *err)
+{
+	struct item *x;
+
+	if (it->n == it->cap) {
+		struct item *nv;
+		size_t cap = it->cap ? it->cap * 2 : 64;
+		nv = realloc(it->v, cap * sizeof *nv);
+		if (nv == NULL) {
+			kho_err_set(err, KHO_ENOMEM, "out of memory");
+			return NULL;
+		}
+		it->v = nv;
+		it->cap = cap;
+	}
+	x = &it->v[it->n++];
+	memset(x, 0, sizeof *x);
+	return x;
+}
+
+/* item_from_row: columns 0..4 of a ret_items row (result_code, package_id,
+ * dossier_code, class_code, schedule_sha256) into x. */
+static void item_from_row(struct item *x, sqlite3_stmt *st)
+{
+	cpy(x->code, sizeof x->code, col(st, 0));
+	cpy(x->package, sizeof x->package, col(st, 1));
+	cpy(x->dossier, sizeof x->dossier, col(st, 2));
+	cpy(x->cls, sizeof x->cls, col(st, 3));
+	cpy(x->sha, sizeof x->sha, col(st, 4));
+}
+
 static int collect_fn(rstore *r, rec *x, void *arg, kho_err *err)
 {
 	struct items *it = arg;
@@ -2025,16 +2057,8 @@ static int collect_fn(rstore *r, rec *x, void *arg, kho_err *err)
 		return 0;
 	if (it->n == RSTORE_MAX_BATCH)
 		return 0; /* the rest goes into the next batch */
-	if (it->n == it->cap) {
-		struct item *nv;
-		it->cap = it->cap ? it->cap * 2 : 64;
-		nv = realloc(it->v, it->cap * sizeof *nv);
-		if (nv == NULL)
-			return kho_err_set(err, KHO_ENOMEM, "out of memory");
-		it->v = nv;
-	}
-	i = &it->v[it->n++];
-	memset(i, 0, sizeof *i);
+	if ((i = items_push(it, err)) == NULL)
+		return KHO_ENOMEM;
 	cpy(i->code, sizeof i->code, x->code);
 	cpy(i->package, sizeof i->package, x->package);
 	cpy(i->dossier, sizeof i->dossier, x->dossier);
@@ -2886,24 +2910,12 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct item *x;
-		if (it.n == it.cap) {
-			struct item *nv;
-			it.cap = it.cap ? it.cap * 2 : 64;
-			nv = realloc(it.v, it.cap * sizeof *nv);
-			if (nv == NULL) {
-				rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
-				goto out;
-			}
-			it.v = nv;
+		struct item *x = items_push(&it, err);
+		if (x == NULL) {
+			rc = KHO_ENOMEM;
+			goto out;
 		}
-		x = &it.v[it.n++];
-		memset(x, 0, sizeof *x);
-		cpy(x->code, sizeof x->code, col(st, 0));
-		cpy(x->package, sizeof x->package, col(st, 1));
-		cpy(x->dossier, sizeof x->dossier, col(st, 2));
-		cpy(x->cls, sizeof x->cls, col(st, 3));
-		cpy(x->sha, sizeof x->sha, col(st, 4));
+		item_from_row(x, st);
 		x->due = (int32_t)sqlite3_column_int64(st, 5);
 		/* An execution interrupted after some destructions (e.g. the
 		 * certificate could not be sealed) resumes: those stay destroyed. */
@@ -3658,24 +3670,12 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct item *x;
-		if (it.n == it.cap) {
-			struct item *nv;
-			it.cap = it.cap ? it.cap * 2 : 64;
-			nv = realloc(it.v, it.cap * sizeof *nv);
-			if (nv == NULL) {
-				rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
-				goto out;
-			}
-			it.v = nv;
+		struct item *x = items_push(&it, err);
+		if (x == NULL) {
+			rc = KHO_ENOMEM;
+			goto out;
 		}
-		x = &it.v[it.n++];
-		memset(x, 0, sizeof *x);
-		cpy(x->code, sizeof x->code, col(st, 0));
-		cpy(x->package, sizeof x->package, col(st, 1));
-		cpy(x->dossier, sizeof x->dossier, col(st, 2));
-		cpy(x->cls, sizeof x->cls, col(st, 3));
-		cpy(x->sha, sizeof x->sha, col(st, 4));
+		item_from_row(x, st);
 	}
 	sqlite3_finalize(st);
 	st = NULL;
