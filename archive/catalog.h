@@ -96,6 +96,16 @@ int catalog_begin(catalog *c, kho_err *err);
 int catalog_commit(catalog *c, kho_err *err);
 void catalog_rollback(catalog *c);
 
+/*
+ * A read transaction (BEGIN DEFERRED): catalog_read_begin takes the lock
+ * and keeps it, and the snapshot, until catalog_read_end, so that several
+ * reads on this connection (token check, lookup, tombstones, custody) share
+ * one snapshot and take the WAL read lock once. The lock is recursive:
+ * the catalog_* and token_* functions can be called in between.
+ */
+int catalog_read_begin(catalog *c, kho_err *err);
+void catalog_read_end(catalog *c);
+
 /* catalog_get_package: the package row of id. KHO_ENOTFOUND. */
 int catalog_get_package(catalog *c, const char *id, catalog_package *out, kho_err *err);
 

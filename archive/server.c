@@ -859,58 +859,86 @@ static void *evq_main(void *arg)
 	return NULL;
 }
 
+static int authorize(struct req *q, struct MHD_Connection *c, catalog *r);
+
+/* The lookup's parameters into cq and *subject; NULL or what is wrong (400). */
+static const char *lookup_params(struct MHD_Connection *c, catalog_query *cq,
+                                 const char **subject)
+{
+	memset(cq, 0, sizeof *cq);
+	*subject = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "subject");
+	cq->type = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "type");
+	cq->procedure = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "procedure");
+	cq->agency = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "agency");
+	cq->valid_on = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "valid_on");
+	cq->purpose = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "purpose");
+	/* Never echo the subject: it is a personal number. */
+	if (*subject == NULL ||
+	    (!record_is_personal_number(*subject) && !record_is_enterprise_code(*subject)))
+		return "subject must be a 12-digit personal number or an enterprise code";
+	if (cq->purpose == NULL || !record_is_dossier_code(cq->purpose))
+		return "purpose (the new dossier's code) is required and must be a dossier code";
+	if (cq->valid_on != NULL && !http_is_date(cq->valid_on))
+		return "valid_on must be a date YYYY-MM-DD";
+	if (cq->procedure != NULL && !record_is_procedure_code(cq->procedure))
+		return "procedure must be a national procedure code (d.dddddd)";
+	if (cq->agency != NULL && !record_is_agency_code(cq->agency))
+		return "agency must be an agency code (ddd.dd.dd.Ldd)";
+	if (cq->type != NULL && (strlen(cq->type) == 0 || strlen(cq->type) > 64))
+		return "type must be 1..64 bytes";
+	if (cq->type != NULL && cq->type[0] == '\0')
+		cq->type = NULL;
+	return NULL;
+}
+
+/*
+ * GET /v1/lookup. The token check, the lookup, the tombstone probe and the
+ * custody probe read in one read transaction on this thread's reader
+ * connection: one snapshot, one WAL read lock (they were four read
+ * transactions, each taking and dropping the locks). The token is read in
+ * that transaction, so a token revoked by another process before it began
+ * is refused.
+ */
 static enum MHD_Result h_lookup(struct req *q, struct MHD_Connection *c)
 {
-	const char *subject = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "subject");
+	catalog *rd = pick_reader(q->s);
+	catalog_lookup_event ev;
+	const char *subject, *bad;
 	catalog_query cq;
 	struct timespec t0;
 	json_t *j = NULL;
 	kho_err err;
 	int rc;
 
-	memset(&cq, 0, sizeof cq);
-	cq.type = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "type");
-	cq.procedure = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "procedure");
-	cq.agency = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "agency");
-	cq.valid_on = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "valid_on");
-	cq.purpose = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "purpose");
-	/* Never echo the subject: it is a personal number. */
-	if (subject == NULL ||
-	    (!record_is_personal_number(subject) && !record_is_enterprise_code(subject)))
-		return send_error(q, c, 400, "subject must be a 12-digit personal number or an enterprise code");
-	if (cq.purpose == NULL || !record_is_dossier_code(cq.purpose))
-		return send_error(q, c, 400, "purpose (the new dossier's code) is required and must be a dossier code");
-	if (cq.valid_on != NULL && !http_is_date(cq.valid_on))
-		return send_error(q, c, 400, "valid_on must be a date YYYY-MM-DD");
-	if (cq.procedure != NULL && !record_is_procedure_code(cq.procedure))
-		return send_error(q, c, 400, "procedure must be a national procedure code (d.dddddd)");
-	if (cq.agency != NULL && !record_is_agency_code(cq.agency))
-		return send_error(q, c, 400, "agency must be an agency code (ddd.dd.dd.Ldd)");
-	if (cq.type != NULL && (strlen(cq.type) == 0 || strlen(cq.type) > 64))
-		return send_error(q, c, 400, "type must be 1..64 bytes");
-	if (cq.type != NULL && cq.type[0] == '\0')
-		cq.type = NULL;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (ingest_subject_mac(q->s->ing, subject, cq.subject_mac) != 0)
-		return send_error(q, c, 500, "HMAC failed");
-	{
-		catalog_lookup_event ev;
-		rc = catalog_lookup_read(pick_reader(q->s), &cq, actor_of(q), q->who.agency, &j, &ev,
-		                         &err);
-		if (rc == 0)
-			evq_push(q->s, &ev);
+	if (catalog_read_begin(rd, &err) != 0)
+		return send_error(q, c, 500, "%s", err.msg);
+	if (authorize(q, c, rd) != 0) {
+		catalog_read_end(rd);
+		return send_error(q, c, q->deny, "%s", q->deny_msg);
 	}
+	if ((bad = lookup_params(c, &cq, &subject)) != NULL) {
+		catalog_read_end(rd);
+		return send_error(q, c, 400, "%s", bad);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (ingest_subject_mac(q->s->ing, subject, cq.subject_mac) != 0) {
+		catalog_read_end(rd);
+		return send_error(q, c, 500, "HMAC failed");
+	}
+	rc = catalog_lookup_read(rd, &cq, actor_of(q), q->who.agency, &j, &ev, &err);
 	/* Issue 4 item 9: the subject's destroyed records, as tombstone entries
 	 * under the same filters (rstore_lookup_tombstones; one index probe). */
-	if (rc == 0 && q->s->rs != NULL &&
-	    rstore_lookup_tombstones(pick_reader(q->s), &cq, j, &err) < 0) {
-		json_decref(j);
+	if (rc == 0 && q->s->rs != NULL && rstore_lookup_tombstones(rd, &cq, j, &err) < 0)
 		rc = KHO_EIO;
-	}
 	/* Issue 4 item 8: a transferred record says where it is now. */
-	if (rc == 0 && q->s->rs != NULL && rstore_lookup_custody(pick_reader(q->s), j, &err) < 0) {
-		json_decref(j);
+	if (rc == 0 && q->s->rs != NULL && rstore_lookup_custody(rd, j, &err) < 0)
 		rc = KHO_EIO;
+	catalog_read_end(rd);
+	if (j != NULL)
+		evq_push(q->s, &ev);   /* the lookup was answered from the catalog */
+	if (rc != 0) {
+		json_decref(j);
+		j = NULL;
 	}
 	pthread_mutex_lock(&q->s->m.mu);
 	hist_add(&q->s->m.lookup, since(&t0));
@@ -1350,6 +1378,42 @@ static void deny(struct req *q, int status, const char *msg)
 	snprintf(q->deny_msg, sizeof q->deny_msg, "%s", msg);
 }
 
+/*
+ * The token check of a route with roles, on reader connection r: 0 if the
+ * request may go on; else the refusal (401, 403, 429) is set with deny and
+ * audited, and 1 is returned.
+ */
+static int authorize(struct req *q, struct MHD_Connection *c, catalog *r)
+{
+	int roles = http_route_roles(q->m.route);
+	char tok[TOKEN_LEN + 1];
+	const char *h;
+
+	if (roles == 0)
+		return 0;
+	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	if (http_bearer(h, tok) != 0 || token_check(r, tok, &q->who, NULL) != 0) {
+		deny(q, 401, h == NULL ? "a bearer token is required" : "invalid token");
+		audit(q->s, "anonymous", "denied", http_route_name(q->m.route), 401,
+		      h == NULL ? "no token" : "invalid token");
+		return 1;
+	}
+	q->authed = 1;
+	if ((roles & (int)q->who.role) == 0) {
+		char d[160];
+		snprintf(d, sizeof d, "role %s may not use %s", token_role_name(q->who.role),
+		         http_route_name(q->m.route));
+		deny(q, 403, d);
+		audit(q->s, q->who.name, "denied", http_route_name(q->m.route), 403, d);
+		return 1;
+	}
+	if (rate_limited(q->s, q->who.id)) {
+		deny(q, 429, "rate limit exceeded");
+		return 1;
+	}
+	return 0;
+}
+
 static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
                            const char *method)
 {
@@ -1357,7 +1421,7 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 	struct framing f = { 0, 0 };
 	struct req *q = calloc(1, sizeof *q);
 	const char *cl;
-	int rc, roles;
+	int rc;
 
 	if (q == NULL)
 		return NULL;
@@ -1434,30 +1498,10 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 		deny(q, 400, "malformed identifier in the path");
 		return q;
 	}
-	roles = http_route_roles(q->m.route);
-	if (roles != 0) {
-		char tok[TOKEN_LEN + 1];
-		const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-		if (http_bearer(h, tok) != 0 || token_check(pick_reader(s), tok, &q->who, NULL) != 0) {
-			deny(q, 401, h == NULL ? "a bearer token is required" : "invalid token");
-			audit(s, "anonymous", "denied", http_route_name(q->m.route), 401,
-			      h == NULL ? "no token" : "invalid token");
-			return q;
-		}
-		q->authed = 1;
-		if ((roles & (int)q->who.role) == 0) {
-			char d[160];
-			snprintf(d, sizeof d, "role %s may not use %s", token_role_name(q->who.role),
-			         http_route_name(q->m.route));
-			deny(q, 403, d);
-			audit(s, q->who.name, "denied", http_route_name(q->m.route), 403, d);
-			return q;
-		}
-		if (rate_limited(s, q->who.id)) {
-			deny(q, 429, "rate limit exceeded");
-			return q;
-		}
-	}
+	/* The lookup checks its token in h_lookup, in the read transaction of
+	 * the lookup itself (it has no body to wait for). */
+	if (q->m.route != HTTP_R_LOOKUP && authorize(q, c, pick_reader(s)) != 0)
+		return q;
 	q->body = http_route_body(q->m.route);
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 	if (q->body == HTTP_BODY_FILE) {
