@@ -1007,17 +1007,9 @@ out:
 	return rc;
 }
 
-int catalog_lookup_read(catalog *c, const catalog_query *q, const char *actor,
-                        const char *actor_agency, json_t **out, catalog_lookup_event *ev,
-                        kho_err *err)
+/* The date a lookup judges validity on (q->valid_on or today), q->purpose checked. */
+static int lookup_date(const catalog_query *q, char on[11], kho_err *err)
 {
-	json_t *arr = NULL, *o = NULL;
-	sqlite3_stmt *st;
-	char on[11], t[32], proc_buf[CATALOG_CODE_MAX];
-	int s, rc = 0, n = 0, nreusable = 0;
-
-	*out = NULL;
-	memset(ev, 0, sizeof *ev);
 	if (q->purpose == NULL || q->purpose[0] == '\0' || strlen(q->purpose) >= CATALOG_CODE_MAX)
 		return kho_err_set(err, KHO_EINVAL, "purpose (the new dossier's code) is required");
 	if (q->valid_on != NULL) {
@@ -1028,30 +1020,77 @@ int catalog_lookup_read(catalog *c, const catalog_query *q, const char *actor,
 	} else {
 		today(on);
 	}
-	arr = json_array();
-	if (arr == NULL)
-		return kho_err_set(err, KHO_ENOMEM, "out of memory");
-	catalog_lock(c);
+	return 0;
+}
+
+/* The lookup statement, bound for q (lock held). */
+static sqlite3_stmt *lookup_stmt(catalog *c, const catalog_query *q, kho_err *err)
+{
 	/* INDEXED BY: the planner prefers the primary-key index of packages
 	 * (unique), which then needs the table too; the covering index answers
 	 * the join alone (see schema_sql). */
-	st = catalog_stmt(c, "SELECT " RESULT_COLS " FROM results r JOIN packages p"
-	                     " INDEXED BY packages_lookup"
-	                     " ON p.id = r.package_id WHERE r.subject_mac = ?1"
-	                     " AND (?2 IS NULL OR r.result_type = ?2)"
-	                     " AND (?3 IS NULL OR r.procedure = ?3)"
-	                     " AND (?4 IS NULL OR r.agency = ?4)"
-	                     " ORDER BY r.issue_date DESC, r.result_code LIMIT ?5", err);
-	if (st == NULL) {
-		catalog_unlock(c);
-		json_decref(arr);
-		return KHO_EIO;
-	}
+	sqlite3_stmt *st = catalog_stmt(c, "SELECT " RESULT_COLS " FROM results r JOIN packages p"
+	                                   " INDEXED BY packages_lookup"
+	                                   " ON p.id = r.package_id WHERE r.subject_mac = ?1"
+	                                   " AND (?2 IS NULL OR r.result_type = ?2)"
+	                                   " AND (?3 IS NULL OR r.procedure = ?3)"
+	                                   " AND (?4 IS NULL OR r.agency = ?4)"
+	                                   " ORDER BY r.issue_date DESC, r.result_code LIMIT ?5", err);
+
+	if (st == NULL)
+		return NULL;
 	sqlite3_bind_blob(st, 1, q->subject_mac, 32, SQLITE_STATIC);
 	bind_opt(st, 2, q->type);
 	bind_opt(st, 3, q->procedure);
 	bind_opt(st, 4, q->agency);
 	sqlite3_bind_int(st, 5, CATALOG_LOOKUP_MAX);
+	return st;
+}
+
+/* The reuse event of a lookup: per procedure asked (or found) and month. */
+static void lookup_event(const catalog_query *q, const char *actor, const char *actor_agency,
+                         const char *proc_found, int n, int nreusable, catalog_lookup_event *ev)
+{
+	char t[32];
+
+	memset(ev, 0, sizeof *ev);
+	ev->at = (int64_t)kho_now();
+	kho_time_format(t, sizeof t, (time_t)ev->at);
+	memcpy(ev->month, t, 7);
+	copy(ev->procedure, sizeof ev->procedure,
+	     q->procedure ? q->procedure : (proc_found[0] ? proc_found : "(any)"));
+	copy(ev->purpose, sizeof ev->purpose, q->purpose);
+	copy(ev->agency, sizeof ev->agency, actor_agency);
+	copy(ev->actor, sizeof ev->actor, actor);
+	/* No personal number in the trail: only a prefix of its keyed hash. */
+	kho_hex(ev->subject_mac_prefix, q->subject_mac, 8);
+	ev->found = n;
+	ev->reusable = nreusable;
+}
+
+int catalog_lookup_read(catalog *c, const catalog_query *q, const char *actor,
+                        const char *actor_agency, json_t **out, catalog_lookup_event *ev,
+                        kho_err *err)
+{
+	json_t *arr = NULL, *o = NULL;
+	sqlite3_stmt *st;
+	char on[11], proc_buf[CATALOG_CODE_MAX];
+	int s, rc = 0, n = 0, nreusable = 0;
+
+	*out = NULL;
+	memset(ev, 0, sizeof *ev);
+	if ((rc = lookup_date(q, on, err)) != 0)
+		return rc;
+	arr = json_array();
+	if (arr == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	catalog_lock(c);
+	st = lookup_stmt(c, q, err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		json_decref(arr);
+		return KHO_EIO;
+	}
 	proc_buf[0] = '\0';
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		int reusable;
@@ -1074,25 +1113,244 @@ int catalog_lookup_read(catalog *c, const catalog_query *q, const char *actor,
 		json_decref(arr);
 		return rc;
 	}
-	/* The reuse event: per procedure asked (or found) and month. */
-	ev->at = (int64_t)kho_now();
-	kho_time_format(t, sizeof t, (time_t)ev->at);
-	memcpy(ev->month, t, 7);
-	copy(ev->procedure, sizeof ev->procedure,
-	     q->procedure ? q->procedure : (proc_buf[0] ? proc_buf : "(any)"));
-	copy(ev->purpose, sizeof ev->purpose, q->purpose);
-	copy(ev->agency, sizeof ev->agency, actor_agency);
-	copy(ev->actor, sizeof ev->actor, actor);
-	/* No personal number in the trail: only a prefix of its keyed hash. */
-	kho_hex(ev->subject_mac_prefix, q->subject_mac, 8);
-	ev->found = n;
-	ev->reusable = nreusable;
+	lookup_event(q, actor, actor_agency, proc_buf, n, nreusable, ev);
 	o = json_pack("{s:o,s:i,s:i,s:s,s:s}", "results", arr, "found", n, "reusable", nreusable,
 	              "valid_on", on, "purpose", q->purpose);
 	if (o == NULL)
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");
 	*out = o;
 	return 0;
+}
+
+/* ---- the lookup answer as JSON text (catalog_lookup_write) ------------ */
+
+/* Strictly valid UTF-8 (no overlong forms, surrogates or code points past
+ * U+10FFFF), the check json_string makes. */
+static int utf8_valid(const unsigned char *s)
+{
+	while (*s) {
+		unsigned c = *s, n, cp, i;
+		if (c < 0x80) {
+			s++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			n = 1, cp = c & 0x1F;
+		else if (c >= 0xE0 && c <= 0xEF)
+			n = 2, cp = c & 0x0F;
+		else if (c >= 0xF0 && c <= 0xF4)
+			n = 3, cp = c & 0x07;
+		else
+			return 0;
+		for (i = 1; i <= n; i++) {
+			if ((s[i] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i] & 0x3F);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+			return 0;
+		s += n + 1;
+	}
+	return 1;
+}
+
+/* A writer whose first error sticks (KHO_EFORMAT: a text jansson would refuse). */
+struct jw {
+	kho_buf *b;
+	int rc;
+};
+
+static void jw_raw(struct jw *w, const char *s)
+{
+	if (w->rc == 0)
+		w->rc = kho_buf_append(w->b, s, strlen(s));
+}
+
+/* A JSON string as json_dumps writes it: escapes for '"', '\\' and control
+ * characters (\b \f \n \r \t, else \u00XX, upper-case hex), UTF-8 as is. */
+static void jw_str(struct jw *w, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	char e[8];
+
+	if (w->rc != 0)
+		return;
+	if (!utf8_valid(p)) {
+		w->rc = KHO_EFORMAT;
+		return;
+	}
+	jw_raw(w, "\"");
+	for (; *p; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		if (w->rc == 0 && p > run)
+			w->rc = kho_buf_append(w->b, run, (size_t)(p - run));
+		switch (*p) {
+		case '"': jw_raw(w, "\\\""); break;
+		case '\\': jw_raw(w, "\\\\"); break;
+		case '\b': jw_raw(w, "\\b"); break;
+		case '\f': jw_raw(w, "\\f"); break;
+		case '\n': jw_raw(w, "\\n"); break;
+		case '\r': jw_raw(w, "\\r"); break;
+		case '\t': jw_raw(w, "\\t"); break;
+		default:
+			snprintf(e, sizeof e, "\\u00%c%c", hex[*p >> 4], hex[*p & 15]);
+			jw_raw(w, e);
+		}
+		run = p + 1;
+	}
+	if (w->rc == 0 && p > run)
+		w->rc = kho_buf_append(w->b, run, (size_t)(p - run));
+	jw_raw(w, "\"");
+}
+
+int catalog_json_str(kho_buf *b, const char *s)
+{
+	struct jw w = { b, 0 };
+
+	jw_str(&w, s);
+	return w.rc;
+}
+
+/* ,"key": then a value */
+static void jw_key(struct jw *w, const char *key)
+{
+	jw_raw(w, ",\"");
+	jw_raw(w, key);
+	jw_raw(w, "\":");
+}
+
+static void jw_kstr(struct jw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	jw_str(w, s);
+}
+
+/* jstr_or_null's value */
+static void jw_kstr_null(struct jw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	if (s != NULL && s[0] != '\0')
+		jw_str(w, s);
+	else
+		jw_raw(w, "null");
+}
+
+static void jw_kbool(struct jw *w, const char *key, int v)
+{
+	jw_key(w, key);
+	jw_raw(w, v ? "true" : "false");
+}
+
+static void jw_ktime_null(struct jw *w, const char *key, int64_t t)
+{
+	char tbuf[32];
+
+	jw_key(w, key);
+	if (t > 0)
+		jw_str(w, kho_time_format(tbuf, sizeof tbuf, (time_t)t));
+	else
+		jw_raw(w, "null");
+}
+
+/* One result row: result_json's members, in its order, as text; the
+ * closing brace is left to the caller. Returns whether the package still
+ * has its key. */
+static int result_text(struct jw *w, sqlite3_stmt *st, const char *on, int *reusable)
+{
+	const char *status = effective_status(col(st, 14), col(st, 11), col(st, 12), on);
+	const char *check = col(st, 21);
+	int verified = strcmp(check[0] ? check : col(st, 18), "TOTAL-PASSED") == 0;
+	int has_key = sqlite3_column_int(st, 23);
+
+	*reusable = strcmp(status, "valid") == 0 && verified && has_key;
+	jw_raw(w, "{\"result_code\":");
+	jw_str(w, col(st, 0));
+	jw_kstr(w, "package_id", col(st, 1));
+	jw_kstr(w, "dossier_code", col(st, 2));
+	jw_kstr(w, "procedure", col(st, 3));
+	jw_kstr_null(w, "procedure_provincial", col(st, 4));
+	jw_kstr(w, "agency", col(st, 5));
+	jw_kstr_null(w, "result_type", col(st, 6));
+	jw_kstr_null(w, "number_symbol", col(st, 7));
+	jw_kstr(w, "subject_kind", col(st, 8));
+	jw_kstr_null(w, "title", col(st, 9));
+	jw_kstr_null(w, "issue_date", col(st, 10));
+	jw_kstr_null(w, "valid_from", col(st, 11));
+	jw_kstr_null(w, "valid_until", col(st, 12));
+	jw_kstr_null(w, "supersedes", col(st, 13));
+	jw_kstr(w, "status", status);
+	jw_kstr(w, "recorded_status", col(st, 14));
+	jw_kstr_null(w, "status_decision", col(st, 15));
+	jw_ktime_null(w, "status_changed_at", sqlite3_column_int64(st, 16));
+	jw_kstr_null(w, "superseded_by", col(st, 17));
+	jw_kstr(w, "ingest_indication", col(st, 18));
+	jw_kstr_null(w, "ingest_sub_indication", col(st, 19));
+	jw_kbool(w, "marked_indeterminate", sqlite3_column_int(st, 20));
+	jw_kstr_null(w, "last_verification", check);
+	jw_ktime_null(w, "last_verified_at", sqlite3_column_int64(st, 22));
+	jw_kbool(w, "destroyed", !has_key);
+	jw_kstr(w, "valid_on", on);
+	jw_kbool(w, "reusable", *reusable);
+	return has_key;
+}
+
+int catalog_lookup_write(catalog *c, const catalog_query *q, const char *actor,
+                         const char *actor_agency, const catalog_lookup_hooks *h, kho_buf *out,
+                         catalog_lookup_event *ev, kho_err *err)
+{
+	struct jw w = { out, 0 };
+	sqlite3_stmt *st;
+	char on[11], num[64], proc_buf[CATALOG_CODE_MAX];
+	int s = SQLITE_DONE, rc = 0, n = 0, nreusable = 0;
+
+	memset(ev, 0, sizeof *ev);
+	if ((rc = lookup_date(q, on, err)) != 0)
+		return rc;
+	catalog_lock(c);
+	if ((st = lookup_stmt(c, q, err)) == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	proc_buf[0] = '\0';
+	jw_raw(&w, "{\"results\":[");
+	while (w.rc == 0 && rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		int reusable;
+		if (n > 0)
+			jw_raw(&w, ",");
+		if (result_text(&w, st, on, &reusable) && h != NULL && h->entry != NULL &&
+		    w.rc == 0 && h->entry(h->arg, col(st, 0), out, err) < 0)
+			rc = KHO_EIO;
+		jw_raw(&w, "}");
+		if (n == 0)
+			copy(proc_buf, sizeof proc_buf, col(st, 3));
+		n++;
+		nreusable += reusable;
+	}
+	if (rc == 0 && w.rc == 0 && s != SQLITE_DONE)
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	/* The catalog was read (even if a hook or the writer failed after):
+	 * the event to record, as catalog_lookup_read's callers did. */
+	if (s == SQLITE_DONE || s == SQLITE_ROW)
+		lookup_event(q, actor, actor_agency, proc_buf, n, nreusable, ev);
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	if (rc == 0 && w.rc == 0 && h != NULL && h->more != NULL && h->more(h->arg, out, n > 0, err) < 0)
+		rc = KHO_EIO;
+	snprintf(num, sizeof num, "],\"found\":%d,\"reusable\":%d,\"valid_on\":", n, nreusable);
+	jw_raw(&w, num);
+	jw_str(&w, on);
+	jw_kstr(&w, "purpose", q->purpose);
+	if (rc == 0 && w.rc == 0 && h != NULL && h->tail != NULL && h->tail(h->arg, out, err) < 0)
+		rc = KHO_EIO;
+	jw_raw(&w, "}");
+	if (rc == 0 && w.rc == KHO_EFORMAT)
+		rc = kho_err_set(err, KHO_EFORMAT, "a catalog text is not valid UTF-8");
+	else if (rc == 0 && w.rc != 0)
+		rc = kho_err_set(err, w.rc, "out of memory");
+	return rc;
 }
 
 int catalog_record_lookups(catalog *c, const catalog_lookup_event *evs, size_t n, kho_err *err)

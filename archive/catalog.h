@@ -30,6 +30,7 @@
 
 #include "archive/keystore.h"
 #include "archive/record.h"
+#include "common/buf.h"
 #include "common/err.h"
 
 #define CATALOG_CODE_MAX 96      /* result codes and other codes, with NUL */
@@ -259,6 +260,35 @@ typedef struct catalog_lookup_event {
 int catalog_lookup_read(catalog *c, const catalog_query *q, const char *actor,
                         const char *actor_agency, json_t **out, catalog_lookup_event *ev,
                         kho_err *err);
+
+/*
+ * catalog_lookup_write: catalog_lookup_read with the answer appended to out
+ * as text: the bytes json_dumps(JSON_COMPACT) writes for catalog_lookup_read's
+ * tree, without building it. The hooks (h may be NULL, any member may be
+ * NULL; each returns < 0 with err set on failure) add to it: entry before
+ * the closing brace of each live entry that still has its key (members,
+ * each written as ,"key":value), more after the live entries inside
+ * "results" (entries, each preceded by a comma when had_entries or an
+ * earlier one was written; returns how many), tail before the closing
+ * brace of the answer (members). KHO_EFORMAT if a text of the catalog is
+ * not valid UTF-8 (which json_string refuses): then use catalog_lookup_read.
+ * On failure out holds a partial text; ev is filled (ev->at != 0) whenever
+ * the catalog was read, even if a hook failed after.
+ */
+typedef struct catalog_lookup_hooks {
+	int (*entry)(void *arg, const char *result_code, kho_buf *out, kho_err *err);
+	int (*more)(void *arg, kho_buf *out, int had_entries, kho_err *err);
+	int (*tail)(void *arg, kho_buf *out, kho_err *err);
+	void *arg;
+} catalog_lookup_hooks;
+
+int catalog_lookup_write(catalog *c, const catalog_query *q, const char *actor,
+                         const char *actor_agency, const catalog_lookup_hooks *h, kho_buf *out,
+                         catalog_lookup_event *ev, kho_err *err);
+
+/* catalog_json_str: s as a JSON string (as json_dumps writes it) appended
+ * to b. KHO_EFORMAT if s is not valid UTF-8; else as kho_buf_append. */
+int catalog_json_str(kho_buf *b, const char *s);
 
 /*
  * catalog_record_lookups: the write half: insert n reuse events and their

@@ -891,13 +891,103 @@ static const char *lookup_params(struct MHD_Connection *c, catalog_query *cq,
 	return NULL;
 }
 
+/* The retention parts of a lookup answer written as text (catalog_lookup_write). */
+struct lookup_extra {
+	catalog *rd;
+	const catalog_query *cq;
+	int destroyed, transferred;
+};
+
+/* A value of a jansson tree appended as json_dumps writes it. */
+static int append_dump(kho_buf *b, const json_t *v, kho_err *err)
+{
+	char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	int rc = t != NULL ? kho_buf_append(b, t, strlen(t)) : KHO_ENOMEM;
+
+	free(t);
+	return rc != 0 ? kho_err_set(err, KHO_ENOMEM, "out of memory") : 0;
+}
+
+/* Issue 4 item 8: a transferred record says where it is now ("custody"). */
+static int lookup_custody(void *arg, const char *code, kho_buf *out, kho_err *err)
+{
+	struct lookup_extra *x = arg;
+	json_t *e = json_pack("{s:s}", "result_code", code);
+	int rc;
+
+	if (e == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	rc = rstore_custody_annotate(x->rd, e, err);
+	if (rc > 0) {
+		x->transferred++;
+		if (kho_buf_append(out, ",\"custody\":", 11) != 0 ||
+		    append_dump(out, json_object_get(e, "custody"), err) != 0)
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+	}
+	json_decref(e);
+	return rc < 0 ? rc : 0;
+}
+
+/* Issue 4 item 9: the subject's destroyed records, as tombstone entries
+ * under the same filters (rstore_lookup_tombstones; one index probe). */
+static int lookup_tombstones(void *arg, kho_buf *out, int had_entries, kho_err *err)
+{
+	struct lookup_extra *x = arg;
+	json_t *a = json_pack("{s:[]}", "results"), *e;
+	size_t i;
+	int n;
+
+	if (a == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	n = rstore_lookup_tombstones(x->rd, x->cq, a, err);
+	json_array_foreach(json_object_get(a, "results"), i, e) {
+		if (n < 0)
+			break;
+		if ((had_entries || i > 0) && kho_buf_append(out, ",", 1) != 0)
+			n = kho_err_set(err, KHO_ENOMEM, "out of memory");
+		else if (append_dump(out, e, err) != 0)
+			n = KHO_ENOMEM;
+	}
+	json_decref(a);
+	if (n >= 0)
+		x->destroyed = n;
+	return n;
+}
+
+static int lookup_tail(void *arg, kho_buf *out, kho_err *err)
+{
+	struct lookup_extra *x = arg;
+
+	return kho_buf_appendf(out, ",\"destroyed\":%d,\"transferred\":%d", x->destroyed,
+	                       x->transferred) != 0 ? kho_err_set(err, KHO_ENOMEM, "out of memory")
+	                                            : 0;
+}
+
+/* The answer as a jansson tree (a catalog text that is not valid UTF-8). */
+static int lookup_tree(struct req *q, catalog *rd, const catalog_query *cq, kho_buf *out,
+                       catalog_lookup_event *ev, kho_err *err)
+{
+	json_t *j = NULL;
+	int rc = catalog_lookup_read(rd, cq, actor_of(q), q->who.agency, &j, ev, err);
+
+	if (rc == 0 && q->s->rs != NULL && rstore_lookup_tombstones(rd, cq, j, err) < 0)
+		rc = KHO_EIO;
+	if (rc == 0 && q->s->rs != NULL && rstore_lookup_custody(rd, j, err) < 0)
+		rc = KHO_EIO;
+	if (rc == 0)
+		rc = append_dump(out, j, err);
+	json_decref(j);
+	return rc;
+}
+
 /*
  * GET /v1/lookup. The token check, the lookup, the tombstone probe and the
  * custody probe read in one read transaction on this thread's reader
  * connection: one snapshot, one WAL read lock (they were four read
  * transactions, each taking and dropping the locks). The token is read in
  * that transaction, so a token revoked by another process before it began
- * is refused.
+ * is refused. The answer is written as text (catalog_lookup_write), the
+ * bytes the jansson tree of catalog_lookup_read gave, without the tree.
  */
 static enum MHD_Result h_lookup(struct req *q, struct MHD_Connection *c)
 {
@@ -905,8 +995,11 @@ static enum MHD_Result h_lookup(struct req *q, struct MHD_Connection *c)
 	catalog_lookup_event ev;
 	const char *subject, *bad;
 	catalog_query cq;
+	catalog_lookup_hooks hooks;
+	struct lookup_extra x;
+	struct MHD_Response *r;
 	struct timespec t0;
-	json_t *j = NULL;
+	kho_buf out;
 	kho_err err;
 	int rc;
 
@@ -925,29 +1018,39 @@ static enum MHD_Result h_lookup(struct req *q, struct MHD_Connection *c)
 		catalog_read_end(rd);
 		return send_error(q, c, 500, "HMAC failed");
 	}
-	rc = catalog_lookup_read(rd, &cq, actor_of(q), q->who.agency, &j, &ev, &err);
-	/* Issue 4 item 9: the subject's destroyed records, as tombstone entries
-	 * under the same filters (rstore_lookup_tombstones; one index probe). */
-	if (rc == 0 && q->s->rs != NULL && rstore_lookup_tombstones(rd, &cq, j, &err) < 0)
-		rc = KHO_EIO;
-	/* Issue 4 item 8: a transferred record says where it is now. */
-	if (rc == 0 && q->s->rs != NULL && rstore_lookup_custody(rd, j, &err) < 0)
-		rc = KHO_EIO;
-	catalog_read_end(rd);
-	if (j != NULL)
-		evq_push(q->s, &ev);   /* the lookup was answered from the catalog */
-	if (rc != 0) {
-		json_decref(j);
-		j = NULL;
+	memset(&x, 0, sizeof x);
+	x.rd = rd;
+	x.cq = &cq;
+	hooks.entry = lookup_custody;
+	hooks.more = lookup_tombstones;
+	hooks.tail = lookup_tail;
+	hooks.arg = &x;
+	kho_buf_init(&out, (size_t)64 << 20);
+	kho_buf_reserve(&out, 2048);
+	rc = catalog_lookup_write(rd, &cq, actor_of(q), q->who.agency,
+	                          q->s->rs != NULL ? &hooks : NULL, &out, &ev, &err);
+	if (rc == KHO_EFORMAT) {
+		kho_buf_reset(&out);
+		memset(&ev, 0, sizeof ev);
+		rc = lookup_tree(q, rd, &cq, &out, &ev, &err);
 	}
+	catalog_read_end(rd);
+	if (ev.at != 0)
+		evq_push(q->s, &ev);   /* the catalog was read: its reuse and audit events */
 	pthread_mutex_lock(&q->s->m.mu);
 	hist_add(&q->s->m.lookup, since(&t0));
 	pthread_mutex_unlock(&q->s->m.mu);
-	if (rc == KHO_EINVAL)
-		return send_error(q, c, 400, "%s", err.msg);
-	if (rc != 0)
-		return send_error(q, c, 500, "%s", err.msg);
-	return send_json(q, c, 200, j);
+	if (rc != 0) {
+		kho_buf_release(&out);
+		return send_error(q, c, rc == KHO_EINVAL ? 400 : 500, "%s", err.msg);
+	}
+	r = MHD_create_response_from_buffer(out.len, out.data, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		kho_buf_release(&out);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	return queue(q, c, 200, r);
 }
 
 static enum MHD_Result h_stats(struct req *q, struct MHD_Connection *c)
