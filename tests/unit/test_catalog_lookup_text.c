@@ -221,4 +221,40 @@ static void t_hooks_and_bad_utf8(void)
 	wipe();
 }
 
-TESTS(T(t_text_is_the_tree), T(t_hooks_and_bad_utf8))
+/* At most CATALOG_LOOKUP_MAX results: the newest, and among equal dates
+ * the lowest codes (ORDER BY issue_date DESC, result_code, as with the
+ * LIMIT the statement had before). */
+static void t_at_most_max(void)
+{
+	catalog *c = NULL;
+	catalog_query q;
+	json_t *j = NULL, *a;
+	int i;
+
+	wipe();
+	REQUIRE(catalog_open(&c, path, NULL) == 0);
+	REQUIRE(sqlite3_exec(catalog_db(c), "BEGIN", NULL, NULL, NULL) == SQLITE_OK);
+	for (i = 1; i <= CATALOG_LOOKUP_MAX + 5; i++)
+		REQUIRE(add(c, i, mac1, i == 7 ? "2025-04-01" : "2025-03-14", "t", "licence", 1) == 0);
+	REQUIRE(sqlite3_exec(catalog_db(c), "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
+	memset(&q, 0, sizeof q);
+	memcpy(q.subject_mac, mac1, 32);
+	q.purpose = "000.00.20.H30-250601-0001";
+	CHECK(same(c, &q));
+	REQUIRE(catalog_lookup(c, &q, "t", "000.00.20.H30", &j, NULL) == 0);
+	a = json_object_get(j, "results");
+	CHECK_EQ_INT(json_integer_value(json_object_get(j, "found")), CATALOG_LOOKUP_MAX);
+	CHECK_EQ_INT(json_array_size(a), CATALOG_LOOKUP_MAX);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(a, 0), "result_code")),
+	          "000.00.20.H30-250314-0007-KQ1");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(a, 1), "result_code")),
+	          "000.00.20.H30-250314-0001-KQ1");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(a, CATALOG_LOOKUP_MAX - 1),
+	                                            "result_code")),
+	          "000.00.20.H30-250314-0200-KQ1");
+	json_decref(j);
+	catalog_close(c);
+	wipe();
+}
+
+TESTS(T(t_text_is_the_tree), T(t_hooks_and_bad_utf8), T(t_at_most_max))
