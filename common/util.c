@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,11 +391,27 @@ int kho_key_wrap(const unsigned char kek[32], const unsigned char *in, size_t in
 	return rc;
 }
 
+/*
+ * SHA-256 fetched once: EVP_sha256() makes every EVP_Digest fetch the
+ * implementation again (a name lookup under the provider store's lock),
+ * half the cost of hashing a short text such as a token (lookup profile).
+ * Kept for the life of the process.
+ */
+static EVP_MD *sha256_md;
+
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 int kho_sha256(unsigned char out[32], const void *p, size_t n)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	unsigned int len = 32;
 
-	return EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) == 1 ? 0 : KHO_ECRYPTO;
+	pthread_once(&once, sha256_fetch);
+	return EVP_Digest(p, n, out, &len, sha256_md != NULL ? sha256_md : EVP_sha256(), NULL) == 1
+	           ? 0 : KHO_ECRYPTO;
 }
 
 int kho_random(void *out, size_t n)

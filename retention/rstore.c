@@ -3253,7 +3253,7 @@ int rstore_lookup_tombstones(catalog *c, const catalog_query *q, json_t *answer,
 {
 	json_t *arr = json_object_get(answer, "results"), *t;
 	sqlite3_stmt *st;
-	int s, n = 0, rc = 0;
+	int s = SQLITE_DONE, n = 0, rc = 0;
 
 	if (!json_is_array(arr))
 		return kho_err_set(err, KHO_EINVAL, "lookup answer without results");
@@ -3261,12 +3261,14 @@ int rstore_lookup_tombstones(catalog *c, const catalog_query *q, json_t *answer,
 	/* The same filters as the live lookup (catalog_lookup_read): subject by
 	 * its keyed hash, result type, national procedure code, issuing
 	 * agency. Served by ret_tombstones_subject: a subject with no
-	 * tombstone costs one index probe. */
+	 * tombstone costs one index probe. No LIMIT (the loop stops at
+	 * CATALOG_LOOKUP_MAX): with one SQLite sorts in an ephemeral b-tree
+	 * made and freed on every run, even with no row (lookup profile). */
 	st = catalog_stmt(c, "SELECT " TOMB_COLS " FROM ret_tombstones t WHERE t.subject_mac = ?1"
 	                     " AND (?2 IS NULL OR t.result_type = ?2)"
 	                     " AND (?3 IS NULL OR t.procedure = ?3)"
 	                     " AND (?4 IS NULL OR t.agency = ?4)"
-	                     " ORDER BY t.destroyed_at DESC, t.result_code LIMIT ?5", err);
+	                     " ORDER BY t.destroyed_at DESC, t.result_code", err);
 	if (st == NULL) {
 		catalog_unlock(c);
 		return KHO_EIO;
@@ -3278,8 +3280,7 @@ int rstore_lookup_tombstones(catalog *c, const catalog_query *q, json_t *answer,
 		sqlite3_bind_text(st, 3, q->procedure, -1, SQLITE_STATIC);
 	if (q->agency != NULL)
 		sqlite3_bind_text(st, 4, q->agency, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, CATALOG_LOOKUP_MAX);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+	while (n < CATALOG_LOOKUP_MAX && (s = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *e;
 		if ((t = tomb_json(st)) == NULL) {
 			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
@@ -3308,7 +3309,7 @@ int rstore_lookup_tombstones(catalog *c, const catalog_query *q, json_t *answer,
 		}
 		n++;
 	}
-	if (rc == 0 && s != SQLITE_DONE)
+	if (rc == 0 && s != SQLITE_DONE && s != SQLITE_ROW)
 		rc = kho_err_set(err, KHO_EIO, "retention: %s", sqlite3_errmsg(catalog_db(c)));
 	sqlite3_reset(st);
 	catalog_unlock(c);
