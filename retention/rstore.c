@@ -3345,12 +3345,15 @@ int rstore_custody_annotate(catalog *c, json_t *entry, kho_err *err)
 	                     " LEFT JOIN ret_batches b ON b.id = i.batch AND b.kind = 'transfer'"
 	                     " AND b.state = 'transferred'"
 	                     " WHERE k.result_code = ?1 AND k.state = 'transferred'"
-	                     " ORDER BY b.id IS NULL, b.id DESC LIMIT 1", err);
+	                     " ORDER BY b.id IS NULL, b.id DESC", err);
 	if (st == NULL) {
 		catalog_unlock(c);
 		return KHO_EIO;
 	}
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+	/* The first row only; no LIMIT 1, with which SQLite would make an
+	 * ephemeral b-tree on every run (this runs for every live result of
+	 * every lookup), where without it sorts in memory. */
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
 		cu = json_pack("{s:s,s:s}", "state", "transferred", "where", col(st, 0));
