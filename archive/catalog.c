@@ -1341,7 +1341,8 @@ int catalog_lookup_write(catalog *c, const catalog_query *q, const char *actor,
 		lookup_event(q, actor, actor_agency, proc_buf, n, nreusable, ev);
 	sqlite3_reset(st);
 	catalog_unlock(c);
-	if (rc == 0 && w.rc == 0 && h != NULL && h->more != NULL && h->more(h->arg, out, n > 0, err) < 0)
+	if (rc == 0 && w.rc == 0 && h != NULL && h->more != NULL &&
+	    h->more(h->arg, out, n > 0, err) < 0)
 		rc = KHO_EIO;
 	snprintf(num, sizeof num, "],\"found\":%d,\"reusable\":%d,\"valid_on\":", n, nreusable);
 	jw_raw(&w, num);

@@ -42,10 +42,10 @@ static int add(catalog *c, int i, const unsigned char *mac, const char *issue, c
 
 	snprintf(id, sizeof id, "%064d", i);
 	snprintf(code, sizeof code, "000.00.20.H30-250314-%04d-KQ1", i);
-	ok = sqlite3_prepare_v2(db, "INSERT INTO packages(id, result_code, agency, size, wrapped_key,"
-	                            " indication, sub, ingested_at, ingested_by, last_check,"
-	                            " last_check_at) VALUES(?1, ?2, '000.00.20.H30', 1, ?3,"
-	                            " 'TOTAL-PASSED', ?4, 1741939200, 't', ?5, ?6)", -1, &p,
+	ok = sqlite3_prepare_v2(db, "INSERT INTO packages(id, result_code, agency, size,"
+	                            " wrapped_key, indication, sub, ingested_at, ingested_by,"
+	                            " last_check, last_check_at) VALUES(?1, ?2, '000.00.20.H30',"
+	                            " 1, ?3, 'TOTAL-PASSED', ?4, 1741939200, 't', ?5, ?6)", -1, &p,
 	                        NULL) == SQLITE_OK &&
 	     sqlite3_prepare_v2(db, "INSERT INTO results(result_code, package_id, dossier_code,"
 	                            " procedure, procedure_provincial, agency, result_type,"
@@ -111,7 +111,8 @@ static int same(catalog *c, const catalog_query *q)
 	     strcmp(e1.procedure, e2.procedure) == 0 && strcmp(e1.purpose, e2.purpose) == 0 &&
 	     strcmp(e1.subject_mac_prefix, e2.subject_mac_prefix) == 0;
 	if (!eq)
-		fprintf(stderr, "tree: %s\ntext: %s\n", t ? t : "(null)", b.data ? (char *)b.data : "");
+		fprintf(stderr, "tree: %s\ntext: %s\n", t ? t : "(null)",
+		        b.data ? (char *)b.data : "");
 	free(t);
 	json_decref(j);
 	kho_buf_release(&b);
@@ -235,7 +236,8 @@ static void t_at_most_max(void)
 	REQUIRE(catalog_open(&c, path, NULL) == 0);
 	REQUIRE(sqlite3_exec(catalog_db(c), "BEGIN", NULL, NULL, NULL) == SQLITE_OK);
 	for (i = 1; i <= CATALOG_LOOKUP_MAX + 5; i++)
-		REQUIRE(add(c, i, mac1, i == 7 ? "2025-04-01" : "2025-03-14", "t", "licence", 1) == 0);
+		REQUIRE(add(c, i, mac1, i == 7 ? "2025-04-01" : "2025-03-14", "t", "licence",
+		            1) == 0);
 	REQUIRE(sqlite3_exec(catalog_db(c), "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
 	memset(&q, 0, sizeof q);
 	memcpy(q.subject_mac, mac1, 32);
