@@ -149,9 +149,14 @@ check "the slow client is disconnected by the timeout" test "$took" -le 6 -a ! -
 check_exit "kho token list" 0 "$KHO" token list --data data
 check_grep "token list shows names and roles, never tokens" '^counter2 +officer +000.00.18.H55' check.out
 check_nogrep "... and no token" 'kho_[0-9a-f]{64}' check.out
+st=$(http GET "/v1/lookup?subject=051087012345&purpose=000.00.18.H55-251120-0004" "$OFF2")
+check_status "lookup with the token before it is revoked: 200" 200 "$st"
 check_exit "kho token revoke" 0 "$KHO" token revoke --data data counter2
 st=$(http GET /v1/results/000.31.20.H55-250314-0102-KQ1 "$OFF2")
 check_status "a revoked token is refused at once: 401" 401 "$st"
+# the lookup checks its token in its own read transaction (h_lookup)
+st=$(http GET "/v1/lookup?subject=051087012345&purpose=000.00.18.H55-251120-0004" "$OFF2")
+check_status "... by the lookup too: 401" 401 "$st"
 check_exit "adding a token with an unknown role: usage error" 3 "$KHO" token add --data data --role root x
 
 st=$(http GET /metrics "$ADM"); check_status "metrics for an admin" 200 "$st"
