@@ -5,6 +5,7 @@
 #include "archive/ingest.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,46 @@
 
 #define INGEST_OBJECTS_MAX 1000   /* data objects indexed per package (pkg_limits max_entries) */
 
+/*
+ * The group's durability step (catalog_set_group_sync): every ingest of the
+ * group wrote its store file and key file without fsyncs; one syncfs per
+ * file system makes all of them (data, inodes, directory entries) durable
+ * at once, then an fsync of the directory: on ext4 without a journal
+ * syncfs issues its cache flush before its last metadata writes have
+ * completed, and an fsync always ends with a flush. Run by the group's
+ * leader before the catalog commit; a failure fails the whole group.
+ */
+static int group_sync(void *arg, kho_err *err)
+{
+	ingest_ctx *c = arg;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (c->sync_fd[i] >= 0 && (syncfs(c->sync_fd[i]) != 0 || fsync(c->sync_fd[i]) != 0))
+			return kho_err_set(err, KHO_EIO, "%s: cannot make the files durable: %s",
+			                   i == 0 ? store_dir(c->st) : keystore_dir(c->ks),
+			                   strerror(errno));
+	return 0;
+}
+
+static int open_sync_dirs(ingest_ctx *c, kho_err *err)
+{
+	const char *dir[2] = { store_dir(c->st), keystore_dir(c->ks) };
+	struct stat st[2];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		c->sync_fd[i] = open(dir[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (c->sync_fd[i] < 0 || fstat(c->sync_fd[i], &st[i]) != 0)
+			return kho_err_set(err, KHO_EIO, "%s: %s", dir[i], strerror(errno));
+	}
+	if (st[0].st_dev == st[1].st_dev) {
+		close(c->sync_fd[1]);
+		c->sync_fd[1] = -1;
+	}
+	return 0;
+}
+
 int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int need_trust,
                 kho_err *err)
 {
@@ -38,6 +79,7 @@ int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int n
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	c->sync_fd[0] = c->sync_fd[1] = -1;
 	for (i = 0; i < INGEST_STRIPES; i++)
 		pthread_mutex_init(&c->stripes[i], NULL);
 	c->cfg = cfg;
@@ -79,6 +121,9 @@ int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int n
 	if ((rc = keystore_open(&c->ks, kdir, c->master_key, NULL, err)) != 0)
 		goto fail;
 	catalog_set_keystore(c->cat, c->ks);
+	if ((rc = open_sync_dirs(c, err)) != 0)
+		goto fail;
+	catalog_set_group_sync(c->cat, group_sync, c);
 	for (i = 0; i < cfg->ntrust; i++) {
 		STACK_OF(X509) *s = NULL;
 		if ((rc = verify_load_certs(&s, cfg->trust[i], err)) != 0)
@@ -123,6 +168,9 @@ void ingest_close(ingest_ctx *c)
 	catalog_close(c->cat);
 	keystore_free(c->ks);
 	store_free(c->st);
+	for (i = 0; i < 2; i++)
+		if (c->sync_fd[i] >= 0)
+			close(c->sync_fd[i]);
 	sk_X509_pop_free(c->anchors, X509_free);
 	sk_X509_CRL_pop_free(c->crls, X509_CRL_free);
 	OPENSSL_cleanse(c->subject_key, sizeof c->subject_key);
@@ -388,22 +436,21 @@ static int ingest_src_run(ingest_ctx *c, const ingest_src *src, const char *acto
 	snprintf(p.sub, sizeof p.sub, "%s", out->sub);
 	p.marked = out->marked;
 	p.ingested_at = (int64_t)kho_now();
-	/* The durable order: the store file is on disk (written, fsynced,
-	 * renamed, directory fsynced) before the catalog commit, and the
-	 * caller acknowledges only after the commit. */
-	rc = src->path != NULL ? store_put_file_key(c->st, out->id, src->path, key, err)
-	                       : store_put_mem_key(c->st, out->id, src->data, src->len, key, err);
-	if (rc != 0)
-		goto unlock;
-	/* The key goes to the key store, durable (file and directory fsynced),
-	 * BEFORE the catalog commit, and never into the catalog (wrapped_key
-	 * stays NULL): a crash in between leaves an orphan key and store file,
+	/* The durable order: the store file and the key file are written and
+	 * renamed into place here, made durable by the group's sync step
+	 * (group_sync, once for every ingest of the group) BEFORE the catalog
+	 * commit, and the caller acknowledges only after the commit. The key
+	 * never goes into the catalog (wrapped_key stays NULL). A crash before
+	 * the commit leaves a store file and a key no catalog row names,
 	 * removed by ingest_recover. A key left under this id by such a crash
 	 * (no catalog row: we hold the stripe lock and the check said new) is
 	 * destroyed first, since a key is never replaced silently. */
-	rc = keystore_put(c->ks, out->id, key, err);
+	rc = store_put_key_nosync(c->st, out->id, src->path, src->data, src->len, key, err);
+	if (rc != 0)
+		goto unlock;
+	rc = keystore_put_nosync(c->ks, out->id, key, err);
 	if (rc == KHO_ECONFLICT && (rc = keystore_destroy(c->ks, out->id, err)) == 0)
-		rc = keystore_put(c->ks, out->id, key, err);
+		rc = keystore_put_nosync(c->ks, out->id, key, err);
 	OPENSSL_cleanse(key, sizeof key);
 	if (rc != 0) {
 		store_remove(c->st, out->id, NULL);
@@ -413,8 +460,6 @@ static int ingest_src_run(ingest_ctx *c, const ingest_src *src, const char *acto
 	rc = catalog_ingest_full(c->cat, &p, r, mac, actor, &vd, &out->superseded, &e2);
 	if (rc == 0) {
 		out->http = 201;
-		if (c->classify != NULL)
-			c->classify(c->class_arg, r->result_code, actor);
 	} else if (rc == KHO_ECONFLICT || rc == KHO_EEXIST) {
 		/* Lost a race on the result code: our file was never committed. */
 		if (rc == KHO_ECONFLICT) {
