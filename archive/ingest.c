@@ -360,6 +360,7 @@ static int ingest_src_run(ingest_ctx *c, const ingest_src *src, const char *acto
 		return 0;
 	}
 	verify_options(c, &vo);
+	vo.package_sha256 = digest;   /* the id's digest: not hashed again */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = src->path != NULL ? verify_package_file(&rep, src->path, &vo, err)
 	                       : verify_package_mem(&rep, src->data, src->len, &vo, err);

@@ -436,18 +436,17 @@ static int version_get(rstore *r, const char *sha, const schedule **out, kho_err
 /* in_force: the hash of the version in force on day `on` (applied or not). Lock held. */
 static int in_force_on(catalog *cat, int32_t on, int applied_only, char sha[65], kho_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	static const char applied_sql[] =
+		"SELECT sha256 FROM ret_schedules WHERE effective <= ? AND applied = 1"
+		" ORDER BY effective DESC, seq DESC LIMIT 1";
+	static const char any_sql[] = "SELECT sha256 FROM ret_schedules WHERE effective <= ?"
+	                              " ORDER BY effective DESC, seq DESC LIMIT 1";
+	sqlite3_stmt *st;
 	int rc;
 
-	rc = prep_on(cat, &st,
-	          applied_only
-	              ? "SELECT sha256 FROM ret_schedules WHERE effective <= ? AND applied = 1"
-	                " ORDER BY effective DESC, seq DESC LIMIT 1"
-	              : "SELECT sha256 FROM ret_schedules WHERE effective <= ?"
-	                " ORDER BY effective DESC, seq DESC LIMIT 1",
-	          err);
-	if (rc != 0)
-		return rc;
+	/* The connection's cached statement (every ingest classifies). */
+	if ((st = catalog_stmt(cat, applied_only ? applied_sql : any_sql, err)) == NULL)
+		return KHO_EIO;
 	sqlite3_bind_int64(st, 1, on);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		cpy(sha, 65, col(st, 0));
@@ -457,7 +456,7 @@ static int in_force_on(catalog *cat, int32_t on, int applied_only, char sha[65],
 		rc = kho_err_set(err, KHO_ENOTFOUND, "no retention schedule in force on %s",
 		                 due_format(d, on));
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -1355,38 +1354,41 @@ static int classify_locked(rstore *r, catalog *cat, const char *code,
 	enum classify_by how = CLASSIFY_NONE;
 	sqlite3_stmt *st = NULL;
 	char procedure[CATALOG_CODE_MAX], type[CATALOG_CODE_MAX], sha[65] = "", detail[256];
+	static const char sel[] = "SELECT r.procedure, r.result_type, p.ingested_at,"
+	                          " (SELECT 1 FROM ret_class c WHERE c.result_code = r.result_code)"
+	                          " FROM results r JOIN packages p ON p.id = r.package_id"
+	                          " WHERE r.result_code = ?";
+	static const char ins[] = "INSERT INTO ret_class(result_code, class_code, schedule_sha256,"
+	                          " how, classified_at) VALUES(?,?,?,?,?)";
 	int64_t ingested;
 	kho_err cerr;
 	int rc;
 
 	*unclassified = 0;
-	if ((rc = prep_on(cat, &st, "SELECT r.procedure, r.result_type, p.ingested_at,"
-	                       " (SELECT 1 FROM ret_class c WHERE c.result_code = r.result_code)"
-	                       " FROM results r JOIN packages p ON p.id = r.package_id"
-	                       " WHERE r.result_code = ?", err)) != 0)
-		return rc;
+	/* The connection's cached statements (catalog_stmt: every ingest classifies). */
+	if ((st = catalog_stmt(cat, sel, err)) == NULL)
+		return KHO_EIO;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		return kho_err_set(err, KHO_ENOTFOUND, "%s: no such result in the catalog", code);
 	}
 	cpy(procedure, sizeof procedure, col(st, 0));
 	cpy(type, sizeof type, col(st, 1));
 	ingested = sqlite3_column_int64(st, 2);
 	if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		return 0; /* already classified */
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	rc = check_class_locked(r, cat, procedure[0] ? procedure : NULL, type[0] ? type : NULL,
 	                        day_of((time_t)ingested), &cls, &how, sha, &cerr);
 	if (rc != 0 && rc != KHO_ENOTFOUND)
 		return kho_err_set(err, rc, "%s", cerr.msg);
 	if (rc == KHO_ENOTFOUND && policy == RSTORE_UNCLASSIFIED_REFUSE)
 		return kho_err_set(err, KHO_ENOTFOUND, "%s: %s", code, cerr.msg);
-	if ((rc = prep_on(cat, &st, "INSERT INTO ret_class(result_code, class_code, schedule_sha256, how,"
-	                       " classified_at) VALUES(?,?,?,?,?)", err)) != 0)
-		return rc;
+	if ((st = catalog_stmt(cat, ins, err)) == NULL)
+		return KHO_EIO;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	if (cls != NULL) {
 		sqlite3_bind_text(st, 2, cls->code, -1, SQLITE_STATIC);
@@ -1395,7 +1397,7 @@ static int classify_locked(rstore *r, catalog *cat, const char *code,
 	sqlite3_bind_text(st, 4, classify_by_name(how), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)kho_now());
 	rc = step_on(cat, st, err);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != 0)
 		return rc;
 	if (cls == NULL) {
