@@ -237,7 +237,8 @@ static unsigned stripe_of(const char *id)
  * The public verification data of a package about to be catalogued: a new
  * verification key and the SHA-256 of every data object (not META-INF/,
  * not mimetype), read again from the file (the report names the objects
- * but keeps no digests). *pk holds the names the objects borrow.
+ * but keeps no digests). *pk holds the names the objects borrow: the
+ * package the verifier parsed (verify_opts.keep_pkg), else read here.
  */
 /* The package being ingested: a file, or (path NULL) bytes in memory. */
 typedef struct {
@@ -257,10 +258,12 @@ static int verify_data(ingest_ctx *c, const ingest_src *src, catalog_verify_data
 
 	memset(vd, 0, sizeof *vd);
 	*objs = NULL;
-	rc = src->path != NULL ? pkg_read_file(pk, src->path, NULL, err)
-	                       : pkg_read_mem(pk, src->data, src->len, NULL, err);
-	if (rc != 0)
-		return rc;
+	if (*pk == NULL) {
+		rc = src->path != NULL ? pkg_read_file(pk, src->path, NULL, err)
+		                       : pkg_read_mem(pk, src->data, src->len, NULL, err);
+		if (rc != 0)
+			return rc;
+	}
 	if ((*pk)->nentries > INGEST_OBJECTS_MAX)
 		return kho_err_set(err, KHO_ETOOBIG, "too many entries to index");
 	*objs = calloc((*pk)->nentries ? (*pk)->nentries : 1, sizeof **objs);
@@ -315,12 +318,11 @@ int ingest_qr_key(ingest_ctx *c, const char *result_code, char key_out[QR_KEY_TE
 	return qr_key_unwrap(key_out, c->master_key, wrapped, err);
 }
 
-static int ingest_src_run(ingest_ctx *c, const ingest_src *src, const char *actor,
-                          const char *agency, ingest_result *out, kho_err *err)
+static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *actor,
+                           const char *agency, ingest_result *out, pkg **pkp, kho_err *err)
 {
 	catalog_verify_data vd;
 	catalog_object *objs = NULL;
-	pkg *pk = NULL;
 	unsigned char digest[32], mac[32], key[STORE_KEY_LEN];
 	catalog_package p, existing;
 	struct timespec t0;
@@ -361,6 +363,7 @@ static int ingest_src_run(ingest_ctx *c, const ingest_src *src, const char *acto
 	}
 	verify_options(c, &vo);
 	vo.package_sha256 = digest;   /* the id's digest: not hashed again */
+	vo.keep_pkg = pkp;            /* parsed once, for verify_data too */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = src->path != NULL ? verify_package_file(&rep, src->path, &vo, err)
 	                       : verify_package_mem(&rep, src->data, src->len, &vo, err);
@@ -405,9 +408,8 @@ static int ingest_src_run(ingest_ctx *c, const ingest_src *src, const char *acto
 	}
 	if (ingest_subject_mac(c, r->subject_id, mac) != 0)
 		return kho_err_set(err, KHO_ECRYPTO, "HMAC failed");
-	if ((rc = verify_data(c, src, &vd, &objs, &pk, err)) != 0) {
+	if ((rc = verify_data(c, src, &vd, &objs, pkp, err)) != 0) {
 		free(objs);
-		pkg_free(pk);
 		return rc;
 	}
 
@@ -478,8 +480,18 @@ static int ingest_src_run(ingest_ctx *c, const ingest_src *src, const char *acto
 unlock:
 	pthread_mutex_unlock(mu);
 	free(objs);
-	pkg_free(pk);
 	OPENSSL_cleanse(&vd, sizeof vd);
+	return rc;
+}
+
+/* The package parsed by the verification lives until the ingest is done. */
+static int ingest_src_run(ingest_ctx *c, const ingest_src *src, const char *actor,
+                          const char *agency, ingest_result *out, kho_err *err)
+{
+	pkg *pk = NULL;
+	int rc = ingest_src_body(c, src, actor, agency, out, &pk, err);
+
+	pkg_free(pk);
 	return rc;
 }
 

@@ -1297,6 +1297,10 @@ static int run(verify_report **out, pkg *p, int prc, const kho_err *perr,
 		rc = kho_err_set(err, rc, "out of memory while validating");
 		goto fail;
 	}
+	if (o->keep_pkg != NULL && prc == 0) {
+		*o->keep_pkg = p;
+		p = NULL;
+	}
 	pkg_free(p);
 	*out = r;
 	return 0;
