@@ -164,6 +164,28 @@ int catalog_ingest_full(catalog *c, const catalog_package *p, const record *r,
                         const catalog_verify_data *vd, int *superseded, kho_err *err);
 
 /*
+ * Hooks of the group commit (the daemon's; NULL: none, as in tests and
+ * tools). Set once, before any ingest.
+ *
+ * sync: run once per group by its leader BEFORE the group's transaction;
+ * it makes the files the group's ingests wrote (store and key files,
+ * written without their own fsyncs) durable. If it fails, the whole group
+ * fails: nothing is committed, every caller gets the error.
+ *
+ * after: run for each ingest inside the group's transaction, right after
+ * its rows, on c (lock held), in a savepoint of its own: result_code and
+ * actor are the ingest's. If it fails, its own changes are undone, an
+ * "alert" audit event (actor "daemon", status 500) says why, and the
+ * ingest stands (the daemon's retention classification: a record left
+ * unclassified is classified by the next sweep).
+ */
+typedef int (*catalog_sync_fn)(void *arg, kho_err *err);
+typedef int (*catalog_after_fn)(void *arg, catalog *c, const char *result_code,
+                                const char *actor, kho_err *err);
+void catalog_set_group_sync(catalog *c, catalog_sync_fn fn, void *arg);
+void catalog_set_after_ingest(catalog *c, catalog_after_fn fn, void *arg);
+
+/*
  * catalog_verify_key: the stored hash and wrapped form of result_code's
  * verification key (either output may be NULL). KHO_ENOTFOUND.
  * catalog_set_verify_key: issue (or re-issue) it. KHO_ENOTFOUND if the

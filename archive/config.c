@@ -22,6 +22,7 @@ void config_defaults(config *c)
 {
 	memset(c, 0, sizeof *c);
 	c->threads = 4;
+	c->ingest_workers = 8;
 	c->max_upload = 256ull << 20;
 	c->max_json = 64ull << 20;
 	c->connection_timeout = 30;
@@ -239,6 +240,8 @@ static int load_obj(config *c, json_t *root, const char *dir, kho_err *err)
 			rc = get_unsigned(&c->threads, v, k, 256, err);
 			if (rc == 0 && c->threads == 0)
 				return kho_err_set(err, KHO_EFORMAT, "config: \"threads\" must be at least 1");
+		} else if (strcmp(k, "ingest_workers") == 0) {
+			rc = get_unsigned(&c->ingest_workers, v, k, 64, err);
 		} else if (strcmp(k, "trust") == 0) {
 			rc = get_list(&c->trust, &c->ntrust, v, k, dir, err);
 		} else if (strcmp(k, "crls") == 0) {

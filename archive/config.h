@@ -32,6 +32,7 @@ typedef struct config {
 	char *listen;                 /* "127.0.0.1:8600" */
 	char *data;                   /* data directory, may be NULL (flag --data) */
 	unsigned threads;             /* libmicrohttpd thread pool size, default 4 */
+	unsigned ingest_workers;      /* threads that run package ingests, default 8 (0: none) */
 	char **trust;                 /* PEM files of trust anchors */
 	size_t ntrust;
 	char **crls;                  /* PEM files of CRLs given to the validator */

@@ -5,6 +5,7 @@
 #include "archive/ingest.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,46 @@
 
 #define INGEST_OBJECTS_MAX 1000   /* data objects indexed per package (pkg_limits max_entries) */
 
+/*
+ * The group's durability step (catalog_set_group_sync): every ingest of the
+ * group wrote its store file and key file without fsyncs; one syncfs per
+ * file system makes all of them (data, inodes, directory entries) durable
+ * at once, then an fsync of the directory: on ext4 without a journal
+ * syncfs issues its cache flush before its last metadata writes have
+ * completed, and an fsync always ends with a flush. Run by the group's
+ * leader before the catalog commit; a failure fails the whole group.
+ */
+static int group_sync(void *arg, kho_err *err)
+{
+	ingest_ctx *c = arg;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (c->sync_fd[i] >= 0 && (syncfs(c->sync_fd[i]) != 0 || fsync(c->sync_fd[i]) != 0))
+			return kho_err_set(err, KHO_EIO, "%s: cannot make the files durable: %s",
+			                   i == 0 ? store_dir(c->st) : keystore_dir(c->ks),
+			                   strerror(errno));
+	return 0;
+}
+
+static int open_sync_dirs(ingest_ctx *c, kho_err *err)
+{
+	const char *dir[2] = { store_dir(c->st), keystore_dir(c->ks) };
+	struct stat st[2];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		c->sync_fd[i] = open(dir[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (c->sync_fd[i] < 0 || fstat(c->sync_fd[i], &st[i]) != 0)
+			return kho_err_set(err, KHO_EIO, "%s: %s", dir[i], strerror(errno));
+	}
+	if (st[0].st_dev == st[1].st_dev) {
+		close(c->sync_fd[1]);
+		c->sync_fd[1] = -1;
+	}
+	return 0;
+}
+
 int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int need_trust,
                 kho_err *err)
 {
@@ -38,6 +79,7 @@ int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int n
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	c->sync_fd[0] = c->sync_fd[1] = -1;
 	for (i = 0; i < INGEST_STRIPES; i++)
 		pthread_mutex_init(&c->stripes[i], NULL);
 	c->cfg = cfg;
@@ -79,6 +121,9 @@ int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int n
 	if ((rc = keystore_open(&c->ks, kdir, c->master_key, NULL, err)) != 0)
 		goto fail;
 	catalog_set_keystore(c->cat, c->ks);
+	if ((rc = open_sync_dirs(c, err)) != 0)
+		goto fail;
+	catalog_set_group_sync(c->cat, group_sync, c);
 	for (i = 0; i < cfg->ntrust; i++) {
 		STACK_OF(X509) *s = NULL;
 		if ((rc = verify_load_certs(&s, cfg->trust[i], err)) != 0)
@@ -123,6 +168,9 @@ void ingest_close(ingest_ctx *c)
 	catalog_close(c->cat);
 	keystore_free(c->ks);
 	store_free(c->st);
+	for (i = 0; i < 2; i++)
+		if (c->sync_fd[i] >= 0)
+			close(c->sync_fd[i]);
 	sk_X509_pop_free(c->anchors, X509_free);
 	sk_X509_CRL_pop_free(c->crls, X509_CRL_free);
 	OPENSSL_cleanse(c->subject_key, sizeof c->subject_key);
@@ -189,7 +237,8 @@ static unsigned stripe_of(const char *id)
  * The public verification data of a package about to be catalogued: a new
  * verification key and the SHA-256 of every data object (not META-INF/,
  * not mimetype), read again from the file (the report names the objects
- * but keeps no digests). *pk holds the names the objects borrow.
+ * but keeps no digests). *pk holds the names the objects borrow: the
+ * package the verifier parsed (verify_opts.keep_pkg), else read here.
  */
 /* The package being ingested: a file, or (path NULL) bytes in memory. */
 typedef struct {
@@ -209,10 +258,12 @@ static int verify_data(ingest_ctx *c, const ingest_src *src, catalog_verify_data
 
 	memset(vd, 0, sizeof *vd);
 	*objs = NULL;
-	rc = src->path != NULL ? pkg_read_file(pk, src->path, NULL, err)
-	                       : pkg_read_mem(pk, src->data, src->len, NULL, err);
-	if (rc != 0)
-		return rc;
+	if (*pk == NULL) {
+		rc = src->path != NULL ? pkg_read_file(pk, src->path, NULL, err)
+		                       : pkg_read_mem(pk, src->data, src->len, NULL, err);
+		if (rc != 0)
+			return rc;
+	}
 	if ((*pk)->nentries > INGEST_OBJECTS_MAX)
 		return kho_err_set(err, KHO_ETOOBIG, "too many entries to index");
 	*objs = calloc((*pk)->nentries ? (*pk)->nentries : 1, sizeof **objs);
@@ -267,12 +318,11 @@ int ingest_qr_key(ingest_ctx *c, const char *result_code, char key_out[QR_KEY_TE
 	return qr_key_unwrap(key_out, c->master_key, wrapped, err);
 }
 
-static int ingest_src_run(ingest_ctx *c, const ingest_src *src, const char *actor,
-                          const char *agency, ingest_result *out, kho_err *err)
+static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *actor,
+                           const char *agency, ingest_result *out, pkg **pkp, kho_err *err)
 {
 	catalog_verify_data vd;
 	catalog_object *objs = NULL;
-	pkg *pk = NULL;
 	unsigned char digest[32], mac[32], key[STORE_KEY_LEN];
 	catalog_package p, existing;
 	struct timespec t0;
@@ -312,6 +362,8 @@ static int ingest_src_run(ingest_ctx *c, const ingest_src *src, const char *acto
 		return 0;
 	}
 	verify_options(c, &vo);
+	vo.package_sha256 = digest;   /* the id's digest: not hashed again */
+	vo.keep_pkg = pkp;            /* parsed once, for verify_data too */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = src->path != NULL ? verify_package_file(&rep, src->path, &vo, err)
 	                       : verify_package_mem(&rep, src->data, src->len, &vo, err);
@@ -356,9 +408,8 @@ static int ingest_src_run(ingest_ctx *c, const ingest_src *src, const char *acto
 	}
 	if (ingest_subject_mac(c, r->subject_id, mac) != 0)
 		return kho_err_set(err, KHO_ECRYPTO, "HMAC failed");
-	if ((rc = verify_data(c, src, &vd, &objs, &pk, err)) != 0) {
+	if ((rc = verify_data(c, src, &vd, &objs, pkp, err)) != 0) {
 		free(objs);
-		pkg_free(pk);
 		return rc;
 	}
 
@@ -388,22 +439,21 @@ static int ingest_src_run(ingest_ctx *c, const ingest_src *src, const char *acto
 	snprintf(p.sub, sizeof p.sub, "%s", out->sub);
 	p.marked = out->marked;
 	p.ingested_at = (int64_t)kho_now();
-	/* The durable order: the store file is on disk (written, fsynced,
-	 * renamed, directory fsynced) before the catalog commit, and the
-	 * caller acknowledges only after the commit. */
-	rc = src->path != NULL ? store_put_file_key(c->st, out->id, src->path, key, err)
-	                       : store_put_mem_key(c->st, out->id, src->data, src->len, key, err);
-	if (rc != 0)
-		goto unlock;
-	/* The key goes to the key store, durable (file and directory fsynced),
-	 * BEFORE the catalog commit, and never into the catalog (wrapped_key
-	 * stays NULL): a crash in between leaves an orphan key and store file,
+	/* The durable order: the store file and the key file are written and
+	 * renamed into place here, made durable by the group's sync step
+	 * (group_sync, once for every ingest of the group) BEFORE the catalog
+	 * commit, and the caller acknowledges only after the commit. The key
+	 * never goes into the catalog (wrapped_key stays NULL). A crash before
+	 * the commit leaves a store file and a key no catalog row names,
 	 * removed by ingest_recover. A key left under this id by such a crash
 	 * (no catalog row: we hold the stripe lock and the check said new) is
 	 * destroyed first, since a key is never replaced silently. */
-	rc = keystore_put(c->ks, out->id, key, err);
+	rc = store_put_key_nosync(c->st, out->id, src->path, src->data, src->len, key, err);
+	if (rc != 0)
+		goto unlock;
+	rc = keystore_put_nosync(c->ks, out->id, key, err);
 	if (rc == KHO_ECONFLICT && (rc = keystore_destroy(c->ks, out->id, err)) == 0)
-		rc = keystore_put(c->ks, out->id, key, err);
+		rc = keystore_put_nosync(c->ks, out->id, key, err);
 	OPENSSL_cleanse(key, sizeof key);
 	if (rc != 0) {
 		store_remove(c->st, out->id, NULL);
@@ -413,8 +463,6 @@ static int ingest_src_run(ingest_ctx *c, const ingest_src *src, const char *acto
 	rc = catalog_ingest_full(c->cat, &p, r, mac, actor, &vd, &out->superseded, &e2);
 	if (rc == 0) {
 		out->http = 201;
-		if (c->classify != NULL)
-			c->classify(c->class_arg, r->result_code, actor);
 	} else if (rc == KHO_ECONFLICT || rc == KHO_EEXIST) {
 		/* Lost a race on the result code: our file was never committed. */
 		if (rc == KHO_ECONFLICT) {
@@ -432,8 +480,18 @@ static int ingest_src_run(ingest_ctx *c, const ingest_src *src, const char *acto
 unlock:
 	pthread_mutex_unlock(mu);
 	free(objs);
-	pkg_free(pk);
 	OPENSSL_cleanse(&vd, sizeof vd);
+	return rc;
+}
+
+/* The package parsed by the verification lives until the ingest is done. */
+static int ingest_src_run(ingest_ctx *c, const ingest_src *src, const char *actor,
+                          const char *agency, ingest_result *out, kho_err *err)
+{
+	pkg *pk = NULL;
+	int rc = ingest_src_body(c, src, actor, agency, out, &pk, err);
+
+	pkg_free(pk);
 	return rc;
 }
 

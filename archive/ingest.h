@@ -3,15 +3,17 @@
  * verify, shared by the daemon (kho serve) and the tools (kho fsck):
  *
  *   ingest     full verification, the acceptance policy, then the durable
- *              write order of the ingest contract: store file (write, fsync,
- *              rename, fsync dir) and only then the catalog commit;
+ *              write order of the ingest contract: store file and key file
+ *              (written and renamed), made durable once per group commit
+ *              (syncfs of their file systems, catalog_set_group_sync), and
+ *              only then the catalog commit;
  *   reverify   decrypt a stored package, check it against its id, and
  *              validate it at the current time with its stored evidence;
  *   fixity     catalog against store: missing, corrupt, orphan and stray
  *              files, and re-verification, rate-limited;
- *   recover    at startup: remove leftovers of a crash (temporary files and
- *              store files never committed to the catalog, which were
- *              therefore never acknowledged).
+ *   recover    at startup: remove leftovers of a crash (temporary files,
+ *              store files and keys never committed to the catalog, which
+ *              were therefore never acknowledged).
  *
  * Ingests of the same package are serialised by a striped lock on the id,
  * so two uploads of the same bytes never race on the store file.
@@ -49,13 +51,15 @@ typedef struct ingest_ctx {
 	/*
 	 * Retention at ingest (docs/retention.md, "Classification at ingest"),
 	 * set by the daemon, NULL elsewhere. class_check runs before anything
-	 * is stored: 0 accept, 1 refuse (422, why in why[n]). classify runs
-	 * after the catalog commit; a crash in between leaves the record
-	 * unclassified until the next sweep classifies it.
+	 * is stored: 0 accept, 1 refuse (422, why in why[n]). The daemon
+	 * classifies inside the ingest's group transaction
+	 * (catalog_set_after_ingest).
 	 */
 	int (*class_check)(void *arg, const record *r, char *why, size_t n);
-	void (*classify)(void *arg, const char *result_code, const char *actor);
 	void *class_arg;
+	/* Directories open for the group's durability step (syncfs): the
+	 * store's, and the key store's if on another file system, else -1. */
+	int sync_fd[2];
 } ingest_ctx;
 
 /*

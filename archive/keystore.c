@@ -238,20 +238,28 @@ out:
 	return rc;
 }
 
-/* Durable: temporary file, fsync, rename, fsync of the directory. */
-static int put_wrapped(const keystore *ks, const char *path, const unsigned char key[KEYSTORE_KEY_LEN],
-                       kho_err *err)
+/* Durable: temporary file, fsync, rename, fsync of the directory (sync 0:
+ * temporary file and rename only, the caller syncs). */
+static int put_wrapped_sync(const keystore *ks, const char *path,
+                            const unsigned char key[KEYSTORE_KEY_LEN], int sync, kho_err *err)
 {
 	unsigned char w[KEYSTORE_WRAPPED_LEN];
 	int rc;
 
 	if ((rc = wrap(ks, key, w, 0, err)) != 0)
 		return rc;
-	return kho_write_file_durable(path, w, sizeof w, 0600, err);
+	return sync ? kho_write_file_durable(path, w, sizeof w, 0600, err)
+	            : kho_write_file_renamed(path, w, sizeof w, 0600, err);
 }
 
-int keystore_put(keystore *ks, const char *id, const unsigned char key[KEYSTORE_KEY_LEN],
-                 kho_err *err)
+static int put_wrapped(const keystore *ks, const char *path, const unsigned char key[KEYSTORE_KEY_LEN],
+                       kho_err *err)
+{
+	return put_wrapped_sync(ks, path, key, 1, err);
+}
+
+static int put(keystore *ks, const char *id, const unsigned char key[KEYSTORE_KEY_LEN], int sync,
+               kho_err *err)
 {
 	char sub[PATH_MAX], path[PATH_MAX];
 	unsigned char old[KEYSTORE_KEY_LEN];
@@ -272,7 +280,19 @@ int keystore_put(keystore *ks, const char *id, const unsigned char key[KEYSTORE_
 		return rc;
 	if ((rc = kho_mkdir_p(sub, 0700, err)) != 0)
 		return rc;
-	return put_wrapped(ks, path, key, err);
+	return put_wrapped_sync(ks, path, key, sync, err);
+}
+
+int keystore_put(keystore *ks, const char *id, const unsigned char key[KEYSTORE_KEY_LEN],
+                 kho_err *err)
+{
+	return put(ks, id, key, 1, err);
+}
+
+int keystore_put_nosync(keystore *ks, const char *id, const unsigned char key[KEYSTORE_KEY_LEN],
+                        kho_err *err)
+{
+	return put(ks, id, key, 0, err);
 }
 
 int keystore_get(keystore *ks, const char *id, unsigned char key[KEYSTORE_KEY_LEN], kho_err *err)

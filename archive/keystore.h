@@ -64,6 +64,19 @@ int keystore_open(keystore **out, const char *dir, const unsigned char master[KE
  */
 int keystore_put(keystore *ks, const char *id, const unsigned char key[KEYSTORE_KEY_LEN],
                  kho_err *err);
+/*
+ * keystore_put_nosync: keystore_put without its fsyncs: the key file is
+ * written and renamed into place, durable only once the caller has synced
+ * the key store's file system (the ingest's group commit does, before the
+ * catalog commit). A crash before that commit leaves the key with its
+ * store file (ingest_recover removes both) or, after a power failure that
+ * lost the store file, alone: an unreferenced key that decrypts nothing,
+ * destroyed if the same package is ingested again (the key store may
+ * serve other copies of the catalog, so keys no row of this catalog names
+ * are never swept).
+ */
+int keystore_put_nosync(keystore *ks, const char *id, const unsigned char key[KEYSTORE_KEY_LEN],
+                        kho_err *err);
 
 /* keystore_get: the key of id into key. KHO_ENOTFOUND once destroyed or never put;
  * KHO_EUNSAFE for a file of the wrong size or mode; KHO_ECRYPTO if it does

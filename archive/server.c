@@ -116,6 +116,7 @@ struct sealer {
 #define LOG_BUF_FLUSH (32u * 1024)
 #define LOG_BUF_MAX (256u * 1024)
 
+#define INGEST_WORKERS_MAX 64
 #define NBUCKETS 1024
 struct bucket {
 	int64_t id;
@@ -175,6 +176,14 @@ struct server {
 	/* Bytes of package uploads held in memory (UPLOAD_MEM_*), reserved from
 	 * the Content-Length when the request starts, released when it ends. */
 	atomic_size_t upload_mem;
+	struct ingest_pool {       /* package ingests off the MHD threads (ipool_*) */
+		pthread_mutex_t mu;
+		pthread_cond_t more;
+		struct req *head, **tail;
+		int stop;
+		pthread_t th[INGEST_WORKERS_MAX];
+		unsigned n;
+	} ip;
 };
 
 /*
@@ -222,6 +231,14 @@ struct req {
 	char path[160];
 	char client[64];
 	webverify_mhd *wvm;        /* a public verification request (webverify.h) */
+	struct MHD_Connection *conn; /* suspended while an ingest worker runs it */
+	struct req *next;          /* in the ingest pool's queue */
+	int ingest_state;          /* 0, INGEST_QUEUED, INGEST_DONE */
+	struct ingest_outcome {    /* what ingest_run left for ingest_reply */
+		int rc;
+		ingest_result res;
+		kho_err err;
+	} io;
 	int retention;             /* a retention route (retention/api.h) */
 	char query[512];           /* its query string, rebuilt from the arguments */
 };
@@ -486,24 +503,32 @@ static int finish_upload(struct req *q)
 	return rc;
 }
 
-/* The answer to an ingest (POST /v1/packages and POST /v1/results). */
-static enum MHD_Result ingest_answer(struct req *q, struct MHD_Connection *c, const char *path,
-                                     const kho_buf *mem)
+/* The ingest itself (on an MHD thread or an ingest worker): into q->io. */
+static void ingest_run(struct req *q, const char *path, const kho_buf *mem)
 {
-	ingest_result res;
+	struct ingest_outcome *o = &q->io;
+
+	if (mem != NULL)
+		o->rc = ingest_mem(q->s->ing, mem->data, mem->len, actor_of(q),
+		                   q->who.role == TOKEN_OFFICER ? q->who.agency : NULL, &o->res, &o->err);
+	else
+		o->rc = ingest_file(q->s->ing, path, actor_of(q),
+		                    q->who.role == TOKEN_OFFICER ? q->who.agency : NULL, &o->res,
+		                    &o->err);
+}
+
+/* The answer to an ingest (POST /v1/packages and POST /v1/results), from q->io. */
+static enum MHD_Result ingest_reply(struct req *q, struct MHD_Connection *c)
+{
+	ingest_result res = q->io.res;
 	struct MHD_Response *r;
 	char loc[160], *text;
 	json_t *j;
-	kho_err err;
+	kho_err err = q->io.err;
 	enum MHD_Result ok;
-	int rc;
+	int rc = q->io.rc;
 
-	if (mem != NULL)
-		rc = ingest_mem(q->s->ing, mem->data, mem->len, actor_of(q),
-		                q->who.role == TOKEN_OFFICER ? q->who.agency : NULL, &res, &err);
-	else
-		rc = ingest_file(q->s->ing, path, actor_of(q),
-		                 q->who.role == TOKEN_OFFICER ? q->who.agency : NULL, &res, &err);
+	memset(&q->io.res, 0, sizeof q->io.res);   /* res owns the report now */
 	pthread_mutex_lock(&q->s->m.mu);
 	if (res.verify_seconds > 0)
 		hist_add(&q->s->m.verify, res.verify_seconds);
@@ -564,19 +589,111 @@ static enum MHD_Result ingest_answer(struct req *q, struct MHD_Connection *c, co
 	return ok;
 }
 
+static enum MHD_Result ingest_answer(struct req *q, struct MHD_Connection *c, const char *path,
+                                     const kho_buf *mem)
+{
+	ingest_run(q, path, mem);
+	return ingest_reply(q, c);
+}
+
+/*
+ * The ingest pool. A package ingest spends most of its time waiting for the
+ * disk (the group's sync step and commit), so with only the MHD threads
+ * (one per CPU) a group commit held at most that many ingests. Instead the
+ * MHD thread suspends the connection and hands the request to one of
+ * cfg->ingest_workers threads, which runs the ingest and resumes the
+ * connection; MHD then calls on_request again and the answer is queued
+ * from q->io (h_packages_post). A stopped pool (server_stop) takes no more
+ * requests: they run on the MHD thread as before.
+ */
+#define INGEST_QUEUED 1
+#define INGEST_DONE 2
+
+static void *ipool_main(void *arg)
+{
+	server *s = arg;
+	struct ingest_pool *p = &s->ip;
+	struct req *q;
+
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (p->head == NULL && !p->stop)
+			pthread_cond_wait(&p->more, &p->mu);
+		if ((q = p->head) == NULL) {   /* stopping, and the queue is drained */
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		if ((p->head = q->next) == NULL)
+			p->tail = &p->head;
+		pthread_mutex_unlock(&p->mu);
+		ingest_run(q, q->mem > 0 ? NULL : q->tmp, q->mem > 0 ? &q->buf : NULL);
+		q->ingest_state = INGEST_DONE;
+		MHD_resume_connection(q->conn);
+	}
+}
+
+/* Queue q (its upload complete) for a worker: 1, the connection suspended;
+ * 0 when there is no pool or it is stopping (run it here). */
+static int ipool_push(server *s, struct req *q, struct MHD_Connection *c)
+{
+	struct ingest_pool *p = &s->ip;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->n == 0 || p->stop) {
+		pthread_mutex_unlock(&p->mu);
+		return 0;
+	}
+	q->conn = c;
+	q->next = NULL;
+	q->ingest_state = INGEST_QUEUED;
+	MHD_suspend_connection(c);
+	*p->tail = q;
+	p->tail = &q->next;
+	pthread_cond_signal(&p->more);
+	pthread_mutex_unlock(&p->mu);
+	return 1;
+}
+
+static void ipool_start(server *s)
+{
+	struct ingest_pool *p = &s->ip;
+	unsigned want = s->cfg->ingest_workers < INGEST_WORKERS_MAX ? s->cfg->ingest_workers
+	                                                             : INGEST_WORKERS_MAX;
+
+	while (p->n < want && pthread_create(&p->th[p->n], NULL, ipool_main, s) == 0)
+		p->n++;
+}
+
+/* Drain: the workers finish every queued ingest (and resume its
+ * connection), then exit. */
+static void ipool_stop(server *s)
+{
+	struct ingest_pool *p = &s->ip;
+	unsigned i;
+
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->more);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < p->n; i++)
+		pthread_join(p->th[i], NULL);
+	p->n = 0;
+}
+
 static enum MHD_Result h_packages_post(struct req *q, struct MHD_Connection *c)
 {
+	if (q->ingest_state == INGEST_DONE)
+		return ingest_reply(q, c);
 	if (finish_upload(q) != 0)
 		return send_error(q, c, 500, "upload could not be saved");
 	if (q->got == 0)
 		return send_error(q, c, 400, "send the package (application/vnd.etsi.asic-e+zip) as the body");
-	if (q->mem > 0) {
-		/* Content-Length promised q->mem bytes; MHD delivers exactly that. */
-		if (q->buf.len != q->got || q->buf.data == NULL)
-			return send_error(q, c, 500, "upload could not be saved");
-		return ingest_answer(q, c, NULL, &q->buf);
-	}
-	return ingest_answer(q, c, q->tmp, NULL);
+	/* Content-Length promised q->mem bytes; MHD delivers exactly that. */
+	if (q->mem > 0 && (q->buf.len != q->got || q->buf.data == NULL))
+		return send_error(q, c, 500, "upload could not be saved");
+	if (ipool_push(q->s, q, c))
+		return MHD_YES;
+	return ingest_answer(q, c, q->mem > 0 ? NULL : q->tmp, q->mem > 0 ? &q->buf : NULL);
 }
 
 static int is_true(const char *s)
@@ -1803,6 +1920,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (q->tmp[0] != '\0')
 		unlink(q->tmp);
 	kho_buf_free(&q->buf);
+	ingest_result_clear(&q->io.res);   /* an ingest whose answer was never sent */
 	if (q->mem > 0)
 		atomic_fetch_sub(&s->upload_mem, q->mem);
 	webverify_mhd_free(q->wvm);   /* wipes the upload */
@@ -2051,12 +2169,13 @@ static int start_webverify(server *s, kho_err *err)
  * Retention (docs/retention.md, "HTTP endpoints"): one rstore per daemon,
  * and the archive's seal for destruction certificates when the config
  * names an agency key, a TSA and the archive's enterprise code (the first
- * agency of "agencies" is the archive's own). Unclassified records left by
- * a crash between an ingest commit and its classification are classified
- * here and by every sweep.
+ * agency of "agencies" is the archive's own). Each ingest is classified in
+ * its group transaction (ret_classify); one whose classification failed
+ * (an alert in the audit chain) is classified by the next sweep.
  */
 static int ret_class_check(void *arg, const record *rec, char *why, size_t n);
-static void ret_classify(void *arg, const char *code, const char *actor);
+static int ret_classify(void *arg, catalog *cat, const char *code, const char *actor,
+                        kho_err *err);
 
 static int start_retention(server *s, const char *data_dir, kho_err *err)
 {
@@ -2067,8 +2186,8 @@ static int start_retention(server *s, const char *data_dir, kho_err *err)
 		return rc;
 	catalog_set_keystore(rstore_catalog(s->rs), s->ing->ks);
 	s->ing->class_check = ret_class_check;
-	s->ing->classify = ret_classify;
 	s->ing->class_arg = s;
+	catalog_set_after_ingest(s->ing->cat, ret_classify, s);
 	if (s->nsealers > 0 && s->tsa != NULL && s->cfg->enterprise_code != NULL) {
 		s->rsig.key = s->sealers[0].key;
 		s->rsig.cert = s->sealers[0].cert;
@@ -2120,16 +2239,19 @@ static int ret_class_check(void *arg, const record *rec, char *why, size_t n)
 	return rc == KHO_ENOTFOUND ? 1 : -1;
 }
 
-static void ret_classify(void *arg, const char *code, const char *actor)
+/* In the ingest's group transaction, on its connection (catalog.c): a
+ * failure leaves the record unclassified (the sweep retries), audited as
+ * an alert unless simply no class applies. */
+static int ret_classify(void *arg, catalog *cat, const char *code, const char *actor,
+                        kho_err *err)
 {
 	server *s = arg;
-	kho_err err;
+	int rc;
 
-	/* A failure leaves the record unclassified: the sweep retries. */
-	if (rstore_classify_record(s->rs, code, s->cfg->keep_unclassified ? RSTORE_UNCLASSIFIED_KEEP
-	                                                                  : RSTORE_UNCLASSIFIED_REFUSE,
-	                           actor, &err) != 0 && err.code != KHO_ENOTFOUND)
-		audit(s, "daemon", "alert", code, 500, err.msg);
+	rc = rstore_classify_in(s->rs, cat, code, s->cfg->keep_unclassified
+	                                                ? RSTORE_UNCLASSIFIED_KEEP
+	                                                : RSTORE_UNCLASSIFIED_REFUSE, actor, err);
+	return rc == KHO_ENOTFOUND ? 0 : rc;
 }
 
 /* The daily sweep: ten minutes after the start, then once a day. */
@@ -2211,6 +2333,9 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 	pthread_cond_init(&s->q.more, NULL);
 	pthread_cond_init(&s->q.space, NULL);
 	pthread_cond_init(&s->q.done, NULL);
+	pthread_mutex_init(&s->ip.mu, NULL);
+	pthread_cond_init(&s->ip.more, NULL);
+	s->ip.tail = &s->ip.head;
 	kho_buf_init(&s->logbuf, LOG_BUF_MAX);
 	if ((rc = ingest_open(&s->ing, cfg, data_dir, 1, err)) != 0)
 		goto fail;
@@ -2253,7 +2378,9 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 	s->q.started = 1;
 	audit(s, "daemon", "start", data_dir, 0,
 	      removed ? "started; removed store files of unacknowledged ingests" : "started");
-	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_EPOLL,
+	ipool_start(s);
+	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_EPOLL |
+	                            MHD_ALLOW_SUSPEND_RESUME,
 	                        0, NULL, NULL, on_request, s,
 	                        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	                        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
@@ -2313,10 +2440,13 @@ void server_stop(server *s)
 			usleep(10000);
 			waited++;
 		}
+		/* No connection may stay suspended past MHD_stop_daemon. */
+		ipool_stop(s);
 		MHD_stop_daemon(s->d);
 		if (ls != MHD_INVALID_SOCKET)
 			close(ls);
 	}
+	ipool_stop(s);   /* (a start that failed before MHD ran) */
 	if (s->sweep_started) {
 		pthread_mutex_lock(&s->fix_mu);
 		s->stopping = 1;
@@ -2369,5 +2499,7 @@ void server_stop(server *s)
 	pthread_cond_destroy(&s->q.more);
 	pthread_cond_destroy(&s->q.space);
 	pthread_cond_destroy(&s->q.done);
+	pthread_mutex_destroy(&s->ip.mu);
+	pthread_cond_destroy(&s->ip.more);
 	free(s);
 }

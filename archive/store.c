@@ -248,7 +248,7 @@ out:
  * is written once.
  */
 static int put_key(store *s, const char *id, const char *plain_path, const unsigned char *data,
-                   size_t dlen, unsigned char key_out[STORE_KEY_LEN], kho_err *err)
+                   size_t dlen, int sync, unsigned char key_out[STORE_KEY_LEN], kho_err *err)
 {
 	unsigned char key[STORE_KEY_LEN], nonce[NONCE_LEN], tag[TAG_LEN];
 	unsigned char *in = NULL, *ct = NULL;
@@ -338,8 +338,9 @@ static int put_key(store *s, const char *id, const char *plain_path, const unsig
 		rc = kho_err_set(err, KHO_EIO, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	/* Durable order of the ingest contract: write, fsync, rename, fsync dir. */
-	if (fsync(outfd) != 0) {
+	/* Durable order of the ingest contract: write, fsync, rename, fsync dir
+	 * (sync 0: the caller syncs the file system before its commit). */
+	if (sync && fsync(outfd) != 0) {
 		rc = kho_err_set(err, KHO_EIO, "fsync %s: %s", tmp, strerror(errno));
 		goto out;
 	}
@@ -354,7 +355,7 @@ static int put_key(store *s, const char *id, const char *plain_path, const unsig
 		goto out;
 	}
 	tmp[0] = '\0';
-	if ((rc = kho_fsync_dir(final, err)) != 0)
+	if (sync && (rc = kho_fsync_dir(final, err)) != 0)
 		goto out;
 	memcpy(key_out, key, STORE_KEY_LEN);
 out:
@@ -374,7 +375,7 @@ out:
 int store_put_file_key(store *s, const char *id, const char *plain_path,
                        unsigned char key_out[STORE_KEY_LEN], kho_err *err)
 {
-	return put_key(s, id, plain_path, NULL, 0, key_out, err);
+	return put_key(s, id, plain_path, NULL, 0, 1, key_out, err);
 }
 
 int store_put_mem_key(store *s, const char *id, const void *data, size_t len,
@@ -382,7 +383,15 @@ int store_put_mem_key(store *s, const char *id, const void *data, size_t len,
 {
 	if (data == NULL && len > 0)
 		return kho_err_set(err, KHO_EINVAL, "no data");
-	return put_key(s, id, NULL, data, len, key_out, err);
+	return put_key(s, id, NULL, data, len, 1, key_out, err);
+}
+
+int store_put_key_nosync(store *s, const char *id, const char *plain_path, const void *data,
+                         size_t len, unsigned char key_out[STORE_KEY_LEN], kho_err *err)
+{
+	if (plain_path == NULL && data == NULL && len > 0)
+		return kho_err_set(err, KHO_EINVAL, "no data");
+	return put_key(s, id, plain_path, data, len, 0, key_out, err);
 }
 
 /* The legacy form: the package key wrapped by the master key (RFC 3394). */

@@ -98,6 +98,16 @@ int store_put_file_key(store *s, const char *id, const char *plain_path,
  * (the daemon keeps small uploads in memory: no temporary file). */
 int store_put_mem_key(store *s, const char *id, const void *data, size_t len,
                       unsigned char key_out[STORE_KEY_LEN], kho_err *err);
+/*
+ * store_put_key_nosync: store_put_file_key (plain_path) or store_put_mem_key
+ * (plain_path NULL: the len bytes at data) without the fsyncs of the file
+ * and its directory: written and renamed into place, durable only once the
+ * caller has synced the store's file system (the ingest's group commit
+ * does, before the catalog commit; a crash before leaves a file no catalog
+ * row names, which ingest_recover removes).
+ */
+int store_put_key_nosync(store *s, const char *id, const char *plain_path, const void *data,
+                         size_t len, unsigned char key_out[STORE_KEY_LEN], kho_err *err);
 int store_get_fd_key(store *s, const char *id, const unsigned char key[STORE_KEY_LEN],
                      int out_fd, uint64_t *size_out, uint64_t bytes_per_second, kho_err *err);
 int store_get_tmp_key(store *s, const char *id, const unsigned char key[STORE_KEY_LEN],

@@ -112,8 +112,8 @@ int kho_fsync_dir(const char *path, kho_err *err)
 	return 0;
 }
 
-int kho_write_file_durable(const char *path, const void *data, size_t len,
-                           int mode, kho_err *err)
+static int write_file(const char *path, const void *data, size_t len, int mode, int sync,
+                      kho_err *err)
 {
 	char tmp[PATH_MAX];
 	unsigned char rnd[8];
@@ -128,7 +128,7 @@ int kho_write_file_durable(const char *path, const void *data, size_t len,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return kho_err_set(err, KHO_EIO, "%s: %s", tmp, strerror(errno));
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (write_all(fd, data, len) != 0 || (sync && fsync(fd) != 0)) {
 		int e = errno;
 		close(fd);
 		unlink(tmp);
@@ -139,7 +139,19 @@ int kho_write_file_durable(const char *path, const void *data, size_t len,
 		unlink(tmp);
 		return kho_err_set(err, KHO_EIO, "%s: %s", path, strerror(e));
 	}
-	return kho_fsync_dir(path, err);
+	return sync ? kho_fsync_dir(path, err) : 0;
+}
+
+int kho_write_file_durable(const char *path, const void *data, size_t len,
+                           int mode, kho_err *err)
+{
+	return write_file(path, data, len, mode, 1, err);
+}
+
+int kho_write_file_renamed(const char *path, const void *data, size_t len,
+                           int mode, kho_err *err)
+{
+	return write_file(path, data, len, mode, 0, err);
 }
 
 /* fsync the parent directory of path (a path without '/' is in "."). */
@@ -156,9 +168,14 @@ int kho_mkdir_p(const char *dir, int mode, kho_err *err)
 {
 	char p[PATH_MAX];
 	size_t i, n = strlen(dir);
+	struct stat st;
 
 	if (n == 0 || n >= sizeof p)
 		return kho_err_set(err, KHO_EINVAL, "bad directory name");
+	/* Already there (every store and key-store put): one stat, not a
+	 * mkdir per path component. */
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
 	memcpy(p, dir, n + 1);
 	for (i = 1; i <= n; i++) {
 		if (p[i] != '/' && p[i] != '\0')

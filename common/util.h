@@ -26,6 +26,11 @@ int kho_read_file(kho_buf *out, const char *path, kho_err *err);
  */
 int kho_write_file_durable(const char *path, const void *data, size_t len,
                            int mode, kho_err *err);
+/* kho_write_file_renamed: the same without the two fsyncs (the file appears
+ * whole or not at all, but is durable only after the caller's own step,
+ * e.g. syncfs). */
+int kho_write_file_renamed(const char *path, const void *data, size_t len,
+                           int mode, kho_err *err);
 
 /* kho_fsync_dir: fsync the directory that contains path (or path itself if it is a directory). */
 int kho_fsync_dir(const char *dir, kho_err *err);

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,10 @@ struct rstore {
 	keystore *ks;
 	struct version versions[MAX_VERSIONS];
 	size_t nversions;
+	/* Guards versions[]: rstore_classify_in runs on another connection
+	 * without this rstore's lock. Entries are only ever appended, and
+	 * freed by rstore_close. */
+	pthread_mutex_t vmu;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -171,13 +176,19 @@ static int32_t day_of(time_t t)
 	return (int32_t)(t >= 0 ? t / 86400 : -((-t + 86399) / 86400));
 }
 
-static int prep(rstore *r, sqlite3_stmt **st, const char *sql, kho_err *err)
+/* prep_on: a statement on connection cat (this rstore's or a caller's). */
+static int prep_on(catalog *cat, sqlite3_stmt **st, const char *sql, kho_err *err)
 {
-	if (sqlite3_prepare_v2(catalog_db(r->cat), sql, -1, st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(catalog_db(cat), sql, -1, st, NULL) != SQLITE_OK) {
 		*st = NULL;
-		return kho_err_set(err, KHO_EIO, "retention: %s", sqlite3_errmsg(catalog_db(r->cat)));
+		return kho_err_set(err, KHO_EIO, "retention: %s", sqlite3_errmsg(catalog_db(cat)));
 	}
 	return 0;
+}
+
+static int prep(rstore *r, sqlite3_stmt **st, const char *sql, kho_err *err)
+{
+	return prep_on(r->cat, st, sql, err);
 }
 
 static int dberr(rstore *r, kho_err *err)
@@ -196,20 +207,31 @@ static void cpy(char *dst, size_t n, const char *src)
 	snprintf(dst, n, "%s", src ? src : "");
 }
 
+static int audit_on(catalog *cat, const char *actor, const char *action, const char *object,
+                    const char *detail, kho_err *err)
+{
+	audit_event ev = { actor ? actor : "cli", action, object, 0, detail };
+	return audit_append_locked(cat, &ev, err);
+}
+
 static int audit(rstore *r, const char *actor, const char *action, const char *object,
                  const char *detail, kho_err *err)
 {
-	audit_event ev = { actor ? actor : "cli", action, object, 0, detail };
-	return audit_append_locked(r->cat, &ev, err);
+	return audit_on(r->cat, actor, action, object, detail, err);
 }
 
 /* exec_one: run a prepared statement that returns no row. */
-static int step_done(rstore *r, sqlite3_stmt *st, kho_err *err)
+static int step_on(catalog *cat, sqlite3_stmt *st, kho_err *err)
 {
 	int s = sqlite3_step(st);
 	if (s != SQLITE_DONE && s != SQLITE_ROW)
-		return dberr(r, err);
+		return kho_err_set(err, KHO_EIO, "retention: %s", sqlite3_errmsg(catalog_db(cat)));
 	return 0;
+}
+
+static int step_done(rstore *r, sqlite3_stmt *st, kho_err *err)
+{
+	return step_on(r->cat, st, err);
 }
 
 /* ---- open / close --------------------------------------------------------- */
@@ -278,6 +300,7 @@ int rstore_open(rstore **out, const char *data, const char *keys_dir,
 	r = calloc(1, sizeof *r);
 	if (r == NULL)
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	pthread_mutex_init(&r->vmu, NULL);
 	if ((size_t)snprintf(r->data, sizeof r->data, "%s", data) >= sizeof r->data ||
 	    (size_t)snprintf(db, sizeof db, "%s/catalog.db", data) >= sizeof db ||
 	    (master_key_file != NULL && master_key_file[0] != '\0'
@@ -328,6 +351,7 @@ void rstore_close(rstore *r)
 		schedule_free(r->versions[i].s);
 	keystore_free(r->ks);
 	catalog_close(r->cat);
+	pthread_mutex_destroy(&r->vmu);
 	free(r);
 }
 
@@ -356,56 +380,73 @@ static int open_keystore(rstore *r, kho_err *err)
 
 /* ---- schedule versions ---------------------------------------------------- */
 
-/* version_get: the parsed version with hash sha (cached). Lock held. */
-static int version_get(rstore *r, const char *sha, const schedule **out, kho_err *err)
+/*
+ * version_get_on: the parsed version with hash sha (cached), read on
+ * connection cat if not cached yet. The lock of cat held. The cache has its
+ * own mutex (vmu): rstore_classify_in reads it from another connection.
+ */
+static int version_get_on(rstore *r, catalog *cat, const char *sha, const schedule **out,
+                          kho_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	schedule *s = NULL;
 	size_t i;
 	int rc;
 
+	pthread_mutex_lock(&r->vmu);
 	for (i = 0; i < r->nversions; i++)
 		if (strcmp(r->versions[i].sha, sha) == 0) {
 			*out = r->versions[i].s;
-			return 0;
+			rc = 0;
+			goto out;
 		}
-	if (r->nversions == MAX_VERSIONS)
-		return kho_err_set(err, KHO_ETOOBIG, "more than %d schedule versions in use",
-		                   MAX_VERSIONS);
-	if ((rc = prep(r, &st, "SELECT bytes FROM ret_schedules WHERE sha256 = ?", err)) != 0)
-		return rc;
+	if (r->nversions == MAX_VERSIONS) {
+		rc = kho_err_set(err, KHO_ETOOBIG, "more than %d schedule versions in use",
+		                 MAX_VERSIONS);
+		goto out;
+	}
+	if ((rc = prep_on(cat, &st, "SELECT bytes FROM ret_schedules WHERE sha256 = ?", err)) != 0)
+		goto out;
 	sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
-		return kho_err_set(err, KHO_ENOTFOUND, "schedule version %.12s... not published", sha);
+		rc = kho_err_set(err, KHO_ENOTFOUND, "schedule version %.12s... not published", sha);
+		goto out;
 	}
 	rc = schedule_parse(&s, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
 	                    err);
 	sqlite3_finalize(st);
 	if (rc != 0)
-		return rc;
+		goto out;
 	cpy(r->versions[r->nversions].sha, sizeof r->versions[0].sha, sha);
 	r->versions[r->nversions].s = s;
 	r->nversions++;
 	*out = s;
-	return 0;
+out:
+	pthread_mutex_unlock(&r->vmu);
+	return rc;
+}
+
+/* version_get: the same on this rstore's connection. Lock held. */
+static int version_get(rstore *r, const char *sha, const schedule **out, kho_err *err)
+{
+	return version_get_on(r, r->cat, sha, out, err);
 }
 
 /* in_force: the hash of the version in force on day `on` (applied or not). Lock held. */
-static int in_force(rstore *r, int32_t on, int applied_only, char sha[65], kho_err *err)
+static int in_force_on(catalog *cat, int32_t on, int applied_only, char sha[65], kho_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	static const char applied_sql[] =
+		"SELECT sha256 FROM ret_schedules WHERE effective <= ? AND applied = 1"
+		" ORDER BY effective DESC, seq DESC LIMIT 1";
+	static const char any_sql[] = "SELECT sha256 FROM ret_schedules WHERE effective <= ?"
+	                              " ORDER BY effective DESC, seq DESC LIMIT 1";
+	sqlite3_stmt *st;
 	int rc;
 
-	rc = prep(r, &st,
-	          applied_only
-	              ? "SELECT sha256 FROM ret_schedules WHERE effective <= ? AND applied = 1"
-	                " ORDER BY effective DESC, seq DESC LIMIT 1"
-	              : "SELECT sha256 FROM ret_schedules WHERE effective <= ?"
-	                " ORDER BY effective DESC, seq DESC LIMIT 1",
-	          err);
-	if (rc != 0)
-		return rc;
+	/* The connection's cached statement (every ingest classifies). */
+	if ((st = catalog_stmt(cat, applied_only ? applied_sql : any_sql, err)) == NULL)
+		return KHO_EIO;
 	sqlite3_bind_int64(st, 1, on);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		cpy(sha, 65, col(st, 0));
@@ -415,8 +456,13 @@ static int in_force(rstore *r, int32_t on, int applied_only, char sha[65], kho_e
 		rc = kho_err_set(err, KHO_ENOTFOUND, "no retention schedule in force on %s",
 		                 due_format(d, on));
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
+}
+
+static int in_force(rstore *r, int32_t on, int applied_only, char sha[65], kho_err *err)
+{
+	return in_force_on(r->cat, on, applied_only, sha, err);
 }
 
 /* ---- record facts --------------------------------------------------------- */
@@ -1260,18 +1306,18 @@ int rstore_apply_pending(rstore *r, const char *actor, int32_t on, int *napplied
 
 /* ---- classification ---------------------------------------------------------- */
 
-static int check_class_locked(rstore *r, const char *procedure, const char *result_type,
-                              int32_t on, const schedule_class **cls, enum classify_by *how,
-                              char sha[65], kho_err *err)
+static int check_class_locked(rstore *r, catalog *cat, const char *procedure,
+                              const char *result_type, int32_t on, const schedule_class **cls,
+                              enum classify_by *how, char sha[65], kho_err *err)
 {
 	const schedule *s;
 	int rc;
 
 	*cls = NULL;
-	if ((rc = in_force(r, on, 1, sha, NULL)) != 0 &&
-	    (rc = in_force(r, on, 0, sha, err)) != 0)
+	if ((rc = in_force_on(cat, on, 1, sha, NULL)) != 0 &&
+	    (rc = in_force_on(cat, on, 0, sha, err)) != 0)
 		return rc;
-	if ((rc = version_get(r, sha, &s, err)) != 0)
+	if ((rc = version_get_on(r, cat, sha, &s, err)) != 0)
 		return rc;
 	if (classify(cls, how, s, procedure, result_type, 0) != 0)
 		return kho_err_set(err, KHO_ENOTFOUND,
@@ -1290,7 +1336,7 @@ int rstore_check_class(rstore *r, const char *procedure, const char *result_type
 	int rc;
 
 	catalog_lock(r->cat);
-	rc = check_class_locked(r, procedure, result_type, on, &cls, &how, sha, err);
+	rc = check_class_locked(r, r->cat, procedure, result_type, on, &cls, &how, sha, err);
 	catalog_unlock(r->cat);
 	if (class_out != NULL)
 		cpy(class_out, nclass, cls ? cls->code : "");
@@ -1299,46 +1345,50 @@ int rstore_check_class(rstore *r, const char *procedure, const char *result_type
 	return rc;
 }
 
-/* classify_locked: in a transaction. */
-static int classify_locked(rstore *r, const char *code, enum rstore_unclassified policy,
-                           const char *actor, int *unclassified, kho_err *err)
+/* classify_locked: on connection cat (its lock held), in a transaction. */
+static int classify_locked(rstore *r, catalog *cat, const char *code,
+                           enum rstore_unclassified policy, const char *actor, int *unclassified,
+                           kho_err *err)
 {
 	const schedule_class *cls = NULL;
 	enum classify_by how = CLASSIFY_NONE;
 	sqlite3_stmt *st = NULL;
 	char procedure[CATALOG_CODE_MAX], type[CATALOG_CODE_MAX], sha[65] = "", detail[256];
+	static const char sel[] = "SELECT r.procedure, r.result_type, p.ingested_at,"
+	                          " (SELECT 1 FROM ret_class c WHERE c.result_code = r.result_code)"
+	                          " FROM results r JOIN packages p ON p.id = r.package_id"
+	                          " WHERE r.result_code = ?";
+	static const char ins[] = "INSERT INTO ret_class(result_code, class_code, schedule_sha256,"
+	                          " how, classified_at) VALUES(?,?,?,?,?)";
 	int64_t ingested;
 	kho_err cerr;
 	int rc;
 
 	*unclassified = 0;
-	if ((rc = prep(r, &st, "SELECT r.procedure, r.result_type, p.ingested_at,"
-	                       " (SELECT 1 FROM ret_class c WHERE c.result_code = r.result_code)"
-	                       " FROM results r JOIN packages p ON p.id = r.package_id"
-	                       " WHERE r.result_code = ?", err)) != 0)
-		return rc;
+	/* The connection's cached statements (catalog_stmt: every ingest classifies). */
+	if ((st = catalog_stmt(cat, sel, err)) == NULL)
+		return KHO_EIO;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		return kho_err_set(err, KHO_ENOTFOUND, "%s: no such result in the catalog", code);
 	}
 	cpy(procedure, sizeof procedure, col(st, 0));
 	cpy(type, sizeof type, col(st, 1));
 	ingested = sqlite3_column_int64(st, 2);
 	if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		return 0; /* already classified */
 	}
-	sqlite3_finalize(st);
-	rc = check_class_locked(r, procedure[0] ? procedure : NULL, type[0] ? type : NULL,
+	sqlite3_reset(st);
+	rc = check_class_locked(r, cat, procedure[0] ? procedure : NULL, type[0] ? type : NULL,
 	                        day_of((time_t)ingested), &cls, &how, sha, &cerr);
 	if (rc != 0 && rc != KHO_ENOTFOUND)
 		return kho_err_set(err, rc, "%s", cerr.msg);
 	if (rc == KHO_ENOTFOUND && policy == RSTORE_UNCLASSIFIED_REFUSE)
 		return kho_err_set(err, KHO_ENOTFOUND, "%s: %s", code, cerr.msg);
-	if ((rc = prep(r, &st, "INSERT INTO ret_class(result_code, class_code, schedule_sha256, how,"
-	                       " classified_at) VALUES(?,?,?,?,?)", err)) != 0)
-		return rc;
+	if ((st = catalog_stmt(cat, ins, err)) == NULL)
+		return KHO_EIO;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	if (cls != NULL) {
 		sqlite3_bind_text(st, 2, cls->code, -1, SQLITE_STATIC);
@@ -1346,8 +1396,8 @@ static int classify_locked(rstore *r, const char *code, enum rstore_unclassified
 	}
 	sqlite3_bind_text(st, 4, classify_by_name(how), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)kho_now());
-	rc = step_done(r, st, err);
-	sqlite3_finalize(st);
+	rc = step_on(cat, st, err);
+	sqlite3_reset(st);
 	if (rc != 0)
 		return rc;
 	if (cls == NULL) {
@@ -1357,7 +1407,7 @@ static int classify_locked(rstore *r, const char *code, enum rstore_unclassified
 		snprintf(detail, sizeof detail, "class %s by %s, schedule %.12s", cls->code,
 		         classify_by_name(how), sha);
 	}
-	return audit(r, actor, "retention-classify", code, detail, err);
+	return audit_on(cat, actor, "retention-classify", code, detail, err);
 }
 
 int rstore_classify_record(rstore *r, const char *result_code, enum rstore_unclassified policy,
@@ -1367,7 +1417,7 @@ int rstore_classify_record(rstore *r, const char *result_code, enum rstore_uncla
 
 	catalog_lock(r->cat);
 	if ((rc = catalog_begin(r->cat, err)) == 0) {
-		rc = classify_locked(r, result_code, policy, actor, &u, err);
+		rc = classify_locked(r, r->cat, result_code, policy, actor, &u, err);
 		if (rc == 0)
 			rc = catalog_commit(r->cat, err);
 		else
@@ -1375,6 +1425,14 @@ int rstore_classify_record(rstore *r, const char *result_code, enum rstore_uncla
 	}
 	catalog_unlock(r->cat);
 	return rc;
+}
+
+int rstore_classify_in(rstore *r, catalog *cat, const char *result_code,
+                       enum rstore_unclassified policy, const char *actor, kho_err *err)
+{
+	int u;
+
+	return classify_locked(r, cat, result_code, policy, actor, &u, err);
 }
 
 int rstore_classify_pending(rstore *r, enum rstore_unclassified policy, const char *actor,
@@ -1414,7 +1472,7 @@ int rstore_classify_pending(rstore *r, enum rstore_unclassified policy, const ch
 	if ((rc = catalog_begin(r->cat, err)) != 0)
 		goto out;
 	for (i = 0; i < nc; i++) {
-		if ((rc = classify_locked(r, codes[i], policy, actor, &u, err)) != 0) {
+		if ((rc = classify_locked(r, r->cat, codes[i], policy, actor, &u, err)) != 0) {
 			catalog_rollback(r->cat);
 			goto out;
 		}

@@ -139,6 +139,17 @@ int rstore_check_class(rstore *r, const char *procedure, const char *result_type
 int rstore_classify_record(rstore *r, const char *result_code, enum rstore_unclassified policy,
                            const char *actor, kho_err *err);
 
+/*
+ * rstore_classify_in: the same, on cat: another connection to this
+ * rstore's catalog, whose lock the caller holds and in whose transaction
+ * (opened by the caller) the class row and its audit event are written;
+ * nothing is committed or rolled back here. This rstore's own connection
+ * and lock are not touched (the daemon classifies inside the ingest's group
+ * transaction, archive/catalog.c). KHO_ENOTFOUND as above.
+ */
+int rstore_classify_in(rstore *r, catalog *cat, const char *result_code,
+                       enum rstore_unclassified policy, const char *actor, kho_err *err);
+
 /* rstore_classify_pending: rstore_classify_record for every result without
  * a row (records ingested before a schedule was published, or by a daemon
  * that does not call it yet). *n, *nrefused get the counts. */

@@ -1297,6 +1297,10 @@ static int run(verify_report **out, pkg *p, int prc, const kho_err *perr,
 		rc = kho_err_set(err, rc, "out of memory while validating");
 		goto fail;
 	}
+	if (o->keep_pkg != NULL && prc == 0) {
+		*o->keep_pkg = p;
+		p = NULL;
+	}
 	pkg_free(p);
 	*out = r;
 	return 0;
@@ -1320,8 +1324,12 @@ int verify_package_mem(verify_report **out, const void *data, size_t len,
 		return kho_err_set(err, KHO_EINVAL, "verify: no options");
 	if (report_new(&r, opts) != 0)
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");
-	if (kho_sha256(r->package_sha256, data, len) == 0)
+	if (opts->package_sha256 != NULL) {
+		memcpy(r->package_sha256, opts->package_sha256, sizeof r->package_sha256);
 		r->have_package_sha256 = 1;
+	} else if (kho_sha256(r->package_sha256, data, len) == 0) {
+		r->have_package_sha256 = 1;
+	}
 	if (opts->limits == NULL)
 		pkg_limits_default(&lim);
 	/* The package outlives p (freed in run): STORED data objects are
@@ -1384,14 +1392,17 @@ int verify_package_file(verify_report **out, const char *path,
 	pkg_limits lim;
 	pkg *p = NULL;
 	kho_err perr = { 0, "" };
-	int prc, rc;
+	int prc, rc = 0;
 
 	*out = NULL;
 	if (opts == NULL)
 		return kho_err_set(err, KHO_EINVAL, "verify: no options");
 	if (report_new(&r, opts) != 0)
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");
-	rc = file_sha256(r->package_sha256, path, err);
+	if (opts->package_sha256 != NULL)
+		memcpy(r->package_sha256, opts->package_sha256, sizeof r->package_sha256);
+	else
+		rc = file_sha256(r->package_sha256, path, err);
 	if (rc != 0) {
 		verify_report_free(r);
 		return rc;

@@ -132,6 +132,15 @@ typedef struct verify_opts {
 	STACK_OF(X509_CRL) *crls;       /* extra revocation data, may be NULL */
 	time_t at;                      /* validation time; 0 = kho_now() */
 	const pkg_limits *limits;       /* NULL = pkg_limits_default() */
+	/* The SHA-256 of the package bytes when the caller has it already (the
+	 * ingest computes it first, for its id): used as is instead of hashing
+	 * the package again. NULL: computed here. */
+	const unsigned char *package_sha256;
+	/* Not NULL: when the container could be read, the parsed package is
+	 * handed over in *keep_pkg (the caller pkg_free's it) instead of being
+	 * freed, so that the ingest does not read it a second time. A package
+	 * from verify_package_mem borrows the caller's bytes (PKG_READ_BORROW). */
+	pkg **keep_pkg;
 } verify_opts;
 
 /*

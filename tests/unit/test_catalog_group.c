@@ -3,7 +3,10 @@
  * docs/daemon-benchmarks.md): ingests that wait while another group is being
  * committed share one transaction and one commit; a conflict inside a group
  * undoes only that ingest; every call returns only once its group is
- * committed; and the start-up migration's keyset query
+ * committed; the group's hooks (catalog_set_group_sync: once per group
+ * before its transaction, its failure fails the group; catalog_set_after_ingest:
+ * in the transaction, its failure undoes only its own rows and leaves an
+ * alert); and the start-up migration's keyset query
  * (catalog_results_without_key_after) pages through the results.
  */
 #include <pthread.h>
@@ -179,6 +182,87 @@ static void t_group_many(void)
 	wipe();
 }
 
+/* The hooks: sync before each group's transaction; after in it. */
+static int syncs, sync_fail, after_fail;
+
+static int on_sync(void *arg, kho_err *err)
+{
+	(void)arg;
+	__atomic_add_fetch(&syncs, 1, __ATOMIC_SEQ_CST);
+	/* the sync runs before the group's transaction: nothing committed yet */
+	if (sync_fail)
+		return kho_err_set(err, KHO_EIO, "sync failed (test)");
+	return 0;
+}
+
+static int on_after(void *arg, catalog *c, const char *code, const char *actor, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	(void)arg;
+	/* a row written on the caller's connection, in its transaction */
+	if (sqlite3_prepare_v2(catalog_db(c), "INSERT INTO after_rows(code, actor) VALUES(?, ?)", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return kho_err_set(err, KHO_EIO, "prepare");
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : KHO_EIO;
+	sqlite3_finalize(st);
+	if (rc == 0 && after_fail)
+		rc = kho_err_set(err, KHO_ENOTFOUND, "no class (test)");
+	return rc;
+}
+
+static void t_group_hooks(void)
+{
+	static char codes[3][64];
+	struct job jobs[3];
+	catalog *c = NULL;
+	audit_check ac;
+	kho_err err;
+	int i;
+
+	wipe();
+	REQUIRE(catalog_open(&c, path, &err) == 0);
+	REQUIRE(sqlite3_exec(catalog_db(c), "CREATE TABLE after_rows(code TEXT, actor TEXT)", NULL,
+	                     NULL, NULL) == SQLITE_OK);
+	catalog_set_group_sync(c, on_sync, NULL);
+	catalog_set_after_ingest(c, on_after, NULL);
+	for (i = 0; i < 3; i++) {
+		snprintf(codes[i], sizeof codes[i], "000.00.20.H30-250317-%04d-KQ1", i);
+		jobs[i].c = c;
+		jobs[i].n = 300 + i;
+		jobs[i].code = codes[i];
+	}
+	syncs = sync_fail = after_fail = 0;
+	run_job(&jobs[0]);
+	CHECK_EQ_INT(jobs[0].rc, 0);
+	CHECK_EQ_INT(syncs, 1);
+	CHECK_EQ_INT(count(c, "SELECT count(*) FROM after_rows WHERE actor = 't'"), 1);
+	/* the sync fails: the group fails, nothing of it is stored */
+	sync_fail = 1;
+	run_job(&jobs[1]);
+	CHECK_EQ_INT(jobs[1].rc, KHO_EIO);
+	CHECK_EQ_INT(syncs, 2);
+	CHECK_EQ_INT(count(c, "SELECT count(*) FROM packages"), 1);
+	CHECK_EQ_INT(count(c, "SELECT count(*) FROM after_rows"), 1);
+	/* the after hook fails: its row undone, the ingest stands, an alert says why */
+	sync_fail = 0;
+	after_fail = 1;
+	run_job(&jobs[2]);
+	CHECK_EQ_INT(jobs[2].rc, 0);
+	CHECK_EQ_INT(count(c, "SELECT count(*) FROM packages"), 2);
+	CHECK_EQ_INT(count(c, "SELECT count(*) FROM after_rows"), 1);
+	CHECK_EQ_INT(count(c, "SELECT count(*) FROM audit WHERE action = 'alert'"
+	                      " AND detail = 'no class (test)'"), 1);
+	memset(&ac, 0, sizeof ac);
+	CHECK_EQ_INT(audit_verify(c, &ac, &err), 0);
+	CHECK_EQ_INT(ac.first_bad, 0);
+	catalog_close(c);
+	wipe();
+}
+
 /* The migration's pages: each starts after the last code of the previous one. */
 static void t_without_key_after(void)
 {
@@ -220,4 +304,4 @@ static void t_without_key_after(void)
 	wipe();
 }
 
-TESTS(T(t_group_shares_one_commit), T(t_group_many), T(t_without_key_after))
+TESTS(T(t_group_shares_one_commit), T(t_group_many), T(t_group_hooks), T(t_without_key_after))
