@@ -4,6 +4,7 @@
  * or SIGINT, then stops gracefully (in-flight requests finish).
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,14 +15,6 @@
 #include "archive/server.h"
 #include "common/util.h"
 #include "tools/cmds.h"
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -73,7 +66,8 @@ int cmd_serve(int argc, char **argv)
 	char **trust = NULL, **crls = NULL;
 	size_t ntrust = 0, ncrls = 0, i;
 	int threads = 0, o, ret = 0;
-	struct sigaction sa;
+	sigset_t stop_sigs;
+	int sig;
 	server *s = NULL;
 	kho_err err;
 	config cfg;
@@ -136,11 +130,14 @@ int cmd_serve(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	/* SIGTERM and SIGINT are blocked before any thread exists, so every
+	 * thread inherits the mask and only sigwait below takes them. (With a
+	 * handler and pause(), the kernel could deliver the signal to any
+	 * thread, and pause() in this one never returned.) */
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGTERM);
+	sigaddset(&stop_sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (server_start(&s, &cfg, cfg.data, stderr, &err) != 0) {
 		fprintf(stderr, "kho serve: %s\n", err.msg);
@@ -157,8 +154,8 @@ int cmd_serve(int argc, char **argv)
 		if (kho_write_file_durable(portfile, num, (size_t)n, 0644, &err) != 0)
 			fprintf(stderr, "kho serve: %s\n", err.msg);
 	}
-	while (!stop_flag)
-		pause();
+	while (sigwait(&stop_sigs, &sig) != 0)
+		;
 	fprintf(stderr, "kho serve: stopping (finishing in-flight requests)\n");
 	server_stop(s);
 	fprintf(stderr, "kho serve: stopped\n");
