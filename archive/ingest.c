@@ -447,12 +447,16 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 	 * the commit leaves a store file and a key no catalog row names,
 	 * removed by ingest_recover. A key left under this id by such a crash
 	 * (no catalog row: we hold the stripe lock and the check said new) is
-	 * destroyed first, since a key is never replaced silently. */
+	 * destroyed first, since a key is never replaced silently. Such a key
+	 * may also be empty or torn (KHO_EUNSAFE, KHO_ECRYPTO): it was renamed
+	 * into place without an fsync, and a power failure before the group's
+	 * sync step can keep the name without the data. */
 	rc = store_put_key_nosync(c->st, out->id, src->path, src->data, src->len, key, err);
 	if (rc != 0)
 		goto unlock;
 	rc = keystore_put_nosync(c->ks, out->id, key, err);
-	if (rc == KHO_ECONFLICT && (rc = keystore_destroy(c->ks, out->id, err)) == 0)
+	if ((rc == KHO_ECONFLICT || rc == KHO_EUNSAFE || rc == KHO_ECRYPTO) &&
+	    (rc = keystore_destroy(c->ks, out->id, err)) == 0)
 		rc = keystore_put_nosync(c->ks, out->id, key, err);
 	OPENSSL_cleanse(key, sizeof key);
 	if (rc != 0) {

@@ -1,0 +1,38 @@
+# t0304-ingest-torn-key.sh: the key file of an ingest is written without its
+# own fsync (made durable by the group's syncfs before the catalog commit).
+# A power failure before that commit can leave, under the package's id, a
+# key file that is empty or torn, with no catalog row and (key store on
+# another file system) no store file for ingest_recover to find. The
+# package was never acknowledged; sending it again must store it (201), not
+# fail on the leftover key for ever.
+source "$ROOT/tests/integration/lib.sh"
+source "$ROOT/tests/integration/serve-lib.sh"
+setup_pki
+REC=$ROOT/testdata/records/ct01-certified-copy.xml
+AG=000.31.20.H55
+make_record "$REC" r1.xml 0401
+make_record "$REC" r2.xml 0402
+seal_pkg r1.xml p1.asice
+seal_pkg r2.xml p2.asice
+OFF=$(token counter1 officer $AG)
+start_daemon data --trust pki/trust.pem
+CT='Content-Type: application/vnd.etsi.asic-e+zip'
+
+for p in p1 p2; do
+	id=$(sha256sum $p.asice | cut -d' ' -f1)
+	mkdir -p "data.keys/${id:0:2}"
+	chmod 700 "data.keys/${id:0:2}"
+	if [ $p = p1 ]; then
+		: > "data.keys/${id:0:2}/$id.key"                  # empty: its data never reached the disk
+	else
+		head -c 40 /dev/zero > "data.keys/${id:0:2}/$id.key"   # torn: zeros, not a key
+	fi
+	chmod 600 "data.keys/${id:0:2}/$id.key"
+	st=$(http POST /v1/packages "$OFF" --data-binary @$p.asice -H "$CT")
+	check_status "$p sent again over a leftover $( [ $p = p1 ] && echo empty || echo torn ) key file: 201" 201 "$st"
+	st=$(curl -s -o $p.got -w '%{http_code}' -H "Authorization: Bearer $OFF" "$URL/v1/packages/$id")
+	check_status "$p is retrievable" 200 "$st"
+	check "$p retrieved identical" cmp -s $p.got $p.asice
+done
+stop_daemon
+finish
