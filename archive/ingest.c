@@ -27,7 +27,9 @@
 
 /*
  * The group's durability step (catalog_set_group_sync): every ingest of the
- * group wrote its store file and key file without fsyncs; one syncfs per
+ * group wrote its store file and key file without fsyncs (their data
+ * written out by kho_write_out, which reported their own write errors to
+ * that ingest: syncfs reports one only to its first caller); one syncfs per
  * file system makes all of them (data, inodes, directory entries) durable
  * at once, then an fsync of the directory: on ext4 without a journal
  * syncfs issues its cache flush before its last metadata writes have

@@ -339,9 +339,12 @@ static int put_key(store *s, const char *id, const char *plain_path, const unsig
 		goto out;
 	}
 	/* Durable order of the ingest contract: write, fsync, rename, fsync dir
-	 * (sync 0: the caller syncs the file system before its commit). */
-	if (sync && fsync(outfd) != 0) {
-		rc = kho_err_set(err, KHO_EIO, "fsync %s: %s", tmp, strerror(errno));
+	 * (sync 0: the data is written out here, so that a write error of this
+	 * file is reported to this ingest, and the caller syncs the file system
+	 * before its commit). */
+	if ((sync ? fsync(outfd) : kho_write_out(outfd)) != 0) {
+		rc = kho_err_set(err, KHO_EIO, "%s %s: %s", sync ? "fsync" : "write-out", tmp,
+		                 strerror(errno));
 		goto out;
 	}
 	if (close(outfd) != 0) {

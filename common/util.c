@@ -128,7 +128,7 @@ static int write_file(const char *path, const void *data, size_t len, int mode, 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return kho_err_set(err, KHO_EIO, "%s: %s", tmp, strerror(errno));
-	if (write_all(fd, data, len) != 0 || (sync && fsync(fd) != 0)) {
+	if (write_all(fd, data, len) != 0 || (sync ? fsync(fd) : kho_write_out(fd)) != 0) {
 		int e = errno;
 		close(fd);
 		unlink(tmp);
@@ -140,6 +140,17 @@ static int write_file(const char *path, const void *data, size_t len, int mode, 
 		return kho_err_set(err, KHO_EIO, "%s: %s", path, strerror(e));
 	}
 	return sync ? kho_fsync_dir(path, err) : 0;
+}
+
+int kho_write_out(int fd)
+{
+	int rc;
+
+	do
+		rc = sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+		                                   SYNC_FILE_RANGE_WAIT_AFTER);
+	while (rc != 0 && errno == EINTR);
+	return rc;
 }
 
 int kho_write_file_durable(const char *path, const void *data, size_t len,

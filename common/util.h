@@ -26,11 +26,20 @@ int kho_read_file(kho_buf *out, const char *path, kho_err *err);
  */
 int kho_write_file_durable(const char *path, const void *data, size_t len,
                            int mode, kho_err *err);
-/* kho_write_file_renamed: the same without the two fsyncs (the file appears
- * whole or not at all, but is durable only after the caller's own step,
- * e.g. syncfs). */
+/* kho_write_file_renamed: the same without the two fsyncs: the data is
+ * written out to the device (kho_write_out) before the rename, but the file
+ * is durable only after the caller's own step (e.g. syncfs, which commits the
+ * metadata and flushes the device's cache). */
 int kho_write_file_renamed(const char *path, const void *data, size_t len,
                            int mode, kho_err *err);
+/*
+ * kho_write_out: write fd's dirty pages to the device and wait for them
+ * (sync_file_range), without a cache flush or a metadata commit; 0 or -1
+ * with errno. It reports a write error of this file's own data, which a
+ * later syncfs may not: since Linux 5.8 syncfs reports writeback errors once
+ * per superblock, to whichever caller sees them first.
+ */
+int kho_write_out(int fd);
 
 /* kho_fsync_dir: fsync the directory that contains path (or path itself if it is a directory). */
 int kho_fsync_dir(const char *dir, kho_err *err);
