@@ -823,6 +823,25 @@ int ingest_recover(ingest_ctx *c, int *removed, kho_err *err)
 	w.removed = 0;
 	if ((rc = store_clean_tmp(c->st, err)) != 0)
 		return rc;
+	{
+		/* A temporary key file left by a crash may hold a wrapped package
+		 * key that no destruction would reach: shred it. */
+		size_t shredded = 0;
+		if ((rc = keystore_clean_tmp(c->ks, &shredded, err)) != 0)
+			return rc;
+		if (shredded > 0) {
+			audit_event ev;
+			char d[96];
+			snprintf(d, sizeof d, "shredded %zu temporary key files left by a crash",
+			         shredded);
+			ev.actor = "daemon";
+			ev.action = "recover";
+			ev.object = keystore_dir(c->ks);
+			ev.status = 0;
+			ev.detail = d;
+			audit_append(c->cat, &ev, NULL);
+		}
+	}
 	if ((rc = migrate_keys(c, &moved, err)) != 0)
 		return rc;
 	if (moved > 0) {

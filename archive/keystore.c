@@ -315,30 +315,27 @@ int keystore_has(keystore *ks, const char *id)
 	return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int keystore_destroy(keystore *ks, const char *id, kho_err *err)
+/*
+ * shred: overwrite the key file at path (in directory sub) with zeros in
+ * place, fsync it, unlink it, fsync sub: so that the blocks the file
+ * occupied hold zeros rather than the key (on file systems that overwrite
+ * in place; see keystore.h for the limits). KHO_ENOTFOUND if it is gone;
+ * KHO_EUNSAFE if it is not a regular file of at most 40 bytes.
+ */
+static int shred(const char *path, const char *sub, kho_err *err)
 {
 	static const unsigned char zero[KEYSTORE_WRAPPED_LEN];
-	char sub[PATH_MAX], path[PATH_MAX];
 	struct stat st;
 	ssize_t w;
-	int fd, rc;
+	int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 
-	if ((rc = key_path(ks, id, sub, sizeof sub, path, sizeof path, err)) != 0)
-		return rc;
-	fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return kho_err_set(err, KHO_ENOTFOUND, "no key for %.16s... (already destroyed?)",
-			                   id);
-		return kho_err_set(err, KHO_EIO, "%s: %s", path, strerror(errno));
-	}
+	if (fd < 0)
+		return kho_err_set(err, errno == ENOENT ? KHO_ENOTFOUND : KHO_EIO, "%s: %s", path,
+		                   strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)sizeof zero) {
 		close(fd);
 		return kho_err_set(err, KHO_EUNSAFE, "%s: not a key file", path);
 	}
-	/* Overwrite in place before unlinking, so that the blocks the file
-	 * occupied hold zeros rather than the key (on file systems that
-	 * overwrite in place; see keystore.h for the limits). */
 	w = pwrite(fd, zero, (size_t)st.st_size, 0);
 	if (w != (ssize_t)st.st_size || fsync(fd) != 0) {
 		close(fd);
@@ -349,6 +346,86 @@ int keystore_destroy(keystore *ks, const char *id, kho_err *err)
 	if (unlink(path) != 0)
 		return kho_err_set(err, KHO_EIO, "%s: unlink: %s", path, strerror(errno));
 	return kho_fsync_dir(sub, err);
+}
+
+int keystore_destroy(keystore *ks, const char *id, kho_err *err)
+{
+	char sub[PATH_MAX], path[PATH_MAX];
+	int rc;
+
+	if ((rc = key_path(ks, id, sub, sizeof sub, path, sizeof path, err)) != 0)
+		return rc;
+	rc = shred(path, sub, err);
+	if (rc == KHO_ENOTFOUND)
+		return kho_err_set(err, KHO_ENOTFOUND, "no key for %.16s... (already destroyed?)", id);
+	return rc;
+}
+
+/*
+ * A temporary key file: "<id>.key.tmp-<16 hex>" (kho_write_file_*): 1; the
+ * same claimed by keystore_clean_tmp ("....gone"): 2; anything else 0.
+ */
+static int tmp_key_kind(const char *name)
+{
+	size_t len = strlen(name), i;
+
+	if (len != 89 && !(len == 94 && strcmp(name + 89, ".gone") == 0))
+		return 0;
+	if (strncmp(name + 64, ".key.tmp-", 9) != 0)
+		return 0;
+	for (i = 73; i < 89; i++)
+		if (!isxdigit((unsigned char)name[i]))
+			return 0;
+	return len == 89 ? 1 : 2;
+}
+
+int keystore_clean_tmp(keystore *ks, size_t *removed, kho_err *err)
+{
+	char sub[PATH_MAX], path[PATH_MAX];
+	DIR *d, *e;
+	struct dirent *de, *fe;
+	int rc = 0;
+
+	*removed = 0;
+	if ((d = opendir(ks->dir)) == NULL)
+		return kho_err_set(err, KHO_EIO, "%s: %s", ks->dir, strerror(errno));
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) != 2 || !isxdigit((unsigned char)de->d_name[0]) ||
+		    !isxdigit((unsigned char)de->d_name[1]))
+			continue;
+		if ((size_t)snprintf(sub, sizeof sub, "%s/%s", ks->dir, de->d_name) >= sizeof sub ||
+		    (e = opendir(sub)) == NULL)
+			continue;
+		while (rc == 0 && (fe = readdir(e)) != NULL) {
+			int kind = tmp_key_kind(fe->d_name);
+
+			if (kind == 0 ||
+			    (size_t)snprintf(path, sizeof path, "%s/%s%s", sub, fe->d_name,
+			                     kind == 1 ? ".gone" : "") >= sizeof path)
+				continue;
+			/* Claim it first: a writer still on its way to rename this
+			 * temporary file then fails (ENOENT) instead of putting a
+			 * shredded key in place. Gone meanwhile: renamed by its writer. */
+			if (kind == 1) {
+				char tmp[PATH_MAX];
+				if ((size_t)snprintf(tmp, sizeof tmp, "%s/%s", sub, fe->d_name) >= sizeof tmp)
+					continue;
+				if (rename(tmp, path) != 0) {
+					if (errno != ENOENT)
+						rc = kho_err_set(err, KHO_EIO, "%s: %s", tmp, strerror(errno));
+					continue;
+				}
+			}
+			rc = shred(path, sub, err);
+			if (rc == KHO_ENOTFOUND)
+				rc = 0;
+			else if (rc == 0)
+				(*removed)++;
+		}
+		closedir(e);
+	}
+	closedir(d);
+	return rc;
 }
 
 const char *keystore_dir(const keystore *ks)

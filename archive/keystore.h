@@ -88,6 +88,17 @@ int keystore_get(keystore *ks, const char *id, unsigned char key[KEYSTORE_KEY_LE
 int keystore_has(keystore *ks, const char *id);
 
 /*
+ * keystore_clean_tmp: shred (overwrite, fsync, unlink) every temporary key
+ * file "<id>.key.tmp-*" a crash left in the key store: each may hold a
+ * wrapped package key, and no later destruction of that package would
+ * reach it. *removed counts them. Each is first renamed to "<name>.gone",
+ * so a writer that had not yet renamed it into place (another process on
+ * the same key store) fails its put with an error instead of putting a
+ * shredded key in place: nothing acknowledged is lost. Run at daemon start.
+ */
+int keystore_clean_tmp(keystore *ks, size_t *removed, kho_err *err);
+
+/*
  * keystore_destroy: overwrite the key file of id with zeros, fsync, unlink
  * and fsync its directory. KHO_ENOTFOUND if there is no such key (already
  * destroyed), KHO_EIO if any step failed (the caller must not record the

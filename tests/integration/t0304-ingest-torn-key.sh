@@ -35,4 +35,25 @@ for p in p1 p2; do
 	check "$p retrieved identical" cmp -s $p.got $p.asice
 done
 stop_daemon
+
+# A crash between writing a temporary key file and renaming it leaves
+# "<id>.key.tmp-<16 hex>" holding a wrapped package key that no later
+# destruction would reach: the next start shreds it (keystore_clean_tmp),
+# says so in the audit trail, and leaves every other file alone.
+id1=$(sha256sum p1.asice | cut -d' ' -f1)
+T=data.keys/${id1:0:2}/$id1.key.tmp-0123456789abcdef
+head -c 40 /dev/urandom > "$T"
+chmod 600 "$T"
+echo keep > data.keys/${id1:0:2}/notes.txt
+start_daemon data --trust pki/trust.pem
+check "a temporary key file left by a crash is shredded at start" test ! -e "$T"
+check "nor is it left under the claimed name" test ! -e "$T.gone"
+check "other files of the key store are left alone" test -s data.keys/${id1:0:2}/notes.txt
+check "the live key is kept" test -s data.keys/${id1:0:2}/$id1.key
+st=$(curl -s -o p1.again -w '%{http_code}' -H "Authorization: Bearer $OFF" "$URL/v1/packages/$id1")
+check_status "p1 still retrievable after the clean-up" 200 "$st"
+stop_daemon
+"$KHO" audit list --data data > audit.jsonl
+check "the shredding is an audit event" grep -q 'shredded 1 temporary key files' audit.jsonl
+check "the audit chain verifies" "$KHO" audit verify --data data
 finish
