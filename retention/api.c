@@ -197,9 +197,10 @@ int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
 		          : answer_json(resp, 200, json_pack("{s:s,s:s}", "id", p + 10, "status",
 		                                             "released"));
 	}
-	/* /v1/disposition/batches[/{id}[/approve|/execute]] */
+	/* /v1/disposition/batches[/{id}[/approve|/reject|/execute|/export|/ack]] */
 	if (strcmp(p, "/v1/disposition/batches") == 0) {
 		int64_t id;
+		size_t skipped = 0;
 		if (strcmp(m, "POST") != 0)
 			return answer_error(resp, 405, "use POST");
 		if (!rm)
@@ -224,13 +225,15 @@ int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
 				sel[n++] = json_string_value(e);
 			}
 			rc = rstore_batch_propose(r, jstr(b, "kind") ? jstr(b, "kind") : "destroy", actor,
-			                          today(), sel, n, &id, &err);
+			                          today(), sel, n, &id, &skipped, &err);
 		}
 		json_decref(b);
 		if (rc != 0)
 			return answer_rc(resp, rc, &err);
 		if ((rc = rstore_batch_json(r, id, &out, &err)) != 0)
 			return answer_rc(resp, rc, &err);
+		/* Eligible records left out: already in an open batch. */
+		json_object_set_new(out, "skipped_in_open_batches", json_integer((json_int_t)skipped));
 		return answer_json(resp, 201, out);
 	}
 	if (strncmp(p, "/v1/disposition/batches/", 24) == 0) {
@@ -304,6 +307,15 @@ int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
 			rc = rstore_batch_approve(r, id, actor, jstr(b, "decision"),
 			                          jday(b, "decision_date"), today(),
 			                          dd ? (int)json_integer_value(dd) : 0, &err);
+			json_decref(b);
+			if (rc != 0)
+				return answer_rc(resp, rc, &err);
+			rc = rstore_batch_json(r, id, &out, &err);
+			return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 200, out);
+		}
+		if (strcmp(end, "/reject") == 0) {
+			rc = rstore_batch_reject(r, id, actor, jstr(b, "reason"), jstr(b, "decision"),
+			                         today(), &err);
 			json_decref(b);
 			if (rc != 0)
 				return answer_rc(resp, rc, &err);

@@ -22,6 +22,8 @@
  *                                                 the sealed destruction
  *                                                 certificate (.asice)
  *   POST   /v1/disposition/batches/{id}/approve   records_manager  {"decision","decision_date","deadline_days"}
+ *   POST   /v1/disposition/batches/{id}/reject    records_manager  {"reason","decision"} (while
+ *                                                 proposed or approved, not executed)
  *   POST   /v1/disposition/batches/{id}/execute   records_manager  (destroy batches)
  *   POST   /v1/disposition/batches/{id}/export    records_manager  (transfer batches: the bag
  *                                                 is written to DATA/retention/transfers/)

@@ -143,6 +143,12 @@ static const struct { const char *name, *decl; } batch_cols[] = {
 	{ "receipt", "ALTER TABLE ret_batches ADD COLUMN receipt TEXT" },
 	{ "custody", "ALTER TABLE ret_batches ADD COLUMN custody TEXT" },
 	{ "acknowledged_on", "ALTER TABLE ret_batches ADD COLUMN acknowledged_on INTEGER" },
+	/* A rejected batch (rstore_batch_reject): who refused it, when, why and
+	 * under which decision (optional). */
+	{ "rejected_by", "ALTER TABLE ret_batches ADD COLUMN rejected_by TEXT" },
+	{ "rejected_on", "ALTER TABLE ret_batches ADD COLUMN rejected_on INTEGER" },
+	{ "rejection_reason", "ALTER TABLE ret_batches ADD COLUMN rejection_reason TEXT" },
+	{ "rejection_decision", "ALTER TABLE ret_batches ADD COLUMN rejection_decision TEXT" },
 };
 
 /* Indexes on the added columns: after the migration. The subject index
@@ -243,7 +249,7 @@ static int migrate_cols(rstore *r, const char *table, const char *const *names,
 {
 	sqlite3 *db = catalog_db(r->cat);
 	sqlite3_stmt *st = NULL;
-	int have[8] = { 0 };
+	int have[16] = { 0 };
 	char sql[96];
 	size_t i;
 
@@ -268,7 +274,7 @@ static int migrate_cols(rstore *r, const char *table, const char *const *names,
 /* migrate_tombstones: tomb_cols and batch_cols on older tables. Lock held. */
 static int migrate_tombstones(rstore *r, char **msg)
 {
-	const char *names[8], *decls[8];
+	const char *names[16], *decls[16];
 	size_t i;
 
 	for (i = 0; i < sizeof tomb_cols / sizeof tomb_cols[0]; i++) {
@@ -2060,12 +2066,96 @@ struct item {
 	char why[RSTORE_REASON_MAX];
 };
 
+/*
+ * The records already in an open batch, sorted by code. A batch is open
+ * while what it says may still happen to its records: proposed; approved
+ * and its deadline not passed (execution and export are refused after it);
+ * or, for a transfer batch, exported and not yet acknowledged (its
+ * exported items only: those dropped at export stay here). A record in an
+ * open batch is not proposed again (rstore_batch_propose). An approved
+ * batch counts with all its items, even those an interrupted execution
+ * dropped: executing it again evaluates them again.
+ */
+struct open_item {
+	char code[CATALOG_CODE_MAX];
+	int64_t batch;
+	char state[16];              /* the batch's */
+};
+
+struct open_set {
+	struct open_item *v;
+	size_t n;
+};
+
+#define OPEN_BATCH_SQL                                                                        \
+	"SELECT i.result_code, b.id, b.state FROM ret_batches b JOIN ret_items i ON i.batch = b.id" \
+	" WHERE b.state = 'proposed' OR (b.state = 'approved' AND b.deadline >= ?1)"              \
+	" OR (b.kind = 'transfer' AND b.state = 'exported' AND i.state = 'exported')"            \
+	" ORDER BY i.result_code, b.id"
+
+/* open_set_load: every record in a batch open on `on`. Lock held. */
+static int open_set_load(rstore *r, int32_t on, struct open_set *os, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc, s;
+
+	memset(os, 0, sizeof *os);
+	if ((rc = prep(r, &st, OPEN_BATCH_SQL, err)) != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, on);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct open_item *x;
+		if (os->n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct open_item *nv = realloc(os->v, ncap * sizeof *nv);
+			if (nv == NULL) {
+				rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+				break;
+			}
+			os->v = nv;
+			cap = ncap;
+		}
+		x = &os->v[os->n++];
+		cpy(x->code, sizeof x->code, col(st, 0));
+		x->batch = sqlite3_column_int64(st, 1);
+		cpy(x->state, sizeof x->state, col(st, 2));
+	}
+	if (rc == 0 && s != SQLITE_DONE)
+		rc = dberr(r, err);
+	sqlite3_finalize(st);
+	if (rc != 0) {
+		free(os->v);
+		memset(os, 0, sizeof *os);
+	}
+	return rc;
+}
+
+static int open_item_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct open_item *)elem)->code);
+}
+
+/* open_find: the open batch entry of code, or NULL. The rows are ordered by
+ * SQLite's BINARY collation, which is strcmp's order. */
+static const struct open_item *open_find(const struct open_set *os, const char *code)
+{
+	if (os == NULL || os->n == 0)
+		return NULL;
+	return bsearch(code, os->v, os->n, sizeof *os->v, open_item_cmp);
+}
+
 struct items {
 	struct item *v;
 	size_t n, cap;
 	int transfer;
 	const holds *h;
 	int32_t on;
+	const struct open_set *open;  /* records already in an open batch: skipped */
+	size_t nskipped;              /* eligible records skipped for that */
+	int64_t skipped_batch[8];     /* the first open batches they are in */
+	size_t nskipped_batch;
+	int skipped_more;             /* and more batches than skipped_batch holds */
 };
 
 /* items_push: room for one more item, zeroed; NULL (err set) out of memory. */
@@ -2113,6 +2203,24 @@ static int collect_fn(rstore *r, rec *x, void *arg, kho_err *err)
 	                     (res.outcome == ELIG_PERMANENT && (res.reasons & ELIG_R_TRANSFER_DUE)))
 	                 : res.outcome != ELIG_ELIGIBLE_DESTROY)
 		return 0;
+	/* Already in an open batch: one record is never in two (it would be
+	 * approved, and destroyed or sent away, twice). */
+	{
+		const struct open_item *o = open_find(it->open, x->code);
+		if (o != NULL) {
+			size_t k;
+			it->nskipped++;
+			for (k = 0; k < it->nskipped_batch && it->skipped_batch[k] != o->batch; k++)
+				;
+			if (k < it->nskipped_batch)
+				return 0;
+			if (k < sizeof it->skipped_batch / sizeof it->skipped_batch[0])
+				it->skipped_batch[it->nskipped_batch++] = o->batch;
+			else
+				it->skipped_more = 1;
+			return 0;
+		}
+	}
 	if (it->n == RSTORE_MAX_BATCH)
 		return 0; /* the rest goes into the next batch */
 	if ((i = items_push(it, err)) == NULL)
@@ -2169,12 +2277,27 @@ static int batch_hash(const struct item *v, size_t n, char hex[65], kho_err *err
 	return 0;
 }
 
+/* open_batches_text: "batch 3, batch 5" for the batches it skipped records of. */
+static void open_batches_text(const struct items *it, char *buf, size_t n)
+{
+	size_t k, len = 0;
+
+	buf[0] = '\0';
+	for (k = 0; k < it->nskipped_batch && len < n; k++)
+		len += (size_t)snprintf(buf + len, n - len, "%sbatch %lld", k ? ", " : "",
+		                        (long long)it->skipped_batch[k]);
+	if (it->skipped_more && len < n)
+		snprintf(buf + len, n - len, ", ...");
+}
+
 int rstore_batch_propose(rstore *r, const char *kind, const char *actor, int32_t on,
-                         const char *const *only, size_t nonly, int64_t *id_out, kho_err *err)
+                         const char *const *only, size_t nonly, int64_t *id_out,
+                         size_t *skipped, kho_err *err)
 {
 	struct items it;
+	struct open_set os = { NULL, 0 };
 	sqlite3_stmt *st = NULL;
-	char hash[65], dir[PATH_MAX], path[PATH_MAX + 32], d[11], detail[300];
+	char hash[65], dir[PATH_MAX], path[PATH_MAX + 32], d[11], detail[400], bl[160];
 	kho_buf csv, html;
 	holds h;
 	int64_t id = 0;
@@ -2189,6 +2312,21 @@ int rstore_batch_propose(rstore *r, const char *kind, const char *actor, int32_t
 	it.transfer = strcmp(kind, "transfer") == 0;
 	it.on = on;
 	catalog_lock(r->cat);
+	if ((rc = open_set_load(r, on, &os, err)) != 0)
+		goto out;
+	it.open = &os;
+	/* A selected record already in an open batch refuses the proposal: the
+	 * records manager asked for it by name, so say where it already is. */
+	for (i = 0; i < nonly; i++) {
+		const struct open_item *o = open_find(&os, only[i]);
+		if (o != NULL) {
+			rc = kho_err_set(err, KHO_EINVAL, "%.128s is already in batch %lld, which is still"
+			                 " open (%s): it cannot be in two batches; reject batch %lld to"
+			                 " propose it again", only[i], (long long)o->batch, o->state,
+			                 (long long)o->batch);
+			goto out;
+		}
+	}
 	if ((rc = holds_load(r, &h, err)) != 0)
 		goto out;
 	it.h = &h;
@@ -2196,6 +2334,7 @@ int rstore_batch_propose(rstore *r, const char *kind, const char *actor, int32_t
 	holds_free(&h);
 	if (rc != 0)
 		goto out;
+	open_batches_text(&it, bl, sizeof bl);
 	if (nonly > 0) {
 		/* The selection: every selected code must be eligible; keep those. */
 		size_t keep = 0, k;
@@ -2215,6 +2354,12 @@ int rstore_batch_propose(rstore *r, const char *kind, const char *actor, int32_t
 				it.v[keep++] = it.v[i];
 		}
 		it.n = keep;
+	}
+	if (it.n == 0 && it.nskipped > 0 && nonly == 0) {
+		rc = kho_err_set(err, KHO_ENOTFOUND, "nothing new to propose: every record eligible to"
+		                 " %s on %s (%zu) is already in an open batch (%s)", kind,
+		                 due_format(d, on), it.nskipped, bl);
+		goto out;
 	}
 	if (it.n == 0) {
 		rc = kho_err_set(err, KHO_ENOTFOUND, "no record is eligible to %s on %s", kind,
@@ -2305,8 +2450,13 @@ int rstore_batch_propose(rstore *r, const char *kind, const char *actor, int32_t
 		rc = kho_err_set(err, KHO_ETOOBIG, "batch list too large");
 		goto out;
 	}
-	snprintf(detail, sizeof detail, "%s batch of %zu records proposed on %s, hash %s", kind,
-	         it.n, due_format(d, on), hash);
+	if (it.nskipped > 0 && nonly == 0)
+		snprintf(detail, sizeof detail, "%s batch of %zu records proposed on %s, hash %s;"
+		         " %zu eligible records left out, already in an open batch (%s)", kind, it.n,
+		         due_format(d, on), hash, it.nskipped, bl);
+	else
+		snprintf(detail, sizeof detail, "%s batch of %zu records proposed on %s, hash %s",
+		         kind, it.n, due_format(d, on), hash);
 	{
 		char obj[32];
 		snprintf(obj, sizeof obj, "batch-%lld", (long long)id);
@@ -2331,8 +2481,11 @@ out:
 	kho_buf_free(&csv);
 	kho_buf_free(&html);
 	free(it.v);
+	free(os.v);
 	if (rc == 0 && id_out != NULL)
 		*id_out = id;
+	if (rc == 0 && skipped != NULL)
+		*skipped = nonly == 0 ? it.nskipped : 0;
 	return rc;
 }
 
@@ -2412,6 +2565,102 @@ int rstore_batch_approve(rstore *r, int64_t id, const char *actor, const char *d
 	snprintf(detail, sizeof detail, "approved under decision %s of %s; execute by %s", decision,
 	         due_format(d1, decision_date), due_format(d2, (int32_t)(on + deadline_days)));
 	rc = audit(r, actor, "retention-approve", obj, detail, err);
+out:
+	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = catalog_commit(r->cat, err);
+	else
+		catalog_rollback(r->cat);
+unlock:
+	catalog_unlock(r->cat);
+	return rc;
+}
+
+/* reject_check: batch id may be rejected (proposed, or approved and
+ * nothing destroyed yet). Lock held, in the transaction. */
+static int reject_check(rstore *r, int64_t id, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char state[16];
+	int rc = 0;
+
+	if ((rc = prep(r, &st, "SELECT state FROM ret_batches WHERE id = ?", err)) != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return kho_err_set(err, KHO_ENOTFOUND, "batch %lld: no such batch", (long long)id);
+	}
+	cpy(state, sizeof state, col(st, 0));
+	sqlite3_finalize(st);
+	if (strcmp(state, "proposed") != 0 && strcmp(state, "approved") != 0)
+		return kho_err_set(err, KHO_ECONFLICT, "batch %lld is %s: only a proposed or approved"
+		                   " batch can be rejected", (long long)id, state);
+	/* An execution interrupted after some destructions (the certificate
+	 * could not be sealed) leaves the batch approved: what it destroyed
+	 * must get its certificate, so it is executed again, not rejected. */
+	if ((rc = prep(r, &st, "SELECT COUNT(*) FROM ret_items WHERE batch = ? AND"
+	                       " state = 'destroyed'", err)) != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		rc = dberr(r, err);
+	else if (sqlite3_column_int64(st, 0) > 0)
+		rc = kho_err_set(err, KHO_ECONFLICT, "batch %lld: an interrupted execution already"
+		                 " destroyed %lld of its records; execute it again to finish it and"
+		                 " seal its certificate", (long long)id,
+		                 (long long)sqlite3_column_int64(st, 0));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int rstore_batch_reject(rstore *r, int64_t id, const char *actor, const char *reason,
+                        const char *decision, int32_t on, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char why[RSTORE_REASON_MAX], detail[700], obj[32], d[11];
+	int64_t ndropped = 0;
+	int rc;
+
+	if (reason == NULL || reason[0] == '\0' || strlen(reason) > 300)
+		return kho_err_set(err, KHO_EINVAL, "a rejection needs its reason (at most 300 bytes)");
+	if (decision != NULL && (decision[0] == '\0' || strlen(decision) > 95))
+		return kho_err_set(err, KHO_EINVAL, "the decision reference must be 1 to 95 bytes");
+	if (decision != NULL)
+		snprintf(why, sizeof why, "batch rejected under decision %s: %s", decision, reason);
+	else
+		snprintf(why, sizeof why, "batch rejected: %s", reason);
+	snprintf(obj, sizeof obj, "batch-%lld", (long long)id);
+	catalog_lock(r->cat);
+	if ((rc = catalog_begin(r->cat, err)) != 0)
+		goto unlock;
+	if ((rc = reject_check(r, id, err)) != 0)
+		goto out;
+	/* Items an interrupted execution dropped keep their own reason. */
+	if ((rc = prep(r, &st, "UPDATE ret_items SET state = 'dropped', reason = ? WHERE batch = ?"
+	                       " AND state = 'proposed'", err)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, why, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto out;
+	ndropped = sqlite3_changes(catalog_db(r->cat));
+	sqlite3_finalize(st);
+	if ((rc = prep(r, &st, "UPDATE ret_batches SET state = 'rejected', rejected_by = ?,"
+	                       " rejected_on = ?, rejection_reason = ?, rejection_decision = ?"
+	                       " WHERE id = ?", err)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, actor ? actor : "cli", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, on);
+	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, decision, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, id);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto out;
+	snprintf(detail, sizeof detail, "rejected on %s%s%s: %s; %lld records dropped, they can be"
+	         " proposed again", due_format(d, on), decision ? " under decision " : "",
+	         decision ? decision : "", reason, (long long)ndropped);
+	rc = audit(r, actor, "retention-reject", obj, detail, err);
 out:
 	sqlite3_finalize(st);
 	if (rc == 0)
@@ -3122,7 +3371,8 @@ int rstore_batch_json(rstore *r, int64_t id, json_t **out, kho_err *err)
 	catalog_lock(r->cat);
 	if ((rc = prep(r, &st, "SELECT kind, state, proposed_by, approved_by, decision, hash,"
 	                       " certificate, certificate_sha256, deadline, COALESCE(bag, certificate),"
-	                       " bag_sha256, receipt, custody, acknowledged_on, decision_date"
+	                       " bag_sha256, receipt, custody, acknowledged_on, decision_date,"
+	                       " rejected_by, rejected_on, rejection_reason, rejection_decision"
 	                       " FROM ret_batches WHERE id = ?", err)) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
@@ -3157,6 +3407,16 @@ int rstore_batch_json(rstore *r, int64_t id, json_t **out, kho_err *err)
 	} else if (b != NULL) {
 		json_object_set_new(b, "certificate", json_string(col(st, 6)));
 		json_object_set_new(b, "certificate_sha256", json_string(col(st, 7)));
+	}
+	/* A rejected batch says who refused it, when, why, under which decision. */
+	if (b != NULL && strcmp(col(st, 1), "rejected") == 0) {
+		json_object_set_new(b, "rejected_by", json_string(col(st, 15)));
+		json_object_set_new(b, "rejected_on",
+		                    json_string(sqlite3_column_type(st, 16) == SQLITE_NULL
+		                                    ? ""
+		                                    : due_format(d, (int32_t)sqlite3_column_int64(st, 16))));
+		json_object_set_new(b, "rejection_reason", json_string(col(st, 17)));
+		json_object_set_new(b, "rejection_decision", json_string(col(st, 18)));
 	}
 	sqlite3_finalize(st);
 	st = NULL;

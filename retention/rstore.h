@@ -17,7 +17,8 @@
  *                   query; placed / released, by whom, reason, authority
  *   ret_reviews     review decisions (destroy, keep N years, keep permanently)
  *   ret_batches     disposition batches: proposer, approver, decision
- *                   number and date, deadline, hash, certificate
+ *                   number and date, deadline, hash, certificate; for a
+ *                   rejected batch who rejected it, when, why and decision
  *   ret_items       the records of a batch and what happened to each
  *   ret_tombstones  what remains of a destroyed record: codes, the destroyed
  *                   package's hash, class, schedule version, batch,
@@ -265,11 +266,18 @@ typedef struct rstore_signer {
  * holds only the records whose result codes are in only (the records
  * manager's selection, e.g. the permanent records chosen for a transfer);
  * a selected code that is not eligible is KHO_EINVAL naming it, and nothing
- * is proposed. *id_out gets the batch id. KHO_ENOTFOUND when nothing is
- * eligible. Audited.
+ * is proposed. A record is never in two open batches: an eligible record
+ * already in a batch open on `on` (proposed; approved with its deadline not
+ * passed; a transfer batch exported and not yet acknowledged) is left out,
+ * and a selected one is KHO_EINVAL naming it and its batch. *id_out gets the
+ * batch id; *skipped (may be NULL) the number of eligible records left out
+ * for being in an open batch (0 with a selection). KHO_ENOTFOUND when
+ * nothing is eligible, or when every eligible record is already in an open
+ * batch (the message says so and names the batches). Audited.
  */
 int rstore_batch_propose(rstore *r, const char *kind, const char *actor, int32_t on,
-                         const char *const *only, size_t nonly, int64_t *id_out, kho_err *err);
+                         const char *const *only, size_t nonly, int64_t *id_out,
+                         size_t *skipped, kho_err *err);
 
 /*
  * rstore_batch_document: the list ("list.csv") or the explanatory note
@@ -287,6 +295,21 @@ int rstore_batch_document(rstore *r, int64_t id, const char *name, kho_buf *out,
  */
 int rstore_batch_approve(rstore *r, int64_t id, const char *actor, const char *decision,
                          int32_t decision_date, int32_t on, int deadline_days, kho_err *err);
+
+/*
+ * rstore_batch_reject: refuse batch id while it is proposed or approved
+ * (before its execution or export; an approved batch past its deadline
+ * too). reason (1..300 bytes) is required, decision (the reference of the
+ * decision refusing it, 1..95 bytes) is optional. The batch becomes
+ * "rejected" (rejected_by, rejected_on, rejection_reason,
+ * rejection_decision), its items "dropped" with the reason, and its records
+ * can be proposed again. KHO_ENOTFOUND unknown batch; KHO_ECONFLICT a batch
+ * executed, exported, transferred or already rejected, or an approved batch
+ * an interrupted execution has already destroyed records of (execute it
+ * again instead); KHO_EINVAL no reason. Audited (retention-reject).
+ */
+int rstore_batch_reject(rstore *r, int64_t id, const char *actor, const char *reason,
+                        const char *decision, int32_t on, kho_err *err);
 
 /*
  * rstore_batch_execute: execute approved batch id on `on` (not after its

@@ -47,8 +47,15 @@ static void usage(FILE *f)
 "  report [--format json|csv]      due in 12 months by class, overdue, held, ...\n"
 "  batch propose [--kind destroy|transfer] [--result CODE]...\n"
 "                                  propose a batch of every eligible record, or of\n"
-"                                  the selected ones (each must be eligible)\n"
+"                                  the selected ones (each must be eligible); a\n"
+"                                  record already in an open batch (proposed,\n"
+"                                  approved within its deadline, exported and not\n"
+"                                  acknowledged) is left out, or refuses a selection\n"
 "  batch approve ID --decision REF --decision-date D [--deadline-days N]\n"
+"  batch reject ID --reason TEXT [--decision REF]\n"
+"                                  refuse a proposed or approved batch before its\n"
+"                                  execution or export: its items are dropped with\n"
+"                                  the reason and can be proposed again\n"
 "  batch execute ID --key PEM --cert PEM --tsa-key PEM --tsa-cert PEM\n"
 "         --agency CODE --enterprise-code CODE [--crl PEM]\n"
 "  batch show ID\n"
@@ -322,7 +329,8 @@ int cmd_retention(int argc, char **argv)
 	}
 	if (strcmp(sub, "batch") == 0) {
 		if (npos < 1) {
-			fprintf(stderr, "kho retention: batch propose|approve|execute|show\n");
+			fprintf(stderr, "kho retention: batch propose|approve|reject|execute|show|"
+			                "certificate|export|ack\n");
 			return EXIT_USAGE;
 		}
 		sub2 = pos[0];
@@ -462,12 +470,18 @@ int cmd_retention(int argc, char **argv)
 			print_json(j);
 	} else if (sub2 != NULL && strcmp(sub2, "propose") == 0) {
 		int64_t id;
+		size_t skipped = 0;
 		if ((rc = rstore_batch_propose(r, o.kind ? o.kind : "destroy", o.actor, on, o.results,
-		                               o.nresults, &id, &err)) != 0)
+		                               o.nresults, &id, &skipped, &err)) != 0) {
 			status = fail(&err, rc);
-		else
+		} else {
+			if (skipped > 0)
+				fprintf(stderr, "kho retention: %zu eligible records left out: already in"
+				                " an open batch\n", skipped);
 			printf("%lld\n", (long long)id);
+		}
 	} else if (sub2 != NULL && (strcmp(sub2, "approve") == 0 || strcmp(sub2, "execute") == 0 ||
+	                            strcmp(sub2, "reject") == 0 ||
 	                            strcmp(sub2, "show") == 0 || strcmp(sub2, "export") == 0 ||
 	                            strcmp(sub2, "ack") == 0 || strcmp(sub2, "certificate") == 0)) {
 		char *end = NULL;
@@ -495,6 +509,17 @@ int cmd_retention(int argc, char **argv)
 				printf("%s  %s\n", sha, o.out);
 			}
 			kho_buf_release(&cb);
+		} else if (strcmp(sub2, "reject") == 0) {
+			if (o.reason == NULL) {
+				fprintf(stderr, "kho retention: batch reject ID --reason TEXT"
+				                " [--decision REF]\n");
+				status = EXIT_USAGE;
+			} else if ((rc = rstore_batch_reject(r, id, o.actor, o.reason, o.decision, on,
+			                                     &err)) != 0) {
+				status = fail(&err, rc);
+			} else {
+				printf("batch %lld rejected\n", id);
+			}
 		} else if (strcmp(sub2, "execute") == 0) {
 			status = execute(r, id, on, &o);
 		} else if (strcmp(sub2, "export") == 0) {
