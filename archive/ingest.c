@@ -724,6 +724,20 @@ int ingest_fixity(ingest_ctx *c, int reverify, uint64_t bps, unsigned grace,
 	return store_list(c->st, orphan_one, &w, err);
 }
 
+/* An audit event of the daemon's own start-up recovery (actor "daemon"). */
+static void daemon_event(ingest_ctx *c, const char *action, const char *object,
+                         const char *detail)
+{
+	audit_event ev;
+
+	ev.actor = "daemon";
+	ev.action = action;
+	ev.object = object;
+	ev.status = 0;
+	ev.detail = detail;
+	audit_append(c->cat, &ev, NULL);
+}
+
 struct recover_walk {
 	ingest_ctx *c;
 	int removed;
@@ -732,7 +746,6 @@ struct recover_walk {
 static int recover_one(const char *id, int is_stray, void *arg)
 {
 	struct recover_walk *w = arg;
-	audit_event ev;
 
 	if (is_stray || catalog_get_package(w->c->cat, id, NULL, NULL) == 0)
 		return 0;
@@ -743,12 +756,8 @@ static int recover_one(const char *id, int is_stray, void *arg)
 		if (keystore_has(w->c->ks, id))
 			keystore_destroy(w->c->ks, id, NULL);
 		w->removed++;
-		ev.actor = "daemon";
-		ev.action = "recover";
-		ev.object = id;
-		ev.status = 0;
-		ev.detail = "removed a store file never committed to the catalog (crash before commit)";
-		audit_append(w->c->cat, &ev, NULL);
+		daemon_event(w->c, "recover", id,
+		             "removed a store file never committed to the catalog (crash before commit)");
 	}
 	return 0;
 }
@@ -817,43 +826,27 @@ static int migrate_keys(ingest_ctx *c, int *moved, kho_err *err)
 int ingest_recover(ingest_ctx *c, int *removed, kho_err *err)
 {
 	struct recover_walk w;
+	size_t shredded = 0;
+	char d[96];
 	int rc, moved = 0;
 
 	w.c = c;
 	w.removed = 0;
 	if ((rc = store_clean_tmp(c->st, err)) != 0)
 		return rc;
-	{
-		/* A temporary key file left by a crash may hold a wrapped package
-		 * key that no destruction would reach: shred it. */
-		size_t shredded = 0;
-		if ((rc = keystore_clean_tmp(c->ks, &shredded, err)) != 0)
-			return rc;
-		if (shredded > 0) {
-			audit_event ev;
-			char d[96];
-			snprintf(d, sizeof d, "shredded %zu temporary key files left by a crash",
-			         shredded);
-			ev.actor = "daemon";
-			ev.action = "recover";
-			ev.object = keystore_dir(c->ks);
-			ev.status = 0;
-			ev.detail = d;
-			audit_append(c->cat, &ev, NULL);
-		}
+	/* A temporary key file left by a crash may hold a wrapped package key
+	 * that no destruction would reach: shred it. */
+	if ((rc = keystore_clean_tmp(c->ks, &shredded, err)) != 0)
+		return rc;
+	if (shredded > 0) {
+		snprintf(d, sizeof d, "shredded %zu temporary key files left by a crash", shredded);
+		daemon_event(c, "recover", keystore_dir(c->ks), d);
 	}
 	if ((rc = migrate_keys(c, &moved, err)) != 0)
 		return rc;
 	if (moved > 0) {
-		audit_event ev;
-		char d[96];
 		snprintf(d, sizeof d, "moved %d package keys from the catalog to the key store", moved);
-		ev.actor = "daemon";
-		ev.action = "migrate-keys";
-		ev.object = keystore_dir(c->ks);
-		ev.status = 0;
-		ev.detail = d;
-		audit_append(c->cat, &ev, NULL);
+		daemon_event(c, "migrate-keys", keystore_dir(c->ks), d);
 	}
 	rc = store_list(c->st, recover_one, &w, err);
 	if (removed != NULL)

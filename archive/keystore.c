@@ -72,27 +72,20 @@ static int put_wrapped(const keystore *ks, const char *path,
 static const char format_text[] = "kho key store: 40-byte RFC 3394 wraps under the master key\n";
 
 /*
- * migrate: once per key store, wrap every legacy 32-byte raw key file in
- * place (read, wrap, durable rename over it), then write FORMAT. A key
- * store without FORMAT is either new (empty: nothing to walk) or from
- * before wrapping. Idempotent: a crash midway leaves wrapped and raw files,
- * both readable, and the next open goes on.
+ * each_file: fn(ks, sub, name, arg, err) for every entry of every fan-out
+ * directory KEYS/<2 hex>/ (sub is that directory's path), until fn returns
+ * non-zero, which is returned.
  */
-static int migrate(keystore *ks, size_t *rewrapped, kho_err *err)
+typedef int (*file_fn)(keystore *ks, const char *sub, const char *name, void *arg,
+                       kho_err *err);
+
+static int each_file(keystore *ks, file_fn fn, void *arg, kho_err *err)
 {
-	char path[PATH_MAX], sub[PATH_MAX];
-	struct stat st;
-	DIR *d = NULL, *e = NULL;
+	char sub[PATH_MAX];
+	DIR *d, *e;
 	struct dirent *de, *fe;
-	size_t n = 0;
 	int rc = 0;
 
-	if (rewrapped != NULL)
-		*rewrapped = 0;
-	if ((size_t)snprintf(path, sizeof path, "%s/" FORMAT_NAME, ks->dir) >= sizeof path)
-		return kho_err_set(err, KHO_EINVAL, "key store path too long");
-	if (lstat(path, &st) == 0)
-		return 0;
 	if ((d = opendir(ks->dir)) == NULL)
 		return kho_err_set(err, KHO_EIO, "%s: %s", ks->dir, strerror(errno));
 	while (rc == 0 && (de = readdir(d)) != NULL) {
@@ -102,30 +95,56 @@ static int migrate(keystore *ks, size_t *rewrapped, kho_err *err)
 		if ((size_t)snprintf(sub, sizeof sub, "%s/%s", ks->dir, de->d_name) >= sizeof sub ||
 		    (e = opendir(sub)) == NULL)
 			continue;
-		while (rc == 0 && (fe = readdir(e)) != NULL) {
-			unsigned char key[KEYSTORE_KEY_LEN];
-			size_t len = strlen(fe->d_name);
-			int legacy = 0;
-
-			if (len != 68 || strcmp(fe->d_name + 64, ".key") != 0)
-				continue;
-			if ((size_t)snprintf(path, sizeof path, "%s/%s", sub, fe->d_name) >= sizeof path)
-				continue;
-			if (lstat(path, &st) != 0 || st.st_size != KEYSTORE_KEY_LEN)
-				continue;
-			if ((rc = read_key(ks, path, key, &legacy, err)) == 0 && legacy &&
-			    (rc = put_wrapped(ks, path, key, err)) == 0)
-				n++;
-			OPENSSL_cleanse(key, sizeof key);
-		}
+		while (rc == 0 && (fe = readdir(e)) != NULL)
+			rc = fn(ks, sub, fe->d_name, arg, err);
 		closedir(e);
 	}
 	closedir(d);
-	if (rc == 0) {
-		if ((size_t)snprintf(path, sizeof path, "%s/" FORMAT_NAME, ks->dir) >= sizeof path)
-			return kho_err_set(err, KHO_EINVAL, "key store path too long");
+	return rc;
+}
+
+/* migrate's step: rewrap one legacy raw key file; *arg counts them. */
+static int migrate_one(keystore *ks, const char *sub, const char *name, void *arg, kho_err *err)
+{
+	char path[PATH_MAX];
+	unsigned char key[KEYSTORE_KEY_LEN];
+	struct stat st;
+	int legacy = 0, rc;
+
+	if (strlen(name) != 68 || strcmp(name + 64, ".key") != 0 ||
+	    (size_t)snprintf(path, sizeof path, "%s/%s", sub, name) >= sizeof path ||
+	    lstat(path, &st) != 0 || st.st_size != KEYSTORE_KEY_LEN)
+		return 0;
+	if ((rc = read_key(ks, path, key, &legacy, err)) == 0 && legacy &&
+	    (rc = put_wrapped(ks, path, key, err)) == 0)
+		(*(size_t *)arg)++;
+	OPENSSL_cleanse(key, sizeof key);
+	return rc;
+}
+
+/*
+ * migrate: once per key store, wrap every legacy 32-byte raw key file in
+ * place (read, wrap, durable rename over it), then write FORMAT. A key
+ * store without FORMAT is either new (empty: nothing to walk) or from
+ * before wrapping. Idempotent: a crash midway leaves wrapped and raw files,
+ * both readable, and the next open goes on.
+ */
+static int migrate(keystore *ks, size_t *rewrapped, kho_err *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t n = 0;
+	int rc;
+
+	if (rewrapped != NULL)
+		*rewrapped = 0;
+	if ((size_t)snprintf(path, sizeof path, "%s/" FORMAT_NAME, ks->dir) >= sizeof path)
+		return kho_err_set(err, KHO_EINVAL, "key store path too long");
+	if (lstat(path, &st) == 0)
+		return 0;
+	rc = each_file(ks, migrate_one, &n, err);
+	if (rc == 0)
 		rc = kho_write_file_durable(path, format_text, sizeof format_text - 1, 0600, err);
-	}
 	if (rewrapped != NULL)
 		*rewrapped = n;
 	return rc;
@@ -379,53 +398,38 @@ static int tmp_key_kind(const char *name)
 	return len == 89 ? 1 : 2;
 }
 
+/* keystore_clean_tmp's step: shred one temporary key file; *arg counts them. */
+static int clean_one(keystore *ks, const char *sub, const char *name, void *arg, kho_err *err)
+{
+	char path[PATH_MAX];
+	int kind = tmp_key_kind(name), rc;
+
+	(void)ks;
+	if (kind == 0 ||
+	    (size_t)snprintf(path, sizeof path, "%s/%s%s", sub, name, kind == 1 ? ".gone" : "") >=
+	        sizeof path)
+		return 0;
+	/* Claim it first: a writer still on its way to rename this temporary
+	 * file then fails (ENOENT) instead of putting a shredded key in place.
+	 * Gone meanwhile: renamed by its writer. */
+	if (kind == 1) {
+		char tmp[PATH_MAX];
+		if ((size_t)snprintf(tmp, sizeof tmp, "%s/%s", sub, name) >= sizeof tmp)
+			return 0;
+		if (rename(tmp, path) != 0)
+			return errno == ENOENT ? 0
+			                       : kho_err_set(err, KHO_EIO, "%s: %s", tmp, strerror(errno));
+	}
+	rc = shred(path, sub, err);
+	if (rc == 0)
+		(*(size_t *)arg)++;
+	return rc == KHO_ENOTFOUND ? 0 : rc;
+}
+
 int keystore_clean_tmp(keystore *ks, size_t *removed, kho_err *err)
 {
-	char sub[PATH_MAX], path[PATH_MAX];
-	DIR *d, *e;
-	struct dirent *de, *fe;
-	int rc = 0;
-
 	*removed = 0;
-	if ((d = opendir(ks->dir)) == NULL)
-		return kho_err_set(err, KHO_EIO, "%s: %s", ks->dir, strerror(errno));
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		if (strlen(de->d_name) != 2 || !isxdigit((unsigned char)de->d_name[0]) ||
-		    !isxdigit((unsigned char)de->d_name[1]))
-			continue;
-		if ((size_t)snprintf(sub, sizeof sub, "%s/%s", ks->dir, de->d_name) >= sizeof sub ||
-		    (e = opendir(sub)) == NULL)
-			continue;
-		while (rc == 0 && (fe = readdir(e)) != NULL) {
-			int kind = tmp_key_kind(fe->d_name);
-
-			if (kind == 0 ||
-			    (size_t)snprintf(path, sizeof path, "%s/%s%s", sub, fe->d_name,
-			                     kind == 1 ? ".gone" : "") >= sizeof path)
-				continue;
-			/* Claim it first: a writer still on its way to rename this
-			 * temporary file then fails (ENOENT) instead of putting a
-			 * shredded key in place. Gone meanwhile: renamed by its writer. */
-			if (kind == 1) {
-				char tmp[PATH_MAX];
-				if ((size_t)snprintf(tmp, sizeof tmp, "%s/%s", sub, fe->d_name) >= sizeof tmp)
-					continue;
-				if (rename(tmp, path) != 0) {
-					if (errno != ENOENT)
-						rc = kho_err_set(err, KHO_EIO, "%s: %s", tmp, strerror(errno));
-					continue;
-				}
-			}
-			rc = shred(path, sub, err);
-			if (rc == KHO_ENOTFOUND)
-				rc = 0;
-			else if (rc == 0)
-				(*removed)++;
-		}
-		closedir(e);
-	}
-	closedir(d);
-	return rc;
+	return each_file(ks, clean_one, removed, err);
 }
 
 const char *keystore_dir(const keystore *ks)

@@ -127,6 +127,16 @@ int rapi_is_retention_path(const char *p)
 	       (n > 10 && strcmp(p + n - 10, "/tombstone") == 0);
 }
 
+/* The answer to a batch step that returned rc: its error, or the batch's JSON. */
+static int batch_answer(rstore *r, int64_t id, int rc, kho_err *err, rapi_response *resp)
+{
+	json_t *out = NULL;
+
+	if (rc == 0)
+		rc = rstore_batch_json(r, id, &out, err);
+	return rc ? answer_rc(resp, rc, err) : answer_json(resp, 200, out);
+}
+
 /* code_between: the {code} of /v1/results/{code}/suffix into out. */
 static int code_between(char *out, size_t n, const char *path, size_t suffix_len)
 {
@@ -308,19 +318,13 @@ int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
 			                          jday(b, "decision_date"), today(),
 			                          dd ? (int)json_integer_value(dd) : 0, &err);
 			json_decref(b);
-			if (rc != 0)
-				return answer_rc(resp, rc, &err);
-			rc = rstore_batch_json(r, id, &out, &err);
-			return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 200, out);
+			return batch_answer(r, id, rc, &err, resp);
 		}
 		if (strcmp(end, "/reject") == 0) {
 			rc = rstore_batch_reject(r, id, actor, jstr(b, "reason"), jstr(b, "decision"),
 			                         today(), &err);
 			json_decref(b);
-			if (rc != 0)
-				return answer_rc(resp, rc, &err);
-			rc = rstore_batch_json(r, id, &out, &err);
-			return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 200, out);
+			return batch_answer(r, id, rc, &err, resp);
 		}
 		if (strcmp(end, "/export") == 0) {
 			char bag[PATH_MAX];
@@ -334,10 +338,7 @@ int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
 			rc = rstore_transfer_ack(r, id, jstr(b, "receipt"), jstr(b, "custody"), actor,
 			                         today(), &err);
 			json_decref(b);
-			if (rc != 0)
-				return answer_rc(resp, rc, &err);
-			rc = rstore_batch_json(r, id, &out, &err);
-			return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 200, out);
+			return batch_answer(r, id, rc, &err, resp);
 		}
 		json_decref(b);
 		if (strcmp(end, "/execute") == 0) {
