@@ -146,8 +146,8 @@ try {
 }
 
 // A separate browser without JavaScript, with a phone's viewport.
+const dir2 = fs.mkdtempSync(path.join(os.tmpdir(), 'kho-chromium-nojs-'));
 try {
-  const dir2 = fs.mkdtempSync(path.join(os.tmpdir(), 'kho-chromium-nojs-'));
   const nojs = await chromium.launchPersistentContext(dir2, {
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -188,5 +188,7 @@ try {
 
 check('no request left the server (no external resources)', foreign.length === 0, foreign.join(' '));
 await browser.close();
+// The profiles are scratch: leave nothing behind in the temporary directory.
+for (const d of [userDataDir, dir2]) fs.rmSync(d, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);
