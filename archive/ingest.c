@@ -236,11 +236,30 @@ static unsigned stripe_of(const char *id)
 }
 
 /*
+ * The SHA-256 the verifier computed for the entry `name` while checking it
+ * against a signed manifest (vr_object.sha256), or NULL.
+ */
+static const unsigned char *verified_sha256(const verify_report *rep, const char *name)
+{
+	size_t i, j;
+
+	for (i = 0; i < rep->nsigs; i++)
+		for (j = 0; j < rep->sigs[i].nobjects; j++) {
+			const vr_object *o = &rep->sigs[i].objects[j];
+			if (o->have_sha256 && o->state == VR_OBJ_OK && o->name != NULL &&
+			    strcmp(o->name, name) == 0)
+				return o->sha256;
+		}
+	return NULL;
+}
+
+/*
  * The public verification data of a package about to be catalogued: a new
  * verification key and the SHA-256 of every data object (not META-INF/,
- * not mimetype), read again from the file (the report names the objects
- * but keeps no digests). *pk holds the names the objects borrow: the
- * package the verifier parsed (verify_opts.keep_pkg), else read here.
+ * not mimetype): the digest the verifier computed from the same parsed
+ * bytes when a signed manifest digests the object with SHA-256, else
+ * computed here. *pk holds the names the objects borrow: the package the
+ * verifier parsed (verify_opts.keep_pkg), else read here.
  */
 /* The package being ingested: a file, or (path NULL) bytes in memory. */
 typedef struct {
@@ -249,8 +268,8 @@ typedef struct {
 	size_t len;
 } ingest_src;
 
-static int verify_data(ingest_ctx *c, const ingest_src *src, catalog_verify_data *vd,
-                       catalog_object **objs, pkg **pk, kho_err *err)
+static int verify_data(ingest_ctx *c, const ingest_src *src, const verify_report *rep,
+                       catalog_verify_data *vd, catalog_object **objs, pkg **pk, kho_err *err)
 {
 	char key[QR_KEY_TEXT_LEN + 1];
 	unsigned int mdlen;
@@ -273,13 +292,18 @@ static int verify_data(ingest_ctx *c, const ingest_src *src, catalog_verify_data
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");
 	for (i = 0; i < (*pk)->nentries; i++) {
 		const pkg_entry *e = &(*pk)->entries[i];
+		const unsigned char *known;
 		if (strncmp(e->name, "META-INF/", 9) == 0 || strcmp(e->name, "mimetype") == 0)
 			continue;
-		if ((rc = pkg_entry_digest(e, EVP_sha256(), md, &mdlen, err)) != 0)
-			return rc;
-		if (mdlen != 32)
-			return kho_err_set(err, KHO_EINTERNAL, "SHA-256 of %d bytes", (int)mdlen);
-		memcpy((*objs)[n].sha256, md, 32);
+		if ((known = verified_sha256(rep, e->name)) != NULL) {
+			memcpy((*objs)[n].sha256, known, 32);
+		} else {
+			if ((rc = pkg_entry_digest(e, EVP_sha256(), md, &mdlen, err)) != 0)
+				return rc;
+			if (mdlen != 32)
+				return kho_err_set(err, KHO_EINTERNAL, "SHA-256 of %d bytes", (int)mdlen);
+			memcpy((*objs)[n].sha256, md, 32);
+		}
 		(*objs)[n].name = e->name;
 		n++;
 	}
@@ -410,7 +434,7 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 	}
 	if (ingest_subject_mac(c, r->subject_id, mac) != 0)
 		return kho_err_set(err, KHO_ECRYPTO, "HMAC failed");
-	if ((rc = verify_data(c, src, &vd, &objs, pkp, err)) != 0) {
+	if ((rc = verify_data(c, src, rep, &vd, &objs, pkp, err)) != 0) {
 		free(objs);
 		return rc;
 	}

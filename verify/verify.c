@@ -361,8 +361,13 @@ static int is_signature_name(const char *n)
 	       has_suffix(n, ".p7s");
 }
 
-/* Digest of an entry against a manifest reference: VR_OBJ_* */
-static enum vr_object_state check_ref(const pkg *p, const manifest_ref *ref, kho_err *err)
+/*
+ * Digest of an entry against a manifest reference: VR_OBJ_*. o not NULL:
+ * when the entry is found under exactly ref->uri and digested with SHA-256,
+ * the digest goes into o->sha256 (have_sha256 set only for VR_OBJ_OK).
+ */
+static enum vr_object_state check_ref_obj(const pkg *p, const manifest_ref *ref, vr_object *o,
+                                          kho_err *err)
 {
 	const pkg_entry *e = pkg_find(p, ref->uri);
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -376,7 +381,17 @@ static enum vr_object_state check_ref(const pkg *p, const manifest_ref *ref, kho
 		return VR_OBJ_UNSUPPORTED;
 	if (mdlen != ref->digest_len || CRYPTO_memcmp(md, ref->digest, mdlen) != 0)
 		return VR_OBJ_HASH_FAILURE;
+	if (o != NULL && mdlen == sizeof o->sha256 && EVP_MD_get_type(ref->md) == NID_sha256 &&
+	    strcmp(e->name, ref->uri) == 0) {
+		memcpy(o->sha256, md, sizeof o->sha256);
+		o->have_sha256 = 1;
+	}
 	return VR_OBJ_OK;
+}
+
+static enum vr_object_state check_ref(const pkg *p, const manifest_ref *ref, kho_err *err)
+{
+	return check_ref_obj(p, ref, NULL, err);
 }
 
 static int md_uri_is_weak(const manifest_ref *ref)
@@ -555,7 +570,7 @@ static void check_objects(struct sigctx *c, const struct pkgctx *pc, const manif
 			c->oom = 1;
 			return;
 		}
-		o->state = check_ref(pc->p, ref, &e);
+		o->state = check_ref_obj(pc->p, ref, o, &e);
 		switch (o->state) {
 		case VR_OBJ_OK:
 			break;

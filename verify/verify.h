@@ -68,6 +68,11 @@ typedef struct vr_object {
 	char *name;
 	enum vr_object_state state;
 	char *digest_alg;          /* URI from the manifest, may be NULL */
+	/* The SHA-256 of the entry named `name`, as computed here from its
+	 * bytes, when the manifest digests it with SHA-256 and it matched
+	 * (VR_OBJ_OK): the ingest indexes these without hashing again. */
+	int have_sha256;
+	unsigned char sha256[32];
 } vr_object;
 
 typedef struct vr_timestamp {

@@ -228,6 +228,13 @@ static void t_passes(void)
 	CHECK_STR(r->sigs[0].digest_alg, "SHA256");
 	CHECK_EQ_INT(r->sigs[0].nobjects, 1);
 	CHECK_EQ_INT(r->sigs[0].objects[0].state, VR_OBJ_OK);
+	/* the SHA-256 the ingest indexes, handed back by the check */
+	{
+		unsigned char md[32];
+		CHECK_EQ_INT(kho_sha256(md, ONE[0].data, strlen(ONE[0].data)), 0);
+		CHECK_EQ_INT(r->sigs[0].objects[0].have_sha256, 1);
+		CHECK(memcmp(r->sigs[0].objects[0].sha256, md, 32) == 0);
+	}
 	CHECK_EQ_INT(r->sigs[0].has_poe, 0);
 	CHECK_EQ_INT(r->sigs[0].best_signature_time, r->validation_time);
 	/* no CRL anywhere: accepted with a warning (the documented policy) */
@@ -251,6 +258,7 @@ static void t_hash_failure(void)
 	CHECK_EQ_INT(r->indication, VR_TOTAL_FAILED);
 	CHECK_EQ_INT(r->sub, VR_HASH_FAILURE);
 	CHECK_EQ_INT(r->sigs[0].objects[0].state, VR_OBJ_HASH_FAILURE);
+	CHECK_EQ_INT(r->sigs[0].objects[0].have_sha256, 0);
 	CHECK_STR(r->sigs[0].reasons[0], "ketqua.pdf does not match its digest");
 	verify_report_free(r);
 	kho_buf_free(&zip);
