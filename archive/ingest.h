@@ -46,6 +46,7 @@ typedef struct ingest_ctx {
 	STACK_OF(X509) *anchors;           /* NULL if no trust configured */
 	STACK_OF(X509_CRL) *crls;          /* may be NULL */
 	unsigned char subject_key[32];     /* HMAC key for personal numbers */
+	EVP_MAC_CTX *subject_mac;          /* HMAC-SHA256 keyed with it, not updated (ingest_subject_mac) */
 	unsigned char master_key[STORE_KEY_LEN]; /* for qr_key_wrap (verification keys) */
 	pthread_mutex_t stripes[INGEST_STRIPES];
 	/*
