@@ -101,13 +101,16 @@ cpu1=$(awk '{print $14 + $15}' /proc/"$DPID"/stat)
 ok=$(echo "$post" | sed -n 's/.*stored=\([0-9]*\).*/\1/p'); ok=${ok:-0}
 secs=$(echo "$post" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
 rate=$(echo "$post" | sed -n 's/.*rate=\([0-9.]*\).*/\1/p'); rate=${rate:-0}
-ratio=$(echo "$rate $vr $wr" | awk '{b = $2 < $3 ? $2 : $3; printf "%.2f", $1 / b}')
+# Ratios are cut (not rounded) to three decimals, and the verdicts are taken
+# on the exact quotient: a rounded 0.4996 once printed "0.50" and "MET".
+ratio=$(echo "$rate $vr $wr" | awk '{b = $2 < $3 ? $2 : $3; printf "%.3f", int($1 / b * 1000) / 1000}')
+ratio_ok=$(echo "$rate $vr $wr" | awk '{b = $2 < $3 ? $2 : $3; print ($1 / b >= 0.5) ? 1 : 0}')
 # The daemon's CPU time per stored package (user + system, clock ticks of
 # /proc/PID/stat): it moves less with the machine's other load than the rate.
 echo "ingest: daemon CPU $(echo "$cpu0 $cpu1 $ok $(getconf CLK_TCK)" | awk '{printf "%.0f", $3 ? ($2 - $1) / $4 * 1e6 / $3 : 0}') us per package; load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "ingest: $ok/$N stored in ${secs:-?} s by 8 concurrent connections: $rate packages/s"
 verdict "ingest over HTTP >= 0.5 x min(verify, durable write)" \
-	"$(echo "$ratio $ok $N" | awk '{print ($1 >= 0.5 && $2 == $3) ? 1 : 0}')" "ratio $ratio"
+	"$(echo "$ratio_ok $ok $N" | awk '{print ($1 == 1 && $2 == $3) ? 1 : 0}')" "ratio $ratio"
 stop_daemon
 fi
 [ "$ONLY" = ingest ] && exit $missed
@@ -156,8 +159,8 @@ echo "lookup: daemon $d_rps req/s (p99 $p99${non2xx:+, $non2xx non-2xx}), minima
 # other load than the rates (clock ticks of /proc/PID/stat).
 nreq=$(awk '/requests in/ {print $1}' wrk-daemon.txt)
 echo "lookup: daemon CPU $(echo "$cpu0 $cpu1 ${nreq:-0} $(getconf CLK_TCK)" | awk '{printf "%.0f", $3 ? ($2 - $1) / $4 * 1e6 / $3 : 0}') us per lookup; load $(cut -d' ' -f1-3 /proc/loadavg)"
-lratio=$(echo "$d_rps $m_rps" | awk '{printf "%.2f", $1 / $2}')
-verdict "lookup >= 0.5 x minimal handler" "$(echo "$lratio" | awk '{print ($1 >= 0.5) ? 1 : 0}')" "ratio $lratio"
+lratio=$(echo "$d_rps $m_rps" | awk '{printf "%.3f", int($1 / $2 * 1000) / 1000}')
+verdict "lookup >= 0.5 x minimal handler" "$(echo "$d_rps $m_rps" | awk '{print ($1 / $2 >= 0.5) ? 1 : 0}')" "ratio $lratio"
 verdict "lookup p99 < 5 ms" "$(echo "$p99ms" | awk '{print ($1 < 5) ? 1 : 0}')" "p99 ${p99ms} ms"
 
 # ---- 3. memory -------------------------------------------------------------
