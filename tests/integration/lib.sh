@@ -25,3 +25,13 @@ check_grep() { if grep -qE -- "$2" "$3"; then ok "$1"; else fail "$1 (no /$2/ in
 check_nogrep() { if grep -qE -- "$2" "$3"; then fail "$1 (/$2/ found in $3)"; else ok "$1"; fi; }
 
 finish() { echo "$PASSED passed, $FAILED failed"; [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]; exit $?; }
+
+# flip_byte FILE OFFSET: change the byte at OFFSET (all bits inverted), so the
+# file always differs afterwards (writing a fixed byte left it unchanged
+# whenever that byte was already there: 1 run in 256 for ciphertext).
+flip_byte() {
+	local b
+	b=$(dd if="$1" bs=1 skip="$2" count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+	[ -n "$b" ] || { echo "flip_byte: $1 has no byte at $2"; return 1; }
+	printf "\\$(printf %03o $((255 - b)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}

@@ -47,7 +47,7 @@ check_status "sealing for another agency: 403" 403 "$st"
 
 # alter one byte of p1's stored (encrypted) file
 F=$(ls data/store/*/$ID1.enc)
-printf '\x00' | dd of="$F" bs=1 seek=100 conv=notrunc 2>/dev/null
+flip_byte "$F" 100
 st=$(http GET /v1/packages/$ID1 "$OFF")
 check_status "retrieval of an altered stored file: 409" 409 "$st"
 check_grep "409 says why" 'integrity check' body.out
