@@ -26,6 +26,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/x509.h>
 #include <sqlite3.h>
 
 #include "archive/audit.h"
@@ -3139,6 +3140,54 @@ out:
 	return rc;
 }
 
+/* One certificate of the signer's or the TSA's chain, valid at t? */
+static int cert_valid_at(X509 *x, time_t t, const char *what, kho_err *err)
+{
+	char name[256] = "", when[40] = "";
+	const ASN1_TIME *bound = NULL;
+	BIO *b;
+
+	if (X509_cmp_time(X509_get0_notBefore(x), &t) > 0)
+		bound = X509_get0_notBefore(x);
+	else if (X509_cmp_time(X509_get0_notAfter(x), &t) < 0)
+		bound = X509_get0_notAfter(x);
+	if (bound == NULL)
+		return 0;
+	/* The subject in UTF-8 as is ("C = VN, O = ..., CN = ..."), and the bound. */
+	if ((b = BIO_new(BIO_s_mem())) != NULL) {
+		if (X509_NAME_print_ex(b, X509_get_subject_name(x), 0,
+		                       XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) >= 0)
+			BIO_read(b, name, sizeof name - 1);
+		BIO_free(b);
+	}
+	if ((b = BIO_new(BIO_s_mem())) != NULL) {
+		if (ASN1_TIME_print(b, bound) == 1)
+			BIO_read(b, when, sizeof when - 1);
+		BIO_free(b);
+	}
+	return kho_err_set(err, KHO_ECONFLICT,
+	                   "the archive's %s certificate \"%s\" %s %s: a destruction certificate sealed"
+	                   " with it would not verify (OUT_OF_BOUNDS); renew it in the configuration"
+	                   " before executing; nothing was destroyed",
+	                   what, name, bound == X509_get0_notAfter(x) ? "expired on" : "is not valid until",
+	                   when);
+}
+
+int rstore_signer_check(const rstore_signer *sg, time_t t, kho_err *err)
+{
+	int i, rc;
+
+	if ((rc = cert_valid_at(sg->cert, t, "signing", err)) != 0)
+		return rc;
+	for (i = 0; sg->chain != NULL && i < sk_X509_num(sg->chain); i++)
+		if ((rc = cert_valid_at(sk_X509_value(sg->chain, i), t, "signing chain's", err)) != 0)
+			return rc;
+	for (i = 0; sg->tsa_chain != NULL && i < sk_X509_num(sg->tsa_chain); i++)
+		if ((rc = cert_valid_at(sk_X509_value(sg->tsa_chain, i), t, "timestamping", err)) != 0)
+			return rc;
+	return 0;
+}
+
 int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
                          const rstore_signer *signer, json_t **report, kho_err *err)
 {
@@ -3169,6 +3218,13 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		json_decref(dropped);
 		return kho_err_set(err, KHO_EINVAL, "execution needs the archive's signer, TSA, agency"
 		                   " code and enterprise code for the destruction certificate");
+	}
+	/* Before anything is destroyed: a certificate sealed with an expired
+	 * (or not yet valid) certificate would not verify, and the destructions
+	 * would stand without a valid record of them. */
+	if ((rc = rstore_signer_check(signer, kho_now(), err)) != 0) {
+		json_decref(dropped);
+		return rc;
 	}
 	snprintf(obj, sizeof obj, "batch-%lld", (long long)id);
 	if ((rc = open_keystore(r, err)) != 0) {

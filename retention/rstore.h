@@ -328,6 +328,13 @@ int rstore_batch_reject(rstore *r, int64_t id, const char *actor, const char *re
  */
 int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
                          const rstore_signer *signer, json_t **report, kho_err *err);
+/*
+ * rstore_signer_check: every certificate of the signer (its own and its
+ * chain's) and of the TSA chain is valid at t; else KHO_ECONFLICT naming the
+ * certificate and its bound. rstore_batch_execute runs it (at kho_now())
+ * before it destroys anything.
+ */
+int rstore_signer_check(const rstore_signer *sg, time_t t, kho_err *err);
 
 /* rstore_batch_json: a batch and its items. KHO_ENOTFOUND. */
 int rstore_batch_json(rstore *r, int64_t id, json_t **out, kho_err *err);

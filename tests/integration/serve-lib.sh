@@ -61,3 +61,15 @@ check_status() {
 
 # json_id FILE: the "id" member of a JSON answer (64 hex digits).
 json_id() { sed -n 's/.*"id":"\([0-9a-f]\{64\}\)".*/\1/p' "$1"; }
+
+# renewed_config BASE OUT: config BASE for the simulated future of the
+# retention tests (KHO_NOW in 2031), with the archive's own signer and TSA
+# from a PKI made at that time (pki31/): the first PKI's certificates have
+# expired by then, and an execution refuses to seal a destruction certificate
+# with an expired certificate. Both roots are trusted.
+renewed_config() {
+	[ -d pki31 ] || KHO_NOW=2031-01-01T00:00:00Z "$KHO" pki init pki31 >/dev/null ||
+		{ echo "kho pki init at 2031 failed"; exit 1; }
+	jq '.trust += ["pki31/trust.pem"] | .tsa = {"key": "pki31/tsa.key", "cert": "pki31/tsa.pem"}
+	    | .agencies[0].key = "pki31/signer.key" | .agencies[0].cert = "pki31/signer.pem"' "$1" > "$2"
+}

@@ -116,6 +116,16 @@ check "another records manager approves" R batch approve $B --actor rm-hoa --dec
 H3=$(R hold --scope record --target $(code 0105) --reason "khiếu nại" --authority "UBND tỉnh" --at 2031-01-04)
 EXE=(--key pki/signer.key --cert pki/signer.pem --tsa-key pki/tsa.key --tsa-cert pki/tsa.pem --agency 000.00.08.H55 --enterprise-code 0100000000)
 check_exit "execution after the deadline is refused" 5 R batch execute $B --actor rm-hoa --at 2031-02-01 "${EXE[@]}"
+# The archive's own certificate must be valid now, or the destruction
+# certificate would not verify: refused before anything is destroyed.
+check_exit "execution with an expired signing certificate is refused" 5 R batch execute $B --actor rm-hoa --at 2031-01-05 \
+	--key pki/expired-signer.key --cert pki/expired-signer.pem --tsa-key pki/tsa.key --tsa-cert pki/tsa.pem \
+	--agency 000.00.08.H55 --enterprise-code 0100000000
+check_grep "... and says which certificate expired, and when" 'signing certificate ".*CN = kho Test Signer \(expired\)" expired on .*GMT' check.err
+check_grep "... and that nothing was destroyed" 'nothing was destroyed' check.err
+R batch show $B > refused.json
+check_grep "... the batch is still approved" '"state": "approved"' refused.json
+check_nogrep "... none of its items is destroyed" '"state": "destroyed"' refused.json
 check "the batch is executed within its deadline" R batch execute $B --actor rm-hoa --at 2031-01-05 "${EXE[@]}"
 cp check.out exec.json
 check_grep "the held item is dropped at execution with the reason" "$(code 0105).*|held" exec.json
@@ -194,7 +204,7 @@ stop_daemon
 check "fsck is clean, certificates included" "$KHO" fsck --data data --trust pki/trust.pem
 check_grep "... and reads the certificate back" '^certificates: 1 checked, 1 ok, 0 missing, 0 corrupt' check.out
 cp data/store/${CSHA:0:2}/$CSHA.enc cert.enc.bak
-printf 'X' | dd of=data/store/${CSHA:0:2}/$CSHA.enc bs=1 seek=100 conv=notrunc 2>/dev/null
+flip_byte data/store/${CSHA:0:2}/$CSHA.enc 100
 check_exit "fsck reports a corrupt certificate" 1 "$KHO" fsck --data data --no-verify
 check_grep "... as a corrupt certificate" '^certificates: 1 checked, 0 ok, 0 missing, 1 corrupt' check.out
 rm data/store/${CSHA:0:2}/$CSHA.enc

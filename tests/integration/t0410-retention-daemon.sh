@@ -57,7 +57,8 @@ stop_daemon
 
 # ---- disposition, six years later ----
 export KHO_NOW=2031-01-02T09:00:00Z
-start_daemon data --config kho.json
+renewed_config kho.json kho31.json   # the archive's certificate renewed by 2031
+start_daemon data --config kho31.json
 st=$(http POST /v1/disposition/batches "$OFF" --data '{}')
 check_status "an officer cannot propose a batch" 403 "$st"
 st=$(http POST /v1/disposition/batches "$RM1" --data '{}')
@@ -70,6 +71,17 @@ st=$(http POST /v1/disposition/batches/$B/approve "$RM1" --data '{"decision":"45
 check_status "the proposer cannot approve (same token)" 403 "$st"
 st=$(http POST /v1/disposition/batches/$B/approve "$RM2" --data '{"decision":"45/QĐ-SNV","decision_date":"2031-01-02"}')
 check_status "another records manager approves" 200 "$st"
+# With the first PKI's certificate, expired by 2031: refused, nothing destroyed.
+stop_daemon
+start_daemon data --config kho.json
+st=$(http POST /v1/disposition/batches/$B/execute "$RM2" --data '{}')
+check_status "an expired archive certificate refuses the execution" 503 "$st"
+check_grep "... naming the certificate and its expiry" 'signing certificate .*CN = UBND[^"]*\\" expired on' body.out
+check "... and nothing is destroyed" test -e data.keys/${IDA:0:2}/$IDA.key
+st=$(http GET /v1/results/$(code 0101) "$OFF")
+check_status "... the record still answers 200" 200 "$st"
+stop_daemon
+start_daemon data --config kho31.json
 cp -a data before.data                      # a copy of DATA taken before the destruction
 st=$(http POST /v1/disposition/batches/$B/execute "$RM2" --data '{}')
 check_status "the batch is executed" 200 "$st"

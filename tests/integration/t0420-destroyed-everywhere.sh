@@ -51,7 +51,8 @@ stop_daemon
 
 # ---- the destruction, six years later ----
 export KHO_NOW=2031-01-02T09:00:00Z
-start_daemon data --config kho.json
+renewed_config kho.json kho31.json   # the archive's certificate renewed by 2031
+start_daemon data --config kho31.json
 st=$(http POST /v1/disposition/batches "$RM1" --data '{}')
 BATCH=$(jq -r .id body.out)
 st=$(http POST /v1/disposition/batches/$BATCH/approve "$RM2" --data '{"decision":"45/QĐ-SNV","decision_date":"2031-01-02"}')
@@ -168,9 +169,10 @@ check "... stored encrypted under its SHA-256" test -s legacy/store/${CSHA:0:2}/
 check "... catalogued, with where it came from" \
 	sh -c "[ \"\$(sqlite3 legacy/catalog.db \"SELECT package_id || ' ' || (migrated_from IS NOT NULL) FROM ret_certificates WHERE batch = $BATCH\")\" = '$CSHA 1' ]"
 check "... and the move is audited" sh -c "sqlite3 legacy/catalog.db \"SELECT count(*) FROM audit WHERE action = 'retention-certificate-store'\" | grep -qx 1"
-check "fsck of the migrated archive is clean" "$KHO" fsck --data legacy --keys legacy.keys --trust pki/trust.pem
+# (in 2031, as the archive: its certificate was sealed then, by the renewed signer)
+check "fsck of the migrated archive is clean" env KHO_NOW=2031-01-03T00:00:00Z "$KHO" fsck --data legacy --keys legacy.keys --trust pki/trust.pem --trust pki31/trust.pem
 check_grep "... with the certificate checked" '^certificates: 1 checked, 1 ok' check.out
-printf 'X' | dd of=legacy2/retention/certificates/batch-$BATCH.asice bs=1 seek=200 conv=notrunc 2>/dev/null
+flip_byte legacy2/retention/certificates/batch-$BATCH.asice 200
 check_exit "an altered older certificate is not moved nor served" 5 \
 	"$KHO" retention batch certificate $BATCH -o bad.asice --data legacy2 --keys legacy2.keys
 check_grep "... saying it does not match its recorded hash" "does not match the certificate's recorded SHA-256" check.err

@@ -43,7 +43,8 @@ stop_daemon
 
 # ---- six years later: one batch, not two ----
 export KHO_NOW=2031-01-02T09:00:00Z
-start_daemon data --config kho.json
+renewed_config kho.json kho31.json   # the archive's certificate renewed by 2031
+start_daemon data --config kho31.json
 st=$(http POST /v1/disposition/batches "$RM1" --data '{}')
 check_status "rm-lan proposes a batch" 201 "$st"
 B1=$(jq -r .id body.out)
