@@ -131,7 +131,7 @@ int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int n
 	if ((rc = store_key_file(c->subject_key, sk, err)) != 0)
 		goto fail;
 	if ((c->subject_mac = subject_mac_new(c->subject_key)) == NULL) {
-		rc = kho_err_set(err, KHO_ECRYPTO, "HMAC-SHA256 unavailable");
+		rc = kho_err_ssl(err, KHO_ECRYPTO, "HMAC-SHA256 unavailable");
 		goto fail;
 	}
 	if ((rc = catalog_open(&c->cat, db, err)) != 0)

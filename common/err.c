@@ -9,10 +9,29 @@
 
 #include <openssl/err.h>
 
+void kho_utf8_cut(char *s, size_t n)
+{
+	size_t i = n, need;
+
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;   /* continuation bytes of the last character */
+	if (i > 0 && ((unsigned char)s[i - 1] & 0x80)) {
+		unsigned char lead = (unsigned char)s[i - 1];
+		need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+		if (n - (i - 1) < need)
+			n = i - 1;   /* the last character is incomplete: drop it */
+	}
+	s[n] = '\0';
+}
+
 static void vset(kho_err *err, int code, const char *fmt, va_list ap)
 {
+	int n;
+
 	err->code = code;
-	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	if (n >= (int)sizeof err->msg)   /* cut: end on a whole character */
+		kho_utf8_cut(err->msg, sizeof err->msg - 1);
 }
 
 int kho_err_set(kho_err *err, int code, const char *fmt, ...)

@@ -36,8 +36,16 @@ typedef struct kho_err {
 } kho_err;
 
 /*
+ * kho_utf8_cut: end s, which holds n bytes, after its last complete UTF-8
+ * character (s[n] or earlier becomes NUL). s must have room for n + 1.
+ */
+void kho_utf8_cut(char *s, size_t n);
+
+/*
  * kho_err_set: record code and a printf-style message in err (if not NULL).
- * Returns code, so that callers can write `return kho_err_set(err, ...)`.
+ * A message longer than msg is cut after a whole UTF-8 character, so that it
+ * stays valid UTF-8 for a JSON answer. Returns code, so that callers can
+ * write `return kho_err_set(err, ...)`.
  */
 int kho_err_set(kho_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

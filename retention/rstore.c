@@ -3143,34 +3143,39 @@ out:
 /* One certificate of the signer's or the TSA's chain, valid at t? */
 static int cert_valid_at(X509 *x, time_t t, const char *what, kho_err *err)
 {
-	char name[256] = "", when[40] = "";
+	char name[384] = "", when[40] = "";   /* the message stays within kho_err */
 	const ASN1_TIME *bound = NULL;
+	int expired = 0, n;
 	BIO *b;
 
-	if (X509_cmp_time(X509_get0_notBefore(x), &t) > 0)
+	if (X509_cmp_time(X509_get0_notBefore(x), &t) > 0) {
 		bound = X509_get0_notBefore(x);
-	else if (X509_cmp_time(X509_get0_notAfter(x), &t) < 0)
+	} else if (X509_cmp_time(X509_get0_notAfter(x), &t) < 0) {
 		bound = X509_get0_notAfter(x);
+		expired = 1;
+	}
 	if (bound == NULL)
 		return 0;
-	/* The subject in UTF-8 as is ("C = VN, O = ..., CN = ..."), and the bound. */
+	/* The subject in UTF-8 as is, CN first ("CN = ..., O = ..., C = VN"),
+	 * cut after a whole character if it is very long. */
 	if ((b = BIO_new(BIO_s_mem())) != NULL) {
 		if (X509_NAME_print_ex(b, X509_get_subject_name(x), 0,
-		                       XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) >= 0)
-			BIO_read(b, name, sizeof name - 1);
+		                       (XN_FLAG_ONELINE | XN_FLAG_DN_REV) & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
+		    (n = BIO_read(b, name, sizeof name - 1)) > 0)
+			kho_utf8_cut(name, (size_t)n);
 		BIO_free(b);
 	}
 	if ((b = BIO_new(BIO_s_mem())) != NULL) {
-		if (ASN1_TIME_print(b, bound) == 1)
-			BIO_read(b, when, sizeof when - 1);
+		if (ASN1_TIME_print(b, bound) == 1 && (n = BIO_read(b, when, sizeof when - 1)) > 0)
+			when[n] = '\0';
 		BIO_free(b);
 	}
 	return kho_err_set(err, KHO_ECONFLICT,
-	                   "the archive's %s certificate \"%s\" %s %s: a destruction certificate sealed"
-	                   " with it would not verify (OUT_OF_BOUNDS); renew it in the configuration"
-	                   " before executing; nothing was destroyed",
-	                   what, name, bound == X509_get0_notAfter(x) ? "expired on" : "is not valid until",
-	                   when);
+	                   "the archive's %s certificate \"%s\" %s %s: a destruction certificate"
+	                   " sealed with it would not verify (%s); renew it in the configuration"
+	                   " and execute again; nothing was destroyed by this execution",
+	                   what, name, expired ? "expired on" : "is not valid until", when,
+	                   expired ? "OUT_OF_BOUNDS_NO_POE" : "NOT_YET_VALID");
 }
 
 int rstore_signer_check(const rstore_signer *sg, time_t t, kho_err *err)
@@ -3219,13 +3224,6 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		return kho_err_set(err, KHO_EINVAL, "execution needs the archive's signer, TSA, agency"
 		                   " code and enterprise code for the destruction certificate");
 	}
-	/* Before anything is destroyed: a certificate sealed with an expired
-	 * (or not yet valid) certificate would not verify, and the destructions
-	 * would stand without a valid record of them. */
-	if ((rc = rstore_signer_check(signer, kho_now(), err)) != 0) {
-		json_decref(dropped);
-		return rc;
-	}
 	snprintf(obj, sizeof obj, "batch-%lld", (long long)id);
 	if ((rc = open_keystore(r, err)) != 0) {
 		json_decref(dropped);
@@ -3267,6 +3265,11 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		                 due_format(d, deadline));
 		goto out;
 	}
+	/* Before anything (more) is destroyed: a certificate sealed with an
+	 * expired or not yet valid certificate would not verify, and the
+	 * destructions would stand without a valid record of them. */
+	if ((rc = rstore_signer_check(signer, kho_now(), err)) != 0)
+		goto out;
 	if ((rc = prep(r, &st, "SELECT result_code, package_id, dossier_code, class_code,"
 	                       " schedule_sha256, due, state FROM ret_items WHERE batch = ?"
 	                       " ORDER BY result_code", err)) != 0)

@@ -332,7 +332,8 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
  * rstore_signer_check: every certificate of the signer (its own and its
  * chain's) and of the TSA chain is valid at t; else KHO_ECONFLICT naming the
  * certificate and its bound. rstore_batch_execute runs it (at kho_now())
- * before it destroys anything.
+ * once the batch is known to be an approved destruction batch within its
+ * deadline, before it destroys anything.
  */
 int rstore_signer_check(const rstore_signer *sg, time_t t, kho_err *err);
 

@@ -66,7 +66,7 @@ int main(int argc, char **argv)
 		}
 	}
 	tw = now() - t0;
-	printf("verify_rate=%.1f write_rate=%.1f size=%zu\n", n / tv, n / tw, b.len);
+	printf("verify_rate=%.3f write_rate=%.3f size=%zu\n", n / tv, n / tw, b.len);
 	kho_buf_free(&b);
 	sk_X509_pop_free(anchors, X509_free);
 	return 0;

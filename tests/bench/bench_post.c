@@ -46,7 +46,7 @@ struct conn {
 	int fd;
 	size_t first;          /* index of its first package; then every nconn-th */
 	size_t stored, failed;
-	double end;            /* CLOCK_MONOTONIC seconds of its last answer */
+	double start, end;     /* CLOCK_MONOTONIC seconds: released, last answer */
 	pthread_t th;
 };
 
@@ -154,6 +154,7 @@ static void *run(void *arg)
 	struct conn *c = arg;
 
 	pthread_barrier_wait(&start);
+	c->start = now();
 	for (size_t i = c->first; i < nreq; i += nconn) {
 		int st = c->fd < 0 || send_all(c->fd, &reqs[i]) != 0 ? -1 : read_answer(c->fd);
 
@@ -181,8 +182,10 @@ static int connect_to(int port)
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		int e = errno;   /* for the caller's message, past close() */
 		if (fd >= 0)
 			close(fd);
+		errno = e;
 		return -1;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -196,6 +199,7 @@ int main(int argc, char **argv)
 {
 	struct conn *conns;
 	char line[4096];
+	int n;
 	size_t cap = 0, stored = 0, failed = 0;
 	double t0, t1 = 0;
 	FILE *list;
@@ -226,10 +230,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench_post: %s: cannot read\n", line);
 			return 2;
 		}
-		r->head_len = (size_t)asprintf(&r->head,
+		n = asprintf(&r->head,
 			"POST /v1/packages HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
 			"Authorization: Bearer %s\r\nContent-Type: application/vnd.etsi.asic-e+zip\r\n"
 			"Content-Length: %zu\r\n\r\n", port, argv[2], r->body_len);
+		if (n < 0)
+			return 2;
+		r->head_len = (size_t)n;
 		nreq++;
 	}
 	fclose(list);
@@ -247,9 +254,11 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	pthread_barrier_wait(&start);
-	t0 = now();
+	t0 = now();   /* then the earliest start of a connection, below */
 	for (size_t i = 0; i < nconn; i++) {
 		pthread_join(conns[i].th, NULL);
+		if (conns[i].start < t0)
+			t0 = conns[i].start;
 		stored += conns[i].stored;
 		failed += conns[i].failed;
 		if (conns[i].end > t1)
@@ -257,7 +266,7 @@ int main(int argc, char **argv)
 		if (conns[i].fd >= 0)
 			close(conns[i].fd);
 	}
-	printf("stored=%zu failed=%zu seconds=%.3f rate=%.1f\n", stored, failed, t1 - t0,
+	printf("stored=%zu failed=%zu seconds=%.6f rate=%.3f\n", stored, failed, t1 - t0,
 	       t1 > t0 ? (double)stored / (t1 - t0) : 0.0);
 	return failed ? 1 : 0;
 }

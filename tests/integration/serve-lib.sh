@@ -71,5 +71,6 @@ renewed_config() {
 	[ -d pki31 ] || KHO_NOW=2031-01-01T00:00:00Z "$KHO" pki init pki31 >/dev/null ||
 		{ echo "kho pki init at 2031 failed"; exit 1; }
 	jq '.trust += ["pki31/trust.pem"] | .tsa = {"key": "pki31/tsa.key", "cert": "pki31/tsa.pem"}
-	    | .agencies[0].key = "pki31/signer.key" | .agencies[0].cert = "pki31/signer.pem"' "$1" > "$2"
+	    | .agencies[0].key = "pki31/signer.key" | .agencies[0].cert = "pki31/signer.pem"' "$1" > "$2" ||
+		{ echo "renewed_config: jq failed on $1"; exit 1; }
 }

@@ -121,7 +121,7 @@ check_exit "execution after the deadline is refused" 5 R batch execute $B --acto
 check_exit "execution with an expired signing certificate is refused" 5 R batch execute $B --actor rm-hoa --at 2031-01-05 \
 	--key pki/expired-signer.key --cert pki/expired-signer.pem --tsa-key pki/tsa.key --tsa-cert pki/tsa.pem \
 	--agency 000.00.08.H55 --enterprise-code 0100000000
-check_grep "... and says which certificate expired, and when" 'signing certificate ".*CN = kho Test Signer \(expired\)" expired on .*GMT' check.err
+check_grep "... and says which certificate expired, and when" 'signing certificate "CN = kho Test Signer \(expired\), O = .*, C = VN" expired on .*GMT: .*\(OUT_OF_BOUNDS_NO_POE\)' check.err
 check_grep "... and that nothing was destroyed" 'nothing was destroyed' check.err
 R batch show $B > refused.json
 check_grep "... the batch is still approved" '"state": "approved"' refused.json

@@ -75,7 +75,7 @@ check_status "another records manager approves" 200 "$st"
 stop_daemon
 start_daemon data --config kho.json
 st=$(http POST /v1/disposition/batches/$B/execute "$RM2" --data '{}')
-check_status "an expired archive certificate refuses the execution" 503 "$st"
+check_status "an expired archive certificate refuses the execution" 409 "$st"
 check_grep "... naming the certificate and its expiry" 'signing certificate .*CN = UBND[^"]*\\" expired on' body.out
 check "... and nothing is destroyed" test -e data.keys/${IDA:0:2}/$IDA.key
 st=$(http GET /v1/results/$(code 0101) "$OFF")
