@@ -338,6 +338,7 @@ static enum MHD_Result send_error(struct req *q, struct MHD_Connection *c, int s
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	kho_utf8_scrub(msg);   /* a message cut mid-character, or quoting bytes, stays JSON */
 	return send_json(q, c, status, json_pack("{s:s,s:i}", "error", msg, "status", status));
 }
 

@@ -48,8 +48,14 @@ static int answer_json(rapi_response *resp, int status, json_t *j)
 
 static int answer_error(rapi_response *resp, int status, const char *msg)
 {
-	snprintf(resp->audit_detail, sizeof resp->audit_detail, "%.200s", msg);
-	return answer_json(resp, status, json_pack("{s:s,s:i}", "error", msg, "status", status));
+	char text[768];
+
+	/* valid UTF-8 whatever the message quotes, or JSON refuses it */
+	snprintf(text, sizeof text, "%s", msg);
+	kho_utf8_scrub(text);
+	snprintf(resp->audit_detail, sizeof resp->audit_detail, "%.200s", text);
+	kho_utf8_cut(resp->audit_detail, strlen(resp->audit_detail));
+	return answer_json(resp, status, json_pack("{s:s,s:i}", "error", text, "status", status));
 }
 
 static int answer_rc(rapi_response *resp, int rc, const kho_err *err)

@@ -4,6 +4,7 @@
  */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,4 +112,19 @@ static void t_files(void)
 	}
 }
 
-TESTS(T(t_buf_cap), T(t_time_parse), T(t_now_env), T(t_base64), T(t_files))
+static void t_utf8(void)
+{
+	/* valid characters of 1 to 4 bytes are kept, everything else becomes '?':
+	 * a stray continuation byte, 0xff, an overlong "/", a surrogate, a
+	 * character above U+10FFFF, and a character cut at the end */
+	char s[] = "a\xc3\xa2\xe1\xbb\xa6\xf0\x9f\x98\x80|\x80\xff\xc0\xaf\xed\xa0\x80"
+	           "\xf4\x90\x80\x80\xe1\xbb";
+	char c[] = "x\xe1\xbb\xa6\xe1\xbb";
+
+	kho_utf8_scrub(s);
+	CHECK(strcmp(s, "a\xc3\xa2\xe1\xbb\xa6\xf0\x9f\x98\x80|?????????????") == 0);
+	kho_utf8_cut(c, strlen(c));
+	CHECK(strcmp(c, "x\xe1\xbb\xa6") == 0);
+}
+
+TESTS(T(t_buf_cap), T(t_time_parse), T(t_now_env), T(t_base64), T(t_files), T(t_utf8))
