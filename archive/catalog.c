@@ -15,6 +15,7 @@
 
 #include "archive/audit.h"
 #include "archive/token.h"
+#include "common/utf8.h"
 #include "common/util.h"
 
 #define STMT_CACHE 64
@@ -1185,37 +1186,6 @@ int catalog_lookup_read(catalog *c, const catalog_query *q, const char *actor,
 
 /* ---- the lookup answer as JSON text (catalog_lookup_write) ------------ */
 
-/* Strictly valid UTF-8 (no overlong forms, surrogates or code points past
- * U+10FFFF), the check json_string makes. */
-static int utf8_valid(const unsigned char *s)
-{
-	while (*s) {
-		unsigned c = *s, n, cp, i;
-		if (c < 0x80) {
-			s++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			n = 1, cp = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			n = 2, cp = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			n = 3, cp = c & 0x07;
-		else
-			return 0;
-		for (i = 1; i <= n; i++) {
-			if ((s[i] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i] & 0x3F);
-		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-		    (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return 0;
-		s += n + 1;
-	}
-	return 1;
-}
-
 /* A writer whose first error sticks (KHO_EFORMAT: a text jansson would refuse). */
 struct jw {
 	kho_buf *b;
@@ -1238,7 +1208,7 @@ static void jw_str(struct jw *w, const char *s)
 
 	if (w->rc != 0)
 		return;
-	if (!utf8_valid(p)) {
+	if (!kho_utf8_valid((const char *)p, strlen((const char *)p))) {
 		w->rc = KHO_EFORMAT;
 		return;
 	}

@@ -44,6 +44,7 @@
 #include "archive/token.h"
 #include "archive/webverify.h"
 #include "common/buf.h"
+#include "common/utf8.h"
 #include "common/util.h"
 #include "retention/api.h"
 #include "retention/rstore.h"

@@ -27,6 +27,7 @@
 #include <zlib.h>
 
 #include "archive/pkg.h"
+#include "common/utf8.h"
 
 /* APPNOTE 4.4.4: bit 11, file name and comment are UTF-8. */
 #define ZIP_FLAG_UTF8 0x0800u
@@ -169,47 +170,6 @@ static void dos_datetime(time_t t, uint16_t *dtime, uint16_t *ddate)
 	*ddate = (uint16_t)(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday);
 }
 
-/* Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF). */
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned c = s[i];
-		size_t k;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			k = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			k = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			k = 3;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (n - i - 1 < k)
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + j] & 0x3F);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
-}
-
 /*
  * The writer's name rule: a relative path of non-empty segments, none "." or
  * "..", no backslash (a path separator on Windows), no control characters,
@@ -240,7 +200,7 @@ static int check_name(const char *name, kho_err *err)
 			return kho_err_set(err, KHO_EUNSAFE,
 			                   "zip entry name \"%s\" contains a control character", name);
 	}
-	if (!utf8_valid((const unsigned char *)name, n))
+	if (!kho_utf8_valid(name, n))
 		return kho_err_set(err, KHO_EINVAL, "zip entry name is not valid UTF-8");
 	seg = name;
 	for (;;) {

@@ -36,19 +36,6 @@ typedef struct kho_err {
 } kho_err;
 
 /*
- * kho_utf8_cut: end s, which holds n bytes, after its last complete UTF-8
- * character (s[n] or earlier becomes NUL). s must have room for n + 1.
- */
-void kho_utf8_cut(char *s, size_t n);
-
-/*
- * kho_utf8_scrub: replace, in place, every byte of s that does not start a
- * valid UTF-8 character (RFC 3629: no overlong forms, no surrogates, nothing
- * above U+10FFFF) by '?', so that s can go into JSON.
- */
-void kho_utf8_scrub(char *s);
-
-/*
  * kho_err_set: record code and a printf-style message in err (if not NULL).
  * A message longer than msg is cut after a whole UTF-8 character, so that it
  * stays valid UTF-8 for a JSON answer. Returns code, so that callers can

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "common/utf8.h"
 #include "common/util.h"
 #include "retention/api.h"
 

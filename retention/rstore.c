@@ -34,6 +34,7 @@
 #include "archive/record.h"
 #include "archive/store.h"
 #include "common/buf.h"
+#include "common/utf8.h"
 #include "common/util.h"
 #include "retention/classify.h"
 #include "retention/rstore.h"

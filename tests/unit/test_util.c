@@ -10,6 +10,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/utf8.h"
 #include "common/util.h"
 #include "tests/unit/test.h"
 
@@ -121,7 +122,10 @@ static void t_utf8(void)
 	           "\xf4\x90\x80\x80\xe1\xbb";
 	char c[] = "x\xe1\xbb\xa6\xe1\xbb";
 
+	CHECK(!kho_utf8_valid(s, strlen(s)));
+	CHECK(kho_utf8_valid(s, 10));   /* the four valid characters */
 	kho_utf8_scrub(s);
+	CHECK(kho_utf8_valid(s, strlen(s)));
 	CHECK(strcmp(s, "a\xc3\xa2\xe1\xbb\xa6\xf0\x9f\x98\x80|?????????????") == 0);
 	kho_utf8_cut(c, strlen(c));
 	CHECK(strcmp(c, "x\xe1\xbb\xa6") == 0);

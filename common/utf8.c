@@ -1,0 +1,81 @@
+/* utf8.c: well-formed UTF-8 (see utf8.h). */
+#include <string.h>
+
+#include "common/utf8.h"
+
+/* The length of the well-formed character at s (avail bytes there), or 0. */
+static size_t char_len(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (avail < n)
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;   /* overlong */
+	else if (c == 0xed)
+		hi = 0x9f;   /* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90;   /* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f;   /* above U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+int kho_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if ((k = char_len(p + i, n - i)) == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+void kho_utf8_cut(char *s, size_t n)
+{
+	size_t i = n, need;
+
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;   /* continuation bytes of the last character */
+	if (i > 0 && ((unsigned char)s[i - 1] & 0x80)) {
+		unsigned char lead = (unsigned char)s[i - 1];
+		need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+		if (n - (i - 1) < need)
+			n = i - 1;   /* the last character is incomplete: drop it */
+	}
+	s[n] = '\0';
+}
+
+void kho_utf8_scrub(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t left = strlen(s), k;
+
+	while (left > 0) {
+		if ((k = char_len(p, left)) == 0) {
+			*p = '?';
+			k = 1;
+		}
+		p += k;
+		left -= k;
+	}
+}
