@@ -797,14 +797,27 @@ static void daemon_event(ingest_ctx *c, const char *action, const char *object,
 struct recover_walk {
 	ingest_ctx *c;
 	int removed;
+	kho_err *err;
 };
 
 static int recover_one(const char *id, int is_stray, void *arg)
 {
 	struct recover_walk *w = arg;
+	kho_err e;
+	int rc;
 
-	if (is_stray || catalog_get_package(w->c->cat, id, NULL, NULL) == 0)
+	if (is_stray)
 		return 0;
+	/* Only a catalog that answers "no such package" makes the file an
+	 * uncommitted one. Any other answer (a busy or failing catalog) stops
+	 * the start: removing on it would destroy acknowledged packages. */
+	rc = catalog_get_package(w->c->cat, id, NULL, &e);
+	if (rc == 0)
+		return 0;
+	if (rc != KHO_ENOTFOUND)
+		return kho_err_set(w->err, rc,
+		                   "crash recovery stopped, nothing removed: the catalog cannot say "
+		                   "whether store file %.16s... was committed: %s", id, e.msg);
 	/* Written but never committed: the ingest was never acknowledged, and
 	 * without its wrapped key the file can never be read again. */
 	if (store_remove(w->c->st, id, NULL) == 0) {
@@ -888,6 +901,7 @@ int ingest_recover(ingest_ctx *c, int *removed, kho_err *err)
 
 	w.c = c;
 	w.removed = 0;
+	w.err = err;
 	if ((rc = store_clean_tmp(c->st, err)) != 0)
 		return rc;
 	/* A temporary key file left by a crash may hold a wrapped package key

@@ -56,4 +56,30 @@ stop_daemon
 "$KHO" audit list --data data > audit.jsonl
 check "the shredding is an audit event" grep -q 'shredded 1 temporary key files' audit.jsonl
 check "the audit chain verifies" "$KHO" audit verify --data data
+
+# Crash recovery removes a store file only when the catalog answers that no
+# package has its id (an ingest never committed). A catalog that cannot be
+# read (here the id index of packages is overwritten: SQLITE_CORRUPT) must
+# stop the start with nothing removed: removing on any error destroyed
+# acknowledged packages (found by review, 2026-12-07).
+cp -a data data.saved
+sqlite3 data/catalog.db 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+root=$(sqlite3 data/catalog.db "SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_packages_1'")
+psz=$(sqlite3 data/catalog.db 'PRAGMA page_size')
+n0=$(find data/store -name '*.enc' | wc -l)
+python3 -c "import sys; f = open(sys.argv[1], 'r+b'); f.seek((int(sys.argv[2]) - 1) * int(sys.argv[3])); f.write(b'\xff' * int(sys.argv[3]))" \
+	data/catalog.db "$root" "$psz"
+rc=0
+# (timeout: a daemon that starts anyway would otherwise run for ever; 124)
+timeout 20 "$KHO" serve --data data --listen 127.0.0.1:0 --port-file port2.txt --trust pki/trust.pem \
+	2>corrupt.log || rc=$?
+check "a catalog that cannot be read stops the start (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+check "it says why" grep -q 'crash recovery stopped, nothing removed' corrupt.log
+check "no store file is removed ($n0 before)" test "$(find data/store -name '*.enc' | wc -l)" = "$n0"
+check "and no key file" test -s data.keys/${id1:0:2}/$id1.key
+rm -rf data && mv data.saved data
+start_daemon data --trust pki/trust.pem
+st=$(curl -s -o p1.back -w '%{http_code}' -H "Authorization: Bearer $OFF" "$URL/v1/packages/$id1")
+check_status "with the catalog restored, p1 is retrievable" 200 "$st"
+stop_daemon
 finish
