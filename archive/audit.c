@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "common/utf8.h"
 #include "common/util.h"
 
 const char audit_schema_sql[] =
@@ -78,7 +79,13 @@ static int event_hash(char out[65], const char *prev, int64_t at, const char *ac
 	return 0;
 }
 
-/* Cut a field to AUDIT_FIELD_MAX bytes (at a UTF-8 boundary) into buf. */
+/*
+ * A field as recorded: cut to AUDIT_FIELD_MAX bytes after a whole UTF-8
+ * character, and every byte that starts no well-formed character replaced
+ * by '?' (kho_utf8_scrub). What is hashed is what is stored, and it can
+ * always be listed as JSON: an object quoting raw bytes from a URL (e.g. a
+ * denied request for "/v1/holds/%ff") used to vanish from GET /v1/audit.
+ */
 static const char *cut(const char *s, char *buf)
 {
 	size_t n;
@@ -86,13 +93,13 @@ static const char *cut(const char *s, char *buf)
 	if (s == NULL)
 		return "";
 	n = strlen(s);
-	if (n < AUDIT_FIELD_MAX)
-		return s;
-	n = AUDIT_FIELD_MAX - 1;
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
+	if (n > AUDIT_FIELD_MAX - 1) {
+		memcpy(buf, s, AUDIT_FIELD_MAX - 1);
+		kho_utf8_cut(buf, AUDIT_FIELD_MAX - 1);
+	} else {
+		memcpy(buf, s, n + 1);
+	}
+	kho_utf8_scrub(buf);
 	return buf;
 }
 
@@ -306,6 +313,7 @@ int audit_list_json(catalog *c, int64_t after, int limit, json_t **out, kho_err 
 {
 	sqlite3_stmt *st;
 	json_t *arr = json_array();
+	char f[4][AUDIT_FIELD_MAX];
 	char tbuf[32];
 	int s;
 
@@ -323,17 +331,25 @@ int audit_list_json(catalog *c, int64_t after, int limit, json_t **out, kho_err 
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int(st, 2, limit);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:i,s:s,s:s}",
+		/* Events recorded before fields were scrubbed may hold bytes that
+		 * are not UTF-8: listed with them replaced, never left out. */
+		json_t *ev = json_pack("{s:I,s:s,s:s,s:s,s:s,s:i,s:s,s:s}",
 			"seq", (json_int_t)sqlite3_column_int64(st, 0),
 			"at", kho_time_format(tbuf, sizeof tbuf, (time_t)sqlite3_column_int64(st, 1)),
-			"actor", col(st, 2), "action", col(st, 3), "object", col(st, 4),
-			"status", sqlite3_column_int(st, 5), "detail", col(st, 6), "hash", col(st, 7)));
+			"actor", cut(col(st, 2), f[0]), "action", cut(col(st, 3), f[1]),
+			"object", cut(col(st, 4), f[2]), "status", sqlite3_column_int(st, 5),
+			"detail", cut(col(st, 6), f[3]), "hash", col(st, 7));
+		if (json_array_append_new(arr, ev) != 0) {
+			s = SQLITE_NOMEM;
+			break;
+		}
 	}
 	sqlite3_reset(st);
 	catalog_unlock(c);
 	if (s != SQLITE_DONE) {
 		json_decref(arr);
-		return kho_err_set(err, KHO_EIO, "audit: read failed");
+		return s == SQLITE_NOMEM ? kho_err_set(err, KHO_ENOMEM, "out of memory")
+		                         : kho_err_set(err, KHO_EIO, "audit: read failed");
 	}
 	*out = arr;
 	return 0;

@@ -651,6 +651,7 @@ struct fixity_walk {
 	void (*progress)(int64_t, int64_t, void *);
 	void *arg;
 	fixity_summary *sum;
+	kho_err *err;
 };
 
 static void problem(fixity_summary *s, const char *id, const char *why)
@@ -736,6 +737,8 @@ static int orphan_one(const char *id, int is_stray, void *arg)
 	fixity_summary *s = w->sum;
 	char path[PATH_MAX];
 	struct stat st;
+	kho_err e;
+	int rc;
 
 	if (is_stray) {
 		/* A temporary file of an ingest in flight is not a stray. */
@@ -745,8 +748,11 @@ static int orphan_one(const char *id, int is_stray, void *arg)
 		problem(s, id, "a stray file in the store");
 		return 0;
 	}
-	if (catalog_get_package(w->c->cat, id, NULL, NULL) == 0)
+	rc = catalog_get_package(w->c->cat, id, NULL, &e);
+	if (rc == 0)
 		return 0;
+	if (rc != KHO_ENOTFOUND)   /* not an orphan: the catalog did not answer */
+		return kho_err_set(w->err, rc, "store file %.16s...: %s", id, e.msg);
 	if (w->grace > 0 && lstat(store_path(w->c->st, id, path, sizeof path), &st) == 0 &&
 	    st.st_mtime + (time_t)w->grace > time(NULL))
 		return 0;
@@ -775,6 +781,7 @@ int ingest_fixity(ingest_ctx *c, int reverify, uint64_t bps, unsigned grace,
 	if ((rc = catalog_counts_get(c->cat, &n, err)) != 0)
 		return rc;
 	w.total = n.packages;
+	w.err = err;
 	if ((rc = catalog_each_package(c->cat, check_one, &w, err)) != 0)
 		return rc;
 	return store_list(c->st, orphan_one, &w, err);

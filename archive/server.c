@@ -1499,10 +1499,18 @@ static enum MHD_Result h_results_post(struct req *q, struct MHD_Connection *c)
 		kho_buf_free(&out);
 		return send_error(q, c, 400, "cannot seal: %s", err.msg);
 	}
+	if (rc == KHO_ETOOBIG) {
+		/* The files fit the request's cap, the package with its
+		 * signature, chains and CRLs does not fit max_upload. */
+		kho_buf_free(&out);
+		return send_error(q, c, 413, "the sealed package would exceed max_upload (%llu bytes)",
+		                  (unsigned long long)q->s->cfg->max_upload);
+	}
 	if (rc != 0) {
 		kho_buf_free(&out);
 		return send_error(q, c, 500, "cannot seal: %s", err.msg);
 	}
+	path[0] = '\0';
 	rc = store_tmp_create(q->s->ing->st, path, sizeof path, &fd, &err);
 	if (rc == 0) {
 		const unsigned char *p = out.data;

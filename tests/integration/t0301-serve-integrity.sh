@@ -12,7 +12,7 @@ make_record "$ROOT/testdata/records/ht03-marital-status.xml" r2.xml 0202
 seal_pkg r1.xml p1.asice
 seal_pkg r2.xml p2.asice
 cat > kho.json <<JSON
-{ "trust": ["pki/trust.pem"], "crls": ["pki/crls.pem"], "fixity_interval": 0,
+{ "trust": ["pki/trust.pem"], "crls": ["pki/crls.pem"], "fixity_interval": 0, "max_upload": 1000000,
   "tsa": { "key": "pki/tsa.key", "cert": "pki/tsa.pem" },
   "agencies": [ { "code": "$AG", "key": "pki/signer.key", "cert": "pki/signer.pem", "pss": true } ] }
 JSON
@@ -44,6 +44,18 @@ printf '{"record_xml":"%s","files":[{"name":"a.pdf","data":"%s"}]}' "$(base64 -w
 	"$(base64 -w0 ketqua.pdf)" > other.json
 st=$(http POST /v1/results "$OFF" --data-binary @other.json)
 check_status "sealing for another agency: 403" 403 "$st"
+# Files that fit the request but make a package over max_upload once the
+# signature, chains and CRLs are added: 413, nothing stored (was a 500).
+make_record "$ROOT/testdata/records/ct01-certified-copy.xml" r5.xml 0205
+head -c 999000 /dev/urandom > big.pdf
+printf '{"record_xml":"%s","files":[{"name":"big.pdf","data":"%s"}]}' "$(base64 -w0 r5.xml)" \
+	"$(base64 -w0 big.pdf)" > big.json
+n0=$(find data/store -name '*.enc' | wc -l)
+st=$(http POST /v1/results "$OFF" --data-binary @big.json)
+check_status "sealing a package over max_upload: 413" 413 "$st"
+check_grep "it says so" 'would exceed max_upload' body.out
+check "nothing stored" test "$(find data/store -name '*.enc' | wc -l)" = "$n0"
+check "no temporary file left" test -z "$(find data/store -name '*.tmp*')"
 
 # alter one byte of p1's stored (encrypted) file
 F=$(ls data/store/*/$ID1.enc)

@@ -124,5 +124,37 @@ static void t_list(void)
 	catalog_close(c);
 }
 
+static void t_not_utf8(void)
+{
+	/* An object quoting raw URL bytes (a denied request for
+	 * "/v1/holds/%ff%fe") is recorded with them replaced, the chain holds,
+	 * and the event is listed: it used to vanish from the listing. */
+	catalog *c = fresh(2);
+	audit_event ev = { "anonymous", "denied", "/v1/holds/\xff\xfe", 401, "cut \xe1\xba" };
+	audit_check chk;
+	json_t *a = NULL, *e;
+
+	REQUIRE(c != NULL);
+	CHECK_EQ_INT(audit_append(c, &ev, NULL), 0);
+	CHECK_EQ_INT(audit_verify(c, &chk, NULL), 0);
+	CHECK_EQ_INT(audit_list_json(c, 0, 10, &a, NULL), 0);
+	CHECK_EQ_INT(json_array_size(a), 3);
+	e = json_array_get(a, 2);
+	CHECK_EQ_INT(json_integer_value(json_object_get(e, "seq")), 3);
+	CHECK_STR(json_string_value(json_object_get(e, "object")), "/v1/holds/??");
+	CHECK_STR(json_string_value(json_object_get(e, "detail")), "cut ??");
+	json_decref(a);
+
+	/* An event stored before the scrubbing (written behind the API) is
+	 * listed with its bytes replaced, not left out. */
+	REQUIRE(raw(c, "DROP TRIGGER audit_no_update") == SQLITE_OK);
+	REQUIRE(raw(c, "UPDATE audit SET object = CAST(X'2f76312fff' AS TEXT) WHERE seq = 1") == SQLITE_OK);
+	CHECK_EQ_INT(audit_list_json(c, 0, 10, &a, NULL), 0);
+	CHECK_EQ_INT(json_array_size(a), 3);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(a, 0), "object")), "/v1/?");
+	json_decref(a);
+	catalog_close(c);
+}
+
 TESTS(T(t_chain_holds), T(t_append_only), T(t_altered_event_named), T(t_deleted_event_named),
-      T(t_rehashed_event_breaks_next), T(t_list))
+      T(t_rehashed_event_breaks_next), T(t_list), T(t_not_utf8))
