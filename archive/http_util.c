@@ -41,6 +41,7 @@ static const struct {
 	  HTTP_BODY_NONE },
 	{ HTTP_R_AUDIT, "audit", TOKEN_AUDITOR, HTTP_BODY_NONE },
 	{ HTTP_R_RESULT_QR, "result_qr", TOKEN_OFFICER, HTTP_BODY_NONE },
+	{ HTTP_R_RETENTION, "retention", 0, HTTP_BODY_JSON },
 };
 
 const char *http_route_name(enum http_route r)

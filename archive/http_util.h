@@ -34,6 +34,7 @@ enum http_route {
 	HTTP_R_STATS_REUSE,     /* GET  /v1/stats/reuse */
 	HTTP_R_AUDIT,           /* GET  /v1/audit */
 	HTTP_R_RESULT_QR,       /* GET  /v1/results/{code}/qr */
+	HTTP_R_RETENTION,       /* the retention routes (retention/api.h): a metrics label only */
 	HTTP_R_COUNT
 };
 

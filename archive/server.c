@@ -244,6 +244,7 @@ struct req {
 	} io;
 	int retention;             /* a retention route (retention/api.h) */
 	char query[512];           /* its query string, rebuilt from the arguments */
+	int query_long;            /* ... which did not fit */
 };
 
 static double now_mono(void)
@@ -457,7 +458,9 @@ static enum MHD_Result h_metrics(struct req *q, struct MHD_Connection *c)
 	kho_buf_appendf(&b, "# HELP kho_http_requests_total HTTP requests by route and status.\n"
 	                    "# TYPE kho_http_requests_total counter\n");
 	pthread_mutex_lock(&m->mu);
-	for (r = 1; r < HTTP_R_COUNT; r++)
+	/* route "none": requests answered before a route was known (404,
+	 * 400, 405). */
+	for (r = 0; r < HTTP_R_COUNT; r++)
 		for (i = 0; i <= NSTATUS; i++) {
 			if (m->req[r][i] == 0)
 				continue;
@@ -1560,6 +1563,47 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
 	return MHD_YES;
 }
 
+/*
+ * Control characters in a URL. MHD decodes the path and the arguments
+ * before kho sees them; a decoded %00 would cut a C string there (a
+ * request for "/v1/packages/ID%00/report" was served as
+ * "/v1/packages/ID", "subject=NUMBER%00..." read as NUMBER), so the
+ * decoder below turns it into DEL (0x7f) first, and any byte below 0x20 or
+ * DEL in the path or an argument is refused (400): no identifier, code,
+ * date or flag of the API holds one, and the request log line stays one
+ * line.
+ */
+static size_t unescape_url(void *cls, struct MHD_Connection *c, char *s)
+{
+	size_t i, n = MHD_http_unescape(s);
+
+	(void)cls;
+	(void)c;
+	for (i = 0; i < n; i++)
+		if (s[i] == '\0')
+			s[i] = 0x7f;
+	return n;
+}
+
+static int has_ctl(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+static enum MHD_Result arg_ctl(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+	(void)kind;
+	if (has_ctl(key) || has_ctl(value)) {
+		*(int *)cls = 1;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
 /* Token bucket per token: 0 if allowed, 1 if over the limit. */
 static int rate_limited(server *s, int64_t id)
 {
@@ -1591,7 +1635,29 @@ static int rate_limited(server *s, int64_t id)
 
 #define RETENTION_SCHEDULE_MAX (2u * 1024 * 1024)   /* PUT /v1/schedules (docs/retention.md) */
 
-/* Rebuild the query string "k=v&k=v" for rapi_request.query (bounded). */
+/*
+ * Rebuild the query string "k=v&k=v" for rapi_request.query from MHD's
+ * decoded arguments, with '%', '&', '=' and space encoded again: a decoded
+ * "%26confirm_shorten%3D1" must not come back as a flag of its own. A query
+ * that does not fit is refused (q->query_long, 400), not cut.
+ */
+static int query_put(char *out, size_t cap, size_t *n, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		int enc = *s == '%' || *s == '&' || *s == '=' || *s == ' ';
+		if (*n + (enc ? 3 : 1) >= cap)
+			return -1;
+		if (enc) {
+			snprintf(out + *n, 4, "%%%02X", (unsigned char)*s);
+			*n += 3;
+		} else {
+			out[(*n)++] = *s;
+		}
+	}
+	out[*n] = '\0';
+	return 0;
+}
+
 static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind, const char *key,
                                  const char *value)
 {
@@ -1599,10 +1665,18 @@ static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind, const char 
 	size_t n = strlen(q->query);
 
 	(void)kind;
-	if (key != NULL && sizeof q->query - n > 1)
-		snprintf(q->query + n, sizeof q->query - n, "%s%s=%s", n ? "&" : "", key,
-		         value ? value : "");
-	return MHD_YES;
+	if (key == NULL)
+		return MHD_YES;
+	if (n > 0 && n + 1 < sizeof q->query)
+		q->query[n++] = '&';
+	if (query_put(q->query, sizeof q->query, &n, key) == 0 && n + 1 < sizeof q->query) {
+		q->query[n++] = '=';
+		q->query[n] = '\0';
+		if (query_put(q->query, sizeof q->query, &n, value) == 0)
+			return MHD_YES;
+	}
+	q->query_long = 1;
+	return MHD_NO;
 }
 
 static void deny(struct req *q, int status, const char *msg)
@@ -1662,8 +1736,15 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 	q->fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &q->t0);
 	snprintf(q->method, sizeof q->method, "%s", method);
-	/* url is the path without the query string: no personal number is logged. */
-	snprintf(q->path, sizeof q->path, "%s", url);
+	/* url is the path without the query string: no personal number is
+	 * logged; as text of one line (control bytes and bytes that are not
+	 * UTF-8 as '?'), since a path may quote anything. */
+	if ((size_t)snprintf(q->path, sizeof q->path, "%s", url) >= sizeof q->path)
+		kho_utf8_cut(q->path, strlen(q->path));
+	kho_utf8_scrub(q->path);
+	for (char *p = q->path; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
@@ -1675,6 +1756,15 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 	if (f.content_length > 1 || (f.content_length && f.transfer_encoding)) {
 		deny(q, 400, "conflicting framing headers (Content-Length)");
 		return q;
+	}
+	{
+		int ctl = has_ctl(url);
+		if (!ctl)
+			MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, arg_ctl, &ctl);
+		if (ctl) {
+			deny(q, 400, "the URL holds a control character or an encoded NUL (%00)");
+			return q;
+		}
 	}
 	/* The public verification page and API (docs/verify-page.md): no
 	 * token; the module applies its own rate limit per client address and
@@ -1698,6 +1788,7 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 		size_t cap = strcmp(method, "PUT") == 0 && strcmp(url, "/v1/schedules") == 0
 		                 ? RETENTION_SCHEDULE_MAX : RAPI_MAX_JSON;
 		q->retention = 1;
+		q->m.route = HTTP_R_RETENTION;
 		if (http_bearer(h, tok) != 0 || token_check(pick_reader(s), tok, &q->who, NULL) != 0) {
 			deny(q, 401, h == NULL ? "a bearer token is required" : "invalid token");
 			audit(s, "anonymous", "denied", url, 401, h == NULL ? "no token" : "invalid token");
@@ -1709,6 +1800,10 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 			return q;
 		}
 		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_query, q);
+		if (q->query_long) {
+			deny(q, 400, "the query string is too long");
+			return q;
+		}
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 		if (cl != NULL && strtoull(cl, NULL, 10) > cap) {
 			deny(q, 413, "the body is larger than its limit");
@@ -2408,6 +2503,7 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout,
 	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
 	                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	                        MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
 	                        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
 	                        MHD_OPTION_END);
 	if (s->d == NULL) {

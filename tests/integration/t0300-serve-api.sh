@@ -167,12 +167,31 @@ check_grep "metrics: catalog counts" '^kho_catalog_packages 3$' body.out
 st=$(http POST /v1/verify "" --data-binary @p2.asice); check_status "public /v1/verify" 200 "$st"
 st=$(http GET /verify ""); check_status "public /verify page" 200 "$st"
 
+# A decoded %00 used to cut the path or an argument there: the package
+# served for ".../ID%00/report", a subject "NUMBER%00..." read as NUMBER.
+# Control characters in the path or an argument are refused (400), and the
+# log line of such a request stays one line (a %0a could forge a line).
+st=$(http GET "/v1/packages/$ID%00/report" "$AUD"); check_status "an encoded NUL in the path: 400" 400 "$st"
+check_nogrep "... and no package bytes" '^PK' body.out
+st=$(http GET "/v1/lookup?subject=051087012345%00x&purpose=$AG-251120-0009" "$OFF")
+check_status "an encoded NUL in an argument: 400" 400 "$st"
+check_grep "... said so" 'control character or an encoded NUL' body.out
+st=$(http GET "/v1/lookup?subject=051087012345&purpose=$AG-251120-0009%0a" "$OFF")
+check_status "an encoded newline in an argument: 400" 400 "$st"
+st=$(http GET "/nope%0a2026-01-01T00:00:00Z%20127.0.0.9%20GET%20/v1/forged%20200" "")
+check_status "an encoded newline in the path: 400" 400 "$st"
+st=$(http GET "/v1/holds/%ff%fe" ""); check_status "raw bytes in a retention path, no token: 401" 401 "$st"
+st=$(http GET /metrics "$ADM")
+check_grep "metrics count requests refused before routing (route none)" 'kho_http_requests_total\{route="none",status="400"\} [1-9]' body.out
+check_grep "metrics count the retention routes" 'kho_http_requests_total\{route="retention",status="401"\} [1-9]' body.out
+
 # the log: one line per request, never a personal number
 check_grep "one log line per request" 'POST /v1/packages 201 ' serve.log
 check_nogrep "no personal number in the log" '051087012345' serve.log
 st=$(http GET "/v1/audit?after=0&limit=1000" "$AUD"); check_status "audit trail for an auditor" 200 "$st"
 check_grep "the audit answer carries the head for a witness" '"head": ?\{[^}]*"hash": ?"[0-9a-f]{64}"' body.out
 check_grep "401 and 403 are audited" '"action":"denied".*"status":401' body.out
+check_grep "a denied path with raw bytes is listed, the bytes replaced" '"object":"/v1/holds/\?\?"' body.out
 check_grep "403 is audited" '"action":"denied"[^}]*"status":403' body.out
 check_grep "lookups are audited with their purpose" '"action":"lookup"[^}]*purpose 000.31.20.H55-251120-0001' body.out
 check_nogrep "no personal number in the audit trail" '051087012345' body.out
@@ -180,6 +199,9 @@ check_nogrep "no personal number in the catalog" '051087012345' data/catalog.db
 
 check_exit "SIGTERM stops the daemon cleanly (exit 0)" 0 stop_daemon
 check_grep "it said so" 'stopped' serve.log
+# (the log is buffered: read once the daemon has stopped)
+check_nogrep "no log line forged by an encoded newline" '^2026-01-01T00:00:00Z 127.0.0.9' serve.log
+check_grep "the request with a newline is logged on one line" 'GET /nope\?2026-01-01T00:00:00Z 127.0.0.9 GET /v1/forged 200 400 ' serve.log
 check_exit "kho fsck is clean" 0 "$KHO" fsck --data data --trust pki/trust.pem
 check_exit "kho audit verify passes" 0 "$KHO" audit verify --data data
 finish

@@ -43,6 +43,15 @@ check_status "the report answers before any schedule" 200 "$st"
 flat body.out > rep0.flat
 check_grep "... counting both records as unclassified" '"unclassified":2[,}]' rep0.flat
 check_grep "... and listing them for a decision" "\"unclassified_records\":\[[^]]*\"$HTC\"" rep0.flat
+# The retention handlers read flags from the query string rebuilt from the
+# decoded arguments: an encoded "&format=csv" inside a value is no flag.
+st=$(http GET "/v1/retention/report?x=%26format%3Dcsv" "$AUD")
+check_status "a flag encoded inside a value: 200" 200 "$st"
+check_grep "... and the answer is JSON, not CSV" '^\{' body.out
+st=$(http GET "/v1/retention/report?format=csv" "$AUD")
+check_nogrep "(format=csv itself gives CSV)" '^\{' body.out
+st=$(http GET "/v1/retention/report?x=$(head -c 600 /dev/zero | tr '\0' a)" "$AUD")
+check_status "a query string too long to pass on: 400, not cut" 400 "$st"
 st=$(http PUT /v1/schedules "$RM1" --data-binary @"$ROOT/testdata/schedules/province-2025.xml")
 check_status "the first schedule is published" 201 "$st"
 flat body.out > pub.flat
