@@ -1193,26 +1193,18 @@ static enum MHD_Result h_audit(struct req *q, struct MHD_Connection *c)
 {
 	const char *a = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
 	const char *l = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
-	long long after = 0, limit = 100;
+	unsigned long long after = 0, limit = 100;
 	audit_mark head;
-	char *end, tbuf[32];
+	char tbuf[32];
 	json_t *j = NULL;
 	kho_err err;
 
-	if (a != NULL) {
-		errno = 0;
-		after = strtoll(a, &end, 10);
-		if (errno != 0 || *end != '\0' || after < 0)
-			return send_error(q, c, 400, "after must be a non-negative integer");
-	}
-	if (l != NULL) {
-		errno = 0;
-		limit = strtoll(l, &end, 10);
-		if (errno != 0 || *end != '\0' || limit < 1 || limit > 1000)
-			return send_error(q, c, 400, "limit must be 1..1000");
-	}
+	if (a != NULL && http_uint_arg(a, 0, INT64_MAX, &after) != 0)
+		return send_error(q, c, 400, "after must be a non-negative integer");
+	if (l != NULL && http_uint_arg(l, 1, 1000, &limit) != 0)
+		return send_error(q, c, 400, "limit must be 1..1000");
 	evq_sync(q->s);   /* the lookups answered before this request are in the trail */
-	if (audit_list_json(q->s->ing->cat, after, (int)limit, &j, &err) != 0)
+	if (audit_list_json(q->s->ing->cat, (int64_t)after, (int)limit, &j, &err) != 0)
 		return send_error(q, c, 500, "%s", err.msg);
 	/* The head, for a witness to record (`kho audit head`, docs/operations.md). */
 	if (audit_head(q->s->ing->cat, &head, &err) != 0) {
@@ -1376,17 +1368,16 @@ static enum MHD_Result h_result_qr(struct req *q, struct MHD_Connection *c)
 	size_t len;
 	kho_buf img;
 	kho_err err;
-	char *end;
 	int rc, svg;
 
 	if (fmt != NULL && strcmp(fmt, "svg") != 0 && strcmp(fmt, "png") != 0)
 		return send_error(q, c, 400, "format must be png or svg");
 	svg = fmt != NULL ? strcmp(fmt, "svg") == 0 : acc != NULL && strstr(acc, "image/svg+xml") != NULL;
 	if (sc != NULL) {
-		errno = 0;
-		scale = strtoul(sc, &end, 10);
-		if (errno != 0 || *end != '\0' || scale < 1 || scale > QR_SCALE_MAX)
+		unsigned long long v;
+		if (http_uint_arg(sc, 1, QR_SCALE_MAX, &v) != 0)
 			return send_error(q, c, 400, "scale must be 1..%u", QR_SCALE_MAX);
+		scale = (unsigned)v;
 	}
 	rc = catalog_result_package(q->s->ing->cat, q->m.arg, &p, &err);
 	if (rc == KHO_ENOTFOUND)

@@ -163,4 +163,26 @@ static void t_config(void)
 	remove(path);
 }
 
-TESTS(T(t_routes), T(t_bearer), T(t_status_body), T(t_results_body), T(t_config))
+static void t_uint_arg(void)
+{
+	unsigned long long v = 7;
+
+	CHECK_EQ_INT(http_uint_arg("0", 0, 10, &v), 0);
+	CHECK(v == 0);
+	CHECK_EQ_INT(http_uint_arg("1000", 1, 1000, &v), 0);
+	CHECK(v == 1000);
+	CHECK_EQ_INT(http_uint_arg("9223372036854775807", 0, INT64_MAX, &v), 0);
+	/* refused: empty, signs, spaces, a unit, out of range, too long */
+	CHECK_EQ_INT(http_uint_arg("", 0, 10, &v), KHO_EINVAL);
+	CHECK_EQ_INT(http_uint_arg(NULL, 0, 10, &v), KHO_EINVAL);
+	CHECK_EQ_INT(http_uint_arg(" 5", 0, 10, &v), KHO_EINVAL);
+	CHECK_EQ_INT(http_uint_arg("-0", 0, 10, &v), KHO_EINVAL);
+	CHECK_EQ_INT(http_uint_arg("+5", 0, 10, &v), KHO_EINVAL);
+	CHECK_EQ_INT(http_uint_arg("5x", 0, 10, &v), KHO_EINVAL);
+	CHECK_EQ_INT(http_uint_arg("1001", 1, 1000, &v), KHO_EINVAL);
+	CHECK_EQ_INT(http_uint_arg("0", 1, 1000, &v), KHO_EINVAL);
+	CHECK_EQ_INT(http_uint_arg("18446744073709551616", 0, UINT64_MAX, &v), KHO_EINVAL);
+	CHECK(v == 9223372036854775807ull);   /* untouched on refusal */
+}
+
+TESTS(T(t_uint_arg), T(t_routes), T(t_bearer), T(t_status_body), T(t_results_body), T(t_config))
