@@ -335,6 +335,10 @@ struct mf {
 	const pkg_entry *e;
 	manifest *m;             /* NULL if unparsable */
 	char error[512];
+	/* Its exact bytes are authenticated: a signature's CMS verified over
+	 * them, or (ASiCArchiveManifest) its timestamp token validated. Only
+	 * such a manifest makes the objects it lists signed (covered_by). */
+	int authenticated;
 };
 
 static int is_manifest_name(const char *n)
@@ -803,7 +807,8 @@ out:
 static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *sigent)
 {
 	struct sigctx c;
-	const struct mf *mf = NULL, *broken = NULL;
+	struct mf *mf = NULL;
+	const struct mf *broken = NULL, *twin = NULL;
 	vcms *v = NULL;
 	kho_err e = { 0, "" };
 	time_t poe = 0, tpoe = 0;
@@ -830,10 +835,19 @@ static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *
 		if (pc->mfs[i].m == NULL) {
 			if (broken == NULL)
 				broken = &pc->mfs[i];
-		} else if (strcmp(pc->mfs[i].m->sig_uri, sigent->name) == 0 && mf == NULL) {
-			mf = &pc->mfs[i];
+		} else if (strcmp(pc->mfs[i].m->sig_uri, sigent->name) == 0) {
+			if (mf == NULL)
+				mf = &pc->mfs[i];
+			else if (twin == NULL)
+				twin = &pc->mfs[i];
 		}
 	}
+	/* A signature signs one manifest (EN 319 162-1 4.4.3): a second one
+	 * naming it could only be unsigned, and which one it signs would be
+	 * the container's choice, not the signer's. */
+	if (twin != NULL)
+		find(&c, VR_FORMAT_FAILURE, "%s and %s both name %s as their signature", mf->e->name,
+		     twin->e->name, sigent->name);
 	/*
 	 * DSS (ASiCWithCAdESUtils.getSignedDocument): an ASiC-E container with
 	 * one signature and one ASiCManifest is read as that manifest's
@@ -897,6 +911,8 @@ static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *
 		else if (vcms_verify_signature(v, mf->e->data ? (const void *)mf->e->data : "",
 		                               (size_t)mf->e->size, &e) != 0)
 			find(&c, VR_SIG_CRYPTO_FAILURE, "%s", e.msg);
+		else
+			mf->authenticated = 1;
 	}
 	rc = vcms_check_signing_cert_v2(v, &e);
 	if (rc != 0) {
@@ -975,7 +991,7 @@ static int check_container_timestamps(verify_report *r, struct pkgctx *pc)
 	if (r->timestamps == NULL)
 		return KHO_ENOMEM;
 	for (i = 0; i < pc->nmf; i++) {
-		const struct mf *mf = &pc->mfs[i];
+		struct mf *mf = &pc->mfs[i];
 		const pkg_entry *tok;
 		vcms_tst t;
 		kho_err e = { 0, "" };
@@ -1003,6 +1019,7 @@ static int check_container_timestamps(verify_report *r, struct pkgctx *pc)
 			return rc;
 		}
 		ok = t.have_gen_time && t.imprint_ok && t.signature_ok && t.chain_ok && t.eku_ok && !t.weak;
+		mf->authenticated = ok;
 		if (t.reason[0] != '\0' &&
 		    strv_add(&r->reasons, &r->nreasons, "%s over %s: %s", tok->name, mf->e->name,
 		             t.reason) != 0) {
@@ -1041,6 +1058,12 @@ static int check_container_timestamps(verify_report *r, struct pkgctx *pc)
 
 /* ---- the package ----------------------------------------------------- */
 
+/*
+ * Whether the object name is listed by a manifest whose bytes a signature
+ * (or, unless signatures_only, a container timestamp) was verified over.
+ * A manifest that merely names a signature proves nothing: anyone can add
+ * one listing a forged record.xml (found by review, 2026-12-07).
+ */
 static int covered_by(const struct pkgctx *pc, const char *name, int signatures_only)
 {
 	size_t i, j;
@@ -1049,12 +1072,9 @@ static int covered_by(const struct pkgctx *pc, const char *name, int signatures_
 		const manifest *m = pc->mfs[i].m;
 		const char *target;
 
-		if (m == NULL)
+		if (m == NULL || !pc->mfs[i].authenticated)
 			continue;
 		target = m->sig_uri;
-		/* only manifests that something actually signs or stamps */
-		if (pkg_find(pc->p, target) == NULL)
-			continue;
 		if (signatures_only ? !is_signature_name(target)
 		                    : !(is_signature_name(target) || has_suffix(target, ".tst")))
 			continue;

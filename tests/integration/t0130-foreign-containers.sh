@@ -275,6 +275,27 @@ def build(kind):
         zipit("lta.asice", f + [("META-INF/ASiCManifest001.xml", m), ("META-INF/signature001.p7s", s),
                                 ("META-INF/ASiCArchiveManifest.xml", am),
                                 ("META-INF/timestamp001.tst", ts_token(am))])
+    elif kind == "twin-manifest":
+        # A second, unsigned manifest naming the same signature and listing
+        # a forged record.xml and an extra file (found by review,
+        # 2026-12-07: kho believed the record and called both signed).
+        m = manifest("META-INF/signature001.p7s", f)
+        s = cms_sign(m)
+        rec = open(os.environ["REC"], "rb").read().replace(b"-KQ1<", b"-KQ9<")
+        m2 = manifest("META-INF/signature001.p7s", [("record.xml", rec), ("evil.pdf", b"%PDF evil")])
+        zipit("twin.asice", f + [("META-INF/ASiCManifest001.xml", m), ("META-INF/signature001.p7s", s),
+                                 ("record.xml", rec), ("evil.pdf", b"%PDF evil"),
+                                 ("META-INF/ASiCManifest002.xml", m2)])
+    elif kind == "unstamped-archive-manifest":
+        # An ASiCArchiveManifest whose token stamps other bytes: the extra
+        # file it lists is signed by nobody.
+        m = manifest("META-INF/signature001.p7s", f)
+        s = cms_sign(m)
+        am = manifest("META-INF/timestamp001.tst", f + [("extra.pdf", PDF2)])
+        zipit("unstamped.asice", f + [("extra.pdf", PDF2), ("META-INF/ASiCManifest001.xml", m),
+                                      ("META-INF/signature001.p7s", s),
+                                      ("META-INF/ASiCArchiveManifest.xml", am),
+                                      ("META-INF/timestamp001.tst", ts_token(m))])
     elif kind == "timestamp-only":
         m = manifest("META-INF/timestamp.tst", f)
         zipit("tstonly.asice", f + [("META-INF/ASiCManifest.xml", m),
@@ -298,9 +319,11 @@ KINDS="ok two-objects-subfolder unicode-name unicode-name-raw sha512 no-mimetype
 mimetype-crlf unsigned-extra manifest-refs-mimetype manifest-refs-itself sig-timestamp
 content-timestamp counter-signature expired revoked revoked-ts sig-value-broken manifest-altered
 data-tampered two-signatures two-signatures-one-broken no-manifest-asice empty-manifest
-asics-two-files archive-timestamp timestamp-only no-signature-zip xades"
+asics-two-files archive-timestamp timestamp-only no-signature-zip xades twin-manifest
+unstamped-archive-manifest"
 # shellcheck disable=SC2086
-check "foreign containers built with zipfile + openssl only" env PKI=pki python3 mk.py $KINDS
+check "foreign containers built with zipfile + openssl only" env PKI=pki \
+	REC="$ROOT/testdata/records/ct01-certified-copy.xml" python3 mk.py $KINDS
 
 # Independent proof that the containers are what they claim: openssl and
 # unzip accept the plain one (so a kho failure below is kho's, not mk.py's).
@@ -418,6 +441,22 @@ v data-tampered tampered.asice 1 'TOTAL-FAILED/HASH_FAILURE'
 #     TOTAL-FAILED/HASH_FAILURE; issue 2 fixes SIG_CRYPTO_FAILURE for "the
 #     manifest changed", which kho keeps. The main indication agrees.
 v manifest-altered altered.asice 1 'TOTAL-FAILED/SIG_CRYPTO_FAILURE'
+
+# 15b. Only a manifest whose bytes a signature verified (or a timestamp
+#      validated) makes the objects it lists signed. A second, unsigned
+#      manifest that names the same signature proves nothing: its forged
+#      record.xml is not believed, its extra file is unsigned, and two
+#      manifests for one signature are a format failure (EN 319 162-1
+#      4.4.3: a signature signs one ASiCManifest). Before the fix: TOTAL-PASSED
+#      with the forged result code.
+v twin-manifest twin.asice 1 'TOTAL-FAILED/FORMAT_FAILURE' --format json
+j twin-manifest "the forged record is not believed" 'r.get("record") is None'
+j twin-manifest "record.xml and evil.pdf are unsigned" 'sorted(r["unsigned_objects"])==["evil.pdf","record.xml"]'
+check_grep "twin-manifest: said why" 'both name META-INF/signature001.p7s as their signature' twin-manifest.json
+#      An ASiCArchiveManifest whose token stamps other bytes: what it lists
+#      beyond the signed manifest is unsigned.
+v unstamped-archive unstamped.asice 0 'TOTAL-PASSED' --format json
+j unstamped-archive "extra.pdf is unsigned" 'r["unsigned_objects"]==["extra.pdf"]'
 
 # 16. Two signatures, each with its own manifest (signature001/002,
 #     ASiCManifest001/002; DSS ASiCETwoSignaturesInOneTimeTest): each is
