@@ -630,6 +630,34 @@ int vcms_weak_key(EVP_PKEY *pkey, int *bits)
 	return 1;
 }
 
+int vcms_cert_weak(X509 *x, int check_key, char *why, size_t n)
+{
+	int mdnid = NID_undef, pknid = NID_undef, bits;
+
+	if (X509_get_signature_info(x, &mdnid, &pknid, NULL, NULL) && md_is_weak(mdnid)) {
+		snprintf(why, n, "a certificate signed with %s", OBJ_nid2sn(mdnid));
+		return 1;
+	}
+	if (check_key && vcms_weak_key(X509_get0_pubkey(x), &bits)) {
+		snprintf(why, n, "a %d-bit certificate key", bits);
+		return 1;
+	}
+	return 0;
+}
+
+static void weak(vcms_tst *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void weak(vcms_tst *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!t->weak) {
+		va_start(ap, fmt);
+		vsnprintf(t->weak_why, sizeof t->weak_why, fmt, ap);
+		va_end(ap);
+	}
+	t->weak = 1;
+}
+
 void vcms_signature_value(vcms *c, const unsigned char **sig, size_t *len)
 {
 	ASN1_OCTET_STRING *s = CMS_SignerInfo_get0_signature(c->si);
@@ -711,6 +739,7 @@ void vcms_tst_clear(vcms_tst *t)
 {
 	if (t == NULL)
 		return;
+	sk_X509_pop_free(t->tsa_chain, X509_free);
 	free(t->tsa_subject);
 	free(t->serial);
 	free(t->policy);
@@ -882,7 +911,7 @@ int vcms_timestamp_check(vcms_tst *out, const void *der, size_t len,
 		const EVP_MD *emd = EVP_get_digestbynid(mnid);
 
 		if (md_is_weak(mnid))
-			out->weak = 1;
+			weak(out, "a %s imprint", OBJ_nid2sn(mnid));
 		if (emd == NULL) {
 			reason(out, "unknown imprint algorithm in the timestamp");
 		} else if (!EVP_Digest(covered, covered_len, md, &mdlen, emd, NULL)) {
@@ -932,7 +961,16 @@ int vcms_timestamp_check(vcms_tst *out, const void *der, size_t len,
 	sis = CMS_get0_SignerInfos(tok);
 	if (sis != NULL && sk_CMS_SignerInfo_num(sis) == 1) {
 		CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, 0);
-		CMS_SignerInfo_get0_algs(si, NULL, &tsa, NULL, NULL);
+		X509_ALGOR *dig = NULL, *sig = NULL;
+		int dnid = NID_undef, pknid = NID_undef;
+
+		CMS_SignerInfo_get0_algs(si, NULL, &tsa, &dig, &sig);
+		/* The token's own signature: a SHA-1 one proves nothing today. */
+		if (dig != NULL && md_is_weak(OBJ_obj2nid(dig->algorithm)))
+			weak(out, "a token signed with %s", OBJ_nid2sn(OBJ_obj2nid(dig->algorithm)));
+		else if (sig != NULL && OBJ_find_sigid_algs(OBJ_obj2nid(sig->algorithm), &dnid, &pknid) &&
+		         md_is_weak(dnid))
+			weak(out, "a token signed with %s", OBJ_nid2sn(dnid));
 		for (i = 0; tsa == NULL && tokcerts != NULL && i < sk_X509_num(tokcerts); i++)
 			if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(tokcerts, i)) == 0)
 				tsa = sk_X509_value(tokcerts, i);
@@ -950,14 +988,24 @@ int vcms_timestamp_check(vcms_tst *out, const void *der, size_t len,
 		if (!out->eku_ok)
 			reason(out, "the TSA certificate lacks a critical extendedKeyUsage timeStamping (RFC 3161 2.3)");
 		if (vcms_weak_key(X509_get0_pubkey(tsa), &bits))
-			out->weak = 1;
+			weak(out, "a %d-bit TSA key", bits);
 	}
 	if (out->signature_ok && out->eku_ok && tsa != NULL) {
 		kho_err e2;
 
 		if (vcms_build_chain(&chain, tsa, tokcerts, anchors, at,
 		                     X509_PURPOSE_TIMESTAMP_SIGN, 1, &e2) == 0) {
+			char why[96];
+			int k, n = sk_X509_num(chain);
+
 			out->chain_ok = 1;
+			/* Every certificate but the anchor: its signature, and the
+			 * keys of the CAs between (the TSA's is checked above). */
+			for (k = 0; k + 1 < n; k++)
+				if (vcms_cert_weak(sk_X509_value(chain, k), k > 0, why, sizeof why))
+					weak(out, "%s in the TSA's chain", why);
+			out->tsa_chain = chain;
+			chain = NULL;
 		} else if (e2.code == KHO_ENOMEM) {
 			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
 			goto out;

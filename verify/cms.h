@@ -83,6 +83,13 @@ const char *vcms_sig_name(vcms *c);
 int vcms_weak_key(EVP_PKEY *pkey, int *bits);
 
 /*
+ * vcms_cert_weak: 1 if certificate x is signed with a broken digest (SHA-1,
+ * MD5; RSASSA-PSS by its hash parameter) or, when check_key, holds a key
+ * under the constraints of vcms_weak_key; why (n bytes) says which.
+ */
+int vcms_cert_weak(X509 *x, int check_key, char *why, size_t n);
+
+/*
  * vcms_signature_value: the SignerInfo's signature value, which a signature
  * timestamp's imprint covers. Borrowed from c.
  */
@@ -103,8 +110,11 @@ typedef struct vcms_tst {
 	char *serial;                  /* hex */
 	char *policy;                  /* dotted OID */
 	int imprint_ok, signature_ok, chain_ok, eku_ok;
-	int weak;                      /* SHA-1 imprint or weak TSA key */
+	int weak;                      /* a broken algorithm: imprint, token signature, TSA chain */
+	char weak_why[192];            /* ... which one, in words */
 	char reason[384];              /* first problem in words, "" if none */
+	STACK_OF(X509) *tsa_chain;     /* when chain_ok: TSA certificate ... anchor (for its
+	                                  validity and revocation, verify.c) */
 } vcms_tst;
 
 /*

@@ -90,8 +90,25 @@ static void note_ignored(revocation_result *out, const char *why)
 		snprintf(out->note, sizeof out->note, "%s", why);
 }
 
+/* X509_CRL_verify(crl, key) == 1, remembered in memo (may be NULL). */
+static int crl_signed_by(X509_CRL *crl, EVP_PKEY *key, revocation_memo *memo)
+{
+	size_t i;
+
+	for (i = 0; memo != NULL && i < memo->n; i++)
+		if (memo->crl[i] == crl && memo->key[i] == key)
+			return 1;
+	if (X509_CRL_verify(crl, key) != 1)
+		return 0;
+	if (memo != NULL && memo->n < REVOCATION_MEMO_MAX) {
+		memo->crl[memo->n] = crl;
+		memo->key[memo->n++] = key;
+	}
+	return 1;
+}
+
 static void check_crl(revocation_result *out, struct tally *t, X509_CRL *crl,
-                      X509 *cert, X509 *issuer, time_t poe)
+                      X509 *cert, X509 *issuer, time_t poe, revocation_memo *memo)
 {
 	X509_REVOKED *rev = NULL;
 	EVP_PKEY *ikey = X509_get0_pubkey(issuer);
@@ -103,7 +120,7 @@ static void check_crl(revocation_result *out, struct tally *t, X509_CRL *crl,
 	    X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0)
 		return; /* another issuer's CRL: not evidence about cert */
 	/* RFC 5280 6.3.3 (f): the CRL must be signed by the issuer's key ... */
-	if (ikey == NULL || X509_CRL_verify(crl, ikey) != 1) {
+	if (ikey == NULL || !crl_signed_by(crl, ikey, memo)) {
 		ERR_clear_error();
 		note_ignored(out, "a CRL naming the issuer is not signed by the issuer's key: ignored");
 		return;
@@ -250,6 +267,13 @@ int revocation_check(revocation_result *out, X509 *cert, X509 *issuer,
                      STACK_OF(X509_CRL) *crls, const kho_buf *ocsp, size_t nocsp,
                      time_t poe, kho_err *err)
 {
+	return revocation_check_memo(out, cert, issuer, crls, ocsp, nocsp, poe, NULL, err);
+}
+
+int revocation_check_memo(revocation_result *out, X509 *cert, X509 *issuer,
+                          STACK_OF(X509_CRL) *crls, const kho_buf *ocsp, size_t nocsp,
+                          time_t poe, revocation_memo *memo, kho_err *err)
+{
 	struct tally t;
 	char a[32], b[32];
 	int i;
@@ -261,7 +285,7 @@ int revocation_check(revocation_result *out, X509 *cert, X509 *issuer,
 	if (cert == NULL || issuer == NULL)
 		return kho_err_set(err, KHO_EINVAL, "revocation_check: no certificate");
 	for (i = 0; crls != NULL && i < sk_X509_CRL_num(crls); i++)
-		check_crl(out, &t, sk_X509_CRL_value(crls, i), cert, issuer, poe);
+		check_crl(out, &t, sk_X509_CRL_value(crls, i), cert, issuer, poe, memo);
 	for (k = 0; ocsp != NULL && k < nocsp; k++)
 		check_ocsp(out, &t, &ocsp[k], cert, issuer, poe);
 

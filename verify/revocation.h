@@ -50,6 +50,19 @@ typedef struct revocation_result {
 } revocation_result;
 
 /*
+ * CRL signatures already verified within one validation (the signer's and
+ * the TSA's chains often share their CRLs): pairs of the CRL and the key
+ * that verified it. The caller owns it, zeroed, for as long as the CRLs and
+ * the keys live; a full memo just stops remembering.
+ */
+#define REVOCATION_MEMO_MAX 16
+typedef struct revocation_memo {
+	const X509_CRL *crl[REVOCATION_MEMO_MAX];
+	const EVP_PKEY *key[REVOCATION_MEMO_MAX];
+	size_t n;
+} revocation_memo;
+
+/*
  * revocation_check: status of cert (issued by issuer) at time poe from crls
  * (may be NULL) and DER OCSPResponses ocsp[0..nocsp) (may be NULL/0).
  * Returns 0 when *out was filled (whatever the status), negative on
@@ -58,6 +71,11 @@ typedef struct revocation_result {
 int revocation_check(revocation_result *out, X509 *cert, X509 *issuer,
                      STACK_OF(X509_CRL) *crls, const kho_buf *ocsp, size_t nocsp,
                      time_t poe, kho_err *err);
+
+/* revocation_check_memo: the same, with memo (may be NULL). */
+int revocation_check_memo(revocation_result *out, X509 *cert, X509 *issuer,
+                          STACK_OF(X509_CRL) *crls, const kho_buf *ocsp, size_t nocsp,
+                          time_t poe, revocation_memo *memo, kho_err *err);
 
 /* revocation_reason_name: "keyCompromise"... for a CRLReason code, or "unspecified". */
 const char *revocation_reason_name(int code);

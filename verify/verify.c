@@ -420,6 +420,8 @@ struct pkgctx {
 	size_t nroot;                     /* data objects at the root (not META-INF/, not mimetype) */
 	size_t nsigs;                     /* signature entries (META-INF/NAME.p7s) */
 	size_t nsigmf;                    /* parsed ASiCManifests (not archive manifests) */
+	revocation_memo *memo;            /* CRL signatures verified in this validation */
+	revocation_memo memo_store;
 };
 
 /*
@@ -599,15 +601,77 @@ static void check_objects(struct sigctx *c, const struct pkgctx *pc, const manif
 	}
 }
 
+static STACK_OF(X509_CRL) *all_crls(vcms *v, STACK_OF(X509_CRL) *extra);
+
+/*
+ * What the token's CMS check does not see: its genTime must lie in the TSA
+ * certificate's validity, and the TSA's chain is checked for revocation at
+ * the validation time with RFC 3161's rule (section 4): a TSA certificate
+ * revoked with reason unspecified, affiliationChanged, superseded or
+ * cessationOfOperation keeps the tokens made before its revocation; revoked
+ * with no reason or for a key compromise, it keeps none (whoever holds a
+ * compromised key can date a token as they like). 0 if the token may stand
+ * as a proof of existence, 1 with why, KHO_ENOMEM.
+ */
+static int tsa_acceptable(const vcms_tst *t, const struct pkgctx *pc, STACK_OF(X509_CRL) *crls,
+                          const kho_buf *ocsp, size_t nocsp, char *why, size_t n)
+{
+	char a[32], b[32], d[32];
+	time_t nb, na;
+	X509 *tsa;
+	int i, k;
+
+	if (t->tsa_chain == NULL || (k = sk_X509_num(t->tsa_chain)) < 1)
+		return 0;   /* no chain: the token is refused for that already */
+	tsa = sk_X509_value(t->tsa_chain, 0);
+	if (vcms_asn1_time(&nb, X509_get0_notBefore(tsa)) != 0 ||
+	    vcms_asn1_time(&na, X509_get0_notAfter(tsa)) != 0) {
+		snprintf(why, n, "the TSA certificate has unreadable validity dates");
+		return 1;
+	}
+	if (t->gen_time < nb || t->gen_time > na) {
+		snprintf(why, n, "its time %s is outside the TSA certificate's validity, %s to %s",
+		         kho_time_format(a, sizeof a, t->gen_time), kho_time_format(b, sizeof b, nb),
+		         kho_time_format(d, sizeof d, na));
+		return 1;
+	}
+	for (i = 0; i + 1 < k; i++) {
+		X509 *x = sk_X509_value(t->tsa_chain, i), *iss = sk_X509_value(t->tsa_chain, i + 1);
+		revocation_result rr;
+		kho_err e = { 0, "" };
+		char *name;
+		int rc = revocation_check_memo(&rr, x, iss, crls, ocsp, nocsp, pc->at, pc->memo, &e);
+
+		if (rc != 0)
+			return rc == KHO_ENOMEM ? KHO_ENOMEM : 0;
+		if (rr.status != REVOCATION_REVOKED)
+			continue;
+		if ((rr.reason_code == 0 || rr.reason_code == 3 || rr.reason_code == 4 ||
+		     rr.reason_code == 5) && t->gen_time < rr.revoked_at)
+			continue;
+		name = vcms_name(X509_get_subject_name(x));
+		snprintf(why, n, "%s certificate %s was revoked on %s (%s), which voids %s tokens "
+		         "(RFC 3161 section 4)", i == 0 ? "the TSA" : "a TSA chain", name ? name : "?",
+		         kho_time_format(a, sizeof a, rr.revoked_at),
+		         rr.reason_code < 0 ? "no reason given" : revocation_reason_name(rr.reason_code),
+		         rr.reason_code < 0 || rr.reason_code == 1 || rr.reason_code == 2 ? "all its"
+		                                                                             : "its later");
+		free(name);
+		return 1;
+	}
+	return 0;
+}
+
 /* Step 4: signature timestamps; returns the earliest acceptable genTime. */
 static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
                             STACK_OF(X509) *anchors, time_t *poe, int *have)
 {
 	kho_buf tok[VCMS_MAX_TOKENS];
+	STACK_OF(X509_CRL) *crls = NULL;
 	const unsigned char *sv;
 	size_t n = 0, i, svlen;
 	kho_err e = { 0, "" };
-	char t1[32];
+	char t1[32], why[512];
 	int rc;
 
 	*have = 0;
@@ -618,6 +682,10 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 		find(c, VR_FORMAT_FAILURE, "signature timestamps: %s", e.msg);
 	rc = 0;
 	vcms_signature_value(v, &sv, &svlen);
+	if (n > 0 && (crls = all_crls(v, pc->extra_crls)) == NULL) {
+		rc = KHO_ENOMEM;
+		goto out;
+	}
 	if (n > 0) {
 		c->s->timestamps = calloc(n, sizeof *c->s->timestamps);
 		if (c->s->timestamps == NULL) {
@@ -641,7 +709,15 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 			goto out;
 		}
 		bad = !(t.have_gen_time && t.imprint_ok && t.signature_ok && t.chain_ok && t.eku_ok);
-		if (bad) {
+		if (!bad && (rc = tsa_acceptable(&t, pc, crls, v->ocsp, v->nocsp, why, sizeof why)) != 0) {
+			if (rc < 0) {
+				vcms_tst_clear(&t);
+				goto out;
+			}
+			rc = 0;
+			find(c, VR_SUB_NONE, "the signature timestamp is not accepted: %s; it gives no proof of existence",
+			     why);
+		} else if (bad) {
 			find(c, VR_SUB_NONE, "the signature timestamp is not accepted (%s): it gives no proof of existence",
 			     t.reason[0] ? t.reason : "incomplete");
 		} else if (t.gen_time > pc->at) {
@@ -650,7 +726,7 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 		} else {
 			if (t.weak)
 				find(c, VR_CRYPTO_CONSTRAINTS_FAILURE,
-				     "the signature timestamp uses a broken algorithm (SHA-1 imprint or a TSA key too small)");
+				     "the signature timestamp uses a broken algorithm: %s", t.weak_why);
 			if (!*have || t.gen_time < *poe)
 				*poe = t.gen_time;
 			*have = 1;
@@ -658,6 +734,7 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 		vcms_tst_clear(&t);
 	}
 out:
+	sk_X509_CRL_free(crls);
 	for (i = 0; i < n; i++)
 		kho_buf_free(&tok[i]);
 	return rc;
@@ -746,6 +823,12 @@ static int check_chain(struct sigctx *c, const struct pkgctx *pc, vcms *v, time_
 	for (i = 0; i < last; i++) {
 		X509 *x = sk_X509_value(chain, i);
 		time_t nb = 0, na = 0;
+		char why[96];
+
+		/* Algorithm constraints on the chain too: each certificate's
+		 * signature, and the keys of the CAs (the signer's is step 3's). */
+		if (vcms_cert_weak(x, i > 0, why, sizeof why))
+			find(c, VR_CRYPTO_CONSTRAINTS_FAILURE, "%s: %s", LABEL, why);
 
 		if (vcms_asn1_time(&nb, X509_get0_notBefore(x)) != 0 ||
 		    vcms_asn1_time(&na, X509_get0_notAfter(x)) != 0) {
@@ -772,7 +855,7 @@ static int check_chain(struct sigctx *c, const struct pkgctx *pc, vcms *v, time_
 		X509 *x = sk_X509_value(chain, i), *iss = sk_X509_value(chain, i + 1);
 		revocation_result rr;
 
-		rc = revocation_check(&rr, x, iss, crls, v->ocsp, v->nocsp, poe, &e);
+		rc = revocation_check_memo(&rr, x, iss, crls, v->ocsp, v->nocsp, poe, pc->memo, &e);
 		if (rc != 0)
 			goto out;
 		if (rr.status == REVOCATION_REVOKED) {
@@ -1019,6 +1102,27 @@ static int check_container_timestamps(verify_report *r, struct pkgctx *pc)
 			return rc;
 		}
 		ok = t.have_gen_time && t.imprint_ok && t.signature_ok && t.chain_ok && t.eku_ok && !t.weak;
+		if (ok) {
+			char why[512];
+			int bad = tsa_acceptable(&t, pc, pc->extra_crls, NULL, 0, why, sizeof why);
+			if (bad < 0) {
+				vcms_tst_clear(&t);
+				return bad;
+			}
+			if (bad) {
+				ok = 0;
+				if (strv_add(&r->reasons, &r->nreasons, "%s over %s: not accepted: %s",
+				             tok->name, mf->e->name, why) != 0) {
+					vcms_tst_clear(&t);
+					return KHO_ENOMEM;
+				}
+			}
+		} else if (t.weak && t.weak_why[0] != '\0' &&
+		           strv_add(&r->reasons, &r->nreasons, "%s over %s: a broken algorithm: %s",
+		                    tok->name, mf->e->name, t.weak_why) != 0) {
+			vcms_tst_clear(&t);
+			return KHO_ENOMEM;
+		}
 		mf->authenticated = ok;
 		if (t.reason[0] != '\0' &&
 		    strv_add(&r->reasons, &r->nreasons, "%s over %s: %s", tok->name, mf->e->name,
@@ -1103,6 +1207,7 @@ static int verify_pkg(verify_report *r, const pkg *p, const verify_opts *o, time
 	pc->p = p;
 	pc->o = o;
 	pc->at = at;
+	pc->memo = &pc->memo_store;
 	pc->extra_crls = o->crls;
 
 	r->container_type = strdup(p->is_asice ? "ASiC-E" : "ZIP");

@@ -85,6 +85,38 @@ KHO_NOW=$(ago $((20 * DAY))) seal revoked20.asice revoked-signer "${TSA[@]}" --c
 expect "revoked signer, timestamp 20 days ago, before the revocation" 0 'TOTAL-PASSED' revoked20.asice \
 	--crl pki/crls.pem
 check_grep "  ... explains it was good then" 'good at that time' check.out
+# The TSA's own certificate (RFC 3161 section 4; found by review: none of
+# these were checked). A CRL of the issuing CA revokes the TSA certificate
+# now: for a key compromise every token it signed is void, so the token of
+# 20 days ago no longer proves the signature existed before the signer's
+# revocation; for cessationOfOperation the tokens made before stay good.
+tsa_crl() { # tsa_crl REASON OUT: a CRL of the issuing CA revoking the TSA
+	rm -rf tca && mkdir tca && : >tca/index.txt && echo 01 >tca/crlnumber
+	printf '[ca]\ndefault_ca=c\n[c]\ndatabase=tca/index.txt\ncrlnumber=tca/crlnumber\ndefault_md=sha256\ndefault_crl_days=30\n' >tca/ca.cnf
+	openssl ca -config tca/ca.cnf -keyfile pki/ca.key -cert pki/ca.pem -revoke pki/tsa.pem \
+		-crl_reason "$1" >/dev/null 2>&1 &&
+		openssl ca -config tca/ca.cnf -keyfile pki/ca.key -cert pki/ca.pem -gencrl -out "$2" >/dev/null 2>&1
+}
+check "a CRL revoking the TSA (keyCompromise)" tsa_crl keyCompromise tsa-kc.crl
+expect "revoked signer, token of a TSA since revoked for key compromise" 2 'INDETERMINATE/REVOKED_NO_POE' \
+	revoked20.asice --crl pki/crls.pem --crl tsa-kc.crl
+check_grep "  ... says the token is void" 'TSA certificate .* was revoked on .*keyCompromise.*RFC 3161' check.out
+check "a CRL revoking the TSA (cessationOfOperation)" tsa_crl cessationOfOperation tsa-co.crl
+expect "revoked signer, token made before the TSA ceased operation" 0 'TOTAL-PASSED' revoked20.asice \
+	--crl pki/crls.pem --crl tsa-co.crl
+# A token whose time lies before its TSA certificate was issued: a TSA
+# certificate made now, its token dated 20 days ago.
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n' >newtsa.ext
+openssl req -new -newkey rsa:2048 -nodes -keyout newtsa.key -subj "/CN=kho Test TSA (new)" -out newtsa.csr \
+	>/dev/null 2>&1
+openssl x509 -req -in newtsa.csr -CA pki/ca.pem -CAkey pki/ca.key -CAcreateserial -days 365 -sha256 \
+	-extfile newtsa.ext -out newtsa.pem >/dev/null 2>&1
+cat pki/ca.pem >>newtsa.pem
+KHO_NOW=$(ago $((20 * DAY))) seal backdated.asice revoked-signer --tsa-key newtsa.key --tsa-cert newtsa.pem \
+	--crl pki/crls.pem
+expect "revoked signer, token dated before its TSA certificate" 2 'INDETERMINATE/REVOKED_NO_POE' \
+	backdated.asice --crl pki/crls.pem
+check_grep "  ... says why" 'outside the TSA certificate.s validity' check.out
 seal revokednots.asice revoked-signer --no-timestamp --crl pki/crls.pem
 expect "revoked signer, no timestamp" 2 'INDETERMINATE/REVOKED_NO_POE' revokednots.asice
 

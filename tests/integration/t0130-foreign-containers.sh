@@ -119,11 +119,11 @@ def cms_sign(content, signer="signer", extra=()):
                "-in", "tbs.bin", "-signer", f"{PKI}/{signer}.pem", "-inkey", f"{PKI}/{signer}.key",
                "-certfile", f"{PKI}/ca.pem", "-outform", "DER", *extra)
 
-def ts_token(data):
+def ts_token(data, cnf="ts.cnf"):
     """An RFC 3161 token over data from `openssl ts` with the PKI's TSA."""
     with open("ts.dat", "wb") as f: f.write(data)
     run("openssl", "ts", "-query", "-data", "ts.dat", "-sha256", "-cert", "-out", "ts.tsq")
-    return run("openssl", "ts", "-reply", "-config", "ts.cnf", "-queryfile", "ts.tsq",
+    return run("openssl", "ts", "-reply", "-config", cnf, "-queryfile", "ts.tsq",
                "-inkey", f"{PKI}/tsa.key", "-signer", f"{PKI}/tsa.pem", "-chain", f"{PKI}/ca.pem",
                "-token_out")
 
@@ -296,6 +296,33 @@ def build(kind):
                                       ("META-INF/signature001.p7s", s),
                                       ("META-INF/ASiCArchiveManifest.xml", am),
                                       ("META-INF/timestamp001.tst", ts_token(m))])
+    elif kind == "sig-timestamp-sha1":
+        # The token's SignerInfo signed with SHA-1 (its imprint SHA-256).
+        with open("ts-sha1.cnf", "w") as o:
+            o.write(open("ts.cnf").read().replace("signer_digest = sha256", "signer_digest = sha1"))
+        asice("tsasha1.asice", f, post=lambda s: add_unsigned(s, SIG_TST, ts_token(sig_value(s), "ts-sha1.cnf")))
+    elif kind == "sha1-intermediate":
+        # A trusted root (SHA-256) -> an RSA-1024 CA it signed with SHA-1
+        # -> a signer that CA signed with SHA-1.
+        ext = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
+        with open("w-ca.ext", "w") as o: o.write(ext)
+        with open("w-ee.ext", "w") as o: o.write("keyUsage=critical,digitalSignature,nonRepudiation\n")
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "w-root.key",
+            "-out", "w-root.pem", "-subj", "/CN=W Root", "-days", "30", "-sha256")
+        run("openssl", "req", "-new", "-newkey", "rsa:1024", "-nodes", "-keyout", "w-ca.key",
+            "-out", "w-ca.csr", "-subj", "/CN=W CA 1024")
+        run("openssl", "x509", "-req", "-in", "w-ca.csr", "-CA", "w-root.pem", "-CAkey", "w-root.key",
+            "-CAcreateserial", "-out", "w-ca.pem", "-days", "20", "-sha1", "-extfile", "w-ca.ext")
+        run("openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "w-signer.key",
+            "-out", "w-signer.csr", "-subj", "/CN=W Signer")
+        run("openssl", "x509", "-req", "-in", "w-signer.csr", "-CA", "w-ca.pem", "-CAkey", "w-ca.key",
+            "-CAcreateserial", "-out", "w-signer.pem", "-days", "10", "-sha1", "-extfile", "w-ee.ext")
+        def wsign(content):
+            with open("tbs.bin", "wb") as o: o.write(content)
+            return run("openssl", "cms", "-sign", "-binary", "-cades", "-nosmimecap", "-md", "sha256",
+                       "-in", "tbs.bin", "-signer", "w-signer.pem", "-inkey", "w-signer.key",
+                       "-certfile", "w-ca.pem", "-outform", "DER")
+        asice("sha1chain.asice", f, sig=wsign)
     elif kind == "timestamp-only":
         m = manifest("META-INF/timestamp.tst", f)
         zipit("tstonly.asice", f + [("META-INF/ASiCManifest.xml", m),
@@ -320,7 +347,7 @@ mimetype-crlf unsigned-extra manifest-refs-mimetype manifest-refs-itself sig-tim
 content-timestamp counter-signature expired revoked revoked-ts sig-value-broken manifest-altered
 data-tampered two-signatures two-signatures-one-broken no-manifest-asice empty-manifest
 asics-two-files archive-timestamp timestamp-only no-signature-zip xades twin-manifest
-unstamped-archive-manifest"
+unstamped-archive-manifest sig-timestamp-sha1 sha1-intermediate"
 # shellcheck disable=SC2086
 check "foreign containers built with zipfile + openssl only" env PKI=pki \
 	REC="$ROOT/testdata/records/ct01-certified-copy.xml" python3 mk.py $KINDS
@@ -457,6 +484,17 @@ check_grep "twin-manifest: said why" 'both name META-INF/signature001.p7s as the
 #      beyond the signed manifest is unsigned.
 v unstamped-archive unstamped.asice 0 'TOTAL-PASSED' --format json
 j unstamped-archive "extra.pdf is unsigned" 'r["unsigned_objects"]==["extra.pdf"]'
+
+# 15c. Algorithm constraints reach the timestamp token's own signature and
+#      the certificate chain (EN 319 102-1 5.2.8; found by review: both
+#      were TOTAL-PASSED). A token signed with SHA-1 is no proof of existence
+#      and fails the constraints; so does a chain through a CA certificate
+#      signed with SHA-1 (its key RSA-1024).
+v sig-timestamp-sha1 tsasha1.asice 2 'INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE'
+check_grep "sig-timestamp-sha1: said why" 'a token signed with SHA1' sig-timestamp-sha1.txt
+check_exit "sha1-intermediate: exit 2" 2 "$KHO" verify --trust w-root.pem sha1chain.asice
+check_grep "sha1-intermediate: CRYPTO_CONSTRAINTS_FAILURE" '^kho verify: INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE' check.err
+check_grep "sha1-intermediate: the CA certificate named" 'CN=W CA 1024: a certificate signed with SHA1' check.out
 
 # 16. Two signatures, each with its own manifest (signature001/002,
 #     ASiCManifest001/002; DSS ASiCETwoSignaturesInOneTimeTest): each is
