@@ -816,6 +816,27 @@ static int check_chain(struct sigctx *c, const struct pkgctx *pc, vcms *v, time_
 	    (X509_get_key_usage(v->signer) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0)
 		find(c, VR_CHAIN_CONSTRAINTS_FAILURE,
 		     "the signer certificate's key usage allows neither digitalSignature nor nonRepudiation");
+	/* RFC 5280 4.2.1.12: an extendedKeyUsage limits the key to the
+	 * purposes it lists. A certificate only for timestamping or OCSP
+	 * responses (a TSA's, a responder's) does not sign documents. Other
+	 * lists are accepted: signers' certificates in the wild carry
+	 * emailProtection, clientAuth, documentSigning and vendor purposes. */
+	if ((X509_get_extension_flags(v->signer) & EXFLAG_XKUSAGE) != 0) {
+		uint32_t xku = X509_get_extended_key_usage(v->signer);
+		STACK_OF(ASN1_OBJECT) *eku = X509_get_ext_d2i(v->signer, NID_ext_key_usage, NULL, NULL);
+		int other = 0, k;
+
+		for (k = 0; eku != NULL && k < sk_ASN1_OBJECT_num(eku); k++) {
+			int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, k));
+			if (nid != NID_time_stamp && nid != NID_OCSP_sign)
+				other = 1;
+		}
+		sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+		if (!other && (xku & (XKU_TIMESTAMP | XKU_OCSP_SIGN)) != 0)
+			find(c, VR_CHAIN_CONSTRAINTS_FAILURE,
+			     "the signer certificate's extendedKeyUsage allows only %s: it does not sign documents",
+			     (xku & XKU_TIMESTAMP) != 0 ? "timestamping" : "OCSP responses");
+	}
 
 	n = sk_X509_num(chain);
 	/* The anchor (last) is trusted as configured; all others are checked. */

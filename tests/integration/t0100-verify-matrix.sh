@@ -117,6 +117,11 @@ KHO_NOW=$(ago $((20 * DAY))) seal backdated.asice revoked-signer --tsa-key newts
 expect "revoked signer, token dated before its TSA certificate" 2 'INDETERMINATE/REVOKED_NO_POE' \
 	backdated.asice --crl pki/crls.pem
 check_grep "  ... says why" 'outside the TSA certificate.s validity' check.out
+# A certificate whose extendedKeyUsage allows only timestamping (the TSA's)
+# does not sign documents (RFC 5280 4.2.1.12; found by review: it passed).
+seal tsasigned.asice tsa "${TSA[@]}" --crl pki/crls.pem
+expect "signed with the TSA's certificate" 2 'INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE' tsasigned.asice
+check_grep "  ... says why" 'extendedKeyUsage allows only timestamping' check.out
 seal revokednots.asice revoked-signer --no-timestamp --crl pki/crls.pem
 expect "revoked signer, no timestamp" 2 'INDETERMINATE/REVOKED_NO_POE' revokednots.asice
 
