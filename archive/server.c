@@ -986,10 +986,40 @@ static void *evq_main(void *arg)
 
 static int authorize(struct req *q, struct MHD_Connection *c, catalog *r);
 
+static const char *const lookup_keys[] = { "subject", "type", "procedure", "agency", "valid_on",
+                                            "purpose" };
+
+/* Counts each lookup parameter (cls: int[6]): a repeated one is refused. */
+static enum MHD_Result count_lookup_key(void *cls, enum MHD_ValueKind kind, const char *key,
+                                        const char *value)
+{
+	int *n = cls;
+	size_t i;
+
+	(void)kind;
+	(void)value;
+	for (i = 0; key != NULL && i < sizeof lookup_keys / sizeof *lookup_keys; i++)
+		if (strcmp(key, lookup_keys[i]) == 0)
+			n[i]++;
+	return MHD_YES;
+}
+
 /* The lookup's parameters into cq and *subject; NULL or what is wrong (400). */
 static const char *lookup_params(struct MHD_Connection *c, catalog_query *cq,
                                  const char **subject)
 {
+	static __thread char msg[64];
+	int seen[sizeof lookup_keys / sizeof *lookup_keys] = { 0 };
+	size_t i;
+
+	/* MHD answers the first of repeated parameters: which subject or
+	 * purpose was meant would be a guess. */
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, count_lookup_key, seen);
+	for (i = 0; i < sizeof seen / sizeof *seen; i++)
+		if (seen[i] > 1) {
+			snprintf(msg, sizeof msg, "%s is given more than once", lookup_keys[i]);
+			return msg;
+		}
 	memset(cq, 0, sizeof *cq);
 	*subject = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "subject");
 	cq->type = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "type");
@@ -1011,8 +1041,6 @@ static const char *lookup_params(struct MHD_Connection *c, catalog_query *cq,
 		return "agency must be an agency code (ddd.dd.dd.Ldd)";
 	if (cq->type != NULL && (strlen(cq->type) == 0 || strlen(cq->type) > 64))
 		return "type must be 1..64 bytes";
-	if (cq->type != NULL && cq->type[0] == '\0')
-		cq->type = NULL;
 	return NULL;
 }
 
