@@ -1192,6 +1192,11 @@ static int check_container_timestamps(verify_report *r, struct pkgctx *pc)
 static int covered_by(const struct pkgctx *pc, const char *name, int signatures_only)
 {
 	size_t i, j;
+	int ascii = 1;
+
+	for (j = 0; name[j] != '\0'; j++)
+		if ((unsigned char)name[j] >= 0x80)
+			ascii = 0;
 
 	for (i = 0; i < pc->nmf; i++) {
 		const manifest *m = pc->mfs[i].m;
@@ -1205,6 +1210,11 @@ static int covered_by(const struct pkgctx *pc, const char *name, int signatures_
 			continue;
 		for (j = 0; j < m->nrefs; j++)
 			if (strcmp(m->refs[j].uri, name) == 0)
+				return 1;
+		/* A URI in another Unicode form (NFD) names the same entry, as
+		 * pkg_find reads it: only non-ASCII names can differ so. */
+		for (j = 0; !ascii && j < m->nrefs; j++)
+			if (pkg_names_equiv(m->refs[j].uri, name))
 				return 1;
 	}
 	return 0;

@@ -176,6 +176,11 @@ def build(kind):
         asice("uni.asice", [("Kết quả giải quyết.pdf", PDF)])
     elif kind == "unicode-name-raw":
         asice("uniraw.asice", [("Kết quả giải quyết.pdf", PDF)], encode=False)
+    elif kind == "unicode-name-nfd":
+        # the manifest names the object in NFD (as macOS tools write), the ZIP in NFC
+        import unicodedata
+        n = "Kết quả giải quyết.pdf"
+        asice("uninfd.asice", [(n, PDF)], refs=[(unicodedata.normalize("NFD", n), PDF)])
     elif kind == "sha512":
         asice("sha512.asice", f, alg="sha512")
     elif kind == "no-mimetype":
@@ -342,7 +347,7 @@ for k in sys.argv[1:]:
     build(k)
 PY
 
-KINDS="ok two-objects-subfolder unicode-name unicode-name-raw sha512 no-mimetype mimetype-asics
+KINDS="ok two-objects-subfolder unicode-name unicode-name-raw unicode-name-nfd sha512 no-mimetype mimetype-asics
 mimetype-crlf unsigned-extra manifest-refs-mimetype manifest-refs-itself sig-timestamp
 content-timestamp counter-signature expired revoked revoked-ts sig-value-broken manifest-altered
 data-tampered two-signatures two-signatures-one-broken no-manifest-asice empty-manifest
@@ -395,6 +400,10 @@ j subfolder "both objects ok" \
 v unicode uni.asice 0 'TOTAL-PASSED'
 check_grep "unicode: the object is named as in the ZIP" '^    ok +Kết quả giải quyết\.pdf$' unicode.txt
 v unicode-raw uniraw.asice 0 'TOTAL-PASSED'
+#    ... and the manifest's URI in NFD: the same entry (pkg_find), checked
+#    and not listed as unsigned besides.
+v unicode-nfd uninfd.asice 0 'TOTAL-PASSED' --format json
+j unicode-nfd "no object listed unsigned" 'r["unsigned_objects"]==[]'
 
 # 4. SHA-512 manifest digests (xmlenc#sha512). DSS policy: SHA512 acceptable.
 v sha512 sha512.asice 0 'TOTAL-PASSED'
