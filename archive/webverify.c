@@ -36,6 +36,7 @@
 #include "archive/pkg.h"
 #include "archive/qr.h"
 #include "archive/record.h"
+#include "common/utf8.h"
 #include "common/util.h"
 
 #define VN_UTC_OFFSET (7 * 3600)   /* Vietnam: UTC+7, no daylight saving */
@@ -974,9 +975,23 @@ static void statement(struct out *o, const verify_report *r, const struct arch_i
 
 /* ---- JSON ----------------------------------------------------------------- */
 
+/* A JSON string of untrusted text: bytes that are not UTF-8 become '?'
+ * (json_string refuses them, and the member, or a file, went missing). */
 static json_t *jstr(const char *s)
 {
-	return s != NULL ? json_string(s) : json_null();
+	json_t *j;
+	char *c;
+
+	if (s == NULL)
+		return json_null();
+	if (kho_utf8_valid(s, strlen(s)))
+		return json_string(s);
+	if ((c = strdup(s)) == NULL)
+		return NULL;
+	kho_utf8_scrub(c);
+	j = json_string(c);
+	free(c);
+	return j;
 }
 
 static json_t *jtime(time_t t)
@@ -1042,6 +1057,11 @@ static json_t *jstatement(const verify_report *r, const struct arch_info *ai,
 	} else {
 		json_object_set_new(o, "signature", json_null());
 	}
+	/* Files in the package that no seal covers: listed too, as the page
+	 * lists them, so that no client shows a valid seal over them. */
+	for (i = 0; i < r->nunsigned; i++)
+		json_array_append_new(files, json_pack("{s:o,s:s}", "name",
+		                                       jstr(r->unsigned_objects[i].name), "state", "unsigned"));
 	json_object_set_new(o, "files", files);
 	arch = json_pack("{s:b,s:o,s:b}", "archived", ai->known,
 	                 "status", ai->known ? json_string(ai->status) : json_null(),
@@ -1468,7 +1488,8 @@ out:
  * or a single file found among data objects). Returns the answer shown.
  */
 static int archived_statement(webverify *wv, struct out *o, json_t **jout, const char *code,
-                              enum webverify_lang l, enum answer *shown, kho_err *err)
+                              enum webverify_lang l, enum answer *shown, struct redaction *keep,
+                              kho_err *err)
 {
 	verify_report *r = NULL;
 	struct arch_info ai;
@@ -1548,6 +1569,9 @@ static int archived_statement(webverify *wv, struct out *o, json_t **jout, const
 			statement(o, r, &ai, l, &pid);
 		if (o != NULL && o->rc == 0)
 			o->rc = scrub(o->b, &pid);
+		/* For the caller's scrub of what it writes around *jout. */
+		if (keep != NULL)
+			*keep = pid;
 	}
 	verify_report_free(r);
 	redaction_wipe(&pid);
@@ -1564,9 +1588,11 @@ static int do_file(webverify *wv, const webverify_request *rq, webverify_respons
 	struct out o = { &out->body, 0 };
 	enum answer shown = ANS_NOT_ARCHIVED;
 	enum webverify_lang l = rq->lang;
+	struct redaction pid;
 	json_t *j = NULL;
 	int found, rc;
 
+	memset(&pid, 0, sizeof pid);
 	if (kho_sha256(h, rq->data, rq->len) != 0)
 		return webverify_error_page(wv, rq->kind, l, 500, 0, out);
 	kho_hex(hex, h, 32);
@@ -1576,7 +1602,8 @@ static int do_file(webverify *wv, const webverify_request *rq, webverify_respons
 	out->status = 200;
 	if (rq->kind == WV_API) {
 		if (found) {
-			if ((rc = archived_statement(wv, NULL, &j, code, l, &shown, err)) != 0) {
+			if ((rc = archived_statement(wv, NULL, &j, code, l, &shown, &pid, err)) != 0) {
+				redaction_wipe(&pid);
 				webverify_response_free(out);
 				return webverify_error_page(wv, rq->kind, l, 500, 0, out);
 			}
@@ -1594,7 +1621,12 @@ static int do_file(webverify *wv, const webverify_request *rq, webverify_respons
 		}
 		audit(wv, found ? code : "-", 200, "kind=api-file answer=%s file-archived=%d",
 		      answer_code(shown), found);
-		return json_body(out, 200, j, NULL);
+		/* Scrubbed as every other answer: the file names, the signer
+		 * and the signatory of the statement may carry the subject's
+		 * number or name (a "055225001234-cccd.pdf" did, in clear). */
+		rc = json_body(out, 200, j, &pid);
+		redaction_wipe(&pid);
+		return rc;
 	}
 	page_begin(&o, l, tr(l, "Kết quả tra cứu tệp", "File lookup"),
 	           l == WV_LANG_EN ? "/verify" : "/verify?lang=en", 1);
@@ -1625,7 +1657,7 @@ static int do_file(webverify *wv, const webverify_request *rq, webverify_respons
 		put(&o, tr(l, "Tệp này có trong kho lưu trữ, là một phần của kết quả dưới đây.",
 		           "This exact file is archived, as part of the result below."));
 		put(&o, "</p>\n");
-		if ((rc = archived_statement(wv, &o, NULL, code, l, &shown, err)) != 0) {
+		if ((rc = archived_statement(wv, &o, NULL, code, l, &shown, NULL, err)) != 0) {
 			webverify_response_free(out);
 			return webverify_error_page(wv, rq->kind, l, 500, 0, out);
 		}
@@ -1680,7 +1712,7 @@ static int do_qr(webverify *wv, const webverify_request *rq, webverify_response 
 	snprintf(sw, sizeof sw, "/verify/r/%s?k=%s%s", rq->code, rq->key,
 	         l == WV_LANG_EN ? "" : "&lang=en");
 	page_begin(&o, l, tr(l, "Kiểm tra kết quả đã lưu trữ", "Archived result"), sw, 1);
-	if ((rc = archived_statement(wv, &o, NULL, rq->code, l, &shown, err)) != 0) {
+	if ((rc = archived_statement(wv, &o, NULL, rq->code, l, &shown, NULL, err)) != 0) {
 		webverify_response_free(out);
 		audit(wv, rq->code, 500, "kind=qr answer=error");
 		return webverify_error_page(wv, rq->kind, l, 500, 0, out);

@@ -121,9 +121,32 @@ check_status "a records manager revokes the result" 200 "$st"
 curl -s -o revoked.out "$QR_URL"
 check_grep "the QR page now says revoked" 'data-status="revoked"' revoked.out
 
+# A single file through the JSON API: the answer around the statement (the
+# files' names, the signatory, the signer) is scrubbed like every other
+# answer. A package whose second file is named with the subject's number
+# gave it in clear there (found by review, 2026-12-07).
+make_record "$ROOT/testdata/records/ht01-birth-registration.xml" r2.xml 0013
+printf '%%PDF-1.4\n%% ket qua 2\n' > ketqua2.pdf
+printf '%%PDF-1.4\n%% can cuoc\n' > "$PID_NUMBER-cccd.pdf"
+"$KHO" seal --key pki/signer.key --cert pki/signer.pem --tsa-key pki/tsa.key --tsa-cert pki/tsa.pem \
+	--crl pki/crls.pem --record r2.xml -o two.asice ketqua2.pdf "$PID_NUMBER-cccd.pdf" >/dev/null
+st=$(http POST /v1/packages "$OFF" --data-binary @two.asice)
+check_status "an officer ingests a package with a file named by the subject's number" 201 "$st"
+st=$(get apifile /v1/verify --data-binary @ketqua2.pdf)
+check_status "POST /v1/verify with one file of it" 200 "$st"
+check_grep "  ... found as that result" '"file_archived":true' apifile.out
+check_grep "  ... lists the other file, its number masked" '"name":"\*{12}-cccd.pdf"' apifile.out
+check_nogrep "  ... never the number" "$PID_NUMBER" apifile.out
+check_nogrep "  ... nor the full name" 'Trần Thị Bảo Ngọc' apifile.out
+# A file no seal covers is in the JSON answer's files, as on the page.
+python3 -c "import shutil, sys, zipfile; shutil.copy('arch/valid.asice', 'extra.asice'); z = zipfile.ZipFile('extra.asice', 'a'); z.writestr('ketqua-final.pdf', b'%PDF not sealed'); z.close()"
+st=$(get apiextra /v1/verify --data-binary @extra.asice)
+check_status "POST /v1/verify with an unsealed file added" 200 "$st"
+check_grep "  ... lists it as unsigned" '"name":"ketqua-final.pdf","state":"unsigned"' apiextra.out
+
 # No personal number anywhere public, nor in the audit trail.
 cat form.out valid.out tampered.out archived.out unknown.out api.out api2.out qrpage.out \
-	wrongkey.out revoked.out > public.all
+	wrongkey.out revoked.out apifile.out apiextra.out > public.all
 check_grep "the public answers do show the (masked) subject" 'subject_name_masked|\*' public.all
 check_nogrep "no personal number in any public answer" "$PID_NUMBER" public.all
 st=$(http GET "/v1/audit?limit=1000" "$AUD"); cp body.out audit.json
