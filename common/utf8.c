@@ -1,4 +1,5 @@
 /* utf8.c: well-formed UTF-8 (see utf8.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/utf8.h"
@@ -78,4 +79,47 @@ void kho_utf8_scrub(char *s)
 		p += k;
 		left -= k;
 	}
+}
+
+/* The code point of the well-formed character of n bytes at s. */
+static unsigned long code_point(const unsigned char *s, size_t n)
+{
+	unsigned long cp = n == 1 ? s[0] : n == 2 ? s[0] & 0x1f : n == 3 ? s[0] & 0x0f : s[0] & 0x07;
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		cp = (cp << 6) | (s[i] & 0x3f);
+	return cp;
+}
+
+static int unfit(unsigned long cp, int keep_nl)
+{
+	if (cp < 0x20)
+		return cp != '\t' && !(keep_nl && cp == '\n');
+	return (cp >= 0x7f && cp <= 0x9f) || cp == 0x61c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfffe ||
+	       cp == 0xffff;
+}
+
+char *kho_text_clean(const char *s, int keep_nl)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, k = 0, len;
+	char *o = malloc(n + 1);
+
+	if (o == NULL)
+		return NULL;
+	while (i < n) {
+		len = char_len(p + i, n - i);
+		if (len == 0 || unfit(code_point(p + i, len), keep_nl)) {
+			o[k++] = '?';
+			i += len == 0 ? 1 : len;
+			continue;
+		}
+		memcpy(o + k, p + i, len);
+		k += len;
+		i += len;
+	}
+	o[k] = '\0';
+	return o;
 }

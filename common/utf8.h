@@ -23,4 +23,15 @@ void kho_utf8_cut(char *s, size_t n);
  */
 void kho_utf8_scrub(char *s);
 
+/*
+ * kho_text_clean: a copy of s (malloc'd, NULL if out of memory) fit for a
+ * terminal, JSON and XML 1.0 alike: every byte that starts no well-formed
+ * character, every control (C0 but tab and, with keep_nl, newline; DEL;
+ * C1, U+0080..U+009F, which terminals take as escape sequences), every
+ * bidirectional formatting character (U+061C, U+200E/F, U+202A..U+202E,
+ * U+2066..U+2069: they reorder what a reader sees, "ketqua<RLO>fdp.exe")
+ * and the non-characters U+FFFE/U+FFFF (not XML characters) becomes '?'.
+ */
+char *kho_text_clean(const char *s, int keep_nl);
+
 #endif

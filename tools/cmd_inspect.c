@@ -15,6 +15,7 @@
 #include "archive/manifest.h"
 #include "archive/pkg.h"
 #include "archive/record.h"
+#include "common/utf8.h"
 #include "common/util.h"
 #include "tools/cmds.h"
 #include "verify/cms.h"
@@ -50,10 +51,21 @@ static void help(FILE *f)
 }
 
 /* Print text from the package with control characters replaced. */
+/* Untrusted text to the terminal: no control (C0, C1), bidi or invalid byte. */
+static void fput_clean(const char *s, FILE *f)
+{
+	char *c = s != NULL ? kho_text_clean(s, 0) : NULL;
+
+	if (c != NULL)
+		fputs(c, f);
+	else if (s != NULL)
+		fputs("?", f);
+	free(c);
+}
+
 static void put(const char *s)
 {
-	for (; s != NULL && *s != '\0'; s++)
-		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+	fput_clean(s, stdout);
 }
 
 static void show_manifest(const pkg_entry *e)
@@ -215,8 +227,7 @@ int cmd_inspect(int argc, char **argv)
 	pkg_limits_default(&lim);
 	if (pkg_read_file(&p, argv[optind], &lim, &err) != 0) {
 		fprintf(stderr, "kho inspect: ");
-		for (const char *s = err.msg; *s != '\0'; s++)
-			fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, stderr);
+		fput_clean(err.msg, stderr);
 		fputc('\n', stderr);
 		return 1;
 	}

@@ -13,6 +13,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/utf8.h"
 #include "common/util.h"
 #include "tools/cmds.h"
 #include "verify/verify.h"
@@ -100,9 +101,10 @@ static void verdict(const verify_report *r)
 	fprintf(stderr, "kho verify: %s%s%s", vr_indication_name(r->indication),
 	        r->sub != VR_SUB_NONE ? "/" : "", vr_sub_name(r->sub));
 	if (why != NULL) {
+		char *c = kho_text_clean(why, 0);
 		fputs(": ", stderr);
-		for (; *why != '\0'; why++)
-			fputc((unsigned char)*why < 0x20 || *why == 0x7f ? '?' : *why, stderr);
+		fputs(c != NULL ? c : "?", stderr);
+		free(c);
 	}
 	fputc('\n', stderr);
 }

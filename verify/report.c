@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <libxml/xmlwriter.h>
 
+#include "common/utf8.h"
 #include "common/util.h"
 
 #define VR_NS_119102 "http://uri.etsi.org/19102/v1.4.1#"
@@ -46,49 +47,13 @@ static const char *nz(const char *s)
 
 /*
  * Names and reasons can carry bytes from a hostile container. JSON and
- * XML need valid UTF-8 (and XML 1.0 no C0 controls), a terminal no
- * control characters: every invalid byte or control becomes '?'.
- * Returns malloc'd text or NULL (allocation failure).
+ * XML need valid UTF-8 (and XML 1.0 no C0 controls nor U+FFFE/U+FFFF), a
+ * terminal no control characters: kho_text_clean (common/utf8.h) makes
+ * each such byte or character '?'. Returns malloc'd text or NULL.
  */
 static char *clean_ex(const char *s, int keep_nl)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0, k = 0, len, j;
-	char *o = malloc(n + 1);
-
-	if (o == NULL)
-		return NULL;
-	while (i < n) {
-		unsigned char c = p[i];
-		int ok = 1;
-
-		if (c < 0x80) {
-			o[k++] = (c < 0x20 && c != '\t' && !(keep_nl && c == '\n')) || c == 0x7f ? '?' : (char)c;
-			i++;
-			continue;
-		}
-		len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 :
-		      c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-		if (len == 0 || n - i < len)
-			ok = 0;
-		for (j = 1; ok && j < len; j++)
-			if ((p[i + j] & 0xc0) != 0x80)
-				ok = 0;
-		/* overlong forms, surrogates, beyond U+10FFFF (RFC 3629 4) */
-		if (ok && ((c == 0xe0 && p[i + 1] < 0xa0) || (c == 0xed && p[i + 1] >= 0xa0) ||
-		           (c == 0xf0 && p[i + 1] < 0x90) || (c == 0xf4 && p[i + 1] >= 0x90)))
-			ok = 0;
-		if (!ok) {
-			o[k++] = '?';
-			i++;
-			continue;
-		}
-		memcpy(o + k, p + i, len);
-		k += len;
-		i += len;
-	}
-	o[k] = '\0';
-	return o;
+	return kho_text_clean(s, keep_nl);
 }
 
 static char *clean(const char *s)

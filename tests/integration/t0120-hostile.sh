@@ -44,4 +44,26 @@ check_grep "  ... FORMAT_FAILURE" '^kho verify: TOTAL-FAILED/FORMAT_FAILURE' che
 check_exit "a symbolic link as the package is refused (I/O)" 4 bash -c \
 	"ln -s '$HOSTILE/dotdot.zip' link.zip && '$KHO' verify --trust anchor.pem link.zip"
 check_grep "  ... says so" 'symbolic link' check.err
+
+# Names that are not fit for a terminal or for XML (found by review,
+# 2026-12-07): a file named with U+009B (CSI: terminals act on it), a raw
+# 0x9B byte, a bidi override and U+FFFE (no XML character) in a signed
+# package. The XML report stays parsable, and no such character reaches the
+# terminal from `kho verify` or `kho inspect`.
+"$KHO" pki init tpki >/dev/null 2>&1
+nm=$(printf 'a\xc2\x9b31m\xe2\x80\xaeRED\xef\xbf\xbe.pdf')
+printf '%%PDF-1.4\n' > "$nm"
+"$KHO" seal --key tpki/signer.key --cert tpki/signer.pem --tsa-key tpki/tsa.key --tsa-cert tpki/tsa.pem \
+	--record "$ROOT/testdata/records/ct01-certified-copy.xml" -o odd.asice "$nm" >/dev/null 2>&1
+check_exit "a package with such a name verifies" 0 "$KHO" verify --trust tpki/trust.pem --format xml odd.asice
+cp check.out odd.xml
+check "  ... its XML report is well-formed XML" xmllint --noout odd.xml
+"$KHO" verify --trust tpki/trust.pem odd.asice >odd.txt 2>odd.err
+"$KHO" inspect odd.asice >odd.ins 2>&1
+check "  ... no C1 control, bidi override or U+FFFE in the text report, inspect or verdict" \
+	python3 -c "import sys; d = b''.join(open(f, 'rb').read() for f in sys.argv[1:]).decode('utf-8', 'replace'); sys.exit(1 if any(0x80 <= ord(ch) <= 0x9f or ch in '\u202e\ufffe\ufffd' for ch in d) else 0)" \
+	odd.txt odd.err odd.ins
+python3 -c "import zipfile; z = zipfile.ZipFile('rawc1.zip', 'w'); z.writestr(zipfile.ZipInfo('x\x9b2J'), b'x'); z.close()" 2>/dev/null
+"$KHO" inspect rawc1.zip >raw.ins 2>&1
+check "  ... nor a raw 0x9b byte from a ZIP name" python3 -c "import sys; sys.exit(1 if b'\x9b' in open('raw.ins', 'rb').read() else 0)"
 finish

@@ -131,4 +131,29 @@ static void t_utf8(void)
 	CHECK(strcmp(c, "x\xe1\xbb\xa6") == 0);
 }
 
-TESTS(T(t_buf_cap), T(t_time_parse), T(t_now_env), T(t_base64), T(t_files), T(t_utf8))
+static void t_text_clean(void)
+{
+	static const struct { const char *in; int nl; const char *out; } c[] = {
+		{ "K\xe1\xba\xbft qu\xe1\xba\xa3.pdf\tok", 0, "K\xe1\xba\xbft qu\xe1\xba\xa3.pdf\tok" },
+		{ "a\x1b[31mb\x7f", 0, "a?[31mb?" },             /* C0 ESC, DEL */
+		{ "a\nb", 0, "a?b" }, { "a\nb", 1, "a\nb" },
+		{ "x\xc2\x9b" "2J", 0, "x?2J" },                    /* U+009B, CSI */
+		{ "x\x9b" "2J", 0, "x?2J" },                         /* a raw C1 byte */
+		{ "ketqua\xe2\x80\xae" "fdp.exe", 0, "ketqua?fdp.exe" },   /* U+202E */
+		{ "\xe2\x81\xa6" "a\xe2\x81\xa9", 0, "?a?" },   /* U+2066, U+2069 */
+		{ "a\xef\xbf\xbe" "b\xef\xbf\xbf", 0, "a?b?" },  /* U+FFFE, U+FFFF */
+		{ "\xe0\x80\xaf", 0, "???" },                   /* overlong */
+		{ "\xf0\x9f\x93\x84", 0, "\xf0\x9f\x93\x84" }, /* U+1F4C4 kept */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof c / sizeof *c; i++) {
+		char *o = kho_text_clean(c[i].in, c[i].nl);
+		REQUIRE(o != NULL);
+		CHECK_STR(o, c[i].out);
+		free(o);
+	}
+}
+
+TESTS(T(t_buf_cap), T(t_time_parse), T(t_now_env), T(t_base64), T(t_files), T(t_utf8),
+      T(t_text_clean))
