@@ -505,6 +505,11 @@ static void t_rate(void)
 	CHECK(!webverify_rate_take(wv, "192.0.2.1", &ra));
 	CHECK(ra >= 1 && ra <= 2);
 	CHECK(webverify_rate_take(wv, "192.0.2.2", &ra));   /* another address has its own bucket */
+	/* IPv6: one bucket per /64, however the rest of the address varies */
+	CHECK(webverify_rate_take(wv, "2001:db8:1:2::1", &ra));
+	CHECK(webverify_rate_take(wv, "2001:db8:1:2:aaaa::7", &ra));
+	CHECK(!webverify_rate_take(wv, "2001:db8:1:2:ffff:ffff:ffff:fffe", &ra));
+	CHECK(webverify_rate_take(wv, "2001:db8:1:3::1", &ra));   /* another /64 */
 	webverify_free(wv);
 	wv = setup(0);
 	REQUIRE(wv != NULL);
