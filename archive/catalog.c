@@ -898,11 +898,7 @@ static const char *effective_status(const char *status, const char *from, const 
 
 static void today(char out[11])
 {
-	char t[32];
-
-	kho_time_format(t, sizeof t, kho_now());
-	memcpy(out, t, 10);
-	out[10] = '\0';
+	kho_local_date(out, kho_now());
 }
 
 #define RESULT_COLS "r.result_code, r.package_id, r.dossier_code, r.procedure," \
@@ -1117,7 +1113,7 @@ static void lookup_event(const catalog_query *q, const char *actor, const char *
 
 	memset(ev, 0, sizeof *ev);
 	ev->at = (int64_t)kho_now();
-	kho_time_format(t, sizeof t, (time_t)ev->at);
+	kho_local_date(t, (time_t)ev->at);
 	memcpy(ev->month, t, 7);
 	copy(ev->procedure, sizeof ev->procedure,
 	     q->procedure ? q->procedure : (proc_found[0] ? proc_found : "(any)"));

@@ -2339,7 +2339,7 @@ static int start_retention(server *s, const char *data_dir, kho_err *err)
 
 static int32_t today_days(void)
 {
-	return (int32_t)(kho_now() / 86400);
+	return kho_local_day(kho_now());
 }
 
 /*

@@ -39,7 +39,7 @@
 #include "common/utf8.h"
 #include "common/util.h"
 
-#define VN_UTC_OFFSET (7 * 3600)   /* Vietnam: UTC+7, no daylight saving */
+#define VN_UTC_OFFSET KHO_LOCAL_UTC_OFFSET   /* Vietnam: UTC+7, no daylight saving */
 #define MAX_SHOWN_FILES 200         /* covered files listed on a page */
 
 struct slot {

@@ -294,6 +294,22 @@ int kho_time_parse(time_t *out, const char *s)
 	return 0;
 }
 
+int32_t kho_local_day(time_t t)
+{
+	t += KHO_LOCAL_UTC_OFFSET;
+	return (int32_t)(t >= 0 ? t / 86400 : -((-t + 86399) / 86400));
+}
+
+char *kho_local_date(char out[11], time_t t)
+{
+	time_t d = (time_t)kho_local_day(t) * 86400;
+	struct tm tm;
+
+	gmtime_r(&d, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+	return out;
+}
+
 char *kho_time_format(char *buf, size_t n, time_t t)
 {
 	struct tm tm;

@@ -66,8 +66,7 @@ static int answer_rc(rapi_response *resp, int rc, const kho_err *err)
 
 static int32_t today(void)
 {
-	time_t t = kho_now();
-	return (int32_t)(t / 86400);
+	return kho_local_day(kho_now());
 }
 
 /* body_json: the request body as a JSON object (an empty body is {}). */

@@ -179,9 +179,10 @@ struct rstore {
 
 /* ---- small helpers ------------------------------------------------------ */
 
+/* The civil day (Vietnam's) of a time stamp: kho_local_day. */
 static int32_t day_of(time_t t)
 {
-	return (int32_t)(t >= 0 ? t / 86400 : -((-t + 86399) / 86400));
+	return kho_local_day(t);
 }
 
 /* prep_on: a statement on connection cat (this rstore's or a caller's). */
@@ -607,6 +608,42 @@ typedef struct holds {
 	size_t n;
 } holds;
 
+/*
+ * At an execution (destruction, transfer), every hold not released counts,
+ * whatever day it says it was placed: a batch executed "as of" a day
+ * before a hold must not slip past it (found by review, 2026-12-07).
+ */
+static void holds_all_active(holds *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->v[i].released == DUE_NONE)
+			h->v[i].placed = DUE_NONE;
+}
+
+/*
+ * The day an execution is dated: not before today (Vietnam's day of
+ * kho_now) nor before the approval. A later day is allowed, as the
+ * retention tools' --at simulates time; an earlier one would let an
+ * execution pass a deadline or a hold that the real day would not.
+ */
+static int execution_day_ok(int64_t id, int32_t on, int32_t approved_on, kho_err *err)
+{
+	char a[16], b[16];
+	int32_t today = kho_local_day(kho_now());
+
+	if (on < today)
+		return kho_err_set(err, KHO_EINVAL, "batch %lld: an execution cannot be dated %s,"
+		                   " before today %s", (long long)id, due_format(a, on),
+		                   due_format(b, today));
+	if (approved_on != DUE_NONE && approved_on > 0 && on < approved_on)
+		return kho_err_set(err, KHO_EINVAL, "batch %lld: an execution cannot be dated %s,"
+		                   " before its approval on %s", (long long)id, due_format(a, on),
+		                   due_format(b, approved_on));
+	return 0;
+}
+
 static void holds_free(holds *h)
 {
 	free(h->v);
@@ -763,10 +800,14 @@ static int evaluate(rstore *r, const rec *x, const holds *h, int32_t on, elig_re
 
 	if ((rc = version_get(r, x->sha, &s, err)) != 0)
 		return rc;
+	/* Only holds active on that day are passed on (the same test as
+	 * elig_evaluate's): 64 released ones must not crowd out an active one. */
 	for (i = 0; i < h->n; i++)
-		if (hold_applies(&h->v[i], x)) {
+		if (hold_applies(&h->v[i], x) &&
+		    (h->v[i].placed == DUE_NONE || h->v[i].placed <= on) &&
+		    (h->v[i].released == DUE_NONE || h->v[i].released > on)) {
 			if (nh == sizeof hs / sizeof hs[0])
-				break; /* 64 holds on one record: held either way */
+				break; /* 64 active holds on one record: held either way */
 			hs[nh].id = h->v[i].id;
 			hs[nh].placed = h->v[i].placed;
 			hs[nh].released = h->v[i].released;
@@ -3207,7 +3248,7 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	char cert_path[PATH_MAX] = "", cert_sha[65] = "", mk[PATH_MAX];
 	unsigned char cert_wrapped[STORE_WRAPPED_LEN];
 	kho_buf cert;
-	int32_t decision_date = DUE_NONE, deadline = DUE_NONE;
+	int32_t decision_date = DUE_NONE, deadline = DUE_NONE, approved_on = DUE_NONE;
 	json_t *dropped = json_array();
 	int64_t ndestroyed = 0;
 	size_t i;
@@ -3232,7 +3273,7 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	}
 	catalog_lock(r->cat);
 	if ((rc = prep(r, &st, "SELECT kind, state, proposed_by, approved_by, decision,"
-	                       " decision_date, deadline, hash FROM ret_batches WHERE id = ?",
+	                       " decision_date, deadline, hash, approved_on FROM ret_batches WHERE id = ?",
 	               err)) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
@@ -3252,6 +3293,8 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	decision_date = (int32_t)sqlite3_column_int64(st, 5);
 	deadline = (int32_t)sqlite3_column_int64(st, 6);
 	cpy(hash, sizeof hash, col(st, 7));
+	approved_on = sqlite3_column_type(st, 8) == SQLITE_NULL ? DUE_NONE
+	                                                         : (int32_t)sqlite3_column_int64(st, 8);
 	sqlite3_finalize(st);
 	st = NULL;
 	if (strcmp(kind, "destroy") != 0) {
@@ -3260,6 +3303,8 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		                 kind);
 		goto out;
 	}
+	if ((rc = execution_day_ok(id, on, approved_on, err)) != 0)
+		goto out;
 	if (on > deadline) {
 		rc = kho_err_set(err, KHO_EPERM, "batch %lld: the execution deadline %s has passed;"
 		                 " propose and approve a new batch", (long long)id,
@@ -3303,6 +3348,7 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	/* Holds are read again now: one placed after approval drops its items. */
 	if ((rc = holds_load(r, &h, err)) != 0)
 		goto out;
+	holds_all_active(&h);
 	for (i = 0; i < it.n; i++) {
 		struct item *x = &it.v[i];
 		kho_err e2;
@@ -4012,7 +4058,7 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 	const char *bagit = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
 	json_t *dropped = json_array(), *exported = json_array();
 	uint64_t oxum_bytes = 0, oxum_files = 0;
-	int32_t deadline = DUE_NONE;
+	int32_t deadline = DUE_NONE, approved_on = DUE_NONE;
 	holds h = { 0 };
 	size_t i;
 	int rc, locked = 1;
@@ -4026,7 +4072,8 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 	snprintf(root, sizeof root, "kho-transfer-batch-%lld", (long long)id);
 	snprintf(obj, sizeof obj, "batch-%lld", (long long)id);
 	catalog_lock(r->cat);
-	if ((rc = prep(r, &st, "SELECT kind, state, deadline FROM ret_batches WHERE id = ?", err)) != 0)
+	if ((rc = prep(r, &st, "SELECT kind, state, deadline, approved_on FROM ret_batches WHERE id = ?",
+	               err)) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -4039,8 +4086,12 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 		goto out;
 	}
 	deadline = (int32_t)sqlite3_column_int64(st, 2);
+	approved_on = sqlite3_column_type(st, 3) == SQLITE_NULL ? DUE_NONE
+	                                                         : (int32_t)sqlite3_column_int64(st, 3);
 	sqlite3_finalize(st);
 	st = NULL;
+	if ((rc = execution_day_ok(id, on, approved_on, err)) != 0)
+		goto out;
 	if (on > deadline) {
 		rc = kho_err_set(err, KHO_EPERM, "batch %lld: the deadline %s has passed", (long long)id,
 		                 due_format(d, deadline));
@@ -4067,6 +4118,7 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 	}
 	if ((rc = holds_load(r, &h, err)) != 0)
 		goto out;
+	holds_all_active(&h);
 	/* Re-evaluate now; a held record is not sent away either. */
 	for (i = 0; i < it.n; i++) {
 		struct item *x = &it.v[i];

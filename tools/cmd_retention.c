@@ -350,8 +350,7 @@ int cmd_retention(int argc, char **argv)
 		if (parse_day(&on, o.at, "--at") != 0)
 			return EXIT_USAGE;
 	} else {
-		time_t now = kho_now();
-		on = (int32_t)(now / 86400);
+		on = kho_local_day(kho_now());
 	}
 	if ((rc = rstore_open(&r, o.data, o.keys, o.master_key, &err)) != 0) {
 		fprintf(stderr, "kho retention: %s\n", err.msg);

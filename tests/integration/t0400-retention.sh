@@ -162,6 +162,26 @@ check_grep "... with the package hash" "\"package_sha256\": \"$ID1\"" check.out
 check_nogrep "... and no personal number" '051087012345' check.out
 R eval $(code 0105) --at 2031-01-05 > h5.out
 check_grep "the held record is still there" 'held' h5.out
+# An execution is dated today or later, and not before its approval; at
+# execution every hold not released counts, whatever day it gives (found by
+# review, 2026-12-07: a batch executed "as of" the day before a hold
+# destroyed the held record).
+check "the hold is released" R release "$H3" --reason "giải quyết xong" --at 2031-01-06
+check "a second batch is proposed" R batch propose --actor rm-lan --at 2031-01-06
+B2=$(tail -n1 check.out)
+check_grep "... with the released record" "$(code 0105)" data/retention/batches/$B2/list.csv
+check "... and approved" R batch approve $B2 --actor rm-hoa --decision 46/QĐ-SNV --decision-date 2031-01-06 --at 2031-01-06
+H4=$(R hold --scope record --target $(code 0105) --reason "khiếu nại mới" --authority "UBND tỉnh" --at 2031-01-09)
+check_exit "an execution dated before its approval is refused" 5 R batch execute $B2 --actor rm-hoa --at 2031-01-05 "${EXE[@]}"
+check_grep "... saying so" 'before its approval' check.err
+check_exit "an execution dated before today is refused" 5 R batch execute $B2 --actor rm-hoa --at 2026-01-05 "${EXE[@]}"
+check_grep "... saying so" 'before today' check.err
+check "the batch executed as of a day before the new hold's" R batch execute $B2 --actor rm-hoa --at 2031-01-07 "${EXE[@]}"
+cp check.out exec2.json
+check_grep "... still drops the held record" '"reason": "held' exec2.json
+check_grep "... and destroys nothing" '"destroyed": 0' exec2.json
+R eval $(code 0105) --at 2031-01-10 > h6.out
+check_grep "the record is held, not destroyed" 'held' h6.out
 
 # ---- a new schedule version changes nothing silently ----
 R eval $LLC --at 2031-01-02 > before.out
@@ -202,14 +222,14 @@ check_grep "the report lists transfers with their decision" '^transferred,2031 7
 check_grep "the report lists destroyed records per year with the decision" '^destroyed,2[0-9]{3} 45/QĐ-SNV batch' rep.csv
 stop_daemon
 check "fsck is clean, certificates included" "$KHO" fsck --data data --trust pki/trust.pem
-check_grep "... and reads the certificate back" '^certificates: 1 checked, 1 ok, 0 missing, 0 corrupt' check.out
+check_grep "... and reads both certificates back (batches 1 and 2)" '^certificates: 2 checked, 2 ok, 0 missing, 0 corrupt' check.out
 cp data/store/${CSHA:0:2}/$CSHA.enc cert.enc.bak
 flip_byte data/store/${CSHA:0:2}/$CSHA.enc 100
 check_exit "fsck reports a corrupt certificate" 1 "$KHO" fsck --data data --no-verify
-check_grep "... as a corrupt certificate" '^certificates: 1 checked, 0 ok, 0 missing, 1 corrupt' check.out
+check_grep "... as a corrupt certificate" '^certificates: 2 checked, 1 ok, 0 missing, 1 corrupt' check.out
 rm data/store/${CSHA:0:2}/$CSHA.enc
 check_exit "fsck reports a missing certificate" 1 "$KHO" fsck --data data --no-verify
-check_grep "... as a missing certificate" '^certificates: 1 checked, 0 ok, 1 missing' check.out
+check_grep "... as a missing certificate" '^certificates: 2 checked, 1 ok, 1 missing' check.out
 check_grep "... and as a missing package" 'packages: .* 1 missing' check.out
 cp cert.enc.bak data/store/${CSHA:0:2}/$CSHA.enc
 check "the audit chain verifies" "$KHO" audit verify --data data

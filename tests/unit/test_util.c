@@ -155,5 +155,21 @@ static void t_text_clean(void)
 	}
 }
 
+static void t_local_day(void)
+{
+	char d[11];
+	time_t t;
+
+	/* 2026-12-31T20:00:00Z is 03:00 on 1 January 2027 in Vietnam */
+	REQUIRE(kho_time_parse(&t, "2026-12-31T20:00:00Z") == 0);
+	CHECK_STR(kho_local_date(d, t), "2027-01-01");
+	CHECK_EQ_INT(kho_local_day(t), 20819);   /* 2027-01-01 */
+	REQUIRE(kho_time_parse(&t, "2026-12-31T16:59:59Z") == 0);
+	CHECK_STR(kho_local_date(d, t), "2026-12-31");
+	REQUIRE(kho_time_parse(&t, "2026-12-31T17:00:00Z") == 0);
+	CHECK_STR(kho_local_date(d, t), "2027-01-01");
+	CHECK_STR(kho_local_date(d, 0), "1970-01-01");
+}
+
 TESTS(T(t_buf_cap), T(t_time_parse), T(t_now_env), T(t_base64), T(t_files), T(t_utf8),
-      T(t_text_clean))
+      T(t_text_clean), T(t_local_day))
