@@ -560,8 +560,21 @@ static void rec_add_review(rec *x, sqlite3_stmt *st)
 	const char *d = col(st, 1);
 	size_t i;
 
-	if (x->nreviews == MAX_REVIEWS)
-		return;
+	if (x->nreviews == MAX_REVIEWS) {
+		/* Full: drop the oldest decision that is not keep-permanent (they
+		 * come ordered by day); a keep-permanent one is never dropped, and
+		 * with 16 of them the record is kept either way. */
+		for (i = 0; i < MAX_REVIEWS && x->reviews[i].decision == ELIG_DECISION_KEEP_PERMANENT; i++)
+			;
+		if (i == MAX_REVIEWS)
+			return;
+		memmove(&x->reviews[i], &x->reviews[i + 1], (MAX_REVIEWS - 1 - i) * sizeof x->reviews[0]);
+		memmove(&x->review_refs[i], &x->review_refs[i + 1],
+		        (MAX_REVIEWS - 1 - i) * sizeof x->review_refs[0]);
+		for (size_t k = 0; k < MAX_REVIEWS - 1; k++)
+			x->reviews[k].ref = x->review_refs[k];
+		x->nreviews--;
+	}
 	i = x->nreviews;
 	if (strcmp(d, "destroy") == 0)
 		x->reviews[i].decision = ELIG_DECISION_DESTROY;
@@ -3042,7 +3055,9 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 	                       " (SELECT package_id FROM ret_certificates)", err)) != 0)
 		return rc;
 	sqlite3_bind_text(pk, 1, x->code, -1, SQLITE_STATIC);
-	while ((s_ = sqlite3_step(pk)) == SQLITE_ROW && np < 64) {
+	/* Every package of the record, however many (a cap here left the keys
+	 * and files past it while every row went: found by review). */
+	while ((s_ = sqlite3_step(pk)) == SQLITE_ROW) {
 		char **nv = realloc(pkgs, (np + 1) * sizeof *nv);
 		if (nv == NULL || (nv[np] = strdup(col(pk, 0))) == NULL) {
 			if (nv != NULL)
@@ -3336,6 +3351,20 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	/* The items are those approved: their list hashes to the batch hash
+	 * the proposal recorded and the approval was given on (a row added or
+	 * changed behind the API since would otherwise be destroyed too). */
+	{
+		char now_hash[65];
+		if ((rc = batch_hash(it.v, it.n, now_hash, err)) != 0)
+			goto out;
+		if (strcmp(now_hash, hash) != 0) {
+			rc = kho_err_set(err, KHO_ECONFLICT, "batch %lld: its items are not those approved"
+			                 " (their hash is %.16s..., the batch's %.16s...): nothing was"
+			                 " destroyed", (long long)id, now_hash, hash);
+			goto out;
+		}
+	}
 	states = calloc(it.n ? it.n : 1, sizeof *states);
 	a = malloc(sizeof *a);
 	if (states == NULL || a == NULL) {
@@ -3428,13 +3457,17 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	}
 	if ((rc = prep(r, &st, "UPDATE ret_batches SET state = 'executed', executed_by = ?,"
 	                       " executed_on = ?, certificate = ?, certificate_sha256 = ?"
-	                       " WHERE id = ?", err)) == 0) {
+	                       " WHERE id = ? AND state = 'approved'", err)) == 0) {
 		sqlite3_bind_text(st, 1, actor ? actor : "cli", -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, on);
 		sqlite3_bind_text(st, 3, cert_sha, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, cert_sha, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 5, id);
 		rc = step_done(r, st, err);
+		/* Another execution finished first while the lock was let go. */
+		if (rc == 0 && sqlite3_changes(catalog_db(r->cat)) != 1)
+			rc = kho_err_set(err, KHO_ECONFLICT, "batch %lld was executed meanwhile by another"
+			                 " execution", (long long)id);
 	}
 	sqlite3_finalize(st);
 	st = NULL;

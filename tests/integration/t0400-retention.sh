@@ -172,6 +172,13 @@ B2=$(tail -n1 check.out)
 check_grep "... with the released record" "$(code 0105)" data/retention/batches/$B2/list.csv
 check "... and approved" R batch approve $B2 --actor rm-hoa --decision 46/QĐ-SNV --decision-date 2031-01-06 --at 2031-01-06
 H4=$(R hold --scope record --target $(code 0105) --reason "khiếu nại mới" --authority "UBND tỉnh" --at 2031-01-09)
+# A row slipped into the approved batch behind the API (a record the
+# approval never saw): the item list no longer hashes to the batch's hash.
+sqlite3 data/catalog.db "INSERT INTO ret_items(batch, result_code, package_id, dossier_code, class_code, schedule_sha256) SELECT $B2, r.result_code, r.package_id, r.dossier_code, i.class_code, i.schedule_sha256 FROM results r, ret_items i WHERE r.result_code = '$(code 0103)' AND i.batch = $B2"
+check "(a row is added to the approved batch)" test "$(sqlite3 data/catalog.db "SELECT COUNT(*) FROM ret_items WHERE batch = $B2")" = 2
+check_exit "an execution of items other than those approved is refused" 5 R batch execute $B2 --actor rm-hoa --at 2031-01-07 "${EXE[@]}"
+check_grep "... saying so" 'not those approved' check.err
+sqlite3 data/catalog.db "DELETE FROM ret_items WHERE batch = $B2 AND result_code = '$(code 0103)'"
 check_exit "an execution dated before its approval is refused" 5 R batch execute $B2 --actor rm-hoa --at 2031-01-05 "${EXE[@]}"
 check_grep "... saying so" 'before its approval' check.err
 check_exit "an execution dated before today is refused" 5 R batch execute $B2 --actor rm-hoa --at 2026-01-05 "${EXE[@]}"

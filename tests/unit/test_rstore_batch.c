@@ -262,4 +262,36 @@ static void t_reject(void)
 	rstore_close(r);
 }
 
-TESTS(T(t_no_record_in_two_open_batches), T(t_exported_transfer_batch_is_open), T(t_reject))
+static void t_many_reviews(void)
+{
+	/* 20 review decisions "destroy" and then one "keep-permanent": the
+	 * record is kept. Only 16 reviews were read, so the latest, deciding
+	 * one was dropped and the record stayed eligible (found by review). */
+	rstore *r = open_tmp();
+	enum elig_outcome o = ELIG_HELD;
+	char why[512], ref[32];
+	int k;
+
+	REQUIRE(r != NULL);
+	REQUIRE(publish(r) == 0);
+	REQUIRE(add_expired(r, A) == 0);
+	CHECK_EQ_INT(rstore_evaluate(r, A, day("2031-01-02"), &o, why, sizeof why, NULL), 0);
+	CHECK_EQ_INT(o, ELIG_ELIGIBLE_DESTROY);
+	/* (written directly: rstore_review takes decisions for review classes
+	 * only, and CT.01 is a destroy class; the evaluation reads them all) */
+	for (k = 0; k < 21; k++) {
+		char q[256];
+		snprintf(ref, sizeof ref, "%d/QĐ-SNV", k < 20 ? k + 1 : 99);
+		snprintf(q, sizeof q, "INSERT INTO ret_reviews(result_code, decision, years, day, ref, at,"
+		         " actor) VALUES('" A "', '%s', 0, %d, '%s', 0, 't')",
+		         k < 20 ? "destroy" : "keep-permanent", (int)(day("2031-01-01") - 40 + 2 * k), ref);
+		REQUIRE(sql(r, q) == 0);
+	}
+	CHECK_EQ_INT(rstore_evaluate(r, A, day("2031-01-02"), &o, why, sizeof why, NULL), 0);
+	CHECK(o != ELIG_ELIGIBLE_DESTROY);
+	CHECK(strstr(why, "99/QĐ-SNV") != NULL);
+	rstore_close(r);
+}
+
+TESTS(T(t_no_record_in_two_open_batches), T(t_exported_transfer_batch_is_open), T(t_reject),
+      T(t_many_reviews))
