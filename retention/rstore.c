@@ -985,17 +985,49 @@ int rstore_evaluate(rstore *r, const char *result_code, int32_t on, enum elig_ou
 
 /* ---- publishing ---------------------------------------------------------- */
 
-/* shorter: 1 if the period under (nc, nres) ends earlier than under (oc, ores). */
+static int has_trigger(const schedule_class *c, const schedule_trigger *t)
+{
+	size_t i;
+
+	for (i = 0; i < c->ntriggers; i++)
+		if (c->triggers[i].kind == t->kind &&
+		    (t->event == NULL ? c->triggers[i].event == NULL
+		                      : c->triggers[i].event != NULL && strcmp(c->triggers[i].event, t->event) == 0))
+			return 1;
+	return 0;
+}
+
+/*
+ * shorter: 1 if the new class (nc, nres) may end the record's keeping
+ * earlier, or more destructively, than the old one (oc, ores): a shorter
+ * period or an earlier due date; a move to destruction from a review or a
+ * transfer; a record that waited for its trigger now counted; or, while
+ * neither version has a due date, a trigger or counting rule the old class
+ * did not have (it may count sooner once its event comes). Each needs the
+ * confirmation (found by review, 2026-12-07: only the years were compared
+ * when no due date was known).
+ */
 static int shorter(const schedule_class *oc, const elig_result *ores, const schedule_class *nc,
                    const elig_result *nres)
 {
+	size_t i;
+
 	if (oc->permanent)
 		return !nc->permanent;
 	if (nc->permanent)
 		return 0;
+	if (nc->action == SCHED_ACTION_DESTROY && oc->action != SCHED_ACTION_DESTROY)
+		return 1;
 	if (ores->due != DUE_NONE && nres->due != DUE_NONE)
 		return nres->due < ores->due;
-	return nc->years < oc->years;
+	if (ores->due == DUE_NONE && nres->due != DUE_NONE)
+		return 1;
+	if (nc->years < oc->years || nc->cutoff != oc->cutoff || nc->due != oc->due)
+		return 1;
+	for (i = 0; i < nc->ntriggers; i++)
+		if (!has_trigger(oc, &nc->triggers[i]))
+			return 1;
+	return 0;
 }
 
 struct apply_arg {

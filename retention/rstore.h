@@ -98,9 +98,11 @@ catalog *rstore_catalog(rstore *r);
  * rstore_publish: load one schedule version (schedule_parse: refused with
  * "line N: ..." as KHO_EFORMAT), keep it with its hash, and if it is in
  * force on `on` (its effective date is not after it) reclassify every
- * record under it. A record whose period would become shorter (permanent to
- * years, fewer years, or an earlier due date by the new counting) stays
- * under its old version unless flags has RSTORE_CONFIRM_SHORTEN: the period
+ * record under it. A record whose period would become shorter or end more
+ * destructively (permanent to years, fewer years, an earlier due date by the
+ * new counting, review or transfer to destroy, counted where it waited for
+ * its trigger, or, with no due date yet, a new trigger or counting rule)
+ * stays under its old version unless flags has RSTORE_CONFIRM_SHORTEN: the period
  * already running is never shortened silently. The same bytes again is
  * KHO_EEXIST; another file with a version label already published for the
  * identifier is KHO_ECONFLICT. *report (may be NULL) gets

@@ -293,5 +293,55 @@ static void t_many_reviews(void)
 	rstore_close(r);
 }
 
+static const char sched_v[] =
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<schedule xmlns=\"urn:kho:schedule:1\">"
+	"<identifier>T-SHORTEN</identifier><version>%d</version>"
+	"<issuingAgency code=\"000.00.08.H55\">SNV</issuingAgency>"
+	"<authority><decision>1/QD</decision><date>2025-01-20</date></authority>"
+	"<effective>2025-02-01</effective>"
+	"<counting><cutoff>calendar-year</cutoff><due>end-of-year</due><feb29>mar1</feb29></counting>"
+	"<classes><class code=\"CT.01\"><title>ct</title><covers><procedure>2.000815</procedure>"
+	"</covers><period><years>5</years></period><trigger>dossier-closed</trigger>%s"
+	"<action>%s</action><legalBasis>x</legalBasis></class>"
+	"<class code=\"GEN.99\" fallback=\"true\"><title>gen</title><covers/><period><years>10"
+	"</years></period><trigger>dossier-closed</trigger><action>review</action>"
+	"<legalBasis>x</legalBasis></class></classes></schedule>\n";
+
+static void t_shorten_without_due(void)
+{
+	/* A record waiting for its trigger (no dossier closed: no due date)
+	 * under a review class; version 2 adds an "ingest" trigger and makes
+	 * the action destroy. That ends the record sooner and more
+	 * destructively: it needs the confirmation. Only the years were
+	 * compared when no due date was known (found by review). */
+	rstore *r = open_tmp();
+	char x1[2048], x2[2048], id[65], q[768];
+	unsigned char md[32];
+	json_t *rep = NULL, *kept;
+
+	REQUIRE(r != NULL);
+	snprintf(x1, sizeof x1, sched_v, 1, "", "review");
+	snprintf(x2, sizeof x2, sched_v, 2, "<trigger>ingest</trigger>", "destroy");
+	REQUIRE(rstore_publish(r, x1, strlen(x1), "t", day("2025-03-01"), 0, NULL, NULL) == 0);
+	kho_sha256(md, A, strlen(A));
+	kho_hex(id, md, 32);
+	snprintf(q, sizeof q, "INSERT INTO packages(id, result_code, agency, size, indication, sub,"
+	         " ingested_at, ingested_by) VALUES('%s','" A "','000.31.20.H55',1,'TOTAL-PASSED','',"
+	         "1740000000,'t')", id);
+	REQUIRE(sql(r, q) == 0);
+	snprintf(q, sizeof q, "INSERT INTO results(result_code, package_id, dossier_code, procedure,"
+	         " agency, result_type, subject_kind, subject_mac, status) VALUES('" A "','%s',"
+	         "'000.31.20.H55-250314-0001','2.000815','000.31.20.H55','certified-copy','citizen',"
+	         "X'0909090909090909090909090909090909090909090909090909090909090909','valid')", id);
+	REQUIRE(sql(r, q) == 0);
+	REQUIRE(rstore_classify_record(r, A, RSTORE_UNCLASSIFIED_REFUSE, "t", NULL) == 0);
+	REQUIRE(rstore_publish(r, x2, strlen(x2), "t", day("2026-01-01"), 0, &rep, NULL) == 0);
+	kept = json_object_get(rep, "kept_on_old_version");
+	CHECK_EQ_INT(json_array_size(kept), 1);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(kept, 0), "result_code")), A);
+	json_decref(rep);
+	rstore_close(r);
+}
+
 TESTS(T(t_no_record_in_two_open_batches), T(t_exported_transfer_batch_is_open), T(t_reject),
-      T(t_many_reviews))
+      T(t_many_reviews), T(t_shorten_without_due))
