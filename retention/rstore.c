@@ -3964,6 +3964,46 @@ int rstore_certificate_get(rstore *r, int64_t batch, kho_buf *out, char sha_out[
 	return 0;
 }
 
+/*
+ * The tombstones against the catalog (found by review, 2026-12-07: fsck
+ * passed both): a destroyed record whose package or result row is back
+ * (restored from a copy), and a tombstone whose batch is not an executed
+ * destruction with its certificate (the batch row edited behind the API).
+ */
+static int tombstones_check(rstore *r, rstore_cert_check *out, kho_err *err)
+{
+	static const char *const q[2] = {
+		"SELECT t.result_code, 'a destroyed record is in the catalog again (its result or a"
+		" package row)' FROM ret_tombstones t WHERE EXISTS (SELECT 1 FROM results x WHERE"
+		" x.result_code = t.result_code) OR EXISTS (SELECT 1 FROM packages p WHERE"
+		" p.result_code = t.result_code AND p.id NOT IN (SELECT package_id FROM ret_certificates))",
+		"SELECT t.result_code, 'its tombstone names batch ' || t.batch || ', which is not an"
+		" executed destruction with a certificate' FROM ret_tombstones t WHERE NOT EXISTS"
+		" (SELECT 1 FROM ret_batches b WHERE b.id = t.batch AND b.kind = 'destroy' AND"
+		" b.state = 'executed' AND length(b.certificate_sha256) = 64)"
+	};
+	sqlite3_stmt *st = NULL;
+	int rc = 0, k, s;
+
+	catalog_lock(r->cat);
+	for (k = 0; rc == 0 && k < 2; k++) {
+		if ((rc = prep(r, &st, q[k], err)) != 0)
+			break;
+		while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+			out->tombstones_bad++;
+			if (out->first_problem[0] == '\0')
+				snprintf(out->first_problem, sizeof out->first_problem, "%s: %s", col(st, 0),
+				         col(st, 1));
+		}
+		if (s != SQLITE_DONE)
+			rc = kho_err_set(err, KHO_EIO, "tombstones: %s", sqlite3_errmsg(catalog_db(r->cat)));
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	catalog_unlock(r->cat);
+	return rc;
+}
+
 int rstore_certificates_check(rstore *r, rstore_cert_check *out, kho_err *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -4019,6 +4059,8 @@ int rstore_certificates_check(rstore *r, rstore_cert_check *out, kho_err *err)
 			         (long long)ids[i], e.msg);
 	}
 	free(ids);
+	if (rc == 0)
+		rc = tombstones_check(r, out, err);
 	return rc;
 }
 

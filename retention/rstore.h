@@ -462,13 +462,16 @@ int rstore_certificate_get(rstore *r, int64_t batch, kho_buf *out, char sha_out[
 typedef struct rstore_cert_check {
 	int64_t checked, ok, missing, corrupt;
 	int64_t not_in_store;       /* served from the legacy file (not migrated) */
+	int64_t tombstones_bad;     /* a destroyed record back in the catalog, or a tombstone
+	                               whose batch is no executed destruction with a certificate */
 	char first_problem[512];
 } rstore_cert_check;
 
 /*
  * rstore_certificates_check: read back (rstore_certificate_get) the
- * certificate of every executed destruction batch, for kho fsck. Problems
- * are counted in *out; returns negative only when the check cannot run.
+ * certificate of every executed destruction batch, and check every
+ * tombstone against the catalog, for kho fsck. Problems are counted in
+ * *out; returns negative only when the check cannot run.
  */
 int rstore_certificates_check(rstore *r, rstore_cert_check *out, kho_err *err);
 

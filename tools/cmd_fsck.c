@@ -177,11 +177,13 @@ int cmd_fsck(int argc, char **argv)
 	}
 	rstore_close(rs);
 	printf("certificates: %lld checked, %lld ok, %lld missing, %lld corrupt"
-	       " (%lld not yet moved into the store)\n", (long long)cc.checked, (long long)cc.ok,
-	       (long long)cc.missing, (long long)cc.corrupt, (long long)cc.not_in_store);
+	       " (%lld not yet moved into the store)\n"
+	       "tombstones: %lld inconsistent with the catalog\n", (long long)cc.checked,
+	       (long long)cc.ok, (long long)cc.missing, (long long)cc.corrupt,
+	       (long long)cc.not_in_store, (long long)cc.tombstones_bad);
 	if (!noverify && ic->anchors == NULL)
 		printf("note:     no trust anchors given: packages were re-hashed, not re-validated\n");
-	problems = fixity_problems(&sum) + cc.missing + cc.corrupt;
+	problems = fixity_problems(&sum) + cc.missing + cc.corrupt + cc.tombstones_bad;
 	if (problems > 0) {
 		printf("first problem: %s\nfsck: PROBLEMS FOUND (%lld)\n",
 		       fixity_problems(&sum) > 0 ? sum.first_problem : cc.first_problem,

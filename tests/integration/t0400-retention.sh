@@ -239,6 +239,24 @@ check_exit "fsck reports a missing certificate" 1 "$KHO" fsck --data data --no-v
 check_grep "... as a missing certificate" '^certificates: 2 checked, 1 ok, 1 missing' check.out
 check_grep "... and as a missing package" 'packages: .* 1 missing' check.out
 cp cert.enc.bak data/store/${CSHA:0:2}/$CSHA.enc
+check_grep "fsck checks the tombstones" '^tombstones: 0 inconsistent' check.out
+# A destroyed record put back into the catalog (its result row restored
+# from a copy), and a tombstone whose batch row was edited behind the API:
+# fsck passed both (found by review, 2026-12-07).
+cp data/catalog.db catalog.before-tamper.db
+sqlite3 data/catalog.db "INSERT INTO results(result_code, package_id, dossier_code, procedure, agency, result_type, subject_kind, subject_mac, status) VALUES('$(code 0101)', '$ID1', 'x', '2.000815', '000.31.20.H55', 'certified-copy', 'citizen', X'00', 'valid')"
+check_exit "fsck reports a destroyed record back in the catalog" 1 "$KHO" fsck --data data --no-verify
+check_grep "... counted with the tombstones" '^tombstones: 1 inconsistent' check.out
+check_grep "... and named" "first problem: $(code 0101): a destroyed record is in the catalog again" check.out
+sqlite3 data/catalog.db "DELETE FROM results WHERE result_code = '$(code 0101)'"
+sqlite3 data/catalog.db "UPDATE ret_batches SET state = 'proposed', certificate = NULL, certificate_sha256 = NULL WHERE id = $B" 2>/dev/null
+if [ "$(sqlite3 data/catalog.db "SELECT state FROM ret_batches WHERE id = $B")" = proposed ]; then
+	check_exit "fsck reports tombstones whose batch is no longer an executed destruction" 1 "$KHO" fsck --data data --no-verify
+	check_grep "... naming the batch" "its tombstone names batch $B, which is not an executed destruction" check.out
+else
+	check "the executed batch's decision cannot be rewritten (trigger)" true
+fi
+cp catalog.before-tamper.db data/catalog.db
 check "the audit chain verifies" "$KHO" audit verify --data data
 "$KHO" audit list --data data --limit 100000 > audit.out
 check_grep "destruction is in the audit chain" 'retention-destroy' audit.out
