@@ -93,9 +93,18 @@ static void putf(struct out *o, const char *fmt, ...)
 static void esc(struct out *o, const char *s)
 {
 	const char *p, *start;
+	char *clean;
 
 	if (s == NULL)
 		return;
+	/* Untrusted text (file names, names, reasons): no control, no bidi
+	 * override ("ketqua<RLO>fdp.exe"), only valid UTF-8 (kho_text_clean;
+	 * a newline stays), then HTML-escaped. */
+	if ((clean = kho_text_clean(s, 1)) == NULL) {
+		o->rc = KHO_ENOMEM;
+		return;
+	}
+	s = clean;
 	for (start = p = s; *p != '\0' && o->rc == 0; p++) {
 		const char *r = NULL;
 		switch (*p) {
@@ -118,6 +127,7 @@ static void esc(struct out *o, const char *s)
 	}
 	if (o->rc == 0)
 		o->rc = kho_buf_append(o->b, start, (size_t)(p - start));
+	free(clean);
 }
 
 static const char *tr(enum webverify_lang l, const char *vi, const char *en)

@@ -143,6 +143,13 @@ python3 -c "import shutil, sys, zipfile; shutil.copy('arch/valid.asice', 'extra.
 st=$(get apiextra /v1/verify --data-binary @extra.asice)
 check_status "POST /v1/verify with an unsealed file added" 200 "$st"
 check_grep "  ... lists it as unsigned" '"name":"ketqua-final.pdf","state":"unsigned"' apiextra.out
+# A file name with a bidi override (U+202E: "ketqua<RLO>fdp.exe" reads as
+# ketquaexe.pdf) and a C1 control is shown on the page without them.
+python3 -c "import shutil, zipfile; shutil.copy('arch/valid.asice', 'bidi.asice'); z = zipfile.ZipFile('bidi.asice', 'a'); z.writestr('ketqua\u202efdp\u009b.exe', b'MZ'); z.close()"
+st=$(get bidipage /verify -F file=@bidi.asice)
+check_status "POST /verify with such a file added" 200 "$st"
+check_grep "  ... the page names the file" 'ketqua.fdp..exe' bidipage.out
+check "  ... without the bidi override or the C1 control" python3 -c "import sys; d = open('bidipage.out', 'rb').read(); sys.exit(1 if b'\xe2\x80\xae' in d or b'\xc2\x9b' in d else 0)"
 
 # No personal number anywhere public, nor in the audit trail.
 cat form.out valid.out tampered.out archived.out unknown.out api.out api2.out qrpage.out \
