@@ -2795,9 +2795,20 @@ static int certificate(rstore *r, int64_t id, const rstore_signer *sg, const cha
 	xml_esc(&xml, approver);
 	kho_buf_appendf(&xml, "</approvedBy>\n  <executedBy>");
 	xml_esc(&xml, executor);
-	kho_buf_appendf(&xml, "</executedBy>\n  <executedOn>%s</executedOn>\n"
-	                      "  <batchHash algorithm=\"sha-256\">%s</batchHash>\n  <items>\n",
-	                due_format(d, on), hash);
+	/* The audit trail's head as the destructions left it, signed and
+	 * timestamped with the certificate: a witness of the trail no one can
+	 * rewrite afterwards without it showing (kho audit verify checks every
+	 * certificate's head; found by review, 2026-12-07). */
+	{
+		audit_mark head;
+		if ((rc = audit_head(r->cat, &head, err)) != 0)
+			goto out;
+		kho_buf_appendf(&xml, "</executedBy>\n  <executedOn>%s</executedOn>\n"
+		                      "  <batchHash algorithm=\"sha-256\">%s</batchHash>\n"
+		                      "  <auditHead seq=\"%lld\" algorithm=\"sha-256\">%s</auditHead>\n"
+		                      "  <items>\n",
+		                due_format(d, on), hash, (long long)head.seq, head.hash);
+	}
 	for (i = 0; i < n; i++) {
 		kho_buf_appendf(&xml, "    <item resultCode=\"%s\" dossierCode=\"%s\" class=\"%s\""
 		                      " schedule=\"%s\" packageSha256=\"%s\" outcome=\"%s\"",
@@ -4061,6 +4072,56 @@ int rstore_certificates_check(rstore *r, rstore_cert_check *out, kho_err *err)
 	free(ids);
 	if (rc == 0)
 		rc = tombstones_check(r, out, err);
+	return rc;
+}
+
+int rstore_certificate_heads(rstore *r, int (*fn)(int64_t batch, const audit_mark *m, void *arg),
+                             void *arg, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0, i;
+	int rc = 0;
+
+	catalog_lock(r->cat);
+	if ((rc = prep(r, &st, "SELECT id FROM ret_batches WHERE kind = 'destroy' AND"
+	                       " state = 'executed' ORDER BY id", err)) == 0) {
+		while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+			int64_t *nv = realloc(ids, (n + 1) * sizeof *nv);
+			if (nv == NULL)
+				rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+			else
+				(ids = nv)[n++] = sqlite3_column_int64(st, 0);
+		}
+	}
+	sqlite3_finalize(st);
+	catalog_unlock(r->cat);
+	for (i = 0; rc == 0 && i < n; i++) {
+		kho_buf b;
+		char sha[65];
+		pkg *p = NULL;
+		pkg_limits lim;
+		const pkg_entry *e;
+		audit_mark m;
+		const char *h;
+
+		kho_buf_init(&b, CERT_MAX + 1024 * 1024);
+		rc = rstore_certificate_get(r, ids[i], &b, sha, err);
+		pkg_limits_default(&lim);
+		if (rc == 0 && (rc = pkg_read_mem(&p, b.data, b.len, &lim, err)) == 0) {
+			e = pkg_find(p, "destruction-certificate.xml");
+			memset(&m, 0, sizeof m);
+			/* Certificates made before 2026-12-07 hold no head: skipped. */
+			if (e != NULL && e->data != NULL &&
+			    (h = memmem(e->data, (size_t)e->size, "<auditHead seq=\"", 16)) != NULL &&
+			    sscanf(h + 16, "%lld\" algorithm=\"sha-256\">%64[0-9a-f]<", (long long *)&m.seq,
+			           m.hash) == 2)
+				rc = fn(ids[i], &m, arg);
+		}
+		pkg_free(p);
+		kho_buf_free(&b);
+	}
+	free(ids);
 	return rc;
 }
 

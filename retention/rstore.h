@@ -52,6 +52,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "archive/audit.h"
 #include "archive/catalog.h"
 #include "archive/keystore.h"
 #include "common/buf.h"
@@ -474,5 +475,16 @@ typedef struct rstore_cert_check {
  * *out; returns negative only when the check cannot run.
  */
 int rstore_certificates_check(rstore *r, rstore_cert_check *out, kho_err *err);
+
+/*
+ * rstore_certificate_heads: for every executed destruction batch, the audit
+ * head its certificate recorded (<auditHead seq=N>HASH</auditHead>: the
+ * trail as the destructions left it, signed and timestamped with the
+ * certificate), passed to fn; certificates without one are skipped. A
+ * certificate that cannot be read is an error (KHO_ENOTFOUND, KHO_ECRYPTO).
+ * A non-zero return of fn stops and is returned.
+ */
+int rstore_certificate_heads(rstore *r, int (*fn)(int64_t batch, const audit_mark *m, void *arg),
+                             void *arg, kho_err *err);
 
 #endif

@@ -15,12 +15,13 @@
 #include "common/buf.h"
 #include "common/util.h"
 #include "archive/catalog.h"
+#include "retention/rstore.h"
 #include "tools/cmds.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: kho audit verify --data DIR [--witness FILE]\n"
+"Usage: kho audit verify --data DIR [--witness FILE] [--keys DIR] [--master-key FILE]\n"
 "       kho audit head --data DIR\n"
 "       kho audit list --data DIR [--after SEQ] [--limit N]\n"
 "\n"
@@ -29,6 +30,10 @@ static void usage(FILE *f)
 "        that was altered, deleted or relinked. With --witness, also check every\n"
 "        head recorded in FILE: a trail that ends before a witnessed event (its\n"
 "        last events were removed) or differs from it (it was rewritten) fails.\n"
+"        Every destruction certificate also records the head of the trail as\n"
+"        the destructions left it, signed and timestamped with it: verify\n"
+"        checks each of those heads the same way (a certificate that cannot be\n"
+"        read is said on stderr; kho fsck checks the certificates themselves).\n"
 "head    print the last event as one line 'SEQ HASH TIME'. The chain alone\n"
 "        cannot show that its *last* events were removed: record this line\n"
 "        regularly somewhere the operator cannot change (another agency's\n"
@@ -40,6 +45,8 @@ static void usage(FILE *f)
 "  --data DIR      the data directory (its catalog.db)\n"
 "  --witness FILE  lines 'SEQ HASH [TIME]' as printed by head; blank lines and\n"
 "                  lines starting with # are ignored\n"
+"  --keys DIR      the key store, for reading the certificates (default DIR.keys)\n"
+"  --master-key FILE  the daemon's master key file (default DIR/keys/master.key)\n"
 "  --after SEQ     list events after this one (default 0)\n"
 "  --limit N       list at most N events, 1..100000 (default 1000)\n"
 "\n"
@@ -111,6 +118,59 @@ static int check_witnesses(catalog *c, const char *path)
 	return ret;
 }
 
+struct cert_heads {
+	catalog *c;
+	long n;
+	int ret;
+};
+
+static int check_cert_head(int64_t batch, const audit_mark *m, void *arg)
+{
+	struct cert_heads *h = arg;
+	kho_err err;
+	int rc = audit_check_mark(h->c, m, &err);
+
+	h->n++;
+	if (rc == KHO_ECONFLICT) {
+		printf("audit trail BROKEN against the destruction certificate of batch %lld: %s\n",
+		       (long long)batch, err.msg);
+		h->ret = 1;
+		return 1;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "kho audit verify: %s\n", err.msg);
+		h->ret = EXIT_IO;
+		return 1;
+	}
+	return 0;
+}
+
+/* The heads the destruction certificates recorded (rstore_certificate_heads). */
+static int check_certificates(catalog *c, const char *data, const char *keys, const char *mk)
+{
+	struct cert_heads h = { c, 0, 0 };
+	rstore *rs = NULL;
+	kho_err err;
+	int rc;
+
+	if (rstore_open(&rs, data, keys, mk, &err) != 0) {
+		fprintf(stderr, "kho audit verify: the destruction certificates cannot be read (%s):"
+		        " their witnessed heads are not checked\n", err.msg);
+		return 0;
+	}
+	rc = rstore_certificate_heads(rs, check_cert_head, &h, &err);
+	rstore_close(rs);
+	if (rc != 0 && h.ret == 0) {
+		fprintf(stderr, "kho audit verify: a destruction certificate cannot be read (%s):"
+		        " its witnessed head is not checked\n", err.msg);
+		return 0;
+	}
+	if (h.ret == 0 && h.n > 0)
+		printf("certificates OK: %ld witnessed head(s) from destruction certificates found in"
+		       " the trail\n", h.n);
+	return h.ret;
+}
+
 int cmd_audit(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -118,10 +178,12 @@ int cmd_audit(int argc, char **argv)
 		{ "after", required_argument, NULL, 'a' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "witness", required_argument, NULL, 'w' },
+		{ "keys", required_argument, NULL, 'k' },
+		{ "master-key", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *data = NULL, *witness = NULL, *sub;
+	const char *data = NULL, *witness = NULL, *keys = NULL, *mk = NULL, *sub;
 	long long after = 0, limit = 1000;
 	char path[PATH_MAX];
 	catalog *c = NULL;
@@ -142,6 +204,8 @@ int cmd_audit(int argc, char **argv)
 		case 'a': after = atoll(optarg); break;
 		case 'l': limit = atoll(optarg); break;
 		case 'w': witness = optarg; break;
+		case 'k': keys = optarg; break;
+		case 'm': mk = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -164,6 +228,8 @@ int cmd_audit(int argc, char **argv)
 			printf("audit trail OK: %lld events, chain intact\n", (long long)chk.events);
 			if (witness != NULL)
 				ret = check_witnesses(c, witness);
+			if (ret == 0)
+				ret = check_certificates(c, data, keys, mk);
 		} else if (rc == KHO_ECONFLICT) {
 			printf("audit trail BROKEN at event %lld: %s\n", (long long)chk.first_bad, chk.reason);
 			ret = 1;

@@ -258,6 +258,17 @@ else
 fi
 cp catalog.before-tamper.db data/catalog.db
 check "the audit chain verifies" "$KHO" audit verify --data data
+check_grep "... and the heads its destruction certificates recorded" '^certificates OK: 2 witnessed head' check.out
+# The certificate records the trail's head, signed and timestamped with it:
+# a trail whose tail was cut back past it (events deleted behind the
+# triggers, the rest still chaining) fails against it.
+check_grep "the certificate records the audit head" '<auditHead seq="[0-9]+" algorithm="sha-256">[0-9a-f]{64}</auditHead>' \
+	<(unzip -p cert.asice destruction-certificate.xml)
+HS=$(unzip -p cert.asice destruction-certificate.xml | sed -n 's/.*<auditHead seq="\([0-9]*\)".*/\1/p')
+rm -rf cut && cp -a data cut && cp -a data.keys cut.keys
+sqlite3 cut/catalog.db "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq >= $HS"
+check_exit "a trail cut back past a certificate's head fails audit verify" 1 "$KHO" audit verify --data cut
+check_grep "... naming the certificate" "BROKEN against the destruction certificate of batch $B: event $HS was witnessed" check.out
 "$KHO" audit list --data data --limit 100000 > audit.out
 check_grep "destruction is in the audit chain" 'retention-destroy' audit.out
 check_grep "the hold release is in the audit chain" 'retention-release' audit.out
