@@ -390,7 +390,7 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 	pthread_mutex_t *mu;
 	uint64_t size = 0;
 	kho_err e2;
-	int rc;
+	int rc, key_kept = 0;
 
 	memset(out, 0, sizeof *out);
 	if (src->path != NULL) {
@@ -509,11 +509,37 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 	 * may also be empty or torn (KHO_EUNSAFE, KHO_ECRYPTO): it was renamed
 	 * into place without an fsync, and a power failure before the group's
 	 * sync step can keep the name without the data. */
+	/* A valid key already under this id (no catalog row: we hold the stripe
+	 * lock and the check said new) is kept and used: it is a leftover of an
+	 * uncommitted ingest, or the key of the same bytes in another copy of
+	 * the catalog served by this key store, which replacing it would make
+	 * unreadable (found by review, 2026-12-07). An empty or torn one
+	 * (KHO_EUNSAFE, KHO_ECRYPTO: renamed into place before a power failure)
+	 * decrypts nothing and is replaced. */
+	{
+		unsigned char have[KEYSTORE_KEY_LEN];
+		int krc = keystore_get(c->ks, out->id, have, &e2);
+
+		if (krc == 0) {
+			rc = store_put_with_key_nosync(c->st, out->id, src->path, src->data, src->len, have,
+			                               err);
+			OPENSSL_cleanse(have, sizeof have);
+			if (rc != 0)
+				goto unlock;
+			key_kept = 1;
+			goto keyed;
+		}
+		OPENSSL_cleanse(have, sizeof have);
+		if (krc != KHO_ENOTFOUND && krc != KHO_EUNSAFE && krc != KHO_ECRYPTO) {
+			rc = kho_err_set(err, krc, "%s", e2.msg);
+			goto unlock;
+		}
+	}
 	rc = store_put_key_nosync(c->st, out->id, src->path, src->data, src->len, key, err);
 	if (rc != 0)
 		goto unlock;
 	rc = keystore_put_nosync(c->ks, out->id, key, err);
-	if ((rc == KHO_ECONFLICT || rc == KHO_EUNSAFE || rc == KHO_ECRYPTO) &&
+	if ((rc == KHO_EUNSAFE || rc == KHO_ECRYPTO) &&
 	    (rc = keystore_destroy(c->ks, out->id, err)) == 0)
 		rc = keystore_put_nosync(c->ks, out->id, key, err);
 	OPENSSL_cleanse(key, sizeof key);
@@ -521,6 +547,7 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 		store_remove(c->st, out->id, NULL);
 		goto unlock;
 	}
+keyed:
 	p.has_key = 1;
 	rc = catalog_ingest_full(c->cat, &p, r, mac, actor, &vd, &out->superseded, &e2);
 	if (rc == 0) {
@@ -529,14 +556,16 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 		/* Lost a race on the result code: our file was never committed. */
 		if (rc == KHO_ECONFLICT) {
 			store_remove(c->st, out->id, NULL);
-			keystore_destroy(c->ks, out->id, NULL);
+			if (!key_kept)
+				keystore_destroy(c->ks, out->id, NULL);
 		}
 		out->http = rc == KHO_EEXIST ? 200 : 409;
 		snprintf(out->reason, sizeof out->reason, "%.500s", e2.msg);
 		rc = 0;
 	} else {
 		store_remove(c->st, out->id, NULL);
-		keystore_destroy(c->ks, out->id, NULL);
+		if (!key_kept)
+			keystore_destroy(c->ks, out->id, NULL);
 		kho_err_set(err, rc, "%s", e2.msg);
 	}
 unlock:
@@ -825,12 +854,13 @@ static int recover_one(const char *id, int is_stray, void *arg)
 		return kho_err_set(w->err, rc,
 		                   "crash recovery stopped, nothing removed: the catalog cannot say "
 		                   "whether store file %.16s... was committed: %s", id, e.msg);
-	/* Written but never committed: the ingest was never acknowledged, and
-	 * without its wrapped key the file can never be read again. */
+	/* Written but never committed: the ingest was never acknowledged. Its
+	 * key, if the crash came after keystore_put, stays: the key store may
+	 * serve other copies of the catalog (a backup started with the live
+	 * key store), where the same id is a committed package whose key this
+	 * start must not destroy (found by review, 2026-12-07). Alone it
+	 * decrypts nothing; the same bytes ingested again use it. */
 	if (store_remove(w->c->st, id, NULL) == 0) {
-		/* Its key, if the crash came after keystore_put. */
-		if (keystore_has(w->c->ks, id))
-			keystore_destroy(w->c->ks, id, NULL);
 		w->removed++;
 		daemon_event(w->c, "recover", id,
 		             "removed a store file never committed to the catalog (crash before commit)");

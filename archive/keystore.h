@@ -71,9 +71,9 @@ int keystore_put(keystore *ks, const char *id, const unsigned char key[KEYSTORE_
  * catalog commit). A crash before that commit leaves the key with its
  * store file (ingest_recover removes both) or, after a power failure that
  * lost the store file, alone: an unreferenced key that decrypts nothing,
- * destroyed if the same package is ingested again (the key store may
+ * used again if the same package is ingested again (the key store may
  * serve other copies of the catalog, so keys no row of this catalog names
- * are never swept).
+ * are never swept nor replaced; only an empty or torn one is).
  */
 int keystore_put_nosync(keystore *ks, const char *id, const unsigned char key[KEYSTORE_KEY_LEN],
                         kho_err *err);

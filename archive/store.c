@@ -248,7 +248,8 @@ out:
  * is written once.
  */
 static int put_key(store *s, const char *id, const char *plain_path, const unsigned char *data,
-                   size_t dlen, int sync, unsigned char key_out[STORE_KEY_LEN], kho_err *err)
+                   size_t dlen, int sync, const unsigned char *key_in,
+                   unsigned char key_out[STORE_KEY_LEN], kho_err *err)
 {
 	unsigned char key[STORE_KEY_LEN], nonce[NONCE_LEN], tag[TAG_LEN];
 	unsigned char *in = NULL, *ct = NULL;
@@ -265,8 +266,12 @@ static int put_key(store *s, const char *id, const char *plain_path, const unsig
 		return kho_err_set(err, KHO_EINVAL, "store path too long");
 	if ((rc = kho_mkdir_p(sub, 0700, err)) != 0)
 		return rc;
-	if (kho_random(key, sizeof key) != 0 || kho_random(nonce, sizeof nonce) != 0 ||
-	    kho_random(rnd, sizeof rnd) != 0)
+	/* A fresh key, or the one the key store already holds for this id
+	 * (key_in): a fresh random nonce either way. */
+	if (key_in != NULL)
+		memcpy(key, key_in, sizeof key);
+	if ((key_in == NULL && kho_random(key, sizeof key) != 0) ||
+	    kho_random(nonce, sizeof nonce) != 0 || kho_random(rnd, sizeof rnd) != 0)
 		return kho_err_ssl(err, KHO_ECRYPTO, "no randomness for a package key");
 	snprintf(tmp, sizeof tmp, "%s.tmp-%s", final, kho_hex(hex, rnd, sizeof rnd));
 
@@ -378,7 +383,7 @@ out:
 int store_put_file_key(store *s, const char *id, const char *plain_path,
                        unsigned char key_out[STORE_KEY_LEN], kho_err *err)
 {
-	return put_key(s, id, plain_path, NULL, 0, 1, key_out, err);
+	return put_key(s, id, plain_path, NULL, 0, 1, NULL, key_out, err);
 }
 
 int store_put_mem_key(store *s, const char *id, const void *data, size_t len,
@@ -386,7 +391,7 @@ int store_put_mem_key(store *s, const char *id, const void *data, size_t len,
 {
 	if (data == NULL && len > 0)
 		return kho_err_set(err, KHO_EINVAL, "no data");
-	return put_key(s, id, NULL, data, len, 1, key_out, err);
+	return put_key(s, id, NULL, data, len, 1, NULL, key_out, err);
 }
 
 int store_put_key_nosync(store *s, const char *id, const char *plain_path, const void *data,
@@ -394,7 +399,20 @@ int store_put_key_nosync(store *s, const char *id, const char *plain_path, const
 {
 	if (plain_path == NULL && data == NULL && len > 0)
 		return kho_err_set(err, KHO_EINVAL, "no data");
-	return put_key(s, id, plain_path, data, len, 0, key_out, err);
+	return put_key(s, id, plain_path, data, len, 0, NULL, key_out, err);
+}
+
+int store_put_with_key_nosync(store *s, const char *id, const char *plain_path, const void *data,
+                              size_t len, const unsigned char key[STORE_KEY_LEN], kho_err *err)
+{
+	unsigned char k2[STORE_KEY_LEN];
+	int rc;
+
+	if (plain_path == NULL && data == NULL && len > 0)
+		return kho_err_set(err, KHO_EINVAL, "no data");
+	rc = put_key(s, id, plain_path, data, len, 0, key, k2, err);
+	OPENSSL_cleanse(k2, sizeof k2);
+	return rc;
 }
 
 /* The legacy form: the package key wrapped by the master key (RFC 3394). */

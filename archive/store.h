@@ -106,6 +106,11 @@ int store_put_mem_key(store *s, const char *id, const void *data, size_t len,
  * does, before the catalog commit; a crash before leaves a file no catalog
  * row names, which ingest_recover removes).
  */
+/* store_put_with_key_nosync: the same with the key the key store already
+ * holds for id (an ingest of bytes another copy of the catalog holds, or a
+ * leftover of an uncommitted ingest), never replacing it. */
+int store_put_with_key_nosync(store *s, const char *id, const char *plain_path, const void *data,
+                              size_t len, const unsigned char key[STORE_KEY_LEN], kho_err *err);
 int store_put_key_nosync(store *s, const char *id, const char *plain_path, const void *data,
                          size_t len, unsigned char key_out[STORE_KEY_LEN], kho_err *err);
 int store_get_fd_key(store *s, const char *id, const unsigned char key[STORE_KEY_LEN],

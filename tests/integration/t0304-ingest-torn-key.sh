@@ -57,6 +57,41 @@ stop_daemon
 check "the shredding is an audit event" grep -q 'shredded 1 temporary key files' audit.jsonl
 check "the audit chain verifies" "$KHO" audit verify --data data
 
+# A copy of DATA started with the live key store (a backup: catalog first,
+# then the store, as operations.md says): a package ingested between the
+# two steps is a store file the copy's catalog does not know. The copy's
+# start-up recovery removes that file, but must not destroy its key, which
+# is the live archive's (found by review, 2026-12-07: the live package then
+# answered 410). Ingesting the same bytes into the copy uses that key too.
+make_record "$REC" r3.xml 0403
+seal_pkg r3.xml p3.asice
+start_daemon data --trust pki/trust.pem
+sqlite3 data/catalog.db ".backup copy-catalog.db"
+st=$(http POST /v1/packages "$OFF" --data-binary @p3.asice -H "$CT")
+check_status "p3 ingested into the live archive after the catalog backup" 201 "$st"
+id3=$(sha256sum p3.asice | cut -d' ' -f1)
+stop_daemon
+rm -rf copy && mkdir copy && cp -a data/store copy/store && cp -a data/keys copy/keys && cp copy-catalog.db copy/catalog.db
+check "p3's key is in the live key store" test -s data.keys/${id3:0:2}/$id3.key
+start_daemon copy --trust pki/trust.pem --keys data.keys
+stop_daemon
+check "the copy's start removed p3's store file (its catalog does not know it)" sh -c "! ls copy/store/*/$id3.enc 2>/dev/null"
+check "... but not p3's key in the shared key store" test -s data.keys/${id3:0:2}/$id3.key
+start_daemon data --trust pki/trust.pem
+st=$(curl -s -o p3.got -w '%{http_code}' -H "Authorization: Bearer $OFF" "$URL/v1/packages/$id3")
+check_status "the live archive still serves p3" 200 "$st"
+check "... byte for byte" cmp -s p3.got p3.asice
+stop_daemon
+OFFC=$("$KHO" token add --data copy --role officer --agency $AG counter-copy | tail -n1)
+start_daemon copy --trust pki/trust.pem --keys data.keys
+st=$(http POST /v1/packages "$OFFC" --data-binary @p3.asice -H "$CT")
+check_status "the same bytes ingested into the copy: 201" 201 "$st"
+stop_daemon
+start_daemon data --trust pki/trust.pem
+st=$(curl -s -o p3.got2 -w '%{http_code}' -H "Authorization: Bearer $OFF" "$URL/v1/packages/$id3")
+check_status "... and the live archive still serves p3 (its key kept, not replaced)" 200 "$st"
+stop_daemon
+
 # Crash recovery removes a store file only when the catalog answers that no
 # package has its id (an ingest never committed). A catalog that cannot be
 # read (here the id index of packages is overwritten: SQLITE_CORRUPT) must
