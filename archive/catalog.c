@@ -13,6 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "archive/audit.h"
 #include "archive/token.h"
 #include "common/utf8.h"
@@ -42,6 +46,8 @@ struct catalog {
 };
 
 static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS key_checks("    /* catalog_key_check */
+	" name TEXT PRIMARY KEY, check_value TEXT NOT NULL, recorded_at INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS packages("
 	" id TEXT PRIMARY KEY,"
 	" result_code TEXT NOT NULL,"
@@ -352,6 +358,58 @@ static void sql_has_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	(void)argc;
 	sqlite3_result_int(ctx, id != NULL && pkg_has_key(c, (const char *)id,
 	                                                  sqlite3_value_type(argv[1]) != SQLITE_NULL));
+}
+
+int catalog_key_check(catalog *c, const char *name, const unsigned char key[32], const char *path,
+                      kho_err *err)
+{
+	static const char text[] = "kho key check value, version 1";
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	char hex[65], had[65] = "";
+	sqlite3_stmt *st;
+	int s, rc = 0;
+
+	if (HMAC(EVP_sha256(), key, 32, (const unsigned char *)text, sizeof text - 1, md, &mdlen) ==
+	    NULL || mdlen != 32)
+		return kho_err_ssl(err, KHO_ECRYPTO, "HMAC-SHA256");
+	kho_hex(hex, md, 32);
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT check_value FROM key_checks WHERE name = ?", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		snprintf(had, sizeof had, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (s == SQLITE_ROW) {
+		if (strlen(had) != 64 || CRYPTO_memcmp(had, hex, 64) != 0)
+			rc = kho_err_set(err, KHO_ECONFLICT,
+			                 "%s: this is not the %s key the catalog was written with (its check"
+			                 " value differs): a missing key file re-created, or a wrong path in"
+			                 " the configuration? Restore the right file (docs/operations.md,"
+			                 " Restore); no package was touched", path, name);
+	} else if (s == SQLITE_DONE) {
+		st = catalog_stmt(c, "INSERT INTO key_checks(name, check_value, recorded_at) VALUES(?,?,?)",
+		                  err);
+		if (st == NULL) {
+			rc = KHO_EIO;
+		} else {
+			sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 3, (sqlite3_int64)kho_now());
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+			sqlite3_reset(st);
+		}
+	} else {
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	}
+	catalog_unlock(c);
+	return rc;
 }
 
 void catalog_set_keystore(catalog *c, keystore *ks)

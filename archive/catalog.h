@@ -71,6 +71,18 @@ typedef struct catalog_counts {
 int catalog_open(catalog **out, const char *path, kho_err *err);
 
 /*
+ * catalog_key_check: the key named name ("master", "subject") is the one
+ * this catalog was written with. Its check value (HMAC-SHA256 of a fixed
+ * text under the key: it reveals nothing of the key) is recorded on first
+ * use and compared at every open after. KHO_ECONFLICT, naming path, when it
+ * differs: a missing key file silently re-created, or a wrong path in the
+ * configuration, would make every package unreadable (the master key) or
+ * every lookup find nothing (the subject key).
+ */
+int catalog_key_check(catalog *c, const char *name, const unsigned char key[32], const char *path,
+                      kho_err *err);
+
+/*
  * catalog_set_keystore: where package keys live (keystore.h, borrowed; it
  * must outlive the catalog). A package "has its key" when its key file is
  * there (or, for a data directory not yet migrated, a wrapped key is in its

@@ -136,6 +136,9 @@ int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int n
 	}
 	if ((rc = catalog_open(&c->cat, db, err)) != 0)
 		goto fail;
+	if ((rc = catalog_key_check(c->cat, "master", c->master_key, mk, err)) != 0 ||
+	    (rc = catalog_key_check(c->cat, "subject", c->subject_key, sk, err)) != 0)
+		goto fail;
 	/* The package keys live outside the data directory (keystore.h,
 	 * docs/retention.md "Crypto-shredding"): a copy of DATA alone never
 	 * decrypts a package. */

@@ -381,7 +381,8 @@ static int open_keystore(rstore *r, kho_err *err)
 	 * same file open_store uses. */
 	if ((size_t)snprintf(mk, sizeof mk, "%s", r->master_key_file) >= sizeof mk)
 		return kho_err_set(err, KHO_EINVAL, "path too long");
-	if ((rc = store_key_file(master, mk, err)) == 0)
+	if ((rc = store_key_file(master, mk, err)) == 0 &&
+	    (rc = catalog_key_check(r->cat, "master", master, mk, err)) == 0)
 		rc = keystore_open(&r->ks, r->keys_dir, master, NULL, err);
 	OPENSSL_cleanse(master, sizeof master);
 	return rc;
@@ -1742,8 +1743,11 @@ static int subject_mac(rstore *r, const char *id, char hex[65], kho_err *err)
 		return kho_err_set(err, KHO_EINVAL, "path too long");
 	/* The catalog's HMAC of the personal number (ingest_subject_mac), so the
 	 * number itself is never stored here either. */
-	if ((rc = store_key_file(key, path, err)) != 0)
+	if ((rc = store_key_file(key, path, err)) != 0 ||
+	    (rc = catalog_key_check(r->cat, "subject", key, path, err)) != 0) {
+		OPENSSL_cleanse(key, sizeof key);
 		return rc;
+	}
 	if (HMAC(EVP_sha256(), key, sizeof key, (const unsigned char *)id, strlen(id), mac, &len) ==
 	        NULL || len != 32) {
 		OPENSSL_cleanse(key, sizeof key);

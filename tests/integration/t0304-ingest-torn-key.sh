@@ -92,6 +92,29 @@ st=$(curl -s -o p3.got2 -w '%{http_code}' -H "Authorization: Bearer $OFF" "$URL/
 check_status "... and the live archive still serves p3 (its key kept, not replaced)" 200 "$st"
 stop_daemon
 
+# A key file that is missing (a typo in master_key_file, a restore that
+# forgot it) was silently re-created: the daemon started, every package
+# read back as corrupt, new ones were wrapped under the wrong key. The
+# catalog records a check value of each key and refuses another one (found
+# by review, 2026-12-07).
+printf '{ "master_key_file": "typo/master.key" }\n' > typo.json
+mkdir -p typo && chmod 700 typo
+rc=0; timeout 20 "$KHO" serve --data data --listen 127.0.0.1:0 --port-file port3.txt --trust pki/trust.pem \
+	--config typo.json 2>typo.log || rc=$?
+check "a missing master key file is not re-created silently: the start stops (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+check_grep "... saying why" 'typo/master.key: this is not the master key the catalog was written with' typo.log
+check_exit "kho fsck refuses it too" 4 "$KHO" fsck --data data --config typo.json --no-verify
+mv data/keys/subject.key subject.key.saved
+rc=0; timeout 20 "$KHO" serve --data data --listen 127.0.0.1:0 --port-file port3.txt --trust pki/trust.pem \
+	2>subj.log || rc=$?
+check "a missing subject key file stops the start (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+check_grep "... saying why" 'subject.key: this is not the subject key the catalog was written with' subj.log
+mv subject.key.saved data/keys/subject.key
+start_daemon data --trust pki/trust.pem
+st=$(curl -s -o p1.again2 -w '%{http_code}' -H "Authorization: Bearer $OFF" "$URL/v1/packages/$id1")
+check_status "with the right keys back, p1 is served" 200 "$st"
+stop_daemon
+
 # Crash recovery removes a store file only when the catalog answers that no
 # package has its id (an ingest never committed). A catalog that cannot be
 # read (here the id index of packages is overwritten: SQLITE_CORRUPT) must
