@@ -20,6 +20,7 @@
 #include "archive/manifest.h"
 #include "archive/record.h"
 #include "archive/zipw.h"
+#include "common/utf8.h"
 #include "common/util.h"
 
 #define SEAL_SIG_URI       "META-INF/signature001.p7s"
@@ -89,13 +90,52 @@ static int check_name(const char *name, kho_err *err)
 			break;
 		comp = end + 1;
 	}
-	if (strncasecmp(name, "META-INF/", 9) == 0)
+	/* Reserved names, in any case: a file "META-INF" (no slash) made the
+	 * package impossible to unzip into a directory, and "RECORD.XML" next
+	 * to record.xml collides on case-insensitive file systems. */
+	if (strncasecmp(name, "META-INF/", 9) == 0 || strcasecmp(name, "META-INF") == 0)
 		return kho_err_set(err, KHO_EFORMAT, "file name '%s' is inside META-INF/", name);
-	if (strcmp(name, "mimetype") == 0)
+	if (strcasecmp(name, "mimetype") == 0)
 		return kho_err_set(err, KHO_EFORMAT, "file name 'mimetype' is reserved by ASiC");
-	if (strcmp(name, RECORD_ENTRY) == 0)
+	if (strcasecmp(name, RECORD_ENTRY) == 0)
 		return kho_err_set(err, KHO_EFORMAT, "file name '%s' is reserved for the record metadata",
 		                   RECORD_ENTRY);
+	return 0;
+}
+
+/*
+ * The record is written as UTF-8 (docs/record.md): its bytes well-formed
+ * UTF-8, no byte-order mark, and an encoding declaration, if any, of UTF-8.
+ * A record in ISO-8859-1 or UTF-16 was sealed as it was, for every reader
+ * of record.xml as UTF-8 to get wrong (found by review, 2026-12-07).
+ */
+static int record_utf8(const unsigned char *x, size_t n, kho_err *err)
+{
+	const char *decl, *end, *q;
+	char enc[32];
+	size_t k;
+
+	if (n >= 2 && ((x[0] == 0xfe && x[1] == 0xff) || (x[0] == 0xff && x[1] == 0xfe)))
+		return kho_err_set(err, KHO_EFORMAT, "the record is UTF-16: write it in UTF-8");
+	if (n >= 3 && x[0] == 0xef && x[1] == 0xbb && x[2] == 0xbf)
+		return kho_err_set(err, KHO_EFORMAT, "the record starts with a byte-order mark: write"
+		                   " it in UTF-8 without one");
+	if (!kho_utf8_valid((const char *)x, n))
+		return kho_err_set(err, KHO_EFORMAT, "the record is not UTF-8 text");
+	if (n >= 5 && memcmp(x, "<?xml", 5) == 0 &&
+	    (end = memmem(x, n, "?>", 2)) != NULL &&
+	    (decl = memmem(x, (size_t)(end - (const char *)x), "encoding", 8)) != NULL) {
+		for (q = decl; q < end && *q != '"' && *q != '\''; q++)
+			;
+		if (q == end)
+			return kho_err_set(err, KHO_EFORMAT, "the record's XML declaration is malformed");
+		for (k = 0; k + 1 < sizeof enc && q + 1 + k < end && q[1 + k] != *q; k++)
+			enc[k] = q[1 + k];
+		enc[k] = '\0';
+		if (strcasecmp(enc, "UTF-8") != 0 && strcasecmp(enc, "UTF8") != 0)
+			return kho_err_set(err, KHO_EFORMAT, "the record declares encoding \"%s\": write it"
+			                   " in UTF-8", enc);
+	}
 	return 0;
 }
 
@@ -116,9 +156,12 @@ static int check_files(const seal_file *files, size_t nfiles, kho_err *err)
 		/* Byte comparison: callers should pass NFC names (Vietnamese
 		 * diacritics have two normalizations). */
 		for (j = 0; j < i; j++)
-			if (strcmp(files[i].name, files[j].name) == 0)
-				return kho_err_set(err, KHO_EFORMAT, "file name '%s' appears twice",
-				                   files[i].name);
+			if (strcasecmp(files[i].name, files[j].name) == 0)
+				return kho_err_set(err, KHO_EFORMAT, strcmp(files[i].name, files[j].name) == 0
+				                   ? "file name '%s' appears twice"
+				                   : "file names '%s' and '%s' differ only by case (they collide"
+				                     " on case-insensitive file systems)",
+				                   files[j].name, files[i].name);
 	}
 	return 0;
 }
@@ -165,6 +208,8 @@ int seal_package(kho_buf *out, const seal_file *files, size_t nfiles,
 		rc = kho_err_set(err, KHO_EFORMAT, "the record metadata is empty");
 		goto out;
 	}
+	if ((rc = record_utf8(record_xml, record_len, err)) != 0)
+		goto out;
 	rc = record_parse(&rec, record_xml, record_len, err);
 	if (rc != 0)
 		goto out;

@@ -28,6 +28,7 @@
 #include <openssl/x509v3.h>
 
 #include "common/util.h"
+#include "verify/cms.h"
 
 /* Caps: a request or response bigger than this is not a timestamp. */
 #define TSA_MAX_REQ   (64u * 1024)
@@ -416,6 +417,29 @@ int tsa_stamp(tsa *t, const void *data, size_t len, kho_buf *token_out, kho_err 
 	if (n <= 0) {
 		rc = kho_err_ssl(err, KHO_ECRYPTO, "cannot encode the timestamp token");
 		goto out;
+	}
+	/* RFC 3161 2.4.2: the requester checks the token's signature too. A
+	 * remote TSA's token with a broken signature, or signed by a
+	 * certificate without the critical timeStamping purpose, proves
+	 * nothing: embedded, it left a package that only looked timestamped
+	 * (found by review, 2026-12-07). Its chain is checked at verification,
+	 * against the verifier's anchors. */
+	if (t->remote) {
+		vcms_tst ts;
+		kho_err e2 = { 0, "" };
+		int vrc = vcms_timestamp_check(&ts, tok_der, (size_t)n, data, len, NULL, NULL,
+		                               kho_now(), &e2);
+		if (vrc == KHO_ENOMEM) {
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+		} else if (vrc != 0 || !ts.have_gen_time || !ts.imprint_ok || !ts.signature_ok ||
+		           !ts.eku_ok || ts.weak) {
+			rc = kho_err_set(err, KHO_ECRYPTO, "the TSA's token does not verify: %s",
+			                 ts.reason[0] ? ts.reason
+			                 : ts.weak ? ts.weak_why : vrc != 0 ? e2.msg : "incomplete");
+		}
+		vcms_tst_clear(&ts);
+		if (rc != 0)
+			goto out;
 	}
 	rc = kho_buf_append(token_out, tok_der, (size_t)n);
 	if (rc != 0)

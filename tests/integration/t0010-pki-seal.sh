@@ -222,6 +222,26 @@ check_exit "seal a file named record.xml: failure" 5 "$KHO" seal --key pki/signe
 	--cert pki/signer.pem --no-timestamp --record "$rec" -o u.asice sub/record.xml
 check_exit "seal the same name twice: failure" 5 "$KHO" seal --key pki/signer.key \
 	--cert pki/signer.pem --no-timestamp --record "$rec" -o u.asice ketqua.pdf ./ketqua.pdf
+# Reserved names in any case, and names equal but for case (found by
+# review, 2026-12-07: a file "META-INF" made the package impossible to
+# unzip into a directory; RECORD.XML sat next to record.xml).
+mkdir -p odd && cp ketqua.pdf odd/META-INF && cp ketqua.pdf odd/RECORD.XML && cp ketqua.pdf odd/KETQUA.PDF
+check_exit "seal a file named META-INF: failure" 5 "$KHO" seal --key pki/signer.key \
+	--cert pki/signer.pem --no-timestamp --record "$rec" -o u.asice odd/META-INF
+check_exit "seal a file named RECORD.XML: failure" 5 "$KHO" seal --key pki/signer.key \
+	--cert pki/signer.pem --no-timestamp --record "$rec" -o u.asice odd/RECORD.XML
+check_exit "seal two names that differ only by case: failure" 5 "$KHO" seal --key pki/signer.key \
+	--cert pki/signer.pem --no-timestamp --record "$rec" -o u.asice ketqua.pdf odd/KETQUA.PDF
+check_grep "  ... saying so" 'differ only by case' check.err
+# The record is UTF-8 (docs/record.md): one declared ISO-8859-1, or in
+# UTF-16, was sealed as it was.
+python3 -c "import sys; t = open(sys.argv[1], encoding='utf-8').read(); open('rec-latin1.xml', 'wb').write(t.replace('encoding=\"UTF-8\"', 'encoding=\"ISO-8859-1\"').encode('utf-8')); open('rec-utf16.xml', 'wb').write(t.encode('utf-16'))" "$rec"
+check_exit "seal with a record declared ISO-8859-1: failure" 5 "$KHO" seal --key pki/signer.key \
+	--cert pki/signer.pem --no-timestamp --record rec-latin1.xml -o u.asice ketqua.pdf
+check_grep "  ... saying so" 'declares encoding "ISO-8859-1"' check.err
+check_exit "seal with a record in UTF-16: failure" 5 "$KHO" seal --key pki/signer.key \
+	--cert pki/signer.pem --no-timestamp --record rec-utf16.xml -o u.asice ketqua.pdf
+check_grep "  ... saying so" 'UTF-16' check.err
 check_exit "seal with a key that is not the certificate's: failure" 5 "$KHO" seal \
 	--key pki/ecdsa-signer.key --cert pki/signer.pem --no-timestamp --record "$rec" -o u.asice ketqua.pdf
 check_exit "TSA certificate without timeStamping EKU: failure" 5 "$KHO" seal --key pki/signer.key \

@@ -300,6 +300,11 @@ static void *serve(void *arg)
 		TS_REQ_free(req);
 	} else {
 		tsa_respond(s->t, body.data, body.len, &resp, NULL);
+		/* mode 3: the last byte of the reply is the token's signature
+		 * value (no unsigned attributes): flipped, the DER still parses
+		 * and the nonce and imprint still match. */
+		if (s->mode == 3 && resp.len > 0)
+			resp.data[resp.len - 1] ^= 0x01;
 	}
 	snprintf(head, sizeof head,
 	         "HTTP/1.0 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
@@ -403,6 +408,21 @@ static void t_remote_wrong_nonce(void)
 	kho_buf_free(&tok);
 }
 
+static void t_remote_bad_signature(void)
+{
+	/* RFC 3161 2.4.2: the client checks the token's signature; a token
+	 * that does not verify was embedded before (found by review). */
+	kho_buf tok;
+	kho_err err;
+	char ctype[64];
+
+	kho_buf_init(&tok, 1 << 20);
+	CHECK_EQ_INT(remote_case(3, &tok, &err, ctype, sizeof ctype), KHO_ECRYPTO);
+	CHECK(strstr(err.msg, "does not verify") != NULL);
+	CHECK_EQ_INT(tok.len, 0);
+	kho_buf_free(&tok);
+}
+
 static void t_remote_wrong_type(void)
 {
 	kho_buf tok;
@@ -453,5 +473,5 @@ static void t_remote_bad_urls(void)
 }
 
 TESTS(T(t_local_stamp), T(t_unique_serials), T(t_gen_time), T(t_eku_check),
-      T(t_respond_garbage), T(t_remote), T(t_remote_wrong_nonce), T(t_remote_wrong_type),
+      T(t_respond_garbage), T(t_remote), T(t_remote_wrong_nonce), T(t_remote_bad_signature), T(t_remote_wrong_type),
       T(t_remote_bad_urls))
