@@ -700,6 +700,8 @@ static int check_one(const catalog_package *p, void *arg)
 	kho_err e;
 	int rc;
 
+	if (atomic_load(&w->c->stop))
+		return kho_err_set(w->err, KHO_EPERM, "fixity check stopped: the daemon is stopping");
 	s->packages++;
 	if (!p->has_key) {
 		/* A destroyed record has no catalog row any more (rstore deletes
@@ -747,13 +749,16 @@ static int check_one(const catalog_package *p, void *arg)
 			}
 			verify_report_free(rep);
 			unlink(tmp);
-			/* Rate limit for the re-verification path too. */
+			/* Rate limit for the re-verification path too, in slices of
+			 * 50 ms that end at once when the daemon stops. */
 			if (w->bps > 0) {
-				struct timespec d;
 				double secs = (double)p->size / (double)w->bps;
-				d.tv_sec = (time_t)secs;
-				d.tv_nsec = (long)((secs - (double)d.tv_sec) * 1e9);
-				nanosleep(&d, NULL);
+				while (secs > 0 && !atomic_load(&w->c->stop)) {
+					double t = secs < 0.05 ? secs : 0.05;
+					struct timespec d = { 0, (long)(t * 1e9) };
+					nanosleep(&d, NULL);
+					secs -= t;
+				}
 			}
 		}
 	}
@@ -791,6 +796,12 @@ static int orphan_one(const char *id, int is_stray, void *arg)
 	s->orphans++;
 	problem(s, id, "a store file that the catalog does not know (orphan)");
 	return 0;
+}
+
+void ingest_stop(ingest_ctx *c)
+{
+	atomic_store(&c->stop, 1);
+	store_cancel_throttle(c->st);
 }
 
 int ingest_fixity(ingest_ctx *c, int reverify, uint64_t bps, unsigned grace,

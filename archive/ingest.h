@@ -22,6 +22,7 @@
 #define KHO_INGEST_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -39,6 +40,7 @@
 
 typedef struct ingest_ctx {
 	const config *cfg;                 /* borrowed */
+	atomic_int stop;                   /* ingest_stop: a fixity run ends early */
 	char data[4096];                   /* data directory */
 	store *st;
 	keystore *ks;                      /* package keys, outside the data directory */
@@ -157,6 +159,10 @@ typedef struct fixity_summary {
  * rate. Problems are reported through the summary; returns negative only
  * when the check itself could not run.
  */
+/* ingest_stop: a fixity run in progress ends at the next package (or
+ * throttled chunk) with KHO_EPERM "stopped"; for the daemon's shutdown. */
+void ingest_stop(ingest_ctx *c);
+
 int ingest_fixity(ingest_ctx *c, int reverify, uint64_t bps, unsigned grace,
                   void (*progress)(int64_t done, int64_t total, void *arg), void *arg,
                   fixity_summary *sum, kho_err *err);

@@ -2113,6 +2113,8 @@ static void *fixity_main(void *arg)
 		/* Grace of 10 minutes: an ingest between store write and commit is not an orphan. */
 		if (ingest_fixity(s->ing, 1, s->cfg->fixity_bytes_per_second, 600, NULL, NULL, &sum,
 		                  &err) != 0) {
+			if (atomic_load(&s->ing->stop))
+				return NULL;   /* stopped by the shutdown: no fault */
 			audit(s, "daemon", "fixity", "store", 500, err.msg);
 			continue;
 		}
@@ -2564,6 +2566,9 @@ void server_stop(server *s)
 
 	if (s == NULL)
 		return;
+	/* A fixity run in progress ends now, not when it has read the store. */
+	if (s->ing != NULL)
+		ingest_stop(s->ing);
 	if (s->d != NULL) {
 		/* Stop accepting, let in-flight requests finish (up to 30 s), then stop. */
 		const union MHD_DaemonInfo *di;

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ struct store {
 	char objdir[PATH_MAX];
 	char tmpdir[PATH_MAX];
 	unsigned char master[STORE_KEY_LEN];
+	atomic_int cancel;           /* store_cancel_throttle: throttled reads stop sleeping */
 };
 
 static int read_full(int fd, void *buf, size_t n)
@@ -434,22 +436,32 @@ int store_unwrap_key(store *s, const unsigned char wrapped[STORE_WRAPPED_LEN],
 	return wrap_key(s, wrapped, key_out, 1, err);
 }
 
-/* Sleep so that `done` bytes take at least done/bps seconds since start. */
-static void throttle(const struct timespec *start, uint64_t done, uint64_t bps)
+void store_cancel_throttle(store *s)
+{
+	atomic_store(&s->cancel, 1);
+}
+
+/* Sleep so that `done` bytes take at least done/bps seconds since start,
+ * in slices of at most 50 ms, and not at all once the store is cancelled
+ * (a SIGTERM waited for a whole rate-limited fixity run). */
+static void throttle(store *s, const struct timespec *start, uint64_t done, uint64_t bps)
 {
 	struct timespec now, d;
-	double want, spent;
+	double want, spent, left;
 
 	if (bps == 0)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	want = (double)done / (double)bps;
-	spent = (double)(now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
-	if (want <= spent)
-		return;
-	d.tv_sec = (time_t)(want - spent);
-	d.tv_nsec = (long)((want - spent - (double)d.tv_sec) * 1e9);
-	nanosleep(&d, NULL);
+	while (!atomic_load(&s->cancel)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		spent = (double)(now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
+		if (want <= spent)
+			return;
+		left = want - spent < 0.05 ? want - spent : 0.05;
+		d.tv_sec = 0;
+		d.tv_nsec = (long)(left * 1e9);
+		nanosleep(&d, NULL);
+	}
 }
 
 int store_get_fd_key(store *s, const char *id, const unsigned char raw_key[STORE_KEY_LEN],
@@ -525,7 +537,7 @@ int store_get_fd_key(store *s, const char *id, const unsigned char raw_key[STORE
 		}
 		left -= want_n;
 		done += want_n;
-		throttle(&start, done, bps);
+		throttle(s, &start, done, bps);
 	}
 	if (read_full(fd, tag, TAG_LEN) != 0 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_LEN, tag) != 1) {

@@ -57,6 +57,10 @@ int store_is_id(const char *s);
  */
 int store_tmp_create(store *s, char *path, size_t n, int *fd, kho_err *err);
 
+/* store_cancel_throttle: rate-limited reads (bps > 0) stop sleeping from now
+ * on (daemon shutdown); reads themselves go on. */
+void store_cancel_throttle(store *s);
+
 /*
  * store_put_file: encrypt the plaintext file at plain_path into the store
  * under id (which the caller computed as its SHA-256; it is checked again

@@ -57,6 +57,22 @@ check_grep "it says so" 'would exceed max_upload' body.out
 check "nothing stored" test "$(find data/store -name '*.enc' | wc -l)" = "$n0"
 check "no temporary file left" test -z "$(find data/store -name '*.tmp*')"
 
+# SIGTERM during a rate-limited fixity run stops the daemon at once: it
+# waited for the whole run (hours on a large store; found by review,
+# 2026-12-07). 200 bytes/s over the packages here would take minutes.
+cat > slowfix.json <<JSON
+{ "trust": ["pki/trust.pem"], "fixity_interval": 1, "fixity_bytes_per_second": 200 }
+JSON
+stop_daemon
+start_daemon data --config slowfix.json
+sleep 2.5
+t0=$(date +%s)
+kill -TERM "$DPID"; rc=0; wait "$DPID" || rc=$?
+t1=$(date +%s)
+check "SIGTERM during a slow fixity run: exit 0 (got $rc)" test "$rc" = 0
+check "... within 10 s (took $((t1 - t0)) s)" test $((t1 - t0)) -le 10
+start_daemon data --config kho.json
+
 # alter one byte of p1's stored (encrypted) file
 F=$(ls data/store/*/$ID1.enc)
 flip_byte "$F" 100
