@@ -1078,12 +1078,52 @@ int catalog_set_status(catalog *c, const char *result_code, const char *status,
 	if (strcmp(status, "superseded") == 0 &&
 	    (superseded_by == NULL || !record_is_result_code(superseded_by)))
 		return kho_err_set(err, KHO_EINVAL, "\"superseded\" needs superseded_by, a result code");
-	if (strcmp(status, "superseded") != 0)
-		superseded_by = NULL;
+	if (strcmp(status, "superseded") != 0 && superseded_by != NULL)
+		return kho_err_set(err, KHO_EINVAL, "superseded_by goes only with the status superseded");
+	if (superseded_by != NULL && strcmp(superseded_by, result_code) == 0)
+		return kho_err_set(err, KHO_EINVAL, "a result cannot supersede itself");
 	catalog_lock(c);
 	if ((rc = catalog_begin(c, err)) != 0) {
 		catalog_unlock(c);
 		return rc;
+	}
+	/* The superseding result is in the catalog, and following what
+	 * supersedes it never comes back to this one (found by review,
+	 * 2026-12-07: a code that does not exist, and cycles, were taken). */
+	if (superseded_by != NULL) {
+		char cur[CATALOG_CODE_MAX];
+		int hops;
+
+		snprintf(cur, sizeof cur, "%s", superseded_by);
+		for (hops = 0; rc == 0 && hops < 1000; hops++) {
+			int s2;
+			st = catalog_stmt(c, "SELECT superseded_by FROM results WHERE result_code = ?", err);
+			if (st == NULL) {
+				rc = KHO_EIO;
+				break;
+			}
+			sqlite3_bind_text(st, 1, cur, -1, SQLITE_TRANSIENT);
+			s2 = sqlite3_step(st);
+			if (s2 == SQLITE_DONE && hops == 0) {
+				rc = kho_err_set(err, KHO_EINVAL, "no result %s to be superseded by",
+				                 superseded_by);
+			} else if (s2 == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
+			           sqlite3_column_bytes(st, 0) > 0) {
+				snprintf(cur, sizeof cur, "%s", (const char *)sqlite3_column_text(st, 0));
+				if (strcmp(cur, result_code) == 0)
+					rc = kho_err_set(err, KHO_ECONFLICT, "%s is itself superseded, through %s,"
+					                 " by %s: superseding it would make a cycle", superseded_by,
+					                 cur, result_code);
+				sqlite3_reset(st);
+				continue;
+			} else if (s2 != SQLITE_ROW && s2 != SQLITE_DONE) {
+				rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+			}
+			sqlite3_reset(st);
+			break;
+		}
+		if (rc != 0)
+			goto out;
 	}
 	st = catalog_stmt(c, "UPDATE results SET status = ?, status_ref = ?, status_at = ?,"
 	                     " superseded_by = ? WHERE result_code = ?", err);

@@ -845,6 +845,8 @@ static enum MHD_Result h_result_status(struct req *q, struct MHD_Connection *c)
 	}
 	if (rc == KHO_EINVAL)
 		return send_error(q, c, 400, "%s", err.msg);
+	if (rc == KHO_ECONFLICT)
+		return send_error(q, c, 409, "%s", err.msg);
 	if (rc != 0)
 		return send_error(q, c, 500, "%s", err.msg);
 	if (catalog_result_json(q->s->ing->cat, q->m.arg, NULL, &j, &err) != 0)

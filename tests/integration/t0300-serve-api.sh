@@ -117,6 +117,21 @@ st=$(http POST /v1/results/000.31.20.H55-250314-0102-KQ1/status "$RM" -d '{"stat
 check_status "malformed JSON: 400" 400 "$st"
 st=$(http POST /v1/results/000.31.20.H55-250314-0102-KQ1/status "$RM" -d '{"status":"gone","decision":"x"}')
 check_status "unknown status: 400" 400 "$st"
+# Supersession is checked against the catalog (found by review, 2026-12-07:
+# each of these was taken): by itself, by a result that does not exist, in
+# a cycle (0101 is superseded by 0103 above), superseded_by with another status.
+C1=000.31.20.H55-250314-0101-KQ1 C2=000.31.20.H55-250314-0102-KQ1 C3=000.31.20.H55-250314-0103-KQ1
+st=$(http POST /v1/results/$C2/status "$RM" -d "{\"status\":\"superseded\",\"decision\":\"x\",\"superseded_by\":\"$C2\"}")
+check_status "superseded by itself: 400" 400 "$st"
+st=$(http POST /v1/results/$C2/status "$RM" -d '{"status":"superseded","decision":"x","superseded_by":"000.31.20.H55-991231-9999-KQ9"}')
+check_status "superseded by a result that does not exist: 400" 400 "$st"
+st=$(http POST /v1/results/$C3/status "$RM" -d "{\"status\":\"superseded\",\"decision\":\"x\",\"superseded_by\":\"$C1\"}")
+check_status "a cycle of supersession: 409" 409 "$st"
+check_grep "... named" 'would make a cycle' body.out
+st=$(http POST /v1/results/$C2/status "$RM" -d "{\"status\":\"revoked\",\"decision\":\"x\",\"superseded_by\":\"$C3\"}")
+check_status "superseded_by with another status: 400" 400 "$st"
+st=$(http GET /v1/results/$C3 "$RM")
+check_grep "... and none of them changed anything" '"status":"valid"' body.out
 st=$(http GET /v1/packages/not-an-id "$OFF"); check_status "malformed id: 400" 400 "$st"
 st=$(http GET /v1/results/000.31.20.H55-250314-0999-KQ1 "$OFF"); check_status "unknown result: 404" 404 "$st"
 st=$(http GET /v1/nothing ""); check_status "unknown path: 404" 404 "$st"
