@@ -264,14 +264,22 @@ static int load_obj(config *c, json_t *root, const char *dir, kho_err *err)
 			rc = load_tsa(c, v, dir, err);
 		} else if (strcmp(k, "agencies") == 0) {
 			rc = load_agencies(c, v, dir, err);
+		/* 0 is no value here: it refused every upload, every connection,
+		 * or (MHD) turned the idle timeout off (found by review). */
 		} else if (strcmp(k, "max_upload") == 0) {
-			rc = get_uint(&c->max_upload, v, k, 1ull << 40, err);
+			if ((rc = get_uint(&c->max_upload, v, k, 1ull << 40, err)) == 0 && c->max_upload == 0)
+				rc = kho_err_set(err, KHO_EFORMAT, "config: \"%s\" must be at least 1", k);
 		} else if (strcmp(k, "max_json") == 0) {
-			rc = get_uint(&c->max_json, v, k, 1ull << 32, err);
+			if ((rc = get_uint(&c->max_json, v, k, 1ull << 32, err)) == 0 && c->max_json == 0)
+				rc = kho_err_set(err, KHO_EFORMAT, "config: \"%s\" must be at least 1", k);
 		} else if (strcmp(k, "connection_timeout") == 0) {
-			rc = get_unsigned(&c->connection_timeout, v, k, 3600, err);
+			if ((rc = get_unsigned(&c->connection_timeout, v, k, 3600, err)) == 0 &&
+			    c->connection_timeout == 0)
+				rc = kho_err_set(err, KHO_EFORMAT, "config: \"%s\" must be at least 1", k);
 		} else if (strcmp(k, "max_connections") == 0) {
-			rc = get_unsigned(&c->max_connections, v, k, 65536, err);
+			if ((rc = get_unsigned(&c->max_connections, v, k, 65536, err)) == 0 &&
+			    c->max_connections == 0)
+				rc = kho_err_set(err, KHO_EFORMAT, "config: \"%s\" must be at least 1", k);
 		} else if (strcmp(k, "accept_indeterminate") == 0) {
 			rc = get_list(&c->accept_indeterminate, &c->naccept, v, k, NULL, err);
 		} else if (strcmp(k, "fixity_interval") == 0) {

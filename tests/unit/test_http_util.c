@@ -160,6 +160,22 @@ static void t_config(void)
 	config_defaults(&c);
 	CHECK_EQ_INT(config_load(&c, path, &err), KHO_EFORMAT);
 	config_free(&c);
+	/* 0 refused where it would disable the daemon (found by review) */
+	{
+		static const char *const zero[] = { "max_connections", "connection_timeout", "max_upload",
+		                                    "max_json" };
+		size_t k;
+		for (k = 0; k < sizeof zero / sizeof *zero; k++) {
+			f = fopen(path, "w");
+			REQUIRE(f != NULL);
+			fprintf(f, "{\"%s\": 0}", zero[k]);
+			fclose(f);
+			config_defaults(&c);
+			CHECK_EQ_INT(config_load(&c, path, &err), KHO_EFORMAT);
+			CHECK(strstr(err.msg, "at least 1") != NULL);
+			config_free(&c);
+		}
+	}
 	remove(path);
 }
 
