@@ -85,7 +85,21 @@ int cmd_serve(int argc, char **argv)
 		case 't': trust[ntrust++] = optarg; break;
 		case 'r': crls[ncrls++] = optarg; break;
 		case 'c': cfgfile = optarg; break;
-		case 'n': threads = atoi(optarg); break;
+		case 'n': {
+			/* Digits only, 1..256: atoi took "abc" and "0" as "from the
+			 * config" and "7x" as 7. */
+			char *end = NULL;
+			long v = strtol(optarg, &end, 10);
+			threads = end != optarg && *end == '\0' && v >= 1 && v <= 256 ? (int)v : -1;
+			if (threads < 0) {
+				fprintf(stderr, "kho serve: --threads must be a number 1..256, not '%s'\n",
+				        optarg);
+				free(trust);
+				free(crls);
+				return EXIT_USAGE;
+			}
+			break;
+		}
 		case 'p': portfile = optarg; break;
 		case 'h': usage(stdout); free(trust); free(crls); return 0;
 		default: usage(stderr); free(trust); free(crls); return EXIT_USAGE;
@@ -144,10 +158,25 @@ int cmd_serve(int argc, char **argv)
 		ret = EXIT_FAIL;
 		goto out;
 	}
-	fprintf(stderr, "kho serve: listening on http://%s:%u/ (data %s)\n",
-	        cfg.listen && strncmp(cfg.listen, "0.0.0.0", 7) != 0
-	            ? (strchr(cfg.listen, ':') ? "127.0.0.1" : cfg.listen) : "127.0.0.1",
-	        server_port(s), cfg.data);
+	{
+		/* The address as configured (an IPv6 one in brackets); 0.0.0.0 and
+		 * [::] listen everywhere, reachable here as loopback. It said
+		 * 127.0.0.1 for every address (found by review). */
+		char host[128];
+		const char *l = cfg.listen != NULL ? cfg.listen : "127.0.0.1:8600";
+		const char *colon = strrchr(l, ':');
+		size_t hl = colon != NULL ? (size_t)(colon - l) : strlen(l);
+		if (hl >= sizeof host)
+			hl = sizeof host - 1;
+		memcpy(host, l, hl);
+		host[hl] = '\0';
+		if (strcmp(host, "0.0.0.0") == 0 || host[0] == '\0')
+			snprintf(host, sizeof host, "127.0.0.1");
+		else if (strcmp(host, "[::]") == 0)
+			snprintf(host, sizeof host, "[::1]");
+		fprintf(stderr, "kho serve: listening on http://%s:%u/ (data %s)\n", host, server_port(s),
+		        cfg.data);
+	}
 	if (portfile != NULL) {
 		char num[16];
 		int n = snprintf(num, sizeof num, "%u\n", server_port(s));

@@ -179,6 +179,7 @@ check_grep "metrics: requests by route and status" 'kho_http_requests_total\{rou
 check_grep "metrics: ingest latency histogram" 'kho_ingest_seconds_bucket\{le="\+Inf"\} [1-9]' body.out
 check_grep "metrics: lookup latency histogram" 'kho_lookup_seconds_count [1-9]' body.out
 check_grep "metrics: catalog counts" '^kho_catalog_packages 3$' body.out
+check_nogrep "metrics: request counters are whole numbers" '^kho_http_requests_total\{[^}]*\} .*[.e]' body.out
 st=$(http POST /v1/verify "" --data-binary @p2.asice); check_status "public /v1/verify" 200 "$st"
 st=$(http GET /verify ""); check_status "public /verify page" 200 "$st"
 
@@ -221,5 +222,15 @@ check_grep "it said so" 'stopped' serve.log
 check_nogrep "no log line forged by an encoded newline" '^2026-01-01T00:00:00Z 127.0.0.9' serve.log
 check_grep "the request with a newline is logged on one line" 'GET /nope\?2026-01-01T00:00:00Z 127.0.0.9 GET /v1/forged 200 400 ' serve.log
 check_exit "kho fsck is clean" 0 "$KHO" fsck --data data --trust pki/trust.pem
+# CLI details found by review (2026-12-07): --threads took "abc" and "7x";
+# the start-up line named 127.0.0.1 whatever the address.
+check_exit "serve --threads abc: usage" 3 "$KHO" serve --data data --threads abc
+check_exit "serve --threads 7x: usage" 3 "$KHO" serve --data data --threads 7x
+check_exit "serve --threads 0: usage" 3 "$KHO" serve --data data --threads 0
+"$KHO" serve --data data --listen 127.0.0.2:0 --port-file p2.txt --trust pki/trust.pem 2>l2.log &
+P2=$!
+for i in $(seq 100); do [ -s p2.txt ] && break; sleep 0.05; done
+kill -TERM $P2; wait $P2
+check_grep "the start-up line names the address listened on" "listening on http://127.0.0.2:$(cat p2.txt | tr -d '\n')/" l2.log
 check_exit "kho audit verify passes" 0 "$KHO" audit verify --data data
 finish
