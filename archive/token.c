@@ -84,6 +84,9 @@ int token_add(catalog *c, const char *name, int role, const char *agency, const 
 		agency = NULL;
 	if (role == TOKEN_OFFICER && agency == NULL)
 		return kho_err_set(err, KHO_EINVAL, "an officer's token needs --agency CODE");
+	if (role != TOKEN_OFFICER && agency != NULL)
+		return kho_err_set(err, KHO_EINVAL, "--agency is for officers only: the other roles act"
+		                   " for no agency");
 	if (agency != NULL && !record_is_agency_code(agency))
 		return kho_err_set(err, KHO_EINVAL, "%s is not an agency code (ddd.dd.dd.Ldd)", agency);
 	if (kho_random(rnd, sizeof rnd) != 0)

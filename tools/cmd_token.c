@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -40,13 +41,21 @@ static void usage(FILE *f)
 "Exit status: 0 done, 3 usage, 4 catalog error, 5 refused (duplicate, unknown).\n");
 }
 
-static int open_catalog(catalog **c, const char *data)
+/* create: 1 for add (a first token before the first start); list and
+ * revoke need an existing catalog: a mistyped --data made an empty one
+ * there and listed nothing (found by review). */
+static int open_catalog(catalog **c, const char *data, int create)
 {
 	char path[PATH_MAX];
 	kho_err err;
 
 	if ((size_t)snprintf(path, sizeof path, "%s/catalog.db", data) >= sizeof path)
 		return EXIT_USAGE;
+	if (!create && access(path, F_OK) != 0) {
+		fprintf(stderr, "kho token: %s: no catalog there (is --data the daemon's data"
+		        " directory?)\n", path);
+		return EXIT_IO;
+	}
 	if (kho_mkdir_p(data, 0700, &err) != 0 || catalog_open(c, path, &err) != 0) {
 		fprintf(stderr, "kho token: %s\n", err.msg);
 		return EXIT_IO;
@@ -97,7 +106,7 @@ int cmd_token(int argc, char **argv)
 			                " admin) and one NAME\n");
 			return EXIT_USAGE;
 		}
-		if ((ret = open_catalog(&c, data)) != 0)
+		if ((ret = open_catalog(&c, data, 1)) != 0)
 			return ret;
 		rc = token_add(c, argv[optind], r, agency, "cli", tok, &err);
 		if (rc != 0) {
@@ -115,7 +124,7 @@ int cmd_token(int argc, char **argv)
 			usage(stderr);
 			return EXIT_USAGE;
 		}
-		if ((ret = open_catalog(&c, data)) != 0)
+		if ((ret = open_catalog(&c, data, 0)) != 0)
 			return ret;
 		if (token_list_json(c, &l, &err) != 0) {
 			fprintf(stderr, "kho token list: %s\n", err.msg);
@@ -139,7 +148,7 @@ int cmd_token(int argc, char **argv)
 			usage(stderr);
 			return EXIT_USAGE;
 		}
-		if ((ret = open_catalog(&c, data)) != 0)
+		if ((ret = open_catalog(&c, data, 0)) != 0)
 			return ret;
 		if (token_revoke(c, argv[optind], "cli", &err) != 0) {
 			fprintf(stderr, "kho token revoke: %s\n", err.msg);

@@ -224,6 +224,8 @@ check_grep "the request with a newline is logged on one line" 'GET /nope\?2026-0
 check_exit "kho fsck is clean" 0 "$KHO" fsck --data data --trust pki/trust.pem
 # CLI details found by review (2026-12-07): --threads took "abc" and "7x";
 # the start-up line named 127.0.0.1 whatever the address.
+check_exit "token list on a mistyped --data: error" 4 "$KHO" token list --data data-typo
+check "... and no catalog made there" test ! -e data-typo/catalog.db
 check_exit "serve --threads abc: usage" 3 "$KHO" serve --data data --threads abc
 check_exit "serve --threads 7x: usage" 3 "$KHO" serve --data data --threads 7x
 check_exit "serve --threads 0: usage" 3 "$KHO" serve --data data --threads 0

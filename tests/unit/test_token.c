@@ -46,6 +46,8 @@ static void t_add_check_revoke(void)
 	CHECK_EQ_INT(token_add(c, "c2", TOKEN_OFFICER, NULL, "cli", tok2, NULL), KHO_EINVAL);
 	CHECK_EQ_INT(token_add(c, "bad name", TOKEN_ADMIN, NULL, "cli", tok2, NULL), KHO_EINVAL);
 	CHECK_EQ_INT(token_add(c, "c3", TOKEN_OFFICER, "H30", "cli", tok2, NULL), KHO_EINVAL);
+	/* --agency is for officers only (an admin's agency was taken and ignored) */
+	CHECK_EQ_INT(token_add(c, "a3", TOKEN_ADMIN, "000.00.20.H30", "cli", tok2, NULL), KHO_EINVAL);
 	/* a changed character, a truncated token, garbage */
 	tok[10] = tok[10] == 'a' ? 'b' : 'a';
 	CHECK_EQ_INT(token_check(c, tok, &ti, NULL), KHO_EAUTH);
