@@ -363,6 +363,12 @@ int config_load(config *c, const char *path, kho_err *err)
 		goto out;
 	}
 	rc = load_obj(c, root, dir, err);
+	if (rc != 0 && err != NULL && strncmp(err->msg, "config: ", 8) == 0) {
+		/* The file in front of a member's error, as a syntax error has it. */
+		char m[sizeof err->msg];
+		snprintf(m, sizeof m, "%s", err->msg + 8);
+		kho_err_set(err, rc, "%s: %s", path, m);
+	}
 	if (rc == 0)
 		rc = config_set_str(&c->path, path);
 out:

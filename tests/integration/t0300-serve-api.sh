@@ -226,6 +226,9 @@ check_exit "kho fsck is clean" 0 "$KHO" fsck --data data --trust pki/trust.pem
 # the start-up line named 127.0.0.1 whatever the address.
 check_exit "token list on a mistyped --data: error" 4 "$KHO" token list --data data-typo
 check "... and no catalog made there" test ! -e data-typo/catalog.db
+printf '{ "thread": 2 }\n' > badmember.json
+check_exit "a config with an unknown member: usage" 3 "$KHO" serve --data data --config badmember.json
+check_grep "... naming the file and the member" 'badmember.json: unknown member "thread"' check.err
 check_exit "serve --threads abc: usage" 3 "$KHO" serve --data data --threads abc
 check_exit "serve --threads 7x: usage" 3 "$KHO" serve --data data --threads 7x
 check_exit "serve --threads 0: usage" 3 "$KHO" serve --data data --threads 0
