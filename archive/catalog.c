@@ -383,7 +383,7 @@ int catalog_key_check(catalog *c, const char *name, const unsigned char key[32],
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW)
-		snprintf(had, sizeof had, "%s", (const char *)sqlite3_column_text(st, 0));
+		copy(had, sizeof had, col(st, 0));
 	sqlite3_reset(st);
 	if (s == SQLITE_ROW) {
 		if (strlen(had) != 64 || CRYPTO_memcmp(had, hex, 64) != 0)
@@ -1089,39 +1089,32 @@ int catalog_set_status(catalog *c, const char *result_code, const char *status,
 	}
 	/* The superseding result is in the catalog, and following what
 	 * supersedes it never comes back to this one (found by review,
-	 * 2026-12-07: a code that does not exist, and cycles, were taken). */
+	 * 2026-12-07: a code that does not exist, and cycles, were taken). The
+	 * recursive query's UNION stops at a row already seen. */
 	if (superseded_by != NULL) {
-		char cur[CATALOG_CODE_MAX];
-		int hops;
+		int s2;
 
-		snprintf(cur, sizeof cur, "%s", superseded_by);
-		for (hops = 0; rc == 0 && hops < 1000; hops++) {
-			int s2;
-			st = catalog_stmt(c, "SELECT superseded_by FROM results WHERE result_code = ?", err);
-			if (st == NULL) {
-				rc = KHO_EIO;
-				break;
-			}
-			sqlite3_bind_text(st, 1, cur, -1, SQLITE_TRANSIENT);
-			s2 = sqlite3_step(st);
-			if (s2 == SQLITE_DONE && hops == 0) {
-				rc = kho_err_set(err, KHO_EINVAL, "no result %s to be superseded by",
-				                 superseded_by);
-			} else if (s2 == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
-			           sqlite3_column_bytes(st, 0) > 0) {
-				snprintf(cur, sizeof cur, "%s", (const char *)sqlite3_column_text(st, 0));
-				if (strcmp(cur, result_code) == 0)
-					rc = kho_err_set(err, KHO_ECONFLICT, "%s is itself superseded, through %s,"
-					                 " by %s: superseding it would make a cycle", superseded_by,
-					                 cur, result_code);
-				sqlite3_reset(st);
-				continue;
-			} else if (s2 != SQLITE_ROW && s2 != SQLITE_DONE) {
-				rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
-			}
-			sqlite3_reset(st);
-			break;
+		st = catalog_stmt(c, "WITH RECURSIVE up(code) AS (SELECT result_code FROM results"
+		                     " WHERE result_code = ?1 UNION SELECT r.superseded_by FROM results r"
+		                     " JOIN up ON r.result_code = up.code WHERE r.superseded_by <> '')"
+		                     " SELECT (SELECT COUNT(*) FROM up), EXISTS (SELECT 1 FROM up WHERE"
+		                     " code = ?2)", err);
+		if (st == NULL) {
+			rc = KHO_EIO;
+			goto out;
 		}
+		sqlite3_bind_text(st, 1, superseded_by, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, result_code, -1, SQLITE_STATIC);
+		s2 = sqlite3_step(st);
+		if (s2 != SQLITE_ROW)
+			rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+		else if (sqlite3_column_int(st, 0) == 0)
+			rc = kho_err_set(err, KHO_EINVAL, "no result %s to be superseded by", superseded_by);
+		else if (sqlite3_column_int(st, 1) != 0)
+			rc = kho_err_set(err, KHO_ECONFLICT, "%s is itself superseded, directly or through"
+			                 " others, by %s: superseding it would make a cycle", superseded_by,
+			                 result_code);
+		sqlite3_reset(st);
 		if (rc != 0)
 			goto out;
 	}

@@ -113,11 +113,7 @@ static void esc(struct out *o, const char *s)
 		case '>': r = "&gt;"; break;
 		case '"': r = "&quot;"; break;
 		case '\'': r = "&#39;"; break;
-		default:
-			/* Control characters have no place in a page: drop them. */
-			if ((unsigned char)*p < 0x20 && *p != '\t' && *p != '\n')
-				r = "";
-			break;
+		default: break;   /* controls are already '?' (kho_text_clean) */
 		}
 		if (r != NULL) {
 			o->rc = kho_buf_append(o->b, start, (size_t)(p - start));

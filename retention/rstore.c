@@ -179,11 +179,6 @@ struct rstore {
 
 /* ---- small helpers ------------------------------------------------------ */
 
-/* The civil day (Vietnam's) of a time stamp: kho_local_day. */
-static int32_t day_of(time_t t)
-{
-	return kho_local_day(t);
-}
 
 /* prep_on: a statement on connection cat (this rstore's or a caller's). */
 static int prep_on(catalog *cat, sqlite3_stmt **st, const char *sql, kho_err *err)
@@ -832,10 +827,10 @@ static int evaluate(rstore *r, const rec *x, const holds *h, int32_t on, elig_re
 	er.procedure = x->procedure;
 	er.result_type = x->result_type;
 	er.validity = validity_of(x->status);
-	er.validity_date = x->status_at > 0 ? day_of((time_t)x->status_at) : DUE_NONE;
+	er.validity_date = x->status_at > 0 ? kho_local_day((time_t)x->status_at) : DUE_NONE;
 	if (x->valid_until[0] == '\0' || due_parse(&er.valid_until, x->valid_until) != 0)
 		er.valid_until = DUE_NONE;
-	er.ingest_date = x->ingested_at > 0 ? day_of((time_t)x->ingested_at) : DUE_NONE;
+	er.ingest_date = x->ingested_at > 0 ? kho_local_day((time_t)x->ingested_at) : DUE_NONE;
 	er.events = x->events;
 	er.nevents = x->nevents;
 	er.reviews = x->reviews;
@@ -1477,7 +1472,7 @@ static int classify_locked(rstore *r, catalog *cat, const char *code,
 	}
 	sqlite3_reset(st);
 	rc = check_class_locked(r, cat, procedure[0] ? procedure : NULL, type[0] ? type : NULL,
-	                        day_of((time_t)ingested), &cls, &how, sha, &cerr);
+	                        kho_local_day((time_t)ingested), &cls, &how, sha, &cerr);
 	if (rc != 0 && rc != KHO_ENOTFOUND)
 		return kho_err_set(err, rc, "%s", cerr.msg);
 	if (rc == KHO_ENOTFOUND && policy == RSTORE_UNCLASSIFIED_REFUSE)

@@ -51,14 +51,9 @@ static const char *nz(const char *s)
  * terminal no control characters: kho_text_clean (common/utf8.h) makes
  * each such byte or character '?'. Returns malloc'd text or NULL.
  */
-static char *clean_ex(const char *s, int keep_nl)
-{
-	return kho_text_clean(s, keep_nl);
-}
-
 static char *clean(const char *s)
 {
-	return clean_ex(s, 0);
+	return kho_text_clean(s, 0);
 }
 
 /*
@@ -192,7 +187,7 @@ int verify_report_text(kho_buf *out, const verify_report *r)
 	kho_buf_init(&tmp, out->max);
 	rc = text_raw(&tmp, r);
 	if (rc == 0) {
-		c = clean_ex(tmp.data != NULL ? (const char *)tmp.data : "", 1);
+		c = kho_text_clean(tmp.data != NULL ? (const char *)tmp.data : "", 1);
 		rc = c != NULL ? kho_buf_append(out, c, strlen(c)) : KHO_ENOMEM;
 		free(c);
 	}
