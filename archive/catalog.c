@@ -7,6 +7,7 @@
  */
 #include "archive/catalog.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +184,15 @@ int catalog_open(catalog **out, const char *path, kho_err *err)
 	pthread_mutex_init(&c->gc_mu, NULL);
 	pthread_cond_init(&c->gc_cv, NULL);
 	c->gc_tail = &c->gc_head;
+	/* A new catalog is made 0600 here (SQLite would make it 0644 less the
+	 * umask), and its -wal and -shm files take the same mode: it holds the
+	 * records' metadata, subject names included. An empty file is an
+	 * empty database. */
+	{
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+	}
 	rc = sqlite3_open_v2(path, &c->db,
 	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
 	                     SQLITE_OPEN_NOFOLLOW, NULL);

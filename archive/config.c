@@ -27,6 +27,9 @@ void config_defaults(config *c)
 	c->max_json = 64ull << 20;
 	c->connection_timeout = 30;
 	c->max_connections = 512;
+	c->max_connections_per_ip = 128;
+	c->min_upload_rate = 1024;
+	c->max_body_memory = 256ull << 20;
 	c->fixity_interval = 86400;
 	c->fixity_bytes_per_second = 32ull << 20;
 	c->verify_max_upload = 32ull << 20;
@@ -280,6 +283,12 @@ static int load_obj(config *c, json_t *root, const char *dir, kho_err *err)
 			if ((rc = get_unsigned(&c->max_connections, v, k, 65536, err)) == 0 &&
 			    c->max_connections == 0)
 				rc = kho_err_set(err, KHO_EFORMAT, "config: \"%s\" must be at least 1", k);
+		} else if (strcmp(k, "max_connections_per_ip") == 0) {
+			rc = get_unsigned(&c->max_connections_per_ip, v, k, 65536, err);
+		} else if (strcmp(k, "min_upload_rate") == 0) {
+			rc = get_uint(&c->min_upload_rate, v, k, 1ull << 40, err);
+		} else if (strcmp(k, "max_body_memory") == 0) {
+			rc = get_uint(&c->max_body_memory, v, k, 1ull << 40, err);
 		} else if (strcmp(k, "accept_indeterminate") == 0) {
 			rc = get_list(&c->accept_indeterminate, &c->naccept, v, k, NULL, err);
 		} else if (strcmp(k, "fixity_interval") == 0) {
@@ -363,6 +372,14 @@ int config_load(config *c, const char *path, kho_err *err)
 		goto out;
 	}
 	rc = load_obj(c, root, dir, err);
+	if (rc == 0 && (c->max_body_memory < c->max_json || c->max_body_memory < c->verify_max_upload))
+		rc = kho_err_set(err, KHO_EFORMAT,
+		                 "config: \"max_body_memory\" (%llu) is less than \"%s\" (%llu): such a "
+		                 "body could never be held",
+		                 (unsigned long long)c->max_body_memory,
+		                 c->max_body_memory < c->max_json ? "max_json" : "verify_max_upload",
+		                 (unsigned long long)(c->max_body_memory < c->max_json
+		                                          ? c->max_json : c->verify_max_upload));
 	if (rc != 0 && err != NULL && strncmp(err->msg, "config: ", 8) == 0) {
 		/* The file in front of a member's error, as a syntax error has it. */
 		char m[sizeof err->msg];

@@ -52,6 +52,11 @@ typedef struct config {
 	uint64_t max_json;            /* JSON bodies and POST /v1/results, default 64 MiB */
 	unsigned connection_timeout;  /* seconds of inactivity, default 30 */
 	unsigned max_connections;     /* default 512 */
+	unsigned max_connections_per_ip; /* concurrent connections of one address, default 128; 0 = no limit */
+	uint64_t min_upload_rate;     /* bytes/s a body must average once connection_timeout has
+	                                 passed, default 1024 (408 and close below); 0 = none */
+	uint64_t max_body_memory;     /* request bodies held in memory, all connections together,
+	                                 default 256 MiB (503 beyond) */
 	/* acceptance policy: INDETERMINATE sub-indications that are still stored (marked) */
 	char **accept_indeterminate;
 	size_t naccept;

@@ -54,8 +54,8 @@
 
 /* ---- metrics -------------------------------------------------------- */
 
-static const int status_codes[] = { 200, 201, 400, 401, 403, 404, 405, 409, 410, 411, 413, 422,
-                                    429, 500, 503 };
+static const int status_codes[] = { 200, 201, 400, 401, 403, 404, 405, 408, 409, 410, 411, 413,
+                                    422, 429, 500, 503 };
 #define NSTATUS (sizeof status_codes / sizeof status_codes[0])
 static const double bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                  0.5, 1, 2.5, 5, 10 };
@@ -179,6 +179,9 @@ struct server {
 	/* Bytes of package uploads held in memory (UPLOAD_MEM_*), reserved from
 	 * the Content-Length when the request starts, released when it ends. */
 	atomic_size_t upload_mem;
+	/* Bytes of JSON bodies and public uploads held in memory, all
+	 * connections together (body_mem_take; config max_body_memory). */
+	atomic_size_t body_mem;
 	struct ingest_pool {       /* package ingests off the MHD threads (ipool_*) */
 		pthread_mutex_t mu;
 		pthread_cond_t more;
@@ -213,6 +216,8 @@ static int upload_mem_reserve(server *s, size_t n)
 	return 1;
 }
 
+#define BODY_RETRY_AFTER 5   /* seconds, in the Retry-After of a 503 for memory */
+
 /* ---- per request ---------------------------------------------------- */
 
 struct req {
@@ -228,6 +233,9 @@ struct req {
 	char tmp[PATH_MAX];
 	size_t mem;                /* >0: the upload goes to buf, this many bytes reserved */
 	uint64_t got;
+	uint64_t rx;               /* body bytes received so far (min_upload_rate) */
+	size_t held;               /* bytes of body_mem reserved by this request */
+	unsigned retry_after;      /* seconds, sent as Retry-After when non-zero */
 	kho_buf buf;
 	int status;
 	char method[8];
@@ -291,6 +299,11 @@ static enum MHD_Result queue(struct req *q, struct MHD_Connection *c, int status
 	if (r == NULL)
 		return MHD_NO;
 	q->status = status;
+	if (q->retry_after > 0) {
+		char ra[16];
+		snprintf(ra, sizeof ra, "%u", q->retry_after);
+		MHD_add_response_header(r, "Retry-After", ra);
+	}
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	ok = MHD_queue_response(c, (unsigned)status, r);
@@ -1709,6 +1722,42 @@ static void deny(struct req *q, int status, const char *msg)
 }
 
 /*
+ * The memory budget of the request bodies held in memory (config
+ * max_body_memory), shared by every connection: JSON bodies and the public
+ * page's uploads. POST /v1/results counts three times its body, since its
+ * decoded files and the sealed package are held too. A request reserves
+ * before it holds: its Content-Length when it starts, or its bytes as they
+ * arrive (chunked). One body never reserves more than the whole budget
+ * (config_load checks that the largest allowed body fits). 0 if there is
+ * no room now: the caller answers 503 with Retry-After (busy), and the
+ * request's reservation is given back when it completes (on_completed).
+ */
+static int body_mem_take(struct req *q, uint64_t body_bytes)
+{
+	size_t cap = (size_t)q->s->cfg->max_body_memory, need, add, cur;
+	uint64_t w = q->m.route == HTTP_R_RESULTS_POST ? 3 : 1;
+
+	need = body_bytes > cap / w ? cap : (size_t)(body_bytes * w);
+	if (need <= q->held)
+		return 1;
+	add = need - q->held;
+	cur = atomic_load(&q->s->body_mem);
+	do {
+		if (cur > cap || cap - cur < add)
+			return 0;
+	} while (!atomic_compare_exchange_weak(&q->s->body_mem, &cur, cur + add));
+	q->held = need;
+	return 1;
+}
+
+static void busy(struct req *q)
+{
+	deny(q, 503, "the server holds as many request bodies in memory as it may "
+	             "(max_body_memory): try again in a few seconds");
+	q->retry_after = BODY_RETRY_AFTER;
+}
+
+/*
  * The token check of a route with roles, on reader connection r: 0 if the
  * request may go on; else the refusal (401, 403, 429) is set with deny and
  * audited, and 1 is returned.
@@ -1798,8 +1847,13 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 		if (k != WV_NONE) {
 			/* The old route ids stay as the metrics labels. */
 			q->m.route = k == WV_API ? HTTP_R_VERIFY : HTTP_R_VERIFY_PAGE;
-			if (webverify_mhd_begin(&q->wvm, s->wv, c, method, url, NULL) != 0)
+			if (webverify_mhd_begin(&q->wvm, s->wv, c, method, url, NULL) != 0) {
 				deny(q, 500, "cannot start the verification");
+			} else {
+				cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+				if (cl != NULL && !body_mem_take(q, strtoull(cl, NULL, 10)))
+					webverify_mhd_refuse(q->wvm, 503, BODY_RETRY_AFTER);
+			}
 			return q;
 		}
 	}
@@ -1830,6 +1884,10 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 		if (cl != NULL && strtoull(cl, NULL, 10) > cap) {
 			deny(q, 413, "the body is larger than its limit");
+			return q;
+		}
+		if (cl != NULL && !body_mem_take(q, strtoull(cl, NULL, 10))) {
+			busy(q);
 			return q;
 		}
 		q->body = HTTP_BODY_JSON;
@@ -1876,6 +1934,10 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 			deny(q, 413, "the body is larger than its limit");
 			return q;
 		}
+		if (cl != NULL && !body_mem_take(q, strtoull(cl, NULL, 10))) {
+			busy(q);
+			return q;
+		}
 		kho_buf_init(&q->buf, cap);
 	}
 	return q;
@@ -1886,6 +1948,8 @@ static void consume(struct req *q, const char *data, size_t n)
 	if (q->deny != 0)
 		return;   /* read and discard the rest of a refused request */
 	if (q->wvm != NULL) {
+		if (!body_mem_take(q, q->rx))
+			webverify_mhd_refuse(q->wvm, 503, BODY_RETRY_AFTER);
 		webverify_mhd_feed(q->wvm, data, n);
 		if (UINT64_MAX - q->got >= n)
 			q->got += n;
@@ -1922,8 +1986,10 @@ static void consume(struct req *q, const char *data, size_t n)
 			q->got += (uint64_t)w;
 		}
 	} else if (q->body == HTTP_BODY_JSON) {
-		int rc = kho_buf_append(&q->buf, data, n);
-		if (rc == KHO_ETOOBIG)
+		int room = body_mem_take(q, q->rx), rc = room ? kho_buf_append(&q->buf, data, n) : 0;
+		if (!room)
+			busy(q);
+		else if (rc == KHO_ETOOBIG)
 			deny(q, 413, "the body is larger than its limit");
 		else if (rc != 0)
 			deny(q, 500, "out of memory");
@@ -2007,6 +2073,20 @@ static enum MHD_Result dispatch(struct req *q, struct MHD_Connection *c)
 	}
 }
 
+/*
+ * A body arriving slower than min_upload_rate on average, once
+ * connection_timeout seconds have passed since its headers: the idle
+ * timeout alone lets a client that sends a byte now and then keep its
+ * connection (and the slot of max_connections) for ever.
+ */
+static int too_slow(const struct req *q)
+{
+	uint64_t rate = q->s->cfg->min_upload_rate;
+	double t = since(&q->t0);
+
+	return rate > 0 && t > (double)q->s->cfg->connection_timeout && (double)q->rx < (double)rate * t;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -2024,6 +2104,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
+		q->rx += *upload_data_size;
+		if (too_slow(q)) {
+			/* Close without reading the rest (MHD_NO): a body trickling in
+			 * would hold its connection for as long as it likes. */
+			q->status = 408;
+			return MHD_NO;
+		}
 		consume(q, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -2052,6 +2139,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	ingest_result_clear(&q->io.res);   /* an ingest whose answer was never sent */
 	if (q->mem > 0)
 		atomic_fetch_sub(&s->upload_mem, q->mem);
+	if (q->held > 0)
+		atomic_fetch_sub(&s->body_mem, q->held);
 	webverify_mhd_free(q->wvm);   /* wipes the upload */
 	for (si = 0; si < NSTATUS && status_codes[si] != q->status; si++)
 		;
@@ -2239,6 +2328,13 @@ static int parse_listen(const char *l, struct sockaddr_in *sa, kho_err *err)
 		return kho_err_set(err, KHO_EINVAL, "bad IPv4 address in %s", l);
 	sa->sin_port = htons((uint16_t)port);
 	return 0;
+}
+
+int server_check_listen(const char *l, kho_err *err)
+{
+	struct sockaddr_in sa;
+
+	return parse_listen(l, &sa, err);
 }
 
 /*
@@ -2527,6 +2623,7 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 	                        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout,
 	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+	                        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_connections_per_ip,
 	                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	                        MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
 	                        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,

@@ -29,6 +29,10 @@ typedef struct server server;
 int server_start(server **out, const config *cfg, const char *data_dir, FILE *log,
                  kho_err *err);
 
+/* server_check_listen: 0 if l is a listen address server_start takes
+ * (IPv4 HOST:PORT, "localhost" allowed), else KHO_EINVAL with the reason. */
+int server_check_listen(const char *l, kho_err *err);
+
 /* server_port: the port actually bound. */
 unsigned server_port(const server *s);
 

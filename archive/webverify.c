@@ -1318,7 +1318,7 @@ int webverify_error_page(webverify *wv, enum webverify_kind kind, enum webverify
 
 	response_init(out);
 	out->status = status;
-	out->retry_after = status == 429 ? retry_after : 0;
+	out->retry_after = status == 429 || status == 503 ? retry_after : 0;
 	switch (status) {
 	case 400:
 		title = tr(l, "Chưa có tệp", "No file");
@@ -1347,6 +1347,14 @@ int webverify_error_page(webverify *wv, enum webverify_kind kind, enum webverify
 		title = tr(l, "Quá nhiều yêu cầu", "Too many requests");
 		msg = m;
 		break;
+	case 503:
+		if (l == WV_LANG_EN)
+			snprintf(m, sizeof m, "The service is busy. Try again in %u seconds.", retry_after);
+		else
+			snprintf(m, sizeof m, "Hệ thống đang bận. Hãy thử lại sau %u giây.", retry_after);
+		title = tr(l, "Hệ thống đang bận", "Service busy");
+		msg = m;
+		break;
 	default:
 		title = tr(l, "Lỗi", "Error");
 		msg = tr(l, "Không thể kiểm tra lúc này. Hãy thử lại sau.",
@@ -1355,7 +1363,7 @@ int webverify_error_page(webverify *wv, enum webverify_kind kind, enum webverify
 	}
 	if (kind == WV_API) {
 		json_t *j = json_pack("{s:s,s:i}", "error", msg, "status", status);
-		if (j != NULL && retry_after > 0 && status == 429)
+		if (j != NULL && retry_after > 0 && (status == 429 || status == 503))
 			json_object_set_new(j, "retry_after", json_integer(retry_after));
 		return json_body(out, status, j, NULL);
 	}

@@ -249,6 +249,14 @@ typedef struct webverify_mhd webverify_mhd;
 int webverify_mhd_begin(webverify_mhd **out, webverify *wv, struct MHD_Connection *c,
                         const char *method, const char *path, kho_err *err);
 
+/*
+ * webverify_mhd_refuse: answer status (e.g. 503 when the daemon's memory
+ * for bodies is spent) instead of verifying, unless an error was already
+ * decided; the rest of the body is read and discarded. retry_after (seconds)
+ * goes into Retry-After for 429 and 503.
+ */
+void webverify_mhd_refuse(webverify_mhd *m, int status, unsigned retry_after);
+
 /* webverify_mhd_feed: one chunk of the body (*upload_data_size bytes). */
 void webverify_mhd_feed(webverify_mhd *m, const char *data, size_t n);
 

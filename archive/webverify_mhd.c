@@ -150,6 +150,15 @@ int webverify_mhd_begin(webverify_mhd **out, webverify *wv, struct MHD_Connectio
 	return 0;
 }
 
+void webverify_mhd_refuse(webverify_mhd *m, int status, unsigned retry_after)
+{
+	if (m == NULL || m->status != 0)
+		return;
+	m->status = status;
+	m->retry_after = retry_after;
+	kho_buf_free(&m->file);   /* wipes what arrived; nothing more is kept */
+}
+
 void webverify_mhd_feed(webverify_mhd *m, const char *data, size_t n)
 {
 	int rc;
@@ -214,7 +223,7 @@ int webverify_mhd_respond(webverify_mhd *m, struct MHD_Connection *c, int *statu
 	MHD_add_response_header(r, "Content-Security-Policy",
 	                        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
 	                        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
-	if (res.status == 429 && res.retry_after > 0) {
+	if ((res.status == 429 || res.status == 503) && res.retry_after > 0) {
 		snprintf(ra, sizeof ra, "%u", res.retry_after);
 		MHD_add_response_header(r, "Retry-After", ra);
 	}

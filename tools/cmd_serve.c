@@ -45,7 +45,8 @@ static void usage(FILE *f)
 "\n"
 "Logs one line per request on standard error (no query strings, so no personal\n"
 "numbers). SIGTERM or SIGINT: stop accepting, finish in-flight requests, exit 0.\n"
-"Exit status: 0 stopped cleanly, 3 usage, 5 could not start.\n");
+"Exit status: 0 stopped cleanly, 3 usage (a bad flag, config file or listen\n"
+"address), 5 could not start (data directory, keys, port in use).\n");
 }
 
 int cmd_serve(int argc, char **argv)
@@ -141,6 +142,12 @@ int cmd_serve(int argc, char **argv)
 		cfg.threads = (unsigned)threads;
 	if (cfg.data == NULL) {
 		fprintf(stderr, "kho serve: --data DIR is required (or \"data\" in the config)\n");
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (cfg.listen != NULL && server_check_listen(cfg.listen, &err) != 0) {
+		fprintf(stderr, "kho serve: %s%s%s\n", listen == NULL && cfgfile != NULL ? cfgfile : "",
+		        listen == NULL && cfgfile != NULL ? ": " : "", err.msg);
 		ret = EXIT_USAGE;
 		goto out;
 	}

@@ -1,0 +1,107 @@
+# t0305-serve-limits.sh: what keeps one client from taking the daemon for
+# itself, and start-up refusals: a body trickling in below min_upload_rate
+# is cut (408, connection closed) while a normal one is served; one address
+# gets at most max_connections_per_ip connections; request bodies held in
+# memory share max_body_memory (503 with Retry-After beyond it, for the
+# JSON API and for the public page, served again once the memory is back);
+# a bad listen address or an impossible memory budget is a usage error (3);
+# a new catalog is readable by its owner only.
+source "$ROOT/tests/integration/lib.sh"
+source "$ROOT/tests/integration/serve-lib.sh"
+setup_pki
+OFF=$(token counter1 officer 000.31.20.H55)
+AUD=$(token auditor1 auditor)
+
+# ---- start-up refusals ----------------------------------------------------
+check "a new catalog is 0600" test "$(stat -c %a data/catalog.db)" = 600
+echo '{ "listen": "127.0.0.1:99999" }' > badlisten.json
+check_exit "a bad listen address in the config: exit 3" 3 \
+	"$KHO" serve --data data --trust pki/trust.pem --config badlisten.json
+check_grep "... naming the file and the address" 'badlisten.json: bad port in 127.0.0.1:99999' check.err
+check_exit "a bad --listen: exit 3" 3 "$KHO" serve --data data --trust pki/trust.pem --listen nowhere
+check_grep "... with the reason" 'listen address must be HOST:PORT' check.err
+echo '{ "max_json": 2000000, "max_body_memory": 1000000 }' > badmem.json
+check_exit "max_body_memory below max_json: exit 3" 3 \
+	"$KHO" serve --data data --trust pki/trust.pem --config badmem.json
+check_grep "... saying why" '"max_body_memory" \(1000000\) is less than "max_json" \(2000000\)' check.err
+
+cat > kho.json <<JSON
+{ "connection_timeout": 2, "min_upload_rate": 1000, "max_connections_per_ip": 3,
+  "max_json": 600000, "verify_max_upload": 600000, "max_body_memory": 1000000,
+  "fixity_interval": 0 }
+JSON
+start_daemon data --trust pki/trust.pem --config kho.json
+check "the catalog's WAL is 0600 too" test "$(stat -c %a data/catalog.db-wal)" = 600
+
+# ---- a body trickling in ----------------------------------------------------
+# one byte a second: never idle for connection_timeout (2 s), far below
+# 1000 bytes/s; the daemon closes it once 2 s have passed (a write to the
+# closed socket fails with EPIPE: SIGPIPE ignored, or it would end the script)
+trap '' PIPE
+exec 3<>/dev/tcp/127.0.0.1/"$PORT"
+printf 'POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n' >&3
+start=$(date +%s)
+closed=0
+for i in $(seq 12); do
+	printf 'x' >&3 2>/dev/null || { closed=1; break; }
+	sleep 1
+done
+took=$(( $(date +%s) - start ))
+exec 3<&- 3>&-
+check "a body trickling below min_upload_rate is cut off" test "$closed" = 1 -a "$took" -le 8
+sleep 0.2
+check_grep "... logged as 408" 'POST /v1/verify 408' serve.log
+# a body at a normal pace is not
+head -c 300000 /dev/urandom > blob.bin
+st=$(curl -s -o body.out -w '%{http_code}' --limit-rate 100K -H 'Content-Type: application/octet-stream' \
+	--data-binary @blob.bin "$URL/v1/verify")
+check_status "a 300 KB body at 100 KB/s (3 s, longer than the timeout) is answered" 200 "$st"
+
+# ---- connections per address ------------------------------------------------
+exec 4<>/dev/tcp/127.0.0.1/"$PORT" 5<>/dev/tcp/127.0.0.1/"$PORT" 6<>/dev/tcp/127.0.0.1/"$PORT"
+sleep 0.3
+st=$(curl -s -o body.out -w '%{http_code}' "$URL/healthz")
+check "a fourth connection from the same address is refused" test "$st" = 000
+exec 4<&- 4>&-
+sleep 0.3
+st=$(curl -s -o body.out -w '%{http_code}' "$URL/healthz")
+check_status "... and served once one of the three is closed" 200 "$st"
+exec 5<&- 5>&- 6<&- 6>&-
+sleep 0.3
+
+# ---- memory for bodies ---------------------------------------------------------
+# connection 3 announces 600,000 bytes for the public API and sends a few:
+# 600,000 of the 1,000,000 are reserved while it lasts
+exec 3<>/dev/tcp/127.0.0.1/"$PORT"
+printf 'POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 600000\r\n\r\nPK' >&3
+sleep 0.3
+head -c 500000 /dev/urandom > half.bin
+st=$(curl -s -D hdr.out -o body.out -w '%{http_code}' -H 'Content-Type: application/octet-stream' \
+	--data-binary @half.bin "$URL/v1/verify")
+check_status "a second public upload beyond the shared memory: 503" 503 "$st"
+check_grep "... with Retry-After" '^Retry-After: 5' hdr.out
+check_grep "... and a reason" '"status": ?503' body.out
+st=$(curl -s -D hdr.out -o body.out -w '%{http_code}' -H 'Content-Type: application/octet-stream' \
+	-H 'Transfer-Encoding: chunked' --data-binary @half.bin "$URL/v1/verify")
+check_status "... chunked (no length, refused as it arrives): 503" 503 "$st"
+printf '{"record":"%s"}' "$(head -c 450000 /dev/zero | tr '\0' 'a')" > big.json
+st=$(curl -s -D hdr.out -o body.out -w '%{http_code}' -H "Authorization: Bearer $OFF" \
+	-H 'Content-Type: application/json' --data-binary @big.json "$URL/v1/results")
+check_status "a JSON body beyond the shared memory: 503" 503 "$st"
+check_grep "... naming the setting" 'max_body_memory' body.out
+check_grep "... with Retry-After" '^Retry-After: 5' hdr.out
+st=$(http GET /healthz ""); check_status "requests without a body are served meanwhile" 200 "$st"
+exec 3<&- 3>&-
+sleep 0.3
+st=$(curl -s -o body.out -w '%{http_code}' -H 'Content-Type: application/octet-stream' \
+	--data-binary @half.bin "$URL/v1/verify")
+check_status "the same upload once the first is gone: verified (200)" 200 "$st"
+st=$(curl -s -o body.out -w '%{http_code}' -H "Authorization: Bearer $OFF" \
+	-H 'Content-Type: application/json' --data-binary @big.json "$URL/v1/results")
+check "the same JSON body: past the memory check (a 4xx about its content, not 503)" \
+	test "$st" -ge 400 -a "$st" -lt 500
+curl -s -H "Authorization: Bearer $AUD" "$URL/metrics" > metrics.out
+check_grep "metrics count the 503s" 'route="verify",status="503"} 2' metrics.out
+check_grep "... and the 408" 'route="verify",status="408"} 1' metrics.out
+stop_daemon
+finish
