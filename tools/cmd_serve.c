@@ -45,6 +45,8 @@ static void usage(FILE *f)
 "\n"
 "Logs one line per request on standard error (no query strings, so no personal\n"
 "numbers). SIGTERM or SIGINT: stop accepting, finish in-flight requests, exit 0.\n"
+"Environment: KHO_NOW=RFC3339-TIME replaces the clock (tests and demos; a\n"
+"warning says so at start).\n"
 "Exit status: 0 stopped cleanly, 3 usage (a bad flag, config file or listen\n"
 "address), 5 could not start (data directory, keys, port in use).\n");
 }
@@ -184,6 +186,13 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "kho serve: listening on http://%s:%u/ (data %s)\n", host, server_port(s),
 		        cfg.data);
 	}
+	if (getenv("KHO_NOW") != NULL && getenv("KHO_NOW")[0] != '\0')
+		/* The test clock (common/util.h kho_now): every date the daemon
+		 * writes follows it. Said at start, so that a stray setting in a
+		 * unit file shows in the log. */
+		fprintf(stderr, "kho serve: warning: KHO_NOW=%s replaces the clock: ingest, audit, "
+		        "retention and timestamp dates are simulated (tests and demos only)\n",
+		        getenv("KHO_NOW"));
 	if (portfile != NULL) {
 		char num[16];
 		int n = snprintf(num, sizeof num, "%u\n", server_port(s));

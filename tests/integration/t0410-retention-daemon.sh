@@ -59,6 +59,8 @@ stop_daemon
 export KHO_NOW=2031-01-02T09:00:00Z
 renewed_config kho.json kho31.json   # the archive's certificate renewed by 2031
 start_daemon data --config kho31.json
+check_grep "a daemon on the simulated clock says so at start" \
+	'warning: KHO_NOW=2031-01-02T09:00:00Z replaces the clock' serve.log
 st=$(http POST /v1/disposition/batches "$OFF" --data '{}')
 check_status "an officer cannot propose a batch" 403 "$st"
 st=$(http POST /v1/disposition/batches "$RM1" --data '{}')
