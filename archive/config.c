@@ -32,6 +32,7 @@ void config_defaults(config *c)
 	c->max_body_memory = 256ull << 20;
 	c->fixity_interval = 86400;
 	c->fixity_bytes_per_second = 32ull << 20;
+	c->audit_head_interval = 3600;
 	c->verify_max_upload = 32ull << 20;
 	c->verify_rate_per_minute = 30;
 }
@@ -293,6 +294,8 @@ static int load_obj(config *c, json_t *root, const char *dir, kho_err *err)
 			rc = get_list(&c->accept_indeterminate, &c->naccept, v, k, NULL, err);
 		} else if (strcmp(k, "fixity_interval") == 0) {
 			rc = get_unsigned(&c->fixity_interval, v, k, UINT_MAX, err);
+		} else if (strcmp(k, "audit_head_interval") == 0) {
+			rc = get_unsigned(&c->audit_head_interval, v, k, UINT_MAX, err);
 		} else if (strcmp(k, "fixity_bytes_per_second") == 0) {
 			rc = get_uint(&c->fixity_bytes_per_second, v, k, 1ull << 40, err);
 		} else if (strcmp(k, "rate_per_second") == 0) {

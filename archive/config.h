@@ -63,6 +63,8 @@ typedef struct config {
 	/* periodic fixity check */
 	unsigned fixity_interval;     /* seconds between runs, 0 = never; default 86400 */
 	uint64_t fixity_bytes_per_second; /* rate limit of the re-read, default 32 MiB/s */
+	/* the audit head written to the log for a witness (kho audit verify --witness) */
+	unsigned audit_head_interval; /* seconds between such lines, 0 = never; default 3600 */
 	/* rate limit per bearer token (token bucket); 0 = unlimited */
 	unsigned rate_per_second;     /* default 0 */
 	unsigned rate_burst;          /* default 2 * rate */

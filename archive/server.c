@@ -133,6 +133,8 @@ struct server {
 	pthread_mutex_t log_mu;
 	kho_buf logbuf;            /* lines not yet written (log_mu) */
 	double log_last;           /* monotonic time of the last write */
+	double head_last;          /* monotonic time of the last audit head line (evq thread) */
+	int64_t head_seq;          /* ... and its event, not written again while unchanged */
 	time_t log_sec;            /* the second log_ts shows (log_mu) */
 	char log_ts[32];           /* kho_time_format of log_sec, made once a second */
 	int lockfd;
@@ -937,6 +939,37 @@ static void log_flush(server *s)
 }
 
 /*
+ * Every audit_head_interval seconds (and at stop: force), the head of the
+ * audit trail as one log line "TIME audit head SEQ HASH TIME", when it
+ * moved since the last such line. The log leaves the machine (journald, a
+ * log server) where the operator of the catalog cannot rewrite it, so its
+ * heads are witnesses for `kho audit verify --witness` (docs/operations.md):
+ * a trail cut back or rewritten behind such a line no longer verifies.
+ * On the event writer's thread, which owns the writer connection's time.
+ */
+static void head_tick(server *s, int force)
+{
+	unsigned every = s->cfg->audit_head_interval;
+	audit_mark h;
+	char t1[32], t2[32];
+	kho_err err;
+
+	if (every == 0 || s->log == NULL || (!force && s->head_last > 0 &&
+	                                     now_mono() - s->head_last < (double)every))
+		return;
+	s->head_last = now_mono();
+	if (audit_head(s->ing->cat, &h, &err) != 0 || h.seq == 0 || h.seq == s->head_seq)
+		return;
+	s->head_seq = h.seq;
+	pthread_mutex_lock(&s->log_mu);
+	kho_buf_appendf(&s->logbuf, "%s audit head %lld %s %s\n",
+	                kho_time_format(t1, sizeof t1, kho_now()), (long long)h.seq, h.hash,
+	                kho_time_format(t2, sizeof t2, (time_t)h.at));
+	log_flush_locked(s);
+	pthread_mutex_unlock(&s->log_mu);
+}
+
+/*
  * The writer: every EVQ_FLUSH_MS (sooner for a full batch or an evq_sync)
  * commit what is queued, in batches of EVQ_BATCH; also writes out the
  * request log, so no line waits longer than that. At stop, drain first.
@@ -963,8 +996,10 @@ static void *evq_main(void *arg)
 				break;
 		s->q.flush = 0;
 		if (s->q.n == 0) {
+			int stopping = s->q.stop;
 			pthread_mutex_unlock(&s->q.mu);
 			log_flush(s);
+			head_tick(s, stopping);
 			pthread_mutex_lock(&s->q.mu);
 			if (s->q.stop && s->q.n == 0)
 				break;
@@ -989,6 +1024,7 @@ static void *evq_main(void *arg)
 			                err.msg);
 		log_flush_locked(s);
 		pthread_mutex_unlock(&s->log_mu);
+		head_tick(s, 0);
 		pthread_mutex_lock(&s->q.mu);
 		if (tries == 5)
 			s->q.lost += n;

@@ -102,7 +102,8 @@ check_grep "fsck counts the orphan" '1 orphan' check.out
 
 # the daemon's own periodic fixity check (every second here) finds the missing file
 # (and the rate limit per token: 1 request/s, bursts of 2)
-printf '{ "trust": ["pki/trust.pem"], "fixity_interval": 1, "rate_per_second": 1, "rate_burst": 2 }\n' > fix.json
+printf '{ "trust": ["pki/trust.pem"], "fixity_interval": 1, "rate_per_second": 1, "rate_burst": 2,
+  "audit_head_interval": 1 }\n' > fix.json
 start_daemon data --config fix.json
 st1=$(http GET /v1/results/000.31.20.H55-250314-0201-KQ1 "$AUD")
 st2=$(http GET /v1/results/000.31.20.H55-250314-0201-KQ1 "$AUD")
@@ -116,6 +117,13 @@ check_grep "startup recovery removed the orphan (audited)" '"action":"recover"' 
 check_grep "the periodic fixity check raised an alert" '"actor":"daemon","action":"alert","object":"store".*1 missing' audit.txt
 
 check_exit "kho audit verify passes before tampering" 0 "$KHO" audit verify --data data
+# the daemon wrote the audit head to its log every second (audit_head_interval):
+# lines a log shipped elsewhere keeps as witnesses
+sed -n 's/.* audit head //p' serve.log > logheads.txt
+check_grep "the daemon logged the audit head as SEQ HASH TIME" '^[1-9][0-9]* [0-9a-f]{64} 20[0-9-]*T[0-9:]*Z$' logheads.txt
+check "... more than once, each a later event" awk 'NR > 1 && $1 <= prev {exit 1} {prev = $1} END {exit NR < 2}' logheads.txt
+check_exit "the logged heads are witnesses that hold" 0 "$KHO" audit verify --data data --witness logheads.txt
+check_grep "... all of them" "witnesses OK: $(wc -l < logheads.txt) head" check.out
 
 # Tail truncation: the chain alone cannot show it; a witnessed head can.
 check_exit "kho audit head" 0 "$KHO" audit head --data data
@@ -137,6 +145,9 @@ sqlite3 data/catalog.db "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE s
 check_exit "the chain that remains still links up" 0 "$KHO" audit verify --data data
 check_exit "but verify against the witnessed head fails" 1 "$KHO" audit verify --data data --witness head.txt
 check_grep "... naming the removed events" "event $hseq was witnessed, but the trail ends at event $((hseq - 2)): its last 2 event" check.out
+lseq=$(tail -n1 logheads.txt | cut -d' ' -f1)
+check "the daemon's last logged head is an event that was removed (seq $lseq)" test "$lseq" -gt $((hseq - 2))
+check_exit "so the logged heads show the cut as well" 1 "$KHO" audit verify --data data --witness logheads.txt
 sqlite3 data/catalog.db "DROP TRIGGER audit_no_update; UPDATE audit SET detail = 'nothing happened' WHERE seq = 3;"
 check_exit "kho audit verify fails after an audit row is altered" 1 "$KHO" audit verify --data data
 check_grep "it names the first broken event" 'BROKEN at event 3' check.out
