@@ -83,6 +83,29 @@ static const char schema_sql[] =
 	" dossier_code TEXT NOT NULL, class_code TEXT NOT NULL, schedule_sha256 TEXT NOT NULL,"
 	" due INTEGER, state TEXT NOT NULL DEFAULT 'proposed', reason TEXT,"
 	" PRIMARY KEY(batch, result_code));"
+	/* A batch and its items are the record of a decision: never deleted;
+	 * once executed, rejected or transferred, never changed; an item never
+	 * moves to another batch or record, and no item joins a batch after
+	 * its proposal (the approved hash covers the items as proposed). The
+	 * code keeps to this; the triggers stop a slip, or an edit by hand with
+	 * the sqlite3 shell, from rewriting a decision quietly. */
+	"CREATE TRIGGER IF NOT EXISTS ret_batches_nodelete BEFORE DELETE ON ret_batches"
+	" BEGIN SELECT RAISE(ABORT, 'disposition batches are permanent'); END;"
+	"CREATE TRIGGER IF NOT EXISTS ret_batches_decided BEFORE UPDATE ON ret_batches"
+	" WHEN OLD.state IN ('executed', 'rejected', 'transferred') OR NEW.hash IS NOT OLD.hash"
+	"  OR NEW.kind IS NOT OLD.kind OR NEW.proposed_by IS NOT OLD.proposed_by"
+	" BEGIN SELECT RAISE(ABORT, 'a decided disposition batch is not changed'); END;"
+	"CREATE TRIGGER IF NOT EXISTS ret_items_nodelete BEFORE DELETE ON ret_items"
+	" BEGIN SELECT RAISE(ABORT, 'disposition batches are permanent'); END;"
+	"CREATE TRIGGER IF NOT EXISTS ret_items_decided BEFORE UPDATE ON ret_items"
+	" WHEN (SELECT state FROM ret_batches WHERE id = OLD.batch)"
+	"       IN ('executed', 'rejected', 'transferred')"
+	"  OR NEW.batch IS NOT OLD.batch OR NEW.result_code IS NOT OLD.result_code"
+	"  OR NEW.package_id IS NOT OLD.package_id"
+	" BEGIN SELECT RAISE(ABORT, 'a decided disposition batch is not changed'); END;"
+	"CREATE TRIGGER IF NOT EXISTS ret_items_late BEFORE INSERT ON ret_items"
+	" WHEN (SELECT state FROM ret_batches WHERE id = NEW.batch) IS NOT 'proposed'"
+	" BEGIN SELECT RAISE(ABORT, 'items join a disposition batch only when it is proposed'); END;"
 	"CREATE TABLE IF NOT EXISTS ret_tombstones("
 	" result_code TEXT PRIMARY KEY, dossier_code TEXT NOT NULL, agency TEXT NOT NULL,"
 	" procedure TEXT NOT NULL, package_sha256 TEXT NOT NULL, class_code TEXT NOT NULL,"

@@ -174,11 +174,16 @@ check "... and approved" R batch approve $B2 --actor rm-hoa --decision 46/QĐ-SN
 H4=$(R hold --scope record --target $(code 0105) --reason "khiếu nại mới" --authority "UBND tỉnh" --at 2031-01-09)
 # A row slipped into the approved batch behind the API (a record the
 # approval never saw): the item list no longer hashes to the batch's hash.
-sqlite3 data/catalog.db "INSERT INTO ret_items(batch, result_code, package_id, dossier_code, class_code, schedule_sha256) SELECT $B2, r.result_code, r.package_id, r.dossier_code, i.class_code, i.schedule_sha256 FROM results r, ret_items i WHERE r.result_code = '$(code 0103)' AND i.batch = $B2"
+ADD_ITEM="INSERT INTO ret_items(batch, result_code, package_id, dossier_code, class_code, schedule_sha256) SELECT $B2, r.result_code, r.package_id, r.dossier_code, i.class_code, i.schedule_sha256 FROM results r, ret_items i WHERE r.result_code = '$(code 0103)' AND i.batch = $B2"
+check_exit "a row added to an approved batch with the sqlite3 shell is refused (trigger)" 19 sqlite3 data/catalog.db "$ADD_ITEM"
+check_grep "... saying why" 'items join a disposition batch only when it is proposed' check.err
+# past the trigger (dropped, as someone with the shell can; it comes back at
+# the next open, CREATE TRIGGER IF NOT EXISTS): the batch hash still shows it
+sqlite3 data/catalog.db "DROP TRIGGER ret_items_late; $ADD_ITEM"
 check "(a row is added to the approved batch)" test "$(sqlite3 data/catalog.db "SELECT COUNT(*) FROM ret_items WHERE batch = $B2")" = 2
 check_exit "an execution of items other than those approved is refused" 5 R batch execute $B2 --actor rm-hoa --at 2031-01-07 "${EXE[@]}"
 check_grep "... saying so" 'not those approved' check.err
-sqlite3 data/catalog.db "DELETE FROM ret_items WHERE batch = $B2 AND result_code = '$(code 0103)'"
+sqlite3 data/catalog.db "DROP TRIGGER ret_items_nodelete; DELETE FROM ret_items WHERE batch = $B2 AND result_code = '$(code 0103)'"
 check_exit "an execution dated before its approval is refused" 5 R batch execute $B2 --actor rm-hoa --at 2031-01-05 "${EXE[@]}"
 check_grep "... saying so" 'before its approval' check.err
 check_exit "an execution dated before today is refused" 5 R batch execute $B2 --actor rm-hoa --at 2026-01-05 "${EXE[@]}"
@@ -249,13 +254,17 @@ check_exit "fsck reports a destroyed record back in the catalog" 1 "$KHO" fsck -
 check_grep "... counted with the tombstones" '^tombstones: 1 inconsistent' check.out
 check_grep "... and named" "first problem: $(code 0101): a destroyed record is in the catalog again" check.out
 sqlite3 data/catalog.db "DELETE FROM results WHERE result_code = '$(code 0101)'"
-sqlite3 data/catalog.db "UPDATE ret_batches SET state = 'proposed', certificate = NULL, certificate_sha256 = NULL WHERE id = $B" 2>/dev/null
-if [ "$(sqlite3 data/catalog.db "SELECT state FROM ret_batches WHERE id = $B")" = proposed ]; then
-	check_exit "fsck reports tombstones whose batch is no longer an executed destruction" 1 "$KHO" fsck --data data --no-verify
-	check_grep "... naming the batch" "its tombstone names batch $B, which is not an executed destruction" check.out
-else
-	check "the executed batch's decision cannot be rewritten (trigger)" true
-fi
+UNDO="UPDATE ret_batches SET state = 'proposed', certificate = NULL, certificate_sha256 = NULL WHERE id = $B"
+check_exit "an executed batch cannot be set back to proposed with the sqlite3 shell (trigger)" 19 sqlite3 data/catalog.db "$UNDO"
+check_grep "... saying why" 'a decided disposition batch is not changed' check.err
+check_exit "... nor its items changed" 19 sqlite3 data/catalog.db "UPDATE ret_items SET state = 'dropped' WHERE batch = $B"
+check_exit "... nor deleted" 19 sqlite3 data/catalog.db "DELETE FROM ret_items WHERE batch = $B"
+check_exit "... nor the batch deleted" 19 sqlite3 data/catalog.db "DELETE FROM ret_batches WHERE id = $B"
+check "the executed batch is unchanged" test "$(sqlite3 data/catalog.db "SELECT b.state || COUNT(*) FROM ret_batches b JOIN ret_items i ON i.batch = b.id WHERE b.id = $B AND i.state = 'destroyed'")" = "executed$(sqlite3 data/catalog.db "SELECT COUNT(*) FROM ret_tombstones WHERE batch = $B")"
+# past the trigger (dropped, as someone with the shell can): fsck still sees it
+sqlite3 data/catalog.db "DROP TRIGGER ret_batches_decided; $UNDO"
+check_exit "fsck reports tombstones whose batch is no longer an executed destruction" 1 "$KHO" fsck --data data --no-verify
+check_grep "... naming the batch" "its tombstone names batch $B, which is not an executed destruction" check.out
 cp catalog.before-tamper.db data/catalog.db
 check "the audit chain verifies" "$KHO" audit verify --data data
 check_grep "... and the heads its destruction certificates recorded" '^certificates OK: 2 witnessed head' check.out
