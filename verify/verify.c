@@ -1023,6 +1023,17 @@ static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *
 		find(&c, VR_NO_SIGNING_CERTIFICATE_FOUND, "%s", e.msg);
 		rc = 0;
 	}
+	/* EN 319 102-1 5.2.8: the digest of the signing-certificate reference
+	 * is under the algorithm constraints like the signature's own. */
+	{
+		const char *alg;
+		int first;
+
+		if (vcms_signing_cert_v2_weak(&alg, &first, v))
+			find(&c, VR_CRYPTO_CONSTRAINTS_FAILURE,
+			     "the signing-certificate-v2 attribute identifies %s with the broken digest "
+			     "algorithm %s", first ? "the signer certificate" : "a certificate", alg);
+	}
 	if (vcms_weak_key(X509_get0_pubkey(v->signer), &bits))
 		find(&c, VR_CRYPTO_CONSTRAINTS_FAILURE,
 		     "the signer key is too weak (%d bits; kho requires RSA >= 2048, EC >= 256)", bits);

@@ -113,9 +113,10 @@ def add_signed_and_resign(cms_der, o, value_der, key):
     [k for k in si[1] if k[0] == 0x04][0][1] = sig
     return der(ci)
 
-def cms_sign(content, signer="signer", extra=()):
+def cms_sign(content, signer="signer", extra=(), cades=True):
     with open("tbs.bin", "wb") as f: f.write(content)
-    return run("openssl", "cms", "-sign", "-binary", "-cades", "-nosmimecap", "-md", "sha256",
+    return run("openssl", "cms", "-sign", "-binary", *(["-cades"] if cades else []),
+               "-nosmimecap", "-md", "sha256",
                "-in", "tbs.bin", "-signer", f"{PKI}/{signer}.pem", "-inkey", f"{PKI}/{signer}.key",
                "-certfile", f"{PKI}/ca.pem", "-outform", "DER", *extra)
 
@@ -128,6 +129,7 @@ def ts_token(data, cnf="ts.cnf"):
                "-token_out")
 
 SIG_TST = "1.2.840.113549.1.9.16.2.14"      # id-aa-signatureTimeStampToken
+SIGNING_CERT_V2 = "1.2.840.113549.1.9.16.2.47"  # id-aa-signingCertificateV2 (RFC 5035)
 CONTENT_TST = "1.2.840.113549.1.9.16.2.20"  # id-aa-ets-contentTimestamp
 COUNTERSIG = "1.2.840.113549.1.9.6"         # id-countersignature (RFC 5652 11.4)
 
@@ -328,6 +330,17 @@ def build(kind):
                        "-in", "tbs.bin", "-signer", "w-signer.pem", "-inkey", "w-signer.key",
                        "-certfile", "w-ca.pem", "-outform", "DER")
         asice("sha1chain.asice", f, sig=wsign)
+    elif kind in ("ess-sha1", "ess-sha256-explicit"):
+        # signing-certificate-v2 written here, its ESSCertIDv2 with an
+        # explicit hashAlgorithm: SHA-1 (RFC 5035 allows any hash; the
+        # algorithm constraints do not), or SHA-256 (the DEFAULT, written out).
+        alg, h = (("1.3.14.3.2.26", hashlib.sha1) if kind == "ess-sha1" else
+                  ("2.16.840.1.101.3.4.2.1", hashlib.sha256))
+        cert = run("openssl", "x509", "-in", f"{PKI}/signer.pem", "-outform", "DER")
+        ess = der([0x30, [[0x30, [[0x30, [[0x30, [oid(alg)]], [0x04, h(cert).digest()]]]]]]])
+        asice("esssha1.asice" if kind == "ess-sha1" else "esssha256.asice", f,
+              sig=lambda m: add_signed_and_resign(cms_sign(m, cades=False), SIGNING_CERT_V2, ess,
+                                                  f"{PKI}/signer.key"))
     elif kind == "timestamp-only":
         m = manifest("META-INF/timestamp.tst", f)
         zipit("tstonly.asice", f + [("META-INF/ASiCManifest.xml", m),
@@ -352,7 +365,7 @@ mimetype-crlf unsigned-extra manifest-refs-mimetype manifest-refs-itself sig-tim
 content-timestamp counter-signature expired revoked revoked-ts sig-value-broken manifest-altered
 data-tampered two-signatures two-signatures-one-broken no-manifest-asice empty-manifest
 asics-two-files archive-timestamp timestamp-only no-signature-zip xades twin-manifest
-unstamped-archive-manifest sig-timestamp-sha1 sha1-intermediate"
+unstamped-archive-manifest sig-timestamp-sha1 sha1-intermediate ess-sha1 ess-sha256-explicit"
 # shellcheck disable=SC2086
 check "foreign containers built with zipfile + openssl only" env PKI=pki \
 	REC="$ROOT/testdata/records/ct01-certified-copy.xml" python3 mk.py $KINDS
@@ -504,6 +517,13 @@ check_grep "sig-timestamp-sha1: said why" 'a token signed with SHA1' sig-timesta
 check_exit "sha1-intermediate: exit 2" 2 "$KHO" verify --trust w-root.pem sha1chain.asice
 check_grep "sha1-intermediate: CRYPTO_CONSTRAINTS_FAILURE" '^kho verify: INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE' check.err
 check_grep "sha1-intermediate: the CA certificate named" 'CN=W CA 1024: a certificate signed with SHA1' check.out
+#      ... and the digest of the signing-certificate reference (ESSCertIDv2
+#      hashAlgorithm SHA-1; found by review: TOTAL-PASSED). Written out as
+#      SHA-256 it passes.
+v ess-sha1 esssha1.asice 2 'INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE'
+check_grep "ess-sha1: said why" \
+	'the signing-certificate-v2 attribute identifies the signer certificate with the broken digest algorithm SHA1' ess-sha1.txt
+v ess-sha256-explicit esssha256.asice 0 'TOTAL-PASSED'
 
 # 16. Two signatures, each with its own manifest (signature001/002,
 #     ASiCManifest001/002; DSS ASiCETwoSignaturesInOneTimeTest): each is
