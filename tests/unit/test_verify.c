@@ -114,6 +114,13 @@ struct obj { const char *name; const char *data; };
 enum { NO_CADES = 1, NO_CERTS = 2, ESS_SHA1 = 4, ESS_MD5 = 8, ESS_SHA256_EXPLICIT = 16 };
 #define ESS_OWN (ESS_SHA1 | ESS_MD5 | ESS_SHA256_EXPLICIT)
 
+/* What build_ex adds beyond build: 0 = not set. */
+struct more {
+	time_t signing_time;  /* the claimed signing-time (else CMS_final's wall clock) */
+	time_t archive_gen;   /* genTime of a container timestamp (ASiCArchiveManifest) over
+	                         the signature file */
+};
+
 /* The signing-certificate-v2 attribute of the ESS_* flags, on si. */
 static void add_ess(CMS_SignerInfo *si, X509 *who, int flags)
 {
@@ -153,12 +160,12 @@ static void add_ess(CMS_SignerInfo *si, X509 *who, int flags)
  * put in the ZIP (and with what bytes: alt replaces the data when set);
  * extra entries are added unsigned. gen_time 0 = no timestamp.
  */
-static void build(kho_buf *zip, const struct obj *objs, size_t n, const char **alt,
-                  const int *absent, const struct obj *extra, size_t nextra,
-                  X509 *who, int flags, time_t gen_time)
+static void build_ex(kho_buf *zip, const struct obj *objs, size_t n, const char **alt,
+                     const int *absent, const struct obj *extra, size_t nextra,
+                     X509 *who, int flags, time_t gen_time, const struct more *more)
 {
 	manifest_item items[8];
-	kho_buf man, sigbuf, tok;
+	kho_buf man, sigbuf, tok, aman, atok;
 	CMS_ContentInfo *cms;
 	CMS_SignerInfo *si;
 	BIO *in;
@@ -182,6 +189,12 @@ static void build(kho_buf *zip, const struct obj *objs, size_t n, const char **a
 	                     ((flags & NO_CERTS) ? CMS_NOCERTS : 0));
 	if (flags & ESS_OWN)
 		add_ess(si, who, flags);
+	if (more != NULL && more->signing_time != 0) {
+		ASN1_TIME *st = ASN1_TIME_set(NULL, more->signing_time);
+
+		CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, st->type, st, -1);
+		ASN1_TIME_free(st);
+	}
 	CMS_final(cms, in, NULL, CMS_BINARY | CMS_DETACHED);
 	BIO_free(in);
 	if (gen_time != 0) {
@@ -216,10 +229,37 @@ static void build(kho_buf *zip, const struct obj *objs, size_t n, const char **a
 		zipw_add(w, extra[i].name, extra[i].data, strlen(extra[i].data), ZIPW_DEFLATED, NULL);
 	zipw_add(w, "META-INF/ASiCManifest001.xml", man.data, man.len, ZIPW_DEFLATED, NULL);
 	zipw_add(w, "META-INF/signature001.p7s", sigbuf.data, sigbuf.len, ZIPW_DEFLATED, NULL);
+	if (more != NULL && more->archive_gen != 0) {
+		/* B-LTA (EN 319 162-1 4.4.3): an ASiCArchiveManifest listing the
+		 * signature file, and a token over that manifest's bytes. */
+		manifest_item ai = { "META-INF/signature001.p7s", "application/pkcs7-signature",
+		                     sigbuf.data, sigbuf.len };
+		tsa *t = NULL;
+
+		kho_buf_init(&aman, 1 << 20);
+		manifest_write(&aman, "META-INF/timestamp001.tst", &ai, 1, NULL);
+		tsa_new_local(&t, tsakey, tsacert, NULL, NULL, NULL);
+		tsa_set_time(t, more->archive_gen, NULL);
+		kho_buf_init(&atok, 1 << 20);
+		tsa_stamp(t, aman.data, aman.len, &atok, NULL);
+		tsa_free(t);
+		zipw_add(w, "META-INF/ASiCArchiveManifest.xml", aman.data, aman.len, ZIPW_DEFLATED,
+		         NULL);
+		zipw_add(w, "META-INF/timestamp001.tst", atok.data, atok.len, ZIPW_DEFLATED, NULL);
+		kho_buf_free(&aman);
+		kho_buf_free(&atok);
+	}
 	zipw_finish(w, NULL);
 	zipw_free(w);
 	kho_buf_free(&man);
 	kho_buf_free(&sigbuf);
+}
+
+static void build(kho_buf *zip, const struct obj *objs, size_t n, const char **alt,
+                  const int *absent, const struct obj *extra, size_t nextra,
+                  X509 *who, int flags, time_t gen_time)
+{
+	build_ex(zip, objs, n, alt, absent, extra, nextra, who, flags, gen_time, NULL);
 }
 
 static const struct obj ONE[] = { { "ketqua.pdf", "%PDF-1.4 result\n" } };
@@ -505,6 +545,78 @@ static void t_signing_cert_v2_hash(void)
 	kho_buf_free(&zip);
 }
 
+/*
+ * A claimed signing time after the earliest timestamp that proves the
+ * signature existed is TIMESTAMP_ORDER_FAILURE, also when that timestamp is
+ * a container (archive) timestamp (found by review: only the signature
+ * timestamp was compared, so these were TOTAL-PASSED).
+ */
+static void t_signing_time_after_container_timestamp(void)
+{
+	struct more m;
+	kho_buf zip;
+	verify_report *r;
+	char want[200], a[32], b[32];
+
+	setup();
+	/* no signature timestamp; the container timestamp 10 days ago is the
+	 * POE, the claimed signing time (CMS_final's: now) after it */
+	memset(&m, 0, sizeof m);
+	m.archive_gen = now_ - 10 * DAY;
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, 0, &m);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_STR(r->sigs[0].level, "CAdES-BASELINE-LTA");
+	CHECK_EQ_INT(r->sigs[0].has_poe, 1);
+	CHECK_EQ_INT(r->sigs[0].best_signature_time, now_ - 10 * DAY);
+	CHECK_EQ_INT(r->indication, VR_INDETERMINATE);
+	CHECK_EQ_INT(r->sub, VR_TIMESTAMP_ORDER_FAILURE);
+	CHECK(r->sigs[0].has_signing_time);
+	snprintf(want, sizeof want, "the claimed signing time %s is after the container timestamp "
+	         "META-INF/timestamp001.tst, which proves the signature existed at %s",
+	         kho_time_format(a, sizeof a, r->sigs[0].signing_time),
+	         kho_time_format(b, sizeof b, now_ - 10 * DAY));
+	CHECK(has_reason(&r->sigs[0], want));
+	verify_report_free(r);
+	kho_buf_free(&zip);
+
+	/* a signature timestamp 5 days ago, the container timestamp (earlier,
+	 * so the POE) 10 days ago, the claimed signing time between them:
+	 * after the POE */
+	m.signing_time = now_ - 7 * DAY;
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, now_ - 5 * DAY, &m);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->sigs[0].best_signature_time, now_ - 10 * DAY);
+	CHECK_EQ_INT(r->sub, VR_TIMESTAMP_ORDER_FAILURE);
+	CHECK(has_reason(&r->sigs[0], "is after the container timestamp META-INF/timestamp001.tst"));
+	verify_report_free(r);
+	kho_buf_free(&zip);
+
+	/* the claimed signing time before both: passes, POE from the container */
+	m.signing_time = now_ - 20 * DAY;
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, now_ - 5 * DAY, &m);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->indication, VR_TOTAL_PASSED);
+	CHECK_EQ_INT(r->sigs[0].best_signature_time, now_ - 10 * DAY);
+	CHECK_STR(r->sigs[0].level, "CAdES-BASELINE-LTA");
+	verify_report_free(r);
+	kho_buf_free(&zip);
+
+	/* the signature timestamp is still the one named when it is the POE */
+	m.signing_time = now_ - 3 * DAY;
+	m.archive_gen = now_ - 1 * DAY;
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, now_ - 5 * DAY, &m);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->sigs[0].best_signature_time, now_ - 5 * DAY);
+	CHECK_EQ_INT(r->sub, VR_TIMESTAMP_ORDER_FAILURE);
+	CHECK(has_reason(&r->sigs[0], "is after the signature timestamp"));
+	verify_report_free(r);
+	kho_buf_free(&zip);
+}
+
 static void t_key_usage_and_time(void)
 {
 	kho_buf zip;
@@ -705,6 +817,6 @@ static void t_names(void)
 
 TESTS(T(t_passes), T(t_hash_failure), T(t_missing_beats_broken), T(t_no_chain),
       T(t_no_signing_certificate), T(t_revocation_and_poe), T(t_expired_and_timestamps),
-      T(t_signing_cert_v2_hash),
+      T(t_signing_cert_v2_hash), T(t_signing_time_after_container_timestamp),
       T(t_key_usage_and_time), T(t_unsigned_extra), T(t_record), T(t_not_a_package),
       T(t_reports_parse_back), T(t_reports_hostile_names), T(t_names))
