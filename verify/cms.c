@@ -532,6 +532,69 @@ out:
 	return rc;
 }
 
+static int md_is_weak(int nid)
+{
+	return nid == NID_sha1 || nid == NID_md5 || nid == NID_md4 || nid == NID_md2;
+}
+
+/*
+ * The hash algorithm of each ESSCertIDv2 (RFC 5035 5.4.1.1):
+ *   SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2,
+ *                                       policies SEQUENCE OF PolicyInformation OPTIONAL }
+ *   ESSCertIDv2 ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier DEFAULT {id-sha256},
+ *                              certHash OCTET STRING, issuerSerial IssuerSerial OPTIONAL }
+ * OpenSSL 3.0 keeps ESS_CERT_ID_V2 opaque, so the attribute's DER is read
+ * here through a bounded cursor. Anything unexpected ends the walk with 0:
+ * vcms_check_signing_cert_v2 decodes the attribute and reports it.
+ */
+int vcms_signing_cert_v2_weak(const char **out_alg, int *out_first, vcms *c)
+{
+	ASN1_STRING *s;
+	der_tlv sc, certs, id, alg, o;
+	const unsigned char *p;
+	size_t left, k;
+
+	*out_alg = NULL;
+	*out_first = 0;
+	s = CMS_signed_get0_data_by_OBJ(c->si, OBJ_nid2obj(NID_id_smime_aa_signingCertificateV2),
+	                                -3, V_ASN1_SEQUENCE);
+	if (s == NULL) {
+		ERR_clear_error();
+		return 0;
+	}
+	if (ASN1_STRING_length(s) <= 0 ||
+	    der_next(&sc, ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s)) != 0 ||
+	    sc.tag != 0x30 || der_next(&certs, sc.val, sc.len) != 0 || certs.tag != 0x30)
+		return 0;
+	for (p = certs.val, left = certs.len, k = 0; left > 0; p += id.total, left -= id.total, k++) {
+		ASN1_OBJECT *obj;
+		const unsigned char *q;
+		int nid;
+
+		if (der_next(&id, p, left) != 0 || id.tag != 0x30)
+			return 0;
+		/* No AlgorithmIdentifier first: the DEFAULT, SHA-256. */
+		if (der_next(&alg, id.val, id.len) != 0 || alg.tag != 0x30)
+			continue;
+		if (der_next(&o, alg.val, alg.len) != 0 || o.tag != 0x06 || o.total > LONG_MAX)
+			return 0;
+		q = alg.val;
+		obj = d2i_ASN1_OBJECT(NULL, &q, (long)o.total);
+		if (obj == NULL) {
+			ERR_clear_error();
+			return 0;
+		}
+		nid = OBJ_obj2nid(obj);
+		ASN1_OBJECT_free(obj);
+		if (md_is_weak(nid)) {
+			*out_alg = OBJ_nid2sn(nid);
+			*out_first = k == 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int vcms_asn1_time(time_t *out, const ASN1_TIME *t)
 {
 	struct tm tm;
@@ -557,11 +620,6 @@ int vcms_signing_time(vcms *c, time_t *out)
 	if (v->type == V_ASN1_UTCTIME || v->type == V_ASN1_GENERALIZEDTIME)
 		return vcms_asn1_time(out, (const ASN1_TIME *)v->value.asn1_string);
 	return KHO_EFORMAT;
-}
-
-static int md_is_weak(int nid)
-{
-	return nid == NID_sha1 || nid == NID_md5 || nid == NID_md4 || nid == NID_md2;
 }
 
 const char *vcms_digest_name(vcms *c, int *weak_md)

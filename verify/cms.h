@@ -67,6 +67,16 @@ int vcms_verify_signature(vcms *c, const void *content, size_t len, kho_err *err
  */
 int vcms_check_signing_cert_v2(vcms *c, kho_err *err);
 
+/*
+ * vcms_signing_cert_v2_weak: 1 if an ESSCertIDv2 of the signing-certificate-v2
+ * attribute hashes its certificate with a broken digest (SHA-1, MD5, as for
+ * vcms_digest_name; an absent hashAlgorithm is SHA-256), else 0, also when
+ * the attribute is absent or malformed (vcms_check_signing_cert_v2 says so).
+ * *out_alg gets the algorithm's short name (static, e.g. "SHA1"), *out_first
+ * 1 when that ESSCertIDv2 is the first, the signer certificate's.
+ */
+int vcms_signing_cert_v2_weak(const char **out_alg, int *out_first, vcms *c);
+
 /* vcms_signing_time: the claimed signing-time signed attribute. KHO_ENOTFOUND. */
 int vcms_signing_time(vcms *c, time_t *out);
 

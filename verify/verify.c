@@ -788,9 +788,13 @@ fail:
 	return NULL;
 }
 
-/* Steps 5 to 8: chain at the POE, key usage, validity, revocation, order. */
+/*
+ * Steps 5 to 8: chain at the POE, key usage, validity, revocation, order.
+ * has_poe: poe is a timestamp's genTime; poe_tst names the container
+ * timestamp it comes from, NULL for the signature timestamp.
+ */
 static int check_chain(struct sigctx *c, const struct pkgctx *pc, vcms *v, time_t poe,
-                       int has_poe, int poe_from_sigts)
+                       int has_poe, const char *poe_tst)
 {
 	vr_signature *s = c->s;
 	STACK_OF(X509) *chain = NULL;
@@ -896,11 +900,22 @@ static int check_chain(struct sigctx *c, const struct pkgctx *pc, vcms *v, time_
 	}
 
 	/* EN 319 102-1 5.6.2.? : the claimed signing time cannot be after
-	 * the timestamp that proves the signature existed. */
-	if (poe_from_sigts && s->has_signing_time && s->signing_time > poe)
-		find(c, VR_TIMESTAMP_ORDER_FAILURE,
-		     "the claimed signing time %s is after the signature timestamp %s",
-		     kho_time_format(t1, sizeof t1, s->signing_time), kho_time_format(t2, sizeof t2, poe));
+	 * the timestamp that proves the signature existed: the earliest one,
+	 * a signature timestamp or a container timestamp over the signature
+	 * file (B-LTA), which cannot have covered a signature not yet made. */
+	if (has_poe && s->has_signing_time && s->signing_time > poe) {
+		if (poe_tst == NULL)
+			find(c, VR_TIMESTAMP_ORDER_FAILURE,
+			     "the claimed signing time %s is after the signature timestamp %s",
+			     kho_time_format(t1, sizeof t1, s->signing_time),
+			     kho_time_format(t2, sizeof t2, poe));
+		else
+			find(c, VR_TIMESTAMP_ORDER_FAILURE,
+			     "the claimed signing time %s is after the container timestamp %s, which "
+			     "proves the signature existed at %s",
+			     kho_time_format(t1, sizeof t1, s->signing_time), poe_tst,
+			     kho_time_format(t2, sizeof t2, poe));
+	}
 out:
 	sk_X509_CRL_free(crls);
 	sk_X509_pop_free(chain, X509_free);
@@ -916,6 +931,7 @@ static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *
 	vcms *v = NULL;
 	kho_err e = { 0, "" };
 	time_t poe = 0, tpoe = 0;
+	const char *poe_tst = NULL;   /* the container timestamp that gave the POE */
 	int have_tpoe = 0, has_poe = 0, weak, bits, rc = 0;
 	size_t i;
 
@@ -1023,6 +1039,17 @@ static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *
 		find(&c, VR_NO_SIGNING_CERTIFICATE_FOUND, "%s", e.msg);
 		rc = 0;
 	}
+	/* EN 319 102-1 5.2.8: the digest of the signing-certificate reference
+	 * is under the algorithm constraints like the signature's own. */
+	{
+		const char *alg;
+		int first;
+
+		if (vcms_signing_cert_v2_weak(&alg, &first, v))
+			find(&c, VR_CRYPTO_CONSTRAINTS_FAILURE,
+			     "the signing-certificate-v2 attribute identifies %s with the broken digest "
+			     "algorithm %s", first ? "the signer certificate" : "a certificate", alg);
+	}
 	if (vcms_weak_key(X509_get0_pubkey(v->signer), &bits))
 		find(&c, VR_CRYPTO_CONSTRAINTS_FAILURE,
 		     "the signer key is too weak (%d bits; kho requires RSA >= 2048, EC >= 256)", bits);
@@ -1041,6 +1068,7 @@ static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *
 		    pc->apoe[i].gen <= pc->at) {
 			char t1[32];
 			poe = pc->apoe[i].gen;
+			poe_tst = pc->apoe[i].tst;
 			has_poe = 1;
 			find(&c, VR_SUB_NONE, "proof of existence at %s from the container timestamp %s",
 			     kho_time_format(t1, sizeof t1, poe), pc->apoe[i].tst);
@@ -1049,7 +1077,7 @@ static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *
 	s->best_signature_time = poe;
 
 	/* Steps 5 to 8. */
-	rc = check_chain(&c, pc, v, poe, has_poe, have_tpoe && poe == tpoe);
+	rc = check_chain(&c, pc, v, poe, has_poe, poe_tst);
 	if (rc != 0)
 		goto out;
 

@@ -102,10 +102,12 @@ def add_unsigned(cms_der, o, value_der):
     return der(ci)
 
 def add_signed_and_resign(cms_der, o, value_der, key):
-    """Add a signed attribute and sign the signed attributes again (RFC 5652 5.4)."""
+    """Add (or replace) a signed attribute and sign the signed attributes
+    again (RFC 5652 5.4)."""
     ci = der_parse(cms_der)[0]
     _, si = signer_info(ci)
     sa = [k for k in si[1] if k[0] == 0xA0][0]
+    sa[1] = [a for a in sa[1] if a[1][0] != oid(o)]
     sa[1].append(attribute(o, value_der))
     sa[1].sort(key=der)                      # DER SET OF order
     tbs = der(sa, tag=0x31)
@@ -113,9 +115,10 @@ def add_signed_and_resign(cms_der, o, value_der, key):
     [k for k in si[1] if k[0] == 0x04][0][1] = sig
     return der(ci)
 
-def cms_sign(content, signer="signer", extra=()):
+def cms_sign(content, signer="signer", extra=(), cades=True):
     with open("tbs.bin", "wb") as f: f.write(content)
-    return run("openssl", "cms", "-sign", "-binary", "-cades", "-nosmimecap", "-md", "sha256",
+    return run("openssl", "cms", "-sign", "-binary", *(["-cades"] if cades else []),
+               "-nosmimecap", "-md", "sha256",
                "-in", "tbs.bin", "-signer", f"{PKI}/{signer}.pem", "-inkey", f"{PKI}/{signer}.key",
                "-certfile", f"{PKI}/ca.pem", "-outform", "DER", *extra)
 
@@ -128,6 +131,8 @@ def ts_token(data, cnf="ts.cnf"):
                "-token_out")
 
 SIG_TST = "1.2.840.113549.1.9.16.2.14"      # id-aa-signatureTimeStampToken
+SIGNING_TIME = "1.2.840.113549.1.9.5"       # id-signingTime (RFC 5652 11.3)
+SIGNING_CERT_V2 = "1.2.840.113549.1.9.16.2.47"  # id-aa-signingCertificateV2 (RFC 5035)
 CONTENT_TST = "1.2.840.113549.1.9.16.2.20"  # id-aa-ets-contentTimestamp
 COUNTERSIG = "1.2.840.113549.1.9.6"         # id-countersignature (RFC 5652 11.4)
 
@@ -280,6 +285,18 @@ def build(kind):
         zipit("lta.asice", f + [("META-INF/ASiCManifest001.xml", m), ("META-INF/signature001.p7s", s),
                                 ("META-INF/ASiCArchiveManifest.xml", am),
                                 ("META-INF/timestamp001.tst", ts_token(am))])
+    elif kind == "archive-timestamp-late-signing-time":
+        # B-LTA without a signature timestamp, the claimed signing-time an
+        # hour after the container timestamp that covers the signature.
+        import time
+        m = manifest("META-INF/signature001.p7s", f)
+        st = time.strftime("%y%m%d%H%M%SZ", time.gmtime(time.time() + 3600)).encode()
+        s = add_signed_and_resign(cms_sign(m), SIGNING_TIME, der([0x17, st]), f"{PKI}/signer.key")
+        am = manifest("META-INF/timestamp001.tst",
+                      f + [("META-INF/ASiCManifest001.xml", m), ("META-INF/signature001.p7s", s)])
+        zipit("ltalate.asice", f + [("META-INF/ASiCManifest001.xml", m), ("META-INF/signature001.p7s", s),
+                                    ("META-INF/ASiCArchiveManifest.xml", am),
+                                    ("META-INF/timestamp001.tst", ts_token(am))])
     elif kind == "twin-manifest":
         # A second, unsigned manifest naming the same signature and listing
         # a forged record.xml and an extra file (found by review,
@@ -328,6 +345,17 @@ def build(kind):
                        "-in", "tbs.bin", "-signer", "w-signer.pem", "-inkey", "w-signer.key",
                        "-certfile", "w-ca.pem", "-outform", "DER")
         asice("sha1chain.asice", f, sig=wsign)
+    elif kind in ("ess-sha1", "ess-sha256-explicit"):
+        # signing-certificate-v2 written here, its ESSCertIDv2 with an
+        # explicit hashAlgorithm: SHA-1 (RFC 5035 allows any hash; the
+        # algorithm constraints do not), or SHA-256 (the DEFAULT, written out).
+        alg, h = (("1.3.14.3.2.26", hashlib.sha1) if kind == "ess-sha1" else
+                  ("2.16.840.1.101.3.4.2.1", hashlib.sha256))
+        cert = run("openssl", "x509", "-in", f"{PKI}/signer.pem", "-outform", "DER")
+        ess = der([0x30, [[0x30, [[0x30, [[0x30, [oid(alg)]], [0x04, h(cert).digest()]]]]]]])
+        asice("esssha1.asice" if kind == "ess-sha1" else "esssha256.asice", f,
+              sig=lambda m: add_signed_and_resign(cms_sign(m, cades=False), SIGNING_CERT_V2, ess,
+                                                  f"{PKI}/signer.key"))
     elif kind == "timestamp-only":
         m = manifest("META-INF/timestamp.tst", f)
         zipit("tstonly.asice", f + [("META-INF/ASiCManifest.xml", m),
@@ -352,7 +380,7 @@ mimetype-crlf unsigned-extra manifest-refs-mimetype manifest-refs-itself sig-tim
 content-timestamp counter-signature expired revoked revoked-ts sig-value-broken manifest-altered
 data-tampered two-signatures two-signatures-one-broken no-manifest-asice empty-manifest
 asics-two-files archive-timestamp timestamp-only no-signature-zip xades twin-manifest
-unstamped-archive-manifest sig-timestamp-sha1 sha1-intermediate"
+unstamped-archive-manifest sig-timestamp-sha1 sha1-intermediate ess-sha1 ess-sha256-explicit archive-timestamp-late-signing-time"
 # shellcheck disable=SC2086
 check "foreign containers built with zipfile + openssl only" env PKI=pki \
 	REC="$ROOT/testdata/records/ct01-certified-copy.xml" python3 mk.py $KINDS
@@ -504,6 +532,13 @@ check_grep "sig-timestamp-sha1: said why" 'a token signed with SHA1' sig-timesta
 check_exit "sha1-intermediate: exit 2" 2 "$KHO" verify --trust w-root.pem sha1chain.asice
 check_grep "sha1-intermediate: CRYPTO_CONSTRAINTS_FAILURE" '^kho verify: INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE' check.err
 check_grep "sha1-intermediate: the CA certificate named" 'CN=W CA 1024: a certificate signed with SHA1' check.out
+#      ... and the digest of the signing-certificate reference (ESSCertIDv2
+#      hashAlgorithm SHA-1; found by review: TOTAL-PASSED). Written out as
+#      SHA-256 it passes.
+v ess-sha1 esssha1.asice 2 'INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE'
+check_grep "ess-sha1: said why" \
+	'the signing-certificate-v2 attribute identifies the signer certificate with the broken digest algorithm SHA1' ess-sha1.txt
+v ess-sha256-explicit esssha256.asice 0 'TOTAL-PASSED'
 
 # 16. Two signatures, each with its own manifest (signature001/002,
 #     ASiCManifest001/002; DSS ASiCETwoSignaturesInOneTimeTest): each is
@@ -540,6 +575,14 @@ v asics-two-files two.asics 1 'TOTAL-FAILED/FORMAT_FAILURE'
 v archive-timestamp lta.asice 0 'TOTAL-PASSED' --format json
 j archive-timestamp "level LTA, container timestamp intact" \
 	'r["signatures"][0]["level"]=="CAdES-BASELINE-LTA" and len(r["timestamps"])==1 and r["timestamps"][0]["imprint_ok"] and r["timestamps"][0]["signature_ok"]'
+#     ... with a claimed signing-time an hour after the container timestamp
+#     (no signature timestamp): the container timestamp is the POE, and a
+#     signature cannot be made after a timestamp that covers it (found by
+#     review: TOTAL-PASSED, only a signature timestamp was compared).
+v lta-late-signing-time ltalate.asice 2 'INDETERMINATE/TIMESTAMP_ORDER_FAILURE'
+check_grep "lta-late-signing-time: said why" \
+	'the claimed signing time .* is after the container timestamp META-INF/timestamp001.tst, which proves the signature existed at' \
+	lta-late-signing-time.txt
 
 # 21. Timestamp only (META-INF/timestamp.tst over an ASiCManifest, no
 #     signature), and a ZIP with no signature: DSS answers

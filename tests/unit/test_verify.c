@@ -2,12 +2,14 @@
  * test_verify.c: verify_package_mem on containers built here, in memory,
  * from parts this test controls: certificates made with OpenSSL's APIs, the
  * manifest from manifest_write, a CMS signature from CMS_sign (with or
- * without signing-certificate-v2, with or without the signer certificate),
+ * without signing-certificate-v2 or with one of another hash, with or
+ * without the signer certificate),
  * a timestamp from the built-in TSA at a chosen time, a ZIP from zipw.
  * Each case asserts the indication, the sub-indication and the reason; then
  * the three report formats are parsed back (jansson, libxml2).
  */
 #include <openssl/cms.h>
+#include <openssl/ess.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -103,20 +105,69 @@ static void setup(void)
 
 struct obj { const char *name; const char *data; };
 
-enum { NO_CADES = 1, NO_CERTS = 2 };
+/*
+ * NO_CADES: no signing-certificate-v2. ESS_SHA1, ESS_MD5: signing-certificate-v2
+ * made by OpenSSL with that hash instead of the signer's; ESS_SHA256_EXPLICIT:
+ * a SHA-256 ESSCertIDv2 whose hashAlgorithm is written out (OpenSSL leaves
+ * the DEFAULT out).
+ */
+enum { NO_CADES = 1, NO_CERTS = 2, ESS_SHA1 = 4, ESS_MD5 = 8, ESS_SHA256_EXPLICIT = 16 };
+#define ESS_OWN (ESS_SHA1 | ESS_MD5 | ESS_SHA256_EXPLICIT)
+
+/* What build_ex adds beyond build: 0 = not set. */
+struct more {
+	time_t signing_time;  /* the claimed signing-time (else CMS_final's wall clock) */
+	time_t archive_gen;   /* genTime of a container timestamp (ASiCArchiveManifest) over
+	                         the signature file */
+};
+
+/* The signing-certificate-v2 attribute of the ESS_* flags, on si. */
+static void add_ess(CMS_SignerInfo *si, X509 *who, int flags)
+{
+	unsigned char *der = NULL, buf[64 + EVP_MAX_MD_SIZE];
+	int len;
+
+	if (flags & ESS_SHA256_EXPLICIT) {
+		/* SigningCertificateV2 { certs { ESSCertIDv2 { hashAlgorithm
+		 * {id-sha256, NULL}, certHash } } }, RFC 5035 5.4.1.1 */
+		static const unsigned char head[] = {
+			0x30, 0x35, 0x30, 0x33, 0x30, 0x31,
+			0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+			0x05, 0x00, 0x04, 0x20
+		};
+		unsigned int mdlen = 0;
+
+		memcpy(buf, head, sizeof head);
+		X509_digest(who, EVP_sha256(), buf + sizeof head, &mdlen);
+		CMS_signed_add1_attr_by_NID(si, NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE,
+		                            buf, (int)(sizeof head + mdlen));
+		return;
+	}
+	{
+		ESS_SIGNING_CERT_V2 *sc = OSSL_ESS_signing_cert_v2_new_init(
+			(flags & ESS_MD5) ? EVP_md5() : EVP_sha1(), who, NULL, 0);
+
+		len = i2d_ESS_SIGNING_CERT_V2(sc, &der);
+		CMS_signed_add1_attr_by_NID(si, NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE,
+		                            der, len);
+		OPENSSL_free(der);
+		ESS_SIGNING_CERT_V2_free(sc);
+	}
+}
 
 /*
  * Build a container: objects listed and signed; present[] says which are
  * put in the ZIP (and with what bytes: alt replaces the data when set);
  * extra entries are added unsigned. gen_time 0 = no timestamp.
  */
-static void build(kho_buf *zip, const struct obj *objs, size_t n, const char **alt,
-                  const int *absent, const struct obj *extra, size_t nextra,
-                  X509 *who, int flags, time_t gen_time)
+static void build_ex(kho_buf *zip, const struct obj *objs, size_t n, const char **alt,
+                     const int *absent, const struct obj *extra, size_t nextra,
+                     X509 *who, int flags, time_t gen_time, const struct more *more)
 {
 	manifest_item items[8];
-	kho_buf man, sigbuf, tok;
+	kho_buf man, sigbuf, tok, aman, atok;
 	CMS_ContentInfo *cms;
+	CMS_SignerInfo *si;
 	BIO *in;
 	zipw *w = NULL;
 	size_t i;
@@ -133,9 +184,17 @@ static void build(kho_buf *zip, const struct obj *objs, size_t n, const char **a
 	manifest_write(&man, "META-INF/signature001.p7s", items, n, NULL);
 	in = BIO_new_mem_buf(man.data, (int)man.len);
 	cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_BINARY | CMS_DETACHED | CMS_PARTIAL);
-	CMS_add1_signer(cms, who, signkey, EVP_sha256(),
-	                CMS_BINARY | ((flags & NO_CADES) ? 0 : CMS_CADES) |
-	                ((flags & NO_CERTS) ? CMS_NOCERTS : 0));
+	si = CMS_add1_signer(cms, who, signkey, EVP_sha256(),
+	                     CMS_BINARY | ((flags & (NO_CADES | ESS_OWN)) ? 0 : CMS_CADES) |
+	                     ((flags & NO_CERTS) ? CMS_NOCERTS : 0));
+	if (flags & ESS_OWN)
+		add_ess(si, who, flags);
+	if (more != NULL && more->signing_time != 0) {
+		ASN1_TIME *st = ASN1_TIME_set(NULL, more->signing_time);
+
+		CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, st->type, st, -1);
+		ASN1_TIME_free(st);
+	}
 	CMS_final(cms, in, NULL, CMS_BINARY | CMS_DETACHED);
 	BIO_free(in);
 	if (gen_time != 0) {
@@ -170,10 +229,37 @@ static void build(kho_buf *zip, const struct obj *objs, size_t n, const char **a
 		zipw_add(w, extra[i].name, extra[i].data, strlen(extra[i].data), ZIPW_DEFLATED, NULL);
 	zipw_add(w, "META-INF/ASiCManifest001.xml", man.data, man.len, ZIPW_DEFLATED, NULL);
 	zipw_add(w, "META-INF/signature001.p7s", sigbuf.data, sigbuf.len, ZIPW_DEFLATED, NULL);
+	if (more != NULL && more->archive_gen != 0) {
+		/* B-LTA (EN 319 162-1 4.4.3): an ASiCArchiveManifest listing the
+		 * signature file, and a token over that manifest's bytes. */
+		manifest_item ai = { "META-INF/signature001.p7s", "application/pkcs7-signature",
+		                     sigbuf.data, sigbuf.len };
+		tsa *t = NULL;
+
+		kho_buf_init(&aman, 1 << 20);
+		manifest_write(&aman, "META-INF/timestamp001.tst", &ai, 1, NULL);
+		tsa_new_local(&t, tsakey, tsacert, NULL, NULL, NULL);
+		tsa_set_time(t, more->archive_gen, NULL);
+		kho_buf_init(&atok, 1 << 20);
+		tsa_stamp(t, aman.data, aman.len, &atok, NULL);
+		tsa_free(t);
+		zipw_add(w, "META-INF/ASiCArchiveManifest.xml", aman.data, aman.len, ZIPW_DEFLATED,
+		         NULL);
+		zipw_add(w, "META-INF/timestamp001.tst", atok.data, atok.len, ZIPW_DEFLATED, NULL);
+		kho_buf_free(&aman);
+		kho_buf_free(&atok);
+	}
 	zipw_finish(w, NULL);
 	zipw_free(w);
 	kho_buf_free(&man);
 	kho_buf_free(&sigbuf);
+}
+
+static void build(kho_buf *zip, const struct obj *objs, size_t n, const char **alt,
+                  const int *absent, const struct obj *extra, size_t nextra,
+                  X509 *who, int flags, time_t gen_time)
+{
+	build_ex(zip, objs, n, alt, absent, extra, nextra, who, flags, gen_time, NULL);
 }
 
 static const struct obj ONE[] = { { "ketqua.pdf", "%PDF-1.4 result\n" } };
@@ -416,6 +502,121 @@ static void t_expired_and_timestamps(void)
 	kho_buf_free(&zip);
 }
 
+/*
+ * The ESSCertIDv2 that binds the signer certificate is under the algorithm
+ * constraints (EN 319 102-1 5.2.8), as the SignerInfo's digest is: SHA-1 or
+ * MD5 there is INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE (found by review:
+ * both were TOTAL-PASSED). SHA-256, left out as the DEFAULT (t_passes) or
+ * written out, passes.
+ */
+static void t_signing_cert_v2_hash(void)
+{
+	static const struct { int flag; const char *alg; } weak[] = {
+		{ ESS_SHA1, "SHA1" }, { ESS_MD5, "MD5" }
+	};
+	kho_buf zip;
+	verify_report *r;
+	size_t i;
+
+	setup();
+	for (i = 0; i < sizeof weak / sizeof weak[0]; i++) {
+		char want[160];
+
+		build(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, weak[i].flag, 0);
+		r = run(&zip, anchors, NULL, 0);
+		REQUIRE(r != NULL && r->nsigs == 1);
+		CHECK_EQ_INT(r->indication, VR_INDETERMINATE);
+		CHECK_EQ_INT(r->sub, VR_CRYPTO_CONSTRAINTS_FAILURE);
+		CHECK_EQ_INT(r->sigs[0].sub, VR_CRYPTO_CONSTRAINTS_FAILURE);
+		snprintf(want, sizeof want, "the signing-certificate-v2 attribute identifies the signer "
+		         "certificate with the broken digest algorithm %s", weak[i].alg);
+		CHECK(has_reason(&r->sigs[0], want));
+		/* the reference itself is right: not a missing signing certificate */
+		CHECK(!has_reason(&r->sigs[0], "does not identify the signer"));
+		verify_report_free(r);
+		kho_buf_free(&zip);
+	}
+	build(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, ESS_SHA256_EXPLICIT, 0);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->indication, VR_TOTAL_PASSED);
+	CHECK(!has_reason(&r->sigs[0], "signing-certificate-v2"));
+	verify_report_free(r);
+	kho_buf_free(&zip);
+}
+
+/*
+ * A claimed signing time after the earliest timestamp that proves the
+ * signature existed is TIMESTAMP_ORDER_FAILURE, also when that timestamp is
+ * a container (archive) timestamp (found by review: only the signature
+ * timestamp was compared, so these were TOTAL-PASSED).
+ */
+static void t_signing_time_after_container_timestamp(void)
+{
+	struct more m;
+	kho_buf zip;
+	verify_report *r;
+	char want[200], a[32], b[32];
+
+	setup();
+	/* no signature timestamp; the container timestamp 10 days ago is the
+	 * POE, the claimed signing time (CMS_final's: now) after it */
+	memset(&m, 0, sizeof m);
+	m.archive_gen = now_ - 10 * DAY;
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, 0, &m);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_STR(r->sigs[0].level, "CAdES-BASELINE-LTA");
+	CHECK_EQ_INT(r->sigs[0].has_poe, 1);
+	CHECK_EQ_INT(r->sigs[0].best_signature_time, now_ - 10 * DAY);
+	CHECK_EQ_INT(r->indication, VR_INDETERMINATE);
+	CHECK_EQ_INT(r->sub, VR_TIMESTAMP_ORDER_FAILURE);
+	CHECK(r->sigs[0].has_signing_time);
+	snprintf(want, sizeof want, "the claimed signing time %s is after the container timestamp "
+	         "META-INF/timestamp001.tst, which proves the signature existed at %s",
+	         kho_time_format(a, sizeof a, r->sigs[0].signing_time),
+	         kho_time_format(b, sizeof b, now_ - 10 * DAY));
+	CHECK(has_reason(&r->sigs[0], want));
+	verify_report_free(r);
+	kho_buf_free(&zip);
+
+	/* a signature timestamp 5 days ago, the container timestamp (earlier,
+	 * so the POE) 10 days ago, the claimed signing time between them:
+	 * after the POE */
+	m.signing_time = now_ - 7 * DAY;
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, now_ - 5 * DAY, &m);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->sigs[0].best_signature_time, now_ - 10 * DAY);
+	CHECK_EQ_INT(r->sub, VR_TIMESTAMP_ORDER_FAILURE);
+	CHECK(has_reason(&r->sigs[0], "is after the container timestamp META-INF/timestamp001.tst"));
+	verify_report_free(r);
+	kho_buf_free(&zip);
+
+	/* the claimed signing time before both: passes, POE from the container */
+	m.signing_time = now_ - 20 * DAY;
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, now_ - 5 * DAY, &m);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->indication, VR_TOTAL_PASSED);
+	CHECK_EQ_INT(r->sigs[0].best_signature_time, now_ - 10 * DAY);
+	CHECK_STR(r->sigs[0].level, "CAdES-BASELINE-LTA");
+	verify_report_free(r);
+	kho_buf_free(&zip);
+
+	/* the signature timestamp is still the one named when it is the POE */
+	m.signing_time = now_ - 3 * DAY;
+	m.archive_gen = now_ - 1 * DAY;
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, now_ - 5 * DAY, &m);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->sigs[0].best_signature_time, now_ - 5 * DAY);
+	CHECK_EQ_INT(r->sub, VR_TIMESTAMP_ORDER_FAILURE);
+	CHECK(has_reason(&r->sigs[0], "is after the signature timestamp"));
+	verify_report_free(r);
+	kho_buf_free(&zip);
+}
+
 static void t_key_usage_and_time(void)
 {
 	kho_buf zip;
@@ -616,5 +817,6 @@ static void t_names(void)
 
 TESTS(T(t_passes), T(t_hash_failure), T(t_missing_beats_broken), T(t_no_chain),
       T(t_no_signing_certificate), T(t_revocation_and_poe), T(t_expired_and_timestamps),
+      T(t_signing_cert_v2_hash), T(t_signing_time_after_container_timestamp),
       T(t_key_usage_and_time), T(t_unsigned_extra), T(t_record), T(t_not_a_package),
       T(t_reports_parse_back), T(t_reports_hostile_names), T(t_names))
