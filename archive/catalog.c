@@ -540,13 +540,14 @@ static int check_locked(catalog *c, const char *id, const record *r, catalog_pac
 		return rc;
 	if ((rc = result_holder(c, r->result_code, holder, err)) != 0)
 		return rc;
-	/* The same result code with other bytes is a conflict, unless the new
-	 * record declares that it supersedes that result (issue 3, item 3). */
-	if (holder[0] != '\0' &&
-	    (r->supersedes == NULL || strcmp(r->supersedes, r->result_code) != 0))
+	/* The same result code with other bytes is a conflict (issue 3, item
+	 * 3). A record cannot supersede its own code (record_parse refuses
+	 * it): a correction is a new result code that supersedes this one. */
+	if (holder[0] != '\0')
 		return kho_err_set(err, KHO_ECONFLICT,
 		                   "result %s is already archived with other bytes (package %.16s...);"
-		                   " a replacement must declare <supersedes>%s</supersedes>",
+		                   " a corrected result needs a new result code whose record declares"
+		                   " <supersedes>%s</supersedes>",
 		                   r->result_code, holder, r->result_code);
 	return 0;
 }
@@ -1744,6 +1745,62 @@ int catalog_results_without_key_after(catalog *c, const char *after,
 		copy(codes[(*n)++], CATALOG_CODE_MAX, col(st, 0));
 	if (s != SQLITE_ROW && s != SQLITE_DONE)
 		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	return rc;
+}
+
+int catalog_same_package(catalog *c, const char *result_code, const catalog_object *objs, size_t n,
+                         catalog_pkg_brief *out, kho_err *err)
+{
+	sqlite3_stmt *st;
+	size_t seen = 0, i;
+	int s, rc = KHO_ENOTFOUND;
+
+	memset(out, 0, sizeof *out);
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT p.id, p.indication, p.sub, p.marked FROM results r"
+	                     " JOIN packages p ON p.id = r.package_id WHERE r.result_code = ?", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		copy(out->id, sizeof out->id, col(st, 0));
+		copy(out->indication, sizeof out->indication, col(st, 1));
+		copy(out->sub, sizeof out->sub, col(st, 2));
+		out->marked = sqlite3_column_int(st, 3);
+	}
+	sqlite3_reset(st);
+	if (s != SQLITE_ROW) {
+		catalog_unlock(c);
+		return s == SQLITE_DONE ? kho_err_set(err, KHO_ENOTFOUND, "no such result")
+		                        : kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	}
+	st = catalog_stmt(c, "SELECT name, sha256 FROM objects WHERE package_id = ?", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	sqlite3_bind_text(st, 1, out->id, -1, SQLITE_STATIC);
+	rc = 0;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW && rc == 0) {
+		const char *name = col(st, 0);
+		const void *sha = sqlite3_column_blob(st, 1);
+		for (i = 0; i < n && strcmp(objs[i].name, name) != 0; i++)
+			;
+		if (i == n || sqlite3_column_bytes(st, 1) != 32 || memcmp(objs[i].sha256, sha, 32) != 0)
+			rc = KHO_ENOTFOUND;
+		seen++;
+	}
+	if (s != SQLITE_ROW && s != SQLITE_DONE)
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	else if (rc == 0 && seen != n)
+		rc = KHO_ENOTFOUND;
+	if (rc == KHO_ENOTFOUND)
+		kho_err_set(err, rc, "the archived result holds other objects");
 	sqlite3_reset(st);
 	catalog_unlock(c);
 	return rc;

@@ -152,6 +152,26 @@ typedef struct catalog_object {
 	const char *name;                     /* its name in the container (borrowed) */
 } catalog_object;
 
+/* The current package of a result, in brief (catalog_same_package). */
+typedef struct catalog_pkg_brief {
+	char id[65];
+	char indication[32];
+	char sub[48];
+	int marked;
+} catalog_pkg_brief;
+
+/*
+ * catalog_same_package: 0, with the current package of result_code in
+ * *out, when that package's data objects are exactly objs[0..n) (the same
+ * names with the same SHA-256, none more, none less); KHO_ENOTFOUND when
+ * there is no such result or its objects differ. For POST /v1/results: the
+ * same record and files sent again are the result already archived (a
+ * retry after a lost answer), though sealing them again would make other
+ * bytes (a new signing time and timestamp).
+ */
+int catalog_same_package(catalog *c, const char *result_code, const catalog_object *objs, size_t n,
+                         catalog_pkg_brief *out, kho_err *err);
+
 typedef struct catalog_verify_data {
 	unsigned char key_hash[32];           /* qr_key_new: SHA-256 of the key text */
 	unsigned char key_wrapped[24];        /* qr_key_wrap under the master key */

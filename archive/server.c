@@ -34,6 +34,7 @@
 #include <microhttpd.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 
 #include "archive/audit.h"
 #include "archive/catalog.h"
@@ -599,10 +600,21 @@ static enum MHD_Result ingest_reply(struct req *q, struct MHD_Connection *c)
 		ok = send_error(q, c, 403, "%s", res.reason);
 		break;
 	case 409:
+		audit(q->s, actor_of(q), "refused", res.id, 409, res.reason);
 		ok = send_json(q, c, 409, json_pack("{s:s,s:s,s:s,s:i}", "error", res.reason, "id",
 		                                    res.id, "result_code", res.result_code, "status", 409));
 		break;
 	default:
+		/* A package the archive would not take (a tampered or foreign one
+		 * among them) is an event for the auditor too: its indication, not
+		 * the reason, which may quote a record's values (libxml2's schema
+		 * errors quote a rejected id). */
+		{
+			char d[128];
+			snprintf(d, sizeof d, "%s%s%s", res.indication[0] ? res.indication : "refused",
+			         res.sub[0] ? "/" : "", res.sub);
+			audit(q->s, actor_of(q), "refused", res.id, 422, d);
+		}
 		ok = send_json(q, c, 422, json_pack("{s:s,s:s,s:s,s:s?,s:o,s:i}", "error", res.reason,
 		                                    "id", res.id, "indication", res.indication,
 		                                    "sub_indication", res.sub[0] ? res.sub : NULL,
@@ -1550,6 +1562,35 @@ static enum MHD_Result h_results_post(struct req *q, struct MHD_Connection *c)
 		http_results_req_free(&b);
 		return ok;
 	}
+	/* The same record and files again (a retry after a lost answer): the
+	 * result already archived, 200 with its id, as POST /v1/packages
+	 * answers the same bytes. Sealing again would make other bytes and a
+	 * 409. Anything different goes on to be sealed and ingested. */
+	{
+		catalog_object objs[HTTP_RESULTS_MAX_FILES + 1];
+		catalog_pkg_brief have;
+		kho_err e2;
+		for (i = 0; i < b.nfiles; i++) {
+			objs[i].name = b.files[i].name;
+			SHA256(b.files[i].data.data ? b.files[i].data.data : (const unsigned char *)"",
+			       b.files[i].data.len, objs[i].sha256);
+		}
+		objs[i].name = "record.xml";
+		SHA256(b.record_xml.data, b.record_xml.len, objs[i].sha256);
+		if (catalog_same_package(pick_reader(q->s), rec->result_code, objs, b.nfiles + 1, &have,
+		                         &e2) == 0) {
+			memset(&q->io, 0, sizeof q->io);
+			q->io.res.http = 200;
+			memcpy(q->io.res.id, have.id, sizeof have.id);
+			snprintf(q->io.res.result_code, sizeof q->io.res.result_code, "%s", rec->result_code);
+			memcpy(q->io.res.indication, have.indication, sizeof have.indication);
+			memcpy(q->io.res.sub, have.sub, sizeof have.sub);
+			q->io.res.marked = have.marked;
+			record_free(rec);
+			http_results_req_free(&b);
+			return ingest_reply(q, c);
+		}
+	}
 	record_free(rec);
 	for (i = 0; i < b.nfiles; i++) {
 		files[i].name = b.files[i].name;
@@ -1824,6 +1865,7 @@ static int authorize(struct req *q, struct MHD_Connection *c, catalog *r)
 	}
 	if (rate_limited(q->s, q->who.id)) {
 		deny(q, 429, "rate limit exceeded");
+		q->retry_after = 1;   /* a token comes back within 1 / rate_per_second <= 1 s */
 		return 1;
 	}
 	return 0;
@@ -1910,6 +1952,7 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 		q->authed = 1;
 		if (rate_limited(s, q->who.id)) {
 			deny(q, 429, "rate limit exceeded");
+			q->retry_after = 1;   /* a token comes back within 1 / rate_per_second <= 1 s */
 			return q;
 		}
 		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_query, q);

@@ -212,6 +212,8 @@ check_grep "the audit answer carries the head for a witness" '"head": ?\{[^}]*"h
 check_grep "401 and 403 are audited" '"action":"denied".*"status":401' body.out
 check_grep "a denied path with raw bytes is listed, the bytes replaced" '"object":"/v1/holds/\?\?"' body.out
 check_grep "403 is audited" '"action":"denied"[^}]*"status":403' body.out
+check_grep "a refused (tampered) package is audited with its indication" "\"action\":\"refused\",\"object\":\"$(sha256sum bad.asice | cut -d' ' -f1)\",\"status\":422,\"detail\":\"TOTAL-FAILED/HASH_FAILURE\"" body.out
+check_grep "a refused conflict (409) is audited" '"action":"refused"[^}]*"status":409[^}]*already archived with other bytes' body.out
 check_grep "lookups are audited with their purpose" '"action":"lookup"[^}]*purpose 000.31.20.H55-251120-0001' body.out
 check_nogrep "no personal number in the audit trail" '051087012345' body.out
 check_nogrep "no personal number in the catalog" '051087012345' data/catalog.db

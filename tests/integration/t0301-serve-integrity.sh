@@ -36,6 +36,21 @@ st=$(http GET /v1/packages/$ID3 "$OFF"); check_status "the sealed package is ret
 cp body.out sealed.asice
 check "the sealed package verifies with kho verify" "$KHO" verify --trust pki/trust.pem sealed.asice
 check "it holds the issuer's file byte for byte" sh -c 'unzip -p sealed.asice ketqua.pdf | cmp - ketqua.pdf'
+# the same request again (a one-stop system retrying after a lost answer):
+# the result already archived, not a 409 for the new seal's other bytes
+n0=$(find data/store -name '*.enc' | wc -l)
+st=$(http POST /v1/results "$OFF" --data-binary @results.json -H 'Content-Type: application/json')
+check_status "the same sealing request again: 200" 200 "$st"
+check_grep "... with the same id, already stored" "\"id\":\"$ID3\".*\"status\":\"already stored\"" body.out
+check "... and nothing new stored" test "$(find data/store -name '*.enc' | wc -l)" = "$n0"
+printf '{"record_xml":"%s","files":[{"name":"ketqua.pdf","data":"%s"}]}' \
+	"$(base64 -w0 r3.xml)" "$(printf 'other bytes' | base64 -w0)" > results-other.json
+st=$(http POST /v1/results "$OFF" --data-binary @results-other.json)
+check_status "the same record with another file: 409 (a replacement must supersede)" 409 "$st"
+printf '{"record_xml":"%s","files":[{"name":"ketqua.pdf","data":"%s"},{"name":"extra.pdf","data":"%s"}]}' \
+	"$(base64 -w0 r3.xml)" "$(base64 -w0 ketqua.pdf)" "$(base64 -w0 ketqua.pdf)" > results-more.json
+st=$(http POST /v1/results "$OFF" --data-binary @results-more.json)
+check_status "the same record and file plus another: 409" 409 "$st"
 st=$(http POST /v1/results "$OFF" --data-binary '{"record_xml":"!!","files":[]}')
 check_status "sealing with a malformed body: 400" 400 "$st"
 make_record "$ROOT/testdata/records/ht01-birth-registration.xml" r4.xml 0204
