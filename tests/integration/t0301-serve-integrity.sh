@@ -125,6 +125,9 @@ st2=$(http GET /v1/results/000.31.20.H55-250314-0201-KQ1 "$AUD")
 st3=$(http GET /v1/results/000.31.20.H55-250314-0201-KQ1 "$AUD")
 check "a burst within the rate limit is served" test "$st1$st2" = 200200
 check_status "beyond the rate limit: 429" 429 "$st3"
+curl -s -D h429.out -o /dev/null -H "Authorization: Bearer $AUD" "$URL/v1/results/000.31.20.H55-250314-0201-KQ1"
+check_grep "a fourth request at once: 429 too" '^HTTP/1.1 429' h429.out
+check_grep "... with Retry-After" '^Retry-After: 1' h429.out
 sleep 3
 stop_daemon
 "$KHO" audit list --data data > audit.txt
