@@ -1075,6 +1075,17 @@ static json_t *jstatement(const verify_report *r, const struct arch_info *ai,
 	if (arch != NULL && ai->destroyed)
 		json_object_set_new(arch, "tombstone", jtomb(&ai->tomb, l));
 	json_object_set_new(o, "archive", arch);
+	/* "valid" speaks of the seal: said next to it when the result itself
+	 * is revoked, suspended, superseded or expired today, as the page says. */
+	if (a == ANS_VALID && ai->known && strcmp(ai->status, "valid") != 0) {
+		const char *w = status_words(ai->status, l);
+		char note[256];
+		snprintf(note, sizeof note, "%s%s.",
+		         tr(l, "Lưu ý: chữ ký là thật, nhưng hôm nay kết quả này có trạng thái: ",
+		            "Note: the seal is genuine, but today this result's status is: "),
+		         w != NULL ? w : ai->status);
+		json_object_set_new(o, "note", jstr(note));
+	}
 	kho_buf_init(&jb, WEBVERIFY_BODY_MAX / 4);
 	if (verify_report_json(&jb, r) == 0 && jb.data != NULL && scrub(&jb, pid) == 0) {
 		rep = json_loadb((const char *)jb.data, jb.len, 0, NULL);

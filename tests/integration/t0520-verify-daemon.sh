@@ -120,6 +120,11 @@ st=$(http POST "/v1/results/$CODE/status" "$RM" -H 'Content-Type: application/js
 check_status "a records manager revokes the result" 200 "$st"
 curl -s -o revoked.out "$QR_URL"
 check_grep "the QR page now says revoked" 'data-status="revoked"' revoked.out
+st=$(get apirevoked /v1/verify --data-binary @arch/valid.asice)
+check_grep "the JSON API: the seal is still valid..." '"answer":"valid"' apirevoked.out
+check_grep "... with a note that the result is revoked today" '"note":"Lưu ý: chữ ký là thật, nhưng hôm nay kết quả này có trạng thái: [^"]+"' apirevoked.out
+check_grep "... and its status" '"archive":\{"archived":true,"status":"revoked"' apirevoked.out
+check_nogrep "a valid result's answer has no such note" '"note"' api.out
 
 # A single file through the JSON API: the answer around the statement (the
 # files' names, the signatory, the signer) is scrubbed like every other
