@@ -87,7 +87,8 @@ int http_route_parse(const char *method, const char *path, http_match *out)
 	if (method == NULL || path == NULL)
 		return KHO_EINVAL;
 	if (strcmp(path, "/healthz") == 0)
-		return set(out, HTTP_R_HEALTHZ, method, "GET");
+		/* HEAD too, for monitoring probes (MHD sends no body). */
+		return set(out, HTTP_R_HEALTHZ, strcmp(method, "HEAD") == 0 ? "GET" : method, "GET");
 	if (strcmp(path, "/metrics") == 0)
 		return set(out, HTTP_R_METRICS, method, "GET");
 	if (strcmp(path, "/verify") == 0 || strcmp(path, "/verify/") == 0)

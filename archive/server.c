@@ -302,6 +302,8 @@ static enum MHD_Result queue(struct req *q, struct MHD_Connection *c, int status
 	if (r == NULL)
 		return MHD_NO;
 	q->status = status;
+	if (status == 401)   /* RFC 6750 section 3 */
+		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"kho\"");
 	if (q->retry_after > 0) {
 		char ra[16];
 		snprintf(ra, sizeof ra, "%u", q->retry_after);
@@ -1924,7 +1926,8 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 		enum webverify_kind k = webverify_route(method, url, code);
 		if (k != WV_NONE) {
 			/* The old route ids stay as the metrics labels. */
-			q->m.route = k == WV_API ? HTTP_R_VERIFY : HTTP_R_VERIFY_PAGE;
+			q->m.route = k == WV_API || k == WV_API_BAD_METHOD ? HTTP_R_VERIFY
+			                                                    : HTTP_R_VERIFY_PAGE;
 			if (webverify_mhd_begin(&q->wvm, s->wv, c, method, url, NULL) != 0) {
 				deny(q, 500, "cannot start the verification");
 			} else {

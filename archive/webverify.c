@@ -1179,7 +1179,7 @@ enum webverify_kind webverify_route(const char *method, const char *path,
 	if (strcmp(path, "/verify") == 0 || strcmp(path, "/verify/") == 0)
 		return get ? WV_FORM : post ? WV_UPLOAD : WV_BAD_METHOD;
 	if (strcmp(path, "/v1/verify") == 0)
-		return post ? WV_API : WV_BAD_METHOD;
+		return post ? WV_API : WV_API_BAD_METHOD;
 	if (strncmp(path, qr, sizeof qr - 1) == 0) {
 		path += sizeof qr - 1;
 		n = strlen(path);
@@ -1340,11 +1340,17 @@ int webverify_error_page(webverify *wv, enum webverify_kind kind, enum webverify
 		msg = tr(l, "Hãy dùng biểu mẫu trên trang kiểm tra.", "Use the form on the verification page.");
 		break;
 	case 413:
-		if (l == WV_LANG_EN)
-			snprintf(m, sizeof m, "The file is larger than the %zu MB limit.",
-			         wv->cfg.max_upload >> 20);
-		else
-			snprintf(m, sizeof m, "Tệp lớn hơn giới hạn %zu MB.", wv->cfg.max_upload >> 20);
+		{
+			/* In KB below 1 MB (a limit of 3,000 bytes read "0 MB"). */
+			size_t cap = wv->cfg.max_upload;
+			int kb = cap < ((size_t)1 << 20);
+			size_t n = kb ? (cap + 1023) >> 10 : cap >> 20;
+			if (l == WV_LANG_EN)
+				snprintf(m, sizeof m, "The file is larger than the %zu %s limit.", n,
+				         kb ? "KB" : "MB");
+			else
+				snprintf(m, sizeof m, "Tệp lớn hơn giới hạn %zu %s.", n, kb ? "KB" : "MB");
+		}
 		title = tr(l, "Tệp quá lớn", "File too large");
 		msg = m;
 		break;
@@ -1372,7 +1378,7 @@ int webverify_error_page(webverify *wv, enum webverify_kind kind, enum webverify
 		         "The check cannot be done now. Try again later.");
 		break;
 	}
-	if (kind == WV_API) {
+	if (kind == WV_API || kind == WV_API_BAD_METHOD) {
 		json_t *j = json_pack("{s:s,s:i}", "error", msg, "status", status);
 		if (j != NULL && retry_after > 0 && (status == 429 || status == 503))
 			json_object_set_new(j, "retry_after", json_integer(retry_after));
@@ -1791,6 +1797,7 @@ int webverify_handle(webverify *wv, const webverify_request *rq, webverify_respo
 		rc = do_qr(wv, rq, out, err);
 		break;
 	case WV_BAD_METHOD:
+	case WV_API_BAD_METHOD:
 		webverify_response_free(out);
 		return webverify_error_page(wv, rq->kind, rq->lang, 405, 0, out);
 	default:

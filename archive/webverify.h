@@ -48,6 +48,7 @@ enum webverify_kind {
 	WV_QR,           /* GET /verify/r/{code} */
 	WV_API,          /* POST /v1/verify */
 	WV_BAD_METHOD,   /* one of the paths above with another method: 405 */
+	WV_API_BAD_METHOD, /* /v1/verify with another method: 405, in JSON */
 };
 
 enum webverify_lang { WV_LANG_VI = 0, WV_LANG_EN = 1 };
@@ -208,7 +209,7 @@ int webverify_handle(webverify *wv, const webverify_request *rq, webverify_respo
                      kho_err *err);
 
 /*
- * webverify_error_page: the page (or JSON for WV_API) of an HTTP error that
+ * webverify_error_page: the page (or JSON for WV_API and WV_API_BAD_METHOD) of an HTTP error that
  * the adapter detects itself: 400 (no file), 405, 413 (too large), 429
  * (rate limit, with retry_after).
  */

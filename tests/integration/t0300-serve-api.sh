@@ -32,6 +32,10 @@ start_daemon data --trust pki/trust.pem --config kho.json
 
 st=$(http GET /healthz ""); check_status "healthz is public" 200 "$st"
 check_grep "healthz says ok" '"status":"ok"' body.out
+check_grep "HEAD /healthz (monitoring probes): 200" '^HTTP/1.1 200' <(curl -s -I "$URL/healthz")
+st=$(http GET /v1/lookup "" -D h401.out)
+check_status "no token: 401" 401 "$st"
+check_grep "... with WWW-Authenticate: Bearer (RFC 6750)" '^WWW-Authenticate: Bearer realm="kho"' h401.out
 
 st=$(http POST /v1/packages "$OFF" --data-binary @p1.asice -H 'Content-Type: application/vnd.etsi.asic-e+zip')
 check_status "ingest of a sealed package: 201" 201 "$st"

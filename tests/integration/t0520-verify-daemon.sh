@@ -71,6 +71,8 @@ st=$(get api2 /v1/verify -F file=@files/tampered.asice)
 check "POST /v1/verify (multipart, tampered): invalid/HASH_FAILURE" python3 -c '
 import json; j=json.load(open("api2.out")); assert j["answer"]=="invalid" and j["sub_indication"]=="HASH_FAILURE", j'
 st=$(get put /verify -X PUT); check_status "PUT /verify is 405" 405 "$st"
+st=$(get getapi /v1/verify); check_status "GET /v1/verify is 405" 405 "$st"
+check_grep "... in JSON, as every error of the API" '^\{"error":"[^"]+","status":405\}$' getapi.out
 
 # The QR code: kho qr (CLI) and GET /v1/results/{code}/qr (officer).
 check_exit "kho qr writes a PNG" 0 "$KHO" qr --data data --result "$CODE" -o qr.png --base-url "$URL"
@@ -198,6 +200,7 @@ check "the QR endpoint uses the configured public_url" test \
 # Limits: 20000-byte cap, 3 requests then 429 (the form is not limited).
 head -c 50000 /dev/urandom > big.bin
 st=$(get big /v1/verify --data-binary @big.bin); check_status "an upload past verify_max_upload: 413" 413 "$st"
+check_grep "... saying the limit in KB below 1 MB (it said \"0 MB\")" 'Tệp lớn hơn giới hạn 20 KB' big.out
 st=$(curl -s -o new.out -w '%{http_code}' "$QR2"); check_status "the new QR URL: 200" 200 "$st"
 st=$(get old "/verify/r/$CODE?k=$KEY"); check_status "the old key: 404" 404 "$st"
 st=$(get limited "/verify/r/$CODE?k=$WRONG"); check_status "the 4th public verification: 429" 429 "$st"

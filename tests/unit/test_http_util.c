@@ -17,6 +17,9 @@ static void t_routes(void)
 
 	CHECK_EQ_INT(http_route_parse("GET", "/healthz", &m), 0);
 	CHECK_EQ_INT(m.route, HTTP_R_HEALTHZ);
+	CHECK_EQ_INT(http_route_parse("HEAD", "/healthz", &m), 0);   /* monitoring probes */
+	CHECK_EQ_INT(m.route, HTTP_R_HEALTHZ);
+	CHECK_EQ_INT(http_route_parse("HEAD", "/metrics", &m), KHO_EINVAL);
 	CHECK_EQ_INT(http_route_parse("POST", "/v1/packages", &m), 0);
 	CHECK_EQ_INT(m.route, HTTP_R_PACKAGES_POST);
 	CHECK_EQ_INT(http_route_parse("GET", "/v1/packages/" ID, &m), 0);

@@ -525,7 +525,7 @@ static void t_route_and_url(void)
 	CHECK_EQ_INT(webverify_route("GET", "/verify", code), WV_FORM);
 	CHECK_EQ_INT(webverify_route("POST", "/verify", code), WV_UPLOAD);
 	CHECK_EQ_INT(webverify_route("POST", "/v1/verify", code), WV_API);
-	CHECK_EQ_INT(webverify_route("GET", "/v1/verify", code), WV_BAD_METHOD);
+	CHECK_EQ_INT(webverify_route("GET", "/v1/verify", code), WV_API_BAD_METHOD);
 	CHECK_EQ_INT(webverify_route("GET", "/verify/r/" CODE, code), WV_QR);
 	CHECK_STR(code, CODE);
 	CHECK_EQ_INT(webverify_route("DELETE", "/verify/r/" CODE, code), WV_BAD_METHOD);
