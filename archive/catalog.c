@@ -206,6 +206,11 @@ int catalog_open(catalog **out, const char *path, kho_err *err)
 	 * it returns, which the ingest acknowledgement relies on. */
 	if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 	                        " PRAGMA foreign_keys=ON;"
+	                        /* Deleted rows (a destroyed record's metadata, a
+	                         * revoked token) are overwritten in the file, not
+	                         * left in free pages. Debian builds SQLite with it
+	                         * on; said here so that no other build turns it off. */
+	                        " PRAGMA secure_delete=ON;"
 	                        /* Statement journals (each ingest's savepoint in a
 	                         * group) in memory: a file created and unlinked per
 	                         * ingest cost ext4 inode allocation (recently_deleted
@@ -540,10 +545,13 @@ static int check_locked(catalog *c, const char *id, const record *r, catalog_pac
 		return rc;
 	if ((rc = result_holder(c, r->result_code, holder, err)) != 0)
 		return rc;
-	/* The same result code with other bytes is a conflict (issue 3, item
-	 * 3). A record cannot supersede its own code (record_parse refuses
-	 * it): a correction is a new result code that supersedes this one. */
-	if (holder[0] != '\0')
+	/* The same result code with other bytes is a conflict, unless the new
+	 * record declares that it supersedes that result (issue 3, item 3).
+	 * record_parse refuses a record that supersedes its own code, so from
+	 * a package a correction is always a new result code that supersedes
+	 * this one, which the message says. */
+	if (holder[0] != '\0' &&
+	    (r->supersedes == NULL || strcmp(r->supersedes, r->result_code) != 0))
 		return kho_err_set(err, KHO_ECONFLICT,
 		                   "result %s is already archived with other bytes (package %.16s...);"
 		                   " a corrected result needs a new result code whose record declares"
