@@ -555,6 +555,9 @@ keyed:
 	rc = catalog_ingest_full(c->cat, &p, r, mac, actor, &vd, &out->superseded, &e2);
 	if (rc == 0) {
 		out->http = 201;
+		if (r->supersedes != NULL && !out->superseded)
+			snprintf(out->supersedes_unknown, sizeof out->supersedes_unknown, "%s",
+			         r->supersedes);
 	} else if (rc == KHO_ECONFLICT || rc == KHO_EEXIST) {
 		/* Lost a race on the result code: our file was never committed. */
 		if (rc == KHO_ECONFLICT) {

@@ -87,6 +87,8 @@ typedef struct ingest_result {
 	char sub[48];
 	int marked;                   /* stored INDETERMINATE under the policy */
 	int superseded;               /* an earlier result was superseded */
+	char supersedes_unknown[CATALOG_CODE_MAX]; /* the record's <supersedes> named
+	                                 no result archived here (stored all the same) */
 	verify_report *report;        /* the validation report (owned; may be NULL) */
 	char reason[512];             /* why, for 403/409/422 */
 	double verify_seconds;        /* time spent in verification */

@@ -581,6 +581,14 @@ static enum MHD_Result ingest_reply(struct req *q, struct MHD_Connection *c)
 			snprintf(rep, sizeof rep, "%s/report", loc);
 			json_object_set_new(j, "report_url", json_string(rep));
 		}
+		if (j != NULL && res.supersedes_unknown[0] != '\0') {
+			/* Stored: the superseded result may be in another archive or
+			 * older than this one; but a typo would otherwise go unseen. */
+			char w[400];
+			snprintf(w, sizeof w, "the record supersedes %s, which is not archived here:"
+			         " no result was marked superseded", res.supersedes_unknown);
+			json_object_set_new(j, "warning", json_string(w));
+		}
 		text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 		json_decref(j);
 		if (text == NULL) {
