@@ -28,9 +28,11 @@ static void usage(FILE *f)
 "The destruction certificate of every executed disposition batch (a permanent\n"
 "record kept in the store) must be there and read back intact.\n"
 "\n"
-"  --data DIR        the daemon's data directory (it may keep running)\n"
-"  --keys DIR        the package key store (default DATA.keys); a package whose\n"
-"                    key file is missing there is a problem\n"
+"  --data DIR        the daemon's data directory (it may keep running); it must\n"
+"                    hold catalog.db, keys/master.key and keys/subject.key:\n"
+"                    fsck creates nothing\n"
+"  --keys DIR        the package key store (default DATA.keys), which must exist;\n"
+"                    a package whose key file is missing there is a problem\n"
 "  --trust PEM       trust anchors (else from --config; without any, packages are\n"
 "                    re-hashed but not re-validated, and the summary says so)\n"
 "  --crl PEM         CRLs for validation\n"
@@ -41,7 +43,8 @@ static void usage(FILE *f)
 "                    between its store write and catalog commit); default 0\n"
 "\n"
 "Exit status: 0 clean, 1 problems found (orphan, missing, corrupt or failing\n"
-"package or certificate, missing key), 3 usage, 4 the archive cannot be opened.\n");
+"package or certificate, missing key), 3 usage, 4 the archive cannot be opened\n"
+"(not a data directory, a missing key file or key store).\n");
 }
 
 static void progress(int64_t done, int64_t total, void *arg)
@@ -145,7 +148,9 @@ int cmd_fsck(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_IO;
 	}
-	if (ingest_open(&ic, &cfg, data, 0, &err) != 0) {
+	/* Never create: a mistyped --data or --keys, or a lost key file, must
+	 * not become a new empty archive or a new key ("fsck: clean"). */
+	if (ingest_open_existing(&ic, &cfg, data, 0, &err) != 0) {
 		fprintf(stderr, "kho fsck: %s\n", err.msg);
 		config_free(&cfg);
 		return EXIT_IO;

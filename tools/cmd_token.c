@@ -27,7 +27,11 @@ static void usage(FILE *f)
 "change is in the audit trail). The daemon need not be stopped.\n"
 "\n"
 "  add      create a token for NAME (1-64 of A-Z a-z 0-9 . _ @ -) and print it\n"
-"           once: the last line of the output is the token\n"
+"           once: the last line of the output is the token. If DIR has no\n"
+"           catalog.db yet, add creates DIR and a new catalog there: this is\n"
+"           how the first token is made before the daemon's first start (kho\n"
+"           serve then creates the rest). Check the path: a mistyped --data\n"
+"           makes a new, unused catalog (it says so on stderr)\n"
 "  list     names, roles, agencies, creation and revocation times (never tokens)\n"
 "  revoke   revoke NAME's token at once\n"
 "\n"
@@ -51,12 +55,16 @@ static int open_catalog(catalog **c, const char *data, int create)
 
 	if ((size_t)snprintf(path, sizeof path, "%s/catalog.db", data) >= sizeof path)
 		return EXIT_USAGE;
-	if (!create && access(path, F_OK) != 0) {
-		fprintf(stderr, "kho token: %s: no catalog there (is --data the daemon's data"
-		        " directory?)\n", path);
-		return EXIT_IO;
+	if (access(path, F_OK) != 0) {
+		if (!create) {
+			fprintf(stderr, "kho token: %s is not a kho data directory (no catalog.db)\n", data);
+			return EXIT_IO;
+		}
+		fprintf(stderr, "kho token: %s had no catalog.db: creating a new catalog there (the"
+		        " daemon's first start will use it)\n", data);
 	}
-	if (kho_mkdir_p(data, 0700, &err) != 0 || catalog_open(c, path, &err) != 0) {
+	if (create ? kho_mkdir_p(data, 0700, &err) != 0 || catalog_open(c, path, &err) != 0
+	           : catalog_open_existing(c, path, &err) != 0) {
 		fprintf(stderr, "kho token: %s\n", err.msg);
 		return EXIT_IO;
 	}

