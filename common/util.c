@@ -18,14 +18,15 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-int kho_read_file(kho_buf *out, const char *path, kho_err *err)
+/* read_file: kho_read_file and kho_read_user_file; nofollow is O_NOFOLLOW or 0. */
+static int read_file(kho_buf *out, const char *path, int nofollow, kho_err *err)
 {
 	unsigned char chunk[65536];
 	struct stat st;
 	ssize_t n;
 	int fd, rc = 0;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(path, O_RDONLY | nofollow | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return kho_err_set(err, KHO_ENOTFOUND, "%s: no such file", path);
@@ -60,6 +61,16 @@ int kho_read_file(kho_buf *out, const char *path, kho_err *err)
 	}
 	close(fd);
 	return rc;
+}
+
+int kho_read_file(kho_buf *out, const char *path, kho_err *err)
+{
+	return read_file(out, path, O_NOFOLLOW, err);
+}
+
+int kho_read_user_file(kho_buf *out, const char *path, kho_err *err)
+{
+	return read_file(out, path, 0, err);
 }
 
 static int write_all(int fd, const void *data, size_t len)

@@ -20,6 +20,16 @@
 int kho_read_file(kho_buf *out, const char *path, kho_err *err);
 
 /*
+ * kho_read_user_file: kho_read_file for a file the user named on the command
+ * line or in a config file (a key, certificate, CRL, record, data file):
+ * symbolic links are followed, as every other program does (Debian's
+ * /etc/ssl/certs holds links). O_NOFOLLOW stays for the files of the
+ * daemon's own data directory, where a link planted there must not redirect
+ * a read; it protects nothing for a path the user typed.
+ */
+int kho_read_user_file(kho_buf *out, const char *path, kho_err *err);
+
+/*
  * kho_write_file_durable: write data to path so that after return it survives
  * a crash: write to a temporary file in the same directory, fsync it, rename
  * over path, fsync the directory. mode is the new file's permission bits.

@@ -78,7 +78,7 @@ static int check_witnesses(catalog *c, const char *path)
 	int ret = 0, rc;
 
 	kho_buf_init(&b, 16u << 20);
-	if (kho_read_file(&b, path, &err) != 0) {
+	if (kho_read_user_file(&b, path, &err) != 0) {
 		fprintf(stderr, "kho audit verify: %s: %s\n", path, err.msg);
 		kho_buf_release(&b);
 		return EXIT_USAGE;

@@ -285,9 +285,9 @@ int cmd_seal(int argc, char **argv)
 		if ((rc = pem_load_crls(&crls, crl_paths[i], &err)) != 0)
 			goto fail;
 	for (i = 0; i < nocsp; i++)
-		if ((rc = kho_read_file(&ocsp[i], ocsp_paths[i], &err)) != 0)
+		if ((rc = kho_read_user_file(&ocsp[i], ocsp_paths[i], &err)) != 0)
 			goto fail;
-	if ((rc = kho_read_file(&recbuf, record_path, &err)) != 0)
+	if ((rc = kho_read_user_file(&recbuf, record_path, &err)) != 0)
 		goto fail;
 	files = calloc(nfiles, sizeof *files);
 	data = calloc(nfiles, sizeof *data);
@@ -299,7 +299,7 @@ int cmd_seal(int argc, char **argv)
 		kho_buf_init(&data[i], SEAL_CLI_MAX_FILE);
 	for (i = 0; i < nfiles; i++) {
 		const char *path = argv[optind + (int)i];
-		if ((rc = kho_read_file(&data[i], path, &err)) != 0)
+		if ((rc = kho_read_user_file(&data[i], path, &err)) != 0)
 			goto fail;
 		files[i].name = base_name(path);
 		files[i].data = data[i].data;

@@ -1595,7 +1595,9 @@ int verify_package_file(verify_report **out, const char *path,
 static int read_pem(kho_buf *b, const char *path, kho_err *err)
 {
 	kho_buf_init(b, VR_MAX_PEM_SIZE);
-	return kho_read_file(b, path, err);
+	/* Trust anchors and CRLs are files the user names (--trust, the
+	 * config's "trust"), often links (/etc/ssl/certs): follow them. */
+	return kho_read_user_file(b, path, err);
 }
 
 int verify_load_certs(STACK_OF(X509) **out, const char *path, kho_err *err)

@@ -55,4 +55,19 @@ check "  ... and does not create it" test ! -e typo2.keys
 check_exit "audit verify with the right paths passes" 0 "$KHO" audit verify --data data
 check_exit "fsck still clean after all that" 0 "$KHO" fsck --data data
 
+# ---- M6: files the user names may be symbolic links ----
+rec=$(ls "$ROOT"/testdata/records/*.xml | head -n1)
+cp "$rec" record.xml
+ln -s pki/trust.pem link-trust.pem
+ln -s ketqua.pdf link.pdf
+ln -s record.xml link-record.xml
+ln -s pki/signer.key link-signer.key
+check_exit "seal takes a data file, record and key that are symbolic links" 0 \
+	"$KHO" seal --key link-signer.key --cert pki/signer.pem --tsa-key pki/tsa.key \
+	--tsa-cert pki/tsa.pem --crl pki/crls.pem --record link-record.xml -o ok.asice link.pdf
+check_nogrep "  ... without 'symbolic link'" 'symbolic link' check.err
+check_exit "verify takes --trust that is a symbolic link" 0 \
+	"$KHO" verify --trust link-trust.pem ok.asice
+check_grep "  ... and passes" 'TOTAL-PASSED' check.out
+
 finish
