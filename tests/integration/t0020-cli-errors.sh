@@ -70,4 +70,25 @@ check_exit "verify takes --trust that is a symbolic link" 0 \
 	"$KHO" verify --trust link-trust.pem ok.asice
 check_grep "  ... and passes" 'TOTAL-PASSED' check.out
 
+# ---- H1: seal never writes its package over one of its inputs ----
+cp pki/signer.key sk.key && chmod 600 sk.key
+cp pki/crls.pem crls-copy.pem
+cp pki/tsa.pem tsa-copy.pem
+sum_before=$(cat sk.key record.xml ketqua.pdf crls-copy.pem tsa-copy.pem | sha256sum)
+seal_b() { "$KHO" seal --key sk.key --cert pki/signer.pem --no-timestamp --record record.xml "$@"; }
+check_exit "seal -o the --key file is refused" 3 seal_b -o sk.key ketqua.pdf
+check_grep "  ... and says why" 'same file as --key sk.key' check.err
+check_exit "seal -o the --record file is refused" 3 seal_b -o record.xml ketqua.pdf
+check_exit "seal -o a data FILE is refused" 3 seal_b -o ketqua.pdf ketqua.pdf
+check_exit "seal -o a link to a data FILE is refused" 3 seal_b -o link.pdf ketqua.pdf
+check_exit "seal -o ./sk.key (another spelling) is refused" 3 seal_b -o ./sk.key ketqua.pdf
+check_exit "seal -o a --crl file is refused" 3 seal_b --crl crls-copy.pem -o crls-copy.pem ketqua.pdf
+check_exit "seal -o the --tsa-cert file is refused" 3 "$KHO" seal --key sk.key --cert pki/signer.pem \
+	--tsa-key pki/tsa.key --tsa-cert tsa-copy.pem --record record.xml -o tsa-copy.pem ketqua.pdf
+check_grep "  ... naming the option" 'same file as --tsa-cert' check.err
+check_exit "seal -o the --cert file is refused" 3 seal_b -o pki/signer.pem ketqua.pdf
+check "  ... and every input is unchanged" test "$(cat sk.key record.xml ketqua.pdf crls-copy.pem tsa-copy.pem | sha256sum)" = "$sum_before"
+check_exit "seal -o over an existing earlier package is fine" 0 seal_b -o ok-b.asice ketqua.pdf
+check_exit "  ... again" 0 seal_b -o ok-b.asice ketqua.pdf
+
 finish
