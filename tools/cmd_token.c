@@ -3,6 +3,7 @@
  * The token is printed once, on the last line of `add`'s output; the
  * catalog keeps only its hash.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "archive/catalog.h"
 #include "archive/token.h"
@@ -42,7 +44,8 @@ static void usage(FILE *f)
 "Roles: officer (ingest, seal, retrieve, lookup for their agency),\n"
 "records_manager (results' validity status, reuse statistics), auditor\n"
 "(retrieval with force, reports, audit trail, metrics), admin (metrics, statistics).\n"
-"Exit status: 0 done, 3 usage, 4 catalog error, 5 refused (duplicate, unknown).\n");
+"Exit status: 0 done, 3 usage, 4 catalog error or output not written (add then\n"
+"withdraws the token it could not show), 5 refused (duplicate, unknown).\n");
 }
 
 /* create: 1 for add (a first token before the first start); list and
@@ -121,8 +124,28 @@ int cmd_token(int argc, char **argv)
 			fprintf(stderr, "kho token add: %s\n", err.msg);
 			ret = rc == KHO_EINVAL ? EXIT_USAGE : rc == KHO_EIO ? EXIT_IO : EXIT_FAIL;
 		} else {
+			int bad, e;
 			printf("token for %s (role %s%s%s); it is shown only once:\n%s\n", argv[optind],
 			       token_role_name(r), agency ? ", agency " : "", agency ? agency : "", tok);
+			/* The token exists only in this output: if it was not written
+			 * (a full disk, a closed pipe), nobody has it, and the name
+			 * must not stay used up by it. */
+			bad = fflush(stdout) != 0 || ferror(stdout);
+			e = errno;
+			OPENSSL_cleanse(tok, sizeof tok);
+			if (bad) {
+				if (token_withdraw(c, argv[optind], "cli", "its value could not be written"
+				                   " to standard output", &err) != 0)
+					fprintf(stderr, "kho token add: the token could not be written to"
+					        " standard output (%s), and withdrawing it failed: %s; revoke %s\n",
+					        strerror(e), err.msg, argv[optind]);
+				else
+					fprintf(stderr, "kho token add: the token could not be written to"
+					        " standard output (%s): withdrawn, nothing was added\n",
+					        strerror(e));
+				clearerr(stdout);
+				ret = EXIT_IO;
+			}
 		}
 	} else if (strcmp(sub, "list") == 0) {
 		json_t *l = NULL;

@@ -91,4 +91,14 @@ check "  ... and every input is unchanged" test "$(cat sk.key record.xml ketqua.
 check_exit "seal -o over an existing earlier package is fine" 0 seal_b -o ok-b.asice ketqua.pdf
 check_exit "  ... again" 0 seal_b -o ok-b.asice ketqua.pdf
 
+# ---- H5: a token that could not be shown is not kept ----
+check_exit "token add >/dev/full fails" 4 sh -c '"$0" token add --data data --role admin lost >/dev/full' "$KHO"
+check_grep "  ... and says the token was withdrawn" 'could not be written to standard output.*withdrawn' check.err
+"$KHO" token list --data data >tokens.out
+check_nogrep "  ... and it is not in the list" '^lost ' tokens.out
+check_exit "  ... so the name can be given again" 0 "$KHO" token add --data data --role admin lost
+check_grep "  ... and the new token is shown" '^kho_[0-9a-f]{64}$' check.out
+"$KHO" audit list --data data >audit.out
+check_grep "  ... and the audit trail says what happened" 'token withdrawn' audit.out
+
 finish
