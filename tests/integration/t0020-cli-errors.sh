@@ -101,4 +101,17 @@ check_grep "  ... and the new token is shown" '^kho_[0-9a-f]{64}$' check.out
 "$KHO" audit list --data data >audit.out
 check_grep "  ... and the audit trail says what happened" 'token withdrawn' audit.out
 
+# ---- M1: output that was lost is not success ----
+check_exit "verify >/dev/full (text) exits 4" 4 sh -c '"$0" verify --trust pki/trust.pem ok.asice >/dev/full' "$KHO"
+check_grep "  ... and says so" 'cannot write the report to standard output' check.err
+check_exit "verify --format json >/dev/full exits 4" 4 \
+	sh -c '"$0" verify --format json --trust pki/trust.pem ok.asice >/dev/full' "$KHO"
+check_exit "token list >/dev/full exits 4" 4 sh -c '"$0" token list --data data >/dev/full' "$KHO"
+check_grep "  ... and says so" 'kho: cannot write to standard output' check.err
+check_exit "audit list >/dev/full exits 4" 4 sh -c '"$0" audit list --data data >/dev/full' "$KHO"
+check_exit "inspect >/dev/full exits 4" 4 sh -c '"$0" inspect ok.asice >/dev/full' "$KHO"
+check_exit "inspect to a file still exits 0" 0 "$KHO" inspect ok.asice
+check_grep "  ... and lists the container" 'ASiC-E' check.out
+check_exit "verify to a file still exits 0" 0 "$KHO" verify --trust pki/trust.pem ok.asice
+
 finish
