@@ -73,6 +73,28 @@ int kho_read_user_file(kho_buf *out, const char *path, kho_err *err)
 	return read_file(out, path, 0, err);
 }
 
+int kho_parse_uint(uint64_t *out, const char *s, uint64_t min, uint64_t max)
+{
+	uint64_t v = 0;
+	const char *p;
+
+	if (s == NULL || *s == '\0')
+		return KHO_EINVAL;
+	for (p = s; *p != '\0'; p++) {
+		unsigned d;
+		if (*p < '0' || *p > '9')
+			return KHO_EINVAL;
+		d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)   /* v * 10 + d would wrap */
+			return KHO_EINVAL;
+		v = v * 10 + d;
+	}
+	if (v < min || v > max)
+		return KHO_EINVAL;
+	*out = v;
+	return 0;
+}
+
 static int write_all(int fd, const void *data, size_t len)
 {
 	const unsigned char *p = data;

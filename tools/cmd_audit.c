@@ -244,8 +244,23 @@ int cmd_audit(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'd': data = optarg; break;
-		case 'a': after = atoll(optarg); break;
-		case 'l': limit = atoll(optarg); break;
+		case 'a':
+		case 'l': {
+			/* atoll took "garbage" for 0, "-5" as -5 and "2x" as 2. */
+			uint64_t v;
+			if (kho_parse_uint(&v, optarg, o == 'l' ? 1 : 0,
+			                   o == 'l' ? 100000 : (uint64_t)INT64_MAX) != 0) {
+				fprintf(stderr, "kho audit: %s must be %s, not '%s'\n",
+				        o == 'l' ? "--limit" : "--after",
+				        o == 'l' ? "a number 1..100000" : "an event number (0 or more)", optarg);
+				return EXIT_USAGE;
+			}
+			if (o == 'l')
+				limit = (long long)v;
+			else
+				after = (long long)v;
+			break;
+		}
 		case 'w': witness = optarg; break;
 		case 'k': keys = optarg; break;
 		case 'm': mk = optarg; break;

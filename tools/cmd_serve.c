@@ -91,9 +91,8 @@ int cmd_serve(int argc, char **argv)
 		case 'n': {
 			/* Digits only, 1..256: atoi took "abc" and "0" as "from the
 			 * config" and "7x" as 7. */
-			char *end = NULL;
-			long v = strtol(optarg, &end, 10);
-			threads = end != optarg && *end == '\0' && v >= 1 && v <= 256 ? (int)v : -1;
+			uint64_t v;
+			threads = kho_parse_uint(&v, optarg, 1, 256) == 0 ? (int)v : -1;
 			if (threads < 0) {
 				fprintf(stderr, "kho serve: --threads must be a number 1..256, not '%s'\n",
 				        optarg);

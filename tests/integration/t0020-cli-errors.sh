@@ -114,4 +114,26 @@ check_exit "inspect to a file still exits 0" 0 "$KHO" inspect ok.asice
 check_grep "  ... and lists the container" 'ASiC-E' check.out
 check_exit "verify to a file still exits 0" 0 "$KHO" verify --trust pki/trust.pem ok.asice
 
+# ---- M2: numeric options are whole numbers in range ----
+for a in "--grace -1" "--grace abc" "--grace 5s" "--rate abc" "--rate -3" "--rate ''"; do
+	eval "check_exit \"fsck $a is a usage error\" 3 \"\$KHO\" fsck --data data $a"
+done
+check_grep "  ... naming the option" '--rate must be' check.err
+for a in "--after garbage" "--after -5" "--limit 2x" "--limit 0"; do
+	eval "check_exit \"audit list $a is a usage error\" 3 \"\$KHO\" audit list --data data $a"
+done
+check_grep "  ... naming the option" '--limit must be' check.err
+check_exit "audit list --after 1 --limit 2 still works" 0 "$KHO" audit list --data data --after 1 --limit 2
+check "  ... two events" test "$(wc -l <check.out)" = 2
+check_exit "qr --scale 5x is a usage error" 3 "$KHO" qr --data data --result X -o q.png --scale 5x
+check_grep "  ... naming the option" '--scale must be' check.err
+# An orphan store file: --grace -1 wrapped to 4294967295 s and hid it.
+orphan=data/store/00/00$(printf '%062d' 0).enc
+echo junk >"$orphan"
+touch -d '2 hours ago' "$orphan"
+check_exit "fsck finds an orphan" 1 "$KHO" fsck --data data
+check_grep "  ... and counts it" '1 orphan files' check.out
+check_exit "fsck --grace 60 still finds the two-hour-old orphan" 1 "$KHO" fsck --data data --grace 60
+rm -f "$orphan"
+
 finish
