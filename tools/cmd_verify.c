@@ -160,6 +160,7 @@ int cmd_verify(int argc, char **argv)
 			crl[ncrl++] = optarg;
 			break;
 		case 'a':
+			vo.at_set = 1;   /* --at 1970-01-01T00:00:00Z is time 0, not "now" */
 			if (kho_time_parse(&vo.at, optarg) != 0) {
 				fprintf(stderr, "kho verify: --at: not an RFC 3339 time or date: %s\n", optarg);
 				return EXIT_USAGE;

@@ -3,10 +3,12 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
+#include "common/util.h"
 #include "tools/cmds.h"
 
 struct command {
@@ -46,7 +48,8 @@ static void usage(FILE *f)
 	        "\n"
 	        "Run 'kho COMMAND --help' for a command's options and exit statuses. Every\n"
 	        "command exits 4 if its output could not be written to standard output.\n"
-	        "Environment: KHO_NOW=RFC3339-TIME replaces the clock (tests and demos).\n");
+	        "Environment: KHO_NOW=RFC3339-TIME replaces the clock (tests and demos); a\n"
+	        "value that is not an RFC 3339 time is refused (exit 3).\n");
 }
 
 /*
@@ -69,7 +72,9 @@ static int stdout_status(int ret)
 
 int main(int argc, char **argv)
 {
+	const char *now;
 	size_t i;
+	time_t t;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -83,6 +88,14 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("kho 0.1 (%s)\n", OpenSSL_version(OPENSSL_VERSION));
 		return stdout_status(0);
+	}
+	/* Every command reads the clock through kho_now, which ignored a
+	 * KHO_NOW it could not parse and used the real time unseen. */
+	now = getenv("KHO_NOW");
+	if (now != NULL && now[0] != '\0' && kho_time_parse(&t, now) != 0) {
+		fprintf(stderr, "kho: KHO_NOW=%s is not an RFC 3339 time (e.g. 2025-03-14T08:30:00Z)\n",
+		        now);
+		return EXIT_USAGE;
 	}
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)

@@ -1435,7 +1435,7 @@ static int report_new(verify_report **out, const verify_opts *o)
 
 	if (r == NULL)
 		return KHO_ENOMEM;
-	r->validation_time = o != NULL && o->at != 0 ? o->at : kho_now();
+	r->validation_time = o != NULL && (o->at_set || o->at != 0) ? o->at : kho_now();
 	r->indication = VR_INDETERMINATE;
 	*out = r;
 	return 0;

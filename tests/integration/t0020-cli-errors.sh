@@ -136,4 +136,16 @@ check_grep "  ... and counts it" '1 orphan files' check.out
 check_exit "fsck --grace 60 still finds the two-hour-old orphan" 1 "$KHO" fsck --data data --grace 60
 rm -f "$orphan"
 
+# ---- M4: --at 1970-01-01T00:00:00Z is a time; KHO_NOW must parse ----
+check_exit "verify --at the epoch fails (the certificates are not yet valid)" 1 \
+	"$KHO" verify --trust pki/trust.pem --at 1970-01-01T00:00:00Z ok.asice
+check_grep "  ... validated at the epoch, not now" 'Validation time: +1970-01-01T00:00:00Z' check.out
+for v in garbage 2025-02-30T00:00:00Z 2025-03-14T25:00:00Z; do
+	check_exit "KHO_NOW=$v is refused" 3 env KHO_NOW=$v "$KHO" verify --trust pki/trust.pem ok.asice
+	check_grep "  ... saying so" "KHO_NOW=$v is not an RFC 3339 time" check.err
+done
+check_exit "KHO_NOW=garbage is refused by token list too" 3 env KHO_NOW=garbage "$KHO" token list --data data
+check_exit "a good KHO_NOW is taken" 0 env KHO_NOW=2026-01-01T00:00:00Z "$KHO" verify --trust pki/trust.pem ok.asice
+check_grep "  ... as the validation time" 'Validation time: +2026-01-01T00:00:00Z' check.out
+
 finish
