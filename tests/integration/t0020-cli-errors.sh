@@ -62,9 +62,10 @@ ln -s pki/trust.pem link-trust.pem
 ln -s ketqua.pdf link.pdf
 ln -s record.xml link-record.xml
 ln -s pki/signer.key link-signer.key
+seal_pkg record.xml ok.asice >/dev/null 2>&1 || { echo "seal_pkg failed"; exit 1; }
 check_exit "seal takes a data file, record and key that are symbolic links" 0 \
 	"$KHO" seal --key link-signer.key --cert pki/signer.pem --tsa-key pki/tsa.key \
-	--tsa-cert pki/tsa.pem --crl pki/crls.pem --record link-record.xml -o ok.asice link.pdf
+	--tsa-cert pki/tsa.pem --crl pki/crls.pem --record link-record.xml -o link-ok.asice link.pdf
 check_nogrep "  ... without 'symbolic link'" 'symbolic link' check.err
 check_exit "verify takes --trust that is a symbolic link" 0 \
 	"$KHO" verify --trust link-trust.pem ok.asice
