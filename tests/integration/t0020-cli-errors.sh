@@ -149,4 +149,16 @@ check_exit "KHO_NOW=garbage is refused by token list too" 3 env KHO_NOW=garbage 
 check_exit "a good KHO_NOW is taken" 0 env KHO_NOW=2026-01-01T00:00:00Z "$KHO" verify --trust pki/trust.pem ok.asice
 check_grep "  ... as the validation time" 'Validation time: +2026-01-01T00:00:00Z' check.out
 
+# ---- M3: serve refuses bad trust before creating anything; a lost port file stops it ----
+check_exit "serve without trust anchors is a usage error" 3 "$KHO" serve --data newdata --listen 127.0.0.1:0
+check_grep "  ... saying why" 'no trust anchors' check.err
+check "  ... and created nothing" test ! -e newdata -a ! -e newdata.keys
+check_exit "serve with a --trust file that does not exist is a usage error" 3 \
+	"$KHO" serve --data newdata --listen 127.0.0.1:0 --trust nonexist.pem
+check_grep "  ... naming it" 'nonexist.pem' check.err
+check "  ... and created nothing" test ! -e newdata -a ! -e newdata.keys
+check_exit "serve whose --port-file cannot be written stops with 5" 5 timeout 20 \
+	"$KHO" serve --data data --listen 127.0.0.1:0 --trust pki/trust.pem --port-file nodir/port.txt
+check_grep "  ... saying why" 'port-file' check.err
+
 finish
