@@ -7,11 +7,13 @@
  */
 #include "archive/catalog.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -162,15 +164,20 @@ static void sqlite_setup(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-int catalog_open(catalog **out, const char *path, kho_err *err)
+/* open_catalog: catalog_open (create 1) and catalog_open_existing (create 0). */
+static int open_catalog(catalog **out, const char *path, int create, kho_err *err)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_mutexattr_t ma;
+	struct stat pst;
 	catalog *c;
 	char *msg = NULL;
 	int rc;
 
 	*out = NULL;
+	if (!create && stat(path, &pst) != 0)
+		return kho_err_set(err, errno == ENOENT ? KHO_ENOTFOUND : KHO_EIO, "%s: %s", path,
+		                   strerror(errno));
 	pthread_once(&once, sqlite_setup);
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
@@ -188,14 +195,14 @@ int catalog_open(catalog **out, const char *path, kho_err *err)
 	 * umask), and its -wal and -shm files take the same mode: it holds the
 	 * records' metadata, subject names included. An empty file is an
 	 * empty database. */
-	{
+	if (create) {
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0)
 			close(fd);
 	}
 	rc = sqlite3_open_v2(path, &c->db,
-	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
-	                     SQLITE_OPEN_NOFOLLOW, NULL);
+	                     SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
+	                     SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
 		kho_err_set(err, KHO_EIO, "%s: %s", path, c->db ? sqlite3_errmsg(c->db) : "cannot open");
 		catalog_close(c);
@@ -231,6 +238,16 @@ int catalog_open(catalog **out, const char *path, kho_err *err)
 	}
 	*out = c;
 	return 0;
+}
+
+int catalog_open(catalog **out, const char *path, kho_err *err)
+{
+	return open_catalog(out, path, 1, err);
+}
+
+int catalog_open_existing(catalog **out, const char *path, kho_err *err)
+{
+	return open_catalog(out, path, 0, err);
 }
 
 void catalog_close(catalog *c)

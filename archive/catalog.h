@@ -69,6 +69,11 @@ typedef struct catalog_counts {
  * absent). *out owned by the caller (catalog_close). KHO_EIO.
  */
 int catalog_open(catalog **out, const char *path, kho_err *err);
+/* catalog_open_existing: catalog_open that never creates the file:
+ * KHO_ENOTFOUND if path does not exist (the tools, on a data directory the
+ * daemon made). The schema of an existing catalog is still brought up to
+ * date. */
+int catalog_open_existing(catalog **out, const char *path, kho_err *err);
 
 /*
  * catalog_key_check: the key named name ("master", "subject") is the one

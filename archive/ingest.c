@@ -90,8 +90,9 @@ static EVP_MAC_CTX *subject_mac_new(const unsigned char key[32])
 	return x;
 }
 
-int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int need_trust,
-                kho_err *err)
+/* open_ctx: ingest_open (create 1) and ingest_open_existing (create 0). */
+static int open_ctx(ingest_ctx **out, const config *cfg, const char *data_dir, int need_trust,
+                    int create, kho_err *err)
 {
 	char mk[PATH_MAX], sk[PATH_MAX], db[PATH_MAX], keys[PATH_MAX], kdir[PATH_MAX];
 	ingest_ctx *c;
@@ -120,21 +121,33 @@ int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int n
 		mk[0] = '\0';
 	if (sk[0] == '\0' && (size_t)snprintf(sk, sizeof sk, "%s/subject.key", keys) >= sizeof sk)
 		sk[0] = '\0';
-	if ((rc = kho_mkdir_p(data_dir, 0700, err)) != 0 || (rc = kho_mkdir_p(keys, 0700, err)) != 0)
-		goto fail;
-	if ((rc = store_open(&c->st, data_dir, mk, err)) != 0)
-		goto fail;
+	if (create) {
+		if ((rc = kho_mkdir_p(data_dir, 0700, err)) != 0 ||
+		    (rc = kho_mkdir_p(keys, 0700, err)) != 0 ||
+		    (rc = store_open(&c->st, data_dir, mk, err)) != 0)
+			goto fail;
+	} else {
+		/* The catalog first: without it this is no data directory at all,
+		 * whatever else is missing. */
+		if (access(db, F_OK) != 0) {
+			rc = kho_err_set(err, KHO_ENOTFOUND, "%s is not a kho data directory (no catalog.db)",
+			                 data_dir);
+			goto fail;
+		}
+		if ((rc = store_open_existing(&c->st, data_dir, mk, err)) != 0)
+			goto fail;
+	}
 	/* store_open created the master key if it was absent; keep a copy for
 	 * the verification keys (qr_key_wrap derives its own KEK from it). */
-	if ((rc = store_key_file(c->master_key, mk, err)) != 0)
+	if ((rc = (create ? store_key_file : store_key_file_read)(c->master_key, mk, err)) != 0)
 		goto fail;
-	if ((rc = store_key_file(c->subject_key, sk, err)) != 0)
+	if ((rc = (create ? store_key_file : store_key_file_read)(c->subject_key, sk, err)) != 0)
 		goto fail;
 	if ((c->subject_mac = subject_mac_new(c->subject_key)) == NULL) {
 		rc = kho_err_ssl(err, KHO_ECRYPTO, "HMAC-SHA256 unavailable");
 		goto fail;
 	}
-	if ((rc = catalog_open(&c->cat, db, err)) != 0)
+	if ((rc = (create ? catalog_open : catalog_open_existing)(&c->cat, db, err)) != 0)
 		goto fail;
 	if ((rc = catalog_key_check(c->cat, "master", c->master_key, mk, err)) != 0 ||
 	    (rc = catalog_key_check(c->cat, "subject", c->subject_key, sk, err)) != 0)
@@ -150,7 +163,8 @@ int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int n
 	} else if ((rc = keystore_default_dir(kdir, sizeof kdir, data_dir, err)) != 0) {
 		goto fail;
 	}
-	if ((rc = keystore_open(&c->ks, kdir, c->master_key, NULL, err)) != 0)
+	if ((rc = create ? keystore_open(&c->ks, kdir, c->master_key, NULL, err)
+	                 : keystore_open_existing(&c->ks, kdir, c->master_key, err)) != 0)
 		goto fail;
 	catalog_set_keystore(c->cat, c->ks);
 	if ((rc = open_sync_dirs(c, err)) != 0)
@@ -189,6 +203,18 @@ int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int n
 fail:
 	ingest_close(c);
 	return rc;
+}
+
+int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int need_trust,
+                kho_err *err)
+{
+	return open_ctx(out, cfg, data_dir, need_trust, 1, err);
+}
+
+int ingest_open_existing(ingest_ctx **out, const config *cfg, const char *data_dir,
+                         int need_trust, kho_err *err)
+{
+	return open_ctx(out, cfg, data_dir, need_trust, 0, err);
 }
 
 void ingest_close(ingest_ctx *c)

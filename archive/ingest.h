@@ -73,6 +73,17 @@ typedef struct ingest_ctx {
  */
 int ingest_open(ingest_ctx **out, const config *cfg, const char *data_dir, int need_trust,
                 kho_err *err);
+/*
+ * ingest_open_existing: ingest_open for the tools (kho fsck), creating
+ * nothing: DATA/catalog.db must exist (else KHO_ENOTFOUND "DATA is not a
+ * kho data directory"), and so must the store's directories, the master and
+ * subject key files and the key store (KHO_ENOTFOUND naming the missing
+ * path). Only the daemon's first start makes a data directory: a mistyped
+ * path must not become a new empty archive, and a lost key must not be
+ * replaced by a new one. Legacy key-store files are not migrated.
+ */
+int ingest_open_existing(ingest_ctx **out, const config *cfg, const char *data_dir,
+                         int need_trust, kho_err *err);
 void ingest_close(ingest_ctx *c);
 
 /* ingest_subject_mac: HMAC-SHA256(subject key, personal number or enterprise code). */

@@ -150,8 +150,9 @@ static int migrate(keystore *ks, size_t *rewrapped, kho_err *err)
 	return rc;
 }
 
-int keystore_open(keystore **out, const char *dir, const unsigned char master[KEYSTORE_KEY_LEN],
-                  size_t *rewrapped, kho_err *err)
+/* open_ks: keystore_open (create 1) and keystore_open_existing (create 0). */
+static int open_ks(keystore **out, const char *dir, const unsigned char master[KEYSTORE_KEY_LEN],
+                   size_t *rewrapped, int create, kho_err *err)
 {
 	keystore *ks;
 	struct stat st;
@@ -168,11 +169,16 @@ int keystore_open(keystore **out, const char *dir, const unsigned char master[KE
 		keystore_wipe_free(ks);
 		return kho_err_set(err, KHO_EINVAL, "key store path too long");
 	}
-	if ((rc = kho_mkdir_p(dir, 0700, err)) != 0) {
+	if (create && (rc = kho_mkdir_p(dir, 0700, err)) != 0) {
 		keystore_wipe_free(ks);
 		return rc;
 	}
 	/* The key store must be a real directory, not a link somewhere else. */
+	if (lstat(dir, &st) != 0 && errno == ENOENT) {
+		keystore_wipe_free(ks);
+		return kho_err_set(err, KHO_ENOTFOUND, "%s: no such key store directory (give --keys"
+		                   " DIR; it is created only by the daemon's first start)", dir);
+	}
 	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		keystore_wipe_free(ks);
 		return kho_err_set(err, KHO_EUNSAFE, "%s: key store is not a directory", dir);
@@ -182,12 +188,29 @@ int keystore_open(keystore **out, const char *dir, const unsigned char master[KE
 		return kho_err_set(err, KHO_EUNSAFE,
 		                   "%s: key store is accessible to group or others (chmod 700)", dir);
 	}
-	if ((rc = kho_mkdir_fanout(dir, err)) != 0 || (rc = migrate(ks, rewrapped, err)) != 0) {
+	/* Read-only opens leave the layout and any legacy raw keys as they are
+	 * (keystore_get reads both forms); the daemon's next start migrates. */
+	if (create &&
+	    ((rc = kho_mkdir_fanout(dir, err)) != 0 || (rc = migrate(ks, rewrapped, err)) != 0)) {
 		keystore_wipe_free(ks);
 		return rc;
 	}
+	if (!create && rewrapped != NULL)
+		*rewrapped = 0;
 	*out = ks;
 	return 0;
+}
+
+int keystore_open(keystore **out, const char *dir, const unsigned char master[KEYSTORE_KEY_LEN],
+                  size_t *rewrapped, kho_err *err)
+{
+	return open_ks(out, dir, master, rewrapped, 1, err);
+}
+
+int keystore_open_existing(keystore **out, const char *dir,
+                           const unsigned char master[KEYSTORE_KEY_LEN], kho_err *err)
+{
+	return open_ks(out, dir, master, NULL, 0, err);
 }
 
 static int key_path(const keystore *ks, const char *id, char *sub, size_t nsub, char *path,

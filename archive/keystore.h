@@ -56,6 +56,11 @@ int keystore_default_dir(char *buf, size_t n, const char *data_dir, kho_err *err
  * open. *out is owned by the caller (keystore_free). */
 int keystore_open(keystore **out, const char *dir, const unsigned char master[KEYSTORE_KEY_LEN],
                   size_t *rewrapped, kho_err *err);
+/* keystore_open_existing: keystore_open for the tools, creating and
+ * migrating nothing: KHO_ENOTFOUND naming dir if it does not exist (a
+ * mistyped --keys must not become an empty key store). */
+int keystore_open_existing(keystore **out, const char *dir,
+                           const unsigned char master[KEYSTORE_KEY_LEN], kho_err *err);
 
 /*
  * keystore_put: keep key under package id (64 lower-case hex digits),

@@ -74,12 +74,16 @@ static int write_full(int fd, const void *buf, size_t n)
 	return 0;
 }
 
-int store_key_file(unsigned char key[STORE_KEY_LEN], const char *path, kho_err *err)
+/* key_file: store_key_file (create 1) and store_key_file_read (create 0). */
+static int key_file(unsigned char key[STORE_KEY_LEN], const char *path, int create, kho_err *err)
 {
 	struct stat st;
 	int fd, rc;
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && !create)
+		return kho_err_set(err, KHO_ENOTFOUND, "%s: no such key file (it is created only by"
+		                   " the daemon's first start; restore it if it was lost)", path);
 	if (fd < 0 && errno == ENOENT) {
 		/* First start: a new random key, 0600, durable before use. */
 		unsigned char k[STORE_KEY_LEN];
@@ -112,7 +116,32 @@ int store_key_file(unsigned char key[STORE_KEY_LEN], const char *path, kho_err *
 	return 0;
 }
 
-int store_open(store **out, const char *dir, const char *master_key_file, kho_err *err)
+int store_key_file(unsigned char key[STORE_KEY_LEN], const char *path, kho_err *err)
+{
+	return key_file(key, path, 1, err);
+}
+
+int store_key_file_read(unsigned char key[STORE_KEY_LEN], const char *path, kho_err *err)
+{
+	return key_file(key, path, 0, err);
+}
+
+/* need_dir: path must already be a directory (the non-creating opens). */
+static int need_dir(const char *path, kho_err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return kho_err_set(err, errno == ENOENT ? KHO_ENOTFOUND : KHO_EIO, "%s: %s", path,
+		                   strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return kho_err_set(err, KHO_EIO, "%s: not a directory", path);
+	return 0;
+}
+
+/* open_store: store_open (create 1) and store_open_existing (create 0). */
+static int open_store(store **out, const char *dir, const char *master_key_file, int create,
+                      kho_err *err)
 {
 	store *s;
 	int rc;
@@ -127,17 +156,31 @@ int store_open(store **out, const char *dir, const char *master_key_file, kho_er
 		rc = kho_err_set(err, KHO_EINVAL, "%s: path too long", dir);
 		goto out;
 	}
-	if ((rc = kho_mkdir_p(s->objdir, 0700, err)) != 0 ||
-	    (rc = kho_mkdir_fanout(s->objdir, err)) != 0 ||
-	    (rc = kho_mkdir_p(s->tmpdir, 0700, err)) != 0)
+	if (!create) {
+		if ((rc = need_dir(s->objdir, err)) != 0 || (rc = need_dir(s->tmpdir, err)) != 0)
+			goto out;
+	} else if ((rc = kho_mkdir_p(s->objdir, 0700, err)) != 0 ||
+	           (rc = kho_mkdir_fanout(s->objdir, err)) != 0 ||
+	           (rc = kho_mkdir_p(s->tmpdir, 0700, err)) != 0) {
 		goto out;
-	rc = store_key_file(s->master, master_key_file, err);
+	}
+	rc = key_file(s->master, master_key_file, create, err);
 out:
 	if (rc != 0)
 		store_free(s);
 	else
 		*out = s;
 	return rc;
+}
+
+int store_open(store **out, const char *dir, const char *master_key_file, kho_err *err)
+{
+	return open_store(out, dir, master_key_file, 1, err);
+}
+
+int store_open_existing(store **out, const char *dir, const char *master_key_file, kho_err *err)
+{
+	return open_store(out, dir, master_key_file, 0, err);
 }
 
 int store_is_id(const char *s)

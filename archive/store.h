@@ -40,6 +40,10 @@ typedef struct store store;
  * key and for the server secret that keys the HMAC of personal numbers.
  */
 int store_key_file(unsigned char key[STORE_KEY_LEN], const char *path, kho_err *err);
+/* store_key_file_read: the same, never creating the file: KHO_ENOTFOUND
+ * naming path if it does not exist (the tools: a mistyped path or a lost key
+ * must not be replaced by a new one). */
+int store_key_file_read(unsigned char key[STORE_KEY_LEN], const char *path, kho_err *err);
 
 /*
  * store_open: the store under dir (creates dir/store and dir/tmp, 0700),
@@ -47,6 +51,10 @@ int store_key_file(unsigned char key[STORE_KEY_LEN], const char *path, kho_err *
  * *out is owned by the caller (store_free).
  */
 int store_open(store **out, const char *dir, const char *master_key_file, kho_err *err);
+/* store_open_existing: store_open creating nothing (the tools): dir/store and
+ * dir/tmp must be directories and the master key file must exist, else
+ * KHO_ENOTFOUND naming the missing path. */
+int store_open_existing(store **out, const char *dir, const char *master_key_file, kho_err *err);
 
 /* store_is_id: 1 if s is 64 lower-case hex digits. */
 int store_is_id(const char *s);

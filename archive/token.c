@@ -183,6 +183,50 @@ unlock:
 	return rc;
 }
 
+int token_withdraw(catalog *c, const char *name, const char *actor, const char *why,
+                   kho_err *err)
+{
+	sqlite3_stmt *st;
+	audit_event ev;
+	char detail[256];
+	int rc, s;
+
+	catalog_lock(c);
+	if ((rc = catalog_begin(c, err)) != 0)
+		goto unlock;
+	st = catalog_stmt(c, "DELETE FROM tokens WHERE name = ?", err);
+	if (st == NULL) {
+		rc = KHO_EIO;
+		goto rollback;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (s != SQLITE_DONE) {
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(catalog_db(c)));
+		goto rollback;
+	}
+	if (sqlite3_changes(catalog_db(c)) == 0) {
+		rc = kho_err_set(err, KHO_ENOTFOUND, "no token named %s", name);
+		goto rollback;
+	}
+	snprintf(detail, sizeof detail, "token withdrawn: %s", why);
+	ev.actor = actor;
+	ev.action = "config";
+	ev.object = name;
+	ev.status = 0;
+	ev.detail = detail;
+	if ((rc = audit_append_locked(c, &ev, err)) != 0)
+		goto rollback;
+	rc = catalog_commit(c, err);
+	goto unlock;
+rollback:
+	catalog_rollback(c);
+unlock:
+	catalog_unlock(c);
+	return rc;
+}
+
 int token_check(catalog *c, const char *token, token_info *out, kho_err *err)
 {
 	unsigned char hash[32];

@@ -57,6 +57,15 @@ int token_add(catalog *c, const char *name, int role, const char *agency, const 
 int token_revoke(catalog *c, const char *name, const char *actor, kho_err *err);
 
 /*
+ * token_withdraw: delete the token named name (audited, with why), so that
+ * the name can be given again: for a token just added whose value never
+ * reached the user (kho token add writing to a full disk), which nobody can
+ * hold. Any other token is revoked, not withdrawn. KHO_ENOTFOUND.
+ */
+int token_withdraw(catalog *c, const char *name, const char *actor, const char *why,
+                   kho_err *err);
+
+/*
  * token_check: resolve a presented token. KHO_EAUTH if it is malformed,
  * unknown or revoked (one answer for all three).
  */

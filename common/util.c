@@ -18,14 +18,15 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-int kho_read_file(kho_buf *out, const char *path, kho_err *err)
+/* read_file: kho_read_file and kho_read_user_file; nofollow is O_NOFOLLOW or 0. */
+static int read_file(kho_buf *out, const char *path, int nofollow, kho_err *err)
 {
 	unsigned char chunk[65536];
 	struct stat st;
 	ssize_t n;
 	int fd, rc = 0;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(path, O_RDONLY | nofollow | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return kho_err_set(err, KHO_ENOTFOUND, "%s: no such file", path);
@@ -60,6 +61,38 @@ int kho_read_file(kho_buf *out, const char *path, kho_err *err)
 	}
 	close(fd);
 	return rc;
+}
+
+int kho_read_file(kho_buf *out, const char *path, kho_err *err)
+{
+	return read_file(out, path, O_NOFOLLOW, err);
+}
+
+int kho_read_user_file(kho_buf *out, const char *path, kho_err *err)
+{
+	return read_file(out, path, 0, err);
+}
+
+int kho_parse_uint(uint64_t *out, const char *s, uint64_t min, uint64_t max)
+{
+	uint64_t v = 0;
+	const char *p;
+
+	if (s == NULL || *s == '\0')
+		return KHO_EINVAL;
+	for (p = s; *p != '\0'; p++) {
+		unsigned d;
+		if (*p < '0' || *p > '9')
+			return KHO_EINVAL;
+		d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)   /* v * 10 + d would wrap */
+			return KHO_EINVAL;
+		v = v * 10 + d;
+	}
+	if (v < min || v > max)
+		return KHO_EINVAL;
+	*out = v;
+	return 0;
 }
 
 static int write_all(int fd, const void *data, size_t len)

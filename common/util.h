@@ -20,6 +20,24 @@
 int kho_read_file(kho_buf *out, const char *path, kho_err *err);
 
 /*
+ * kho_read_user_file: kho_read_file for a file the user named on the command
+ * line or in a config file (a key, certificate, CRL, record, data file):
+ * symbolic links are followed, as every other program does (Debian's
+ * /etc/ssl/certs holds links). O_NOFOLLOW stays for the files of the
+ * daemon's own data directory, where a link planted there must not redirect
+ * a read; it protects nothing for a path the user typed.
+ */
+int kho_read_user_file(kho_buf *out, const char *path, kho_err *err);
+
+/*
+ * kho_parse_uint: the whole of s as a decimal number in min..max into *out:
+ * digits only (no sign, space, suffix or empty string; "-1" is not 2^64-1),
+ * checked for overflow. 0, or KHO_EINVAL with *out untouched. For numeric
+ * command-line options, where atoi and strtoul take garbage for 0.
+ */
+int kho_parse_uint(uint64_t *out, const char *s, uint64_t min, uint64_t max);
+
+/*
  * kho_write_file_durable: write data to path so that after return it survives
  * a crash: write to a temporary file in the same directory, fsync it, rename
  * over path, fsync the directory. mode is the new file's permission bits.

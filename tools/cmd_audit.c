@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -15,6 +17,7 @@
 #include "common/buf.h"
 #include "common/util.h"
 #include "archive/catalog.h"
+#include "archive/keystore.h"
 #include "retention/rstore.h"
 #include "tools/cmds.h"
 
@@ -49,12 +52,16 @@ static void usage(FILE *f)
 "                  lines starting with # are ignored\n"
 "  --keys DIR      the key store, for reading the certificates (default DIR.keys)\n"
 "  --master-key FILE  the daemon's master key file (default DIR/keys/master.key)\n"
+"                  Neither is ever created: one given that does not exist is an\n"
+"                  error (exit 4); a missing default leaves the certificates'\n"
+"                  heads unchecked, said on stderr\n"
 "  --after SEQ     list events after this one (default 0)\n"
 "  --limit N       list at most N events, 1..100000 (default 1000)\n"
 "\n"
 "Exit status: 0 the chain holds (and matches every witness), 1 it is broken\n"
 "(the event is named), 3 usage or an unreadable witness file, 4 the catalog\n"
-"cannot be read.\n");
+"cannot be read (DIR is not a data directory: audit creates nothing) or a\n"
+"--keys or --master-key given does not exist.\n");
 }
 
 /*
@@ -71,7 +78,7 @@ static int check_witnesses(catalog *c, const char *path)
 	int ret = 0, rc;
 
 	kho_buf_init(&b, 16u << 20);
-	if (kho_read_file(&b, path, &err) != 0) {
+	if (kho_read_user_file(&b, path, &err) != 0) {
 		fprintf(stderr, "kho audit verify: %s: %s\n", path, err.msg);
 		kho_buf_release(&b);
 		return EXIT_USAGE;
@@ -147,15 +154,49 @@ static int check_cert_head(int64_t batch, const audit_mark *m, void *arg)
 	return 0;
 }
 
+/*
+ * need_key_path: rstore creates a missing master key file or key store when
+ * it first needs one; a check must never do that. A path the user gave that
+ * does not exist is an error (EXIT_IO); a default one that does not exist
+ * (the key store kept elsewhere, and no --keys) leaves the certificates
+ * unchecked, said on stderr, like any unreadable certificate (1). 0 exists.
+ */
+static int need_key_path(const char *path, int given, int dir, const char *what)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)))
+		return 0;
+	if (given) {
+		fprintf(stderr, "kho audit verify: %s: no such %s\n", path, what);
+		return EXIT_IO;
+	}
+	fprintf(stderr, "kho audit verify: the destruction certificates cannot be read (%s: no such"
+	        " %s; give %s): their witnessed heads are not checked\n", path, what,
+	        dir ? "--keys DIR" : "--master-key FILE");
+	return 1;
+}
+
 /* The heads the destruction certificates recorded (rstore_certificate_heads). */
 static int check_certificates(catalog *c, const char *data, const char *keys, const char *mk)
 {
 	struct cert_heads h = { c, 0, 0 };
+	char kdir[PATH_MAX], mkpath[PATH_MAX];
 	rstore *rs = NULL;
 	kho_err err;
 	int rc;
 
-	if (rstore_open(&rs, data, keys, mk, &err) != 0) {
+	if ((size_t)snprintf(mkpath, sizeof mkpath, "%s%s", mk != NULL ? mk : data,
+	                     mk != NULL ? "" : "/keys/master.key") >= sizeof mkpath ||
+	    (keys != NULL ? (size_t)snprintf(kdir, sizeof kdir, "%s", keys) >= sizeof kdir
+	                  : keystore_default_dir(kdir, sizeof kdir, data, &err) != 0)) {
+		fprintf(stderr, "kho audit verify: path too long\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = need_key_path(mkpath, mk != NULL, 0, "master key file")) != 0 ||
+	    (rc = need_key_path(kdir, keys != NULL, 1, "key store directory")) != 0)
+		return rc == 1 ? 0 : rc;
+	if (rstore_open(&rs, data, kdir, mkpath, &err) != 0) {
 		fprintf(stderr, "kho audit verify: the destruction certificates cannot be read (%s):"
 		        " their witnessed heads are not checked\n", err.msg);
 		return 0;
@@ -203,8 +244,23 @@ int cmd_audit(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'd': data = optarg; break;
-		case 'a': after = atoll(optarg); break;
-		case 'l': limit = atoll(optarg); break;
+		case 'a':
+		case 'l': {
+			/* atoll took "garbage" for 0, "-5" as -5 and "2x" as 2. */
+			uint64_t v;
+			if (kho_parse_uint(&v, optarg, o == 'l' ? 1 : 0,
+			                   o == 'l' ? 100000 : (uint64_t)INT64_MAX) != 0) {
+				fprintf(stderr, "kho audit: %s must be %s, not '%s'\n",
+				        o == 'l' ? "--limit" : "--after",
+				        o == 'l' ? "a number 1..100000" : "an event number (0 or more)", optarg);
+				return EXIT_USAGE;
+			}
+			if (o == 'l')
+				limit = (long long)v;
+			else
+				after = (long long)v;
+			break;
+		}
 		case 'w': witness = optarg; break;
 		case 'k': keys = optarg; break;
 		case 'm': mk = optarg; break;
@@ -219,7 +275,13 @@ int cmd_audit(int argc, char **argv)
 	}
 	if ((size_t)snprintf(path, sizeof path, "%s/catalog.db", data) >= sizeof path)
 		return EXIT_USAGE;
-	if (catalog_open(&c, path, &err) != 0) {
+	/* A check never creates the archive it checks (a mistyped --data made
+	 * an empty catalog whose empty trail "held"). */
+	if (access(path, F_OK) != 0) {
+		fprintf(stderr, "kho audit: %s is not a kho data directory (no catalog.db)\n", data);
+		return EXIT_IO;
+	}
+	if (catalog_open_existing(&c, path, &err) != 0) {
 		fprintf(stderr, "kho audit: %s\n", err.msg);
 		return EXIT_IO;
 	}

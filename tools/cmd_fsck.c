@@ -13,7 +13,11 @@
 #include "archive/config.h"
 #include "archive/ingest.h"
 #include "retention/rstore.h"
+#include "common/util.h"
 #include "tools/cmds.h"
+
+/* The longest --grace: an ingest in flight takes seconds; a week is plenty. */
+#define FSCK_GRACE_MAX (7 * 86400)
 
 static void usage(FILE *f)
 {
@@ -28,9 +32,11 @@ static void usage(FILE *f)
 "The destruction certificate of every executed disposition batch (a permanent\n"
 "record kept in the store) must be there and read back intact.\n"
 "\n"
-"  --data DIR        the daemon's data directory (it may keep running)\n"
-"  --keys DIR        the package key store (default DATA.keys); a package whose\n"
-"                    key file is missing there is a problem\n"
+"  --data DIR        the daemon's data directory (it may keep running); it must\n"
+"                    hold catalog.db, keys/master.key and keys/subject.key:\n"
+"                    fsck creates nothing\n"
+"  --keys DIR        the package key store (default DATA.keys), which must exist;\n"
+"                    a package whose key file is missing there is a problem\n"
 "  --trust PEM       trust anchors (else from --config; without any, packages are\n"
 "                    re-hashed but not re-validated, and the summary says so)\n"
 "  --crl PEM         CRLs for validation\n"
@@ -38,10 +44,12 @@ static void usage(FILE *f)
 "  --no-verify       re-hash only\n"
 "  --rate BYTES/S    read at most this many bytes per second (default unlimited)\n"
 "  --grace SECONDS   ignore store files younger than this (an ingest in flight\n"
-"                    between its store write and catalog commit); default 0\n"
+"                    between its store write and catalog commit); 0..604800,\n"
+"                    default 0\n"
 "\n"
 "Exit status: 0 clean, 1 problems found (orphan, missing, corrupt or failing\n"
-"package or certificate, missing key), 3 usage, 4 the archive cannot be opened.\n");
+"package or certificate, missing key), 3 usage, 4 the archive cannot be opened\n"
+"(not a data directory, a missing key file or key store).\n");
 }
 
 static void progress(int64_t done, int64_t total, void *arg)
@@ -75,6 +83,7 @@ int cmd_fsck(int argc, char **argv)
 	};
 	const char *data = NULL, *cfgfile = NULL;
 	unsigned long long rate = 0;
+	uint64_t num = 0;
 	unsigned grace = 0;
 	int o, noverify = 0, ret;
 	fixity_summary sum;
@@ -95,8 +104,26 @@ int cmd_fsck(int argc, char **argv)
 		case 'r': config_add_str(&cfg.crls, &cfg.ncrls, optarg); break;
 		case 'c': cfgfile = optarg; break;
 		case 'n': noverify = 1; break;
-		case 'R': rate = strtoull(optarg, NULL, 10); break;
-		case 'g': grace = (unsigned)atoi(optarg); break;
+		case 'R':
+			/* Digits only: strtoull took "abc" for 0 (unlimited). */
+			if (kho_parse_uint(&num, optarg, 0, UINT64_MAX) != 0) {
+				fprintf(stderr, "kho fsck: --rate must be a number of bytes per second"
+				        " (0 unlimited), not '%s'\n", optarg);
+				config_free(&cfg);
+				return EXIT_USAGE;
+			}
+			rate = num;
+			break;
+		case 'g':
+			/* atoi took "-1" and wrapped it to 4294967295 s, which hid every orphan. */
+			if (kho_parse_uint(&num, optarg, 0, FSCK_GRACE_MAX) != 0) {
+				fprintf(stderr, "kho fsck: --grace must be a number of seconds 0..%d, not '%s'\n",
+				        FSCK_GRACE_MAX, optarg);
+				config_free(&cfg);
+				return EXIT_USAGE;
+			}
+			grace = (unsigned)num;
+			break;
 		case 'h': usage(stdout); config_free(&cfg); return 0;
 		default: usage(stderr); config_free(&cfg); return EXIT_USAGE;
 		}
@@ -145,7 +172,9 @@ int cmd_fsck(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_IO;
 	}
-	if (ingest_open(&ic, &cfg, data, 0, &err) != 0) {
+	/* Never create: a mistyped --data or --keys, or a lost key file, must
+	 * not become a new empty archive or a new key ("fsck: clean"). */
+	if (ingest_open_existing(&ic, &cfg, data, 0, &err) != 0) {
 		fprintf(stderr, "kho fsck: %s\n", err.msg);
 		config_free(&cfg);
 		return EXIT_IO;

@@ -3,7 +3,8 @@
  * decision: its entries (name, size, compressed or not), the deviations the
  * reader noted, each manifest (its SigReference, references and digests),
  * a summary of each signature as it claims itself, and the record fields.
- * Nothing is written to disk. Exit 0, or 1 if the container cannot be read.
+ * Nothing is written to disk. Exit 0, 1 if the container cannot be read, 4 if
+ * standard output cannot be written.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -45,6 +46,7 @@ static void help(FILE *f)
 "    0  the container was read\n"
 "    1  the container is missing, unreadable or refused (reason on stderr)\n"
 "    3  usage error\n"
+"    4  the listing could not be written to standard output\n"
 "\n"
 "EXAMPLE\n"
 "    kho inspect ketqua.asice\n", f);
@@ -263,9 +265,9 @@ int cmd_inspect(int argc, char **argv)
 	if (pkg_find(p, RECORD_ENTRY) != NULL)
 		show_record(pkg_find(p, RECORD_ENTRY));
 	pkg_free(p);
-	if (fflush(stdout) != 0) {
+	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "kho inspect: cannot write to standard output\n");
-		return 1;
+		return EXIT_IO;
 	}
 	return 0;
 }

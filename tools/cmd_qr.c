@@ -127,7 +127,17 @@ int cmd_qr(int argc, char **argv)
 		case 'r': code = optarg; break;
 		case 'o': outp = optarg; break;
 		case 'b': base = optarg; break;
-		case 's': scale = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 's': {
+			/* strtoul took "5x" as 5. */
+			uint64_t v;
+			if (kho_parse_uint(&v, optarg, 1, QR_SCALE_MAX) != 0) {
+				fprintf(stderr, "kho qr: --scale must be a number 1..%d, not '%s'\n",
+				        (int)QR_SCALE_MAX, optarg);
+				return EXIT_USAGE;
+			}
+			scale = (unsigned)v;
+			break;
+		}
 		case 'c': cfgpath = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;

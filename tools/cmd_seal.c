@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -79,16 +80,17 @@ static void usage(FILE *f)
 "  --ocsp FILE        one DER OCSP response\n"
 "\n"
 "  --record FILE      the record metadata (record.xml, see docs/record.md)\n"
-"  -o, --output FILE  the package to write (replaced atomically)\n"
+"  -o, --output FILE  the package to write (replaced atomically); refused (exit\n"
+"                     3) if it is one of the input files\n"
 "  -h, --help         this help\n"
 "\n"
 "Environment:\n"
 "  KHO_NOW=TIME       replaces the clock: the signing time, the built-in TSA's\n"
 "                     genTime and the ZIP times (to backdate test material)\n"
 "\n"
-"Exit status: 0 sealed, 3 usage error, 4 a file could not be read or written,\n"
-"5 other failure (bad record or file name, key and certificate mismatch, TSA\n"
-"failure...). The reason is one line on stderr, starting 'kho seal: '.\n"
+"Exit status: 0 sealed, 3 usage error (-o naming an input included), 4 a file\n"
+"could not be read or written, 5 other failure (bad record or file name, key\n"
+"and certificate mismatch, TSA failure...). The reason is one line on stderr, starting 'kho seal: '.\n"
 "\n"
 "Example:\n"
 "  kho pki init pki\n"
@@ -142,6 +144,25 @@ static int split_chain(X509 **cert, STACK_OF(X509) **chain, STACK_OF(X509) *cert
 		if (!sk_X509_push(*chain, sk_X509_value(certs, i)))
 			return -1;
 	return 0;
+}
+
+/*
+ * same_as_output: 1 (and says so) if the input path in is the existing
+ * file out_st (same device and inode: a link, another spelling of the path,
+ * a hard link). The package would replace it: `-o signer.key` turned the
+ * private key into a ZIP and exited 0 (found by review).
+ */
+static int same_as_output(const struct stat *out_st, const char *out_path, const char *what,
+                          const char *in)
+{
+	struct stat st;
+
+	if (in == NULL || stat(in, &st) != 0 || st.st_dev != out_st->st_dev ||
+	    st.st_ino != out_st->st_ino)
+		return 0;
+	fprintf(stderr, "kho seal: -o %s is the same file as %s %s: refusing to overwrite an input\n",
+	        out_path, what, in);
+	return 1;
 }
 
 int cmd_seal(int argc, char **argv)
@@ -273,6 +294,28 @@ int cmd_seal(int argc, char **argv)
 		goto out;
 	}
 
+	{
+		struct stat ost;
+		int same = 0;
+		if (stat(out_path, &ost) == 0) {
+			same = same_as_output(&ost, out_path, "--key", key_path) ||
+			       same_as_output(&ost, out_path, "--cert", cert_path) ||
+			       same_as_output(&ost, out_path, "--record", record_path) ||
+			       same_as_output(&ost, out_path, "--tsa-key", tsa_key_path) ||
+			       same_as_output(&ost, out_path, "--tsa-cert", tsa_cert_path);
+			for (i = 0; !same && i < ncrl; i++)
+				same = same_as_output(&ost, out_path, "--crl", crl_paths[i]);
+			for (i = 0; !same && i < nocsp; i++)
+				same = same_as_output(&ost, out_path, "--ocsp", ocsp_paths[i]);
+			for (i = 0; !same && i < nfiles; i++)
+				same = same_as_output(&ost, out_path, "FILE", argv[optind + (int)i]);
+		}
+		if (same) {
+			status = EXIT_USAGE;
+			goto out;
+		}
+	}
+
 	/* Inputs. */
 	if ((rc = pem_load_key(&key, key_path, &err)) != 0 ||
 	    (rc = pem_load_certs(&certs, cert_path, &err)) != 0)
@@ -285,9 +328,9 @@ int cmd_seal(int argc, char **argv)
 		if ((rc = pem_load_crls(&crls, crl_paths[i], &err)) != 0)
 			goto fail;
 	for (i = 0; i < nocsp; i++)
-		if ((rc = kho_read_file(&ocsp[i], ocsp_paths[i], &err)) != 0)
+		if ((rc = kho_read_user_file(&ocsp[i], ocsp_paths[i], &err)) != 0)
 			goto fail;
-	if ((rc = kho_read_file(&recbuf, record_path, &err)) != 0)
+	if ((rc = kho_read_user_file(&recbuf, record_path, &err)) != 0)
 		goto fail;
 	files = calloc(nfiles, sizeof *files);
 	data = calloc(nfiles, sizeof *data);
@@ -299,7 +342,7 @@ int cmd_seal(int argc, char **argv)
 		kho_buf_init(&data[i], SEAL_CLI_MAX_FILE);
 	for (i = 0; i < nfiles; i++) {
 		const char *path = argv[optind + (int)i];
-		if ((rc = kho_read_file(&data[i], path, &err)) != 0)
+		if ((rc = kho_read_user_file(&data[i], path, &err)) != 0)
 			goto fail;
 		files[i].name = base_name(path);
 		files[i].data = data[i].data;

@@ -3,12 +3,14 @@
  * any), applies the flags over it, starts the server and waits for SIGTERM
  * or SIGINT, then stops gracefully (in-flight requests finish).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "archive/config.h"
@@ -40,7 +42,8 @@ static void usage(FILE *f)
 "  --crl PEM          CRLs given to the validator (repeatable)\n"
 "  --config FILE      JSON configuration (docs/config.md); flags override it\n"
 "  --threads N        libmicrohttpd thread pool size (default 4)\n"
-"  --port-file FILE   write the bound port to FILE once listening\n"
+"  --port-file FILE   write the bound port to FILE once listening (if it cannot\n"
+"                     be written, the daemon stops: exit 5)\n"
 "  -h, --help         this help\n"
 "\n"
 "Logs one line per request on standard error (no query strings, so no personal\n"
@@ -48,7 +51,9 @@ static void usage(FILE *f)
 "Environment: KHO_NOW=RFC3339-TIME replaces the clock (tests and demos; a\n"
 "warning says so at start).\n"
 "Exit status: 0 stopped cleanly, 3 usage (a bad flag, config file or listen\n"
-"address), 5 could not start (data directory, keys, port in use).\n");
+"address, no trust anchors or a --trust file that does not exist: refused\n"
+"before anything is created), 5 could not start (data directory, keys, port in\n"
+"use, --port-file not written).\n");
 }
 
 int cmd_serve(int argc, char **argv)
@@ -91,9 +96,8 @@ int cmd_serve(int argc, char **argv)
 		case 'n': {
 			/* Digits only, 1..256: atoi took "abc" and "0" as "from the
 			 * config" and "7x" as 7. */
-			char *end = NULL;
-			long v = strtol(optarg, &end, 10);
-			threads = end != optarg && *end == '\0' && v >= 1 && v <= 256 ? (int)v : -1;
+			uint64_t v;
+			threads = kho_parse_uint(&v, optarg, 1, 256) == 0 ? (int)v : -1;
 			if (threads < 0) {
 				fprintf(stderr, "kho serve: --threads must be a number 1..256, not '%s'\n",
 				        optarg);
@@ -153,6 +157,25 @@ int cmd_serve(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
+	/* Refused before anything is created: server_start makes the data
+	 * directory, its keys and catalog, and only then found it had no trust
+	 * anchors (exit 5, with a new empty archive left behind). */
+	if (cfg.ntrust == 0) {
+		fprintf(stderr, "kho serve: no trust anchors: give --trust PEM or \"trust\" in the"
+		        " config\n");
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	for (i = 0; i < cfg.ntrust; i++) {
+		struct stat st;
+		const char *why = stat(cfg.trust[i], &st) != 0 ? strerror(errno)
+		                  : !S_ISREG(st.st_mode) ? "not a regular file" : NULL;
+		if (why != NULL) {
+			fprintf(stderr, "kho serve: trust anchors %s: %s\n", cfg.trust[i], why);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+	}
 	/* SIGTERM and SIGINT are blocked before any thread exists, so every
 	 * thread inherits the mask and only sigwait below takes them. (With a
 	 * handler and pause(), the kernel could deliver the signal to any
@@ -196,8 +219,14 @@ int cmd_serve(int argc, char **argv)
 	if (portfile != NULL) {
 		char num[16];
 		int n = snprintf(num, sizeof num, "%u\n", server_port(s));
-		if (kho_write_file_durable(portfile, num, (size_t)n, 0644, &err) != 0)
-			fprintf(stderr, "kho serve: %s\n", err.msg);
+		/* Whoever asked for the port file waits for it: a daemon it cannot
+		 * find must not keep running unseen. */
+		if (kho_write_file_durable(portfile, num, (size_t)n, 0644, &err) != 0) {
+			fprintf(stderr, "kho serve: --port-file: %s; stopping\n", err.msg);
+			server_stop(s);
+			ret = EXIT_FAIL;
+			goto out;
+		}
 	}
 	while (sigwait(&stop_sigs, &sig) != 0)
 		;

@@ -3,6 +3,7 @@
  * The token is printed once, on the last line of `add`'s output; the
  * catalog keeps only its hash.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "archive/catalog.h"
 #include "archive/token.h"
@@ -27,7 +29,11 @@ static void usage(FILE *f)
 "change is in the audit trail). The daemon need not be stopped.\n"
 "\n"
 "  add      create a token for NAME (1-64 of A-Z a-z 0-9 . _ @ -) and print it\n"
-"           once: the last line of the output is the token\n"
+"           once: the last line of the output is the token. If DIR has no\n"
+"           catalog.db yet, add creates DIR and a new catalog there: this is\n"
+"           how the first token is made before the daemon's first start (kho\n"
+"           serve then creates the rest). Check the path: a mistyped --data\n"
+"           makes a new, unused catalog (it says so on stderr)\n"
 "  list     names, roles, agencies, creation and revocation times (never tokens)\n"
 "  revoke   revoke NAME's token at once\n"
 "\n"
@@ -38,7 +44,8 @@ static void usage(FILE *f)
 "Roles: officer (ingest, seal, retrieve, lookup for their agency),\n"
 "records_manager (results' validity status, reuse statistics), auditor\n"
 "(retrieval with force, reports, audit trail, metrics), admin (metrics, statistics).\n"
-"Exit status: 0 done, 3 usage, 4 catalog error, 5 refused (duplicate, unknown).\n");
+"Exit status: 0 done, 3 usage, 4 catalog error or output not written (add then\n"
+"withdraws the token it could not show), 5 refused (duplicate, unknown).\n");
 }
 
 /* create: 1 for add (a first token before the first start); list and
@@ -51,12 +58,16 @@ static int open_catalog(catalog **c, const char *data, int create)
 
 	if ((size_t)snprintf(path, sizeof path, "%s/catalog.db", data) >= sizeof path)
 		return EXIT_USAGE;
-	if (!create && access(path, F_OK) != 0) {
-		fprintf(stderr, "kho token: %s: no catalog there (is --data the daemon's data"
-		        " directory?)\n", path);
-		return EXIT_IO;
+	if (access(path, F_OK) != 0) {
+		if (!create) {
+			fprintf(stderr, "kho token: %s is not a kho data directory (no catalog.db)\n", data);
+			return EXIT_IO;
+		}
+		fprintf(stderr, "kho token: %s had no catalog.db: creating a new catalog there (the"
+		        " daemon's first start will use it)\n", data);
 	}
-	if (kho_mkdir_p(data, 0700, &err) != 0 || catalog_open(c, path, &err) != 0) {
+	if (create ? kho_mkdir_p(data, 0700, &err) != 0 || catalog_open(c, path, &err) != 0
+	           : catalog_open_existing(c, path, &err) != 0) {
 		fprintf(stderr, "kho token: %s\n", err.msg);
 		return EXIT_IO;
 	}
@@ -113,8 +124,28 @@ int cmd_token(int argc, char **argv)
 			fprintf(stderr, "kho token add: %s\n", err.msg);
 			ret = rc == KHO_EINVAL ? EXIT_USAGE : rc == KHO_EIO ? EXIT_IO : EXIT_FAIL;
 		} else {
+			int bad, e;
 			printf("token for %s (role %s%s%s); it is shown only once:\n%s\n", argv[optind],
 			       token_role_name(r), agency ? ", agency " : "", agency ? agency : "", tok);
+			/* The token exists only in this output: if it was not written
+			 * (a full disk, a closed pipe), nobody has it, and the name
+			 * must not stay used up by it. */
+			bad = fflush(stdout) != 0 || ferror(stdout);
+			e = errno;
+			OPENSSL_cleanse(tok, sizeof tok);
+			if (bad) {
+				if (token_withdraw(c, argv[optind], "cli", "its value could not be written"
+				                   " to standard output", &err) != 0)
+					fprintf(stderr, "kho token add: the token could not be written to"
+					        " standard output (%s), and withdrawing it failed: %s; revoke %s\n",
+					        strerror(e), err.msg, argv[optind]);
+				else
+					fprintf(stderr, "kho token add: the token could not be written to"
+					        " standard output (%s): withdrawn, nothing was added\n",
+					        strerror(e));
+				clearerr(stdout);
+				ret = EXIT_IO;
+			}
 		}
 	} else if (strcmp(sub, "list") == 0) {
 		json_t *l = NULL;

@@ -4,6 +4,7 @@
  * report on stdout, with a one-line verdict on stderr and the verdict as
  * the exit status (0 passed, 1 failed, 2 indeterminate, 3 usage, 4 I/O).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +67,9 @@ static void help(FILE *f)
 "    2  INDETERMINATE: a signature cannot be confirmed (no chain to a trust\n"
 "       anchor, expired without proof of existence, weak algorithm...)\n"
 "    3  usage error\n"
-"    4  a file (package, --trust, --crl) is missing or unreadable\n"
+"    4  a file (package, --trust, --crl) is missing or unreadable, or the\n"
+"       report could not be written to standard output (the verdict is then\n"
+"       still said on stderr)\n"
 "    5  other failure (out of memory)\n"
 "\n"
 "ENVIRONMENT\n"
@@ -157,6 +160,7 @@ int cmd_verify(int argc, char **argv)
 			crl[ncrl++] = optarg;
 			break;
 		case 'a':
+			vo.at_set = 1;   /* --at 1970-01-01T00:00:00Z is time 0, not "now" */
 			if (kho_time_parse(&vo.at, optarg) != 0) {
 				fprintf(stderr, "kho verify: --at: not an RFC 3339 time or date: %s\n", optarg);
 				return EXIT_USAGE;
@@ -242,9 +246,15 @@ int cmd_verify(int argc, char **argv)
 		status = EXIT_IO;
 		goto out;
 	}
-	fflush(stdout);
 	verdict(r);
 	status = r->indication == VR_TOTAL_PASSED ? 0 : r->indication == VR_TOTAL_FAILED ? 1 : 2;
+	/* The report is the result: one that did not reach standard output
+	 * (a full disk) is an I/O error, whatever the verdict. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "kho verify: cannot write the report to standard output: %s\n",
+		        strerror(errno));
+		status = EXIT_IO;
+	}
 out:
 	verify_report_free(r);
 	sk_X509_pop_free(anchors, X509_free);

@@ -1,11 +1,14 @@
 /*
  * kho.c: the one binary, bin/kho, and its subcommand table.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
+#include "common/util.h"
 #include "tools/cmds.h"
 
 struct command {
@@ -43,13 +46,35 @@ static void usage(FILE *f)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f,
 	        "\n"
-	        "Run 'kho COMMAND --help' for a command's options and exit statuses.\n"
-	        "Environment: KHO_NOW=RFC3339-TIME replaces the clock (tests and demos).\n");
+	        "Run 'kho COMMAND --help' for a command's options and exit statuses. Every\n"
+	        "command exits 4 if its output could not be written to standard output.\n"
+	        "Environment: KHO_NOW=RFC3339-TIME replaces the clock (tests and demos); a\n"
+	        "value that is not an RFC 3339 time is refused (exit 3).\n");
+}
+
+/*
+ * stdout_status: the exit status once the command has returned: output that
+ * did not reach standard output (a full disk, a closed pipe) is EXIT_IO,
+ * whatever the command said: a report or a list nobody received is no
+ * success. A command that already said so returned EXIT_IO itself.
+ */
+static int stdout_status(int ret)
+{
+	int flushed = fflush(stdout), e = errno;
+
+	if (flushed == 0 && !ferror(stdout))
+		return ret;
+	if (ret != EXIT_IO)
+		fprintf(stderr, "kho: cannot write to standard output: %s\n",
+		        flushed != 0 ? strerror(e) : "a write failed");
+	return EXIT_IO;
 }
 
 int main(int argc, char **argv)
 {
+	const char *now;
 	size_t i;
+	time_t t;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -58,15 +83,23 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
-		return 0;
+		return stdout_status(0);
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("kho 0.1 (%s)\n", OpenSSL_version(OPENSSL_VERSION));
-		return 0;
+		return stdout_status(0);
+	}
+	/* Every command reads the clock through kho_now, which ignored a
+	 * KHO_NOW it could not parse and used the real time unseen. */
+	now = getenv("KHO_NOW");
+	if (now != NULL && now[0] != '\0' && kho_time_parse(&t, now) != 0) {
+		fprintf(stderr, "kho: KHO_NOW=%s is not an RFC 3339 time (e.g. 2025-03-14T08:30:00Z)\n",
+		        now);
+		return EXIT_USAGE;
 	}
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+			return stdout_status(commands[i].run(argc - 1, argv + 1));
 	fprintf(stderr, "kho: unknown command '%s' (see 'kho --help')\n", argv[1]);
 	return EXIT_USAGE;
 }

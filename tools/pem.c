@@ -17,7 +17,7 @@ static int read_bio(BIO **out, kho_buf *b, const char *path, kho_err *err)
 
 	*out = NULL;
 	kho_buf_init(b, PEM_MAX_FILE);
-	rc = kho_read_file(b, path, err);
+	rc = kho_read_user_file(b, path, err);
 	if (rc != 0)
 		return rc;
 	*out = BIO_new_mem_buf(b->data != NULL ? (const void *)b->data : "", (int)b->len);

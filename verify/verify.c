@@ -1463,7 +1463,7 @@ static int report_new(verify_report **out, const verify_opts *o)
 
 	if (r == NULL)
 		return KHO_ENOMEM;
-	r->validation_time = o != NULL && o->at != 0 ? o->at : kho_now();
+	r->validation_time = o != NULL && (o->at_set || o->at != 0) ? o->at : kho_now();
 	r->indication = VR_INDETERMINATE;
 	*out = r;
 	return 0;
@@ -1623,7 +1623,9 @@ int verify_package_file(verify_report **out, const char *path,
 static int read_pem(kho_buf *b, const char *path, kho_err *err)
 {
 	kho_buf_init(b, VR_MAX_PEM_SIZE);
-	return kho_read_file(b, path, err);
+	/* Trust anchors and CRLs are files the user names (--trust, the
+	 * config's "trust"), often links (/etc/ssl/certs): follow them. */
+	return kho_read_user_file(b, path, err);
 }
 
 int verify_load_certs(STACK_OF(X509) **out, const char *path, kho_err *err)

@@ -135,7 +135,9 @@ typedef struct verify_report {
 typedef struct verify_opts {
 	STACK_OF(X509) *anchors;        /* trust anchors (roots or intermediates) */
 	STACK_OF(X509_CRL) *crls;       /* extra revocation data, may be NULL */
-	time_t at;                      /* validation time; 0 = kho_now() */
+	time_t at;                      /* validation time; 0 = kho_now() unless at_set */
+	int at_set;                     /* 1: at is the validation time even when 0
+	                                 * (1970-01-01T00:00:00Z, a date like any other) */
 	const pkg_limits *limits;       /* NULL = pkg_limits_default() */
 	/* The SHA-256 of the package bytes when the caller has it already (the
 	 * ingest computes it first, for its id): used as is instead of hashing

@@ -172,6 +172,37 @@ static void t_master_key_rules(void)
 	CHECK_EQ_INT(store_key_file(k2, kp, NULL), KHO_EUNSAFE);
 }
 
+/* The tools' non-creating opens: a missing key file, store directory or
+ * catalog is KHO_ENOTFOUND naming it, and nothing is created. */
+static void t_open_existing_creates_nothing(void)
+{
+	unsigned char k[32];
+	char kp[300], sub[300];
+	store *s = NULL;
+	struct stat st;
+	kho_err err;
+
+	fresh_dir();
+	snprintf(kp, sizeof kp, "%s/master.key", dir);
+	CHECK_EQ_INT(store_key_file_read(k, kp, &err), KHO_ENOTFOUND);
+	CHECK(strstr(err.msg, kp) != NULL);
+	CHECK(stat(kp, &st) != 0);
+	CHECK_EQ_INT(store_open_existing(&s, dir, kp, &err), KHO_ENOTFOUND);
+	CHECK(s == NULL);
+	snprintf(sub, sizeof sub, "%s/store", dir);
+	CHECK(stat(sub, &st) != 0);              /* no store/ made */
+	REQUIRE(store_open(&s, dir, kp, NULL) == 0);   /* the daemon's first start */
+	store_free(s);
+	s = NULL;
+	CHECK_EQ_INT(store_key_file_read(k, kp, NULL), 0);
+	CHECK_EQ_INT(store_open_existing(&s, dir, kp, NULL), 0);
+	store_free(s);
+	s = NULL;
+	unlink(kp);
+	CHECK_EQ_INT(store_open_existing(&s, dir, kp, &err), KHO_ENOTFOUND);
+	CHECK(stat(kp, &st) != 0);              /* a lost key is not replaced */
+}
+
 static int count_cb(const char *id, int stray, void *arg)
 {
 	int *n = arg;
@@ -213,4 +244,4 @@ static void t_list_and_clean(void)
 }
 
 TESTS(T(t_roundtrip_large), T(t_tamper_detected), T(t_wrong_key_and_missing),
-      T(t_master_key_rules), T(t_list_and_clean))
+      T(t_master_key_rules), T(t_open_existing_creates_nothing), T(t_list_and_clean))

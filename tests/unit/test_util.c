@@ -171,5 +171,30 @@ static void t_local_day(void)
 	CHECK_STR(kho_local_date(d, 0), "1970-01-01");
 }
 
+/* kho_parse_uint: the whole string, digits only, in range (M2 of the CLI review). */
+static void t_parse_uint(void)
+{
+	uint64_t v = 7;
+
+	CHECK_EQ_INT(kho_parse_uint(&v, "0", 0, 10), 0);
+	CHECK(v == 0);
+	CHECK_EQ_INT(kho_parse_uint(&v, "10", 0, 10), 0);
+	CHECK(v == 10);
+	CHECK_EQ_INT(kho_parse_uint(&v, "18446744073709551615", 0, UINT64_MAX), 0);
+	CHECK(v == UINT64_MAX);
+	v = 7;
+	CHECK_EQ_INT(kho_parse_uint(&v, "18446744073709551616", 0, UINT64_MAX), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, "11", 0, 10), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, "0", 1, 10), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, "-1", 0, UINT64_MAX), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, "+1", 0, 10), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, "", 0, 10), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, " 1", 0, 10), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, "2x", 0, 10), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, "abc", 0, 10), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, NULL, 0, 10), KHO_EINVAL);
+	CHECK(v == 7);                       /* untouched on error */
+}
+
 TESTS(T(t_buf_cap), T(t_time_parse), T(t_now_env), T(t_base64), T(t_files), T(t_utf8),
-      T(t_text_clean), T(t_local_day))
+      T(t_text_clean), T(t_local_day), T(t_parse_uint))
