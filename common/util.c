@@ -158,14 +158,17 @@ static int write_file(const char *path, const void *data, size_t len, int mode, 
 	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp-%s", path, kho_hex(hex, rnd, sizeof rnd))
 	    >= sizeof tmp)
 		return kho_err_set(err, KHO_EINVAL, "%s: path too long", path);
+	/* Errors name the file asked for, not its temporary name (a user
+	 * reading "x.asice.tmp-cff6...: No such file or directory" looked for
+	 * that file). */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
-		return kho_err_set(err, KHO_EIO, "%s: %s", tmp, strerror(errno));
+		return kho_err_set(err, KHO_EIO, "cannot create %s: %s", path, strerror(errno));
 	if (write_all(fd, data, len) != 0 || (sync ? fsync(fd) : kho_write_out(fd)) != 0) {
 		int e = errno;
 		close(fd);
 		unlink(tmp);
-		return kho_err_set(err, KHO_EIO, "%s: %s", tmp, strerror(e));
+		return kho_err_set(err, KHO_EIO, "cannot write %s: %s", path, strerror(e));
 	}
 	if (close(fd) != 0 || rename(tmp, path) != 0) {
 		int e = errno;

@@ -270,6 +270,11 @@ int cmd_audit(int argc, char **argv)
 	}
 	if (data == NULL || optind != argc || limit < 1 || limit > 100000 ||
 	    (witness != NULL && strcmp(sub, "verify") != 0)) {
+		fprintf(stderr, "kho audit: %s\n\n",
+		        data == NULL ? "--data DIR is required"
+		        : optind != argc ? "unexpected argument"
+		        : witness != NULL && strcmp(sub, "verify") != 0 ? "--witness is for verify only"
+		        : "--limit must be 1..100000");
 		usage(stderr);
 		return EXIT_USAGE;
 	}

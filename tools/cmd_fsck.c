@@ -129,6 +129,7 @@ int cmd_fsck(int argc, char **argv)
 		}
 	}
 	if (optind != argc) {
+		fprintf(stderr, "kho fsck: unexpected argument '%s'\n\n", argv[optind]);
 		usage(stderr);
 		config_free(&cfg);
 		return EXIT_USAGE;

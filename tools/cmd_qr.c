@@ -146,6 +146,11 @@ int cmd_qr(int argc, char **argv)
 	if (optind != argc || data == NULL || code == NULL || outp == NULL ||
 	    (!ends_with(outp, ".png") && !ends_with(outp, ".svg")) || scale < 1 ||
 	    scale > QR_SCALE_MAX) {
+		fprintf(stderr, "kho qr: %s\n\n",
+		        optind != argc ? "unexpected argument"
+		        : data == NULL || code == NULL || outp == NULL ? "--data, --result and -o are required"
+		        : scale < 1 || scale > QR_SCALE_MAX ? "--scale is out of range"
+		        : "-o must name a .png or .svg file");
 		usage(stderr);
 		return EXIT_USAGE;
 	}

@@ -113,6 +113,8 @@ int cmd_serve(int argc, char **argv)
 		}
 	}
 	if (optind != argc || threads < 0 || threads > 256) {
+		fprintf(stderr, "kho serve: %s\n\n", optind != argc ? "unexpected argument"
+		                                                     : "--threads must be 1..256");
 		usage(stderr);
 		free(trust);
 		free(crls);

@@ -152,6 +152,7 @@ int cmd_token(int argc, char **argv)
 		size_t i;
 		json_t *e;
 		if (optind != argc) {
+			fprintf(stderr, "kho token list: unexpected argument '%s'\n\n", argv[optind]);
 			usage(stderr);
 			return EXIT_USAGE;
 		}
@@ -176,6 +177,8 @@ int cmd_token(int argc, char **argv)
 		}
 	} else if (strcmp(sub, "revoke") == 0) {
 		if (optind + 1 != argc) {
+			fprintf(stderr, "kho token revoke: %s\n\n", optind == argc ? "the token's NAME is required"
+			                                                      : "one NAME only");
 			usage(stderr);
 			return EXIT_USAGE;
 		}

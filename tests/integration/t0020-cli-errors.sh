@@ -161,4 +161,20 @@ check_exit "serve whose --port-file cannot be written stops with 5" 5 timeout 20
 	"$KHO" serve --data data --listen 127.0.0.1:0 --trust pki/trust.pem --port-file nodir/port.txt
 check_grep "  ... saying why" 'port-file' check.err
 
+# ---- a usage error says what was wrong before the usage text --------------
+check_exit "qr without its options: 3" 3 "$KHO" qr
+check_grep "  ... naming them first" '^kho qr: --data, --result and -o are required$' <(head -n1 check.err)
+check_exit "audit verify without --data: 3" 3 "$KHO" audit verify
+check_grep "  ... saying so" '^kho audit: --data DIR is required$' <(head -n1 check.err)
+check_exit "fsck with an extra argument: 3" 3 "$KHO" fsck --data data extra
+check_grep "  ... naming it" "^kho fsck: unexpected argument 'extra'$" <(head -n1 check.err)
+check_exit "token revoke without NAME: 3" 3 "$KHO" token revoke --data data
+check_grep "  ... saying so" "^kho token revoke: the token's NAME is required$" <(head -n1 check.err)
+
+# ---- a file that cannot be made is named as asked, not by its temporary name
+check_exit "seal -o into a directory that does not exist: 4" 4 "$KHO" seal --key pki/signer.key \
+	--cert pki/signer.pem --no-timestamp --record "$ROOT/testdata/records/ct01-certified-copy.xml" \
+	-o nodir/x.asice "$ROOT/testdata/records/ct01-certified-copy.xml"
+check_grep "  ... naming nodir/x.asice" '^kho seal: cannot create nodir/x.asice: No such file or directory$' check.err
+
 finish
