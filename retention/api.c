@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "archive/audit.h"
 #include "common/utf8.h"
 #include "common/util.h"
 #include "retention/api.h"
@@ -97,12 +98,50 @@ static const char *jstr(json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-/* jday: a "YYYY-MM-DD" member, DUE_NONE if absent or bad. */
-static int32_t jday(json_t *o, const char *k)
+/*
+ * jday: the "YYYY-MM-DD" member k into *out (DUE_NONE if absent: the store
+ * says what is missing). A member given but not a valid date (a number,
+ * "2025-02-30") is answered here with 400 naming it; returns -1 then.
+ */
+static int jday(int32_t *out, json_t *o, const char *k, rapi_response *resp)
 {
-	int32_t d;
-	const char *s = jstr(o, k);
-	return s != NULL && due_parse(&d, s) == 0 ? d : DUE_NONE;
+	char m[160];
+	json_t *v = json_object_get(o, k);
+	const char *s = json_string_value(v);
+
+	*out = DUE_NONE;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (s != NULL && due_parse(out, s) == 0)
+		return 0;
+	if (s != NULL)
+		snprintf(m, sizeof m, "%s '%.20s' is not a valid date YYYY-MM-DD", k, s);
+	else
+		snprintf(m, sizeof m, "%s must be a date YYYY-MM-DD", k);
+	answer_error(resp, 400, m);
+	return -1;
+}
+
+/*
+ * jint: the integer member k into *out (dflt if absent), refused with 400
+ * naming it when it is not an integer within lo..hi; returns -1 then.
+ */
+static int jint(int *out, json_t *o, const char *k, int dflt, int lo, int hi,
+                rapi_response *resp)
+{
+	char m[160];
+	json_t *v = json_object_get(o, k);
+
+	*out = dflt;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_integer(v) && json_integer_value(v) >= lo && json_integer_value(v) <= hi) {
+		*out = (int)json_integer_value(v);
+		return 0;
+	}
+	snprintf(m, sizeof m, "%s must be an integer %d..%d", k, lo, hi);
+	answer_error(resp, 400, m);
+	return -1;
 }
 
 static int query_flag(const char *q, const char *name, const char *value)
@@ -154,8 +193,8 @@ static int code_between(char *out, size_t n, const char *path, size_t suffix_len
 	return strchr(out, '/') ? -1 : 0;
 }
 
-int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
-                rapi_response *resp)
+static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
+                 rapi_response *resp)
 {
 	const char *m = q->method, *p = q->path, *actor = q->actor ? q->actor : "anonymous";
 	int rm = q->role == ROLE_RM, reader = rm || q->role == ROLE_AUDITOR;
@@ -201,6 +240,8 @@ int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
 		}
 	}
 	if (strncmp(p, "/v1/holds/", 10) == 0) {
+		if (p[10] == '\0' || strchr(p + 10, '/') != NULL)
+			return answer_error(resp, 404, "no such route");
 		if (strcmp(m, "DELETE") != 0)
 			return answer_error(resp, 405, "use DELETE");
 		if (!rm)
@@ -312,6 +353,11 @@ int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
 			         "destruction certificate of batch %lld, sha256 %s", id, sha);
 			return 0;
 		}
+		/* The sub-route first: an unknown one is 404 whatever the method. */
+		if (strcmp(end, "/approve") != 0 && strcmp(end, "/reject") != 0 &&
+		    strcmp(end, "/export") != 0 && strcmp(end, "/ack") != 0 &&
+		    strcmp(end, "/execute") != 0)
+			return answer_error(resp, 404, "no such route");
 		if (strcmp(m, "POST") != 0)
 			return answer_error(resp, 405, "use POST");
 		if (!rm)
@@ -319,10 +365,15 @@ int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
 		if ((b = body_json(q, resp)) == NULL)
 			return 0;
 		if (strcmp(end, "/approve") == 0) {
-			json_t *dd = json_object_get(b, "deadline_days");
-			rc = rstore_batch_approve(r, id, actor, jstr(b, "decision"),
-			                          jday(b, "decision_date"), today(),
-			                          dd ? (int)json_integer_value(dd) : 0, &err);
+			int32_t dday;
+			int ddays;
+			if (jday(&dday, b, "decision_date", resp) != 0 ||
+			    jint(&ddays, b, "deadline_days", 0, 1, 3650, resp) != 0) {
+				json_decref(b);
+				return 0;
+			}
+			rc = rstore_batch_approve(r, id, actor, jstr(b, "decision"), dday, today(), ddays,
+			                          &err);
 			json_decref(b);
 			return batch_answer(r, id, rc, &err, resp);
 		}
@@ -347,14 +398,12 @@ int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
 			return batch_answer(r, id, rc, &err, resp);
 		}
 		json_decref(b);
-		if (strcmp(end, "/execute") == 0) {
-			if (signer == NULL)
-				return answer_error(resp, 503, "no archive signer configured for destruction"
-				                               " certificates");
-			rc = rstore_batch_execute(r, id, actor, today(), signer, &out, &err);
-			return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 200, out);
-		}
-		return answer_error(resp, 404, "no such route");
+		/* "/execute", the one sub-route left */
+		if (signer == NULL)
+			return answer_error(resp, 503, "no archive signer configured for destruction"
+			                               " certificates");
+		rc = rstore_batch_execute(r, id, actor, today(), signer, &out, &err);
+		return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 200, out);
 	}
 	if (strcmp(p, "/v1/retention/report") == 0) {
 		if (strcmp(m, "GET") != 0)
@@ -404,13 +453,21 @@ int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
 				return answer_error(resp, 403, "needs a records_manager");
 			if ((b = body_json(q, resp)) == NULL)
 				return 0;
-			if (events)
-				rc = rstore_add_event(r, code, jstr(b, "kind"), jday(b, "date"), jstr(b, "name"),
-				                      actor, &err);
-			else
-				rc = rstore_review(r, code, jstr(b, "outcome"),
-				                   (int)json_integer_value(json_object_get(b, "years")),
-				                   jday(b, "date"), jstr(b, "decision"), actor, &err);
+			{
+				int32_t day;
+				int years = 0;
+				if (jday(&day, b, "date", resp) != 0 ||
+				    (!events && jint(&years, b, "years", 0, 0, INT_MAX, resp) != 0)) {
+					json_decref(b);
+					return 0;
+				}
+				if (events)
+					rc = rstore_add_event(r, code, jstr(b, "kind"), day, jstr(b, "name"),
+					                      actor, &err);
+				else
+					rc = rstore_review(r, code, jstr(b, "outcome"), years, day,
+					                   jstr(b, "decision"), actor, &err);
+			}
 			json_decref(b);
 			if (rc != 0)
 				return answer_rc(resp, rc, &err);
@@ -420,6 +477,36 @@ int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
 		}
 	}
 	return answer_error(resp, 404, "no such route");
+}
+
+/*
+ * rapi_handle: route, then audit a refusal (docs/api.md, "Retention
+ * routes"): 403 as action "denied" like the daemon's own routes, any other
+ * error status as "retention-refused", object the path, detail the method
+ * and the message (which never quotes a personal number: a subject hold's
+ * target is not echoed). Changes that succeed are audited by the store in
+ * their own transaction; successful reads are not audited.
+ */
+int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
+                rapi_response *resp)
+{
+	int ret = route(r, q, signer, resp);
+
+	if (resp->status >= 400 && r != NULL) {
+		char detail[300];
+		audit_event ev;
+		snprintf(detail, sizeof detail, "%s: %s", q->method, resp->audit_detail);
+		kho_utf8_cut(detail, strlen(detail));
+		ev.actor = q->actor ? q->actor : "anonymous";
+		ev.action = resp->status == 403 ? "denied" : "retention-refused";
+		ev.object = q->path;
+		ev.status = resp->status;
+		ev.detail = detail;
+		/* An audit that fails does not change the answer: the refusal
+		 * stands, and the trail's own faults are fsck's to report. */
+		audit_append(rstore_catalog(r), &ev, NULL);
+	}
+	return ret;
 }
 
 void rapi_response_clear(rapi_response *resp)

@@ -68,9 +68,12 @@ int rapi_is_retention_path(const char *path);
 
 /*
  * rapi_handle: serve one request. signer (may be NULL: execute then answers
- * 503) seals destruction certificates. Always fills resp (status 404/405 for
- * paths or methods it does not know); returns 0, or KHO_ENOMEM when even
- * the error answer could not be built.
+ * 503) seals destruction certificates. Always fills resp (404 for a path it
+ * does not know, whatever the method; 405 for a known path with another
+ * method). A refusal (status >= 400) is appended to the audit trail of r's
+ * catalog: action "denied" for 403, "retention-refused" otherwise, object
+ * the path. Returns 0, or KHO_ENOMEM when even the error answer could not
+ * be built.
  */
 int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *req,
                 rapi_response *resp);

@@ -1690,7 +1690,7 @@ int rstore_review(rstore *r, const char *result_code, const char *decision, int 
 	if (decision == NULL || (strcmp(decision, "destroy") != 0 &&
 	                         strcmp(decision, "keep-years") != 0 &&
 	                         strcmp(decision, "keep-permanent") != 0))
-		return kho_err_set(err, KHO_EINVAL, "decision must be destroy, keep-years or"
+		return kho_err_set(err, KHO_EINVAL, "outcome must be destroy, keep-years or"
 		                   " keep-permanent");
 	if (strcmp(decision, "keep-years") == 0 ? (years < 1 || years > SCHEDULE_MAX_YEARS)
 	                                        : years != 0)
@@ -1776,6 +1776,37 @@ static int subject_mac(rstore *r, const char *id, char hex[65], kho_err *err)
 	return 0;
 }
 
+/*
+ * hold_target_known: a record hold must name a record archived here
+ * (classified or not): a mistyped code would make a hold that protects
+ * nothing and looks in force. KHO_ENOTFOUND for an unknown code,
+ * KHO_ECONFLICT for a destroyed one (its tombstone is all that is left;
+ * nothing to hold). Called with the catalog lock held.
+ */
+static int hold_target_known(rstore *r, const char *code, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, s;
+
+	if ((rc = prep(r, &st, "SELECT 1 FROM results WHERE result_code = ?1 UNION ALL"
+	                       " SELECT 2 FROM ret_tombstones WHERE result_code = ?1 LIMIT 1",
+	               err)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		rc = sqlite3_column_int(st, 0) == 1
+		         ? 0
+		         : kho_err_set(err, KHO_ECONFLICT, "%s was destroyed: a hold has nothing left"
+		                       " to protect", code);
+	else if (s == SQLITE_DONE)
+		rc = kho_err_set(err, KHO_ENOTFOUND, "%s: no such record in the archive", code);
+	else
+		rc = kho_err_set(err, KHO_EIO, "retention: %s", sqlite3_errmsg(catalog_db(r->cat)));
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int rstore_hold_place(rstore *r, const char *scope, const char *target, const char *reason,
                       const char *authority, const char *actor, int32_t on, char *id_out,
                       size_t nid, kho_err *err)
@@ -1813,6 +1844,8 @@ int rstore_hold_place(rstore *r, const char *scope, const char *target, const ch
 	catalog_lock(r->cat);
 	if ((rc = catalog_begin(r->cat, err)) != 0)
 		goto unlock;
+	if (strcmp(scope, "record") == 0 && (rc = hold_target_known(r, tgt, err)) != 0)
+		goto out;
 	if ((rc = prep(r, &st, "SELECT COALESCE(MAX(seq), 0) + 1 FROM ret_holds", err)) != 0)
 		goto out;
 	seq = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 1;
@@ -1855,6 +1888,11 @@ int rstore_hold_release(rstore *r, const char *id, const char *reason, const cha
 	char detail[400];
 	int rc;
 
+	/* A hold stops every destructive path (domain.md): why it ends is
+	 * part of the record, as why it began. */
+	if (reason == NULL || reason[0] == '\0' || strlen(reason) > 300)
+		return kho_err_set(err, KHO_EINVAL, "releasing a hold needs a reason (at most 300"
+		                   " bytes)");
 	catalog_lock(r->cat);
 	if ((rc = catalog_begin(r->cat, err)) != 0)
 		goto unlock;
@@ -1874,11 +1912,11 @@ int rstore_hold_release(rstore *r, const char *id, const char *reason, const cha
 		goto out;
 	sqlite3_bind_int64(st, 1, on);
 	sqlite3_bind_text(st, 2, actor ? actor : "cli", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, reason ? reason : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
 	if ((rc = step_done(r, st, err)) != 0)
 		goto out;
-	snprintf(detail, sizeof detail, "released: %.300s", reason ? reason : "");
+	snprintf(detail, sizeof detail, "released: %.300s", reason);
 	rc = audit(r, actor, "retention-release", id, detail, err);
 out:
 	sqlite3_finalize(st);
@@ -1901,7 +1939,8 @@ int rstore_holds_json(rstore *r, json_t **out, kho_err *err)
 	*out = NULL;
 	catalog_lock(r->cat);
 	if ((rc = prep(r, &st, "SELECT id, scope, target, reason, authority, placed, placed_by,"
-	                       " released, released_by FROM ret_holds ORDER BY seq", err)) == 0) {
+	                       " released, released_by, release_reason FROM ret_holds ORDER BY seq",
+	                       err)) == 0) {
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", col(st, 0), "scope",
 			                      col(st, 1), "target", col(st, 2), "reason", col(st, 3),
@@ -1912,6 +1951,7 @@ int rstore_holds_json(rstore *r, json_t **out, kho_err *err)
 				json_object_set_new(o, "released", json_string(due_format(
 				                        d, (int32_t)sqlite3_column_int64(st, 7))));
 				json_object_set_new(o, "released_by", json_string(col(st, 8)));
+				json_object_set_new(o, "release_reason", json_string(col(st, 9)));
 			}
 			json_array_append_new(a, o);
 		}

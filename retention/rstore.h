@@ -181,19 +181,23 @@ int rstore_add_event(rstore *r, const char *result_code, const char *kind, int32
  * clear; or "mac:" and 64 hex digits), "procedure" (a national procedure
  * code) or "query" (target: "key=value" pairs joined by ';' over class,
  * procedure, agency, type, dossier-year: every pair must match). reason and
- * authority are required. The new id ("H-n") into id_out (>= 32 bytes).
- * Audited.
+ * authority are required. A record hold needs a record archived here
+ * (classified or not): KHO_ENOTFOUND for an unknown result code,
+ * KHO_ECONFLICT for a destroyed one. The new id ("H-n") into id_out
+ * (>= 32 bytes). Audited.
  */
 int rstore_hold_place(rstore *r, const char *scope, const char *target, const char *reason,
                       const char *authority, const char *actor, int32_t on, char *id_out,
                       size_t nid, kho_err *err);
 
-/* rstore_hold_release: release hold id on day `on`. KHO_ENOTFOUND,
+/* rstore_hold_release: release hold id on day `on` for `reason` (required,
+ * non-empty, at most 300 bytes: KHO_EINVAL). KHO_ENOTFOUND,
  * KHO_ECONFLICT if already released. Audited. */
 int rstore_hold_release(rstore *r, const char *id, const char *reason, const char *actor,
                         int32_t on, kho_err *err);
 
-/* rstore_holds_json: every hold {"holds":[...]}. */
+/* rstore_holds_json: every hold {"holds":[...]}; a released one with
+ * released, released_by and release_reason. */
 int rstore_holds_json(rstore *r, json_t **out, kho_err *err);
 
 /* ---- 5. evaluation, review ------------------------------------------- */

@@ -9,7 +9,11 @@
 # with `kho verify` after being read back from the store (it is a permanent
 # record: catalogued, checked by fsck, served over HTTP); the destroyed
 # package answers 410 with the tombstone; a new schedule version changes
-# nothing silently; the audit chain verifies. The clock is injected with --at.
+# nothing silently; the audit chain verifies. The clock is injected with --at,
+# and with KHO_NOW for the irreversible steps (approve, execute, export,
+# ack), which refuse an --at later than today. Usage errors are exit 3: an
+# option or argument a subcommand does not take, a bad value; a --data
+# without catalog.db is exit 4 and creates nothing.
 source "$ROOT/tests/integration/lib.sh"
 source "$ROOT/tests/integration/serve-lib.sh"
 setup_pki
@@ -18,6 +22,8 @@ LL=$ROOT/testdata/records/lltp01-judicial-record.xml
 HT=$ROOT/testdata/records/ht01-birth-registration.xml
 AG=000.31.20.H55
 R() { "$KHO" retention "$@" --data data; }
+# RAT DAY ...: R with the clock moved to DAY (09:00 UTC, the same day in Vietnam)
+RAT() { local d=$1; shift; KHO_NOW=${d}T09:00:00Z "$KHO" retention "$@" --data data; }
 valid_until() { sed -i "s|</validFrom>|</validFrom>\n  <validUntil>$2</validUntil>|" "$1"; }
 code() { echo "$AG-250314-$1-KQ1"; }
 
@@ -60,7 +66,7 @@ R event $(code 0102) --kind dossier-closed --date 2025-12-31 >/dev/null
 for s in 0103 0104 0105 0106; do R event $(code $s) --kind dossier-closed --date 2025-03-14 >/dev/null; done
 R event $LLC --kind dossier-closed --date 2025-05-20 >/dev/null
 R event $HTC --kind dossier-closed --date 2025-03-10 >/dev/null
-check_exit "an unknown event kind is refused" 5 R event $(code 0101) --kind exploded --date 2025-01-01
+check_exit "an unknown event kind is a usage error" 3 R event $(code 0101) --kind exploded --date 2025-01-01
 
 R eval $(code 0101) --at 2030-12-30 > e1.out; R eval $(code 0102) --at 2030-12-30 > e2.out
 check_grep "1 January: not yet due the day before" 'period-not-elapsed.*due 2030-12-31' e1.out
@@ -77,7 +83,10 @@ check_grep "a birth registration is permanent" 'permanent' e4.out
 H1=$(R hold --scope record --target $(code 0104) --reason "vụ kiện 12/2030" --authority "TAND tỉnh" --at 2030-06-01)
 H2=$(R hold --scope procedure --target 2.000815 --reason "thanh tra" --authority "Thanh tra tỉnh" --at 2030-06-01)
 check "two holds placed" test -n "$H1" -a -n "$H2"
-check_exit "a hold without authority is refused" 5 R hold --scope record --target $(code 0104) --reason x
+check_exit "a hold without authority is a usage error" 3 R hold --scope record --target $(code 0104) --reason x
+check_grep "... saying what is required" 'all four are required' check.err
+check_exit "a record hold on a code the archive does not hold is refused" 5 R hold --scope record --target $(code 0999) --reason x --authority y
+check_grep "... saying so" "$(code 0999): no such record in the archive" check.err
 R eval $(code 0104) --at 2031-01-02 > h.out
 check_grep "held by two holds" 'held.*2 holds' h.out
 R release "$H2" --reason "thanh tra kết thúc" --at 2031-01-02 >/dev/null
@@ -87,6 +96,35 @@ R release "$H1" --reason "bản án có hiệu lực" --at 2031-01-02 >/dev/null
 R eval $(code 0104) --at 2031-01-02 > h.out
 check_grep "releasing both: overdue record eligible at once" 'eligible-destroy' h.out
 check_exit "releasing twice is refused" 5 R release "$H1" --reason again
+R holds > holds.json
+check_grep "the holds list gives the release reason" '"release_reason": "bản án có hiệu lực"' holds.json
+check_exit "a release with an empty reason is a usage error" 3 R release "$H1" --reason ""
+
+# ---- usage errors are exit 3, with a message; a wrong --data creates nothing ----
+check_exit "a --data without catalog.db is refused" 4 "$KHO" retention hold --data arcTypo --scope procedure --target 2.000815 --reason x --authority y
+check_grep "... saying so" 'arcTypo: not a kho data directory \(no catalog.db\)' check.err
+check "... and creates nothing" test ! -e arcTypo
+check "... nor a hold" test "$(sqlite3 data/catalog.db "SELECT COUNT(*) FROM ret_holds")" = 2
+usage_error() {   # usage_error DESCRIPTION MESSAGE-REGEX ARGS...
+	local what=$1 msg=$2; shift 2
+	check_exit "$what: exit 3" 3 R "$@"
+	check_grep "... $msg" "$msg" check.err
+}
+usage_error "a bad --scope" "--scope 'bogus': must be record" hold --scope bogus --target x --reason x --authority y
+usage_error "a bad event --kind" "--kind 'bogus': must be dossier-closed" event $(code 0104) --kind bogus --date 2025-01-01
+usage_error "a bad batch --kind" "--kind 'bogus': must be destroy or transfer" batch propose --kind bogus
+usage_error "eval without CODE" "eval needs CODE" eval
+usage_error "where without CODE" "where needs CODE" where
+usage_error "tombstone without CODE" "tombstone needs CODE" tombstone
+usage_error "an extra argument to sweep" "sweep: unexpected argument 'extra'" sweep extra
+usage_error "an extra argument to classify" "classify: unexpected argument 'extra'" classify extra
+usage_error "an argument to hold" "hold: unexpected argument 'X'" hold X --scope procedure --target 2.000815 --reason x --authority y
+usage_error "report --format xml" "--format 'xml': must be json or csv" report --format xml
+usage_error "--deadline-days -5" "--deadline-days '-5' is not an integer" batch approve 1 --decision d --decision-date 2031-01-01 --deadline-days -5
+usage_error "--deadline-days abc" "--deadline-days 'abc' is not an integer" batch approve 1 --decision d --decision-date 2031-01-01 --deadline-days abc
+usage_error "--years abc" "--years 'abc' is not an integer" review $LLC --outcome keep-years --years abc --decision d --date 2031-01-01
+usage_error "an option a subcommand does not take" "holds does not take --at" holds --at 2031-01-01
+check "no hold was placed by any of them" test "$(sqlite3 data/catalog.db "SELECT COUNT(*) FROM ret_holds")" = 2
 
 # ---- sweep ----
 check "sweep past the periods" R sweep --at 2031-01-02
@@ -109,24 +147,37 @@ check "the batch has its list and note" test -s data/retention/batches/$B/list.c
 check_grep "the list names the eligible records" "$(code 0105)" data/retention/batches/$B/list.csv
 check_nogrep "the review-due record is not in a destruction batch" "$LLC" data/retention/batches/$B/list.csv
 check_nogrep "the still-valid record is not in it" "$(code 0103)" data/retention/batches/$B/list.csv
-check_exit "the proposer cannot approve" 5 R batch approve $B --actor rm-lan --decision 45/QĐ-SNV --decision-date 2031-01-03 --at 2031-01-03
+check_exit "the proposer cannot approve" 5 RAT 2031-01-03 batch approve $B --actor rm-lan --decision 45/QĐ-SNV --decision-date 2031-01-03
 check_grep "... and is told why" 'different records manager' check.err
-check "another records manager approves" R batch approve $B --actor rm-hoa --decision 45/QĐ-SNV --decision-date 2031-01-03 --at 2031-01-03
+check_exit "an approval dated ahead of today is refused" 3 R batch approve $B --actor rm-hoa --decision 45/QĐ-SNV --decision-date 2031-01-03 --at 2031-01-03
+check_grep "... telling to use KHO_NOW" 'later than today.*KHO_NOW' check.err
+check "another records manager approves" RAT 2031-01-03 batch approve $B --actor rm-hoa --decision 45/QĐ-SNV --decision-date 2031-01-03
 # A hold placed between approval and execution:
 H3=$(R hold --scope record --target $(code 0105) --reason "khiếu nại" --authority "UBND tỉnh" --at 2031-01-04)
-EXE=(--key pki/signer.key --cert pki/signer.pem --tsa-key pki/tsa.key --tsa-cert pki/tsa.pem --agency 000.00.08.H55 --enterprise-code 0100000000)
-check_exit "execution after the deadline is refused" 5 R batch execute $B --actor rm-hoa --at 2031-02-01 "${EXE[@]}"
+# Executions run with the clock in 2031 (KHO_NOW), when the first PKI's
+# certificates have expired: the archive's seal comes from a PKI made then.
+KHO_NOW=2031-01-01T00:00:00Z "$KHO" pki init pki31 >/dev/null || echo "kho pki init at 2031 failed"
+EXE=(--key pki31/signer.key --cert pki31/signer.pem --tsa-key pki31/tsa.key --tsa-cert pki31/tsa.pem --agency 000.00.08.H55 --enterprise-code 0100000000)
+check_exit "execution after the deadline is refused" 5 RAT 2031-02-01 batch execute $B --actor rm-hoa "${EXE[@]}"
+# An option execute does not take is refused, not ignored: --dry-run once
+# destroyed for real; an --at ahead of today once dated a destruction in
+# the future.
+check_exit "execute --dry-run is a usage error" 3 RAT 2031-01-05 batch execute $B --actor rm-hoa --dry-run "${EXE[@]}"
+check_grep "... naming the option" 'batch execute does not take --dry-run' check.err
+check_exit "execute --at a later day than today is a usage error" 3 RAT 2031-01-04 batch execute $B --actor rm-hoa --at 2031-01-05 "${EXE[@]}"
+check_grep "... telling to set KHO_NOW" 'batch execute --at 2031-01-05 is later than today \(2031-01-04\).*KHO_NOW' check.err
 # The archive's own certificate must be valid now, or the destruction
 # certificate would not verify: refused before anything is destroyed.
-check_exit "execution with an expired signing certificate is refused" 5 R batch execute $B --actor rm-hoa --at 2031-01-05 \
-	--key pki/expired-signer.key --cert pki/expired-signer.pem --tsa-key pki/tsa.key --tsa-cert pki/tsa.pem \
+check_exit "execution with an expired signing certificate is refused" 5 RAT 2031-01-05 batch execute $B --actor rm-hoa \
+	--key pki/expired-signer.key --cert pki/expired-signer.pem --tsa-key pki31/tsa.key --tsa-cert pki31/tsa.pem \
 	--agency 000.00.08.H55 --enterprise-code 0100000000
 check_grep "... and says which certificate expired, and when" 'signing certificate "CN = kho Test Signer \(expired\), O = .*, C = VN" expired on .*GMT: .*\(OUT_OF_BOUNDS_NO_POE\)' check.err
 check_grep "... and that nothing was destroyed" 'nothing was destroyed' check.err
 R batch show $B > refused.json
 check_grep "... the batch is still approved" '"state": "approved"' refused.json
 check_nogrep "... none of its items is destroyed" '"state": "destroyed"' refused.json
-check "the batch is executed within its deadline" R batch execute $B --actor rm-hoa --at 2031-01-05 "${EXE[@]}"
+check "... nor by the refused --dry-run or future --at" sh -c "[ \"\$(sqlite3 data/catalog.db \"SELECT count(*) FROM ret_tombstones\")\" = 0 ]"
+check "the batch is executed within its deadline" RAT 2031-01-05 batch execute $B --actor rm-hoa "${EXE[@]}"
 cp check.out exec.json
 check_grep "the held item is dropped at execution with the reason" "$(code 0105).*|held" exec.json
 check_grep "... and the reason says held" '"reason": "held' exec.json
@@ -139,8 +190,12 @@ check "... which is not the plain certificate" sh -c "! unzip -l data/store/${CS
 check "... and catalogued for its batch" sh -c "[ \"\$(sqlite3 data/catalog.db \"SELECT package_id FROM ret_certificates WHERE batch = $B\")\" = $CSHA ]"
 check "the certificate is read back from the store" R batch certificate $B -o cert.asice
 check "... byte for byte its recorded SHA-256" sh -c "[ \"\$(sha256sum cert.asice | cut -d' ' -f1)\" = $CSHA ]"
-check "the certificate verifies with kho verify" "$KHO" verify --trust pki/trust.pem cert.asice
+check "the certificate verifies with kho verify (in 2031)" env KHO_NOW=2031-01-05T10:00:00Z "$KHO" verify --trust pki/trust.pem --trust pki31/trust.pem cert.asice
 check "the certificate lists the batch hash" sh -c "unzip -p cert.asice destruction-certificate.xml | grep -q '<batchHash algorithm=\"sha-256\">[0-9a-f]\{64\}<'"
+# The daemon in 2031 too, trusting the renewed root: it re-verifies a
+# package (the certificate is one) before serving it.
+stop_daemon
+KHO_NOW=2031-01-05T10:00:00Z start_daemon data --trust pki/trust.pem --trust pki31/trust.pem
 st=$(http GET /v1/disposition/batches/$B/certificate "$RMT"); cp body.out cert-http.asice
 check_status "GET /v1/disposition/batches/$B/certificate serves it" 200 "$st"
 check "... the same bytes" cmp cert-http.asice cert.asice
@@ -170,7 +225,7 @@ check "the hold is released" R release "$H3" --reason "giải quyết xong" --at
 check "a second batch is proposed" R batch propose --actor rm-lan --at 2031-01-06
 B2=$(tail -n1 check.out)
 check_grep "... with the released record" "$(code 0105)" data/retention/batches/$B2/list.csv
-check "... and approved" R batch approve $B2 --actor rm-hoa --decision 46/QĐ-SNV --decision-date 2031-01-06 --at 2031-01-06
+check "... and approved" RAT 2031-01-06 batch approve $B2 --actor rm-hoa --decision 46/QĐ-SNV --decision-date 2031-01-06
 H4=$(R hold --scope record --target $(code 0105) --reason "khiếu nại mới" --authority "UBND tỉnh" --at 2031-01-09)
 # A row slipped into the approved batch behind the API (a record the
 # approval never saw): the item list no longer hashes to the batch's hash.
@@ -181,14 +236,14 @@ check_grep "... saying why" 'items join a disposition batch only when it is prop
 # the next open, CREATE TRIGGER IF NOT EXISTS): the batch hash still shows it
 sqlite3 data/catalog.db "DROP TRIGGER ret_items_late; $ADD_ITEM"
 check "(a row is added to the approved batch)" test "$(sqlite3 data/catalog.db "SELECT COUNT(*) FROM ret_items WHERE batch = $B2")" = 2
-check_exit "an execution of items other than those approved is refused" 5 R batch execute $B2 --actor rm-hoa --at 2031-01-07 "${EXE[@]}"
+check_exit "an execution of items other than those approved is refused" 5 RAT 2031-01-07 batch execute $B2 --actor rm-hoa "${EXE[@]}"
 check_grep "... saying so" 'not those approved' check.err
 sqlite3 data/catalog.db "DROP TRIGGER ret_items_nodelete; DELETE FROM ret_items WHERE batch = $B2 AND result_code = '$(code 0103)'"
-check_exit "an execution dated before its approval is refused" 5 R batch execute $B2 --actor rm-hoa --at 2031-01-05 "${EXE[@]}"
+check_exit "an execution dated before its approval is refused" 5 RAT 2031-01-05 batch execute $B2 --actor rm-hoa "${EXE[@]}"
 check_grep "... saying so" 'before its approval' check.err
-check_exit "an execution dated before today is refused" 5 R batch execute $B2 --actor rm-hoa --at 2026-01-05 "${EXE[@]}"
+check_exit "an execution dated before today is refused" 5 RAT 2031-01-07 batch execute $B2 --actor rm-hoa --at 2026-01-05 "${EXE[@]}"
 check_grep "... saying so" 'before today' check.err
-check "the batch executed as of a day before the new hold's" R batch execute $B2 --actor rm-hoa --at 2031-01-07 "${EXE[@]}"
+check "the batch executed as of a day before the new hold's" RAT 2031-01-07 batch execute $B2 --actor rm-hoa "${EXE[@]}"
 cp check.out exec2.json
 check_grep "... still drops the held record" '"reason": "held' exec2.json
 check_grep "... and destroys nothing" '"destroyed": 0' exec2.json
@@ -210,8 +265,10 @@ check_grep "the lengthened CT.01 is reported as a period change" '"period_change
 check "a transfer batch is proposed" R batch propose --kind transfer --actor rm-lan --at 2031-01-10
 TB=$(tail -n1 check.out)
 check_grep "... with the birth registration" "$HTC" data/retention/batches/$TB/list.csv
-check_exit "a transfer batch cannot be executed as a destruction" 5 sh -c "$KHO retention batch approve $TB --actor rm-hoa --decision 7/QĐ-SNV --decision-date 2031-01-10 --at 2031-01-10 --data data && $KHO retention batch execute $TB --actor rm-hoa --at 2031-01-11 ${EXE[*]} --data data"
-check "the approved batch is exported as a bag" R batch export $TB --actor rm-hoa --at 2031-01-11 --bag bag.tar --source-org "Sở Nội vụ tỉnh H55"
+check_exit "a transfer batch cannot be executed as a destruction" 5 sh -c "KHO_NOW=2031-01-10T09:00:00Z $KHO retention batch approve $TB --actor rm-hoa --decision 7/QĐ-SNV --decision-date 2031-01-10 --data data && KHO_NOW=2031-01-11T09:00:00Z $KHO retention batch execute $TB --actor rm-hoa ${EXE[*]} --data data"
+check_exit "an export dated ahead of today is refused" 3 RAT 2031-01-10 batch export $TB --actor rm-hoa --at 2031-01-11 --bag bag.tar
+check "... and writes no bag" test ! -e bag.tar
+check "the approved batch is exported as a bag" RAT 2031-01-11 batch export $TB --actor rm-hoa --bag bag.tar --source-org "Sở Nội vụ tỉnh H55"
 mkdir bagx && tar -C bagx -xf bag.tar
 BAG=bagx/kho-transfer-batch-$TB
 check "the bag has bagit.txt, bag-info.txt and both manifests" test -s $BAG/bagit.txt -a -s $BAG/bag-info.txt -a -s $BAG/manifest-sha256.txt -a -s $BAG/tagmanifest-sha256.txt
@@ -224,7 +281,8 @@ check "the birth registration has a personal number to look for" test -n "$PN"
 check_nogrep "the bag metadata holds no personal number" "$PN" $BAG/data/metadata/$HTC.json
 echo corrupt >> $BAG/data/packages/$HTC.asice
 check_exit "a corrupted payload fails sha256sum -c" 1 sh -c "cd $BAG && sha256sum -c --quiet manifest-sha256.txt"
-check "the acknowledgment is recorded" R batch ack $TB --actor rm-hoa --at 2031-02-01 --receipt "BB-NL-12/2031" --custody "Lưu trữ lịch sử tỉnh H55, phông 12"
+check_exit "an acknowledgment dated ahead of today is refused" 3 R batch ack $TB --actor rm-hoa --at 2031-02-01 --receipt "BB-NL-12/2031" --custody "Lưu trữ lịch sử tỉnh H55, phông 12"
+check "the acknowledgment is recorded" RAT 2031-02-01 batch ack $TB --actor rm-hoa --receipt "BB-NL-12/2031" --custody "Lưu trữ lịch sử tỉnh H55, phông 12"
 R where $HTC > where.out
 check_grep "a lookup says where the record is" '"custody": "Lưu trữ lịch sử tỉnh H55, phông 12"' where.out
 check_grep "... and that it was transferred" '"state": "transferred"' where.out
@@ -233,7 +291,7 @@ R report --at 2031-01-10 --format csv > rep.csv
 check_grep "the report lists transfers with their decision" '^transferred,2031 7/QĐ-SNV / receipt BB-NL-12/2031 batch' rep.csv
 check_grep "the report lists destroyed records per year with the decision" '^destroyed,2[0-9]{3} 45/QĐ-SNV batch' rep.csv
 stop_daemon
-check "fsck is clean, certificates included" "$KHO" fsck --data data --trust pki/trust.pem
+check "fsck is clean, certificates included (in 2031)" env KHO_NOW=2031-02-01T10:00:00Z "$KHO" fsck --data data --trust pki/trust.pem --trust pki31/trust.pem
 check_grep "... and reads both certificates back (batches 1 and 2)" '^certificates: 2 checked, 2 ok, 0 missing, 0 corrupt' check.out
 cp data/store/${CSHA:0:2}/$CSHA.enc cert.enc.bak
 flip_byte data/store/${CSHA:0:2}/$CSHA.enc 100

@@ -6,7 +6,8 @@
 # answers 410 with the tombstone statement; a copy of DATA taken before the
 # destruction, served with the live key store, cannot decrypt it (while the
 # other package still reads back), a copy of DATA with no key store decrypts
-# nothing and fsck names the missing keys; the audit chain verifies.
+# nothing and fsck names the missing keys; the audit chain verifies and
+# holds the refusals (403 as "denied").
 # The clock is injected with KHO_NOW for the disposition part.
 source "$ROOT/tests/integration/lib.sh"
 source "$ROOT/tests/integration/serve-lib.sh"
@@ -121,4 +122,9 @@ check "... not a byte of the package" sh -c "! cmp -s b2.out b.asice"
 stop_daemon
 check "the live archive is clean for fsck" "$KHO" fsck --data data --no-verify
 check "the audit chain verifies" "$KHO" audit verify --data data
+"$KHO" audit list --data data --limit 100000 > audit.out
+check_grep "the officer's PUT /v1/schedules (403) is audited as denied" \
+	'"actor":"counter1","action":"denied","object":"/v1/schedules","status":403,"detail":"PUT: publishing a schedule needs a records_manager"' audit.out
+check_grep "... and the proposer's own approval (403) too" \
+	"\"actor\":\"rm-lan\",\"action\":\"denied\",\"object\":\"/v1/disposition/batches/$B/approve\",\"status\":403" audit.out
 finish

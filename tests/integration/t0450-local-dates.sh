@@ -13,9 +13,10 @@ HKD=$ROOT/testdata/records/hkd01-household-business.xml
 AG=000.20.31.H55
 R() { "$KHO" retention "$@" --data data; }
 for s in 0101 0102; do make_record "$HKD" ct$s.xml $s; seal_pkg ct$s.xml ct$s.asice >/dev/null; done
-check "the schedule loads" R load "$ROOT/testdata/schedules/province-2025.xml"
 OFF=$(token counter1 officer $AG)
 RM=$(token rm-tam records_manager)
+# (after the tokens: kho retention refuses a directory without catalog.db)
+check "the schedule loads" R load "$ROOT/testdata/schedules/province-2025.xml"
 start_daemon data --trust pki/trust.pem
 for s in 0101 0102; do
 	st=$(http POST /v1/packages "$OFF" --data-binary @ct$s.asice); check_status "ingest $s" 201 "$st"

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "archive/audit.h"
 #include "common/util.h"
 #include "retention/api.h"
 #include "tests/unit/test.h"
@@ -40,6 +41,9 @@ static int call(rstore *r, const char *m, const char *path, const char *query, c
 	return resp->status;
 }
 
+/* J(s): a literal JSON body and its length. */
+#define J(s) (s), strlen(s)
+
 static void t_schedules_holds_report(void)
 {
 	rstore *r = open_tmp();
@@ -64,15 +68,33 @@ static void t_schedules_holds_report(void)
 	CHECK_EQ_INT(call(r, "GET", "/v1/schedules", NULL, NULL, 0, 2, &resp), 405);
 
 	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL, hold, strlen(hold), 4, &resp), 403);
-	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL, "{bad", 4, 2, &resp), 400);
-	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL, "{\"scope\":\"record\"}", 18, 2, &resp), 400);
+	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL, J("{bad"), 2, &resp), 400);
+	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL, J("{\"scope\":\"record\"}"), 2, &resp), 400);
 	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL, hold, strlen(hold), 2, &resp), 201);
 	CHECK_STR(resp.body, "{\"id\":\"H-1\"}");
 	CHECK_EQ_INT(call(r, "GET", "/v1/holds", NULL, NULL, 0, 4, &resp), 200);
 	CHECK(resp.body && strstr(resp.body, "\"target\":\"2.000815\"") != NULL);
-	CHECK_EQ_INT(call(r, "DELETE", "/v1/holds/H-1", NULL, "{\"reason\":\"xong\"}", 17, 2, &resp), 200);
-	CHECK_EQ_INT(call(r, "DELETE", "/v1/holds/H-1", NULL, NULL, 0, 2, &resp), 409);
-	CHECK_EQ_INT(call(r, "DELETE", "/v1/holds/H-9", NULL, NULL, 0, 2, &resp), 404);
+	/* A release needs its reason; the hold stays in force without one. */
+	CHECK_EQ_INT(call(r, "DELETE", "/v1/holds/H-1", NULL, J("{}"), 2, &resp), 400);
+	CHECK(resp.body && strstr(resp.body, "needs a reason") != NULL);
+	CHECK_EQ_INT(call(r, "DELETE", "/v1/holds/H-1", NULL, J("{\"reason\":\"\"}"), 2, &resp), 400);
+	CHECK_EQ_INT(call(r, "DELETE", "/v1/holds/H-1", NULL, NULL, 0, 2, &resp), 400);
+	CHECK_EQ_INT(call(r, "GET", "/v1/holds", NULL, NULL, 0, 4, &resp), 200);
+	CHECK(resp.body && strstr(resp.body, "released") == NULL);
+	CHECK_EQ_INT(call(r, "DELETE", "/v1/holds/H-1", NULL, J("{\"reason\":\"xong\"}"), 2, &resp), 200);
+	CHECK_EQ_INT(call(r, "GET", "/v1/holds", NULL, NULL, 0, 4, &resp), 200);
+	CHECK(resp.body && strstr(resp.body, "\"release_reason\":\"xong\"") != NULL);
+	CHECK(resp.body && strstr(resp.body, "\"released_by\":\"rm-lan\"") != NULL);
+	CHECK_EQ_INT(call(r, "DELETE", "/v1/holds/H-1", NULL, J("{\"reason\":\"x\"}"), 2, &resp), 409);
+	CHECK_EQ_INT(call(r, "DELETE", "/v1/holds/H-9", NULL, J("{\"reason\":\"x\"}"), 2, &resp), 404);
+	CHECK_EQ_INT(call(r, "DELETE", "/v1/holds/H-1/x", NULL, J("{\"reason\":\"x\"}"), 2, &resp), 404);
+	/* A record hold on a code the archive does not hold protects nothing. */
+	{
+		const char *h = "{\"scope\":\"record\",\"target\":\"000.31.20.H55-250314-0999-KQ1\","
+		                "\"reason\":\"kiện\",\"authority\":\"TAND\"}";
+		CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL, h, strlen(h), 2, &resp), 404);
+		CHECK(resp.body && strstr(resp.body, "no such record") != NULL);
+	}
 
 	CHECK_EQ_INT(call(r, "GET", "/v1/retention/report", NULL, NULL, 0, 1, &resp), 403);
 	CHECK_EQ_INT(call(r, "GET", "/v1/retention/report", NULL, NULL, 0, 4, &resp), 200);
@@ -84,11 +106,64 @@ static void t_schedules_holds_report(void)
 	CHECK_EQ_INT(call(r, "POST", "/v1/disposition/batches", NULL, NULL, 0, 2, &resp), 404);
 	CHECK(resp.body && strstr(resp.body, "no record is eligible") != NULL);
 	CHECK_EQ_INT(call(r, "POST", "/v1/disposition/batches/7/execute", NULL, NULL, 0, 2, &resp), 503);
+	/* An unknown sub-route is 404 whatever the method; a known one 405. */
+	CHECK_EQ_INT(call(r, "GET", "/v1/disposition/batches/1/frobnicate", NULL, NULL, 0, 2, &resp),
+	             404);
+	CHECK_EQ_INT(call(r, "POST", "/v1/disposition/batches/1/frobnicate", NULL, NULL, 0, 2, &resp),
+	             404);
+	CHECK_EQ_INT(call(r, "GET", "/v1/disposition/batches/1/approve", NULL, NULL, 0, 2, &resp), 405);
+	CHECK_EQ_INT(call(r, "POST", "/v1/disposition/batches/1/approve", NULL,
+	                  J("{\"decision\":\"1/QĐ\",\"decision_date\":\"2025-02-30\"}"), 2, &resp),
+	             400);
+	CHECK(resp.body && strstr(resp.body, "'2025-02-30' is not a valid date") != NULL);
+	CHECK_EQ_INT(call(r, "POST", "/v1/disposition/batches/1/approve", NULL,
+	                  J("{\"decision\":\"1\",\"decision_date\":\"2025-02-03\","
+	                    "\"deadline_days\":-5}"), 2, &resp), 400);
+	CHECK(resp.body && strstr(resp.body, "deadline_days must be an integer") != NULL);
 	CHECK_EQ_INT(call(r, "GET", "/v1/results/000.31.20.H55-250314-0007-KQ1/tombstone", NULL,
 	                  NULL, 0, 1, &resp), 404);
 	CHECK_EQ_INT(call(r, "POST", "/v1/results/000.31.20.H55-250314-0007-KQ1/events", NULL,
 	                  ev, strlen(ev), 2, &resp), 404);
+	CHECK_EQ_INT(call(r, "POST", "/v1/results/000.31.20.H55-250314-0007-KQ1/events", NULL,
+	                  J("{\"kind\":\"dossier-closed\",\"date\":\"2025-02-30\"}"), 2, &resp),
+	             400);
+	CHECK(resp.body && strstr(resp.body, "date '2025-02-30' is not a valid date") != NULL);
+	CHECK_EQ_INT(call(r, "POST", "/v1/results/000.31.20.H55-250314-0007-KQ1/review", NULL,
+	                  J("{\"outcome\":\"keep\"}"), 2, &resp), 400);
+	CHECK(resp.body && strstr(resp.body, "outcome must be destroy, keep-years or keep-permanent"));
+	CHECK_EQ_INT(call(r, "POST", "/v1/results/000.31.20.H55-250314-0007-KQ1/review", NULL,
+	                  J("{\"outcome\":\"keep-years\",\"years\":\"5\"}"), 2, &resp), 400);
+	CHECK(resp.body && strstr(resp.body, "years must be an integer"));
 	CHECK_EQ_INT(call(r, "GET", "/v1/elsewhere", NULL, NULL, 0, 2, &resp), 404);
+	/* Refusals are audited: the officer's PUT /v1/schedules as "denied"
+	 * (403), the others as "retention-refused" with their status. */
+	{
+		json_t *a = NULL, *e;
+		size_t i;
+		int denied = 0, dup = 0, badjson = 0;
+		CHECK_EQ_INT(audit_list_json(rstore_catalog(r), 0, 1000, &a, NULL), 0);
+		json_array_foreach(a, i, e) {
+			const char *act = json_string_value(json_object_get(e, "action"));
+			const char *obj = json_string_value(json_object_get(e, "object"));
+			const char *det = json_string_value(json_object_get(e, "detail"));
+			json_int_t st = json_integer_value(json_object_get(e, "status"));
+			if (act == NULL || obj == NULL || det == NULL)
+				continue;
+			if (strcmp(act, "denied") == 0 && st == 403 &&
+			    strcmp(obj, "/v1/schedules") == 0 && strncmp(det, "PUT: ", 5) == 0)
+				denied++;
+			if (strcmp(act, "retention-refused") == 0 && st == 409 &&
+			    strcmp(obj, "/v1/schedules") == 0)
+				dup++;
+			if (strcmp(act, "retention-refused") == 0 && st == 400 &&
+			    strcmp(obj, "/v1/holds") == 0 && strstr(det, "malformed JSON") != NULL)
+				badjson++;
+		}
+		CHECK_EQ_INT(denied, 1);
+		CHECK_EQ_INT(dup, 1);
+		CHECK_EQ_INT(badjson, 1);
+		json_decref(a);
+	}
 	CHECK_EQ_INT(rapi_is_retention_path("/v1/results/X/events"), 1);
 	CHECK_EQ_INT(rapi_is_retention_path("/v1/results/X"), 0);
 	rapi_response_clear(&resp);
