@@ -399,9 +399,12 @@ static int open_keystore(rstore *r, kho_err *err)
 	 * same file open_store uses. */
 	if ((size_t)snprintf(mk, sizeof mk, "%s", r->master_key_file) >= sizeof mk)
 		return kho_err_set(err, KHO_EINVAL, "path too long");
-	if ((rc = store_key_file(master, mk, err)) == 0 &&
+	/* Never made here: the daemon made both at start (ingest_open), and
+	 * for the tools a missing master key or key store is an error to name,
+	 * not one to replace with a new, wrong one. */
+	if ((rc = store_key_file_read(master, mk, err)) == 0 &&
 	    (rc = catalog_key_check(r->cat, "master", master, mk, err)) == 0)
-		rc = keystore_open(&r->ks, r->keys_dir, master, NULL, err);
+		rc = keystore_open_existing(&r->ks, r->keys_dir, master, err);
 	OPENSSL_cleanse(master, sizeof master);
 	return rc;
 }
@@ -1761,7 +1764,7 @@ static int subject_mac(rstore *r, const char *id, char hex[65], kho_err *err)
 		return kho_err_set(err, KHO_EINVAL, "path too long");
 	/* The catalog's HMAC of the personal number (ingest_subject_mac), so the
 	 * number itself is never stored here either. */
-	if ((rc = store_key_file(key, path, err)) != 0 ||
+	if ((rc = store_key_file_read(key, path, err)) != 0 ||
 	    (rc = catalog_key_check(r->cat, "subject", key, path, err)) != 0) {
 		OPENSSL_cleanse(key, sizeof key);
 		return rc;

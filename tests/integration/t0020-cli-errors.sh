@@ -171,6 +171,15 @@ check_grep "  ... naming it" "^kho fsck: unexpected argument 'extra'$" <(head -n
 check_exit "token revoke without NAME: 3" 3 "$KHO" token revoke --data data
 check_grep "  ... saying so" "^kho token revoke: the token's NAME is required$" <(head -n1 check.err)
 
+# ---- retention never makes a key: a subject hold on a catalog whose subject
+# key is missing names it and creates none (a new key would file the hold
+# under a keyed hash no lookup of the daemon's key ever matches)
+mkdir rk && "$KHO" token add --data rk/data --role admin a >/dev/null 2>&1 && mkdir -m 700 rk/data/keys
+check_exit "a subject hold without the subject key fails" 5 "$KHO" retention hold --scope subject \
+	--target 001234567890 --reason r --authority a --data rk/data
+check_grep "  ... naming the key file" 'rk/data/keys/subject.key: no such key file' check.err
+check "  ... and no key was made" test ! -e rk/data/keys/subject.key
+
 # ---- a file that cannot be made is named as asked, not by its temporary name
 check_exit "seal -o into a directory that does not exist: 4" 4 "$KHO" seal --key pki/signer.key \
 	--cert pki/signer.pem --no-timestamp --record "$ROOT/testdata/records/ct01-certified-copy.xml" \
