@@ -2716,10 +2716,15 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 	                        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_connections_per_ip,
 	                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	                        MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
-	                        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+	                        /* No SO_REUSEPORT (this option at 1 set it): with
+	                         * it a second daemon on the same port took half
+	                         * the connections of the first, each answering from
+	                         * its own catalog. MHD's default SO_REUSEADDR still
+	                         * lets a restart bind past TIME_WAIT. */
 	                        MHD_OPTION_END);
 	if (s->d == NULL) {
-		rc = kho_err_set(err, KHO_EIO, "cannot listen on %s", cfg->listen ? cfg->listen : "127.0.0.1:8600");
+		rc = kho_err_set(err, KHO_EIO, "cannot listen on %s (is the port in use, by another"
+		                 " daemon perhaps?)", cfg->listen ? cfg->listen : "127.0.0.1:8600");
 		goto fail;
 	}
 	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);

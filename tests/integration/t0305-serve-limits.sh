@@ -32,6 +32,11 @@ cat > kho.json <<JSON
 JSON
 start_daemon data --trust pki/trust.pem --config kho.json
 check "the catalog's WAL is 0600 too" test "$(stat -c %a data/catalog.db-wal)" = 600
+# a second daemon on the same port fails instead of sharing it (SO_REUSEPORT
+# let it take half the connections, each answered from its own catalog)
+check_exit "a second daemon on the same port: exit 5" 5 timeout 20 \
+	"$KHO" serve --data data2 --listen "127.0.0.1:$PORT" --trust pki/trust.pem
+check_grep "... saying it cannot listen there" "cannot listen on 127.0.0.1:$PORT" check.err
 
 # ---- a body trickling in ----------------------------------------------------
 # one byte a second: never idle for connection_timeout (2 s), far below
