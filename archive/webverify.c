@@ -509,6 +509,7 @@ static const char *status_words(const char *s, enum webverify_lang l)
 		{ "revoked", "Đã bị thu hồi", "Revoked" },
 		{ "annulled", "Đã bị hủy bỏ", "Annulled" },
 		{ "suspended", "Đang bị tạm đình chỉ", "Suspended" },
+		{ "not-yet-valid", "Chưa có hiệu lực", "Not yet in force" },
 		{ "destroyed", "Đã hết thời hạn lưu trữ và đã được tiêu hủy",
 		  "Destroyed at the end of its retention period" },
 	};
@@ -554,7 +555,7 @@ static void destroyed_words(char *out, size_t n, const webverify_tombstone *t,
 
 	if (l == WV_LANG_VI)
 		snprintf(out, n, "Kết quả %s đã được tiêu hủy ngày %s theo quyết định %s ngày %s"
-		         " (lô hủy số %lld), khi hết thời hạn lưu trữ. Kho không còn giữ nội dung"
+		         " (đợt hủy số %lld), khi hết thời hạn lưu trữ. Kho không còn giữ nội dung"
 		         " của kết quả này.", t->code, vn_date(d1, sizeof d1, t->destroyed_on, l),
 		         t->decision, vn_date(d2, sizeof d2, t->decision_date, l), t->batch);
 	else

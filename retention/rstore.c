@@ -202,6 +202,10 @@ struct rstore {
 
 /* ---- small helpers ------------------------------------------------------ */
 
+#define SQL_TEXT_(x) #x
+#define SQL_TEXT(x) SQL_TEXT_(x)
+#define LOCAL_OFFSET_SQL SQL_TEXT(KHO_LOCAL_UTC_OFFSET)   /* "(7 * 3600)" */
+
 
 /* prep_on: a statement on connection cat (this rstore's or a caller's). */
 static int prep_on(catalog *cat, sqlite3_stmt **st, const char *sql, kho_err *err)
@@ -2132,7 +2136,10 @@ int rstore_report(rstore *r, int32_t on, json_t **out, kho_err *err)
 	}
 	destroyed = json_array();
 	json_object_set_new(rep, "destroyed", destroyed);
-	if ((rc = prep(r, &st, "SELECT CAST(strftime('%Y', destroyed_at, 'unixepoch') AS INTEGER),"
+	/* The year in Vietnam (UTC+7, no daylight saving): a destruction in
+	 * the first 7 hours of 1 January belongs to the new year. */
+	if ((rc = prep(r, &st, "SELECT CAST(strftime('%Y', destroyed_at + " LOCAL_OFFSET_SQL
+	                       ", 'unixepoch') AS INTEGER),"
 	                       " decision, batch, COUNT(*) FROM ret_tombstones"
 	                       " GROUP BY 1, 2, 3 ORDER BY 1, 3", err)) != 0)
 		goto out;
@@ -3708,18 +3715,24 @@ out:
  */
 static json_t *tomb_json(sqlite3_stmt *st)
 {
-	char d[11], when[32], en[600], vi[600];
+	char d[11], when[32], on[11], en[600], vi[600];
 	const char *code = col(st, 0);
+	time_t at = (time_t)sqlite3_column_int64(st, 8);
 	json_t *o;
 
-	kho_time_format(when, sizeof when, (time_t)sqlite3_column_int64(st, 8));
+	/* The day in Vietnam, as the certificate's executedOn has it (a
+	 * destruction at 03:00 on 4 January in Hà Nội said 3 January here). */
+	kho_time_format(when, sizeof when, at);
+	kho_local_date(on, at);
 	due_format(d, (int32_t)sqlite3_column_int64(st, 7));
-	snprintf(en, sizeof en, "Result %s was destroyed on %.10s under decision %s of %s"
-	         " (disposition batch %lld); its content is no longer held.", code, when,
+	snprintf(en, sizeof en, "Result %s was destroyed on %s under decision %s of %s"
+	         " (disposition batch %lld); its content is no longer held.", code, on,
 	         col(st, 6), d, (long long)sqlite3_column_int64(st, 5));
-	snprintf(vi, sizeof vi, "Kết quả %s đã được tiêu hủy ngày %.10s theo quyết định %s ngày %s"
-	         " (lô hủy số %lld); kho không còn giữ nội dung của kết quả này.", code, when,
-	         col(st, 6), d, (long long)sqlite3_column_int64(st, 5));
+	/* dd/mm/yyyy in the Vietnamese statement, as Vietnamese documents write dates. */
+	snprintf(vi, sizeof vi, "Kết quả %s đã được tiêu hủy ngày %.2s/%.2s/%.4s theo quyết định %s"
+	         " ngày %.2s/%.2s/%.4s (đợt hủy số %lld); kho không còn giữ nội dung của kết quả này.",
+	         code, on + 8, on + 5, on, col(st, 6), d + 8, d + 5, d,
+	         (long long)sqlite3_column_int64(st, 5));
 	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "result_code",
 	              code, "dossier_code", col(st, 1), "state", "destroyed", "package_sha256",
 	              col(st, 2), "class", col(st, 3), "schedule_version", col(st, 4),
@@ -3729,7 +3742,7 @@ static json_t *tomb_json(sqlite3_stmt *st)
 	              "statement", en, "statement_vi", vi);
 	if (o == NULL)
 		return NULL;
-	json_object_set_new(o, "destroyed_on", json_stringn(when, 10));
+	json_object_set_new(o, "destroyed_on", json_string(on));
 	json_object_set_new(o, "agency", json_string(col(st, 11)));
 	json_object_set_new(o, "procedure", json_string(col(st, 12)));
 	json_object_set_new(o, "result_type", sqlite3_column_type(st, 13) == SQLITE_NULL

@@ -177,7 +177,10 @@ R batch show $B > refused.json
 check_grep "... the batch is still approved" '"state": "approved"' refused.json
 check_nogrep "... none of its items is destroyed" '"state": "destroyed"' refused.json
 check "... nor by the refused --dry-run or future --at" sh -c "[ \"\$(sqlite3 data/catalog.db \"SELECT count(*) FROM ret_tombstones\")\" = 0 ]"
-check "the batch is executed within its deadline" RAT 2031-01-05 batch execute $B --actor rm-hoa "${EXE[@]}"
+# at 03:00 on 5 January in Vietnam (20:00 UTC on the 4th): the day of the
+# destruction is Vietnam's, in the certificate and the tombstone alike
+check "the batch is executed within its deadline" env KHO_NOW=2031-01-04T20:00:00Z \
+	"$KHO" retention batch execute $B --actor rm-hoa "${EXE[@]}" --data data
 cp check.out exec.json
 check_grep "the held item is dropped at execution with the reason" "$(code 0105).*|held" exec.json
 check_grep "... and the reason says held" '"reason": "held' exec.json
@@ -212,9 +215,12 @@ check_nogrep "... and no content" 'PK|number_symbol|051087012345' body.out
 st=$(http GET /v1/packages/$ID1/report "$OFF")
 check_status "its report answers 410 too" 410 "$st"
 check "the tombstone remains" R tombstone $(code 0101)
-check_grep "... stating the destruction and decision" 'destroyed on 2031-01-05|destroyed on .* under decision 45/QĐ-SNV' check.out
+check_grep "... stating the destruction and decision" 'destroyed on 2031-01-05 under decision 45/QĐ-SNV' check.out
+check_grep "... dated in Vietnam (05/01, not the UTC 4th)" '"destroyed_on": "2031-01-05"' check.out
+check_grep "... the Vietnamese statement with dd/mm/yyyy dates" 'đã được tiêu hủy ngày 05/01/2031 theo quyết định 45/QĐ-SNV ngày 03/01/2031 \(đợt hủy số' check.out
 check_grep "... with the package hash" "\"package_sha256\": \"$ID1\"" check.out
 check_nogrep "... and no personal number" '051087012345' check.out
+check "the certificate says the same day" sh -c "unzip -p cert.asice destruction-certificate.xml | grep -q '<executedOn>2031-01-05<'"
 R eval $(code 0105) --at 2031-01-05 > h5.out
 check_grep "the held record is still there" 'held' h5.out
 # An execution is dated today or later, and not before its approval; at

@@ -382,6 +382,11 @@ static void t_qr(void)
 	CHECK(strstr(BODY(r), "data-status=\"revoked\"") != NULL);
 	CHECK(strstr(BODY(r), "Đã bị thu hồi") != NULL);
 	webverify_response_free(&r);
+	/* valid from a later day: said in Vietnamese, not as the raw status */
+	snprintf(G.status, sizeof G.status, "not-yet-valid");
+	CHECK_EQ_INT(ask(wv, WV_QR, NULL, 0, CODE, G.key, WV_LANG_VI, &r), 0);
+	CHECK(strstr(BODY(r), "Chưa có hiệu lực") != NULL);
+	webverify_response_free(&r);
 	/* destroyed: no package any more */
 	snprintf(G.status, sizeof G.status, "destroyed");
 	G.destroyed = 1;
