@@ -202,6 +202,20 @@ struct rstore {
 
 /* ---- small helpers ------------------------------------------------------ */
 
+/* vn_day: a day as dd/mm/yyyy for a Vietnamese document, "—" for none. */
+static char *vn_day(char out[11], int32_t day)
+{
+	char iso[11];
+
+	if (day == DUE_NONE) {
+		snprintf(out, 11, "—");
+		return out;
+	}
+	due_format(iso, day);
+	snprintf(out, 11, "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
+	return out;
+}
+
 #define SQL_TEXT_(x) #x
 #define SQL_TEXT(x) SQL_TEXT_(x)
 #define LOCAL_OFFSET_SQL SQL_TEXT(KHO_LOCAL_UTC_OFFSET)   /* "(7 * 3600)" */
@@ -2548,21 +2562,31 @@ int rstore_batch_propose(rstore *r, const char *kind, const char *actor, int32_t
 		goto out;
 	kho_buf_appendf(&csv, "batch,result_code,dossier_code,class,schedule_sha256,package_sha256,"
 	                      "due,reason\n");
+	/* A transfer list is of permanent records going to the historical
+	 * archive (nộp lưu), which are neither "hết giá trị" nor out of force:
+	 * its title and note are its own (found by the domain review). Dates
+	 * dd/mm/yyyy, as Vietnamese documents write them. */
 	kho_buf_appendf(&html, "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"
-	                       "<title>Danh mục tài liệu đề nghị %s, lô %lld</title></head><body>\n"
-	                       "<h1>Danh mục tài liệu hết giá trị đề nghị %s — lô %lld</h1>\n"
+	                       "<title>%s, đợt %lld</title></head><body>\n<h1>%s — đợt %lld</h1>\n"
 	                       "<p>Ngày lập: %s. Người lập: ",
-	                it.transfer ? "nộp lưu" : "hủy", (long long)id,
-	                it.transfer ? "nộp lưu" : "hủy", (long long)id, due_format(d, on));
+	                it.transfer ? "Danh mục hồ sơ, tài liệu nộp lưu"
+	                            : "Danh mục tài liệu hết giá trị đề nghị hủy",
+	                (long long)id,
+	                it.transfer ? "Danh mục hồ sơ, tài liệu nộp lưu vào lưu trữ lịch sử"
+	                            : "Danh mục tài liệu hết giá trị đề nghị hủy",
+	                (long long)id, vn_day(d, on));
 	html_esc(&html, actor ? actor : "cli");
-	kho_buf_appendf(&html, ". Số tài liệu: %zu. Mã băm của lô (SHA-256): %s.</p>\n"
-	                       "<p>Thuyết minh: mỗi tài liệu dưới đây đã hết thời hạn lưu trữ theo"
-	                       " danh mục thời hạn lưu trữ áp dụng, không bị phong tỏa và không còn"
-	                       " hiệu lực; lý do chi tiết ở cột cuối. Việc thực hiện sẽ kiểm tra lại"
-	                       " từng tài liệu.</p>\n<table border=\"1\"><tr><th>Mã kết quả</th>"
-	                       "<th>Mã hồ sơ</th><th>Nhóm</th><th>Tên nhóm</th><th>Danh mục,"
-	                       " phiên bản</th><th>Hạn</th><th>Lý do</th></tr>\n",
-	                it.n, hash);
+	kho_buf_appendf(&html, ". Số tài liệu: %zu. Mã băm của đợt (SHA-256): %s.</p>\n"
+	                       "<p>Thuyết minh: %s; lý do chi tiết ở cột cuối. Việc thực hiện sẽ"
+	                       " kiểm tra lại từng tài liệu.</p>\n<table border=\"1\"><tr>"
+	                       "<th>Mã kết quả</th><th>Mã hồ sơ</th><th>Nhóm</th><th>Tên nhóm</th>"
+	                       "<th>Danh mục, phiên bản</th><th>Hạn</th><th>Lý do</th></tr>\n",
+	                it.n, hash,
+	                it.transfer ? "mỗi tài liệu dưới đây thuộc loại bảo quản vĩnh viễn và đã đến"
+	                              " hạn nộp lưu vào lưu trữ lịch sử theo danh mục thời hạn lưu trữ"
+	                              " áp dụng, không bị phong tỏa"
+	                            : "mỗi tài liệu dưới đây đã hết thời hạn lưu trữ theo danh mục thời"
+	                              " hạn lưu trữ áp dụng, không bị phong tỏa và không còn hiệu lực");
 	for (i = 0; i < it.n; i++) {
 		struct item *x = &it.v[i];
 		size_t k;
@@ -2601,7 +2625,7 @@ int rstore_batch_propose(rstore *r, const char *kind, const char *actor, int32_t
 				kho_buf_appendf(&html, "</td><td>%.12s", x->sha);
 			}
 		}
-		kho_buf_appendf(&html, "</td><td>%s</td><td>", due_format(d, x->due));
+		kho_buf_appendf(&html, "</td><td>%s</td><td>", vn_day(d, x->due));
 		html_esc(&html, x->why);
 		kho_buf_appendf(&html, "</td></tr>\n");
 	}

@@ -144,6 +144,8 @@ check_grep "the report counts the review-due record" '"review_due": 1' rep.json
 check "a batch is proposed" R batch propose --actor rm-lan --at 2031-01-02
 B=$(tail -n1 check.out)
 check "the batch has its list and note" test -s data/retention/batches/$B/list.csv -a -s data/retention/batches/$B/note.html
+check_grep "... the note titled as a destruction list" "<h1>Danh mục tài liệu hết giá trị đề nghị hủy — đợt $B</h1>" data/retention/batches/$B/note.html
+check_grep "... its dates dd/mm/yyyy" '<td>31/12/2030</td>' data/retention/batches/$B/note.html
 check_grep "the list names the eligible records" "$(code 0105)" data/retention/batches/$B/list.csv
 check_nogrep "the review-due record is not in a destruction batch" "$LLC" data/retention/batches/$B/list.csv
 check_nogrep "the still-valid record is not in it" "$(code 0103)" data/retention/batches/$B/list.csv

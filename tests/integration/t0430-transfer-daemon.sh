@@ -84,6 +84,9 @@ curl -s -D h.html -o note.html -H "Authorization: Bearer $RM2" "$URL/v1/disposit
 check_grep "the explanatory note is served as HTML" '^[Cc]ontent-[Tt]ype: text/html' h.html
 check_grep "... a printable page with the item" "<td>$HTC</td>" note.html
 check_grep "... its class title and schedule version" '<td>Đăng ký khai sinh</td><td>H55-SNV-TTHC-LUUTRU 2025.1</td>' note.html
+check_grep "... titled as a transfer list to the historical archive" '<h1>Danh mục hồ sơ, tài liệu nộp lưu vào lưu trữ lịch sử — đợt [0-9]+</h1>' note.html
+check_nogrep "... never calling permanent records 'hết giá trị' or out of force" 'hết giá trị|không còn hiệu lực' note.html
+check_grep "... with dates written dd/mm/yyyy" 'Ngày lập: [0-9]{2}/[0-9]{2}/[0-9]{4}\.' note.html
 st=$(http GET "/v1/disposition/batches/$TB?format=csv" "$OFF")
 check_status "an officer cannot read the list" 403 "$st"
 st=$(http GET "/v1/disposition/batches/999?format=csv" "$AUD")
