@@ -368,7 +368,7 @@ static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
 			int32_t dday;
 			int ddays;
 			if (jday(&dday, b, "decision_date", resp) != 0 ||
-			    jint(&ddays, b, "deadline_days", 0, 1, 3650, resp) != 0) {
+			    jint(&ddays, b, "deadline_days", 0, 1, 15, resp) != 0) {
 				json_decref(b);
 				return 0;
 			}

@@ -2711,12 +2711,24 @@ int rstore_batch_approve(rstore *r, int64_t id, const char *actor, const char *d
 		return kho_err_set(err, KHO_EINVAL, "approval needs the decision number and date");
 	if (deadline_days <= 0)
 		deadline_days = RSTORE_DEFAULT_DEADLINE_DAYS;
-	if (deadline_days > 3650)
-		return kho_err_set(err, KHO_EINVAL, "deadline too long");
+	/* Circular 06/2025/TT-BNV: execution within 15 days of the signed
+	 * decision; a shorter deadline may be set, never a longer one. */
+	if (deadline_days > RSTORE_DEFAULT_DEADLINE_DAYS)
+		return kho_err_set(err, KHO_EINVAL, "the deadline is at most %d days after the"
+		                   " decision", RSTORE_DEFAULT_DEADLINE_DAYS);
+	if (decision_date > on)
+		return kho_err_set(err, KHO_EINVAL, "the decision is dated %s, after today (%s)",
+		                   due_format(d1, decision_date), due_format(d2, on));
+	if ((int64_t)decision_date + deadline_days < on)
+		return kho_err_set(err, KHO_EINVAL, "the decision of %s allowed execution until %s,"
+		                   " which has passed: a new decision is needed",
+		                   due_format(d1, decision_date),
+		                   due_format(d2, (int32_t)(decision_date + deadline_days)));
 	catalog_lock(r->cat);
 	if ((rc = catalog_begin(r->cat, err)) != 0)
 		goto unlock;
-	if ((rc = prep(r, &st, "SELECT state, proposed_by FROM ret_batches WHERE id = ?", err)) != 0)
+	if ((rc = prep(r, &st, "SELECT state, proposed_by, proposed_on FROM ret_batches WHERE id = ?",
+	               err)) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_ROW)
@@ -2724,6 +2736,10 @@ int rstore_batch_approve(rstore *r, int64_t id, const char *actor, const char *d
 	else if (strcmp(col(st, 0), "proposed") != 0)
 		rc = kho_err_set(err, KHO_ECONFLICT, "batch %lld is %s, not proposed", (long long)id,
 		                 col(st, 0));
+	else if (decision_date < (int32_t)sqlite3_column_int64(st, 2))
+		rc = kho_err_set(err, KHO_EINVAL, "the decision is dated %s, before batch %lld was"
+		                 " proposed (%s)", due_format(d1, decision_date), (long long)id,
+		                 due_format(d2, (int32_t)sqlite3_column_int64(st, 2)));
 	else if (strcmp(col(st, 1), actor ? actor : "cli") == 0)
 		/* Circular 06/2025/TT-BNV: the proposer of a destruction is not its approver. */
 		rc = kho_err_set(err, KHO_EPERM, "batch %lld was proposed by %s, who cannot approve it:"
@@ -2741,13 +2757,13 @@ int rstore_batch_approve(rstore *r, int64_t id, const char *actor, const char *d
 	sqlite3_bind_text(st, 2, decision, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, decision_date);
 	sqlite3_bind_int64(st, 4, on);
-	sqlite3_bind_int64(st, 5, (int64_t)on + deadline_days);
+	sqlite3_bind_int64(st, 5, (int64_t)decision_date + deadline_days);
 	sqlite3_bind_int64(st, 6, id);
 	if ((rc = step_done(r, st, err)) != 0)
 		goto out;
 	snprintf(obj, sizeof obj, "batch-%lld", (long long)id);
 	snprintf(detail, sizeof detail, "approved under decision %s of %s; execute by %s", decision,
-	         due_format(d1, decision_date), due_format(d2, (int32_t)(on + deadline_days)));
+	         due_format(d1, decision_date), due_format(d2, (int32_t)(decision_date + deadline_days)));
 	rc = audit(r, actor, "retention-approve", obj, detail, err);
 out:
 	sqlite3_finalize(st);

@@ -298,7 +298,10 @@ int rstore_batch_document(rstore *r, int64_t id, const char *name, kho_buf *out,
  * rstore_batch_approve: approve batch id with the destruction decision
  * number and date. The approver must not be the proposer (KHO_EPERM: "the
  * proposer of a destruction is not its approver"). Sets the deadline to
- * `on` + deadline_days (0: RSTORE_DEFAULT_DEADLINE_DAYS). Audited.
+ * decision_date + deadline_days (0: RSTORE_DEFAULT_DEADLINE_DAYS, also the
+ * most allowed: execution within 15 days of the signed decision). The
+ * decision may not be dated before the proposal nor after `on`, and its
+ * days must not have passed by `on` (KHO_EINVAL). Audited.
  */
 int rstore_batch_approve(rstore *r, int64_t id, const char *actor, const char *decision,
                          int32_t decision_date, int32_t on, int deadline_days, kho_err *err);

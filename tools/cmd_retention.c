@@ -468,7 +468,7 @@ int cmd_retention(int argc, char **argv)
 	/* Values checked before anything is opened: a usage error is exit 3. */
 	if ((o.years_s != NULL && parse_int(&o.years, o.years_s, "--years", 1, SCHEDULE_MAX_YEARS) != 0) ||
 	    (o.deadline_s != NULL &&
-	     parse_int(&o.deadline_days, o.deadline_s, "--deadline-days", 1, 3650) != 0) ||
+	     parse_int(&o.deadline_days, o.deadline_s, "--deadline-days", 1, 15) != 0) ||
 	    (o.scope != NULL && one_of(o.scope, "--scope", scopes,
 	                                "record, subject, procedure or query") != 0) ||
 	    (o.kind != NULL && sub2 == NULL &&

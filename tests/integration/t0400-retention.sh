@@ -153,6 +153,15 @@ check_exit "the proposer cannot approve" 5 RAT 2031-01-03 batch approve $B --act
 check_grep "... and is told why" 'different records manager' check.err
 check_exit "an approval dated ahead of today is refused" 3 R batch approve $B --actor rm-hoa --decision 45/QĐ-SNV --decision-date 2031-01-03 --at 2031-01-03
 check_grep "... telling to use KHO_NOW" 'later than today.*KHO_NOW' check.err
+# Circular 06/2025/TT-BNV: execution within 15 days of the signed decision
+check_exit "a decision dated after today is refused" 5 RAT 2031-01-03 batch approve $B --actor rm-hoa --decision 45/QĐ-SNV --decision-date 2031-01-04
+check_grep "... saying so" 'the decision is dated 2031-01-04, after today \(2031-01-03\)' check.err
+check_exit "a decision dated before the proposal is refused" 5 RAT 2031-01-03 batch approve $B --actor rm-hoa --decision 45/QĐ-SNV --decision-date 2031-01-01
+check_grep "... saying so" 'the decision is dated 2031-01-01, before batch [0-9]+ was proposed \(2031-01-02\)' check.err
+check_exit "a decision whose 15 days have passed is refused" 5 RAT 2031-01-20 batch approve $B --actor rm-hoa --decision 45/QĐ-SNV --decision-date 2031-01-02
+check_grep "... a new decision is needed" 'the decision of 2031-01-02 allowed execution until 2031-01-17, which has passed: a new decision is needed' check.err
+usage_error "a deadline beyond the 15 days" "--deadline-days '16'" batch approve $B --actor rm-hoa --decision 45/QĐ-SNV --decision-date 2031-01-03 --deadline-days 16
+check "... the batch is still proposed" sh -c "R() { \"$KHO\" retention \"\$@\" --data data; }; R batch show $B | grep -q '\"state\": \"proposed\"'"
 check "another records manager approves" RAT 2031-01-03 batch approve $B --actor rm-hoa --decision 45/QĐ-SNV --decision-date 2031-01-03
 # A hold placed between approval and execution:
 H3=$(R hold --scope record --target $(code 0105) --reason "khiếu nại" --authority "UBND tỉnh" --at 2031-01-04)
