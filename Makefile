@@ -75,12 +75,16 @@ BENCH_BINS := $(patsubst %.c,$(BUILD)/%,$(BENCH_SRCS))
 
 all: deps-check $(KHO) $(UNIT_BINS) $(HELPER_BINS) $(REPLAY_BINS)
 
-# Missing Debian packages are installed by tools/install-deps (idempotent).
+# Missing Debian packages are installed by tools/install-deps (idempotent):
+# all of them for building the tests and running them, only those bin/kho
+# and the demo need for `make run`.
 deps-check:
 	@tools/install-deps --check-only >/dev/null 2>&1 || tools/install-deps
+deps-check-run:
+	@tools/install-deps --check-only run >/dev/null 2>&1 || tools/install-deps run
 deps:
 	tools/install-deps
-.PHONY: deps-check
+.PHONY: deps-check deps-check-run
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -153,7 +157,9 @@ bench: all $(BENCH_BINS)
 fuzz: deps-check $(FUZZ_BINS)
 	tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
 
-run: all
+# The daemon alone (not the tests) and only the packages it needs.
+run: deps-check-run
+	$(MAKE) --no-print-directory -j$$(nproc) $(KHO)
 	tools/demo.sh $(KHO)
 
 clean:

@@ -70,18 +70,22 @@ if [ -z "${RECORDS2:-}" ]; then
 fi
 
 mkdir -p samples
-printf '%%PDF-1.4\n%% demo result (the issuer'"'"'s signed PDF in real use)\n' > samples/ketqua.pdf
+# One document per sample (the issuer's signed PDF in real use): with one
+# file in every package, the public page could only name one of eight
+# results for it.
 for rec in "$ROOT"/testdata/records/*.xml; do
 	name=$(basename "$rec" .xml)
 	[ -f "samples/$name.asice" ] && continue
+	printf '%%PDF-1.4\n%% demo result %s (the issuer'"'"'s signed PDF in real use)\n' "$name" \
+		> "samples/$name.pdf"
 	"$KHO" seal --key pki/signer.key --cert pki/signer.pem --pss --tsa-key pki/tsa.key \
 		--tsa-cert pki/tsa.pem --crl pki/crls.pem --record "$rec" -o "samples/$name.asice" \
-		samples/ketqua.pdf
+		"samples/$name.pdf"
 done
 
 "$KHO" serve --config kho.json --port-file port.txt 2>>serve.log &
 PID=$!
-trap 'kill -TERM $PID 2>/dev/null; wait $PID; exit 0' INT TERM
+trap 'echo; echo "demo: stopping the daemon (in-flight requests finish)"; kill -TERM $PID 2>/dev/null; wait $PID; echo "demo: stopped"; exit 0' INT TERM
 for i in $(seq 100); do [ -s port.txt ] && break; sleep 0.1; done
 if ! kill -0 $PID 2>/dev/null; then
 	echo "demo: the daemon did not start; see $DEMO/serve.log:"; tail -n 5 serve.log; exit 1
@@ -144,15 +148,15 @@ Try:
   curl -H "Authorization: Bearer $RECORDS" $URL/v1/stats/reuse
   curl -H "Authorization: Bearer $RECORDS" -X PUT --data-binary @$ROOT/testdata/schedules/province-2025.xml \\
        $URL/v1/schedules
-  curl -H "Authorization: Bearer $RECORDS" -d '{}' $URL/v1/disposition/batches
-  curl -H "Authorization: Bearer $RECORDS" "$URL/v1/disposition/batches/1?format=html"
-  curl -H "Authorization: Bearer $RECORDS2" -d '{"decision":"45/QĐ-SNV","decision_date":"2031-01-02"}' \\
-       $URL/v1/disposition/batches/1/approve
-  curl -H "Authorization: Bearer $RECORDS2" -d '{}' $URL/v1/disposition/batches/1/execute
+  curl -H "Authorization: Bearer $RECORDS" $URL/v1/retention/report
+    (none of these 2025 samples is due for destruction or transfer before 31/12/2030:
+     POST $URL/v1/disposition/batches answers 404 "no record is eligible" until then;
+     tests/integration/t0410-retention-daemon.sh runs the whole disposition on a
+     simulated 2031 clock, KHO_NOW, with the second records manager approving)
   curl -H "Authorization: Bearer $ADMIN" $URL/metrics
   curl -H "Authorization: Bearer $AUDITOR" "$URL/v1/audit?limit=20"
   curl --data-binary @$DEMO/samples/ht01-birth-registration.asice $URL/v1/verify
-  curl -F file=@$DEMO/samples/ketqua.pdf "$URL/v1/verify?lang=en"
+  curl -F file=@$DEMO/samples/ht01-birth-registration.pdf "$URL/v1/verify?lang=en"
   curl -H "Authorization: Bearer $OFFICER" -o qr.png $URL/v1/results/$QR_CODE/qr
   $KHO qr --data $DEMO/data --result $QR_CODE -o qr.svg --base-url $URL
   $KHO fsck --data $DEMO/data --config $DEMO/kho.json
