@@ -500,6 +500,30 @@ static const char *reason_words(enum vr_sub s, enum webverify_lang l)
 	return tr(l, "Không rõ lý do.", "Unknown reason.");
 }
 
+/* The result types of the procedures kho knows (testdata/records/,
+ * docs/record.md) by name; another type is shown as written. */
+static const char *result_type_words(const char *t, enum webverify_lang l)
+{
+	static const struct { const char *k, *vi, *en; } w[] = {
+		{ "birth-registration", "Đăng ký khai sinh", "Birth registration" },
+		{ "marriage-registration", "Đăng ký kết hôn", "Marriage registration" },
+		{ "marital-status-certificate", "Giấy xác nhận tình trạng hôn nhân",
+		  "Certificate of marital status" },
+		{ "certified-copy", "Bản sao chứng thực", "Certified copy" },
+		{ "building-permit", "Giấy phép xây dựng", "Building permit" },
+		{ "household-business-registration", "Giấy chứng nhận đăng ký hộ kinh doanh",
+		  "Household business registration" },
+		{ "judicial-record-certificate", "Phiếu lý lịch tư pháp", "Judicial record certificate" },
+		{ "refusal-notice", "Văn bản từ chối giải quyết hồ sơ", "Refusal notice" },
+	};
+	size_t i;
+
+	for (i = 0; t != NULL && i < sizeof w / sizeof w[0]; i++)
+		if (strcmp(t, w[i].k) == 0)
+			return tr(l, w[i].vi, w[i].en);
+	return t;
+}
+
 static const char *status_words(const char *s, enum webverify_lang l)
 {
 	static const struct { const char *k, *vi, *en; } w[] = {
@@ -907,7 +931,7 @@ static void statement(struct out *o, const verify_report *r, const struct arch_i
 	put(o, "<section class=\"card\"><dl>\n");
 	if (rec != NULL) {
 		dl_row(o, tr(l, "Kết quả", "Result"), rec->title);
-		dl_row(o, tr(l, "Loại kết quả", "Result type"), rec->result_type);
+		dl_row(o, tr(l, "Loại kết quả", "Result type"), result_type_words(rec->result_type, l));
 		dl_row(o, tr(l, "Mã kết quả", "Result code"), rec->result_code);
 		dl_row(o, tr(l, "Số, ký hiệu", "Number and symbol"), rec->number_symbol);
 		dl_row(o, tr(l, "Mã thủ tục hành chính", "Procedure code"), rec->procedure_national);

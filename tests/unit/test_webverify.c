@@ -292,7 +292,9 @@ static void t_valid_package(void)
 	CHECK(strstr(BODY(r), "ketqua.pdf – nguyên vẹn") != NULL);   /* covered files */
 	CHECK(strstr(BODY(r), "data-status=\"valid\"") != NULL);     /* the archived package */
 	CHECK(strstr(BODY(r), "Nguyễn V** A*") != NULL);            /* masked */
-	CHECK(strstr(BODY(r), "Bản sao chứng thực") == NULL);      /* no title: free text */
+	CHECK(strstr(BODY(r), "Bản sao chứng thực của") == NULL);  /* no title: free text */
+	/* the result type by its Vietnamese name, not the code certified-copy */
+	CHECK(strstr(BODY(r), "<dt>Loại kết quả</dt><dd>Bản sao chứng thực</dd>") != NULL);
 	CHECK(strstr(BODY(r), "tệp &lt;b&gt;.asice") != NULL);      /* the file name escaped */
 	CHECK(strstr(BODY(r), "<details>") != NULL);
 	CHECK(strstr(BODY(r), "download=\"bao-cao-kiem-tra.xml\"") != NULL);
