@@ -1064,7 +1064,10 @@ static int authorize(struct req *q, struct MHD_Connection *c, catalog *r);
 static const char *const lookup_keys[] = { "subject", "type", "procedure", "agency", "valid_on",
                                             "purpose" };
 
-/* Counts each lookup parameter (cls: int[6]): a repeated one is refused. */
+#define NLOOKUP_KEYS (sizeof lookup_keys / sizeof *lookup_keys)
+
+/* Counts each lookup parameter (cls: int[NLOOKUP_KEYS + 1], the last for
+ * names the lookup does not take): a repeated or unknown one is refused. */
 static enum MHD_Result count_lookup_key(void *cls, enum MHD_ValueKind kind, const char *key,
                                         const char *value)
 {
@@ -1073,9 +1076,9 @@ static enum MHD_Result count_lookup_key(void *cls, enum MHD_ValueKind kind, cons
 
 	(void)kind;
 	(void)value;
-	for (i = 0; key != NULL && i < sizeof lookup_keys / sizeof *lookup_keys; i++)
-		if (strcmp(key, lookup_keys[i]) == 0)
-			n[i]++;
+	for (i = 0; key != NULL && i < NLOOKUP_KEYS && strcmp(key, lookup_keys[i]) != 0; i++)
+		;
+	n[i]++;
 	return MHD_YES;
 }
 
@@ -1084,13 +1087,19 @@ static const char *lookup_params(struct MHD_Connection *c, catalog_query *cq,
                                  const char **subject)
 {
 	static __thread char msg[64];
-	int seen[sizeof lookup_keys / sizeof *lookup_keys] = { 0 };
+	int seen[NLOOKUP_KEYS + 1] = { 0 };
 	size_t i;
 
 	/* MHD answers the first of repeated parameters: which subject or
-	 * purpose was meant would be a guess. */
+	 * purpose was meant would be a guess. An unknown name is refused, not
+	 * ignored: a mistyped filter ("procedrue=") would widen the search
+	 * unseen. The name is not echoed (it could be a personal number
+	 * written without "subject="). */
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, count_lookup_key, seen);
-	for (i = 0; i < sizeof seen / sizeof *seen; i++)
+	if (seen[NLOOKUP_KEYS] > 0)
+		return "an unknown parameter was given: the lookup takes subject, purpose, type,"
+		       " procedure, agency and valid_on";
+	for (i = 0; i < NLOOKUP_KEYS; i++)
 		if (seen[i] > 1) {
 			snprintf(msg, sizeof msg, "%s is given more than once", lookup_keys[i]);
 			return msg;

@@ -205,6 +205,12 @@ check_grep "... said so" 'control character or an encoded NUL' body.out
 st=$(http GET "/v1/lookup?subject=051087012345&subject=079088001234&purpose=$AG-251120-0009" "$OFF")
 check_status "a lookup parameter given twice: 400" 400 "$st"
 check_grep "... said so" 'subject is given more than once' body.out
+st=$(http GET "/v1/lookup?subject=051087012345&purpose=$AG-251120-0009&procedrue=2.000815" "$OFF")
+check_status "a mistyped filter (an unknown parameter): 400, not a wider search" 400 "$st"
+check_grep "... naming the parameters the lookup takes" 'the lookup takes subject, purpose, type, procedure, agency and valid_on' body.out
+st=$(http GET "/v1/lookup?051087012345&purpose=$AG-251120-0009" "$OFF")
+check_status "a number given without subject=: 400" 400 "$st"
+check_nogrep "... without echoing it" '051087012345' body.out
 st=$(http GET "/v1/lookup?subject=051087012345&purpose=$AG-251120-0009%0a" "$OFF")
 check_status "an encoded newline in an argument: 400" 400 "$st"
 st=$(http GET "/nope%0a2026-01-01T00:00:00Z%20127.0.0.9%20GET%20/v1/forged%20200" "")
