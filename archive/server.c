@@ -2712,8 +2712,6 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 		goto fail;
 	}
 	s->q.started = 1;
-	audit(s, "daemon", "start", data_dir, 0,
-	      removed ? "started; removed store files of unacknowledged ingests" : "started");
 	ipool_start(s);
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_EPOLL |
 	                            MHD_ALLOW_SUSPEND_RESUME,
@@ -2738,6 +2736,13 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 	}
 	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : ntohs(sa.sin_port);
+	/* Once listening (a daemon that could not bind did not start), with
+	 * the data directory's absolute path (it was the path as given). */
+	{
+		char abs[PATH_MAX];
+		audit(s, "daemon", "start", realpath(data_dir, abs) != NULL ? abs : data_dir, 0,
+		      removed ? "started; removed store files of unacknowledged ingests" : "started");
+	}
 	/* QR URLs: the configured public address, else this daemon's own. */
 	if (cfg->public_url != NULL) {
 		snprintf(s->public_url, sizeof s->public_url, "%s", cfg->public_url);

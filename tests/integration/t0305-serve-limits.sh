@@ -37,6 +37,9 @@ check "the catalog's WAL is 0600 too" test "$(stat -c %a data/catalog.db-wal)" =
 check_exit "a second daemon on the same port: exit 5" 5 timeout 20 \
 	"$KHO" serve --data data2 --listen "127.0.0.1:$PORT" --trust pki/trust.pem
 check_grep "... saying it cannot listen there" "cannot listen on 127.0.0.1:$PORT" check.err
+check "... and its catalog records no start" test "$(sqlite3 data2/catalog.db "SELECT count(*) FROM audit WHERE action = 'start'")" = 0
+check "the running daemon's start names the data directory by its absolute path" \
+	test "$(sqlite3 data/catalog.db "SELECT object FROM audit WHERE action = 'start'")" = "$PWD/data"
 
 # ---- a body trickling in ----------------------------------------------------
 # one byte a second: never idle for connection_timeout (2 s), far below
