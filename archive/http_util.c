@@ -253,6 +253,23 @@ static int b64_member(kho_buf *out, json_t *v, const char *what, kho_err *err)
 	return 0;
 }
 
+/* only_members: KHO_EFORMAT naming the first member of o that is not one
+ * of the names given (a NULL-terminated list); where prefixes the name. */
+static int only_members(json_t *o, const char *where, const char *a, const char *b,
+                        const char *c, kho_err *err)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(o, k, v) {
+		if ((a != NULL && strcmp(k, a) == 0) || (b != NULL && strcmp(k, b) == 0) ||
+		    (c != NULL && strcmp(k, c) == 0))
+			continue;
+		return kho_err_set(err, KHO_EFORMAT, "unknown member \"%s%.64s\"", where, k);
+	}
+	return 0;
+}
+
 int http_parse_results_body(http_results_req *out, const void *data, size_t len, size_t max,
                             kho_err *err)
 {
@@ -270,6 +287,10 @@ int http_parse_results_body(http_results_req *out, const void *data, size_t len,
 		rc = kho_err_set(err, KHO_EFORMAT, "the body must be a JSON object");
 		goto out;
 	}
+	/* Unknown members are refused, as in the status body: a misspelt
+	 * member ("fiels") must not seal something other than what was meant. */
+	if ((rc = only_members(o, "", "record_xml", "files", NULL, err)) != 0)
+		goto out;
 	if ((rc = b64_member(&out->record_xml, json_object_get(o, "record_xml"), "record_xml",
 	                     err)) != 0)
 		goto out;
@@ -282,6 +303,10 @@ int http_parse_results_body(http_results_req *out, const void *data, size_t len,
 	}
 	json_array_foreach(files, i, f) {
 		json_t *name = json_object_get(f, "name"), *mime = json_object_get(f, "mime");
+		char where[32];
+		snprintf(where, sizeof where, "files[%zu].", i);
+		if (json_is_object(f) && (rc = only_members(f, where, "name", "mime", "data", err)) != 0)
+			goto out;
 		if (!json_is_object(f) || !json_is_string(name) || json_string_length(name) == 0 ||
 		    json_string_length(name) > 255 ||
 		    strlen(json_string_value(name)) != json_string_length(name)) {

@@ -117,6 +117,20 @@ static void t_results_body(void)
 	CHECK_EQ_INT(http_parse_results_body(&r, "{\"record_xml\":\"AA==\",\"files\":[{\"name\":3}]}", 42,
 	                                     64, NULL), KHO_EFORMAT);
 	http_results_req_free(&r);
+	{
+		/* unknown members, top level and in a file: refused, named */
+		const char *typo = "{\"record_xml\":\"PHJlY29yZC8+\",\"fiels\":[],\"files\":[{\"name\":"
+		                   "\"a.pdf\",\"data\":\"JVBERg==\"}]}";
+		const char *ftypo = "{\"record_xml\":\"PHJlY29yZC8+\",\"files\":[{\"name\":\"a.pdf\","
+		                    "\"dta\":\"JVBERg==\",\"data\":\"JVBERg==\"}]}";
+		kho_err e;
+		CHECK_EQ_INT(http_parse_results_body(&r, typo, strlen(typo), 1024, &e), KHO_EFORMAT);
+		CHECK_STR(e.msg, "unknown member \"fiels\"");
+		http_results_req_free(&r);
+		CHECK_EQ_INT(http_parse_results_body(&r, ftypo, strlen(ftypo), 1024, &e), KHO_EFORMAT);
+		CHECK_STR(e.msg, "unknown member \"files[0].dta\"");
+		http_results_req_free(&r);
+	}
 	CHECK_EQ_INT(http_is_date("2025-02-29"), 0);
 	CHECK_EQ_INT(http_is_date("2024-02-29"), 1);
 	CHECK_EQ_INT(http_is_date("2024-02-29T00:00:00Z"), 0);
