@@ -1596,8 +1596,16 @@ static enum MHD_Result h_results_post(struct req *q, struct MHD_Connection *c)
 		}
 		objs[i].name = "record.xml";
 		SHA256(b.record_xml.data, b.record_xml.len, objs[i].sha256);
-		if (catalog_same_package(pick_reader(q->s), rec->result_code, objs, b.nfiles + 1, &have,
-		                         &e2) == 0) {
+		/* The catalog keeps one object row per distinct content: with two
+		 * files of the same bytes the comparison could not tell a retry
+		 * from another request, so such a request is sealed (and then
+		 * refused with 409 under an archived code). */
+		int dup = 0;
+		for (size_t a = 0; a < b.nfiles + 1 && !dup; a++)
+			for (size_t z = a + 1; z < b.nfiles + 1 && !dup; z++)
+				dup = memcmp(objs[a].sha256, objs[z].sha256, 32) == 0;
+		if (!dup && catalog_same_package(pick_reader(q->s), rec->result_code, objs, b.nfiles + 1,
+		                                 &have, &e2) == 0) {
 			memset(&q->io, 0, sizeof q->io);
 			q->io.res.http = 200;
 			memcpy(q->io.res.id, have.id, sizeof have.id);
@@ -1948,8 +1956,13 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 			if (webverify_mhd_begin(&q->wvm, s->wv, c, method, url, NULL) != 0) {
 				deny(q, 500, "cannot start the verification");
 			} else {
+				/* Memory only for a body the module will keep: one it
+				 * refused already (413, 429, 400) is read and dropped,
+				 * and reserving for it let one announced huge body spend
+				 * the whole budget (found by review). */
 				cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-				if (cl != NULL && !body_mem_take(q, strtoull(cl, NULL, 10)))
+				if (cl != NULL && webverify_mhd_refused(q->wvm) == 0 &&
+				    !body_mem_take(q, strtoull(cl, NULL, 10)))
 					webverify_mhd_refuse(q->wvm, 503, BODY_RETRY_AFTER);
 			}
 			return q;
@@ -2047,7 +2060,7 @@ static void consume(struct req *q, const char *data, size_t n)
 	if (q->deny != 0)
 		return;   /* read and discard the rest of a refused request */
 	if (q->wvm != NULL) {
-		if (!body_mem_take(q, q->rx))
+		if (webverify_mhd_refused(q->wvm) == 0 && !body_mem_take(q, q->rx))
 			webverify_mhd_refuse(q->wvm, 503, BODY_RETRY_AFTER);
 		webverify_mhd_feed(q->wvm, data, n);
 		if (UINT64_MAX - q->got >= n)

@@ -257,6 +257,8 @@ int webverify_mhd_begin(webverify_mhd **out, webverify *wv, struct MHD_Connectio
  * goes into Retry-After for 429 and 503.
  */
 void webverify_mhd_refuse(webverify_mhd *m, int status, unsigned retry_after);
+/* webverify_mhd_refused: the error already decided (400, 413, 429, 503...), 0 if none. */
+int webverify_mhd_refused(const webverify_mhd *m);
 
 /* webverify_mhd_feed: one chunk of the body (*upload_data_size bytes). */
 void webverify_mhd_feed(webverify_mhd *m, const char *data, size_t n);

@@ -159,6 +159,11 @@ void webverify_mhd_refuse(webverify_mhd *m, int status, unsigned retry_after)
 	kho_buf_free(&m->file);   /* wipes what arrived; nothing more is kept */
 }
 
+int webverify_mhd_refused(const webverify_mhd *m)
+{
+	return m != NULL ? m->status : 0;
+}
+
 void webverify_mhd_feed(webverify_mhd *m, const char *data, size_t n)
 {
 	int rc;

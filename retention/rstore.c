@@ -1844,14 +1844,18 @@ int rstore_hold_place(rstore *r, const char *scope, const char *target, const ch
 		return kho_err_set(err, KHO_EINVAL, "a hold needs a reason and an authority");
 	if (strcmp(scope, "record") == 0) {
 		if (!record_is_result_code(target))
-			return kho_err_set(err, KHO_EINVAL, "%s: not a result code", target);
+			/* The target is not echoed: a refusal is audited, and a
+			 * personal number given as a record's code would stay in
+			 * the trail for ever. */
+			return kho_err_set(err, KHO_EINVAL, "the target of a record hold must be a result code");
 		cpy(tgt, sizeof tgt, target);
 	} else if (strcmp(scope, "subject") == 0) {
 		if ((rc = subject_mac(r, target, tgt, err)) != 0)
 			return rc;
 	} else if (strcmp(scope, "procedure") == 0) {
 		if (!record_is_procedure_code(target))
-			return kho_err_set(err, KHO_EINVAL, "%s: not a national procedure code", target);
+			return kho_err_set(err, KHO_EINVAL, "the target of a procedure hold must be a national"
+			                   " procedure code");
 		cpy(tgt, sizeof tgt, target);
 	} else if (strcmp(scope, "query") == 0) {
 		if (!query_valid(target))
@@ -3082,7 +3086,7 @@ static int open_store(rstore *r, store **out, kho_err *err)
 
 	if ((size_t)snprintf(mk, sizeof mk, "%s", r->master_key_file) >= sizeof mk)
 		return kho_err_set(err, KHO_EINVAL, "path too long");
-	return store_open(out, r->data, mk, err);
+	return store_open_existing(out, r->data, mk, err);
 }
 
 /* The agency code in a sealed package's record.xml, or "" (for a migrated certificate). */
@@ -3527,7 +3531,7 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		goto out;
 	}
 	if ((size_t)snprintf(mk, sizeof mk, "%s", r->master_key_file) >= sizeof mk ||
-	    (rc = store_open(&stor, r->data, mk, err)) != 0)
+	    (rc = store_open_existing(&stor, r->data, mk, err)) != 0)
 		goto out;
 	/* Holds are read again now: one placed after approval drops its items. */
 	if ((rc = holds_load(r, &h, err)) != 0)
@@ -4426,7 +4430,7 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 	locked = 0;
 	/* Write the bag (RFC 8493): payload under data/, manifests, tag files. */
 	if ((size_t)snprintf(mk, sizeof mk, "%s", r->master_key_file) >= sizeof mk ||
-	    (rc = store_open(&stor, r->data, mk, err)) != 0)
+	    (rc = store_open_existing(&stor, r->data, mk, err)) != 0)
 		goto out;
 	if ((ar = archive_write_new()) == NULL || archive_write_set_format_pax_restricted(ar) != ARCHIVE_OK ||
 	    archive_write_open_filename(ar, bag_path) != ARCHIVE_OK) {

@@ -135,6 +135,12 @@ static void t_schedules_holds_report(void)
 	                  J("{\"outcome\":\"keep-years\",\"years\":\"5\"}"), 2, &resp), 400);
 	CHECK(resp.body && strstr(resp.body, "years must be an integer"));
 	CHECK_EQ_INT(call(r, "GET", "/v1/elsewhere", NULL, NULL, 0, 2, &resp), 404);
+	/* A personal number given as a record hold's target: refused without
+	 * echoing it (the refusal goes into the permanent audit trail). */
+	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL,
+	                  J("{\"scope\":\"record\",\"target\":\"001085012345\",\"reason\":\"x\","
+	                    "\"authority\":\"y\"}"), 2, &resp), 400);
+	CHECK(resp.body && strstr(resp.body, "001085012345") == NULL);
 	/* Refusals are audited: the officer's PUT /v1/schedules as "denied"
 	 * (403), the others as "retention-refused" with their status. */
 	{
@@ -158,6 +164,11 @@ static void t_schedules_holds_report(void)
 			if (strcmp(act, "retention-refused") == 0 && st == 400 &&
 			    strcmp(obj, "/v1/holds") == 0 && strstr(det, "malformed JSON") != NULL)
 				badjson++;
+		}
+		{
+			char *all = json_dumps(a, 0);
+			CHECK(all != NULL && strstr(all, "001085012345") == NULL);   /* not in the trail */
+			free(all);
 		}
 		CHECK_EQ_INT(denied, 1);
 		CHECK_EQ_INT(dup, 1);
