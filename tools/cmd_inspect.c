@@ -7,6 +7,7 @@
  * standard output cannot be written.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,7 +228,9 @@ int cmd_inspect(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	pkg_limits_default(&lim);
-	if (pkg_read_file(&p, argv[optind], &lim, &err) != 0) {
+	char real[PATH_MAX];
+	if (pkg_read_file(&p, realpath(argv[optind], real) != NULL ? real : argv[optind], &lim,
+	                  &err) != 0) {   /* a link named here is followed, as by verify */
 		fprintf(stderr, "kho inspect: ");
 		fput_clean(err.msg, stderr);
 		fputc('\n', stderr);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,7 +226,14 @@ int cmd_verify(int argc, char **argv)
 	vo.anchors = anchors;
 	vo.crls = crls;
 
-	rc = verify_package_file(&r, argv[optind], &vo, &err);
+	{
+		/* The package reader refuses a symbolic link as its last path
+		 * component (it is the daemon's reader too); a link the user
+		 * names on the command line is followed here, as for --trust. */
+		char real[PATH_MAX];
+		rc = verify_package_file(&r, realpath(argv[optind], real) != NULL ? real : argv[optind],
+		                         &vo, &err);
+	}
 	if (rc != 0) {
 		fprintf(stderr, "kho verify: %s\n", err.msg);
 		status = io_status(rc);

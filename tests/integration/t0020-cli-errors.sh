@@ -70,6 +70,10 @@ check_nogrep "  ... without 'symbolic link'" 'symbolic link' check.err
 check_exit "verify takes --trust that is a symbolic link" 0 \
 	"$KHO" verify --trust link-trust.pem ok.asice
 check_grep "  ... and passes" 'TOTAL-PASSED' check.out
+ln -s ok.asice link-ok-pkg.asice
+check_exit "verify takes a package that is a symbolic link" 0 "$KHO" verify --trust pki/trust.pem link-ok-pkg.asice
+check_exit "inspect too" 0 "$KHO" inspect link-ok-pkg.asice
+check_grep "  ... and shows its record" 'result code' check.out
 
 # ---- H1: seal never writes its package over one of its inputs ----
 cp pki/signer.key sk.key && chmod 600 sk.key
