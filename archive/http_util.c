@@ -143,25 +143,6 @@ int http_route_parse(const char *method, const char *path, http_match *out)
 	return KHO_ENOTFOUND;
 }
 
-int http_uint_arg(const char *s, unsigned long long min, unsigned long long max,
-                  unsigned long long *out)
-{
-	unsigned long long v = 0;
-	size_t i;
-
-	if (s == NULL || s[0] == '\0' || strlen(s) > 19)
-		return KHO_EINVAL;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return KHO_EINVAL;
-		v = v * 10 + (unsigned)(s[i] - '0');   /* 19 digits fit in 64 bits */
-	}
-	if (v < min || v > max)
-		return KHO_EINVAL;
-	*out = v;
-	return 0;
-}
-
 int http_bearer(const char *h, char out[TOKEN_LEN + 1])
 {
 	size_t n;

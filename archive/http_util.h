@@ -62,11 +62,6 @@ const char *http_route_name(enum http_route r);   /* for logs and metrics */
 int http_route_roles(enum http_route r);          /* token_role bits; 0 = public */
 enum http_body http_route_body(enum http_route r);
 
-/* http_uint_arg: a query argument that must be a decimal number in
- * [min, max]: digits only (no sign, space or empty value), 0 or KHO_EINVAL. */
-int http_uint_arg(const char *s, unsigned long long min, unsigned long long max,
-                  unsigned long long *out);
-
 /* http_bearer: the token of an "Authorization: Bearer TOKEN" value.
  * KHO_EAUTH if absent or malformed. */
 int http_bearer(const char *authorization, char out[TOKEN_LEN + 1]);

@@ -208,16 +208,19 @@ struct server {
 #define UPLOAD_MEM_ONE ((size_t)1 << 20)
 #define UPLOAD_MEM_TOTAL ((size_t)32 << 20)
 
-static int upload_mem_reserve(server *s, size_t n)
+/* budget_take: add n to *used if that stays within cap (1), else 0; the
+ * shared counters of memory held for requests (upload_mem, body_mem). */
+static int budget_take(atomic_size_t *used, size_t cap, size_t n)
 {
-	size_t cur = atomic_load(&s->upload_mem);
+	size_t cur = atomic_load(used);
 
 	do {
-		if (n > UPLOAD_MEM_TOTAL || UPLOAD_MEM_TOTAL - n < cur)
+		if (cur > cap || cap - cur < n)
 			return 0;
-	} while (!atomic_compare_exchange_weak(&s->upload_mem, &cur, cur + n));
+	} while (!atomic_compare_exchange_weak(used, &cur, cur + n));
 	return 1;
 }
+
 
 #define BODY_RETRY_AFTER 5   /* seconds, in the Retry-After of a 503 for memory */
 
@@ -1305,15 +1308,15 @@ static enum MHD_Result h_audit(struct req *q, struct MHD_Connection *c)
 {
 	const char *a = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
 	const char *l = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
-	unsigned long long after = 0, limit = 100;
+	uint64_t after = 0, limit = 100;
 	audit_mark head;
 	char tbuf[32];
 	json_t *j = NULL;
 	kho_err err;
 
-	if (a != NULL && http_uint_arg(a, 0, INT64_MAX, &after) != 0)
+	if (a != NULL && kho_parse_uint(&after, a, 0, INT64_MAX) != 0)
 		return send_error(q, c, 400, "after must be a non-negative integer");
-	if (l != NULL && http_uint_arg(l, 1, 1000, &limit) != 0)
+	if (l != NULL && kho_parse_uint(&limit, l, 1, 1000) != 0)
 		return send_error(q, c, 400, "limit must be 1..1000");
 	evq_sync(q->s);   /* the lookups answered before this request are in the trail */
 	if (audit_list_json(q->s->ing->cat, (int64_t)after, (int)limit, &j, &err) != 0)
@@ -1486,8 +1489,8 @@ static enum MHD_Result h_result_qr(struct req *q, struct MHD_Connection *c)
 		return send_error(q, c, 400, "format must be png or svg");
 	svg = fmt != NULL ? strcmp(fmt, "svg") == 0 : acc != NULL && strstr(acc, "image/svg+xml") != NULL;
 	if (sc != NULL) {
-		unsigned long long v;
-		if (http_uint_arg(sc, 1, QR_SCALE_MAX, &v) != 0)
+		uint64_t v;
+		if (kho_parse_uint(&v, sc, 1, QR_SCALE_MAX) != 0)
 			return send_error(q, c, 400, "scale must be 1..%u", QR_SCALE_MAX);
 		scale = (unsigned)v;
 	}
@@ -1838,18 +1841,14 @@ static void deny(struct req *q, int status, const char *msg)
  */
 static int body_mem_take(struct req *q, uint64_t body_bytes)
 {
-	size_t cap = (size_t)q->s->cfg->max_body_memory, need, add, cur;
+	size_t cap = (size_t)q->s->cfg->max_body_memory, need;
 	uint64_t w = q->m.route == HTTP_R_RESULTS_POST ? 3 : 1;
 
 	need = body_bytes > cap / w ? cap : (size_t)(body_bytes * w);
 	if (need <= q->held)
 		return 1;
-	add = need - q->held;
-	cur = atomic_load(&q->s->body_mem);
-	do {
-		if (cur > cap || cap - cur < add)
-			return 0;
-	} while (!atomic_compare_exchange_weak(&q->s->body_mem, &cur, cur + add));
+	if (!budget_take(&q->s->body_mem, cap, need - q->held))
+		return 0;
 	q->held = need;
 	return 1;
 }
@@ -1859,6 +1858,23 @@ static void busy(struct req *q)
 	deny(q, 503, "the server holds as many request bodies in memory as it may "
 	             "(max_body_memory): try again in a few seconds");
 	q->retry_after = BODY_RETRY_AFTER;
+}
+
+/* A JSON body of at most cap bytes, with the Content-Length cl (NULL:
+ * chunked): refused at once if announced larger (413) or if the memory
+ * for it is not there (503), else collected into q->buf by consume. */
+static void json_body_begin(struct req *q, const char *cl, size_t cap)
+{
+	if (cl != NULL && strtoull(cl, NULL, 10) > cap) {
+		deny(q, 413, "the body is larger than its limit");
+		return;
+	}
+	if (cl != NULL && !body_mem_take(q, strtoull(cl, NULL, 10))) {
+		busy(q);
+		return;
+	}
+	q->body = HTTP_BODY_JSON;
+	kho_buf_init(&q->buf, cap);
 }
 
 /*
@@ -1993,17 +2009,8 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 			deny(q, 400, "the query string is too long");
 			return q;
 		}
-		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-		if (cl != NULL && strtoull(cl, NULL, 10) > cap) {
-			deny(q, 413, "the body is larger than its limit");
-			return q;
-		}
-		if (cl != NULL && !body_mem_take(q, strtoull(cl, NULL, 10))) {
-			busy(q);
-			return q;
-		}
-		q->body = HTTP_BODY_JSON;
-		kho_buf_init(&q->buf, cap);
+		json_body_begin(q, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length"),
+		                cap);
 		return q;
 	}
 	rc = http_route_parse(method, url, &q->m);
@@ -2032,7 +2039,7 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 		}
 		unsigned long long want = cl != NULL ? strtoull(cl, NULL, 10) : 0;
 		if (q->m.route == HTTP_R_PACKAGES_POST && want > 0 && want <= UPLOAD_MEM_ONE &&
-		    upload_mem_reserve(s, (size_t)want)) {
+		    budget_take(&s->upload_mem, UPLOAD_MEM_TOTAL, (size_t)want)) {
 			q->mem = (size_t)want;
 			kho_buf_init(&q->buf, q->mem);
 		} else if (store_tmp_create(s->ing->st, q->tmp, sizeof q->tmp, &q->fd, NULL) != 0) {
@@ -2040,17 +2047,8 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 			deny(q, 500, "cannot create a temporary file");
 		}
 	} else if (q->body == HTTP_BODY_JSON) {
-		size_t cap = q->m.route == HTTP_R_RESULT_STATUS ? HTTP_STATUS_BODY_MAX
-		                                                : (size_t)s->cfg->max_json;
-		if (cl != NULL && strtoull(cl, NULL, 10) > cap) {
-			deny(q, 413, "the body is larger than its limit");
-			return q;
-		}
-		if (cl != NULL && !body_mem_take(q, strtoull(cl, NULL, 10))) {
-			busy(q);
-			return q;
-		}
-		kho_buf_init(&q->buf, cap);
+		json_body_begin(q, cl, q->m.route == HTTP_R_RESULT_STATUS ? HTTP_STATUS_BODY_MAX
+		                                                          : (size_t)s->cfg->max_json);
 	}
 	return q;
 }

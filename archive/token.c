@@ -140,7 +140,15 @@ unlock:
 	return rc;
 }
 
-int token_revoke(catalog *c, const char *name, const char *actor, kho_err *err)
+/*
+ * token_change: one statement on the tokens row `name` (sql: its only
+ * parameter besides an optional time, bound first when at_now), in a
+ * transaction with the audit event of the change. KHO_ENOTFOUND with
+ * `missing` when no row changed.
+ */
+static int token_change(catalog *c, const char *sql, int at_now, const char *name,
+                        const char *actor, const char *detail, const char *missing,
+                        kho_err *err)
 {
 	sqlite3_stmt *st;
 	audit_event ev;
@@ -149,14 +157,14 @@ int token_revoke(catalog *c, const char *name, const char *actor, kho_err *err)
 	catalog_lock(c);
 	if ((rc = catalog_begin(c, err)) != 0)
 		goto unlock;
-	st = catalog_stmt(c, "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
-	                  err);
+	st = catalog_stmt(c, sql, err);
 	if (st == NULL) {
 		rc = KHO_EIO;
 		goto rollback;
 	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)kho_now());
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	if (at_now)
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)kho_now());
+	sqlite3_bind_text(st, at_now ? 2 : 1, name, -1, SQLITE_STATIC);
 	s = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (s != SQLITE_DONE) {
@@ -164,53 +172,9 @@ int token_revoke(catalog *c, const char *name, const char *actor, kho_err *err)
 		goto rollback;
 	}
 	if (sqlite3_changes(catalog_db(c)) == 0) {
-		rc = kho_err_set(err, KHO_ENOTFOUND, "no active token named %s", name);
+		rc = kho_err_set(err, KHO_ENOTFOUND, "%s %s", missing, name);
 		goto rollback;
 	}
-	ev.actor = actor;
-	ev.action = "config";
-	ev.object = name;
-	ev.status = 0;
-	ev.detail = "token revoked";
-	if ((rc = audit_append_locked(c, &ev, err)) != 0)
-		goto rollback;
-	rc = catalog_commit(c, err);
-	goto unlock;
-rollback:
-	catalog_rollback(c);
-unlock:
-	catalog_unlock(c);
-	return rc;
-}
-
-int token_withdraw(catalog *c, const char *name, const char *actor, const char *why,
-                   kho_err *err)
-{
-	sqlite3_stmt *st;
-	audit_event ev;
-	char detail[256];
-	int rc, s;
-
-	catalog_lock(c);
-	if ((rc = catalog_begin(c, err)) != 0)
-		goto unlock;
-	st = catalog_stmt(c, "DELETE FROM tokens WHERE name = ?", err);
-	if (st == NULL) {
-		rc = KHO_EIO;
-		goto rollback;
-	}
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	s = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (s != SQLITE_DONE) {
-		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(catalog_db(c)));
-		goto rollback;
-	}
-	if (sqlite3_changes(catalog_db(c)) == 0) {
-		rc = kho_err_set(err, KHO_ENOTFOUND, "no token named %s", name);
-		goto rollback;
-	}
-	snprintf(detail, sizeof detail, "token withdrawn: %s", why);
 	ev.actor = actor;
 	ev.action = "config";
 	ev.object = name;
@@ -225,6 +189,22 @@ rollback:
 unlock:
 	catalog_unlock(c);
 	return rc;
+}
+
+int token_revoke(catalog *c, const char *name, const char *actor, kho_err *err)
+{
+	return token_change(c, "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+	                    1, name, actor, "token revoked", "no active token named", err);
+}
+
+int token_withdraw(catalog *c, const char *name, const char *actor, const char *why,
+                   kho_err *err)
+{
+	char detail[256];
+
+	snprintf(detail, sizeof detail, "token withdrawn: %s", why);
+	return token_change(c, "DELETE FROM tokens WHERE name = ?", 0, name, actor, detail,
+	                    "no token named", err);
 }
 
 int token_check(catalog *c, const char *token, token_info *out, kho_err *err)

@@ -500,11 +500,28 @@ static const char *reason_words(enum vr_sub s, enum webverify_lang l)
 	return tr(l, "Không rõ lý do.", "Unknown reason.");
 }
 
+/* A code and its words in each language (result types, statuses). */
+struct words {
+	const char *k, *vi, *en;
+};
+
+/* words_of: the words of code k in table w (n entries), NULL if none. */
+static const char *words_of(const struct words *w, size_t n, const char *k,
+                            enum webverify_lang l)
+{
+	size_t i;
+
+	for (i = 0; k != NULL && i < n; i++)
+		if (strcmp(k, w[i].k) == 0)
+			return tr(l, w[i].vi, w[i].en);
+	return NULL;
+}
+
 /* The result types of the procedures kho knows (testdata/records/,
  * docs/record.md) by name; another type is shown as written. */
 static const char *result_type_words(const char *t, enum webverify_lang l)
 {
-	static const struct { const char *k, *vi, *en; } w[] = {
+	static const struct words w[] = {
 		{ "birth-registration", "Đăng ký khai sinh", "Birth registration" },
 		{ "marriage-registration", "Đăng ký kết hôn", "Marriage registration" },
 		{ "marital-status-certificate", "Giấy xác nhận tình trạng hôn nhân",
@@ -516,17 +533,14 @@ static const char *result_type_words(const char *t, enum webverify_lang l)
 		{ "judicial-record-certificate", "Phiếu lý lịch tư pháp", "Judicial record certificate" },
 		{ "refusal-notice", "Văn bản từ chối giải quyết hồ sơ", "Refusal notice" },
 	};
-	size_t i;
+	const char *r = words_of(w, sizeof w / sizeof w[0], t, l);
 
-	for (i = 0; t != NULL && i < sizeof w / sizeof w[0]; i++)
-		if (strcmp(t, w[i].k) == 0)
-			return tr(l, w[i].vi, w[i].en);
-	return t;
+	return r != NULL ? r : t;
 }
 
 static const char *status_words(const char *s, enum webverify_lang l)
 {
-	static const struct { const char *k, *vi, *en; } w[] = {
+	static const struct words w[] = {
 		{ "valid", "Còn hiệu lực", "Valid today" },
 		{ "expired", "Đã hết hiệu lực", "Expired" },
 		{ "superseded", "Đã được thay thế (cấp đổi, cấp lại)", "Superseded by a newer result" },
@@ -537,12 +551,8 @@ static const char *status_words(const char *s, enum webverify_lang l)
 		{ "destroyed", "Đã hết thời hạn lưu trữ và đã được tiêu hủy",
 		  "Destroyed at the end of its retention period" },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof w / sizeof w[0]; i++)
-		if (strcmp(s, w[i].k) == 0)
-			return tr(l, w[i].vi, w[i].en);
-	return NULL;
+	return words_of(w, sizeof w / sizeof w[0], s, l);
 }
 
 static const char *object_state_words(enum vr_object_state s, enum webverify_lang l)

@@ -3759,24 +3759,24 @@ out:
  */
 static json_t *tomb_json(sqlite3_stmt *st)
 {
-	char d[11], when[32], on[11], en[600], vi[600];
+	char d[11], when[32], on[11], von[11], vd[11], en[600], vi[600];
 	const char *code = col(st, 0);
 	time_t at = (time_t)sqlite3_column_int64(st, 8);
+	int32_t day = kho_local_day(at), dday = (int32_t)sqlite3_column_int64(st, 7);
 	json_t *o;
 
 	/* The day in Vietnam, as the certificate's executedOn has it (a
-	 * destruction at 03:00 on 4 January in Hà Nội said 3 January here). */
+	 * destruction at 03:00 on 4 January in Hà Nội said 3 January here);
+	 * dd/mm/yyyy in the Vietnamese statement (vn_day). */
 	kho_time_format(when, sizeof when, at);
-	kho_local_date(on, at);
-	due_format(d, (int32_t)sqlite3_column_int64(st, 7));
+	due_format(on, day);
+	due_format(d, dday);
 	snprintf(en, sizeof en, "Result %s was destroyed on %s under decision %s of %s"
 	         " (disposition batch %lld); its content is no longer held.", code, on,
 	         col(st, 6), d, (long long)sqlite3_column_int64(st, 5));
-	/* dd/mm/yyyy in the Vietnamese statement, as Vietnamese documents write dates. */
-	snprintf(vi, sizeof vi, "Kết quả %s đã được tiêu hủy ngày %.2s/%.2s/%.4s theo quyết định %s"
-	         " ngày %.2s/%.2s/%.4s (đợt hủy số %lld); kho không còn giữ nội dung của kết quả này.",
-	         code, on + 8, on + 5, on, col(st, 6), d + 8, d + 5, d,
-	         (long long)sqlite3_column_int64(st, 5));
+	snprintf(vi, sizeof vi, "Kết quả %s đã được tiêu hủy ngày %s theo quyết định %s ngày %s"
+	         " (đợt hủy số %lld); kho không còn giữ nội dung của kết quả này.", code,
+	         vn_day(von, day), col(st, 6), vn_day(vd, dday), (long long)sqlite3_column_int64(st, 5));
 	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "result_code",
 	              code, "dossier_code", col(st, 1), "state", "destroyed", "package_sha256",
 	              col(st, 2), "class", col(st, 3), "schedule_version", col(st, 4),

@@ -12,7 +12,6 @@
  * copy of the data. Each subcommand takes only its own options and
  * arguments (anything else is a usage error, exit 3).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdint.h>
@@ -162,12 +161,9 @@ static int parse_day(int32_t *out, const char *s, const char *what)
  * error naming the option. */
 static int parse_int(int *out, const char *s, const char *what, long lo, long hi)
 {
-	char *end = NULL;
-	long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (s[0] == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi) {
+	if (kho_parse_uint(&v, s, (uint64_t)lo, (uint64_t)hi) != 0) {
 		fprintf(stderr, "kho retention: %s '%s' is not an integer %ld..%ld\n", what, s, lo, hi);
 		return -1;
 	}

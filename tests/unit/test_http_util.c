@@ -7,6 +7,7 @@
 
 #include "archive/http_util.h"
 #include "archive/config.h"
+#include "common/util.h"
 #include "tests/unit/test.h"
 
 #define ID "ee1a6f180f3dd5fa9ff449a6544b80e2634bb1378a74e7f03800b413287b3ccc"
@@ -196,25 +197,26 @@ static void t_config(void)
 	remove(path);
 }
 
+/* Query arguments (audit after/limit, qr scale) are read with kho_parse_uint. */
 static void t_uint_arg(void)
 {
-	unsigned long long v = 7;
+	uint64_t v = 7;
 
-	CHECK_EQ_INT(http_uint_arg("0", 0, 10, &v), 0);
+	CHECK_EQ_INT(kho_parse_uint(&v, "0", 0, 10), 0);
 	CHECK(v == 0);
-	CHECK_EQ_INT(http_uint_arg("1000", 1, 1000, &v), 0);
+	CHECK_EQ_INT(kho_parse_uint(&v, "1000", 1, 1000), 0);
 	CHECK(v == 1000);
-	CHECK_EQ_INT(http_uint_arg("9223372036854775807", 0, INT64_MAX, &v), 0);
+	CHECK_EQ_INT(kho_parse_uint(&v, "9223372036854775807", 0, INT64_MAX), 0);
 	/* refused: empty, signs, spaces, a unit, out of range, too long */
-	CHECK_EQ_INT(http_uint_arg("", 0, 10, &v), KHO_EINVAL);
-	CHECK_EQ_INT(http_uint_arg(NULL, 0, 10, &v), KHO_EINVAL);
-	CHECK_EQ_INT(http_uint_arg(" 5", 0, 10, &v), KHO_EINVAL);
-	CHECK_EQ_INT(http_uint_arg("-0", 0, 10, &v), KHO_EINVAL);
-	CHECK_EQ_INT(http_uint_arg("+5", 0, 10, &v), KHO_EINVAL);
-	CHECK_EQ_INT(http_uint_arg("5x", 0, 10, &v), KHO_EINVAL);
-	CHECK_EQ_INT(http_uint_arg("1001", 1, 1000, &v), KHO_EINVAL);
-	CHECK_EQ_INT(http_uint_arg("0", 1, 1000, &v), KHO_EINVAL);
-	CHECK_EQ_INT(http_uint_arg("18446744073709551616", 0, UINT64_MAX, &v), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, "", 0, 10), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, NULL, 0, 10), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, " 5", 0, 10), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, "-0", 0, 10), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, "+5", 0, 10), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, "5x", 0, 10), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, "1001", 1, 1000), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, "0", 1, 1000), KHO_EINVAL);
+	CHECK_EQ_INT(kho_parse_uint(&v, "18446744073709551616", 0, UINT64_MAX), KHO_EINVAL);
 	CHECK(v == 9223372036854775807ull);   /* untouched on refusal */
 }
 
