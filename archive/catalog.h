@@ -146,9 +146,11 @@ int catalog_check_ingest(catalog *c, const char *id, const record *r,
  * result, and append the audit event "ingest" by actor. Same returns as
  * catalog_check_ingest (the check is repeated inside the transaction).
  * *superseded (may be NULL) is set to 1 if an older result was superseded.
+ * subject_macs: the keyed hash of each subject of r (ingest_subject_mac),
+ * 32 bytes each, the first subject's first, then r->others in order.
  */
 int catalog_ingest(catalog *c, const catalog_package *p, const record *r,
-                   const unsigned char subject_mac[32], const char *actor,
+                   const unsigned char *subject_macs, const char *actor,
                    int *superseded, kho_err *err);
 
 /* What an ingest adds for the public verification page (docs/verify-page.md). */
@@ -197,7 +199,7 @@ typedef struct catalog_verify_data {
  * stored). The caller must not hold the catalog lock.
  */
 int catalog_ingest_full(catalog *c, const catalog_package *p, const record *r,
-                        const unsigned char subject_mac[32], const char *actor,
+                        const unsigned char *subject_macs, const char *actor,
                         const catalog_verify_data *vd, int *superseded, kho_err *err);
 
 /*

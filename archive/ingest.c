@@ -410,7 +410,7 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 {
 	catalog_verify_data vd;
 	catalog_object *objs = NULL;
-	unsigned char digest[32], mac[32], key[STORE_KEY_LEN];
+	unsigned char digest[32], mac[RECORD_MAX_SUBJECTS * 32], key[STORE_KEY_LEN];
 	catalog_package p, existing;
 	struct timespec t0;
 	verify_opts vo;
@@ -493,8 +493,13 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 		if (rc != 0)
 			return kho_err_set(err, KHO_EIO, "retention: %s", out->reason);
 	}
+	/* Every subject's keyed hash, so that a lookup finds the result by any
+	 * of them (both spouses of a marriage registration). */
 	if (ingest_subject_mac(c, r->subject_id, mac) != 0)
 		return kho_err_set(err, KHO_ECRYPTO, "HMAC failed");
+	for (size_t k = 0; k < r->nothers; k++)
+		if (ingest_subject_mac(c, r->others[k].id, mac + 32 * (k + 1)) != 0)
+			return kho_err_set(err, KHO_ECRYPTO, "HMAC failed");
 	if ((rc = verify_data(c, src, rep, &vd, &objs, pkp, err)) != 0) {
 		free(objs);
 		return rc;

@@ -10,8 +10,8 @@
  *     art. 14(3)); the dossier code starts with an agency code, which is the
  *     receiving agency's and need not be the issuing agencyCode;
  *   - a provincial procedure code extends the national procedureCode;
- *   - the subject id is a 12-digit personal number for kind="citizen" and an
- *     enterprise code for kind="enterprise";
+ *   - each subject's id is a 12-digit personal number for kind="citizen" and
+ *     an enterprise code for kind="enterprise", and no id is named twice;
  *   - the result is not issued before its dossier was received, validUntil
  *     is not before validFrom, and a result does not supersede itself.
  * Every error names the element and its line.
@@ -243,7 +243,7 @@ static int take_text(char **dst, xmlNodePtr n)
 /* Lines of each field's element, for the messages of the C checks. */
 struct lines {
 	long f[NFIELDS];
-	long subject, subject_id;
+	long subject[RECORD_MAX_SUBJECTS], subject_id[RECORD_MAX_SUBJECTS];
 };
 
 static long line_of(const struct lines *ln, const char *el)
@@ -265,6 +265,24 @@ static int fail(kho_err *err, long line, const char *el, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	return kho_err_set(err, KHO_EFORMAT, "record.xml line %ld: %s: %s", line, el, msg);
+}
+
+static int check_subject(const char *kind, const char *id, long line, long id_line,
+                         kho_err *err)
+{
+	if (strcmp(kind, "citizen") == 0) {
+		if (!record_is_personal_number(id))
+			return fail(err, id_line, "subject/id",
+			            "a citizen's id must be a 12-digit personal identification number");
+	} else if (strcmp(kind, "enterprise") == 0) {
+		if (!record_is_enterprise_code(id))
+			return fail(err, id_line, "subject/id",
+			            "an enterprise's id must be a 10-digit enterprise code, optionally "
+			            "with -ddd");
+	} else {
+		return fail(err, line, "subject", "kind \"%s\" is neither citizen nor enterprise", kind);
+	}
+	return 0;
 }
 
 static int check_record(const record *r, const struct lines *ln, kho_err *err)
@@ -295,18 +313,18 @@ static int check_record(const record *r, const struct lines *ln, kho_err *err)
 		return fail(err, line_of(ln, "provincialProcedureCode"), "provincialProcedureCode",
 		            "\"%s\" is not procedureCode \"%s\" followed by an agency code",
 		            r->procedure_provincial, r->procedure_national);
-	if (strcmp(r->subject_kind, "citizen") == 0) {
-		if (!record_is_personal_number(r->subject_id))
-			return fail(err, ln->subject_id, "subject/id",
-			            "a citizen's id must be a 12-digit personal identification number");
-	} else if (strcmp(r->subject_kind, "enterprise") == 0) {
-		if (!record_is_enterprise_code(r->subject_id))
-			return fail(err, ln->subject_id, "subject/id",
-			            "an enterprise's id must be a 10-digit enterprise code, optionally "
-			            "with -ddd");
-	} else {
-		return fail(err, ln->subject, "subject", "kind \"%s\" is neither citizen nor enterprise",
-		            r->subject_kind);
+	for (size_t i = 0; i <= r->nothers; i++) {
+		int rc = check_subject(i == 0 ? r->subject_kind : r->others[i - 1].kind,
+		                       i == 0 ? r->subject_id : r->others[i - 1].id, ln->subject[i],
+		                       ln->subject_id[i], err);
+		if (rc != 0)
+			return rc;
+		/* One person named twice would be found twice by a lookup. */
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(i == 0 ? r->subject_id : r->others[i - 1].id,
+			           j == 0 ? r->subject_id : r->others[j - 1].id) == 0)
+				return fail(err, ln->subject_id[i], "subject/id",
+				            "subject %zu has the same id as subject %zu", i + 1, j + 1);
 	}
 	if (!parse_date(r->issue_date, &issue))
 		return fail(err, line_of(ln, "issueDate"), "issueDate", "\"%s\" is not a real date",
@@ -345,8 +363,9 @@ int record_parse(record **out, const void *xml, size_t len, kho_err *err)
 	xmlSchemaValidCtxtPtr vc = NULL;
 	xmlNodePtr root;
 	struct verr verr = { 0 };
-	struct lines ln = { { 0 }, 0, 0 };
+	struct lines ln = { { 0 }, { 0 }, { 0 } };
 	record *r = NULL;
+	size_t nsubjects = 0;
 	int rc = 0;
 
 	if (out == NULL || (xml == NULL && len > 0))
@@ -389,20 +408,30 @@ int record_parse(record **out, const void *xml, size_t len, kho_err *err)
 		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
 		goto out;
 	}
-	/* The schema fixed the structure: each element at most once, in order. */
+	/* The schema fixed the structure: each element at most once (subject
+	 * at most RECORD_MAX_SUBJECTS times), in order. */
 	for (xmlNodePtr c = root->children; c != NULL; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
 		if (strcmp((const char *)c->name, "subject") == 0) {
-			xmlChar *kind = xmlGetNoNsProp(c, (const xmlChar *)"kind");
-			ln.subject = xmlGetLineNo(c);
-			if (kind == NULL) {
+			/* The schema allows RECORD_MAX_SUBJECTS: the first is the
+			 * record's subject, the others follow in order. */
+			size_t k = nsubjects++;
+			char **kind = k == 0 ? &r->subject_kind : &r->others[k - 1].kind;
+			char **id = k == 0 ? &r->subject_id : &r->others[k - 1].id;
+			char **name = k == 0 ? &r->subject_name : &r->others[k - 1].name;
+			xmlChar *kv;
+			if (k >= RECORD_MAX_SUBJECTS ||
+			    (kv = xmlGetNoNsProp(c, (const xmlChar *)"kind")) == NULL) {
 				rc = KHO_EFORMAT;
 				break;
 			}
-			r->subject_kind = strdup((const char *)kind);
-			xmlFree(kind);
-			if (r->subject_kind == NULL) {
+			if (k > 0)
+				r->nothers = k;
+			ln.subject[k] = xmlGetLineNo(c);
+			*kind = strdup((const char *)kv);
+			xmlFree(kv);
+			if (*kind == NULL) {
 				rc = KHO_ENOMEM;
 				break;
 			}
@@ -410,10 +439,10 @@ int record_parse(record **out, const void *xml, size_t len, kho_err *err)
 				if (s->type != XML_ELEMENT_NODE)
 					continue;
 				if (strcmp((const char *)s->name, "id") == 0) {
-					ln.subject_id = xmlGetLineNo(s);
-					rc = take_text(&r->subject_id, s);
+					ln.subject_id[k] = xmlGetLineNo(s);
+					rc = take_text(id, s);
 				} else if (strcmp((const char *)s->name, "name") == 0) {
-					rc = take_text(&r->subject_name, s);
+					rc = take_text(name, s);
 				}
 			}
 			continue;
@@ -479,6 +508,23 @@ static int put_el(kho_buf *b, const char *indent, const char *el, const char *v)
 	return rc;
 }
 
+static int put_subject(kho_buf *b, const char *kind, const char *id, const char *name)
+{
+	int rc = kho_buf_appendf(b, "  <subject kind=\"");
+
+	if (rc == 0)
+		rc = put_text(b, kind);
+	if (rc == 0)
+		rc = kho_buf_appendf(b, "\">\n");
+	if (rc == 0)
+		rc = put_el(b, "    ", "id", id);
+	if (rc == 0)
+		rc = put_el(b, "    ", "name", name);
+	if (rc == 0)
+		rc = kho_buf_appendf(b, "  </subject>\n");
+	return rc;
+}
+
 int record_write(kho_buf *out, const record *r, kho_err *err)
 {
 	static const char *const required[] = {
@@ -499,6 +545,13 @@ int record_write(kho_buf *out, const record *r, kho_err *err)
 	}
 	if (r->subject_kind == NULL || r->subject_id == NULL || r->subject_name == NULL)
 		return kho_err_set(err, KHO_EINVAL, "record_write: subject kind, id or name is missing");
+	if (r->nothers > RECORD_MAX_SUBJECTS - 1)
+		return kho_err_set(err, KHO_EINVAL, "record_write: more than %d subjects",
+		                   RECORD_MAX_SUBJECTS);
+	for (size_t k = 0; k < r->nothers; k++)
+		if (r->others[k].kind == NULL || r->others[k].id == NULL || r->others[k].name == NULL)
+			return kho_err_set(err, KHO_EINVAL,
+			                   "record_write: subject %zu: kind, id or name is missing", k + 2);
 	kho_buf_init(&b, RECORD_MAX_SIZE);
 	rc = kho_buf_appendf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	                         "<record xmlns=\"%s\">\n", RECORD_NS);
@@ -506,17 +559,9 @@ int record_write(kho_buf *out, const record *r, kho_err *err)
 		const char *v = *field_ptr((record *)(uintptr_t)r, i);
 		/* subject sits between numberSymbol and title (record.xsd sequence) */
 		if (strcmp(fields[i].el, "title") == 0) {
-			rc = kho_buf_appendf(&b, "  <subject kind=\"");
-			if (rc == 0)
-				rc = put_text(&b, r->subject_kind);
-			if (rc == 0)
-				rc = kho_buf_appendf(&b, "\">\n");
-			if (rc == 0)
-				rc = put_el(&b, "    ", "id", r->subject_id);
-			if (rc == 0)
-				rc = put_el(&b, "    ", "name", r->subject_name);
-			if (rc == 0)
-				rc = kho_buf_appendf(&b, "  </subject>\n");
+			rc = put_subject(&b, r->subject_kind, r->subject_id, r->subject_name);
+			for (size_t k = 0; k < r->nothers && rc == 0; k++)
+				rc = put_subject(&b, r->others[k].kind, r->others[k].id, r->others[k].name);
 		}
 		if (rc == 0)
 			rc = put_el(&b, "  ", fields[i].el, v);
@@ -553,5 +598,10 @@ void record_free(record *r)
 	free(r->subject_kind);
 	free(r->subject_id);
 	free(r->subject_name);
+	for (size_t k = 0; k < RECORD_MAX_SUBJECTS - 1; k++) {
+		free(r->others[k].kind);
+		free(r->others[k].id);
+		free(r->others[k].name);
+	}
 	free(r);
 }

@@ -25,6 +25,16 @@
 #define RECORD_NS "urn:kho:record:1"
 #define RECORD_ENTRY "record.xml"
 #define RECORD_MAX_SIZE (256u * 1024)
+/* subject elements in one record: a marriage registration names both
+ * spouses; a few procedures name a handful of people or businesses */
+#define RECORD_MAX_SUBJECTS 8
+
+/* One further subject of a result (record.xsd's second to eighth subject). */
+typedef struct record_subject {
+	char *kind;                  /* "citizen" or "enterprise" */
+	char *id;                    /* 12-digit personal number or enterprise code */
+	char *name;
+} record_subject;
 
 /* All strings are owned by the record, NUL-terminated UTF-8; optional ones may be NULL. */
 typedef struct record {
@@ -35,9 +45,11 @@ typedef struct record {
 	char *agency_code;           /* issuing agency, as at issue */
 	char *result_type;           /* e.g. "birth-registration", "certified-copy" */
 	char *number_symbol;         /* số, ký hiệu */
-	char *subject_kind;          /* "citizen" or "enterprise" */
+	char *subject_kind;          /* the first subject: "citizen" or "enterprise" */
 	char *subject_id;            /* 12-digit personal number or enterprise code */
 	char *subject_name;
+	record_subject others[RECORD_MAX_SUBJECTS - 1]; /* the further subjects, in order */
+	size_t nothers;              /* e.g. 1 for the other spouse of a marriage */
 	char *title;
 	char *issue_date;            /* YYYY-MM-DD */
 	char *signer;

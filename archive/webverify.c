@@ -271,9 +271,12 @@ void webverify_mask_name(char *out, size_t n, const char *name)
 
 /* What must never leave the module in clear, and what replaces it. */
 struct redaction {
-	char pid[64];        /* the personal number (or enterprise code) */
-	char name[256];      /* the subject's full name as in record.xml */
-	char masked[256];    /* webverify_mask_name of it */
+	size_t n;                /* subjects: the record's first, then its others */
+	struct {
+		char pid[64];        /* the personal number (or enterprise code) */
+		char name[256];      /* the subject's full name as in record.xml */
+		char masked[256];    /* webverify_mask_name of it */
+	} s[RECORD_MAX_SUBJECTS];
 };
 
 /* replace_all: every occurrence of from in b becomes to (a new buffer). */
@@ -316,32 +319,34 @@ static int replace_all(kho_buf *b, const char *from, const char *to)
  */
 static int scrub(kho_buf *b, const struct redaction *rd)
 {
-	size_t sl, i;
+	size_t sl, i, k;
 	int rc = 0;
 
 	if (rd == NULL)
 		return 0;
-	sl = strlen(rd->pid);
-	if (sl >= 6 && b->data != NULL && b->len >= sl)
-		for (i = 0; i <= b->len - sl; i++)
-			if (memcmp(b->data + i, rd->pid, sl) == 0)
-				memset(b->data + i, '*', sl);
-	if (rd->name[0] != '\0' && strcmp(rd->name, rd->masked) != 0)
-		rc = replace_all(b, rd->name, rd->masked);
+	for (k = 0; k < rd->n && rc == 0; k++) {
+		sl = strlen(rd->s[k].pid);
+		if (sl >= 6 && b->data != NULL && b->len >= sl)
+			for (i = 0; i <= b->len - sl; i++)
+				if (memcmp(b->data + i, rd->s[k].pid, sl) == 0)
+					memset(b->data + i, '*', sl);
+		if (rd->s[k].name[0] != '\0' && strcmp(rd->s[k].name, rd->s[k].masked) != 0)
+			rc = replace_all(b, rd->s[k].name, rd->s[k].masked);
+	}
 	return rc;
 }
 
-/* redact_str: name -> masked inside one string of the record. */
-static int redact_str(char **s, const struct redaction *rd)
+/* redact_str: a subject's name -> masked inside one string of the record. */
+static int redact_str(char **s, const char *name, const char *masked)
 {
 	kho_buf b;
 	unsigned char *d;
 	int rc;
 
-	if (*s == NULL || rd->name[0] == '\0' || strstr(*s, rd->name) == NULL)
+	if (*s == NULL || name[0] == '\0' || strstr(*s, name) == NULL)
 		return 0;
 	kho_buf_init(&b, RECORD_MAX_SIZE);
-	if ((rc = kho_buf_append(&b, *s, strlen(*s))) == 0 && (rc = replace_all(&b, rd->name, rd->masked)) == 0) {
+	if ((rc = kho_buf_append(&b, *s, strlen(*s))) == 0 && (rc = replace_all(&b, name, masked)) == 0) {
 		d = kho_buf_steal(&b, NULL);
 		if (d == NULL)
 			rc = KHO_ENOMEM;
@@ -363,6 +368,7 @@ static int redact(verify_report *r, struct redaction *rd)
 {
 	record *rec;
 	char *m;
+	size_t k;
 	int rc;
 
 	memset(rd, 0, sizeof *rd);
@@ -370,28 +376,36 @@ static int redact(verify_report *r, struct redaction *rd)
 		return 0;
 	rec = r->record;
 	/* The title is free text that often names other people than the
-	 * subject (a marriage certificate names both spouses, a business
-	 * registration its owner), whom no mask can find: a public answer
-	 * leaves it out; the result type and code say what the result is. */
+	 * subjects (a business registration names its owner), whom no mask
+	 * can find: a public answer leaves it out; the result type and code
+	 * say what the result is. */
 	free(rec->title);
 	rec->title = NULL;
-	if (rec->subject_id != NULL) {
-		snprintf(rd->pid, sizeof rd->pid, "%s", rec->subject_id);
-		OPENSSL_cleanse(rec->subject_id, strlen(rec->subject_id));
-		free(rec->subject_id);
-		rec->subject_id = NULL;
-	}
-	if (rec->subject_name != NULL) {
-		snprintf(rd->name, sizeof rd->name, "%s", rec->subject_name);
-		webverify_mask_name(rd->masked, sizeof rd->masked, rec->subject_name);
-		if ((m = xstrdup(rd->masked)) == NULL)
+	/* Every subject: the first and the others (both spouses of a
+	 * marriage registration). */
+	rd->n = 1 + rec->nothers;
+	for (k = 0; k < rd->n; k++) {
+		char **id = k == 0 ? &rec->subject_id : &rec->others[k - 1].id;
+		char **name = k == 0 ? &rec->subject_name : &rec->others[k - 1].name;
+		if (*id != NULL) {
+			snprintf(rd->s[k].pid, sizeof rd->s[k].pid, "%s", *id);
+			OPENSSL_cleanse(*id, strlen(*id));
+			free(*id);
+			*id = NULL;
+		}
+		if (*name == NULL)
+			continue;
+		snprintf(rd->s[k].name, sizeof rd->s[k].name, "%s", *name);
+		webverify_mask_name(rd->s[k].masked, sizeof rd->s[k].masked, *name);
+		if ((m = xstrdup(rd->s[k].masked)) == NULL)
 			return KHO_ENOMEM;
-		free(rec->subject_name);
-		rec->subject_name = m;
-		if ((rc = redact_str(&rec->title, rd)) != 0 || (rc = redact_str(&rec->signer, rd)) != 0 ||
-		    (rc = redact_str(&rec->number_symbol, rd)) != 0)
-			return rc;
+		free(*name);
+		*name = m;
 	}
+	for (k = 0; k < rd->n; k++)
+		if ((rc = redact_str(&rec->signer, rd->s[k].name, rd->s[k].masked)) != 0 ||
+		    (rc = redact_str(&rec->number_symbol, rd->s[k].name, rd->s[k].masked)) != 0)
+			return rc;
 	return 0;
 }
 
@@ -957,6 +971,8 @@ static void statement(struct out *o, const verify_report *r, const struct arch_i
 	if (rec != NULL) {
 		dl_row(o, tr(l, "Người ký văn bản", "Signatory"), rec->signer);
 		dl_row(o, tr(l, "Người được cấp", "Issued to"), rec->subject_name);
+		for (i = 0; i < rec->nothers; i++)
+			dl_row(o, tr(l, "Người được cấp", "Issued to"), rec->others[i].name);
 		dl_row(o, tr(l, "Ngày cấp", "Issue date"), vn_date(d, sizeof d, rec->issue_date, l));
 		dl_row(o, tr(l, "Có hiệu lực từ", "Valid from"), vn_date(d, sizeof d, rec->valid_from, l));
 		dl_row(o, tr(l, "Có hiệu lực đến", "Valid until"),
@@ -1069,16 +1085,21 @@ static json_t *jstatement(const verify_report *r, const struct arch_info *ai,
 	json_object_set_new(o, "package_sha256",
 	                    r->have_package_sha256 ? json_string(kho_hex(hex, r->package_sha256, 32))
 	                                           : json_null());
-	if (rec != NULL)
-		json_object_set_new(o, "result", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	if (rec != NULL) {
+		json_t *others = json_array();
+		for (size_t k = 0; others != NULL && k < rec->nothers; k++)
+			json_array_append_new(others, jstr(rec->others[k].name));
+		json_object_set_new(o, "result", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 		        "code", jstr(rec->result_code), "type", jstr(rec->result_type),
 		        "title", jstr(rec->title), "number_symbol", jstr(rec->number_symbol),
 		        "procedure", jstr(rec->procedure_national), "agency", jstr(rec->agency_code),
 		        "signatory", jstr(rec->signer), "subject_name_masked", jstr(rec->subject_name),
 		        "issue_date", jstr(rec->issue_date), "valid_from", jstr(rec->valid_from),
-		        "valid_until", jstr(rec->valid_until)));
-	else
+		        "valid_until", jstr(rec->valid_until),
+		        "other_subject_names_masked", others != NULL ? others : json_null()));
+	} else {
 		json_object_set_new(o, "result", json_null());
+	}
 	if (s != NULL) {
 		cn[0] = '\0';
 		if (s->signer_subject != NULL)

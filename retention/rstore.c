@@ -126,6 +126,16 @@ static const char schema_sql[] =
 	" ON ret_tombstone_packages BEGIN SELECT RAISE(ABORT, 'tombstones are append-only'); END;"
 	"CREATE TRIGGER IF NOT EXISTS ret_tombstone_packages_nodelete BEFORE DELETE"
 	" ON ret_tombstone_packages BEGIN SELECT RAISE(ABORT, 'tombstones are append-only'); END;"
+	/* The further subjects of a destroyed record (the catalog's
+	 * result_subjects, copied before its rows go): a lookup by any subject
+	 * finds the tombstone, as it found the record. Keyed hashes only. */
+	"CREATE TABLE IF NOT EXISTS ret_tombstone_subjects("
+	" subject_mac BLOB NOT NULL CHECK(length(subject_mac) = 32), result_code TEXT NOT NULL,"
+	" PRIMARY KEY(subject_mac, result_code)) WITHOUT ROWID;"
+	"CREATE TRIGGER IF NOT EXISTS ret_tombstone_subjects_noupdate BEFORE UPDATE"
+	" ON ret_tombstone_subjects BEGIN SELECT RAISE(ABORT, 'tombstones are append-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS ret_tombstone_subjects_nodelete BEFORE DELETE"
+	" ON ret_tombstone_subjects BEGIN SELECT RAISE(ABORT, 'tombstones are append-only'); END;"
 	/* Destruction certificates are permanent records kept in the store like
 	 * packages (a packages row, so fixity, fsck and crash recovery see them)
 	 * and catalogued here: which batch, which package, and the package key
@@ -654,6 +664,10 @@ typedef struct hold {
 	char target[256];
 	unsigned char mac[32];
 	int32_t placed, released;
+	/* A subject hold: the records where the subject is a further subject
+	 * (result_subjects), read with the holds; it holds them too. */
+	char (*codes)[CATALOG_CODE_MAX];
+	size_t ncodes;
 } hold;
 
 typedef struct holds {
@@ -699,6 +713,8 @@ static int execution_day_ok(int64_t id, int32_t on, int32_t approved_on, kho_err
 
 static void holds_free(holds *h)
 {
+	for (size_t i = 0; i < h->n; i++)
+		free(h->v[i].codes);
 	free(h->v);
 	h->v = NULL;
 	h->n = 0;
@@ -717,6 +733,34 @@ static int hex_decode32(unsigned char out[32], const char *s)
 		out[i] = (unsigned char)v;
 	}
 	return 0;
+}
+
+/* hold_codes: the result codes where a subject hold's subject is a
+ * further subject of the record (result_subjects). */
+static int hold_codes(rstore *r, hold *x, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, s;
+
+	if ((rc = prep(r, &st, "SELECT result_code FROM result_subjects WHERE subject_mac = ?",
+	               err)) != 0)
+		return rc;
+	sqlite3_bind_blob(st, 1, x->mac, 32, SQLITE_STATIC);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		if (x->ncodes % 8 == 0) {
+			char (*nv)[CATALOG_CODE_MAX] = realloc(x->codes, (x->ncodes + 8) * sizeof *nv);
+			if (nv == NULL) {
+				rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+				break;
+			}
+			x->codes = nv;
+		}
+		cpy(x->codes[x->ncodes++], CATALOG_CODE_MAX, col(st, 0));
+	}
+	if (rc == 0 && s != SQLITE_DONE)
+		rc = dberr(r, err);
+	sqlite3_finalize(st);
+	return rc;
 }
 
 /* holds_load: every hold (released ones too: elig_evaluate checks the dates). */
@@ -749,8 +793,9 @@ static int holds_load(rstore *r, holds *h, kho_err *err)
 		cpy(x->id, sizeof x->id, col(st, 0));
 		cpy(x->scope, sizeof x->scope, col(st, 1));
 		cpy(x->target, sizeof x->target, col(st, 2));
-		if (strcmp(x->scope, "subject") == 0)
-			hex_decode32(x->mac, x->target);
+		if (strcmp(x->scope, "subject") == 0 && hex_decode32(x->mac, x->target) == 0 &&
+		    (rc = hold_codes(r, x, err)) != 0)
+			break;
 		x->placed = (int32_t)sqlite3_column_int64(st, 3);
 		x->released = sqlite3_column_type(st, 4) == SQLITE_NULL
 		                  ? DUE_NONE
@@ -831,8 +876,12 @@ static int hold_applies(const hold *h, const rec *x)
 {
 	if (strcmp(h->scope, "record") == 0)
 		return strcmp(h->target, x->code) == 0;
-	if (strcmp(h->scope, "subject") == 0)
+	if (strcmp(h->scope, "subject") == 0) {
+		for (size_t i = 0; i < h->ncodes; i++)
+			if (strcmp(h->codes[i], x->code) == 0)
+				return 1;
 		return CRYPTO_memcmp(h->mac, x->mac, 32) == 0;
+	}
 	if (strcmp(h->scope, "procedure") == 0)
 		return strncmp(x->procedure, h->target, 8) == 0;
 	if (strcmp(h->scope, "query") == 0)
@@ -3309,6 +3358,14 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 		sqlite3_finalize(st);
 		st = NULL;
 	}
+	if ((rc = prep(r, &st, "INSERT INTO ret_tombstone_subjects(subject_mac, result_code)"
+	                       " SELECT subject_mac, result_code FROM result_subjects"
+	                       " WHERE result_code = ?", err)) != 0)
+		goto rollback;
+	sqlite3_bind_text(st, 1, x->code, -1, SQLITE_STATIC);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto rollback;
+	sqlite3_finalize(st);
 	if ((rc = prep(r, &st, "DELETE FROM results WHERE result_code = ?", err)) != 0)
 		goto rollback;
 	sqlite3_bind_text(st, 1, x->code, -1, SQLITE_STATIC);
@@ -3885,12 +3942,19 @@ int rstore_lookup_tombstones(catalog *c, const catalog_query *q, json_t *answer,
 	 * agency. Served by ret_tombstones_subject: a subject with no
 	 * tombstone costs one index probe. No LIMIT (the loop stops at
 	 * CATALOG_LOOKUP_MAX): with one SQLite sorts in an ephemeral b-tree
-	 * made and freed on every run, even with no row (lookup profile). */
+	 * made and freed on every run, even with no row (lookup profile).
+	 * The second arm: tombstones where the subject was a further subject
+	 * (ret_tombstone_subjects), as in the live lookup. Compound ORDER BY by
+	 * column number: 9 is destroyed_at, 1 result_code. */
+#define TOMB_FILTERS                                                                       \
+	" AND (?2 IS NULL OR t.result_type = ?2) AND (?3 IS NULL OR t.procedure = ?3)"       \
+	" AND (?4 IS NULL OR t.agency = ?4)"
 	st = catalog_stmt(c, "SELECT " TOMB_COLS " FROM ret_tombstones t WHERE t.subject_mac = ?1"
-	                     " AND (?2 IS NULL OR t.result_type = ?2)"
-	                     " AND (?3 IS NULL OR t.procedure = ?3)"
-	                     " AND (?4 IS NULL OR t.agency = ?4)"
-	                     " ORDER BY t.destroyed_at DESC, t.result_code", err);
+	                     TOMB_FILTERS " UNION ALL SELECT " TOMB_COLS
+	                     " FROM ret_tombstone_subjects s JOIN ret_tombstones t"
+	                     " ON t.result_code = s.result_code WHERE s.subject_mac = ?1" TOMB_FILTERS
+	                     " ORDER BY 9 DESC, 1", err);
+#undef TOMB_FILTERS
 	if (st == NULL) {
 		catalog_unlock(c);
 		return KHO_EIO;

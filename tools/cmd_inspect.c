@@ -166,6 +166,7 @@ static void show_record(const pkg_entry *e)
 {
 	record *r = NULL;
 	kho_err err = { 0, "" };
+	size_t i;
 
 	printf("\nRecord %s (not verified)\n", RECORD_ENTRY);
 	if (e->data == NULL ||
@@ -197,6 +198,11 @@ static void show_record(const pkg_entry *e)
 	 * shown only as present. */
 	if (r->subject_id != NULL)
 		printf("  %-21s (present, not shown)\n", "subject id");
+	for (i = 0; i < r->nothers; i++) {
+		printf("  subject %-13zu %s, ", i + 2, r->others[i].kind);
+		put(r->others[i].name);
+		printf(", id (present, not shown)\n");
+	}
 	record_free(r);
 }
 

@@ -138,6 +138,10 @@ Try:
   curl $URL/healthz
   curl -H "Authorization: Bearer $OFFICER" \\
        "$URL/v1/lookup?subject=051087012345&purpose=000.31.20.H55-251120-0001"
+  curl -H "Authorization: Bearer $OFFICER" \\
+       "$URL/v1/lookup?subject=051096004321&purpose=000.31.20.H55-251120-0001"
+    (the second spouse of the sample marriage registration: a result is found by each
+     of its subjects)
   curl -H "Authorization: Bearer $OFFICER" -o got.asice -D - $URL/v1/packages/$ID
   curl -H "Authorization: Bearer $OFFICER" $URL/v1/packages/$ID/report
   curl -H "Authorization: Bearer $OFFICER" $URL/v1/results/000.31.20.H55-250314-0007-KQ1

@@ -98,6 +98,15 @@ static int text_record(kho_buf *o, const record *rec)
 		mask_id(masked, sizeof masked, rec->subject_id);
 		rc = kho_buf_appendf(o, "  %-21s %s (masked)\n", "subject id", masked);
 	}
+	for (i = 0; rc == 0 && i < rec->nothers; i++) {
+		const record_subject *x = &rec->others[i];
+		char k[32];
+		if (x->id != NULL)
+			mask_id(masked, sizeof masked, x->id);
+		snprintf(k, sizeof k, "subject %zu", i + 2);
+		rc = kho_buf_appendf(o, "  %-21s %s, %s, id %s (masked)\n", k, nz(x->kind),
+		                     nz(x->name), x->id != NULL ? masked : "-");
+	}
 	return rc;
 }
 
@@ -274,6 +283,17 @@ static json_t *jrecord(const record *rec)
 		if (rec->subject_id != NULL)
 			mask_id(masked, sizeof masked, rec->subject_id);
 		json_object_set_new(o, "subject_id_masked", rec->subject_id ? jstr(masked) : json_null());
+		/* The further subjects (record.h), each as the first is shown. */
+		json_t *a = json_array();
+		for (i = 0; a != NULL && i < rec->nothers; i++) {
+			const record_subject *x = &rec->others[i];
+			if (x->id != NULL)
+				mask_id(masked, sizeof masked, x->id);
+			json_array_append_new(a, json_pack("{s:o, s:o, s:o}", "kind", jstr(x->kind),
+			                                   "name", jstr(x->name), "id_masked",
+			                                   x->id != NULL ? jstr(masked) : json_null()));
+		}
+		json_object_set_new(o, "other_subjects", a != NULL ? a : json_null());
 	}
 	return o;
 }

@@ -62,6 +62,18 @@ check_status() {
 # json_id FILE: the "id" member of a JSON answer (64 hex digits).
 json_id() { sed -n 's/.*"id":"\([0-9a-f]\{64\}\)".*/\1/p' "$1"; }
 
+# archive_config OUT: the config of the retention tests: the test PKI's
+# trust anchors, its TSA as the built-in one, and the archive's own signer
+# (destruction certificates, transfer bags) with its enterprise code.
+archive_config() {
+	cat > "$1" <<EOF
+{ "trust": ["pki/trust.pem"],
+  "tsa": { "key": "pki/tsa.key", "cert": "pki/tsa.pem" },
+  "agencies": [ { "code": "000.00.08.H55", "key": "pki/signer.key", "cert": "pki/signer.pem" } ],
+  "enterprise_code": "0100000000" }
+EOF
+}
+
 # renewed_config BASE OUT: config BASE for the simulated future of the
 # retention tests (KHO_NOW in 2031), with the archive's own signer and TSA
 # from a PKI made at that time (pki31/): the first PKI's certificates have

@@ -24,12 +24,7 @@ seal_pkg a.xml a.asice >/dev/null || echo "seal a failed"
 seal_pkg b.xml b.asice >/dev/null || echo "seal b failed"
 IDA=$(sha256sum a.asice | cut -d' ' -f1)
 A=$(code 0101); B=$(code 0102)
-cat > kho.json <<EOF
-{ "trust": ["pki/trust.pem"],
-  "tsa": { "key": "pki/tsa.key", "cert": "pki/tsa.pem" },
-  "agencies": [ { "code": "000.00.08.H55", "key": "pki/signer.key", "cert": "pki/signer.pem" } ],
-  "enterprise_code": "0100000000" }
-EOF
+archive_config kho.json
 OFF=$(token counter1 officer $AG)
 RM1=$(token rm-lan records_manager)
 RM2=$(token rm-hoa records_manager)

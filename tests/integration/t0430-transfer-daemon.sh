@@ -22,12 +22,7 @@ seal_pkg ct.xml ct.asice >/dev/null || echo "seal ct failed"
 PN=$(sed -n 's|.*<id>\([0-9]*\)</id>.*|\1|p' ht.xml | head -n1)
 NAME=$(sed -n 's|.*<name>\(.*\)</name>.*|\1|p' ht.xml | head -n1)
 PURPOSE=000.31.20.H55-310201-0001
-cat > kho.json <<EOF
-{ "trust": ["pki/trust.pem"],
-  "tsa": { "key": "pki/tsa.key", "cert": "pki/tsa.pem" },
-  "agencies": [ { "code": "000.00.08.H55", "key": "pki/signer.key", "cert": "pki/signer.pem" } ],
-  "enterprise_code": "0100000000" }
-EOF
+archive_config kho.json
 OFF=$(token counter1 officer 000.31.20.H55)
 RM1=$(token rm-lan records_manager)
 RM2=$(token rm-hoa records_manager)

@@ -20,12 +20,7 @@ make_record "$CT" c.xml 0103; valid_until c.xml 2025-09-30   # destroyable in 20
 make_record "$CT" d.xml 0104; valid_until d.xml 2031-03-31   # destroyable from April 2031
 for f in a c d; do seal_pkg $f.xml $f.asice >/dev/null || echo "seal $f failed"; done
 A=$(code 0101); C=$(code 0103); D=$(code 0104)
-cat > kho.json <<EOF
-{ "trust": ["pki/trust.pem"],
-  "tsa": { "key": "pki/tsa.key", "cert": "pki/tsa.pem" },
-  "agencies": [ { "code": "000.00.08.H55", "key": "pki/signer.key", "cert": "pki/signer.pem" } ],
-  "enterprise_code": "0100000000" }
-EOF
+archive_config kho.json
 OFF=$(token counter1 officer $AG)
 RM1=$(token rm-lan records_manager)
 RM2=$(token rm-hoa records_manager)

@@ -228,5 +228,91 @@ static void t_each_package_pages(void)
 	catalog_close(c);
 }
 
-TESTS(T(t_ingest_semantics), T(t_supersede_other_code), T(t_lookup_and_status), T(t_wal_mode),
+/* The result codes a lookup by m finds (catalog_lookup), joined by " ",
+ * each with its subject_kind; the text answer (catalog_lookup_write) must
+ * be the same JSON. */
+static void found(catalog *c, const unsigned char m[32], char *out, size_t n)
+{
+	catalog_query q;
+	catalog_lookup_event ev;
+	json_t *j = NULL, *t;
+	kho_buf b;
+	size_t i;
+
+	out[0] = '\0';
+	memset(&q, 0, sizeof q);
+	memcpy(q.subject_mac, m, 32);
+	q.valid_on = "2025-06-01";
+	q.purpose = "000.00.20.H30-250601-0001";
+	REQUIRE(catalog_lookup(c, &q, "o", "000.00.20.H30", &j, NULL) == 0);
+	for (i = 0; i < json_array_size(json_object_get(j, "results")); i++) {
+		json_t *e = json_array_get(json_object_get(j, "results"), i);
+		size_t used = strlen(out);
+		snprintf(out + used, n - used, "%s%s/%s", used ? " " : "",
+		         json_string_value(json_object_get(e, "result_code")) + 26,
+		         json_string_value(json_object_get(e, "subject_kind")));
+	}
+	kho_buf_init(&b, 1 << 20);
+	REQUIRE(catalog_lookup_write(c, &q, "o", "000.00.20.H30", NULL, &b, &ev, NULL) == 0);
+	t = json_loadb((const char *)b.data, b.len, 0, NULL);
+	CHECK(t != NULL && json_equal(json_object_get(t, "results"), json_object_get(j, "results")));
+	json_decref(t);
+	json_decref(j);
+	kho_buf_free(&b);
+}
+
+/* A result with further subjects (both spouses of a marriage) is found by
+ * each of them, with that subject's kind, in issue-date order among the
+ * subject's other results; supersession by the same code replaces them. */
+static void t_lookup_other_subjects(void)
+{
+	catalog *c = fresh();
+	catalog_package p1 = pkg('a'), p2 = pkg('b'), p3 = pkg('c'), p4 = pkg('d');
+	record r1 = rec("000.00.20.H30-250314-0007-KQ1", NULL);
+	record r2 = rec("000.00.20.H30-250314-0007-KQ2", NULL);
+	record r4 = rec("000.00.20.H30-250314-0007-KQ3", NULL);
+	record r3 = rec("000.00.20.H30-250314-0007-KQ1", "000.00.20.H30-250314-0007-KQ1");
+	unsigned char macs[3 * 32] = { 0 }, m2[32] = { 2 }, m3[32] = { 3 }, m4[32] = { 4 };
+	char got[256];
+
+	REQUIRE(c != NULL);
+	memcpy(macs, mac, 32);
+	memcpy(macs + 32, m2, 32);
+	memcpy(macs + 64, m3, 32);
+	r1.nothers = 2;
+	r1.others[0] = (record_subject){ (char *)"citizen", (char *)"001199054321", (char *)"B" };
+	r1.others[1] = (record_subject){ (char *)"enterprise", (char *)"0101234567", (char *)"C" };
+	REQUIRE(catalog_ingest(c, &p1, &r1, macs, "o", NULL, NULL) == 0);
+	/* m2 is the first subject of a later result, and a further subject
+	 * of a still later one: its lookup interleaves both kinds in order */
+	r2.issue_date = (char *)"2025-04-01";
+	REQUIRE(catalog_ingest(c, &p2, &r2, m2, "o", NULL, NULL) == 0);
+	r4.issue_date = (char *)"2025-05-01";
+	r4.nothers = 1;
+	r4.others[0] = r1.others[0];
+	REQUIRE(catalog_ingest(c, &p4, &r4, macs, "o", NULL, NULL) == 0);
+	found(c, mac, got, sizeof got);
+	CHECK_STR(got, "KQ3/citizen KQ1/citizen");
+	found(c, m2, got, sizeof got);
+	CHECK_STR(got, "KQ3/citizen KQ2/citizen KQ1/citizen");
+	found(c, m3, got, sizeof got);
+	CHECK_STR(got, "KQ1/enterprise");
+	found(c, m4, got, sizeof got);
+	CHECK_STR(got, "");
+	/* the same code superseded by a record naming m4 instead */
+	memcpy(macs + 32, m4, 32);
+	r3.nothers = 1;
+	r3.others[0] = r1.others[0];
+	REQUIRE(catalog_ingest(c, &p3, &r3, macs, "o", NULL, NULL) == 0);
+	found(c, m2, got, sizeof got);
+	CHECK_STR(got, "KQ3/citizen KQ2/citizen");
+	found(c, m3, got, sizeof got);
+	CHECK_STR(got, "");
+	found(c, m4, got, sizeof got);
+	CHECK_STR(got, "KQ1/citizen");
+	catalog_close(c);
+}
+
+TESTS(T(t_ingest_semantics), T(t_supersede_other_code), T(t_lookup_and_status),
+      T(t_lookup_other_subjects), T(t_wal_mode),
       T(t_each_package_pages))

@@ -62,8 +62,9 @@ static int has_index(sqlite3 *db, const char *name)
 	return found;
 }
 
-/* The query plan of the lookup statement cached on c's connection, joined. */
-static void lookup_plan(catalog *c, char *out, size_t n)
+/* The query plan of the lookup statement cached on c's connection whose
+ * text holds needle, joined. */
+static void lookup_plan(catalog *c, const char *needle, char *out, size_t n)
 {
 	sqlite3 *db = catalog_db(c);
 	sqlite3_stmt *st, *ep = NULL;
@@ -71,7 +72,7 @@ static void lookup_plan(catalog *c, char *out, size_t n)
 
 	out[0] = '\0';
 	for (st = sqlite3_next_stmt(db, NULL); st != NULL; st = sqlite3_next_stmt(db, st))
-		if (strstr(sqlite3_sql(st), "r.subject_mac = ?1") != NULL)
+		if (strstr(sqlite3_sql(st), needle) != NULL)
 			break;
 	if (st == NULL)
 		return;
@@ -90,7 +91,7 @@ static void t_lookup_uses_covering_indexes(void)
 	catalog *c = NULL;
 	catalog_query q;
 	json_t *j = NULL;
-	char plan[1024];
+	char plan[4096];
 
 	wipe();
 	REQUIRE(catalog_open(&c, path, NULL) == 0);
@@ -103,10 +104,16 @@ static void t_lookup_uses_covering_indexes(void)
 	CHECK_EQ_INT(json_integer_value(json_object_get(j, "found")), 1);
 	CHECK_EQ_INT(json_integer_value(json_object_get(j, "reusable")), 1);
 	json_decref(j);
-	lookup_plan(c, plan, sizeof plan);
+	lookup_plan(c, "r.subject_mac = ?1", plan, sizeof plan);
 	CHECK(strstr(plan, "COVERING INDEX results_lookup") != NULL);
 	CHECK(strstr(plan, "COVERING INDEX packages_lookup") != NULL);
 	if (strstr(plan, "COVERING INDEX packages_lookup") == NULL)
+		fprintf(stderr, "plan was:\n%s", plan);
+	/* the further subjects' statement: a probe of result_subjects by its key */
+	lookup_plan(c, "s.subject_mac = ?1", plan, sizeof plan);
+	CHECK(strstr(plan, "SEARCH s USING PRIMARY KEY (subject_mac=?)") != NULL);
+	CHECK(strstr(plan, "COVERING INDEX packages_lookup") != NULL);
+	if (strstr(plan, "SEARCH s USING PRIMARY KEY") == NULL)
 		fprintf(stderr, "plan was:\n%s", plan);
 	catalog_close(c);
 	wipe();

@@ -131,6 +131,21 @@ static void t_fields(void)
 	REQUIRE(record_parse(&r, in.data, in.len, &err) == 0);
 	CHECK_STR(r->subject_kind, "enterprise");
 	CHECK(r->valid_until == NULL && r->supersedes == NULL && r->procedure_provincial == NULL);
+	CHECK_EQ_INT(r->nothers, 0);
+	record_free(r);
+	kho_buf_free(&in);
+
+	/* A marriage registration names both spouses: the first is the
+	 * record's subject, the second its first further subject. */
+	REQUIRE(slurp(&in, "testdata/records/ht02-marriage-registration.xml") == 0);
+	REQUIRE(record_parse(&r, in.data, in.len, &err) == 0);
+	CHECK_STR(r->subject_id, "051094007788");
+	CHECK_STR(r->subject_name, "Phạm Minh Đức");
+	CHECK_EQ_INT(r->nothers, 1);
+	CHECK_STR(r->others[0].kind, "citizen");
+	CHECK_STR(r->others[0].id, "051096004321");
+	CHECK_STR(r->others[0].name, "Lê Thị Thu Hương");
+	CHECK(r->others[1].id == NULL);
 	record_free(r);
 	kho_buf_free(&in);
 }
@@ -150,6 +165,12 @@ static void t_invalid_records(void)
 		{ "result-not-extending-dossier.xml", "resultCode", "does not extend" },
 		{ "dossier-date-not-real.xml", "dossierCode", "real receipt date" },
 		{ "enterprise-id-for-citizen.xml", "subject/id", "12-digit" },
+		/* the second subject is checked as the first, and named by line */
+		{ "second-subject-bad-id.xml", "line 14: subject/id", "12-digit" },
+		{ "subject-named-twice.xml", "line 14: subject/id",
+		  "subject 2 has the same id as subject 1" },
+		/* at most RECORD_MAX_SUBJECTS (8): the schema refuses the ninth */
+		{ "nine-subjects.xml", "line 41", "subject" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char rel[600];
@@ -207,6 +228,42 @@ static void t_write_roundtrip(void)
 	CHECK_STR(out->signer, "Phạm Văn Đông");
 	CHECK(out->valid_until == NULL);
 	record_free(out);
+	kho_buf_free(&b);
+}
+
+/* Further subjects are written in order after the first, read back the
+ * same; a missing part or a ninth subject is refused before writing. */
+static void t_write_subjects(void)
+{
+	record in = sample(), *out = NULL;
+	kho_buf b;
+	kho_err err = { 0 };
+	const char *p1, *p2;
+
+	in.nothers = 2;
+	in.others[0] = (record_subject){ "citizen", "001199054321", "Trần Văn Bình" };
+	in.others[1] = (record_subject){ "enterprise", "0101234567-001", "Công ty TNHH An Phú" };
+	kho_buf_init(&b, RECORD_MAX_SIZE);
+	REQUIRE(record_write(&b, &in, &err) == 0);
+	p1 = strstr((char *)b.data, "<id>001199054321</id>");
+	p2 = strstr((char *)b.data, "<subject kind=\"enterprise\">");
+	CHECK(p1 != NULL && p2 != NULL && p1 < p2 && p2 < strstr((char *)b.data, "<title>"));
+	REQUIRE(record_parse(&out, b.data, b.len, &err) == 0);
+	CHECK_EQ_INT(out->nothers, 2);
+	CHECK_STR(out->subject_id, "001099012345");
+	CHECK_STR(out->others[0].name, "Trần Văn Bình");
+	CHECK_STR(out->others[1].kind, "enterprise");
+	CHECK_STR(out->others[1].id, "0101234567-001");
+	record_free(out);
+	b.len = 0;
+	in.others[1].name = NULL;
+	CHECK_EQ_INT(record_write(&b, &in, &err), KHO_EINVAL);
+	CHECK(strstr(err.msg, "subject 3") != NULL);
+	in.others[1].name = "Công ty TNHH An Phú";
+	in.nothers = RECORD_MAX_SUBJECTS;
+	CHECK_EQ_INT(record_write(&b, &in, &err), KHO_EINVAL);
+	CHECK(strstr(err.msg, "more than 8 subjects") != NULL);
+	CHECK_EQ_INT(b.len, 0);
 	kho_buf_free(&b);
 }
 
@@ -311,4 +368,4 @@ static void t_parse_hostile(void)
 }
 
 TESTS(T(t_code_formats), T(t_testdata_records), T(t_fields), T(t_invalid_records),
-      T(t_write_roundtrip), T(t_write_refuses_invalid), T(t_parse_hostile))
+      T(t_write_roundtrip), T(t_write_subjects), T(t_write_refuses_invalid), T(t_parse_hostile))

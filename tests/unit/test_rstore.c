@@ -2,8 +2,8 @@
  * test_rstore.c: the retention store (retention/rstore.h) on a fresh data
  * directory with catalog rows written directly: classification at ingest
  * (refuse by default, keep unclassified when configured), check without
- * writing, 29 February through the store, holds by subject HMAC and by
- * query, tombstones refuse edits.
+ * writing, 29 February through the store, holds by subject HMAC (first or
+ * further subject) and by query, tombstones refuse edits.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +177,29 @@ static void t_feb29_and_holds(void)
 	CHECK_EQ_INT(rstore_add_event(r, ct, "dossier-closed", day("2025-05-05"), NULL, "t", &err), 0);
 	CHECK_EQ_INT(rstore_evaluate(r, ct, day("2044-03-01"), &o, why, sizeof why, &err), 0);
 	CHECK_EQ_INT(o, ELIG_ELIGIBLE_DESTROY);
+	/* A subject hold holds the records where the subject is a further
+	 * subject (result_subjects, the other spouse of a marriage) too; once
+	 * released, the record is eligible again. */
+	{
+		unsigned char spouse[32];
+		sqlite3_stmt *st = NULL;
+		memset(spouse, 0xee, sizeof spouse);
+		sqlite3_prepare_v2(catalog_db(rstore_catalog(r)), "INSERT INTO result_subjects("
+		                   "subject_mac, result_code, subject_kind) VALUES(?, ?, 'citizen')",
+		                   -1, &st, NULL);
+		sqlite3_bind_blob(st, 1, spouse, 32, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, ct, -1, SQLITE_STATIC);
+		CHECK(st != NULL && sqlite3_step(st) == SQLITE_DONE);
+		sqlite3_finalize(st);
+		snprintf(target, sizeof target, "mac:%s", kho_hex(hex, spouse, 32));
+		CHECK_EQ_INT(rstore_hold_place(r, "subject", target, "kiện", "TAND", "t",
+		                               day("2044-01-01"), id, sizeof id, &err), 0);
+		CHECK_EQ_INT(rstore_evaluate(r, ct, day("2044-03-01"), &o, why, sizeof why, &err), 0);
+		CHECK_EQ_INT(o, ELIG_HELD);
+		CHECK_EQ_INT(rstore_hold_release(r, id, "xong", "t", day("2044-01-02"), &err), 0);
+		CHECK_EQ_INT(rstore_evaluate(r, ct, day("2044-03-01"), &o, why, sizeof why, &err), 0);
+		CHECK_EQ_INT(o, ELIG_ELIGIBLE_DESTROY);
+	}
 	/* A query hold on the class. */
 	CHECK_EQ_INT(rstore_hold_place(r, "query", "class=CT.01;dossier-year=2025", "thanh tra",
 	                               "Thanh tra", "t", day("2044-01-01"), id, sizeof id, &err), 0);
