@@ -164,8 +164,14 @@ echo "lookup: daemon $d_rps req/s (p99 $p99${non2xx:+, $non2xx non-2xx}), minima
 # other load than the rates (clock ticks of /proc/PID/stat).
 nreq=$(awk '/requests in/ {print $1}' wrk-daemon.txt)
 echo "lookup: daemon CPU $(echo "$cpu0 $cpu1 ${nreq:-0} $(getconf CLK_TCK)" | awk '{printf "%.0f", $3 ? ($2 - $1) / $4 * 1e6 / $3 : 0}') us per lookup; load $(cut -d' ' -f1-3 /proc/loadavg)"
-lratio=$(echo "$d_rps $m_rps" | awk '{printf "%.3f", int($1 / $2 * 1000) / 1000}')
-verdict "lookup >= 0.5 x minimal handler" "$(echo "$d_rps $m_rps" | awk '{print ($1 / $2 >= 0.5) ? 1 : 0}')" "ratio $lratio"
+# A rate that was not measured (no bench_mhd_min in $B, wrk failed) is a
+# missed target with the reason, never a ratio against nothing.
+if [ -z "$d_rps" ] || [ -z "$m_rps" ]; then
+	echo "lookup: a rate was not measured (daemon '$d_rps', minimal handler '$m_rps'; is $B/bench_mhd_min built? make bench builds it)"
+	d_rps=${d_rps:-0}; m_rps=${m_rps:-0}
+fi
+lratio=$(echo "$d_rps $m_rps" | awk '{if ($2 > 0) printf "%.3f", int($1 / $2 * 1000) / 1000; else print "not measured"}')
+verdict "lookup >= 0.5 x minimal handler" "$(echo "$d_rps $m_rps" | awk '{print ($2 > 0 && $1 / $2 >= 0.5) ? 1 : 0}')" "ratio $lratio"
 verdict "lookup p99 < 5 ms" "$(echo "$p99ms" | awk '{print ($1 < 5) ? 1 : 0}')" "p99 ${p99ms} ms"
 
 # ---- 3. memory -------------------------------------------------------------
