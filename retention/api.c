@@ -70,11 +70,18 @@ static int32_t today(void)
 	return kho_local_day(kho_now());
 }
 
-/* body_json: the request body as a JSON object (an empty body is {}). */
-static json_t *body_json(const rapi_request *q, rapi_response *resp)
+/*
+ * body_json: the request body as a JSON object (an empty body is {}), with
+ * no member but those in known (NULL-terminated): a misspelt member
+ * ("deadline_day") must not leave a default in force unnoticed. The
+ * refusal names the member unless it holds a digit: refusals are audited,
+ * and a personal number must not reach the trail, even as a member name.
+ */
+static json_t *body_json(const rapi_request *q, rapi_response *resp, const char *const *known)
 {
 	json_error_t je;
-	json_t *j;
+	json_t *j, *v;
+	const char *k;
 
 	if (q->body_len == 0)
 		return json_object();
@@ -86,6 +93,21 @@ static json_t *body_json(const rapi_request *q, rapi_response *resp)
 	if (j == NULL || !json_is_object(j)) {
 		char m[300];
 		snprintf(m, sizeof m, "malformed JSON body: %s", j ? "not an object" : je.text);
+		json_decref(j);
+		answer_error(resp, 400, m);
+		return NULL;
+	}
+	json_object_foreach(j, k, v) {
+		size_t i;
+		char m[160];
+		for (i = 0; known[i] != NULL && strcmp(known[i], k) != 0; i++)
+			;
+		if (known[i] != NULL)
+			continue;
+		if (strpbrk(k, "0123456789") == NULL && strlen(k) <= 64)
+			snprintf(m, sizeof m, "unknown member \"%s\"", k);
+		else
+			snprintf(m, sizeof m, "a member the route does not take was given");
 		json_decref(j);
 		answer_error(resp, 400, m);
 		return NULL;
@@ -228,7 +250,8 @@ static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
 			return answer_error(resp, 405, "use GET or POST");
 		if (!rm)
 			return answer_error(resp, 403, "placing a hold needs a records_manager");
-		if ((b = body_json(q, resp)) == NULL)
+		if ((b = body_json(q, resp, (const char *const[]){ "scope", "target", "reason",
+		                                                     "authority", NULL })) == NULL)
 			return 0;
 		{
 			char id[32];
@@ -246,7 +269,7 @@ static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
 			return answer_error(resp, 405, "use DELETE");
 		if (!rm)
 			return answer_error(resp, 403, "releasing a hold needs a records_manager");
-		if ((b = body_json(q, resp)) == NULL)
+		if ((b = body_json(q, resp, (const char *const[]){ "reason", NULL })) == NULL)
 			return 0;
 		rc = rstore_hold_release(r, p + 10, jstr(b, "reason"), actor, today(), &err);
 		json_decref(b);
@@ -262,7 +285,7 @@ static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
 			return answer_error(resp, 405, "use POST");
 		if (!rm)
 			return answer_error(resp, 403, "proposing a batch needs a records_manager");
-		if ((b = body_json(q, resp)) == NULL)
+		if ((b = body_json(q, resp, (const char *const[]){ "kind", "results", NULL })) == NULL)
 			return 0;
 		{
 			/* Optional "results": the records selected (e.g. for a transfer). */
@@ -362,8 +385,17 @@ static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
 			return answer_error(resp, 405, "use POST");
 		if (!rm)
 			return answer_error(resp, 403, "needs a records_manager");
-		if ((b = body_json(q, resp)) == NULL)
-			return 0;
+		{
+			static const char *const approve[] = { "decision", "decision_date",
+			                                       "deadline_days", NULL };
+			static const char *const reject[] = { "reason", "decision", NULL };
+			static const char *const ack[] = { "receipt", "custody", NULL };
+			static const char *const none[] = { NULL };
+			if ((b = body_json(q, resp, strcmp(end, "/approve") == 0 ? approve
+			                            : strcmp(end, "/reject") == 0 ? reject
+			                            : strcmp(end, "/ack") == 0 ? ack : none)) == NULL)
+				return 0;
+		}
 		if (strcmp(end, "/approve") == 0) {
 			int32_t dday;
 			int ddays;
@@ -451,7 +483,11 @@ static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
 				return answer_error(resp, 405, "use POST");
 			if (!rm)
 				return answer_error(resp, 403, "needs a records_manager");
-			if ((b = body_json(q, resp)) == NULL)
+			if ((b = body_json(q, resp, events ? (const char *const[]){ "kind", "date", "name",
+			                                                            NULL }
+			                                   : (const char *const[]){ "outcome", "years",
+			                                                            "date", "decision",
+			                                                            NULL })) == NULL)
 				return 0;
 			{
 				int32_t day;

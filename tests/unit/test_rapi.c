@@ -70,6 +70,18 @@ static void t_schedules_holds_report(void)
 	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL, hold, strlen(hold), 4, &resp), 403);
 	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL, J("{bad"), 2, &resp), 400);
 	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL, J("{\"scope\":\"record\"}"), 2, &resp), 400);
+	/* A member the route does not take is refused, nothing placed (a
+	 * misspelt member must not change what is done); one holding digits
+	 * is not echoed (it could be a personal number; refusals are audited). */
+	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL,
+	                  J("{\"scope\":\"procedure\",\"target\":\"2.000815\",\"reasn\":\"x\","
+	                    "\"reason\":\"kiện\",\"authority\":\"TAND\"}"), 2, &resp), 400);
+	CHECK(resp.body && strstr(resp.body, "unknown member \\\"reasn\\\"") != NULL);
+	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL,
+	                  J("{\"051087012345\":1,\"scope\":\"procedure\",\"target\":\"2.000815\","
+	                    "\"reason\":\"kiện\",\"authority\":\"TAND\"}"), 2, &resp), 400);
+	CHECK(resp.body && strstr(resp.body, "051087012345") == NULL &&
+	      strstr(resp.body, "does not take") != NULL);
 	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL, hold, strlen(hold), 2, &resp), 201);
 	CHECK_STR(resp.body, "{\"id\":\"H-1\"}");
 	CHECK_EQ_INT(call(r, "GET", "/v1/holds", NULL, NULL, 0, 4, &resp), 200);
@@ -106,6 +118,15 @@ static void t_schedules_holds_report(void)
 	CHECK_EQ_INT(call(r, "POST", "/v1/disposition/batches", NULL, NULL, 0, 2, &resp), 404);
 	CHECK(resp.body && strstr(resp.body, "no record is eligible") != NULL);
 	CHECK_EQ_INT(call(r, "POST", "/v1/disposition/batches/7/execute", NULL, NULL, 0, 2, &resp), 503);
+	/* Execution takes no member: a "dry_run" is refused before anything
+	 * else (it would have been a real execution). */
+	CHECK_EQ_INT(call(r, "POST", "/v1/disposition/batches/7/execute", NULL,
+	                  J("{\"dry_run\":true}"), 2, &resp), 400);
+	CHECK(resp.body && strstr(resp.body, "unknown member \\\"dry_run\\\"") != NULL);
+	CHECK_EQ_INT(call(r, "POST", "/v1/disposition/batches/1/approve", NULL,
+	                  J("{\"decision\":\"1\",\"decision_date\":\"2025-02-03\",\"deadline_day\":3}"),
+	                  2, &resp), 400);
+	CHECK(resp.body && strstr(resp.body, "unknown member \\\"deadline_day\\\"") != NULL);
 	/* An unknown sub-route is 404 whatever the method; a known one 405. */
 	CHECK_EQ_INT(call(r, "GET", "/v1/disposition/batches/1/frobnicate", NULL, NULL, 0, 2, &resp),
 	             404);
