@@ -62,6 +62,7 @@ enum http_body http_route_body(enum http_route r)
 static int set(http_match *out, enum http_route r, const char *method, const char *want)
 {
 	out->route = r;
+	out->allow = r == HTTP_R_HEALTHZ ? "GET, HEAD" : want;
 	return strcmp(method, want) == 0 ? 0 : KHO_EINVAL;
 }
 

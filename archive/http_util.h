@@ -48,6 +48,7 @@ enum http_body {
 typedef struct http_match {
 	enum http_route route;
 	char arg[HTTP_ARG_MAX + 1];   /* the {id} or {code}, "" if none */
+	const char *allow;            /* the route's methods, for a 405's Allow header */
 } http_match;
 
 /*

@@ -242,6 +242,7 @@ struct req {
 	uint64_t rx;               /* body bytes received so far (min_upload_rate) */
 	size_t held;               /* bytes of body_mem reserved by this request */
 	unsigned retry_after;      /* seconds, sent as Retry-After when non-zero */
+	const char *allow;         /* a 405's Allow header (RFC 9110 15.5.6) */
 	kho_buf buf;
 	int status;
 	char method[8];
@@ -312,6 +313,8 @@ static enum MHD_Result queue(struct req *q, struct MHD_Connection *c, int status
 		snprintf(ra, sizeof ra, "%u", q->retry_after);
 		MHD_add_response_header(r, "Retry-After", ra);
 	}
+	if (status == 405 && q->allow != NULL)
+		MHD_add_response_header(r, "Allow", q->allow);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	ok = MHD_queue_response(c, (unsigned)status, r);
@@ -2020,6 +2023,7 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 	}
 	if (rc == KHO_EINVAL) {
 		deny(q, 405, "method not allowed on this endpoint");
+		q->allow = q->m.allow;
 		return q;
 	}
 	if (rc == KHO_EFORMAT) {
@@ -2124,6 +2128,7 @@ static enum MHD_Result h_retention(struct req *q, struct MHD_Connection *c)
 	rq.role = (int)q->who.role;
 	if (rapi_handle(q->s->rs, q->s->has_rsig ? &q->s->rsig : NULL, &rq, &rp) != 0)
 		return send_error(q, c, 500, "out of memory");
+	q->allow = rp.allow;
 	ok = send_bytes(q, c, rp.status, rp.content_type ? rp.content_type : "application/json",
 	                rp.body ? rp.body : "", rp.body ? rp.body_len : 0);
 	rapi_response_clear(&rp);

@@ -1246,6 +1246,15 @@ enum webverify_kind webverify_route(const char *method, const char *path,
 	return WV_NONE;
 }
 
+const char *webverify_allow(const char *path)
+{
+	if (strcmp(path, "/v1/verify") == 0)
+		return "POST";
+	if (strncmp(path, "/verify/r/", 10) == 0)
+		return "GET, HEAD";
+	return "GET, HEAD, POST";
+}
+
 enum webverify_lang webverify_lang_pick(const char *lang_param)
 {
 	/* Vietnamese unless asked otherwise: the page is the province's, and a

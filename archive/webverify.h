@@ -152,6 +152,10 @@ size_t webverify_max_upload(const webverify *wv);
 enum webverify_kind webverify_route(const char *method, const char *path,
                                     char code[WEBVERIFY_CODE_MAX]);
 
+/* webverify_allow: the methods of a path webverify_route recognises, for
+ * the Allow header of a 405 ("GET, HEAD, POST" for /verify). */
+const char *webverify_allow(const char *path);
+
 /*
  * webverify_lang_pick: English if the query says lang=en, else Vietnamese
  * (the default whatever Accept-Language says; the page has a visible switch).

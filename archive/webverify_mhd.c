@@ -41,6 +41,7 @@ struct webverify_mhd {
 	int status;              /* an error decided on the way (400, 413, 429), else 0 */
 	unsigned retry_after;
 	int got_file;
+	const char *allow;       /* the route's methods (webverify_allow), for a 405 */
 };
 
 static void client_addr(struct MHD_Connection *c, char *out, size_t n)
@@ -104,6 +105,7 @@ int webverify_mhd_begin(webverify_mhd **out, webverify *wv, struct MHD_Connectio
 		free(m);
 		return kho_err_set(err, KHO_ENOTFOUND, "not a verification route");
 	}
+	m->allow = webverify_allow(path);
 	kho_buf_init(&m->file, webverify_max_upload(wv));
 	m->rq.lang = webverify_lang_pick(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang"));
 	v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "k");
@@ -232,6 +234,8 @@ int webverify_mhd_respond(webverify_mhd *m, struct MHD_Connection *c, int *statu
 		snprintf(ra, sizeof ra, "%u", res.retry_after);
 		MHD_add_response_header(r, "Retry-After", ra);
 	}
+	if (res.status == 405)
+		MHD_add_response_header(r, "Allow", m->allow);
 	if (status != NULL)
 		*status = res.status;
 	ok = MHD_queue_response(c, (unsigned)res.status, r);

@@ -60,6 +60,16 @@ static int answer_error(rapi_response *resp, int status, const char *msg)
 	return answer_json(resp, status, json_pack("{s:s,s:i}", "error", text, "status", status));
 }
 
+/* 405, with the route's methods for the Allow header and in the message. */
+static int answer_405(rapi_response *resp, const char *allow)
+{
+	char m[64];
+
+	snprintf(m, sizeof m, "use %s", allow);
+	resp->allow = allow;
+	return answer_error(resp, 405, m);
+}
+
 static int answer_rc(rapi_response *resp, int rc, const kho_err *err)
 {
 	return answer_error(resp, http_of(rc), err->msg[0] ? err->msg : kho_strerror(rc));
@@ -229,7 +239,7 @@ static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
 	/* PUT /v1/schedules */
 	if (strcmp(p, "/v1/schedules") == 0) {
 		if (strcmp(m, "PUT") != 0)
-			return answer_error(resp, 405, "use PUT");
+			return answer_405(resp, "PUT");
 		if (!rm)
 			return answer_error(resp, 403, "publishing a schedule needs a records_manager");
 		rc = rstore_publish(r, q->body, q->body_len, actor, today(),
@@ -247,7 +257,7 @@ static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
 			return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 200, out);
 		}
 		if (strcmp(m, "POST") != 0)
-			return answer_error(resp, 405, "use GET or POST");
+			return answer_405(resp, "GET, POST");
 		if (!rm)
 			return answer_error(resp, 403, "placing a hold needs a records_manager");
 		if ((b = body_json(q, resp, (const char *const[]){ "scope", "target", "reason",
@@ -266,7 +276,7 @@ static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
 		if (p[10] == '\0' || strchr(p + 10, '/') != NULL)
 			return answer_error(resp, 404, "no such route");
 		if (strcmp(m, "DELETE") != 0)
-			return answer_error(resp, 405, "use DELETE");
+			return answer_405(resp, "DELETE");
 		if (!rm)
 			return answer_error(resp, 403, "releasing a hold needs a records_manager");
 		if ((b = body_json(q, resp, (const char *const[]){ "reason", NULL })) == NULL)
@@ -282,7 +292,7 @@ static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
 		int64_t id;
 		size_t skipped = 0;
 		if (strcmp(m, "POST") != 0)
-			return answer_error(resp, 405, "use POST");
+			return answer_405(resp, "POST");
 		if (!rm)
 			return answer_error(resp, 403, "proposing a batch needs a records_manager");
 		if ((b = body_json(q, resp, (const char *const[]){ "kind", "results", NULL })) == NULL)
@@ -323,7 +333,7 @@ static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
 			return answer_error(resp, 404, "no such batch");
 		if (*end == '\0') {
 			if (strcmp(m, "GET") != 0)
-				return answer_error(resp, 405, "use GET");
+				return answer_405(resp, "GET");
 			if (!reader)
 				return answer_error(resp, 403, "needs a records_manager or auditor");
 			/* Item 7: the list (CSV) and the printable explanatory note
@@ -358,7 +368,7 @@ static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
 			size_t len = 0;
 			kho_buf cb;
 			if (strcmp(m, "GET") != 0)
-				return answer_error(resp, 405, "use GET");
+				return answer_405(resp, "GET");
 			if (!reader)
 				return answer_error(resp, 403, "needs a records_manager or auditor");
 			kho_buf_init(&cb, RAPI_MAX_CERTIFICATE);
@@ -382,7 +392,7 @@ static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
 		    strcmp(end, "/execute") != 0)
 			return answer_error(resp, 404, "no such route");
 		if (strcmp(m, "POST") != 0)
-			return answer_error(resp, 405, "use POST");
+			return answer_405(resp, "POST");
 		if (!rm)
 			return answer_error(resp, 403, "needs a records_manager");
 		{
@@ -439,7 +449,7 @@ static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
 	}
 	if (strcmp(p, "/v1/retention/report") == 0) {
 		if (strcmp(m, "GET") != 0)
-			return answer_error(resp, 405, "use GET");
+			return answer_405(resp, "GET");
 		if (!reader)
 			return answer_error(resp, 403, "needs a records_manager or auditor");
 		if ((rc = rstore_report(r, today(), &out, &err)) != 0)
@@ -470,7 +480,7 @@ static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
 			if (code_between(code, sizeof code, p, 10) != 0)
 				return answer_error(resp, 404, "no such route");
 			if (strcmp(m, "GET") != 0)
-				return answer_error(resp, 405, "use GET");
+				return answer_405(resp, "GET");
 			rc = rstore_tombstone_json(r, code, &out, &err);
 			/* 410 Gone: the record existed and was destroyed under a decision. */
 			return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 410, out);
@@ -480,7 +490,7 @@ static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
 			if (code_between(code, sizeof code, p, 7) != 0)
 				return answer_error(resp, 404, "no such route");
 			if (strcmp(m, "POST") != 0)
-				return answer_error(resp, 405, "use POST");
+				return answer_405(resp, "POST");
 			if (!rm)
 				return answer_error(resp, 403, "needs a records_manager");
 			if ((b = body_json(q, resp, events ? (const char *const[]){ "kind", "date", "name",
@@ -552,4 +562,5 @@ void rapi_response_clear(rapi_response *resp)
 	free(resp->body);
 	resp->body = NULL;
 	resp->body_len = 0;
+	resp->allow = NULL;
 }

@@ -61,6 +61,7 @@ typedef struct rapi_response {
 	char *body;               /* malloc'd, owned (rapi_response_clear) */
 	size_t body_len;
 	char audit_detail[256];   /* a short line for the access log */
+	const char *allow;        /* 405: the route's methods (static), for the Allow header */
 } rapi_response;
 
 /* rapi_is_retention_path: 1 if path belongs to these handlers. */

@@ -146,6 +146,15 @@ st=$(http GET /v1/packages/not-an-id "$OFF"); check_status "malformed id: 400" 4
 st=$(http GET /v1/results/000.31.20.H55-250314-0999-KQ1 "$OFF"); check_status "unknown result: 404" 404 "$st"
 st=$(http GET /v1/nothing ""); check_status "unknown path: 404" 404 "$st"
 st=$(http DELETE /v1/packages/$ID "$OFF"); check_status "wrong method: 405" 405 "$st"
+# RFC 9110 15.5.6: a 405 names the methods the route takes.
+allow() { curl -s -o /dev/null -D - -X "$1" ${3:+-H "Authorization: Bearer $3"} "$URL$2" | tr -d '\r' | sed -n 's/^Allow: //Ip'; }
+check "... with Allow: GET" test "$(allow DELETE /v1/packages/$ID "$OFF")" = GET
+check "a wrong method on /v1/lookup: Allow: GET" test "$(allow POST /v1/lookup "$OFF")" = GET
+check "on /healthz: Allow: GET, HEAD" test "$(allow POST /healthz)" = "GET, HEAD"
+check "on a retention route: Allow: GET, POST" test "$(allow PUT /v1/holds "$RM")" = "GET, POST"
+check "on the public page: Allow: GET, HEAD, POST" test "$(allow PUT /verify)" = "GET, HEAD, POST"
+check "on POST /v1/verify: Allow: POST" test "$(allow GET /v1/verify)" = POST
+check "no Allow on other errors" test -z "$(allow GET /v1/nothing)"
 st=$(http POST /v1/packages "$OFF" --data-binary 'not a zip')
 check_status "a body that is not a package: 422" 422 "$st"
 st=$(http POST /v1/packages "$OFF"); check_status "an empty body: 400" 400 "$st"

@@ -36,6 +36,7 @@ static void t_routes(void)
 	CHECK_EQ_INT(http_route_roles(HTTP_R_HEALTHZ), 0);
 	/* negatives */
 	CHECK_EQ_INT(http_route_parse("DELETE", "/v1/packages/" ID, &m), KHO_EINVAL);
+	CHECK_STR(m.allow, "GET");   /* the 405's Allow header */
 	CHECK_EQ_INT(http_route_parse("GET", "/v1/packages", &m), KHO_EINVAL);
 	CHECK_EQ_INT(http_route_parse("GET", "/v1/packages/abc", &m), KHO_EFORMAT);
 	CHECK_EQ_INT(http_route_parse("GET", "/v1/packages/" ID "/x", &m), KHO_ENOTFOUND);

@@ -66,6 +66,7 @@ static void t_schedules_holds_report(void)
 	CHECK(resp.body && strstr(resp.body, "\"version\":\"2025.1\"") != NULL);
 	CHECK_EQ_INT(call(r, "PUT", "/v1/schedules", NULL, (char *)good.data, good.len, 2, &resp), 409);
 	CHECK_EQ_INT(call(r, "GET", "/v1/schedules", NULL, NULL, 0, 2, &resp), 405);
+	CHECK(resp.allow != NULL && strcmp(resp.allow, "PUT") == 0);
 
 	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL, hold, strlen(hold), 4, &resp), 403);
 	CHECK_EQ_INT(call(r, "POST", "/v1/holds", NULL, J("{bad"), 2, &resp), 400);
