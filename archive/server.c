@@ -1172,7 +1172,8 @@ static int lookup_custody(void *arg, const char *code, kho_buf *out, kho_err *er
 }
 
 /* Issue 4 item 9: the subject's destroyed records, as tombstone entries
- * under the same filters (rstore_lookup_tombstones; one index probe). */
+ * under the same filters (rstore_lookup_tombstones; two index probes, one
+ * for the first subjects and one for the further ones). */
 static int lookup_tombstones(void *arg, kho_buf *out, int had_entries, kho_err *err)
 {
 	struct lookup_extra *x = arg;

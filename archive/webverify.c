@@ -317,14 +317,31 @@ static int replace_all(kho_buf *b, const char *from, const char *to)
  * full name its masked form (a title such as "Trích lục khai sinh của
  * Trần Thị Bảo Ngọc" carries it).
  */
+/* by_length: the subjects' indexes, longest name first: a name inside a
+ * longer one ("Nguyễn Văn An", "Nguyễn Văn Anh") replaced first would break
+ * the longer one's match and leave its tail in clear. */
+static void by_length(const struct redaction *rd, size_t order[RECORD_MAX_SUBJECTS])
+{
+	size_t i, j;
+
+	for (i = 0; i < rd->n; i++) {
+		size_t len = strlen(rd->s[i].name);
+		for (j = i; j > 0 && strlen(rd->s[order[j - 1]].name) < len; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+}
+
 static int scrub(kho_buf *b, const struct redaction *rd)
 {
-	size_t sl, i, k;
+	size_t sl, i, k, order[RECORD_MAX_SUBJECTS];
 	int rc = 0;
 
 	if (rd == NULL)
 		return 0;
-	for (k = 0; k < rd->n && rc == 0; k++) {
+	by_length(rd, order);
+	for (size_t o = 0; o < rd->n && rc == 0; o++) {
+		k = order[o];
 		sl = strlen(rd->s[k].pid);
 		if (sl >= 6 && b->data != NULL && b->len >= sl)
 			for (i = 0; i <= b->len - sl; i++)
@@ -368,7 +385,7 @@ static int redact(verify_report *r, struct redaction *rd)
 {
 	record *rec;
 	char *m;
-	size_t k;
+	size_t k, order[RECORD_MAX_SUBJECTS];
 	int rc;
 
 	memset(rd, 0, sizeof *rd);
@@ -402,9 +419,11 @@ static int redact(verify_report *r, struct redaction *rd)
 		free(*name);
 		*name = m;
 	}
+	by_length(rd, order);
 	for (k = 0; k < rd->n; k++)
-		if ((rc = redact_str(&rec->signer, rd->s[k].name, rd->s[k].masked)) != 0 ||
-		    (rc = redact_str(&rec->number_symbol, rd->s[k].name, rd->s[k].masked)) != 0)
+		if ((rc = redact_str(&rec->signer, rd->s[order[k]].name, rd->s[order[k]].masked)) != 0 ||
+		    (rc = redact_str(&rec->number_symbol, rd->s[order[k]].name,
+		                     rd->s[order[k]].masked)) != 0)
 			return rc;
 	return 0;
 }

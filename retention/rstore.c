@@ -4169,7 +4169,7 @@ int rstore_certificate_get(rstore *r, int64_t batch, kho_buf *out, char sha_out[
  */
 static int tombstones_check(rstore *r, rstore_cert_check *out, kho_err *err)
 {
-	static const char *const q[2] = {
+	static const char *const q[3] = {
 		"SELECT t.result_code, 'a destroyed record is in the catalog again (its result or a"
 		" package row)' FROM ret_tombstones t WHERE EXISTS (SELECT 1 FROM results x WHERE"
 		" x.result_code = t.result_code) OR EXISTS (SELECT 1 FROM packages p WHERE"
@@ -4177,13 +4177,19 @@ static int tombstones_check(rstore *r, rstore_cert_check *out, kho_err *err)
 		"SELECT t.result_code, 'its tombstone names batch ' || t.batch || ', which is not an"
 		" executed destruction with a certificate' FROM ret_tombstones t WHERE NOT EXISTS"
 		" (SELECT 1 FROM ret_batches b WHERE b.id = t.batch AND b.kind = 'destroy' AND"
-		" b.state = 'executed' AND length(b.certificate_sha256) = 64)"
+		" b.state = 'executed' AND length(b.certificate_sha256) = 64)",
+		"SELECT s.result_code, 'a further subject or a package id of a destruction without"
+		" its tombstone' FROM ret_tombstone_subjects s WHERE NOT EXISTS (SELECT 1 FROM"
+		" ret_tombstones t WHERE t.result_code = s.result_code) UNION ALL SELECT k.result_code,"
+		" 'a further subject or a package id of a destruction without its tombstone' FROM"
+		" ret_tombstone_packages k WHERE NOT EXISTS (SELECT 1 FROM ret_tombstones t WHERE"
+		" t.result_code = k.result_code)"
 	};
 	sqlite3_stmt *st = NULL;
 	int rc = 0, k, s;
 
 	catalog_lock(r->cat);
-	for (k = 0; rc == 0 && k < 2; k++) {
+	for (k = 0; rc == 0 && k < 3; k++) {
 		if ((rc = prep(r, &st, q[k], err)) != 0)
 			break;
 		while ((s = sqlite3_step(st)) == SQLITE_ROW) {

@@ -37,8 +37,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (!same(r->result_code, r2->result_code) || !same(r->subject_name, r2->subject_name) ||
 	    !same(r->title, r2->title) || !same(r->valid_until, r2->valid_until) ||
-	    !same(r->supersedes, r2->supersedes) || !same(r->signer, r2->signer))
+	    !same(r->supersedes, r2->supersedes) || !same(r->signer, r2->signer) ||
+	    r->nothers != r2->nothers)
 		abort();
+	for (size_t k = 0; k < r->nothers; k++)
+		if (!same(r->others[k].kind, r2->others[k].kind) ||
+		    !same(r->others[k].id, r2->others[k].id) ||
+		    !same(r->others[k].name, r2->others[k].name))
+			abort();
 	record_free(r2);
 	record_free(r);
 	kho_buf_free(&out);

@@ -70,6 +70,16 @@ check_status "the verification page" 200 "$st"
 check "... lists both spouses as issued to, masked" test "$(grep -c 'Người được cấp' page.html)" = 2
 check_grep "... the second one masked" "Lê T\*\* T\*\* H\*\*\*\*" page.html
 check_nogrep "... no full name, no personal number anywhere on it" "$NAME1|$NAME2|$PN1|$PN2" page.html
+# One name inside another ("Trần Văn An", "Trần Văn Anh"), the longer one
+# repeated in the signatory: the longer is masked whole, not cut by the
+# shorter one's mask ("Trần V** A*h").
+make_record "$HT" nest.xml 0203
+sed -i -e "s|$NAME1|Trần Văn An|g" -e "s|$NAME2|Trần Văn Anh|g" \
+	-e "s|<signer>.*</signer>|<signer>Trần Văn Anh, Chủ tịch</signer>|" nest.xml
+seal_pkg nest.xml nest.asice >/dev/null || echo "seal nest failed"
+st=$(curl -s -o nest.json -w '%{http_code}' --data-binary @nest.asice -H 'Content-Type: application/octet-stream' "$URL/v1/verify?lang=en")
+check "a name inside another: each masked whole, in the signatory too" \
+	test "$(jq -r '"\(.result.subject_name_masked)|\(.result.other_subject_names_masked[0])|\(.result.signatory)"' nest.json)" = "Trần V** A*|Trần V** A**|Trần V** A**, Chủ tịch"
 stop_daemon
 
 # ---- a hold on the second subject, then the destruction ----
@@ -110,4 +120,7 @@ stop_daemon
 unset KHO_NOW
 check "the audit chain verifies" "$KHO" audit verify --data data
 check "fsck is clean" "$KHO" fsck --data data
+sqlite3 data/catalog.db "INSERT INTO ret_tombstone_subjects VALUES(zeroblob(32), '000.31.20.H55-250402-0999-KQ1')"
+check_exit "a further subject's tombstone row without its tombstone: fsck fails" 1 "$KHO" fsck --data data
+check_grep "... and names it" "000.31.20.H55-250402-0999-KQ1: a further subject or a package id of a destruction without its tombstone" check.out
 finish
