@@ -33,6 +33,7 @@
 #define DSIG_NS "http://www.w3.org/2000/09/xmldsig#"
 #define SHA256_URI "http://www.w3.org/2001/04/xmlenc#sha256"
 #define SIG_MIME "application/pkcs7-signature"
+#define TST_MIME "application/vnd.etsi.timestamp-token"
 /* Cap on one URI or MimeType attribute, in bytes. */
 #define MANIFEST_MAX_ATTR 4096
 
@@ -122,8 +123,10 @@ static int put_attr_text(kho_buf *b, const char *s)
 	return rc;
 }
 
-int manifest_write(kho_buf *out, const char *sig_uri, const manifest_item *items,
-                   size_t nitems, kho_err *err)
+/* An ASiCManifest or ASiCArchiveManifest (root), SigReference sig_uri of sig_mime. */
+static int write_manifest(kho_buf *out, const char *root, const char *sig_uri,
+                          const char *sig_mime, const manifest_item *items, size_t nitems,
+                          kho_err *err)
 {
 	kho_buf b;
 	int rc;
@@ -141,12 +144,12 @@ int manifest_write(kho_buf *out, const char *sig_uri, const manifest_item *items
 	kho_buf_init(&b, MANIFEST_MAX_SIZE);
 	rc = kho_buf_appendf(&b,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		"<asic:ASiCManifest xmlns:asic=\"%s\" xmlns:ds=\"%s\">\n"
-		"  <asic:SigReference URI=\"", MANIFEST_NS, DSIG_NS);
+		"<asic:%s xmlns:asic=\"%s\" xmlns:ds=\"%s\">\n"
+		"  <asic:SigReference URI=\"", root, MANIFEST_NS, DSIG_NS);
 	if (rc == 0)
 		rc = put_uri(&b, sig_uri);
 	if (rc == 0)
-		rc = kho_buf_appendf(&b, "\" MimeType=\"%s\"/>\n", SIG_MIME);
+		rc = kho_buf_appendf(&b, "\" MimeType=\"%s\"/>\n", sig_mime);
 	for (size_t i = 0; i < nitems && rc == 0; i++) {
 		const manifest_item *it = &items[i];
 		unsigned char md[32];
@@ -188,7 +191,7 @@ int manifest_write(kho_buf *out, const char *sig_uri, const manifest_item *items
 		}
 	}
 	if (rc == 0)
-		rc = kho_buf_appendf(&b, "</asic:ASiCManifest>\n");
+		rc = kho_buf_appendf(&b, "</asic:%s>\n", root);
 	if (rc == 0) {
 		rc = kho_buf_append(out, b.data, b.len);
 		if (rc != 0)
@@ -198,6 +201,18 @@ int manifest_write(kho_buf *out, const char *sig_uri, const manifest_item *items
 	}
 	kho_buf_free(&b);
 	return rc;
+}
+
+int manifest_write(kho_buf *out, const char *sig_uri, const manifest_item *items,
+                   size_t nitems, kho_err *err)
+{
+	return write_manifest(out, "ASiCManifest", sig_uri, SIG_MIME, items, nitems, err);
+}
+
+int manifest_write_archive(kho_buf *out, const char *tst_uri, const manifest_item *items,
+                           size_t nitems, kho_err *err)
+{
+	return write_manifest(out, "ASiCArchiveManifest", tst_uri, TST_MIME, items, nitems, err);
 }
 
 /* ---- parsing ----------------------------------------------------------- */

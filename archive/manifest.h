@@ -63,6 +63,14 @@ int manifest_parse(manifest **out, const void *xml, size_t len, kho_err *err);
 int manifest_write(kho_buf *out, const char *sig_uri, const manifest_item *items,
                    size_t nitems, kho_err *err);
 
+/*
+ * manifest_write_archive: the same as an ASiCArchiveManifest (ETSI EN 319
+ * 162-1 4.4.3, B-LTA) whose SigReference is the timestamp token tst_uri
+ * (MIME application/vnd.etsi.timestamp-token) over its bytes.
+ */
+int manifest_write_archive(kho_buf *out, const char *tst_uri, const manifest_item *items,
+                           size_t nitems, kho_err *err);
+
 /* manifest_md_from_uri: the EVP_MD for an xmldsig/xmlenc digest URI, or NULL
  * (SHA-1, SHA-224/256/384/512, SHA3-256/384/512). */
 const EVP_MD *manifest_md_from_uri(const char *uri);

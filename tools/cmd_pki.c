@@ -463,18 +463,6 @@ static int write_pki(const struct pki *p, const char *dir, kho_err *err)
 	return kho_write_file_durable(path, readme, sizeof readme - 1, 0644, err);
 }
 
-static int exit_for(int rc)
-{
-	switch (rc) {
-	case KHO_EIO: case KHO_ENOTFOUND: case KHO_EUNSAFE:
-		return EXIT_IO;
-	case KHO_EINVAL:
-		return EXIT_USAGE;
-	default:
-		return EXIT_FAIL;
-	}
-}
-
 int cmd_pki(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -537,7 +525,7 @@ int cmd_pki(int argc, char **argv)
 	pki_free(&p);
 	if (rc != 0) {
 		fprintf(stderr, "kho pki: %s\n", err.msg);
-		return exit_for(rc);
+		return cmd_exit_status(rc);
 	}
 	return 0;
 }

@@ -99,18 +99,6 @@ static void usage(FILE *f)
 "           --record record.xml -o result.asice ketqua.pdf\n");
 }
 
-static int exit_for(int rc)
-{
-	switch (rc) {
-	case KHO_EIO: case KHO_ENOTFOUND: case KHO_EUNSAFE:
-		return EXIT_IO;
-	case KHO_EINVAL:
-		return EXIT_USAGE;
-	default:
-		return EXIT_FAIL;
-	}
-}
-
 static const char *base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
@@ -195,7 +183,7 @@ int cmd_seal(int argc, char **argv)
 	const EVP_MD *md = NULL;
 	time_t signing_time = 0;
 	kho_err err = { 0, "" };
-	EVP_PKEY *key = NULL, *tsa_key = NULL;
+	EVP_PKEY *key = NULL;
 	STACK_OF(X509) *certs = NULL, *chain = NULL, *tsa_certs = NULL;
 	STACK_OF(X509_CRL) *crls = NULL;
 	kho_buf ocsp[SEAL_CLI_MAX_OCSP], recbuf, out, *data = NULL;
@@ -350,31 +338,10 @@ int cmd_seal(int argc, char **argv)
 	}
 
 	/* Timestamping authority. */
-	if (tsa_key_path != NULL) {
-		if ((rc = pem_load_key(&tsa_key, tsa_key_path, &err)) != 0 ||
-		    (rc = pem_load_certs(&tsa_certs, tsa_cert_path, &err)) != 0)
-			goto fail;
-		{
-			STACK_OF(X509) *tchain = NULL;
-			X509 *tcert = NULL;
-			if (split_chain(&tcert, &tchain, tsa_certs) != 0) {
-				sk_X509_free(tchain);
-				rc = kho_err_set(&err, KHO_ENOMEM, "out of memory");
-				goto fail;
-			}
-			rc = tsa_new_local(&t, tsa_key, tcert, tchain, NULL, &err);
-			sk_X509_free(tchain);
-			if (rc != 0) {
-				/* A certificate without the timeStamping EKU is not a usage error. */
-				if (rc == KHO_EINVAL)
-					rc = KHO_ECRYPTO;
-				goto fail;
-			}
-		}
-	} else if (tsa_url != NULL) {
-		if ((rc = tsa_new_remote(&t, tsa_url, tsa_timeout, &err)) != 0)
-			goto fail;
-	}
+	if ((tsa_key_path != NULL || tsa_url != NULL) &&
+	    (rc = cmd_open_tsa(&t, &tsa_certs, tsa_key_path, tsa_cert_path, tsa_url, tsa_timeout,
+	                       &err)) != 0)
+		goto fail;
 
 	opts.signer.key = key;
 	opts.signer.cert = cert;
@@ -400,11 +367,10 @@ int cmd_seal(int argc, char **argv)
 	goto out;
 fail:
 	fprintf(stderr, "kho seal: %s\n", err.msg[0] != '\0' ? err.msg : kho_strerror(rc));
-	status = exit_for(rc);
+	status = cmd_exit_status(rc);
 out:
 	tsa_free(t);
 	EVP_PKEY_free(key);
-	EVP_PKEY_free(tsa_key);
 	sk_X509_free(chain);
 	sk_X509_pop_free(certs, X509_free);
 	sk_X509_pop_free(tsa_certs, X509_free);

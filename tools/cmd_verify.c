@@ -131,7 +131,7 @@ int cmd_verify(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *trust[VERIFY_MAX_FILES], *crl[VERIFY_MAX_FILES], *format = "text";
-	size_t ntrust = 0, ncrl = 0, i;
+	size_t ntrust = 0, ncrl = 0;
 	verify_opts vo;
 	verify_report *r = NULL;
 	STACK_OF(X509) *anchors = NULL;
@@ -193,35 +193,10 @@ int cmd_verify(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	anchors = sk_X509_new_null();
-	crls = sk_X509_CRL_new_null();
-	if (anchors == NULL || crls == NULL) {
-		fprintf(stderr, "kho verify: out of memory\n");
+	if ((rc = cmd_load_trust(&anchors, &crls, trust, ntrust, crl, ncrl, &err)) != 0) {
+		fprintf(stderr, "kho verify: %s\n", err.msg);
+		status = io_status(rc);
 		goto out;
-	}
-	for (i = 0; i < ntrust; i++) {
-		STACK_OF(X509) *sk = NULL;
-		rc = verify_load_certs(&sk, trust[i], &err);
-		if (rc != 0) {
-			fprintf(stderr, "kho verify: --trust: %s\n", err.msg);
-			status = io_status(rc);
-			goto out;
-		}
-		while (sk_X509_num(sk) > 0)
-			sk_X509_push(anchors, sk_X509_shift(sk));
-		sk_X509_free(sk);
-	}
-	for (i = 0; i < ncrl; i++) {
-		STACK_OF(X509_CRL) *sk = NULL;
-		rc = verify_load_crls(&sk, crl[i], &err);
-		if (rc != 0) {
-			fprintf(stderr, "kho verify: --crl: %s\n", err.msg);
-			status = io_status(rc);
-			goto out;
-		}
-		while (sk_X509_CRL_num(sk) > 0)
-			sk_X509_CRL_push(crls, sk_X509_CRL_shift(sk));
-		sk_X509_CRL_free(sk);
 	}
 	vo.anchors = anchors;
 	vo.crls = crls;

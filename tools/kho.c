@@ -10,6 +10,9 @@
 
 #include "common/util.h"
 #include "tools/cmds.h"
+#include "sign/tsa.h"
+#include "tools/pem.h"
+#include "verify/verify.h"
 
 struct command {
 	const char *name;
@@ -20,6 +23,7 @@ struct command {
 static const struct command commands[] = {
 	{ "pki",     cmd_pki,     "create a test PKI (CAs, signers, TSA, CRLs) for demos and tests" },
 	{ "seal",    cmd_seal,    "seal files and record metadata into a signed, timestamped ASiC-E package" },
+	{ "renew",   cmd_renew,   "add an archive timestamp so a package outlives its TSA certificate" },
 	{ "verify",  cmd_verify,  "validate a package at a given time (exit 0 passed, 1 failed, 2 indeterminate)" },
 	{ "inspect", cmd_inspect, "list a package's entries, manifest and record without checking trust" },
 	{ "serve",   cmd_serve,   "run the archive daemon (ingest, re-verified retrieval, lookup API)" },
@@ -29,6 +33,88 @@ static const struct command commands[] = {
 	{ "retention", cmd_retention, "retention schedules, holds, sweeps, reports and disposition batches" },
 	{ "qr",      cmd_qr,      "print the QR code of an archived result's verification URL" },
 };
+
+int cmd_exit_status(int rc)
+{
+	switch (rc) {
+	case KHO_EIO: case KHO_ENOTFOUND: case KHO_EUNSAFE:
+		return EXIT_IO;
+	case KHO_EINVAL:
+		return EXIT_USAGE;
+	default:
+		return EXIT_FAIL;
+	}
+}
+
+int cmd_open_tsa(struct tsa **t, STACK_OF(X509) **certs, const char *key_path, const char *cert_path,
+                 const char *url, int timeout, kho_err *err)
+{
+	STACK_OF(X509) *chain = NULL;
+	EVP_PKEY *key = NULL;
+	int rc;
+
+	*t = NULL;
+	*certs = NULL;
+	if (key_path == NULL)
+		return tsa_new_remote(t, url, timeout, err);
+	if ((rc = pem_load_key(&key, key_path, err)) != 0 ||
+	    (rc = pem_load_certs(certs, cert_path, err)) != 0)
+		goto out;
+	if ((chain = sk_X509_dup(*certs)) == NULL) {
+		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+		goto out;
+	}
+	(void)sk_X509_shift(chain);
+	rc = tsa_new_local(t, key, sk_X509_value(*certs, 0), chain, NULL, err);
+	if (rc == KHO_EINVAL)   /* no timeStamping EKU: not a usage error */
+		rc = KHO_ECRYPTO;
+out:
+	sk_X509_free(chain);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+static void err_prefix(kho_err *err, const char *prefix)
+{
+	char m[sizeof err->msg];
+
+	snprintf(m, sizeof m, "%s%s", prefix, err->msg);
+	snprintf(err->msg, sizeof err->msg, "%s", m);
+}
+
+int cmd_load_trust(STACK_OF(X509) **anchors, STACK_OF(X509_CRL) **crls,
+                   const char *const *trust, size_t ntrust, const char *const *crl, size_t ncrl,
+                   kho_err *err)
+{
+	size_t i;
+	int rc = 0;
+
+	*anchors = sk_X509_new_null();
+	*crls = sk_X509_CRL_new_null();
+	if (*anchors == NULL || *crls == NULL)
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	for (i = 0; rc == 0 && i < ntrust; i++) {
+		STACK_OF(X509) *sk = NULL;
+		if ((rc = verify_load_certs(&sk, trust[i], err)) != 0) {
+			err_prefix(err, "--trust: ");
+			break;
+		}
+		while (sk_X509_num(sk) > 0)
+			sk_X509_push(*anchors, sk_X509_shift(sk));
+		sk_X509_free(sk);
+	}
+	for (i = 0; rc == 0 && i < ncrl; i++) {
+		STACK_OF(X509_CRL) *sk = NULL;
+		if ((rc = verify_load_crls(&sk, crl[i], err)) != 0) {
+			err_prefix(err, "--crl: ");
+			break;
+		}
+		while (sk_X509_CRL_num(sk) > 0)
+			sk_X509_CRL_push(*crls, sk_X509_CRL_shift(sk));
+		sk_X509_CRL_free(sk);
+	}
+	return rc;
+}
 
 static void usage(FILE *f)
 {

@@ -606,7 +606,8 @@ static STACK_OF(X509_CRL) *all_crls(vcms *v, STACK_OF(X509_CRL) *extra);
 /*
  * What the token's CMS check does not see: its genTime must lie in the TSA
  * certificate's validity, and the TSA's chain is checked for revocation at
- * the validation time with RFC 3161's rule (section 4): a TSA certificate
+ * time at (the validation time, or the time an archive timestamp proves the
+ * token existed: archive_poe_time) with RFC 3161's rule (section 4): a TSA certificate
  * revoked with reason unspecified, affiliationChanged, superseded or
  * cessationOfOperation keeps the tokens made before its revocation; revoked
  * with no reason or for a key compromise, it keeps none (whoever holds a
@@ -614,7 +615,7 @@ static STACK_OF(X509_CRL) *all_crls(vcms *v, STACK_OF(X509_CRL) *extra);
  * as a proof of existence, 1 with why, KHO_ENOMEM.
  */
 static int tsa_acceptable(const vcms_tst *t, const struct pkgctx *pc, STACK_OF(X509_CRL) *crls,
-                          const kho_buf *ocsp, size_t nocsp, char *why, size_t n)
+                          const kho_buf *ocsp, size_t nocsp, time_t at, char *why, size_t n)
 {
 	char a[32], b[32], d[32];
 	time_t nb, na;
@@ -640,7 +641,7 @@ static int tsa_acceptable(const vcms_tst *t, const struct pkgctx *pc, STACK_OF(X
 		revocation_result rr;
 		kho_err e = { 0, "" };
 		char *name;
-		int rc = revocation_check_memo(&rr, x, iss, crls, ocsp, nocsp, pc->at, pc->memo, &e);
+		int rc = revocation_check_memo(&rr, x, iss, crls, ocsp, nocsp, at, pc->memo, &e);
 
 		if (rc != 0)
 			return rc == KHO_ENOMEM ? KHO_ENOMEM : 0;
@@ -662,16 +663,66 @@ static int tsa_acceptable(const vcms_tst *t, const struct pkgctx *pc, STACK_OF(X
 	return 0;
 }
 
+/*
+ * One timestamp token checked at time at: the CMS check (chain at at) and
+ * tsa_acceptable (revocation at at). *bad: the token itself fails (chain,
+ * imprint, signature, purpose: t->reason); *unacc: its TSA may not vouch for
+ * it (why). 0, or KHO_ENOMEM (t cleared).
+ */
+static int tst_at(vcms_tst *t, const struct pkgctx *pc, const void *der, size_t len,
+                  const void *covered, size_t clen, STACK_OF(X509) *anchors, STACK_OF(X509) *extra,
+                  STACK_OF(X509_CRL) *crls, const kho_buf *ocsp, size_t nocsp, time_t at,
+                  int *bad, int *unacc, char *why, size_t n)
+{
+	kho_err e = { 0, "" };
+	int rc = vcms_timestamp_check(t, der, len, covered, clen, anchors, extra, at, &e);
+
+	*unacc = 0;
+	if (rc == KHO_ENOMEM) {
+		vcms_tst_clear(t);
+		return rc;
+	}
+	*bad = !(t->have_gen_time && t->imprint_ok && t->signature_ok && t->chain_ok && t->eku_ok);
+	if (!*bad && (rc = tsa_acceptable(t, pc, crls, ocsp, nocsp, at, why, n)) < 0) {
+		vcms_tst_clear(t);
+		return rc;
+	}
+	*unacc = !*bad && rc == 1;
+	return 0;
+}
+
+/*
+ * A token that is intact (its imprint and signature hold) but whose TSA
+ * certificate does not validate now, typically because it has expired, is
+ * checked again at the time an archive timestamp proves it existed (EN 319
+ * 102-1 5.6, past signature validation): the genTime of a validated
+ * container timestamp over the file that holds it. Tries each such time in
+ * turn (*k: the next entry of pc->apoe); 1 with *at and *by set, 0 when
+ * none is left.
+ */
+static int archive_poe_next(const struct pkgctx *pc, const char *file, size_t *k, time_t *at,
+                            const char **by)
+{
+	for (; *k < pc->napoe; (*k)++)
+		if (strcmp(pc->apoe[*k].sig, file) == 0 && pc->apoe[*k].gen < pc->at) {
+			*at = pc->apoe[*k].gen;
+			*by = pc->apoe[*k].tst;
+			(*k)++;
+			return 1;
+		}
+	return 0;
+}
+
 /* Step 4: signature timestamps; returns the earliest acceptable genTime. */
 static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
-                            STACK_OF(X509) *anchors, time_t *poe, int *have)
+                            STACK_OF(X509) *anchors, const char *signame, time_t *poe, int *have)
 {
 	kho_buf tok[VCMS_MAX_TOKENS];
 	STACK_OF(X509_CRL) *crls = NULL;
 	const unsigned char *sv;
 	size_t n = 0, i, svlen;
 	kho_err e = { 0, "" };
-	char t1[32], why[512];
+	char t1[32], t2[32], why[512], why2[512];
 	int rc;
 
 	*have = 0;
@@ -694,27 +745,44 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 		}
 	}
 	for (i = 0; i < n; i++) {
-		vcms_tst t;
-		int bad;
+		vcms_tst t, t_then;
+		const char *by = NULL;
+		time_t then = pc->at;
+		size_t k = 0;
+		int bad, unacc, bad2, unacc2;
 
-		rc = vcms_timestamp_check(&t, tok[i].data, tok[i].len, sv, svlen, anchors,
-		                          v->certs, pc->at, &e);
-		if (rc == KHO_ENOMEM) {
-			vcms_tst_clear(&t);
+		if ((rc = tst_at(&t, pc, tok[i].data, tok[i].len, sv, svlen, anchors, v->certs, crls,
+		                 v->ocsp, v->nocsp, pc->at, &bad, &unacc, why, sizeof why)) != 0)
 			goto out;
+		/* Not valid now, but intact: valid when an archive timestamp
+		 * proves it existed? The first such time that works replaces
+		 * the answer at the validation time. */
+		while ((bad || unacc) && t.have_gen_time && t.imprint_ok && t.signature_ok &&
+		       archive_poe_next(pc, signame, &k, &then, &by)) {
+			if ((rc = tst_at(&t_then, pc, tok[i].data, tok[i].len, sv, svlen, anchors, v->certs,
+			                 crls, v->ocsp, v->nocsp, then, &bad2, &unacc2, why2,
+			                 sizeof why2)) != 0) {
+				vcms_tst_clear(&t);
+				goto out;
+			}
+			if (!bad2 && !unacc2 && t_then.gen_time <= then) {
+				find(c, VR_SUB_NONE, "the signature timestamp's TSA certificate is not valid at the "
+				     "validation time (%s); it was at %s, when the archive timestamp %s proves "
+				     "the signature existed", t.reason[0] ? t.reason : why,
+				     kho_time_format(t1, sizeof t1, then), by);
+				vcms_tst_clear(&t);
+				t = t_then;
+				bad = unacc = 0;
+				break;
+			}
+			vcms_tst_clear(&t_then);
 		}
 		rc = timestamp_copy(&c->s->timestamps[c->s->ntimestamps++], "signature-timestamp", &t);
 		if (rc != 0) {
 			vcms_tst_clear(&t);
 			goto out;
 		}
-		bad = !(t.have_gen_time && t.imprint_ok && t.signature_ok && t.chain_ok && t.eku_ok);
-		if (!bad && (rc = tsa_acceptable(&t, pc, crls, v->ocsp, v->nocsp, why, sizeof why)) != 0) {
-			if (rc < 0) {
-				vcms_tst_clear(&t);
-				goto out;
-			}
-			rc = 0;
+		if (unacc) {
 			find(c, VR_SUB_NONE, "the signature timestamp is not accepted: %s; it gives no proof of existence",
 			     why);
 		} else if (bad) {
@@ -722,7 +790,7 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 			     t.reason[0] ? t.reason : "incomplete");
 		} else if (t.gen_time > pc->at) {
 			find(c, VR_SUB_NONE, "the signature timestamp (%s) is after the validation time: not used",
-			     kho_time_format(t1, sizeof t1, t.gen_time));
+			     kho_time_format(t2, sizeof t2, t.gen_time));
 		} else {
 			if (t.weak)
 				find(c, VR_CRYPTO_CONSTRAINTS_FAILURE,
@@ -1055,7 +1123,7 @@ static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *
 		     "the signer key is too weak (%d bits; kho requires RSA >= 2048, EC >= 256)", bits);
 
 	/* Step 4: signature timestamps, then archive timestamps (B-LTA). */
-	rc = check_timestamps(&c, pc, v, pc->o->anchors, &tpoe, &have_tpoe);
+	rc = check_timestamps(&c, pc, v, pc->o->anchors, sigent->name, &tpoe, &have_tpoe);
 	if (rc != 0)
 		goto out;
 	poe = pc->at;
@@ -1109,10 +1177,75 @@ out:
 
 /* ---- container timestamps (ASiCArchiveManifest + .tst) ---------------- */
 
+/* What the first pass learnt of one container timestamp. */
+struct ctst {
+	struct mf *mf;
+	const pkg_entry *tok;
+	size_t slot;             /* its entry in r->timestamps */
+	int ok;                  /* validated (now, or through a later archive timestamp) */
+	int intact;              /* imprint and token signature hold, not weak: time could mend it */
+	int digests_ok;          /* every object its manifest lists is intact */
+	time_t gen;
+	char why[512];           /* why it is not accepted, "" if it is */
+};
+
+/* A container timestamp found valid: its manifest's bytes are authentic,
+ * and an intact signature file it lists existed at its genTime (B-LTA). */
+static void ctst_accept(struct pkgctx *pc, struct ctst *x)
+{
+	size_t j;
+
+	x->ok = 1;
+	x->why[0] = '\0';
+	x->mf->authenticated = 1;
+	for (j = 0; x->digests_ok && j < x->mf->m->nrefs; j++)
+		if (pc->napoe < VR_MAX_NOTES &&
+		    (is_signature_name(x->mf->m->refs[j].uri) || has_suffix(x->mf->m->refs[j].uri, ".tst"))) {
+			pc->apoe[pc->napoe].sig = x->mf->m->refs[j].uri;
+			pc->apoe[pc->napoe].gen = x->gen;
+			pc->apoe[pc->napoe].tst = x->tok->name;
+			pc->napoe++;
+		}
+}
+
+/* One container timestamp at time at: 1 valid, 0 not (why, t.reason), <0. */
+static int ctst_check(struct pkgctx *pc, struct ctst *x, time_t at, vcms_tst *t)
+{
+	int bad, unacc, rc;
+
+	rc = tst_at(t, pc, x->tok->data, (size_t)x->tok->size,
+	            x->mf->e->data ? (const void *)x->mf->e->data : "", (size_t)x->mf->e->size,
+	            pc->o->anchors, NULL, pc->extra_crls, NULL, 0, at, &bad, &unacc, x->why,
+	            sizeof x->why);
+	if (rc != 0)
+		return rc;
+	x->intact = t->have_gen_time && t->imprint_ok && t->signature_ok && !t->weak;
+	if (t->have_gen_time)
+		x->gen = t->gen_time;
+	if (bad && t->reason[0] != '\0')
+		snprintf(x->why, sizeof x->why, "%s", t->reason);
+	else if (bad && t->weak)
+		snprintf(x->why, sizeof x->why, "a broken algorithm: %s", t->weak_why);
+	else if (bad)
+		snprintf(x->why, sizeof x->why, "incomplete");
+	return !bad && !unacc && !t->weak;
+}
+
+/*
+ * Container timestamps (ASiCArchiveManifest + .tst, or a timestamp over an
+ * ASiCManifest). Each is validated at the validation time; one that is
+ * intact but whose TSA certificate is no longer valid (an archive
+ * timestamp renewed since) is validated at the genTime of a later valid
+ * archive timestamp that lists its token: that one proves it existed then
+ * (EN 319 102-1 5.6). Repeated until nothing changes, so a chain of
+ * renewals is followed back to the first.
+ */
 static int check_container_timestamps(verify_report *r, struct pkgctx *pc)
 {
-	size_t i, j, n = 0;
-	int rc;
+	struct ctst *x;
+	size_t i, j, n = 0, q;
+	int rc = 0, changed;
+	char t1[32];
 
 	for (i = 0; i < pc->nmf; i++)
 		if (pc->mfs[i].m != NULL && has_suffix(pc->mfs[i].m->sig_uri, ".tst"))
@@ -1120,65 +1253,20 @@ static int check_container_timestamps(verify_report *r, struct pkgctx *pc)
 	if (n == 0)
 		return 0;
 	r->timestamps = calloc(n, sizeof *r->timestamps);
-	if (r->timestamps == NULL)
+	x = calloc(n, sizeof *x);
+	if (r->timestamps == NULL || x == NULL) {
+		free(x);
 		return KHO_ENOMEM;
-	for (i = 0; i < pc->nmf; i++) {
+	}
+	for (i = 0, q = 0; i < pc->nmf; i++) {
 		struct mf *mf = &pc->mfs[i];
-		const pkg_entry *tok;
 		vcms_tst t;
-		kho_err e = { 0, "" };
-		int all_ok = 1, ok;
 
 		if (mf->m == NULL || !has_suffix(mf->m->sig_uri, ".tst"))
 			continue;
-		tok = pkg_find(pc->p, mf->m->sig_uri);
-		if (tok == NULL || tok->data == NULL) {
-			if (strv_add(&r->reasons, &r->nreasons, "%s: its timestamp token %s is missing",
-			             mf->e->name, mf->m->sig_uri) != 0)
-				return KHO_ENOMEM;
-			continue;
-		}
-		rc = vcms_timestamp_check(&t, tok->data, (size_t)tok->size,
-		                          mf->e->data ? (const void *)mf->e->data : "",
-		                          (size_t)mf->e->size, pc->o->anchors, NULL, pc->at, &e);
-		if (rc == KHO_ENOMEM) {
-			vcms_tst_clear(&t);
-			return rc;
-		}
-		rc = timestamp_copy(&r->timestamps[r->ntimestamps++], tok->name, &t);
-		if (rc != 0) {
-			vcms_tst_clear(&t);
-			return rc;
-		}
-		ok = t.have_gen_time && t.imprint_ok && t.signature_ok && t.chain_ok && t.eku_ok && !t.weak;
-		if (ok) {
-			char why[512];
-			int bad = tsa_acceptable(&t, pc, pc->extra_crls, NULL, 0, why, sizeof why);
-			if (bad < 0) {
-				vcms_tst_clear(&t);
-				return bad;
-			}
-			if (bad) {
-				ok = 0;
-				if (strv_add(&r->reasons, &r->nreasons, "%s over %s: not accepted: %s",
-				             tok->name, mf->e->name, why) != 0) {
-					vcms_tst_clear(&t);
-					return KHO_ENOMEM;
-				}
-			}
-		} else if (t.weak && t.weak_why[0] != '\0' &&
-		           strv_add(&r->reasons, &r->nreasons, "%s over %s: a broken algorithm: %s",
-		                    tok->name, mf->e->name, t.weak_why) != 0) {
-			vcms_tst_clear(&t);
-			return KHO_ENOMEM;
-		}
-		mf->authenticated = ok;
-		if (t.reason[0] != '\0' &&
-		    strv_add(&r->reasons, &r->nreasons, "%s over %s: %s", tok->name, mf->e->name,
-		             t.reason) != 0) {
-			vcms_tst_clear(&t);
-			return KHO_ENOMEM;
-		}
+		x[q].mf = mf;
+		x[q].tok = pkg_find(pc->p, mf->m->sig_uri);
+		x[q].digests_ok = 1;
 		/* Each digest the (archive) manifest lists. */
 		for (j = 0; j < mf->m->nrefs; j++) {
 			kho_err e2 = { 0, "" };
@@ -1188,25 +1276,81 @@ static int check_container_timestamps(verify_report *r, struct pkgctx *pc)
 			                   st == VR_OBJ_UNSUPPORTED ? "has an unsupported digest" : NULL;
 			if (what == NULL)
 				continue;
-			all_ok = 0;
+			x[q].digests_ok = 0;
 			if (strv_add(&r->reasons, &r->nreasons, "%s (covered by %s): %s %s", mf->e->name,
-			             tok->name, mf->m->refs[j].uri, what) != 0) {
+			             mf->m->sig_uri, mf->m->refs[j].uri, what) != 0)
+				goto oom;
+		}
+		if (x[q].tok == NULL || x[q].tok->data == NULL) {
+			if (strv_add(&r->reasons, &r->nreasons, "%s: its timestamp token %s is missing",
+			             mf->e->name, mf->m->sig_uri) != 0)
+				goto oom;
+			q++;
+			continue;
+		}
+		if ((rc = ctst_check(pc, &x[q], pc->at, &t)) < 0)
+			goto out;
+		x[q].slot = r->ntimestamps;
+		if (timestamp_copy(&r->timestamps[r->ntimestamps++], x[q].tok->name, &t) != 0) {
+			vcms_tst_clear(&t);
+			goto oom;
+		}
+		vcms_tst_clear(&t);
+		if (rc == 1)
+			ctst_accept(pc, &x[q]);
+		q++;
+	}
+	/* Through later archive timestamps that list a token. */
+	do {
+		changed = 0;
+		for (i = 0; i < q; i++) {
+			size_t k = 0;
+			time_t then;
+			const char *by;
+			if (x[i].ok || !x[i].intact || x[i].tok == NULL)
+				continue;
+			while (!x[i].ok && archive_poe_next(pc, x[i].tok->name, &k, &then, &by)) {
+				vcms_tst t;
+				struct ctst y = x[i];
+				if ((rc = ctst_check(pc, &y, then, &t)) < 0)
+					goto out;
+				if (rc == 1 && y.gen <= then) {
+					vr_timestamp *slot = &r->timestamps[x[i].slot];
+					free(slot->where);
+					free(slot->tsa_subject);
+					free(slot->serial);
+					free(slot->policy);
+					if (timestamp_copy(slot, x[i].tok->name, &t) != 0) {
+						vcms_tst_clear(&t);
+						goto oom;
+					}
+					x[i] = y;
+					ctst_accept(pc, &x[i]);
+					changed = 1;
+					if (strv_add(&r->reasons, &r->nreasons, "%s: its TSA certificate is not valid "
+					             "at the validation time; it was at %s, when %s proves the token "
+					             "existed", x[i].tok->name, kho_time_format(t1, sizeof t1, then),
+					             by) != 0) {
+						vcms_tst_clear(&t);
+						goto oom;
+					}
+				}
 				vcms_tst_clear(&t);
-				return KHO_ENOMEM;
 			}
 		}
-		/* A valid container timestamp over an intact signature file is a
-		 * proof of existence of that signature at its genTime (B-LTA). */
-		for (j = 0; ok && all_ok && j < mf->m->nrefs; j++)
-			if (is_signature_name(mf->m->refs[j].uri) && pc->napoe < VR_MAX_NOTES) {
-				pc->apoe[pc->napoe].sig = mf->m->refs[j].uri;
-				pc->apoe[pc->napoe].gen = t.gen_time;
-				pc->apoe[pc->napoe].tst = tok->name;
-				pc->napoe++;
-			}
-		vcms_tst_clear(&t);
-	}
-	return 0;
+	} while (changed);
+	rc = 0;
+	for (i = 0; i < q; i++)
+		if (!x[i].ok && x[i].tok != NULL && x[i].why[0] != '\0' &&
+		    strv_add(&r->reasons, &r->nreasons, "%s over %s: not accepted: %s", x[i].tok->name,
+		             x[i].mf->e->name, x[i].why) != 0)
+			goto oom;
+	goto out;
+oom:
+	rc = KHO_ENOMEM;
+out:
+	free(x);
+	return rc < 0 || rc == KHO_ENOMEM ? rc : 0;
 }
 
 /* ---- the package ----------------------------------------------------- */

@@ -91,6 +91,18 @@ static void t_roundtrip(void)
 	CHECK(memcmp(m->refs[0].digest, want, 32) == 0);
 	manifest_free(m);
 	manifest_free(NULL);
+	/* The archive manifest of a renewal (sign/lta.c): its own root, and a
+	 * SigReference to a timestamp token. */
+	b.len = 0;
+	REQUIRE(manifest_write_archive(&b, "META-INF/timestamp001.tst", items, 3, &err) == 0);
+	CHECK(strstr((char *)b.data, "<asic:ASiCArchiveManifest ") != NULL);
+	CHECK(strstr((char *)b.data, "</asic:ASiCArchiveManifest>\n") != NULL);
+	REQUIRE(manifest_parse(&m, b.data, b.len, &err) == 0);
+	CHECK(m->is_archive);
+	CHECK_STR(m->sig_uri, "META-INF/timestamp001.tst");
+	CHECK_STR(m->sig_mime, "application/vnd.etsi.timestamp-token");
+	CHECK_EQ_INT(m->nrefs, 3);
+	manifest_free(m);
 	kho_buf_free(&b);
 }
 

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# t0140-renew.sh: archive timestamps (B-LTA). A package sealed now stops
+# verifying once the certificate of the TSA that stamped it expires (the
+# test PKI's TSA: 10 years); `kho renew` before that, with a TSA valid then,
+# keeps it verifying: the verifier checks the earlier token at the time the
+# archive timestamp proves it existed. Renewed twice, the chain is followed
+# back through both. Tampering after a renewal is still caught; a renewal
+# too late (the package no longer verifies) is refused and writes nothing;
+# the archive token verifies with `openssl ts -verify`; the usage errors.
+source "$ROOT/tests/integration/lib.sh"
+
+"$KHO" pki init pki >/dev/null || { echo "pki init failed"; exit 1; }
+KHO_NOW=2035-06-01T00:00:00Z "$KHO" pki init pki35 >/dev/null || { echo "pki35 failed"; exit 1; }
+KHO_NOW=2044-06-01T00:00:00Z "$KHO" pki init pki44 >/dev/null || { echo "pki44 failed"; exit 1; }
+cat pki/trust.pem pki35/trust.pem pki44/trust.pem > trust.pem
+head -c 4000 /dev/urandom > ketqua.pdf
+"$KHO" seal --key pki/signer.key --cert pki/signer.pem --tsa-key pki/tsa.key --tsa-cert pki/tsa.pem \
+	--crl pki/crls.pem --record "$ROOT/testdata/records/ct01-certified-copy.xml" -o a.asice ketqua.pdf ||
+	echo "seal failed"
+TSA_END=$(date -u -d "$(openssl x509 -in pki/tsa.pem -noout -enddate | cut -d= -f2)" +%Y)
+V() { "$KHO" verify --trust trust.pem --crl pki/crls.pem "$@"; }
+
+check_exit "sealed now: passes in 2030" 0 V --at 2030-01-01T00:00:00Z a.asice
+check_exit "... but not in 2040, after its TSA certificate expired ($TSA_END)" 2 V --at 2040-01-01T00:00:00Z a.asice
+check_grep "... INDETERMINATE/OUT_OF_BOUNDS_NO_POE" 'OUT_OF_BOUNDS_NO_POE' check.err
+
+# ---- the first renewal, in 2035, by a TSA valid then ----
+export KHO_NOW=2035-06-01T00:00:00Z
+check_exit "kho renew in 2035" 0 "$KHO" renew --trust trust.pem --crl pki/crls.pem \
+	--tsa-key pki35/tsa.key --tsa-cert pki35/tsa.pem -o b.asice a.asice
+unset KHO_NOW
+check "... adds an archive manifest and its token, keeps every file" \
+	test "$(unzip -Z1 b.asice | tr '\n' ' ')" = "mimetype ketqua.pdf record.xml META-INF/ASiCManifest001.xml META-INF/signature001.p7s META-INF/ASiCArchiveManifest.xml META-INF/timestamp001.tst "
+for f in ketqua.pdf record.xml META-INF/ASiCManifest001.xml META-INF/signature001.p7s; do
+	check "... $f byte for byte" cmp <(unzip -p a.asice "$f") <(unzip -p b.asice "$f")
+done
+check "... mimetype still first, stored, at byte 38" \
+	test "$(dd if=b.asice bs=1 skip=38 count=31 status=none)" = application/vnd.etsi.asic-e+zip
+check_grep "... the manifest lists every earlier file and names its token" \
+	'SigReference URI="META-INF/timestamp001.tst" MimeType="application/vnd.etsi.timestamp-token"' \
+	<(unzip -p b.asice META-INF/ASiCArchiveManifest.xml)
+check "... listing the four files" \
+	test "$(unzip -p b.asice META-INF/ASiCArchiveManifest.xml | grep -c DataObjectReference)" = 8
+check_exit "renewed: passes in 2040" 0 V --at 2040-01-01T00:00:00Z --format json b.asice
+cp check.out b2040.json
+check "... at the LTA level" test "$(jq -r '.signatures[0].level' b2040.json)" = CAdES-BASELINE-LTA
+check_grep "... saying when the expired TSA was checked" \
+	'was at 2035-06-01T00:00:00Z, when the archive timestamp META-INF/timestamp001.tst proves the signature existed' b2040.json
+check_exit "... and in 2030 as before" 0 V --at 2030-01-01T00:00:00Z b.asice
+check_exit "... not in 2050, once the 2035 TSA certificate has expired too" 2 V --at 2050-01-01T00:00:00Z b.asice
+
+# ---- the second renewal, in 2044 ----
+export KHO_NOW=2044-06-01T00:00:00Z
+check_exit "kho renew again in 2044" 0 "$KHO" renew --trust trust.pem --crl pki/crls.pem \
+	--tsa-key pki44/tsa.key --tsa-cert pki44/tsa.pem -o c.asice b.asice
+unset KHO_NOW
+check "... the earlier archive manifest renamed, the new one listing it" \
+	sh -c "unzip -Z1 c.asice | grep -qx META-INF/ASiCArchiveManifest001.xml && unzip -Z1 c.asice | grep -qx META-INF/timestamp002.tst && unzip -p c.asice META-INF/ASiCArchiveManifest.xml | grep -q 'URI=\"META-INF/ASiCArchiveManifest001.xml\"'"
+check "... whose bytes are the first manifest's" \
+	cmp <(unzip -p b.asice META-INF/ASiCArchiveManifest.xml) <(unzip -p c.asice META-INF/ASiCArchiveManifest001.xml)
+check_exit "renewed twice: passes in 2050, through both archive timestamps" 0 V --at 2050-01-01T00:00:00Z --format json c.asice
+check_grep "... the first one checked at the second one's time" \
+	'META-INF/timestamp001.tst: its TSA certificate is not valid at the validation time; it was at 2044-06-01T00:00:00Z, when META-INF/timestamp002.tst proves the token existed' check.out
+
+# ---- tampering after a renewal ----
+mkdir t && (cd t && unzip -q ../c.asice && printf 'x' >> ketqua.pdf && rm -f ../d.asice &&
+	zip -q -X -0 ../d.asice mimetype && zip -q -X -r ../d.asice . -x mimetype)
+check_exit "a data object changed after the renewals: TOTAL-FAILED" 1 V --at 2050-01-01T00:00:00Z d.asice
+check_grep "... HASH_FAILURE" 'HASH_FAILURE' check.err
+rm -rf t; mkdir t && (cd t && unzip -q ../c.asice &&
+	sed -i 's|<ds:DigestValue>[^<]*</ds:DigestValue>|<ds:DigestValue>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</ds:DigestValue>|' META-INF/ASiCArchiveManifest001.xml &&
+	rm -f ../e.asice && zip -q -X -0 ../e.asice mimetype && zip -q -X -r ../e.asice . -x mimetype)
+V --at 2050-01-01T00:00:00Z e.asice >/dev/null 2>e.err; st=$?
+check "the first archive manifest altered: no longer passes in 2050 (exit $st)" test "$st" -ne 0
+
+# ---- refusals ----
+export KHO_NOW=2037-01-01T00:00:00Z
+check_exit "a renewal too late (the TSA certificate expired in $TSA_END): refused" 1 "$KHO" renew \
+	--trust trust.pem --crl pki/crls.pem --tsa-key pki35/tsa.key --tsa-cert pki35/tsa.pem -o late.asice a.asice
+check_grep "... saying the package does not verify now" 'a.asice does not verify now: INDETERMINATE' check.err
+check "... and writing nothing" test ! -e late.asice
+unset KHO_NOW
+check_exit "a tampered package is not renewed" 1 "$KHO" renew --trust trust.pem --crl pki/crls.pem \
+	--tsa-key pki/tsa.key --tsa-cert pki/tsa.pem -o x.asice d.asice
+check "... nothing written" test ! -e x.asice
+check_exit "-o the package itself: usage" 3 "$KHO" renew --trust trust.pem --tsa-key pki/tsa.key \
+	--tsa-cert pki/tsa.pem -o a.asice a.asice
+check_exit "no --trust: usage" 3 "$KHO" renew --tsa-key pki/tsa.key --tsa-cert pki/tsa.pem -o x.asice a.asice
+check_exit "two TSAs: usage" 3 "$KHO" renew --trust trust.pem --tsa-key pki/tsa.key \
+	--tsa-cert pki/tsa.pem --tsa-url http://127.0.0.1:9/ -o x.asice a.asice
+check_exit "a TSA certificate without the timeStamping purpose: failure (5), not usage" 5 "$KHO" renew \
+	--trust trust.pem --tsa-key pki/signer.key --tsa-cert pki/signer.pem -o x.asice a.asice
+check_exit "kho renew --help" 0 "$KHO" renew --help
+check_grep "... says to renew before the TSA certificate expires" 'Renew BEFORE that certificate expires' check.out
+
+# ---- the archive token, by a tool nobody here wrote ----
+check_exit "a renewal now, with the TSA of today" 0 "$KHO" renew --trust trust.pem --crl pki/crls.pem \
+	--tsa-key pki/tsa.key --tsa-cert pki/tsa.pem -o now.asice a.asice
+unzip -p now.asice META-INF/ASiCArchiveManifest.xml > am.xml
+unzip -p now.asice META-INF/timestamp001.tst > am.tst
+check "openssl ts -verify accepts the archive token over the manifest's bytes" \
+	openssl ts -verify -data am.xml -in am.tst -token_in -CAfile pki/trust.pem -untrusted pki/tsa.pem
+check_exit "kho inspect lists the archive manifest" 0 "$KHO" inspect now.asice
+check_grep "... with its token" 'ASiCArchiveManifest.xml' check.out
+finish
