@@ -563,8 +563,8 @@ static int result_holder(catalog *c, const char *code, char holder[65], kho_err 
 	return 0;
 }
 
-static int check_locked(catalog *c, const char *id, const record *r, catalog_package *existing,
-                        char holder[65], kho_err *err)
+static int check_locked(catalog *c, const char *id, const record *r, const char *renews,
+                        catalog_package *existing, char holder[65], kho_err *err)
 {
 	int rc = get_package_locked(c, id, existing, err);
 
@@ -574,6 +574,13 @@ static int check_locked(catalog *c, const char *id, const record *r, catalog_pac
 		return rc;
 	if ((rc = result_holder(c, r->result_code, holder, err)) != 0)
 		return rc;
+	/* A renewal (archive timestamps added) of the current package. */
+	if (renews != NULL && renews[0] != '\0') {
+		if (strcmp(holder, renews) == 0)
+			return 0;
+		return kho_err_set(err, KHO_ECONFLICT, "the package this one renews (%.16s...) is no "
+		                   "longer the current package of result %s", renews, r->result_code);
+	}
 	/* The same result code with other bytes is a conflict, unless the new
 	 * record declares that it supersedes that result (issue 3, item 3).
 	 * record_parse refuses a record that supersedes its own code, so from
@@ -596,7 +603,7 @@ int catalog_check_ingest(catalog *c, const char *id, const record *r,
 	int rc;
 
 	catalog_lock(c);
-	rc = check_locked(c, id, r, existing, holder, err);
+	rc = check_locked(c, id, r, NULL, existing, holder, err);
 	catalog_unlock(c);
 	return rc;
 }
@@ -619,24 +626,14 @@ static int step_done(catalog *c, sqlite3_stmt *st, kho_err *err)
 	return 0;
 }
 
-/* The verification key and the data objects of an ingest (issue 5). */
-static int insert_verify_data(catalog *c, const catalog_package *p, const record *r,
-                              const catalog_verify_data *vd, kho_err *err)
+/* The data objects of a package (the public page finds a file by them). */
+static int insert_objects(catalog *c, const catalog_package *p, const catalog_verify_data *vd,
+                          kho_err *err)
 {
 	sqlite3_stmt *st;
 	size_t i;
 	int rc;
 
-	st = catalog_stmt(c, "INSERT OR REPLACE INTO verify_keys(result_code, key_hash, key_wrapped,"
-	                     " created_at) VALUES(?,?,?,?)", err);
-	if (st == NULL)
-		return KHO_EIO;
-	sqlite3_bind_text(st, 1, r->result_code, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, vd->key_hash, sizeof vd->key_hash, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, vd->key_wrapped, sizeof vd->key_wrapped, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, p->ingested_at);
-	if ((rc = step_done(c, st, err)) != 0)
-		return rc;
 	for (i = 0; i < vd->nobjects; i++) {
 		st = catalog_stmt(c, "INSERT OR IGNORE INTO objects(sha256, package_id, name)"
 		                     " VALUES(?,?,?)", err);
@@ -651,11 +648,95 @@ static int insert_verify_data(catalog *c, const catalog_package *p, const record
 	return 0;
 }
 
+/* The verification key and the data objects of an ingest (issue 5). */
+static int insert_verify_data(catalog *c, const catalog_package *p, const record *r,
+                              const catalog_verify_data *vd, kho_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = catalog_stmt(c, "INSERT OR REPLACE INTO verify_keys(result_code, key_hash, key_wrapped,"
+	                     " created_at) VALUES(?,?,?,?)", err);
+	if (st == NULL)
+		return KHO_EIO;
+	sqlite3_bind_text(st, 1, r->result_code, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, vd->key_hash, sizeof vd->key_hash, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, vd->key_wrapped, sizeof vd->key_wrapped, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, p->ingested_at);
+	if ((rc = step_done(c, st, err)) != 0)
+		return rc;
+	return insert_objects(c, p, vd, err);
+}
+
 int catalog_ingest(catalog *c, const catalog_package *p, const record *r,
                    const unsigned char *subject_macs, const char *actor,
                    int *superseded, kho_err *err)
 {
 	return catalog_ingest_full(c, p, r, subject_macs, actor, NULL, superseded, err);
+}
+
+/*
+ * A renewal inside the group's transaction (check_locked said p->renews is
+ * the current package): the new package row, current, with the original
+ * ingest time (retention counts from the result's first ingest; the audit
+ * event dates the renewal), the old one "renewed", the result pointed at
+ * the new one, the new package's data objects. The result row, its status,
+ * its further subjects and its verification key (printed on paper as a QR
+ * code) stay as they are.
+ */
+static int renew_locked(catalog *c, const catalog_package *p, const record *r, const char *actor,
+                        const catalog_verify_data *vd, kho_err *err)
+{
+	char detail[512];
+	sqlite3_stmt *st;
+	audit_event ev;
+	int rc;
+
+	st = catalog_stmt(c, "INSERT INTO packages(id, result_code, agency, size, indication, sub,"
+	                     " marked, state, ingested_at, ingested_by, last_check, last_check_at)"
+	                     " SELECT ?1, result_code, agency, ?2, ?3, ?4, ?5, 'current', ingested_at,"
+	                     " ?6, ?3, ?7 FROM packages WHERE id = ?8", err);
+	if (st == NULL)
+		return KHO_EIO;
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)p->size);
+	sqlite3_bind_text(st, 3, p->indication, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, p->sub, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, p->marked);
+	sqlite3_bind_text(st, 6, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, p->ingested_at);
+	sqlite3_bind_text(st, 8, p->renews, -1, SQLITE_STATIC);
+	if ((rc = step_done(c, st, err)) != 0)
+		return rc;
+	if (sqlite3_changes(c->db) != 1)
+		return kho_err_set(err, KHO_ECONFLICT, "the package renewed is gone");
+	st = catalog_stmt(c, "UPDATE packages SET state = 'renewed', superseded_by = ? WHERE id = ?",
+	                  err);
+	if (st == NULL)
+		return KHO_EIO;
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, p->renews, -1, SQLITE_STATIC);
+	if ((rc = step_done(c, st, err)) != 0)
+		return rc;
+	st = catalog_stmt(c, "UPDATE results SET package_id = ? WHERE result_code = ?", err);
+	if (st == NULL)
+		return KHO_EIO;
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->result_code, -1, SQLITE_STATIC);
+	if ((rc = step_done(c, st, err)) != 0)
+		return rc;
+	if (vd != NULL && (rc = insert_objects(c, p, vd, err)) != 0)
+		return rc;
+	snprintf(detail, sizeof detail, "result %s, %s%s%s, %llu bytes, renews package %s",
+	         r->result_code, p->indication, p->sub[0] ? "/" : "", p->sub,
+	         (unsigned long long)p->size, p->renews);
+	memset(&ev, 0, sizeof ev);
+	ev.actor = actor;
+	ev.action = "renew";
+	ev.object = p->id;
+	ev.status = 201;
+	ev.detail = detail;
+	return audit_append_locked(c, &ev, err);
 }
 
 /*
@@ -674,9 +755,13 @@ static int ingest_locked(catalog *c, const catalog_package *p, const record *r,
 	int rc, sup = 0;
 
 	*superseded = 0;
-	rc = check_locked(c, p->id, r, &existing, holder, err);
+	rc = check_locked(c, p->id, r, p->renews, &existing, holder, err);
 	if (rc != 0)
 		goto out;
+	if (p->renews[0] != '\0') {
+		rc = renew_locked(c, p, r, actor, vd, err);
+		goto out;
+	}
 	st = catalog_stmt(c, "INSERT INTO packages(id, result_code, agency, size, wrapped_key,"
 	                     " indication, sub, marked, state, ingested_at, ingested_by, last_check,"
 	                     " last_check_at) VALUES(?,?,?,?,?,?,?,?,'current',?,?,?,?)", err);

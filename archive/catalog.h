@@ -56,6 +56,11 @@ typedef struct catalog_package {
 	char ingested_by[CATALOG_NAME_MAX];
 	char last_check[32];                  /* indication of the last re-verification or "" */
 	int64_t last_check_at;
+	/* At ingest only: the id of the result's current package that this one
+	 * renews (the same package with archive timestamps added, checked by
+	 * ingest.c), or "". The result row, its status and its verification key
+	 * stay; the old package becomes state "renewed", superseded_by this one. */
+	char renews[65];
 } catalog_package;
 
 /* Catalog counts for /metrics. */

@@ -405,6 +405,100 @@ int ingest_qr_key(ingest_ctx *c, const char *result_code, char key_out[QR_KEY_TE
 	return qr_key_unwrap(key_out, c->master_key, wrapped, err);
 }
 
+static int package_key(ingest_ctx *c, const catalog_package *p,
+                       unsigned char key[STORE_KEY_LEN], kho_err *err);
+
+static int name_is(const char *name, const char *prefix, const char *suffix)
+{
+	size_t n = strlen(name), a = strlen(prefix), b = strlen(suffix);
+
+	return n >= a + b && strncmp(name, prefix, a) == 0 && strcmp(name + n - b, suffix) == 0;
+}
+
+/*
+ * renewal_of: 1 if the new package np is the result's current package cur
+ * with archive timestamps added (kho renew, sign/lta.h): every entry of cur
+ * but mimetype is in np with the same bytes (cur's ASiCArchiveManifest.xml
+ * possibly under the numbered name a renewal gives it), and every entry np
+ * adds is a META-INF/ASiCArchiveManifest*.xml or META-INF/timestamp*.tst,
+ * at least one. So nothing signed changed: not a data object, a manifest,
+ * a signature or an earlier token. 0 if not (why), or an error.
+ */
+static int renewal_of(ingest_ctx *c, const catalog_package *cur, const pkg *np, char *why,
+                      size_t n, kho_err *err)
+{
+	unsigned char key[STORE_KEY_LEN], d1[EVP_MAX_MD_SIZE], d2[EVP_MAX_MD_SIZE];
+	unsigned int l1, l2;
+	char tmp[PATH_MAX];
+	pkg_limits lim;
+	pkg *op = NULL;
+	char *matched = NULL;
+	size_t i, j, added = 0;
+	int rc;
+
+	if (!cur->has_key)
+		return snprintf(why, n, "the current package was destroyed"), 0;
+	rc = package_key(c, cur, key, err);
+	if (rc == 0)
+		rc = store_get_tmp_key(c->st, cur->id, key, tmp, sizeof tmp, NULL, err);
+	OPENSSL_cleanse(key, sizeof key);
+	if (rc != 0)
+		return rc;
+	pkg_limits_default(&lim);
+	rc = pkg_read_file(&op, tmp, &lim, err);
+	unlink(tmp);
+	if (rc != 0)
+		return rc;
+	if ((matched = calloc(np->nentries + 1, 1)) == NULL) {
+		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < op->nentries && rc == 0; i++) {
+		const pkg_entry *e = &op->entries[i];
+		int renamed_ok = strcmp(e->name, "META-INF/ASiCArchiveManifest.xml") == 0;
+		if (strcmp(e->name, "mimetype") == 0)
+			continue;
+		if ((rc = pkg_entry_digest(e, EVP_sha256(), d1, &l1, err)) != 0)
+			goto out;
+		for (j = 0; j < np->nentries; j++) {
+			const pkg_entry *f = &np->entries[j];
+			if (matched[j] || (strcmp(f->name, e->name) != 0 &&
+			                   !(renamed_ok && name_is(f->name, "META-INF/ASiCArchiveManifest",
+			                                           ".xml"))))
+				continue;
+			if ((rc = pkg_entry_digest(f, EVP_sha256(), d2, &l2, err)) != 0)
+				goto out;
+			if (l1 == l2 && memcmp(d1, d2, l1) == 0)
+				break;
+		}
+		if (j == np->nentries) {
+			snprintf(why, n, "%.200s of the archived package is not in it with the same bytes",
+			         e->name);
+			goto out;
+		}
+		matched[j] = 1;
+	}
+	for (j = 0; j < np->nentries; j++) {
+		const char *nm = np->entries[j].name;
+		if (matched[j] || strcmp(nm, "mimetype") == 0)
+			continue;
+		if (!name_is(nm, "META-INF/ASiCArchiveManifest", ".xml") &&
+		    !name_is(nm, "META-INF/timestamp", ".tst")) {
+			snprintf(why, n, "it adds %.200s, which is not an archive manifest or a timestamp "
+			         "token", nm);
+			goto out;
+		}
+		added++;
+	}
+	if (added == 0)
+		snprintf(why, n, "it adds no archive timestamp");
+	rc = added > 0;
+out:
+	free(matched);
+	pkg_free(op);
+	return rc;
+}
+
 static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *actor,
                            const char *agency, ingest_result *out, pkg **pkp, kho_err *err)
 {
@@ -514,6 +608,24 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 		rc = 0;
 		goto unlock;
 	}
+	if (rc == KHO_ECONFLICT && pkp != NULL && *pkp != NULL &&
+	    catalog_result_package(c->cat, r->result_code, &existing, NULL) == 0) {
+		/* The same result with archive timestamps added: a renewal. */
+		char why[300] = "";
+		int rr = renewal_of(c, &existing, *pkp, why, sizeof why, &e2);
+		if (rr < 0) {
+			rc = kho_err_set(err, rr, "%s", e2.msg);
+			goto unlock;
+		}
+		if (rr == 1) {
+			snprintf(out->renews, sizeof out->renews, "%s", existing.id);
+			rc = 0;
+		} else if (strstr(why, "no archive timestamp") == NULL) {
+			/* It looks like a renewal attempt: say why it is not one. */
+			size_t l = strlen(e2.msg);
+			snprintf(e2.msg + l, sizeof e2.msg - l, " (not a renewal of it: %s)", why);
+		}
+	}
 	if (rc == KHO_ECONFLICT) {
 		out->http = 409;
 		snprintf(out->reason, sizeof out->reason, "%.500s", e2.msg);
@@ -525,6 +637,7 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 		goto unlock;
 	}
 	memset(&p, 0, sizeof p);
+	memcpy(p.renews, out->renews, sizeof p.renews);
 	memcpy(p.id, out->id, sizeof p.id);
 	p.size = size;
 	snprintf(p.indication, sizeof p.indication, "%s", out->indication);
@@ -743,7 +856,9 @@ static int check_one(const catalog_package *p, void *arg)
 		 * key store is missing, incomplete or the wrong directory. */
 		s->missing_keys++;
 		problem(s, p->id, "its key is missing from the key store");
-	} else if (!w->reverify || w->c->anchors == NULL) {
+	} else if (!w->reverify || w->c->anchors == NULL || strcmp(p->state, "renewed") == 0) {
+		/* A renewed package is kept as it was, integrity only: its
+		 * evidence lapses by design once its renewal carries it on. */
 		unsigned char key[STORE_KEY_LEN];
 		rc = package_key(w->c, p, key, &e);
 		if (rc == 0)
@@ -758,7 +873,7 @@ static int check_one(const catalog_package *p, void *arg)
 		} else {
 			s->ok++;
 			s->bytes += size;
-			if (w->reverify)
+			if (w->reverify && strcmp(p->state, "renewed") != 0)
 				s->skipped++;
 		}
 	} else {

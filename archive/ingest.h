@@ -98,6 +98,8 @@ typedef struct ingest_result {
 	char sub[48];
 	int marked;                   /* stored INDETERMINATE under the policy */
 	int superseded;               /* an earlier result was superseded */
+	char renews[65];              /* a renewal (archive timestamps added): the id of
+	                                 the package it replaces as the current one, else "" */
 	char supersedes_unknown[CATALOG_CODE_MAX]; /* the record's <supersedes> named
 	                                 no result archived here (stored all the same) */
 	verify_report *report;        /* the validation report (owned; may be NULL) */

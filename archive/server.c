@@ -587,6 +587,11 @@ static enum MHD_Result ingest_reply(struct req *q, struct MHD_Connection *c)
 			snprintf(rep, sizeof rep, "%s/report", loc);
 			json_object_set_new(j, "report_url", json_string(rep));
 		}
+		if (j != NULL && res.renews[0] != '\0') {
+			/* A renewal: the result's current package now, this one. */
+			json_object_set_new(j, "renews", json_string(res.renews));
+			json_object_set_new(j, "status", json_string("renewed"));
+		}
 		if (j != NULL && res.supersedes_unknown[0] != '\0') {
 			/* Stored: the superseded result may be in another archive or
 			 * older than this one; but a typo would otherwise go unseen. */

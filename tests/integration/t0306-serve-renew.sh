@@ -1,0 +1,95 @@
+# t0306-serve-renew.sh: a renewed package (kho renew: archive timestamps
+# added) archived again under its result code through the real daemon. It
+# becomes the result's current package (201, "renewed"), the old one is kept
+# as "renewed", the result's status, verification key and lookup stay; an
+# audit event says so. Other bytes under the code are still 409, with the
+# reason when they look like a renewal but change something, or build on a
+# package that is no longer the current one. Then the daemon in 2040, after
+# the sealing TSA's certificate expired: the renewed package is retrieved and
+# re-verified (200), a package never renewed is not (409), and fsck says
+# which; a renewed (old) package is checked for integrity only.
+source "$ROOT/tests/integration/lib.sh"
+source "$ROOT/tests/integration/serve-lib.sh"
+setup_pki
+KHO_NOW=2035-06-01T00:00:00Z "$KHO" pki init pki35 >/dev/null || { echo "pki35 failed"; exit 1; }
+CT=$ROOT/testdata/records/ct01-certified-copy.xml
+AG=000.31.20.H55
+PN=051087012345
+make_record "$CT" a.xml 0301
+make_record "$CT" b.xml 0302
+A=$(sed -n 's|.*<resultCode>\(.*\)</resultCode>.*|\1|p' a.xml)
+B=$(sed -n 's|.*<resultCode>\(.*\)</resultCode>.*|\1|p' b.xml)
+seal_pkg a.xml a.asice >/dev/null || echo "seal a failed"
+seal_pkg b.xml b.asice >/dev/null || echo "seal b failed"
+head -c 2000 /dev/urandom > other.pdf
+seal_pkg a.xml a-other.asice other.pdf >/dev/null || echo "seal a-other failed"
+IDA=$(sha256sum a.asice | cut -d' ' -f1); IDB=$(sha256sum b.asice | cut -d' ' -f1)
+cat pki/trust.pem pki35/trust.pem > both.pem
+renew() { # renew IN OUT: in 2035, by the TSA of then
+	KHO_NOW=2035-06-01T00:00:00Z "$KHO" renew --trust both.pem --crl pki/crls.pem \
+		--tsa-key pki35/tsa.key --tsa-cert pki35/tsa.pem -o "$2" "$1" >/dev/null
+}
+renew a.asice a2.asice || echo "renew a failed"
+renew a.asice a3.asice || echo "renew a again failed"
+renew a-other.asice ao2.asice || echo "renew a-other failed"
+IDA2=$(sha256sum a2.asice | cut -d' ' -f1)
+check "two renewals of the same package differ (their tokens)" test "$IDA2" != "$(sha256sum a3.asice | cut -d' ' -f1)"
+archive_config kho.json
+jq '.trust += ["pki35/trust.pem"]' kho.json > kho2.json && mv kho2.json kho.json
+OFF=$(token counter1 officer $AG)
+AUD=$(token audit1 auditor)
+
+start_daemon data --config kho.json
+for f in a b; do st=$(http POST /v1/packages "$OFF" --data-binary @$f.asice); check_status "ingest $f" 201 "$st"; done
+KEY0=$(sqlite3 data/catalog.db "SELECT hex(key_hash) FROM verify_keys WHERE result_code = '$A'")
+st=$(http POST /v1/results/$A/status "$(token rm1 records_manager)" -d '{"status":"suspended","decision":"QĐ 7/2026"}')
+check_status "the result is suspended before the renewal" 200 "$st"
+
+st=$(http POST /v1/packages "$OFF" --data-binary @a2.asice)
+check_status "the renewed package: 201" 201 "$st"
+check "... status renewed, naming the package it renews" \
+	test "$(jq -r '"\(.status) \(.renews) \(.id)"' body.out)" = "renewed $IDA $IDA2"
+st=$(http GET /v1/results/$A "$OFF")
+check "the result now points at the renewed package" test "$(jq -r .package_id body.out)" = "$IDA2"
+check "... its status kept (suspended)" test "$(jq -r .recorded_status body.out)" = suspended
+check "... its verification key (the paper QR code) kept" \
+	test "$(sqlite3 data/catalog.db "SELECT hex(key_hash) FROM verify_keys WHERE result_code = '$A'")" = "$KEY0"
+check "the old package is kept as renewed, superseded by the new one" \
+	test "$(sqlite3 data/catalog.db "SELECT state || ' ' || superseded_by FROM packages WHERE id = '$IDA'")" = "renewed $IDA2"
+check "... and keeps the first ingest time (retention counts from it)" \
+	test "$(sqlite3 data/catalog.db "SELECT count(DISTINCT ingested_at) FROM packages WHERE result_code = '$A'")" = 1
+st=$(http GET "/v1/lookup?subject=$PN&purpose=$AG-251120-0001" "$OFF")
+check "the lookup still lists the result once" \
+	test "$(jq --arg c "$A" '[.results[] | select(.result_code == $c)] | length' body.out)" = 1
+st=$(http POST /v1/packages "$OFF" --data-binary @a2.asice)
+check_status "the renewed package again: 200" 200 "$st"
+st=$(http POST /v1/packages "$OFF" --data-binary @a3.asice)
+check_status "another renewal of the OLD package: 409" 409 "$st"
+check_grep "... not a renewal of the current one" 'not a renewal of it: META-INF/timestamp001.tst of the archived package is not in it' body.out
+st=$(http POST /v1/packages "$OFF" --data-binary @ao2.asice)
+check_status "a renewed package with another data object under the code: 409" 409 "$st"
+check_grep "... named" 'not a renewal of it: ketqua.pdf of the archived package is not in it with the same bytes' body.out
+st=$(http GET "/v1/audit?after=0&limit=1000" "$AUD")
+check "the renewal is audited" \
+	test "$(jq --arg i "$IDA2" '[.events[] | select(.action == "renew" and .object == $i)] | length' body.out)" = 1
+st=$(http GET /v1/packages/$IDA2 "$OFF")
+check_status "the renewed package is retrieved now" 200 "$st"
+stop_daemon
+check_exit "fsck is clean" 0 "$KHO" fsck --data data --config kho.json
+
+# ---- in 2040: the sealing TSA's certificate has expired ----
+export KHO_NOW=2040-01-01T00:00:00Z
+start_daemon data --config kho.json
+st=$(curl -s -D h.out -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $OFF" "$URL/v1/packages/$IDA2")
+check_status "2040: the renewed package is re-verified and served" 200 "$st"
+check_grep "... TOTAL-PASSED" '^Kho-Indication: TOTAL-PASSED' <(tr -d '\r' < h.out)
+st=$(http GET /v1/packages/$IDB "$OFF")
+check_status "2040: a package never renewed no longer verifies (409)" 409 "$st"
+check_grep "... OUT_OF_BOUNDS_NO_POE" 'OUT_OF_BOUNDS_NO_POE' body.out
+stop_daemon
+check_exit "2040: fsck fails, on the package never renewed" 1 "$KHO" fsck --data data --config kho.json
+check_grep "... one failing validation" '1 failing validation' check.out
+check_grep "... naming it" "first problem: $IDB" check.out
+unset KHO_NOW
+check "the audit chain verifies" "$KHO" audit verify --data data
+finish
