@@ -31,6 +31,7 @@ void config_defaults(config *c)
 	c->min_upload_rate = 1024;
 	c->max_body_memory = 256ull << 20;
 	c->fixity_interval = 86400;
+	c->renew_margin_days = 730;
 	c->fixity_bytes_per_second = 32ull << 20;
 	c->audit_head_interval = 3600;
 	c->verify_max_upload = 32ull << 20;
@@ -294,6 +295,8 @@ static int load_obj(config *c, json_t *root, const char *dir, kho_err *err)
 			rc = get_list(&c->accept_indeterminate, &c->naccept, v, k, NULL, err);
 		} else if (strcmp(k, "fixity_interval") == 0) {
 			rc = get_unsigned(&c->fixity_interval, v, k, UINT_MAX, err);
+		} else if (strcmp(k, "renew_margin_days") == 0) {
+			rc = get_unsigned(&c->renew_margin_days, v, k, 36500, err);
 		} else if (strcmp(k, "audit_head_interval") == 0) {
 			rc = get_unsigned(&c->audit_head_interval, v, k, UINT_MAX, err);
 		} else if (strcmp(k, "fixity_bytes_per_second") == 0) {

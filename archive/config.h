@@ -63,6 +63,10 @@ typedef struct config {
 	/* periodic fixity check */
 	unsigned fixity_interval;     /* seconds between runs, 0 = never; default 86400 */
 	uint64_t fixity_bytes_per_second; /* rate limit of the re-read, default 32 MiB/s */
+	/* archive timestamps (docs/operations.md): the fixity run renews, with
+	 * the configured TSA, each current package whose evidence (its newest
+	 * valid token's TSA certificate) ends within this many days */
+	unsigned renew_margin_days;   /* default 730; 0 = never */
 	/* the audit head written to the log for a witness (kho audit verify --witness) */
 	unsigned audit_head_interval; /* seconds between such lines, 0 = never; default 3600 */
 	/* rate limit per bearer token (token bucket); 0 = unlimited */

@@ -22,6 +22,7 @@
 #include "archive/audit.h"
 #include "archive/pkg.h"
 #include "archive/qr.h"
+#include "sign/lta.h"
 #include "common/util.h"
 
 #define INGEST_OBJECTS_MAX 1000   /* data objects indexed per package (pkg_limits max_entries) */
@@ -818,7 +819,8 @@ int ingest_reverify(ingest_ctx *c, const catalog_package *p, char *tmp, size_t n
 
 int64_t fixity_problems(const fixity_summary *s)
 {
-	return s->missing + s->corrupt + s->failed + s->orphans + s->strays + s->missing_keys;
+	return s->missing + s->corrupt + s->failed + s->orphans + s->strays + s->missing_keys +
+	       s->renew_failed;
 }
 
 struct fixity_walk {
@@ -837,6 +839,49 @@ static void problem(fixity_summary *s, const char *id, const char *why)
 {
 	if (s->first_problem[0] == '\0')
 		snprintf(s->first_problem, sizeof s->first_problem, "%.100s: %.400s", id, why);
+}
+
+/*
+ * renew_if_due: a current package whose evidence (verify_evidence_until)
+ * ends within the margin gets an archive timestamp from the daemon's TSA
+ * and is ingested again: the ingest recognises the renewal (renewal_of)
+ * and makes it the result's current package, audited "renew" by "daemon".
+ * tmp: the package's decrypted bytes, from the re-verification.
+ */
+static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tmp,
+                         const verify_report *rep, fixity_summary *s)
+{
+	time_t until = verify_evidence_until(rep);
+	ingest_result res;
+	kho_buf in, out;
+	kho_err e = { 0, "" };
+	char why[600];
+	int rc;
+
+	if (c->renew_tsa == NULL || c->renew_margin <= 0 || strcmp(p->state, "current") != 0 ||
+	    until == 0 || (int64_t)until - (int64_t)kho_now() > c->renew_margin)
+		return;
+	kho_buf_init(&in, (size_t)c->cfg->max_upload);
+	kho_buf_init(&out, (size_t)c->cfg->max_upload);
+	memset(&res, 0, sizeof res);
+	rc = kho_read_file(&in, tmp, &e);
+	if (rc == 0)
+		rc = lta_add(&out, in.data, in.len, c->renew_tsa, &e);
+	if (rc == 0)
+		rc = ingest_mem(c, out.data, out.len, "daemon", NULL, &res, &e);
+	if (rc == 0 && res.http == 201 && res.renews[0] != '\0') {
+		s->renewed++;
+	} else {
+		s->renew_failed++;
+		char t[32];
+		snprintf(why, sizeof why, "its evidence ends on %s and the renewal failed: %s",
+		         kho_time_format(t, sizeof t, until),
+		         rc != 0 ? e.msg : res.reason[0] ? res.reason : "not stored");
+		problem(s, p->id, why);
+	}
+	ingest_result_clear(&res);
+	kho_buf_free(&in);
+	kho_buf_free(&out);
 }
 
 static int check_one(const catalog_package *p, void *arg)
@@ -892,6 +937,7 @@ static int check_one(const catalog_package *p, void *arg)
 			s->bytes += p->size;
 			if (ingest_acceptable(w->c, rep)) {
 				s->ok++;
+				renew_if_due(w->c, p, tmp, rep, s);
 			} else {
 				s->failed++;
 				problem(s, p->id, vr_indication_name(rep->indication));

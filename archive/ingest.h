@@ -38,6 +38,8 @@
 
 #define INGEST_STRIPES 64
 
+struct tsa;
+
 typedef struct ingest_ctx {
 	const config *cfg;                 /* borrowed */
 	atomic_int stop;                   /* ingest_stop: a fixity run ends early */
@@ -60,6 +62,12 @@ typedef struct ingest_ctx {
 	 */
 	int (*class_check)(void *arg, const record *r, char *why, size_t n);
 	void *class_arg;
+	/* Renewal in the fixity run (set by the daemon; NULL elsewhere, kho
+	 * fsck included): a current package whose evidence ends before now +
+	 * renew_margin seconds gets an archive timestamp from renew_tsa
+	 * (sign/lta.h) and is ingested again as its renewal. */
+	struct tsa *renew_tsa;
+	int64_t renew_margin;
 	/* Directories open for the group's durability step (syncfs): the
 	 * store's, and the key store's if on another file system, else -1. */
 	int sync_fd[2];
@@ -162,6 +170,8 @@ typedef struct fixity_summary {
 	int64_t strays;           /* other files in the store */
 	int64_t skipped;          /* no trust to re-verify */
 	int64_t missing_keys;     /* a catalog row whose key is not in the key store */
+	int64_t renewed;          /* given an archive timestamp (ingest_ctx.renew_tsa) */
+	int64_t renew_failed;     /* due for one, but the renewal failed */
 	uint64_t bytes;
 	char first_problem[512];
 } fixity_summary;

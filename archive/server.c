@@ -2334,9 +2334,10 @@ static void *fixity_main(void *arg)
 		}
 		snprintf(detail, sizeof detail,
 		         "%lld packages: %lld ok, %lld missing, %lld corrupt, %lld failing, %lld orphans,"
-		         " %lld strays%s%s", (long long)sum.packages, (long long)sum.ok,
-		         (long long)sum.missing, (long long)sum.corrupt, (long long)sum.failed,
-		         (long long)sum.orphans, (long long)sum.strays,
+		         " %lld strays, %lld renewed, %lld renewals failed%s%s", (long long)sum.packages,
+		         (long long)sum.ok, (long long)sum.missing, (long long)sum.corrupt,
+		         (long long)sum.failed, (long long)sum.orphans, (long long)sum.strays,
+		         (long long)sum.renewed, (long long)sum.renew_failed,
 		         sum.first_problem[0] ? "; first: " : "", sum.first_problem);
 		audit(s, "daemon", fixity_problems(&sum) ? "alert" : "fixity", "store", 0, detail);
 		pthread_mutex_lock(&s->m.mu);
@@ -2546,6 +2547,12 @@ static int start_retention(server *s, const char *data_dir, kho_err *err)
 	s->ing->class_check = ret_class_check;
 	s->ing->class_arg = s;
 	catalog_set_after_ingest(s->ing->cat, ret_classify, s);
+	/* Renewal of packages whose evidence runs out, in the fixity run
+	 * (docs/operations.md): with the TSA of server-side sealing. */
+	if (s->tsa != NULL && s->cfg->renew_margin_days > 0) {
+		s->ing->renew_tsa = s->tsa;
+		s->ing->renew_margin = (int64_t)s->cfg->renew_margin_days * 86400;
+	}
 	if (s->nsealers > 0 && s->tsa != NULL && s->cfg->enterprise_code != NULL) {
 		s->rsig.key = s->sealers[0].key;
 		s->rsig.cert = s->sealers[0].cert;

@@ -163,6 +163,23 @@ static void sig_free(vr_signature *s)
 	strv_free(s->warnings, s->nwarnings);
 }
 
+static void evidence_of(const vr_timestamp *t, size_t n, time_t *until)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].imprint_ok && t[i].signature_ok && t[i].chain_ok && t[i].tsa_not_after > *until)
+			*until = t[i].tsa_not_after;
+}
+
+time_t verify_evidence_until(const verify_report *r)
+{
+	time_t until = 0;
+
+	evidence_of(r->timestamps, r->ntimestamps, &until);
+	for (size_t i = 0; i < r->nsigs; i++)
+		evidence_of(r->sigs[i].timestamps, r->sigs[i].ntimestamps, &until);
+	return until;
+}
+
 void verify_report_free(verify_report *r)
 {
 	size_t i;
@@ -321,6 +338,9 @@ static int timestamp_copy(vr_timestamp *dst, const char *where, const vcms_tst *
 	dst->imprint_ok = t->imprint_ok;
 	dst->signature_ok = t->signature_ok;
 	dst->chain_ok = t->chain_ok && t->eku_ok;
+	if (t->tsa_chain != NULL && sk_X509_num(t->tsa_chain) > 0 &&
+	    vcms_asn1_time(&dst->tsa_not_after, X509_get0_notAfter(sk_X509_value(t->tsa_chain, 0))) != 0)
+		dst->tsa_not_after = 0;
 	dst->serial = xstrdup(t->serial);
 	dst->policy = xstrdup(t->policy);
 	if (dst->where == NULL || (t->tsa_subject && !dst->tsa_subject) ||

@@ -82,6 +82,7 @@ typedef struct vr_timestamp {
 	int imprint_ok;            /* the imprint matches what it covers */
 	int signature_ok;          /* the token's CMS signature verifies */
 	int chain_ok;              /* the TSA chains to a trust anchor */
+	time_t tsa_not_after;      /* the TSA certificate's end of validity, 0 if unknown */
 	char *serial;              /* hex, may be NULL */
 	char *policy;              /* OID text, may be NULL */
 } vr_timestamp;
@@ -131,6 +132,15 @@ typedef struct verify_report {
 	unsigned char package_sha256[32];
 	int have_package_sha256;
 } verify_report;
+
+/*
+ * verify_evidence_until: until when the report's evidence holds: the latest
+ * end of validity of the TSA certificates of its intact tokens (signature
+ * and container timestamps whose imprint, signature and chain hold). 0 if
+ * it has none. Before that time an archive timestamp must be added
+ * (kho renew), or the package stops verifying.
+ */
+time_t verify_evidence_until(const verify_report *r);
 
 typedef struct verify_opts {
 	STACK_OF(X509) *anchors;        /* trust anchors (roots or intermediates) */

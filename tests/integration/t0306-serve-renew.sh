@@ -4,10 +4,12 @@
 # as "renewed", the result's status, verification key and lookup stay; an
 # audit event says so. Other bytes under the code are still 409, with the
 # reason when they look like a renewal but change something, or build on a
-# package that is no longer the current one. Then the daemon in 2040, after
-# the sealing TSA's certificate expired: the renewed package is retrieved and
-# re-verified (200), a package never renewed is not (409), and fsck says
-# which; a renewed (old) package is checked for integrity only.
+# package that is no longer the current one. Then the daemon of 2035 renews
+# on its own, in its fixity run, the packages whose evidence ends within
+# renew_margin_days. Then the daemon in 2040, after the sealing TSA's
+# certificate expired: the renewed packages are retrieved and re-verified
+# (200), a package as first archived is not (409), fsck is clean (a renewed
+# old package is checked for integrity only).
 source "$ROOT/tests/integration/lib.sh"
 source "$ROOT/tests/integration/serve-lib.sh"
 setup_pki
@@ -77,19 +79,49 @@ check_status "the renewed package is retrieved now" 200 "$st"
 stop_daemon
 check_exit "fsck is clean" 0 "$KHO" fsck --data data --config kho.json
 
-# ---- in 2040: the sealing TSA's certificate has expired ----
+# ---- in 2035: the daemon renews on its own what is due ----
+# A third package, C, sealed now and never renewed by hand: the daemon of
+# 2035 (its TSA that of 2035, renew_margin_days 730: the 2026 TSA
+# certificate ends within them) renews it in its fixity run.
+make_record "$CT" c.xml 0303
+C=$(sed -n 's|.*<resultCode>\(.*\)</resultCode>.*|\1|p' c.xml)
+seal_pkg c.xml c.asice >/dev/null || echo "seal c failed"
+IDC=$(sha256sum c.asice | cut -d' ' -f1)
+start_daemon data --config kho.json
+st=$(http POST /v1/packages "$OFF" --data-binary @c.asice); check_status "ingest c" 201 "$st"
+stop_daemon
+jq '.tsa = {"key": "pki35/tsa.key", "cert": "pki35/tsa.pem"} | .fixity_interval = 1 | .renew_margin_days = 730' kho.json > kho35.json
+export KHO_NOW=2035-06-01T00:00:00Z
+start_daemon data --config kho35.json
+for i in $(seq 150); do grep -q 'fixity: ' serve.log && break; sleep 0.2; done   # the first run
+stop_daemon
+unset KHO_NOW
+check "2035: the daemon renewed B and C, and A's renewal of 2035 was not due again" \
+	test "$(sqlite3 data/catalog.db "SELECT group_concat(result_code, ' ') FROM (SELECT result_code FROM packages WHERE state = 'renewed' ORDER BY result_code)")" = "$A $B $C"
+check "... each with one current package" \
+	test "$(sqlite3 data/catalog.db "SELECT count(*) FROM packages WHERE state = 'current'")" = 3
+check_grep "... and said so in its fixity line" 'fixity: [0-9]+ packages: .* 2 renewed, 0 renewals failed' serve.log
+check "... audited as renewals by the daemon" \
+	test "$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE action = 'renew' AND actor = 'daemon'")" = 2
+
+# ---- in 2040: the 2026 TSA certificate has expired ----
 export KHO_NOW=2040-01-01T00:00:00Z
 start_daemon data --config kho.json
 st=$(curl -s -D h.out -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $OFF" "$URL/v1/packages/$IDA2")
-check_status "2040: the renewed package is re-verified and served" 200 "$st"
+check_status "2040: the package renewed by hand is re-verified and served" 200 "$st"
 check_grep "... TOTAL-PASSED" '^Kho-Indication: TOTAL-PASSED' <(tr -d '\r' < h.out)
-st=$(http GET /v1/packages/$IDB "$OFF")
-check_status "2040: a package never renewed no longer verifies (409)" 409 "$st"
+IDC2=$(sqlite3 data/catalog.db "SELECT package_id FROM results WHERE result_code = '$C'")
+st=$(http GET /v1/packages/$IDC2 "$OFF")
+check_status "2040: the package the daemon renewed is served" 200 "$st"
+st=$(http GET /v1/packages/$IDC "$OFF")
+check_status "2040: C's package as first archived, never renewed itself, no longer verifies (409)" 409 "$st"
 check_grep "... OUT_OF_BOUNDS_NO_POE" 'OUT_OF_BOUNDS_NO_POE' body.out
+st=$(http GET "/v1/lookup?subject=$PN&purpose=$AG-400101-0001" "$OFF")
+check "2040: the lookup finds the three results, none destroyed" \
+	test "$(jq --arg a "$A" --arg b "$B" --arg c "$C" '[.results[] | select(.result_code == $a or .result_code == $b or .result_code == $c)] | length' body.out)" = 3
 stop_daemon
-check_exit "2040: fsck fails, on the package never renewed" 1 "$KHO" fsck --data data --config kho.json
-check_grep "... one failing validation" '1 failing validation' check.out
-check_grep "... naming it" "first problem: $IDB" check.out
+check_exit "2040: fsck is clean (the renewed packages are checked for integrity only)" 0 \
+	"$KHO" fsck --data data --config kho.json
 unset KHO_NOW
 check "the audit chain verifies" "$KHO" audit verify --data data
 finish
