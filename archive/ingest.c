@@ -20,6 +20,7 @@
 #include <openssl/params.h>
 
 #include "archive/audit.h"
+#include "archive/manifest.h"
 #include "archive/pkg.h"
 #include "archive/qr.h"
 #include "sign/lta.h"
@@ -423,16 +424,22 @@ static int name_is(const char *name, const char *prefix, const char *suffix)
  * possibly under the numbered name a renewal gives it), and every entry np
  * adds is a META-INF/ASiCArchiveManifest*.xml or META-INF/timestamp*.tst,
  * at least one. So nothing signed changed: not a data object, a manifest,
- * a signature or an earlier token. 0 if not (why), or an error.
+ * a signature or an earlier token. And the renewal must be worth one: its
+ * META-INF/ASiCArchiveManifest.xml lists every file of cur, and its token
+ * stands now as a proof of existence (rep: np's verification; a token of an
+ * untrusted TSA, or over digests that fail, renews nothing). 0 if not
+ * (why), or an error.
  */
-static int renewal_of(ingest_ctx *c, const catalog_package *cur, const pkg *np, char *why,
-                      size_t n, kho_err *err)
+static int renewal_of(ingest_ctx *c, const catalog_package *cur, const pkg *np,
+                      const verify_report *rep, char *why, size_t n, kho_err *err)
 {
 	unsigned char key[STORE_KEY_LEN], d1[EVP_MAX_MD_SIZE], d2[EVP_MAX_MD_SIZE];
 	unsigned int l1, l2;
 	char tmp[PATH_MAX];
 	pkg_limits lim;
 	pkg *op = NULL;
+	manifest *am = NULL;
+	const pkg_entry *ame = pkg_find(np, "META-INF/ASiCArchiveManifest.xml");
 	char *matched = NULL;
 	size_t i, j, added = 0;
 	int rc;
@@ -491,10 +498,36 @@ static int renewal_of(ingest_ctx *c, const catalog_package *cur, const pkg *np, 
 		}
 		added++;
 	}
-	if (added == 0)
+	if (added == 0 || ame == NULL || ame->data == NULL) {
 		snprintf(why, n, "it adds no archive timestamp");
-	rc = added > 0;
+		goto out;
+	}
+	if (manifest_parse(&am, ame->data, (size_t)ame->size, NULL) != 0) {
+		snprintf(why, n, "its META-INF/ASiCArchiveManifest.xml cannot be read");
+		goto out;
+	}
+	for (i = 0; i < rep->ntimestamps; i++)
+		if (strcmp(rep->timestamps[i].where, am->sig_uri) == 0 && rep->timestamps[i].accepted)
+			break;
+	if (i == rep->ntimestamps) {
+		snprintf(why, n, "its archive timestamp %.100s does not stand as a proof of existence now"
+		         " (untrusted TSA, or digests that fail)", am->sig_uri);
+		goto out;
+	}
+	for (j = 0; j < np->nentries; j++) {
+		size_t k;
+		if (!matched[j])
+			continue;
+		for (k = 0; k < am->nrefs && strcmp(am->refs[k].uri, np->entries[j].name) != 0; k++)
+			;
+		if (k == am->nrefs) {
+			snprintf(why, n, "its archive manifest does not list %.200s", np->entries[j].name);
+			goto out;
+		}
+	}
+	rc = 1;
 out:
+	manifest_free(am);
 	free(matched);
 	pkg_free(op);
 	return rc;
@@ -613,7 +646,7 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 	    catalog_result_package(c->cat, r->result_code, &existing, NULL) == 0) {
 		/* The same result with archive timestamps added: a renewal. */
 		char why[300] = "";
-		int rr = renewal_of(c, &existing, *pkp, why, sizeof why, &e2);
+		int rr = renewal_of(c, &existing, *pkp, rep, why, sizeof why, &e2);
 		if (rr < 0) {
 			rc = kho_err_set(err, rr, "%s", e2.msg);
 			goto unlock;

@@ -1472,6 +1472,17 @@ static int wv_status(void *arg, const char *code, char status[WEBVERIFY_STATUS_M
 	return 0;
 }
 
+static int wv_renewed(void *arg, const char *code, const unsigned char id[32])
+{
+	server *s = arg;
+	catalog_package p;
+	char hex[65];
+
+	kho_hex(hex, id, 32);
+	return catalog_get_package(s->ing->cat, hex, &p, NULL) == 0 &&
+	       strcmp(p.state, "renewed") == 0 && strcmp(p.result_code, code) == 0;
+}
+
 static void wv_audit(void *arg, const char *action, const char *object, int status,
                      const char *detail)
 {
@@ -2519,6 +2530,7 @@ static int start_webverify(server *s, kho_err *err)
 	wa.report_by_code = wv_report;
 	wa.code_by_object = wv_by_object;
 	wa.status_of = wv_status;
+	wa.renewed_package = wv_renewed;
 	wa.audit = wv_audit;
 	wa.tombstone = wv_tombstone;
 	return webverify_new(&s->wv, &wc, &wa, err);

@@ -1539,7 +1539,9 @@ static void upload_arch_info(webverify *wv, const verify_report *r, struct arch_
 	ai->uploaded_other = 1;
 	if (wv->arch.status_of != NULL &&
 	    wv->arch.status_of(wv->arch.arg, r->record->result_code, ai->status, cur, &e) == 0 &&
-	    CRYPTO_memcmp(cur, r->package_sha256, 32) == 0) {
+	    (CRYPTO_memcmp(cur, r->package_sha256, 32) == 0 ||
+	     (wv->arch.renewed_package != NULL &&
+	      wv->arch.renewed_package(wv->arch.arg, r->record->result_code, r->package_sha256)))) {
 		ai->known = 1;
 		ai->same_package = 1;
 		ai->uploaded_other = 0;

@@ -99,6 +99,14 @@ typedef struct webverify_archive {
 	int (*status_of)(void *arg, const char *result_code, char status[WEBVERIFY_STATUS_MAX],
 	                 unsigned char package_sha256[32], kho_err *err);
 	/*
+	 * renewed_package: 1 if package_sha256 is an earlier package of the
+	 * result, kept after a renewal (archive timestamps added: the copies
+	 * handed out before it are still that result's package), else 0. May
+	 * be NULL.
+	 */
+	int (*renewed_package)(void *arg, const char *result_code,
+	                       const unsigned char package_sha256[32]);
+	/*
 	 * audit: record one public verification. The module passes no personal
 	 * data: action "public-verify", object the result code or "-", status
 	 * the HTTP status, detail e.g. "kind=upload answer=valid ...".

@@ -1031,6 +1031,30 @@ static int one_fn(rstore *r, rec *x, void *arg, kho_err *err)
 }
 
 /* evaluate_one: lock held. a is large: allocated by the caller. */
+/*
+ * same_package: 1 if the record's current package is the one a batch was
+ * proposed with, or that package renewed since (archive timestamps added,
+ * state "renewed" along packages.superseded_by: the same signed content),
+ * else 0. A renewal after approval must not drop an approved item.
+ */
+static int same_package(rstore *r, const char *proposed, const char *current)
+{
+	sqlite3_stmt *st = NULL;
+	int same;
+
+	if (strcmp(proposed, current) == 0)
+		return 1;
+	if (prep(r, &st, "WITH RECURSIVE chain(id) AS (SELECT ?1 UNION SELECT p.superseded_by"
+	                 " FROM packages p JOIN chain c ON p.id = c.id WHERE p.state = 'renewed'"
+	                 " AND p.superseded_by <> '') SELECT 1 FROM chain WHERE id = ?2", NULL) != 0)
+		return 0;
+	sqlite3_bind_text(st, 1, proposed, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, current, -1, SQLITE_STATIC);
+	same = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return same;
+}
+
 static int evaluate_one(rstore *r, const char *code, const holds *h, int32_t on,
                         struct one_arg *a, kho_err *err)
 {
@@ -3606,7 +3630,7 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		}
 		erc = evaluate_one(r, x->code, &h, on, a, &e2);
 		if (erc == 0 && a->res.outcome == ELIG_ELIGIBLE_DESTROY &&
-		    strcmp(a->x.package, x->package) == 0) {
+		    same_package(r, x->package, a->x.package)) {
 			if ((rc = destroy_one(r, stor, id, x, decision, decision_date, actor, err)) != 0)
 				goto out;
 			states[i] = "destroyed";
@@ -3615,7 +3639,7 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		}
 		if (erc != 0)
 			snprintf(x->why, sizeof x->why, "%.500s", e2.msg);
-		else if (strcmp(a->x.package, x->package) != 0)
+		else if (!same_package(r, x->package, a->x.package))
 			snprintf(x->why, sizeof x->why, "its package changed since the proposal");
 		else
 			snprintf(x->why, sizeof x->why, "%s: %.400s", elig_outcome_name(a->res.outcome),
@@ -4487,7 +4511,7 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 		if (erc == 0 && a->res.nholds == 0 &&
 		    (a->res.outcome == ELIG_ELIGIBLE_TRANSFER ||
 		     (a->res.outcome == ELIG_PERMANENT && (a->res.reasons & ELIG_R_TRANSFER_DUE))) &&
-		    strcmp(a->x.package, x->package) == 0) {
+		    same_package(r, x->package, a->x.package)) {
 			x->due = 1; /* exported */
 			continue;
 		}

@@ -166,7 +166,7 @@ static void sig_free(vr_signature *s)
 static void evidence_of(const vr_timestamp *t, size_t n, time_t *until)
 {
 	for (size_t i = 0; i < n; i++)
-		if (t[i].imprint_ok && t[i].signature_ok && t[i].chain_ok && t[i].tsa_not_after > *until)
+		if (t[i].accepted && t[i].tsa_not_after > *until)
 			*until = t[i].tsa_not_after;
 }
 
@@ -815,6 +815,8 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 			if (t.weak)
 				find(c, VR_CRYPTO_CONSTRAINTS_FAILURE,
 				     "the signature timestamp uses a broken algorithm: %s", t.weak_why);
+			else
+				c->s->timestamps[c->s->ntimestamps - 1].accepted = 1;
 			if (!*have || t.gen_time < *poe)
 				*poe = t.gen_time;
 			*have = 1;
@@ -1242,10 +1244,10 @@ static int ctst_check(struct pkgctx *pc, struct ctst *x, time_t at, vcms_tst *t)
 	x->intact = t->have_gen_time && t->imprint_ok && t->signature_ok && !t->weak;
 	if (t->have_gen_time)
 		x->gen = t->gen_time;
-	if (bad && t->reason[0] != '\0')
-		snprintf(x->why, sizeof x->why, "%s", t->reason);
-	else if (bad && t->weak)
+	if (t->weak)
 		snprintf(x->why, sizeof x->why, "a broken algorithm: %s", t->weak_why);
+	else if (bad && t->reason[0] != '\0')
+		snprintf(x->why, sizeof x->why, "%s", t->reason);
 	else if (bad)
 		snprintf(x->why, sizeof x->why, "incomplete");
 	return !bad && !unacc && !t->weak;
@@ -1316,8 +1318,10 @@ static int check_container_timestamps(verify_report *r, struct pkgctx *pc)
 			goto oom;
 		}
 		vcms_tst_clear(&t);
-		if (rc == 1)
+		if (rc == 1) {
 			ctst_accept(pc, &x[q]);
+			r->timestamps[x[q].slot].accepted = x[q].digests_ok;
+		}
 		q++;
 	}
 	/* Through later archive timestamps that list a token. */
@@ -1346,6 +1350,7 @@ static int check_container_timestamps(verify_report *r, struct pkgctx *pc)
 					}
 					x[i] = y;
 					ctst_accept(pc, &x[i]);
+					slot->accepted = x[i].digests_ok;
 					changed = 1;
 					if (strv_add(&r->reasons, &r->nreasons, "%s: its TSA certificate is not valid "
 					             "at the validation time; it was at %s, when %s proves the token "
@@ -1397,8 +1402,12 @@ static int covered_by(const struct pkgctx *pc, const char *name, int signatures_
 		if (m == NULL || !pc->mfs[i].authenticated)
 			continue;
 		target = m->sig_uri;
+		/* An ASiCArchiveManifest proves that what it lists existed, not
+		 * that anyone signed it: a renewal lists every file, so an
+		 * unsigned extra stays reported (found by review). */
 		if (signatures_only ? !is_signature_name(target)
-		                    : !(is_signature_name(target) || has_suffix(target, ".tst")))
+		                    : !(is_signature_name(target) ||
+		                        (has_suffix(target, ".tst") && !m->is_archive)))
 			continue;
 		for (j = 0; j < m->nrefs; j++)
 			if (strcmp(m->refs[j].uri, name) == 0)

@@ -83,6 +83,9 @@ typedef struct vr_timestamp {
 	int signature_ok;          /* the token's CMS signature verifies */
 	int chain_ok;              /* the TSA chains to a trust anchor */
 	time_t tsa_not_after;      /* the TSA certificate's end of validity, 0 if unknown */
+	int accepted;              /* it stands as a proof of existence (valid now or
+	                              through an archive timestamp, TSA acceptable,
+	                              no broken algorithm, its manifest's digests hold) */
 	char *serial;              /* hex, may be NULL */
 	char *policy;              /* OID text, may be NULL */
 } vr_timestamp;
@@ -135,9 +138,9 @@ typedef struct verify_report {
 
 /*
  * verify_evidence_until: until when the report's evidence holds: the latest
- * end of validity of the TSA certificates of its intact tokens (signature
- * and container timestamps whose imprint, signature and chain hold). 0 if
- * it has none. Before that time an archive timestamp must be added
+ * end of validity of the TSA certificates of its accepted tokens (signature
+ * and container timestamps that stand as proofs of existence). 0 if it has
+ * none. Before that time an archive timestamp must be added
  * (kho renew), or the package stops verifying.
  */
 time_t verify_evidence_until(const verify_report *r);

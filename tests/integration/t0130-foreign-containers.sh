@@ -318,6 +318,18 @@ def build(kind):
                                       ("META-INF/signature001.p7s", s),
                                       ("META-INF/ASiCArchiveManifest.xml", am),
                                       ("META-INF/timestamp001.tst", ts_token(m))])
+    elif kind == "archive-timestamp-sha1":
+        # B-LTA whose archive token is signed with SHA-1: not accepted, and
+        # the report says why (it said nothing for a while: found by review).
+        with open("ts-sha1.cnf", "w") as o:
+            o.write(open("ts.cnf").read().replace("signer_digest = sha256", "signer_digest = sha1"))
+        m = manifest("META-INF/signature001.p7s", f)
+        s = cms_sign(m)
+        am = manifest("META-INF/timestamp001.tst",
+                      f + [("META-INF/ASiCManifest001.xml", m), ("META-INF/signature001.p7s", s)])
+        zipit("ltasha1.asice", f + [("META-INF/ASiCManifest001.xml", m), ("META-INF/signature001.p7s", s),
+                                    ("META-INF/ASiCArchiveManifest.xml", am),
+                                    ("META-INF/timestamp001.tst", ts_token(am, "ts-sha1.cnf"))])
     elif kind == "sig-timestamp-sha1":
         # The token's SignerInfo signed with SHA-1 (its imprint SHA-256).
         with open("ts-sha1.cnf", "w") as o:
@@ -380,7 +392,8 @@ mimetype-crlf unsigned-extra manifest-refs-mimetype manifest-refs-itself sig-tim
 content-timestamp counter-signature expired revoked revoked-ts sig-value-broken manifest-altered
 data-tampered two-signatures two-signatures-one-broken no-manifest-asice empty-manifest
 asics-two-files archive-timestamp timestamp-only no-signature-zip xades twin-manifest
-unstamped-archive-manifest sig-timestamp-sha1 sha1-intermediate ess-sha1 ess-sha256-explicit archive-timestamp-late-signing-time"
+unstamped-archive-manifest sig-timestamp-sha1 sha1-intermediate ess-sha1 ess-sha256-explicit archive-timestamp-late-signing-time
+archive-timestamp-sha1"
 # shellcheck disable=SC2086
 check "foreign containers built with zipfile + openssl only" env PKI=pki \
 	REC="$ROOT/testdata/records/ct01-certified-copy.xml" python3 mk.py $KINDS
@@ -521,6 +534,11 @@ check_grep "twin-manifest: said why" 'both name META-INF/signature001.p7s as the
 #      beyond the signed manifest is unsigned.
 v unstamped-archive unstamped.asice 0 'TOTAL-PASSED' --format json
 j unstamped-archive "extra.pdf is unsigned" 'r["unsigned_objects"]==["extra.pdf"]'
+#      An archive token signed with SHA-1: the signature stands, the token
+#      gives no proof of existence, and the report says why.
+v archive-timestamp-sha1 ltasha1.asice 0 'TOTAL-PASSED' --format json
+j archive-timestamp-sha1 "not LTA" 'r["signatures"][0]["level"]!="CAdES-BASELINE-LTA"'
+check_grep "archive-timestamp-sha1: said why" 'timestamp001.tst over META-INF/ASiCArchiveManifest.xml: not accepted: a broken algorithm' archive-timestamp-sha1.json
 
 # 15c. Algorithm constraints reach the timestamp token's own signature and
 #      the certificate chain (EN 319 102-1 5.2.8; found by review: both

@@ -93,6 +93,18 @@ check_exit "a TSA certificate without the timeStamping purpose: failure (5), not
 check_exit "kho renew --help" 0 "$KHO" renew --help
 check_grep "... says to renew before the TSA certificate expires" 'Renew BEFORE that certificate expires' check.out
 
+# ---- an unsigned extra file stays unsigned after a renewal ----
+# (the archive manifest lists every file; it proves they existed, not that
+# anyone signed them: found by review)
+mkdir u && (cd u && unzip -q ../a.asice && head -c 500 /dev/urandom > phuluc.pdf && rm -f ../u.asice &&
+	zip -q -X -0 ../u.asice mimetype && zip -q -X -r ../u.asice . -x mimetype)
+check_exit "a package with an unsigned extra file verifies" 0 V --format json u.asice
+check "... listing it as unsigned" test "$(jq -c .unsigned_objects check.out)" = '["phuluc.pdf"]'
+check_exit "renewed" 0 "$KHO" renew --trust trust.pem --crl pki/crls.pem \
+	--tsa-key pki/tsa.key --tsa-cert pki/tsa.pem -o u2.asice u.asice
+check_exit "... it still verifies" 0 V --format json u2.asice
+check "... and still lists the file as unsigned" test "$(jq -c .unsigned_objects check.out)" = '["phuluc.pdf"]'
+
 # ---- the archive token, by a tool nobody here wrote ----
 check_exit "a renewal now, with the TSA of today" 0 "$KHO" renew --trust trust.pem --crl pki/crls.pem \
 	--tsa-key pki/tsa.key --tsa-cert pki/tsa.pem -o now.asice a.asice

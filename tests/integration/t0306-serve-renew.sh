@@ -46,6 +46,12 @@ for f in a b; do st=$(http POST /v1/packages "$OFF" --data-binary @$f.asice); ch
 KEY0=$(sqlite3 data/catalog.db "SELECT hex(key_hash) FROM verify_keys WHERE result_code = '$A'")
 st=$(http POST /v1/results/$A/status "$(token rm1 records_manager)" -d '{"status":"suspended","decision":"QĐ 7/2026"}')
 check_status "the result is suspended before the renewal" 200 "$st"
+stop_daemon
+
+# ---- in 2035, the renewals by hand are archived (their tokens are of 2035:
+# a renewal must stand as a proof of existence when it is archived) ----
+export KHO_NOW=2035-06-01T00:00:00Z
+start_daemon data --config kho.json
 
 st=$(http POST /v1/packages "$OFF" --data-binary @a2.asice)
 check_status "the renewed package: 201" 201 "$st"
@@ -71,12 +77,22 @@ check_grep "... not a renewal of the current one" 'not a renewal of it: META-INF
 st=$(http POST /v1/packages "$OFF" --data-binary @ao2.asice)
 check_status "a renewed package with another data object under the code: 409" 409 "$st"
 check_grep "... named" 'not a renewal of it: ketqua.pdf of the archived package is not in it with the same bytes' body.out
+"$KHO" pki init other >/dev/null || echo "other pki failed"
+"$KHO" renew --trust both.pem --crl pki/crls.pem --tsa-key other/tsa.key --tsa-cert other/tsa.pem \
+	-o a-untrusted.asice a2.asice >/dev/null || echo "renew by an untrusted TSA failed"
+st=$(http POST /v1/packages "$OFF" --data-binary @a-untrusted.asice)
+check_status "a renewal stamped by a TSA the archive does not trust: 409" 409 "$st"
+check_grep "... its archive timestamp renews nothing" 'not a renewal of it: its archive timestamp META-INF/timestamp002.tst does not stand as a proof of existence now' body.out
+st=$(curl -s -o old.json -w '%{http_code}' --data-binary @a.asice -H 'Content-Type: application/octet-stream' "$URL/v1/verify")
+check "the public page still links the package as first archived to its result, with its status" \
+	test "$(jq -r '"\(.archive.archived) \(.archive.status)"' old.json)" = "true suspended"
 st=$(http GET "/v1/audit?after=0&limit=1000" "$AUD")
 check "the renewal is audited" \
 	test "$(jq --arg i "$IDA2" '[.events[] | select(.action == "renew" and .object == $i)] | length' body.out)" = 1
 st=$(http GET /v1/packages/$IDA2 "$OFF")
-check_status "the renewed package is retrieved now" 200 "$st"
+check_status "the renewed package is retrieved" 200 "$st"
 stop_daemon
+unset KHO_NOW
 check_exit "fsck is clean" 0 "$KHO" fsck --data data --config kho.json
 
 # ---- in 2035: the daemon renews on its own what is due ----

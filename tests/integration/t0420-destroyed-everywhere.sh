@@ -51,6 +51,15 @@ start_daemon data --config kho31.json
 st=$(http POST /v1/disposition/batches "$RM1" --data '{}')
 BATCH=$(jq -r .id body.out)
 st=$(http POST /v1/disposition/batches/$BATCH/approve "$RM2" --data '{"decision":"45/QĐ-SNV","decision_date":"2031-01-02"}')
+# Renewed (archive timestamp added) between approval and execution: the
+# same signed content, so the approved destruction stands (a renewal used to
+# drop the item as "its package changed since the proposal": found by review).
+cat pki/trust.pem pki31/trust.pem > both31.pem
+"$KHO" renew --trust both31.pem --crl pki/crls.pem --tsa-key pki31/tsa.key --tsa-cert pki31/tsa.pem \
+	-o a-renewed.asice a.asice >/dev/null || echo "renew a failed"
+IDA2=$(sha256sum a-renewed.asice | cut -d' ' -f1)
+st=$(http POST /v1/packages "$OFF" --data-binary @a-renewed.asice)
+check_status "the record to destroy is renewed after the approval" 201 "$st"
 st=$(http POST /v1/disposition/batches/$BATCH/execute "$RM2" --data '{}')
 check_status "the batch destroying $A is executed" 200 "$st"
 check "... one record destroyed" test "$(jq .destroyed body.out)" = 1
@@ -63,6 +72,10 @@ check "... and the tombstone names the result" test "$(jq -r .tombstone.result_c
 check_nogrep "... no content" "number_symbol|$PN|Việt|PK" body.out
 st=$(http GET /v1/packages/$IDA/report "$OFF")
 check_status "its report answers 410 too" 410 "$st"
+st=$(http GET /v1/packages/$IDA2 "$OFF")
+check_status "its renewed package answers 410 too" 410 "$st"
+check "... both package files are gone from the store" \
+	sh -c "! ls data/store/*/* 2>/dev/null | grep -q -e $IDA -e $IDA2"
 st=$(http GET /v1/packages/$(printf '%064d' 7) "$OFF")
 check_status "an unknown package id is still 404" 404 "$st"
 
