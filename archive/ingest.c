@@ -894,6 +894,18 @@ static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tm
 	if (c->renew_tsa == NULL || c->renew_margin <= 0 || strcmp(p->state, "current") != 0 ||
 	    until == 0 || (int64_t)until - (int64_t)kho_now() > c->renew_margin)
 		return;
+	if (c->renew_tsa_until != 0 &&
+	    (int64_t)c->renew_tsa_until - (int64_t)kho_now() <= c->renew_margin) {
+		char t1[32], t2[32];
+		s->renew_failed++;
+		snprintf(why, sizeof why, "due for an archive timestamp (its evidence ends on %s), but"
+		         " the configured TSA's certificate ends on %s, within renew_margin_days too: a"
+		         " renewal would not last; configure a TSA valid longer",
+		         kho_time_format(t1, sizeof t1, until),
+		         kho_time_format(t2, sizeof t2, c->renew_tsa_until));
+		problem(s, p->id, why);
+		return;
+	}
 	kho_buf_init(&in, (size_t)c->cfg->max_upload);
 	kho_buf_init(&out, (size_t)c->cfg->max_upload);
 	memset(&res, 0, sizeof res);
@@ -904,6 +916,10 @@ static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tm
 		rc = ingest_mem(c, out.data, out.len, "daemon", NULL, &res, &e);
 	if (rc == 0 && res.http == 201 && res.renews[0] != '\0') {
 		s->renewed++;
+		/* What the TSA's token is worth (an external TSA's certificate is
+		 * known only from its tokens). */
+		if (res.report != NULL && verify_evidence_until(res.report) > until)
+			c->renew_tsa_until = verify_evidence_until(res.report);
 	} else {
 		s->renew_failed++;
 		char t[32];

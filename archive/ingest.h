@@ -68,6 +68,10 @@ typedef struct ingest_ctx {
 	 * (sign/lta.h) and is ingested again as its renewal. */
 	struct tsa *renew_tsa;
 	int64_t renew_margin;
+	/* The end of validity of renew_tsa's certificate (0 unknown: an
+	 * external TSA until its first renewal tells). A TSA that ends within
+	 * the margin itself would renew the same packages on every run. */
+	time_t renew_tsa_until;
 	/* Directories open for the group's durability step (syncfs): the
 	 * store's, and the key store's if on another file system, else -1. */
 	int sync_fd[2];

@@ -2564,6 +2564,12 @@ static int start_retention(server *s, const char *data_dir, kho_err *err)
 	if (s->tsa != NULL && s->cfg->renew_margin_days > 0) {
 		s->ing->renew_tsa = s->tsa;
 		s->ing->renew_margin = (int64_t)s->cfg->renew_margin_days * 86400;
+		if (s->tsa_chain != NULL && sk_X509_num(s->tsa_chain) > 0) {
+			const ASN1_TIME *na = X509_get0_notAfter(sk_X509_value(s->tsa_chain, 0));
+			struct tm tm;
+			if (na != NULL && ASN1_TIME_to_tm(na, &tm) == 1)
+				s->ing->renew_tsa_until = timegm(&tm);
+		}
 	}
 	if (s->nsealers > 0 && s->tsa != NULL && s->cfg->enterprise_code != NULL) {
 		s->rsig.key = s->sealers[0].key;

@@ -108,6 +108,17 @@ st=$(http POST /v1/packages "$OFF" --data-binary @c.asice); check_status "ingest
 stop_daemon
 jq '.tsa = {"key": "pki35/tsa.key", "cert": "pki35/tsa.pem"} | .fixity_interval = 1 | .renew_margin_days = 730' kho.json > kho35.json
 export KHO_NOW=2035-06-01T00:00:00Z
+# First with the TSA of 2026, whose certificate ends within the margin
+# itself: renewing with it would not last (and would repeat on every run).
+jq '.fixity_interval = 1 | .renew_margin_days = 730' kho.json > kho35old.json
+start_daemon data --config kho35old.json
+for i in $(seq 150); do grep -q 'fixity: ' serve.log && break; sleep 0.2; done
+stop_daemon
+check_grep "2035, a TSA ending within the margin: nothing renewed, an alert saying why" \
+	'fixity: .* 0 renewed, 2 renewals failed; first: .*configure a TSA valid longer' serve.log
+check "... no renewal audited" \
+	test "$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE action = 'renew' AND actor = 'daemon'")" = 0
+: > serve.log
 start_daemon data --config kho35.json
 for i in $(seq 150); do grep -q 'fixity: ' serve.log && break; sleep 0.2; done   # the first run
 stop_daemon
