@@ -216,6 +216,7 @@ static const struct field {
 	{ "numberSymbol", offsetof(record, number_symbol) },
 	{ "title", offsetof(record, title) },
 	{ "issueDate", offsetof(record, issue_date) },
+	{ "digitizedOn", offsetof(record, digitized_on) },
 	{ "signer", offsetof(record, signer) },
 	{ "validFrom", offsetof(record, valid_from) },
 	{ "validUntil", offsetof(record, valid_until) },
@@ -287,7 +288,7 @@ static int check_subject(const char *kind, const char *id, long line, long id_li
 
 static int check_record(const record *r, const struct lines *ln, kho_err *err)
 {
-	long issue, from, until, received;
+	long issue, from, until, received, digitized;
 	size_t dl = strlen(r->dossier_code);
 
 	if (!record_is_dossier_code(r->dossier_code))
@@ -342,10 +343,28 @@ static int check_record(const record *r, const struct lines *ln, kho_err *err)
 	}
 	received = 20000000L + (long)num(r->dossier_code + 14, 2) * 10000 +
 	           num(r->dossier_code + 16, 2) * 100 + num(r->dossier_code + 18, 2);
-	if (issue < received)
+	if (r->digitized_on != NULL) {
+		/* A paper result digitized later: the dossier is the
+		 * digitization's, so the digitization follows its receipt, and
+		 * the paper was issued before it was digitized (a birth
+		 * registration of 1992 digitized in 2025). */
+		if (!parse_date(r->digitized_on, &digitized))
+			return fail(err, line_of(ln, "digitizedOn"), "digitizedOn",
+			            "\"%s\" is not a real date", r->digitized_on);
+		if (digitized < received)
+			return fail(err, line_of(ln, "digitizedOn"), "digitizedOn",
+			            "%s is before the dossier was received (%.6s in %s)",
+			            r->digitized_on, r->dossier_code + 14, r->dossier_code);
+		if (issue > digitized)
+			return fail(err, line_of(ln, "issueDate"), "issueDate",
+			            "%s is after digitizedOn %s: a paper result is digitized after it"
+			            " is issued", r->issue_date, r->digitized_on);
+	} else if (issue < received) {
 		return fail(err, line_of(ln, "issueDate"), "issueDate",
-		            "%s is before the dossier was received (%.6s in %s)", r->issue_date,
+		            "%s is before the dossier was received (%.6s in %s); a result issued on"
+		            " paper and digitized later says so with digitizedOn", r->issue_date,
 		            r->dossier_code + 14, r->dossier_code);
+	}
 	if (r->supersedes != NULL) {
 		if (!record_is_result_code(r->supersedes))
 			return fail(err, line_of(ln, "supersedes"), "supersedes",

@@ -52,6 +52,9 @@ typedef struct record {
 	size_t nothers;              /* e.g. 1 for the other spouse of a marriage */
 	char *title;
 	char *issue_date;            /* YYYY-MM-DD */
+	char *digitized_on;          /* optional: the day a result issued on paper was
+	                                digitized; its issue_date may then precede the
+	                                dossier, which is the digitization's */
 	char *signer;
 	char *valid_from;            /* YYYY-MM-DD */
 	char *valid_until;           /* optional: absent means no expiry */

@@ -993,6 +993,9 @@ static void statement(struct out *o, const verify_report *r, const struct arch_i
 		for (i = 0; i < rec->nothers; i++)
 			dl_row(o, tr(l, "Người được cấp", "Issued to"), rec->others[i].name);
 		dl_row(o, tr(l, "Ngày cấp", "Issue date"), vn_date(d, sizeof d, rec->issue_date, l));
+		if (rec->digitized_on != NULL)   /* a paper result digitized later */
+			dl_row(o, tr(l, "Số hóa từ bản giấy ngày", "Digitized from paper on"),
+			       vn_date(d, sizeof d, rec->digitized_on, l));
 		dl_row(o, tr(l, "Có hiệu lực từ", "Valid from"), vn_date(d, sizeof d, rec->valid_from, l));
 		dl_row(o, tr(l, "Có hiệu lực đến", "Valid until"),
 		       rec->valid_until != NULL ? vn_date(d, sizeof d, rec->valid_until, l)
@@ -1108,13 +1111,13 @@ static json_t *jstatement(const verify_report *r, const struct arch_info *ai,
 		json_t *others = json_array();
 		for (size_t k = 0; others != NULL && k < rec->nothers; k++)
 			json_array_append_new(others, jstr(rec->others[k].name));
-		json_object_set_new(o, "result", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		json_object_set_new(o, "result", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 		        "code", jstr(rec->result_code), "type", jstr(rec->result_type),
 		        "title", jstr(rec->title), "number_symbol", jstr(rec->number_symbol),
 		        "procedure", jstr(rec->procedure_national), "agency", jstr(rec->agency_code),
 		        "signatory", jstr(rec->signer), "subject_name_masked", jstr(rec->subject_name),
-		        "issue_date", jstr(rec->issue_date), "valid_from", jstr(rec->valid_from),
-		        "valid_until", jstr(rec->valid_until),
+		        "issue_date", jstr(rec->issue_date), "digitized_on", jstr(rec->digitized_on),
+		        "valid_from", jstr(rec->valid_from), "valid_until", jstr(rec->valid_until),
 		        "other_subject_names_masked", others != NULL ? others : json_null()));
 	} else {
 		json_object_set_new(o, "result", json_null());

@@ -188,6 +188,7 @@ static void show_record(const pkg_entry *e)
 	F("subject name", r->subject_name);
 	F("title", r->title);
 	F("issue date", r->issue_date);
+	F("digitized on", r->digitized_on);
 	F("signer", r->signer);
 	F("valid from", r->valid_from);
 	F("valid until", r->valid_until);

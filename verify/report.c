@@ -83,7 +83,8 @@ static int text_record(kho_buf *o, const record *rec)
 		{ "agency code", rec->agency_code }, { "result type", rec->result_type },
 		{ "number/symbol", rec->number_symbol }, { "subject kind", rec->subject_kind },
 		{ "subject name", rec->subject_name }, { "title", rec->title },
-		{ "issue date", rec->issue_date }, { "signer", rec->signer },
+		{ "issue date", rec->issue_date }, { "digitized on", rec->digitized_on },
+		{ "signer", rec->signer },
 		{ "valid from", rec->valid_from }, { "valid until", rec->valid_until },
 		{ "language", rec->language }, { "supersedes", rec->supersedes },
 	};
@@ -271,7 +272,8 @@ static json_t *jrecord(const record *rec)
 		{ "agency_code", rec->agency_code }, { "result_type", rec->result_type },
 		{ "number_symbol", rec->number_symbol }, { "subject_kind", rec->subject_kind },
 		{ "subject_name", rec->subject_name },
-		{ "title", rec->title }, { "issue_date", rec->issue_date }, { "signer", rec->signer },
+		{ "title", rec->title }, { "issue_date", rec->issue_date },
+		{ "digitized_on", rec->digitized_on }, { "signer", rec->signer },
 		{ "valid_from", rec->valid_from }, { "valid_until", rec->valid_until },
 		{ "language", rec->language }, { "supersedes", rec->supersedes },
 	};

@@ -38,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!same(r->result_code, r2->result_code) || !same(r->subject_name, r2->subject_name) ||
 	    !same(r->title, r2->title) || !same(r->valid_until, r2->valid_until) ||
 	    !same(r->supersedes, r2->supersedes) || !same(r->signer, r2->signer) ||
+	    !same(r->issue_date, r2->issue_date) || !same(r->digitized_on, r2->digitized_on) ||
 	    r->nothers != r2->nothers)
 		abort();
 	for (size_t k = 0; k < r->nothers; k++)

@@ -96,7 +96,7 @@ static void t_testdata_records(void)
 		n++;
 	}
 	closedir(d);
-	CHECK_EQ_INT(n, 8);
+	CHECK_EQ_INT(n, 9);
 }
 
 static void t_fields(void)
@@ -130,7 +130,8 @@ static void t_fields(void)
 	REQUIRE(slurp(&in, "testdata/records/hkd01-household-business.xml") == 0);
 	REQUIRE(record_parse(&r, in.data, in.len, &err) == 0);
 	CHECK_STR(r->subject_kind, "enterprise");
-	CHECK(r->valid_until == NULL && r->supersedes == NULL && r->procedure_provincial == NULL);
+	CHECK(r->valid_until == NULL && r->supersedes == NULL && r->procedure_provincial == NULL &&
+	      r->digitized_on == NULL);
 	CHECK_EQ_INT(r->nothers, 0);
 	record_free(r);
 	kho_buf_free(&in);
@@ -146,6 +147,16 @@ static void t_fields(void)
 	CHECK_STR(r->others[0].id, "051096004321");
 	CHECK_STR(r->others[0].name, "Lê Thị Thu Hương");
 	CHECK(r->others[1].id == NULL);
+	record_free(r);
+	kho_buf_free(&in);
+
+	/* A birth registration issued on paper in 1992 and digitized in
+	 * 2025: its issue date precedes the digitization dossier. */
+	REQUIRE(slurp(&in, "testdata/records/ht01-birth-registration-digitized.xml") == 0);
+	REQUIRE(record_parse(&r, in.data, in.len, &err) == 0);
+	CHECK_STR(r->issue_date, "1992-06-18");
+	CHECK_STR(r->digitized_on, "2025-04-02");
+	CHECK_STR(r->dossier_code, "000.31.20.H55-250402-0031");
 	record_free(r);
 	kho_buf_free(&in);
 }
@@ -171,6 +182,16 @@ static void t_invalid_records(void)
 		  "subject 2 has the same id as subject 1" },
 		/* at most RECORD_MAX_SUBJECTS (8): the schema refuses the ninth */
 		{ "nine-subjects.xml", "line 41", "subject" },
+		/* a paper result digitized later (digitizedOn): its issue date may
+		 * precede the dossier, the digitization may not; without
+		 * digitizedOn the old issue date is refused, naming the remedy */
+		{ "digitized-before-dossier.xml", "line 15: digitizedOn",
+		  "2025-04-01 is before the dossier was received (250402" },
+		{ "issued-after-digitized.xml", "line 14: issueDate",
+		  "2025-04-03 is after digitizedOn 2025-04-02" },
+		{ "paper-result-not-digitized.xml", "line 14: issueDate",
+		  "1992-06-18 is before the dossier was received (250402 in" },
+		{ "digitized-not-real.xml", "line 15: digitizedOn", "\"2025-02-30\" is not a real date" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char rel[600];
