@@ -765,13 +765,13 @@ static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, in
 {
 	int force = is_true(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "force"));
 	verify_report *rep = NULL;
-	catalog_package p;
+	catalog_package p, cur;
 	struct MHD_Response *r;
 	char tmp[PATH_MAX], detail[600], disp[200];
 	struct stat st;
 	struct timespec t0;
 	kho_err err;
-	int rc, fd, acceptable;
+	int rc, fd, acceptable, renewed;
 	enum MHD_Result ok;
 
 	rc = catalog_get_package(q->s->ing->cat, q->m.arg, &p, &err);
@@ -801,11 +801,19 @@ static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, in
 		                                      "status", 409));
 	}
 	acceptable = ingest_acceptable(q->s->ing, rep);
+	/* A package renewed since (state "renewed"): its own evidence may
+	 * lapse, as expected, since the renewal carries the result on. Its
+	 * bytes are intact (checked above), so this is no alert: the answer
+	 * names the result's current package instead. */
+	renewed = strcmp(p.state, "renewed") == 0 &&
+	          catalog_result_package(q->s->ing->cat, p.result_code, &cur, NULL) == 0 &&
+	          strcmp(cur.id, p.id) != 0;
 	if (!acceptable) {
 		snprintf(detail, sizeof detail, "re-verification failed: %s%s%s",
 		         vr_indication_name(rep->indication), rep->sub ? "/" : "",
 		         rep->sub ? vr_sub_name(rep->sub) : "");
-		audit(q->s, actor_of(q), "alert", p.id, 409, detail);
+		if (!renewed)
+			audit(q->s, actor_of(q), "alert", p.id, 409, detail);
 	}
 	if (report_only) {
 		unlink(tmp);
@@ -814,10 +822,16 @@ static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, in
 		return ok;
 	}
 	if (!acceptable && !(force && q->who.role == TOKEN_AUDITOR)) {
+		json_t *j = json_pack("{s:s,s:s,s:s,s:o,s:i}", "error", detail, "id", p.id, "hint",
+		                      "an auditor may fetch the bytes with ?force=true", "report",
+		                      report_json(rep), "status", 409);
 		unlink(tmp);
-		ok = send_json(q, c, 409, json_pack("{s:s,s:s,s:s,s:o,s:i}", "error", detail, "id", p.id,
-		                                    "hint", "an auditor may fetch the bytes with ?force=true",
-		                                    "report", report_json(rep), "status", 409));
+		if (j != NULL && renewed) {
+			json_object_set_new(j, "renewed_by", json_string(cur.id));
+			json_object_set_new(j, "hint", json_string("this package was renewed: fetch the"
+			                                           " result's current package, renewed_by"));
+		}
+		ok = send_json(q, c, 409, j);
 		verify_report_free(rep);
 		return ok;
 	}

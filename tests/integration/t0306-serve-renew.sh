@@ -143,6 +143,9 @@ check_status "2040: the package the daemon renewed is served" 200 "$st"
 st=$(http GET /v1/packages/$IDC "$OFF")
 check_status "2040: C's package as first archived, never renewed itself, no longer verifies (409)" 409 "$st"
 check_grep "... OUT_OF_BOUNDS_NO_POE" 'OUT_OF_BOUNDS_NO_POE' body.out
+check "... the answer names the result's current package" test "$(jq -r .renewed_by body.out)" = "$IDC2"
+check "... and raises no alert: the old package's evidence was expected to lapse" \
+	test "$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE action = 'alert' AND status = 409 AND object = '$IDC'")" = 0
 st=$(http GET "/v1/lookup?subject=$PN&purpose=$AG-400101-0001" "$OFF")
 check "2040: the lookup finds the three results, none destroyed" \
 	test "$(jq --arg a "$A" --arg b "$B" --arg c "$C" '[.results[] | select(.result_code == $a or .result_code == $b or .result_code == $c)] | length' body.out)" = 3
