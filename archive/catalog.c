@@ -139,9 +139,31 @@ static const char schema_sql[] =
 	" result_code TEXT NOT NULL REFERENCES results(result_code) ON DELETE CASCADE,"
 	" subject_kind TEXT NOT NULL,"
 	" PRIMARY KEY(subject_mac, result_code)) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS result_subjects_code ON result_subjects(result_code);";
+	"CREATE INDEX IF NOT EXISTS result_subjects_code ON result_subjects(result_code);"
+	/* Every validity decision of a result, in the order recorded (seq),
+	 * with the day it takes effect (Vietnam's day, YYYY-MM-DD): a result
+	 * revoked on 10 December was still valid on 1 December, and a
+	 * suspension may be decided ahead of its day. The results row holds the
+	 * last decision recorded, with status_at its effective instant; this
+	 * table answers for a date before that (status_on). Rows of results
+	 * changed before this table existed are added when their next decision
+	 * is recorded (history_backfill). Deleted with the results row. */
+	"CREATE TABLE IF NOT EXISTS result_status("
+	" result_code TEXT NOT NULL REFERENCES results(result_code) ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL,"
+	" effective TEXT NOT NULL,"
+	" status TEXT NOT NULL,"
+	" decision TEXT,"
+	" superseded_by TEXT,"
+	" at INTEGER NOT NULL,"
+	" recorded_at INTEGER NOT NULL,"
+	" PRIMARY KEY(result_code, seq)) WITHOUT ROWID;";
 
 static void sql_has_key(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+static int32_t day_of(const char *date);
+static int status_record(catalog *c, const char *code, const char *status, const char *decision,
+                         const char *superseded_by, const char *effective, int64_t at,
+                         kho_err *err);
 
 /*
  * The busy handler: the daemon writes catalog.db through several
@@ -853,21 +875,26 @@ static int ingest_locked(catalog *c, const catalog_package *p, const record *r,
 			goto out;
 	}
 	/* A record that supersedes another result code marks that one. */
+	/* A record that supersedes another result code marks that one, from
+	 * the day the new result takes effect (its validFrom; the ingest if
+	 * that cannot be read): until then the old one was still in force. */
 	if (r->supersedes != NULL && strcmp(r->supersedes, r->result_code) != 0) {
-		st = catalog_stmt(c, "UPDATE results SET status = 'superseded', superseded_by = ?,"
-		                     " status_ref = ?, status_at = ? WHERE result_code = ?", err);
-		if (st == NULL) {
-			rc = KHO_EIO;
-			goto out;
+		char eff[11];
+		int64_t at = p->ingested_at;
+		if (day_of(r->valid_from) != INT32_MIN) {
+			at = (int64_t)day_of(r->valid_from) * 86400 - KHO_LOCAL_UTC_OFFSET;
+			copy(eff, sizeof eff, r->valid_from);
+		} else {
+			kho_local_date(eff, (time_t)at);
 		}
-		sqlite3_bind_text(st, 1, r->result_code, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, r->result_code, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, p->ingested_at);
-		sqlite3_bind_text(st, 4, r->supersedes, -1, SQLITE_STATIC);
-		if ((rc = step_done(c, st, err)) != 0)
-			goto out;
-		if (sqlite3_changes(c->db) > 0)
+		rc = status_record(c, r->supersedes, "superseded", r->result_code, r->result_code, eff,
+		                   at, err);
+		if (rc == 0)
 			sup = 1;
+		else if (rc == KHO_ENOTFOUND)
+			rc = 0;   /* it names no archived result: stored with a warning */
+		else
+			goto out;
 	}
 	if (vd != NULL && (rc = insert_verify_data(c, p, r, vd, err)) != 0)
 		goto out;
@@ -1086,8 +1113,74 @@ static json_t *jstr_or_null(const char *s)
 	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
 }
 
-/* The validity status on a date: the stored status, or "expired" past valid_until,
- * or "not-yet-valid" before valid_from. */
+/* The day number (days since 1970-01-01) of a date YYYY-MM-DD, or INT32_MIN. */
+static int32_t day_of(const char *date)
+{
+	time_t t;
+
+	return date != NULL && strlen(date) == 10 && kho_time_parse(&t, date) == 0
+	       ? (int32_t)(t / 86400) : INT32_MIN;
+}
+
+/* The validity decision in force on a date (status_on); the strings point
+ * into the row given or into buf, valid until the row's next step. */
+typedef struct status_rec {
+	const char *status, *decision, *superseded_by;
+	int64_t at;                          /* its effective instant; 0 = as ingested */
+	char sbuf[16], dbuf[513], cbuf[CATALOG_CODE_MAX];
+} status_rec;
+
+/*
+ * status_on: the decision in force on `on` of result `code` whose row holds
+ * the last decision recorded (status, decision, superseded_by, at: its
+ * effective instant). From its effective day on, that one. Before it, the
+ * last recorded decision of result_status effective on or before `on`; if
+ * none, "valid" as ingested. A row never changed by a decision (decision
+ * empty) is read as it is: the lookup's common case costs no statement.
+ * Lock held. 0, or KHO_EIO.
+ */
+static int status_on(catalog *c, const char *code, const char *status, const char *decision,
+                     const char *superseded_by, int64_t at, const char *on, status_rec *out,
+                     kho_err *err)
+{
+	sqlite3_stmt *st;
+	int s;
+
+	out->status = status;
+	out->decision = decision;
+	out->superseded_by = superseded_by;
+	out->at = at;
+	if (decision[0] == '\0' || at <= 0 || kho_local_day((time_t)at) <= day_of(on))
+		return 0;
+	st = catalog_stmt(c, "SELECT status, decision, superseded_by, at FROM result_status"
+	                     " WHERE result_code = ? AND effective <= ? ORDER BY seq DESC LIMIT 1",
+	                  err);
+	if (st == NULL)
+		return KHO_EIO;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, on, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		copy(out->sbuf, sizeof out->sbuf, col(st, 0));
+		copy(out->dbuf, sizeof out->dbuf, col(st, 1));
+		copy(out->cbuf, sizeof out->cbuf, col(st, 2));
+		out->status = out->sbuf;
+		out->decision = out->dbuf;
+		out->superseded_by = out->cbuf;
+		out->at = sqlite3_column_int64(st, 3);
+	} else if (s == SQLITE_DONE) {
+		out->status = "valid";
+		out->decision = "";
+		out->superseded_by = "";
+		out->at = 0;
+	}
+	sqlite3_reset(st);
+	return s == SQLITE_ROW || s == SQLITE_DONE
+	       ? 0 : kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+}
+
+/* The validity status on a date: the decision in force, or "expired" past
+ * valid_until, or "not-yet-valid" before valid_from. */
 static const char *effective_status(const char *status, const char *from, const char *until,
                                     const char *on)
 {
@@ -1116,10 +1209,18 @@ static void today(char out[11])
                     " kho_has_key(p.id, p.wrapped_key)"
 #define RESULT_COLS RESULT_COLS_KIND("r.subject_kind")
 
-/* One result row as JSON; *reusable set per the lookup rule. */
-static json_t *result_json(sqlite3_stmt *st, const char *on, int *reusable)
+/* The decision in force on `on` of a row of RESULT_COLS (status_on). */
+static int row_status(catalog *c, sqlite3_stmt *st, const char *on, status_rec *sr, kho_err *err)
 {
-	const char *status = effective_status(col(st, 14), col(st, 11), col(st, 12), on);
+	return status_on(c, col(st, 0), col(st, 14), col(st, 15), col(st, 17),
+	                 sqlite3_column_int64(st, 16), on, sr, err);
+}
+
+/* One result row as JSON with the decision in force on `on` (row_status);
+ * *reusable set per the lookup rule. */
+static json_t *result_json(sqlite3_stmt *st, const char *on, const status_rec *sr, int *reusable)
+{
+	const char *status = effective_status(sr->status, col(st, 11), col(st, 12), on);
 	const char *check = col(st, 21);
 	int verified = strcmp(check[0] ? check : col(st, 18), "TOTAL-PASSED") == 0;
 	int has_key = sqlite3_column_int(st, 23);
@@ -1145,12 +1246,11 @@ static json_t *result_json(sqlite3_stmt *st, const char *on, int *reusable)
 	json_object_set_new(o, "valid_until", jstr_or_null(col(st, 12)));
 	json_object_set_new(o, "supersedes", jstr_or_null(col(st, 13)));
 	json_object_set_new(o, "status", json_string(status));
-	json_object_set_new(o, "recorded_status", json_string(col(st, 14)));
-	json_object_set_new(o, "status_decision", jstr_or_null(col(st, 15)));
-	json_object_set_new(o, "status_changed_at", sqlite3_column_int64(st, 16) > 0
-		? json_string(kho_time_format(tbuf, sizeof tbuf, (time_t)sqlite3_column_int64(st, 16)))
-		: json_null());
-	json_object_set_new(o, "superseded_by", jstr_or_null(col(st, 17)));
+	json_object_set_new(o, "recorded_status", json_string(sr->status));
+	json_object_set_new(o, "status_decision", jstr_or_null(sr->decision));
+	json_object_set_new(o, "status_changed_at", sr->at > 0
+		? json_string(kho_time_format(tbuf, sizeof tbuf, (time_t)sr->at)) : json_null());
+	json_object_set_new(o, "superseded_by", jstr_or_null(sr->superseded_by));
 	json_object_set_new(o, "ingest_indication", json_string(col(st, 18)));
 	json_object_set_new(o, "ingest_sub_indication", jstr_or_null(col(st, 19)));
 	json_object_set_new(o, "marked_indeterminate", json_boolean(sqlite3_column_int(st, 20)));
@@ -1162,6 +1262,37 @@ static json_t *result_json(sqlite3_stmt *st, const char *on, int *reusable)
 	json_object_set_new(o, "valid_on", json_string(on));
 	json_object_set_new(o, "reusable", json_boolean(*reusable));
 	return o;
+}
+
+/* The result's validity decisions in the order recorded, as JSON (lock
+ * held); a row changed before result_status existed gives its one. */
+static int status_history(catalog *c, const char *result_code, json_t *o, kho_err *err)
+{
+	sqlite3_stmt *st;
+	json_t *a = json_array();
+	char tbuf[32];
+	int s;
+
+	st = catalog_stmt(c, "SELECT seq, effective, status, decision, superseded_by, recorded_at"
+	                     " FROM result_status WHERE result_code = ?1 UNION ALL"
+	                     " SELECT 1, date(status_at + ?2, 'unixepoch'), status, status_ref,"
+	                     " superseded_by, status_at FROM results WHERE result_code = ?1"
+	                     " AND status_ref <> '' AND status_at > 0 AND NOT EXISTS"
+	                     " (SELECT 1 FROM result_status WHERE result_code = ?1) ORDER BY 1", err);
+	if (st == NULL || a == NULL) {
+		json_decref(a);
+		return st == NULL ? KHO_EIO : kho_err_set(err, KHO_ENOMEM, "out of memory");
+	}
+	sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, KHO_LOCAL_UTC_OFFSET);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:o,s:s}", "effective", col(st, 1),
+		        "status", col(st, 2), "decision", jstr_or_null(col(st, 3)), "superseded_by",
+		        jstr_or_null(col(st, 4)), "recorded_at",
+		        kho_time_format(tbuf, sizeof tbuf, (time_t)sqlite3_column_int64(st, 5))));
+	sqlite3_reset(st);
+	json_object_set_new(o, "status_history", a);
+	return s == SQLITE_DONE ? 0 : kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
 }
 
 int catalog_result_json(catalog *c, const char *result_code, const char *valid_on,
@@ -1186,9 +1317,103 @@ int catalog_result_json(catalog *c, const char *result_code, const char *valid_o
 	sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
-		*out = result_json(st, valid_on, &reusable);
-		if (*out == NULL)
+		status_rec sr;
+		if (row_status(c, st, valid_on, &sr, err) != 0)
+			rc = KHO_EIO;
+		else if ((*out = result_json(st, valid_on, &sr, &reusable)) == NULL)
 			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+	} else if (s == SQLITE_DONE) {
+		rc = kho_err_set(err, KHO_ENOTFOUND, "no result %s", result_code);
+	} else {
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	}
+	sqlite3_reset(st);
+	if (rc == 0 && (rc = status_history(c, result_code, *out, err)) != 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	catalog_unlock(c);
+	return rc;
+}
+
+/*
+ * status_record: record a validity decision of result `code` (lock and a
+ * write transaction held): its results row takes it, with `at` its
+ * effective instant, and result_status keeps it after the decisions before
+ * it (a row changed before result_status existed gets its decision there
+ * first). KHO_ENOTFOUND, KHO_EIO.
+ */
+static int status_record(catalog *c, const char *code, const char *status, const char *decision,
+                         const char *superseded_by, const char *effective, int64_t at,
+                         kho_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = catalog_stmt(c, "INSERT INTO result_status(result_code, seq, effective, status,"
+	                     " decision, superseded_by, at, recorded_at) SELECT result_code, 1,"
+	                     " date(status_at + ?2, 'unixepoch'), status, status_ref, superseded_by,"
+	                     " status_at, status_at FROM results WHERE result_code = ?1"
+	                     " AND status_ref <> '' AND status_at > 0 AND NOT EXISTS"
+	                     " (SELECT 1 FROM result_status WHERE result_code = ?1)", err);
+	if (st == NULL)
+		return KHO_EIO;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, KHO_LOCAL_UTC_OFFSET);
+	if ((rc = step_done(c, st, err)) != 0)
+		return rc;
+	st = catalog_stmt(c, "UPDATE results SET status = ?, status_ref = ?, status_at = ?,"
+	                     " superseded_by = ? WHERE result_code = ?", err);
+	if (st == NULL)
+		return KHO_EIO;
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, decision, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, at);
+	bind_opt(st, 4, superseded_by);
+	sqlite3_bind_text(st, 5, code, -1, SQLITE_STATIC);
+	if ((rc = step_done(c, st, err)) != 0)
+		return rc;
+	if (sqlite3_changes(c->db) == 0)
+		return kho_err_set(err, KHO_ENOTFOUND, "no result %s", code);
+	st = catalog_stmt(c, "INSERT INTO result_status(result_code, seq, effective, status,"
+	                     " decision, superseded_by, at, recorded_at) VALUES(?1, (SELECT"
+	                     " COALESCE(MAX(seq), 0) + 1 FROM result_status WHERE result_code = ?1),"
+	                     " ?2, ?3, ?4, ?5, ?6, ?7)", err);
+	if (st == NULL)
+		return KHO_EIO;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, effective, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, decision, -1, SQLITE_STATIC);
+	bind_opt(st, 5, superseded_by);
+	sqlite3_bind_int64(st, 6, at);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)kho_now());
+	return step_done(c, st, err);
+}
+
+int catalog_status_on(catalog *c, const char *result_code, const char *on, char status[16],
+                      int64_t *at, kho_err *err)
+{
+	sqlite3_stmt *st;
+	status_rec sr;
+	int s, rc;
+
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT status, status_ref, superseded_by, status_at FROM results"
+	                     " WHERE result_code = ?", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		rc = status_on(c, result_code, col(st, 0), col(st, 1), col(st, 2),
+		               sqlite3_column_int64(st, 3), on, &sr, err);
+		if (rc == 0) {
+			copy(status, 16, sr.status);
+			*at = sr.at;
+		}
 	} else if (s == SQLITE_DONE) {
 		rc = kho_err_set(err, KHO_ENOTFOUND, "no result %s", result_code);
 	} else {
@@ -1212,10 +1437,11 @@ static int is_status(const char *s)
 }
 
 int catalog_set_status(catalog *c, const char *result_code, const char *status,
-                       const char *decision, const char *superseded_by, const char *actor,
-                       kho_err *err)
+                       const char *decision, const char *superseded_by, const char *effective,
+                       const char *actor, kho_err *err)
 {
-	char detail[600];
+	char detail[700], eff[11];
+	int64_t at;
 	sqlite3_stmt *st;
 	audit_event ev;
 	int rc;
@@ -1232,6 +1458,16 @@ int catalog_set_status(catalog *c, const char *result_code, const char *status,
 		return kho_err_set(err, KHO_EINVAL, "superseded_by goes only with the status superseded");
 	if (superseded_by != NULL && strcmp(superseded_by, result_code) == 0)
 		return kho_err_set(err, KHO_EINVAL, "a result cannot supersede itself");
+	/* Effective from now, or from the start of the day given (Vietnam's). */
+	if (effective == NULL) {
+		at = (int64_t)kho_now();
+		kho_local_date(eff, (time_t)at);
+	} else if (day_of(effective) == INT32_MIN) {
+		return kho_err_set(err, KHO_EINVAL, "effective must be a date YYYY-MM-DD");
+	} else {
+		at = (int64_t)day_of(effective) * 86400 - KHO_LOCAL_UTC_OFFSET;
+		copy(eff, sizeof eff, effective);
+	}
 	catalog_lock(c);
 	if ((rc = catalog_begin(c, err)) != 0) {
 		catalog_unlock(c);
@@ -1268,25 +1504,25 @@ int catalog_set_status(catalog *c, const char *result_code, const char *status,
 		if (rc != 0)
 			goto out;
 	}
-	st = catalog_stmt(c, "UPDATE results SET status = ?, status_ref = ?, status_at = ?,"
-	                     " superseded_by = ? WHERE result_code = ?", err);
-	if (st == NULL) {
-		rc = KHO_EIO;
-		goto out;
+	/* A decision cannot take effect before the result was issued. */
+	if (effective != NULL) {
+		st = catalog_stmt(c, "SELECT issue_date FROM results WHERE result_code = ?", err);
+		if (st == NULL) {
+			rc = KHO_EIO;
+			goto out;
+		}
+		sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && strcmp(eff, col(st, 0)) < 0)
+			rc = kho_err_set(err, KHO_EINVAL, "effective %s is before the result's issue date"
+			                 " %s", eff, col(st, 0));
+		sqlite3_reset(st);
+		if (rc != 0)
+			goto out;
 	}
-	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, decision, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)kho_now());
-	bind_opt(st, 4, superseded_by);
-	sqlite3_bind_text(st, 5, result_code, -1, SQLITE_STATIC);
-	if ((rc = step_done(c, st, err)) != 0)
+	if ((rc = status_record(c, result_code, status, decision, superseded_by, eff, at, err)) != 0)
 		goto out;
-	if (sqlite3_changes(c->db) == 0) {
-		rc = kho_err_set(err, KHO_ENOTFOUND, "no result %s", result_code);
-		goto out;
-	}
-	snprintf(detail, sizeof detail, "status %s, decision %s%s%s", status, decision,
-	         superseded_by ? ", superseded by " : "", superseded_by ? superseded_by : "");
+	snprintf(detail, sizeof detail, "status %s, decision %s, effective %s%s%s", status, decision,
+	         eff, superseded_by ? ", superseded by " : "", superseded_by ? superseded_by : "");
 	ev.actor = actor;
 	ev.action = "status";
 	ev.object = result_code;
@@ -1462,8 +1698,13 @@ int catalog_lookup_read(catalog *c, const catalog_query *q, const char *actor,
 	proc_buf[0] = '\0';
 	while (n < CATALOG_LOOKUP_MAX && (st = lookup_next(&k, &s)) != NULL) {
 		int reusable;
-		json_t *r = result_json(st, on, &reusable);
-		if (r == NULL) {
+		status_rec sr;
+		json_t *r;
+		if (row_status(c, st, on, &sr, err) != 0) {
+			rc = KHO_EIO;
+			break;
+		}
+		if ((r = result_json(st, on, &sr, &reusable)) == NULL) {
 			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
 			break;
 		}
@@ -1595,9 +1836,10 @@ static void jw_ktime_null(struct jw *w, const char *key, int64_t t)
 /* One result row: result_json's members, in its order, as text; the
  * closing brace is left to the caller. Returns whether the package still
  * has its key. */
-static int result_text(struct jw *w, sqlite3_stmt *st, const char *on, int *reusable)
+static int result_text(struct jw *w, sqlite3_stmt *st, const char *on, const status_rec *sr,
+                       int *reusable)
 {
-	const char *status = effective_status(col(st, 14), col(st, 11), col(st, 12), on);
+	const char *status = effective_status(sr->status, col(st, 11), col(st, 12), on);
 	const char *check = col(st, 21);
 	int verified = strcmp(check[0] ? check : col(st, 18), "TOTAL-PASSED") == 0;
 	int has_key = sqlite3_column_int(st, 23);
@@ -1619,10 +1861,10 @@ static int result_text(struct jw *w, sqlite3_stmt *st, const char *on, int *reus
 	jw_kstr_null(w, "valid_until", col(st, 12));
 	jw_kstr_null(w, "supersedes", col(st, 13));
 	jw_kstr(w, "status", status);
-	jw_kstr(w, "recorded_status", col(st, 14));
-	jw_kstr_null(w, "status_decision", col(st, 15));
-	jw_ktime_null(w, "status_changed_at", sqlite3_column_int64(st, 16));
-	jw_kstr_null(w, "superseded_by", col(st, 17));
+	jw_kstr(w, "recorded_status", sr->status);
+	jw_kstr_null(w, "status_decision", sr->decision);
+	jw_ktime_null(w, "status_changed_at", sr->at);
+	jw_kstr_null(w, "superseded_by", sr->superseded_by);
 	jw_kstr(w, "ingest_indication", col(st, 18));
 	jw_kstr_null(w, "ingest_sub_indication", col(st, 19));
 	jw_kbool(w, "marked_indeterminate", sqlite3_column_int(st, 20));
@@ -1657,9 +1899,14 @@ int catalog_lookup_write(catalog *c, const catalog_query *q, const char *actor,
 	while (w.rc == 0 && rc == 0 && n < CATALOG_LOOKUP_MAX &&
 	       (st = lookup_next(&k, &s)) != NULL) {
 		int reusable;
+		status_rec sr;
+		if (row_status(c, st, on, &sr, err) != 0) {
+			rc = KHO_EIO;
+			break;
+		}
 		if (n > 0)
 			jw_raw(&w, ",");
-		if (result_text(&w, st, on, &reusable) && h != NULL && h->entry != NULL &&
+		if (result_text(&w, st, on, &sr, &reusable) && h != NULL && h->entry != NULL &&
 		    w.rc == 0 && h->entry(h->arg, col(st, 0), out, err) < 0)
 			rc = KHO_EIO;
 		jw_raw(&w, "}");
@@ -2055,7 +2302,8 @@ int catalog_result_status(catalog *c, const char *result_code, char status[32], 
 	today(on);
 	catalog_lock(c);
 	st = catalog_stmt(c, "SELECT r.status, r.valid_from, r.valid_until, r.package_id,"
-	                     " kho_has_key(p.id, p.wrapped_key) FROM results r"
+	                     " kho_has_key(p.id, p.wrapped_key), r.status_ref, r.superseded_by,"
+	                     " r.status_at FROM results r"
 	                     " LEFT JOIN packages p ON p.id = r.package_id WHERE r.result_code = ?", err);
 	if (st == NULL) {
 		catalog_unlock(c);
@@ -2064,12 +2312,14 @@ int catalog_result_status(catalog *c, const char *result_code, char status[32], 
 	sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
+		status_rec sr;
+		rc = status_on(c, result_code, col(st, 0), col(st, 5), col(st, 6),
+		               sqlite3_column_int64(st, 7), on, &sr, err);
 		if (sqlite3_column_int(st, 4) == 0)
 			copy(status, 32, "destroyed");
-		else
-			copy(status, 32, effective_status(col(st, 0), col(st, 1), col(st, 2), on));
+		else if (rc == 0)
+			copy(status, 32, effective_status(sr.status, col(st, 1), col(st, 2), on));
 		copy(package_id, 65, col(st, 3));
-		rc = 0;
 	} else if (s == SQLITE_DONE) {
 		rc = kho_err_set(err, KHO_ENOTFOUND, "no result %s", result_code);
 	} else {

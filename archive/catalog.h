@@ -279,12 +279,25 @@ int catalog_result_json(catalog *c, const char *result_code, const char *valid_o
 /*
  * catalog_set_status: change a result's validity status ("valid", "revoked",
  * "suspended", "superseded", "expired", "annulled") with the decision
- * reference; superseded_by is required for "superseded". Audited (action
- * "status") in the same transaction. KHO_ENOTFOUND, KHO_EINVAL.
+ * reference; superseded_by is required for "superseded". effective: the day
+ * (YYYY-MM-DD, Vietnam's) the decision takes effect, not before the
+ * result's issue date, possibly ahead; NULL = now. Before that day the
+ * result is what the decisions recorded earlier made it (result_status).
+ * Audited (action "status") in the same transaction. KHO_ENOTFOUND,
+ * KHO_EINVAL.
  */
 int catalog_set_status(catalog *c, const char *result_code, const char *status,
-                       const char *decision, const char *superseded_by, const char *actor,
-                       kho_err *err);
+                       const char *decision, const char *superseded_by, const char *effective,
+                       const char *actor, kho_err *err);
+
+/*
+ * catalog_status_on: the recorded validity status of result_code in force on
+ * `on` (YYYY-MM-DD): the last decision recorded that took effect by then,
+ * else "valid" as ingested; *at its effective instant (0: as ingested).
+ * KHO_ENOTFOUND, KHO_EIO.
+ */
+int catalog_status_on(catalog *c, const char *result_code, const char *on, char status[16],
+                      int64_t *at, kho_err *err);
 
 /* Lookup criteria (GET /v1/lookup). NULL strings are "any". */
 typedef struct catalog_query {

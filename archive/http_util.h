@@ -75,9 +75,11 @@ typedef struct http_status_req {
 	char status[16];
 	char decision[513];
 	char superseded_by[HTTP_ARG_MAX + 1];
+	char effective[11];          /* YYYY-MM-DD, or "" (from now) */
 } http_status_req;
 
-/* {"status": "...", "decision": "...", "superseded_by": "..."}. KHO_EFORMAT with the reason. */
+/* {"status": "...", "decision": "...", "superseded_by": "...", "effective":
+ * "YYYY-MM-DD"}. KHO_EFORMAT with the reason. */
 int http_parse_status_body(http_status_req *out, const void *data, size_t len, kho_err *err);
 
 /* The body of POST /v1/results: the record metadata and the issuer's files. */

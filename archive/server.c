@@ -900,7 +900,8 @@ static enum MHD_Result h_result_status(struct req *q, struct MHD_Connection *c)
 	                           q->buf.len, &err) != 0)
 		return send_error(q, c, 400, "%s", err.msg);
 	rc = catalog_set_status(q->s->ing->cat, q->m.arg, b.status, b.decision,
-	                        b.superseded_by[0] ? b.superseded_by : NULL, actor_of(q), &err);
+	                        b.superseded_by[0] ? b.superseded_by : NULL,
+	                        b.effective[0] ? b.effective : NULL, actor_of(q), &err);
 	if (rc == KHO_ENOTFOUND) {
 		enum MHD_Result ok;
 		if (tombstone_answer(q, c, q->m.arg, &ok))

@@ -919,8 +919,23 @@ static int evaluate(rstore *r, const rec *x, const holds *h, int32_t on, elig_re
 	er.class_code = x->cls;
 	er.procedure = x->procedure;
 	er.result_type = x->result_type;
-	er.validity = validity_of(x->status);
-	er.validity_date = x->status_at > 0 ? kho_local_day((time_t)x->status_at) : DUE_NONE;
+	/* A decision taking effect after `on` (a suspension decided ahead)
+	 * does not count yet: the one in force on that day does. */
+	if (x->status_at > 0 && kho_local_day((time_t)x->status_at) > on) {
+		char day[11], st16[16];
+		int64_t at;
+		time_t t = (time_t)on * 86400;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(day, sizeof day, "%Y-%m-%d", &tm);
+		if (catalog_status_on(r->cat, x->code, day, st16, &at, err) != 0)
+			return KHO_EIO;
+		er.validity = validity_of(st16);
+		er.validity_date = at > 0 ? kho_local_day((time_t)at) : DUE_NONE;
+	} else {
+		er.validity = validity_of(x->status);
+		er.validity_date = x->status_at > 0 ? kho_local_day((time_t)x->status_at) : DUE_NONE;
+	}
 	if (x->valid_until[0] == '\0' || due_parse(&er.valid_until, x->valid_until) != 0)
 		er.valid_until = DUE_NONE;
 	er.ingest_date = x->ingested_at > 0 ? kho_local_day((time_t)x->ingested_at) : DUE_NONE;

@@ -142,6 +142,27 @@ st=$(http POST /v1/results/$C2/status "$RM" -d "{\"status\":\"revoked\",\"decisi
 check_status "superseded_by with another status: 400" 400 "$st"
 st=$(http GET /v1/results/$C3 "$RM")
 check_grep "... and none of them changed anything" '"status":"valid"' body.out
+# A decision takes effect on a day (default: now): C2, revoked today, was
+# valid and reusable on an earlier day; a suspension may be recorded ahead.
+st=$(http GET "/v1/lookup?subject=051087012345&purpose=$AG-251120-0005&valid_on=2025-06-01" "$OFF")
+check "the result revoked today was reusable on 2025-06-01" \
+	test "$(jq -r --arg c "$C2" '.results[] | select(.result_code == $c) | "\(.status) \(.reusable) \(.status_decision)"' body.out)" = "valid true null"
+st=$(http POST /v1/results/$C3/status "$RM" -d '{"status":"suspended","decision":"QĐ 20/QĐ-UBND","effective":"2099-01-01"}')
+check_status "a suspension effective from 2099: 200" 200 "$st"
+check "... the answer (today) still valid, and no reusable result lost" \
+	test "$(jq -r '"\(.status) \(.reusable)"' body.out)" = "valid true"
+st=$(http GET "/v1/results/$C3?valid_on=2099-01-01" "$RM")
+check "... suspended on 2099-01-01, from the start of that day in Vietnam" \
+	test "$(jq -r '"\(.status) \(.status_decision) \(.status_changed_at)"' body.out)" = "suspended QĐ 20/QĐ-UBND 2098-12-31T17:00:00Z"
+st=$(http POST /v1/results/$C3/status "$RM" -d '{"status":"revoked","decision":"x","effective":"2025-03-13"}')
+check_status "a decision effective before the result was issued: 400" 400 "$st"
+check_grep "... named" 'effective 2025-03-13 is before the result.s issue date 2025-03-14' body.out
+st=$(http POST /v1/results/$C3/status "$RM" -d '{"status":"revoked","decision":"x","effective":"2025-13-01"}')
+check_status "an effective day that is not a date: 400" 400 "$st"
+st=$(http GET "/v1/results/$C3?valid_on=2099-01-01" "$RM")
+check "... and neither changed anything" test "$(jq -r .status_decision body.out)" = "QĐ 20/QĐ-UBND"
+check "... the history lists the one decision, with its day" \
+	test "$(jq -r '[.status_history[] | "\(.effective) \(.status) \(.decision)"] | join(";")' body.out)" = "2099-01-01 suspended QĐ 20/QĐ-UBND"
 st=$(http GET /v1/packages/not-an-id "$OFF"); check_status "malformed id: 400" 400 "$st"
 st=$(http GET /v1/results/000.31.20.H55-250314-0999-KQ1 "$OFF"); check_status "unknown result: 404" 404 "$st"
 st=$(http GET /v1/nothing ""); check_status "unknown path: 404" 404 "$st"

@@ -154,11 +154,14 @@ static void t_lookup_and_status(void)
 	CHECK_EQ_INT(json_integer_value(json_object_get(j, "found")), 0);
 	json_decref(j);
 	/* revoked: no longer reusable */
-	CHECK_EQ_INT(catalog_set_status(c, r1.result_code, "revoked", NULL, NULL, "rm", NULL), KHO_EINVAL);
-	CHECK_EQ_INT(catalog_set_status(c, r1.result_code, "bogus", "QĐ 1", NULL, "rm", NULL), KHO_EINVAL);
+	CHECK_EQ_INT(catalog_set_status(c, r1.result_code, "revoked", NULL, NULL, NULL, "rm", NULL),
+	             KHO_EINVAL);
+	CHECK_EQ_INT(catalog_set_status(c, r1.result_code, "bogus", "QĐ 1", NULL, NULL, "rm", NULL),
+	             KHO_EINVAL);
 	CHECK_EQ_INT(catalog_set_status(c, "000.00.20.H30-250314-0009-KQ1", "revoked", "QĐ 1", NULL,
-	                                "rm", NULL), KHO_ENOTFOUND);
-	CHECK_EQ_INT(catalog_set_status(c, r1.result_code, "revoked", "QĐ 12/2025", NULL, "rm", NULL), 0);
+	                                NULL, "rm", NULL), KHO_ENOTFOUND);
+	CHECK_EQ_INT(catalog_set_status(c, r1.result_code, "revoked", "QĐ 12/2025", NULL,
+	                                "2025-05-01", "rm", NULL), 0);
 	memcpy(q.subject_mac, mac, 32);
 	CHECK_EQ_INT(catalog_lookup(c, &q, "o", NULL, &j, NULL), 0);
 	CHECK_EQ_INT(json_integer_value(json_object_get(j, "reusable")), 0);
@@ -181,6 +184,132 @@ static void t_lookup_and_status(void)
 	CHECK_EQ_INT(n.packages, 1);
 	CHECK_EQ_INT(n.lookups, 4);
 	CHECK_EQ_INT(n.audit_events, 1 + 4 + 1);   /* ingest, 4 lookups, status */
+	catalog_close(c);
+}
+
+/* The status of a result on a date (catalog_result_json, _status_on). */
+static const char *status_at(catalog *c, const char *code, const char *on, const char *key)
+{
+	static char out[600];
+	json_t *j = NULL;
+
+	out[0] = '\0';
+	if (catalog_result_json(c, code, on, &j, NULL) == 0) {
+		json_t *v = json_object_get(j, key);
+		snprintf(out, sizeof out, "%s", json_is_string(v) ? json_string_value(v) : "null");
+	}
+	json_decref(j);
+	return out;
+}
+
+/*
+ * Validity decisions take effect on a day: a result revoked on 1 September
+ * was valid in August; a suspension may be recorded ahead of its day; a
+ * decision recorded later overrides an earlier one from its own effective
+ * day (the cancellation of a revocation); a result changed before the
+ * history existed keeps its decision; an ingest that supersedes a result
+ * does so from the new result's validFrom.
+ */
+static void t_status_effective(void)
+{
+	catalog *c = fresh();
+	catalog_package p1 = pkg('a'), p2 = pkg('b'), p3 = pkg('c'), p4 = pkg('d');
+	record r1 = rec("000.00.20.H30-250314-0007-KQ1", NULL);
+	record r2 = rec("000.00.20.H30-250314-0007-KQ2", NULL);
+	record r3 = rec("000.00.20.H30-250314-0007-KQ3", NULL);
+	record r4 = rec("000.00.20.H30-250314-0007-KQ4", "000.00.20.H30-250314-0007-KQ3");
+	const char *k1 = r1.result_code;
+	catalog_query q;
+	char st16[16];
+	int64_t at = -1;
+	json_t *j = NULL;
+
+	REQUIRE(c != NULL);
+	r1.valid_until = r2.valid_until = r3.valid_until = NULL;   /* no expiry */
+	REQUIRE(catalog_ingest(c, &p1, &r1, mac, "o", NULL, NULL) == 0);
+	CHECK_EQ_INT(catalog_set_status(c, k1, "suspended", "QĐ 1", NULL, "2025-06-01", "rm", NULL), 0);
+	CHECK_EQ_INT(catalog_set_status(c, k1, "valid", "QĐ 2", NULL, "2025-07-01", "rm", NULL), 0);
+	CHECK_EQ_INT(catalog_set_status(c, k1, "revoked", "QĐ 3", NULL, "2025-09-01", "rm", NULL), 0);
+	/* not before the issue date (2025-03-14), and a real date */
+	CHECK_EQ_INT(catalog_set_status(c, k1, "revoked", "QĐ 9", NULL, "2025-03-13", "rm", NULL),
+	             KHO_EINVAL);
+	CHECK_EQ_INT(catalog_set_status(c, k1, "revoked", "QĐ 9", NULL, "2025-02-30", "rm", NULL),
+	             KHO_EINVAL);
+	CHECK_STR(status_at(c, k1, "2025-05-31", "status"), "valid");
+	CHECK_STR(status_at(c, k1, "2025-05-31", "status_decision"), "null");
+	CHECK_STR(status_at(c, k1, "2025-06-01", "status"), "suspended");
+	CHECK_STR(status_at(c, k1, "2025-06-30", "status_decision"), "QĐ 1");
+	/* effective at the start of Vietnam's day: 17:00 UTC the day before */
+	CHECK_STR(status_at(c, k1, "2025-06-30", "status_changed_at"), "2025-05-31T17:00:00Z");
+	CHECK_STR(status_at(c, k1, "2025-07-15", "status"), "valid");
+	CHECK_STR(status_at(c, k1, "2025-07-15", "status_decision"), "QĐ 2");
+	CHECK_STR(status_at(c, k1, "2025-09-01", "status"), "revoked");
+	CHECK_STR(status_at(c, k1, "2030-01-01", "recorded_status"), "revoked");
+	/* the lookup judges the same way */
+	memset(&q, 0, sizeof q);
+	memcpy(q.subject_mac, mac, 32);
+	q.purpose = "000.00.20.H30-250601-0001";
+	q.valid_on = "2025-06-15";
+	CHECK_EQ_INT(catalog_lookup(c, &q, "o", NULL, &j, NULL), 0);
+	CHECK_EQ_INT(json_integer_value(json_object_get(j, "reusable")), 0);
+	json_decref(j);
+	q.valid_on = "2025-07-15";
+	CHECK_EQ_INT(catalog_lookup(c, &q, "o", NULL, &j, NULL), 0);
+	CHECK_EQ_INT(json_integer_value(json_object_get(j, "reusable")), 1);
+	json_decref(j);
+	/* the revocation cancelled by a decision recorded later, effective
+	 * 1 August: valid from then on, the earlier days unchanged */
+	CHECK_EQ_INT(catalog_set_status(c, k1, "valid", "QĐ 4", NULL, "2025-08-01", "rm", NULL), 0);
+	CHECK_STR(status_at(c, k1, "2025-10-01", "status"), "valid");
+	CHECK_STR(status_at(c, k1, "2025-10-01", "status_decision"), "QĐ 4");
+	CHECK_STR(status_at(c, k1, "2025-07-15", "status_decision"), "QĐ 2");
+	CHECK_STR(status_at(c, k1, "2025-06-15", "status"), "suspended");
+	/* ahead of its day: a suspension from 2099 leaves today valid */
+	CHECK_EQ_INT(catalog_set_status(c, k1, "suspended", "QĐ 5", NULL, "2099-01-01", "rm", NULL), 0);
+	CHECK_EQ_INT(catalog_status_on(c, k1, "2098-12-31", st16, &at, NULL), 0);
+	CHECK_STR(st16, "valid");
+	CHECK_EQ_INT(catalog_status_on(c, k1, "2099-01-01", st16, &at, NULL), 0);
+	CHECK_STR(st16, "suspended");
+	CHECK_STR(status_at(c, k1, NULL, "status"), "valid");
+
+	/* A result revoked before the history existed (its row only): the
+	 * revocation stands for its days after a later decision. */
+	REQUIRE(catalog_ingest(c, &p2, &r2, mac, "o", NULL, NULL) == 0);
+	catalog_lock(c);
+	REQUIRE(sqlite3_exec(catalog_db(c), "UPDATE results SET status = 'revoked', status_ref ="
+	                     " 'QĐ cũ', status_at = 1746032400 WHERE result_code ="
+	                     " '000.00.20.H30-250314-0007-KQ2'", NULL, NULL, NULL) == SQLITE_OK);
+	catalog_unlock(c);
+	CHECK_STR(status_at(c, r2.result_code, "2025-04-30", "status"), "valid");
+	CHECK_STR(status_at(c, r2.result_code, "2025-05-01", "status"), "revoked");
+	CHECK_EQ_INT(catalog_set_status(c, r2.result_code, "valid", "QĐ mới", NULL, "2025-12-01", "rm",
+	                                NULL), 0);
+	CHECK_STR(status_at(c, r2.result_code, "2025-06-01", "status_decision"), "QĐ cũ");
+	CHECK_STR(status_at(c, r2.result_code, "2025-12-01", "status"), "valid");
+	/* GET /v1/results lists the decisions in the order recorded */
+	CHECK_EQ_INT(catalog_result_json(c, r2.result_code, NULL, &j, NULL), 0);
+	{
+		json_t *h = json_object_get(j, "status_history");
+		CHECK_EQ_INT(json_array_size(h), 2);
+		CHECK_STR(json_string_value(json_object_get(json_array_get(h, 0), "effective")),
+		          "2025-05-01");
+		CHECK_STR(json_string_value(json_object_get(json_array_get(h, 0), "decision")), "QĐ cũ");
+		CHECK_STR(json_string_value(json_object_get(json_array_get(h, 1), "status")), "valid");
+		CHECK_STR(json_string_value(json_object_get(json_array_get(h, 1), "effective")),
+		          "2025-12-01");
+	}
+	json_decref(j);
+	CHECK_EQ_INT(catalog_result_json(c, k1, NULL, &j, NULL), 0);
+	CHECK_EQ_INT(json_array_size(json_object_get(j, "status_history")), 5);
+	json_decref(j);
+
+	/* Superseded by an ingest from the new result's validFrom. */
+	REQUIRE(catalog_ingest(c, &p3, &r3, mac, "o", NULL, NULL) == 0);
+	r4.valid_from = (char *)"2025-09-10";
+	REQUIRE(catalog_ingest(c, &p4, &r4, mac, "o", NULL, NULL) == 0);
+	CHECK_STR(status_at(c, r3.result_code, "2025-09-09", "status"), "valid");
+	CHECK_STR(status_at(c, r3.result_code, "2025-09-10", "status"), "superseded");
+	CHECK_STR(status_at(c, r3.result_code, "2025-09-10", "superseded_by"), r4.result_code);
 	catalog_close(c);
 }
 
@@ -313,6 +442,6 @@ static void t_lookup_other_subjects(void)
 	catalog_close(c);
 }
 
-TESTS(T(t_ingest_semantics), T(t_supersede_other_code), T(t_lookup_and_status),
+TESTS(T(t_ingest_semantics), T(t_supersede_other_code), T(t_lookup_and_status), T(t_status_effective),
       T(t_lookup_other_subjects), T(t_wal_mode),
       T(t_each_package_pages))

@@ -91,6 +91,19 @@ static void t_status_body(void)
 	             KHO_EFORMAT);   /* embedded NUL */
 	CHECK_EQ_INT(http_parse_status_body(&r, "{\"status\":\"revoked\",\"decision\":\"x\","
 	                                    "\"superseded_by\":\"nope\"}", 57, NULL), KHO_EFORMAT);
+	/* effective: a real date, optional ("" when absent) */
+	{
+		const char *e1 = "{\"status\":\"revoked\",\"decision\":\"x\",\"effective\":\"2025-09-01\"}";
+		const char *e2 = "{\"status\":\"revoked\",\"decision\":\"x\",\"effective\":\"2025-02-30\"}";
+		const char *e3 = "{\"status\":\"revoked\",\"decision\":\"x\",\"effective\":20250901}";
+		CHECK_EQ_INT(http_parse_status_body(&r, e1, strlen(e1), NULL), 0);
+		CHECK_STR(r.effective, "2025-09-01");
+		CHECK_EQ_INT(http_parse_status_body(&r, e2, strlen(e2), &err), KHO_EFORMAT);
+		CHECK(strstr(err.msg, "effective must be a date") != NULL);
+		CHECK_EQ_INT(http_parse_status_body(&r, e3, strlen(e3), NULL), KHO_EFORMAT);
+		CHECK_EQ_INT(http_parse_status_body(&r, ok, strlen(ok), NULL), 0);
+		CHECK_STR(r.effective, "");
+	}
 }
 
 static void t_results_body(void)
