@@ -625,10 +625,14 @@ static int account_bytes(struct rd *r, const pkg_entry *e, size_t n, uint64_t *s
 		                   (unsigned long long)lim->max_total_size, e->name);
 	}
 	r->total += (uint64_t)n;
-	/* Ratio of this entry: output vs. compressed bytes consumed for it. */
+	/* Ratio of this entry: output vs. compressed bytes consumed for it.
+	 * Not for a STORED entry: nothing is inflated, its bytes are its input
+	 * (bounded by the archive test below), and libarchive's memory reader
+	 * does not advance the filter count for it, so a scan over 1 MiB read
+	 * from memory looked like a bomb ("2097152 bytes from 1 compressed"). */
 	pos = archive_filter_bytes(r->a, 0);
 	consumed = pos > pos0 ? (uint64_t)(pos - pos0) : 1;
-	if (size > lim->ratio_floor && lim->max_ratio > 0 &&
+	if (e->compressed && size > lim->ratio_floor && lim->max_ratio > 0 &&
 	    size / lim->max_ratio > consumed) {
 		return kho_err_set(err, KHO_EUNSAFE,
 		                   "zip entry \"%.200s\" looks like a compression bomb: %llu bytes "

@@ -114,4 +114,21 @@ check "openssl ts -verify accepts the archive token over the manifest's bytes" \
 	openssl ts -verify -data am.xml -in am.tst -token_in -CAfile pki/trust.pem -untrusted pki/tsa.pem
 check_exit "kho inspect lists the archive manifest" 0 "$KHO" inspect now.asice
 check_grep "... with its token" 'ASiCArchiveManifest.xml' check.out
+# A scan over 1 MiB, stored (not deflated) as scanners' JPEG and PDF files
+# usually are in packages made by other tools: renewable (found by review:
+# read from memory it was taken for a compression bomb and refused).
+head -c 2097152 /dev/urandom > scan.jpg
+"$KHO" seal --key pki/signer.key --cert pki/signer.pem --tsa-key pki/tsa.key --tsa-cert pki/tsa.pem \
+	--crl pki/crls.pem --record "$ROOT/testdata/records/ht01-birth-registration.xml" -o big.asice scan.jpg ||
+	echo "seal of the scan failed"
+# Rewrite the container with the scan STORED (zip -0), the way other tools write it.
+rm -rf bigx && mkdir bigx && (cd bigx && unzip -q ../big.asice && rm -f ../big0.asice &&
+	zip -q -X -0 ../big0.asice mimetype && zip -q -X -0 -r ../big0.asice . -x mimetype)
+check "the rewritten package stores the scan" sh -c "unzip -v big0.asice | grep -q ' Stored .*scan.jpg'"
+check_exit "... and verifies" 0 V big0.asice
+export KHO_NOW=2035-06-01T00:00:00Z
+check_exit "a package with a stored 2 MiB scan is renewed" 0 "$KHO" renew --trust trust.pem \
+	--crl pki/crls.pem --tsa-key pki35/tsa.key --tsa-cert pki35/tsa.pem -o big1.asice big0.asice
+unset KHO_NOW
+check_exit "... and the renewal passes in 2040" 0 V --at 2040-01-01T00:00:00Z big1.asice
 finish
