@@ -172,12 +172,19 @@ static void evidence_of(const vr_timestamp *t, size_t n, time_t *until)
 
 time_t verify_evidence_until(const verify_report *r)
 {
-	time_t until = 0;
+	time_t container = 0, until = 0;
 
-	evidence_of(r->timestamps, r->ntimestamps, &until);
-	for (size_t i = 0; i < r->nsigs; i++)
-		evidence_of(r->sigs[i].timestamps, r->sigs[i].ntimestamps, &until);
-	return until;
+	/* Container (archive) timestamps cover every signature; a signature's
+	 * own tokens only it. The package lapses with its first signature to
+	 * lapse: the minimum over signatures of each one's latest. */
+	evidence_of(r->timestamps, r->ntimestamps, &container);
+	for (size_t i = 0; i < r->nsigs; i++) {
+		time_t one = container;
+		evidence_of(r->sigs[i].timestamps, r->sigs[i].ntimestamps, &one);
+		if (one != 0 && (until == 0 || one < until))
+			until = one;
+	}
+	return r->nsigs == 0 ? container : until;
 }
 
 void verify_report_free(verify_report *r)

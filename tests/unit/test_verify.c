@@ -815,7 +815,41 @@ static void t_names(void)
 	verify_report_free(NULL);
 }
 
-TESTS(T(t_passes), T(t_hash_failure), T(t_missing_beats_broken), T(t_no_chain),
+/* verify_evidence_until: per signature the latest accepted token covering
+ * it, the earliest over signatures (found by review: with two signatures
+ * stamped by different TSAs the package was judged due only when the later
+ * TSA ended, after it had already stopped verifying). */
+static void t_evidence_until(void)
+{
+	vr_timestamp s1[1] = { { .accepted = 1, .tsa_not_after = 2000 } };
+	vr_timestamp s2[2] = { { .accepted = 1, .tsa_not_after = 5000 },
+	                       { .accepted = 0, .tsa_not_after = 9000 } };
+	vr_timestamp arch[1] = { { .accepted = 1, .tsa_not_after = 3000 } };
+	vr_signature sigs[2];
+	verify_report r;
+
+	memset(&r, 0, sizeof r);
+	memset(sigs, 0, sizeof sigs);
+	sigs[0].timestamps = s1;
+	sigs[0].ntimestamps = 1;
+	sigs[1].timestamps = s2;
+	sigs[1].ntimestamps = 2;
+	r.sigs = sigs;
+	r.nsigs = 2;
+	CHECK_EQ_INT((long)verify_evidence_until(&r), 2000);   /* the first signature lapses first */
+	r.timestamps = arch;
+	r.ntimestamps = 1;
+	CHECK_EQ_INT((long)verify_evidence_until(&r), 3000);   /* an archive timestamp covers both */
+	arch[0].tsa_not_after = 7000;
+	CHECK_EQ_INT((long)verify_evidence_until(&r), 7000);
+	arch[0].accepted = 0;                                    /* not standing: not counted */
+	CHECK_EQ_INT((long)verify_evidence_until(&r), 2000);
+	r.nsigs = 1;
+	sigs[0].ntimestamps = 0;
+	CHECK_EQ_INT((long)verify_evidence_until(&r), 0);       /* no evidence at all */
+}
+
+TESTS(T(t_evidence_until), T(t_passes), T(t_hash_failure), T(t_missing_beats_broken), T(t_no_chain),
       T(t_no_signing_certificate), T(t_revocation_and_poe), T(t_expired_and_timestamps),
       T(t_signing_cert_v2_hash), T(t_signing_time_after_container_timestamp),
       T(t_key_usage_and_time), T(t_unsigned_extra), T(t_record), T(t_not_a_package),
