@@ -324,11 +324,15 @@ static const unsigned char *verified_sha256(const verify_report *rep, const char
  * computed here. *pk holds the names the objects borrow: the package the
  * verifier parsed (verify_opts.keep_pkg), else read here.
  */
-/* The package being ingested: a file, or (path NULL) bytes in memory. */
+/* The package being ingested: a file, or (path NULL) bytes in memory. A
+ * renewal made by the daemon (renew_if_due) names the package it renews,
+ * and the time its evidence must outlast. */
 typedef struct {
 	const char *path;
 	const unsigned char *data;
 	size_t len;
+	const char *renews;          /* NULL, or: only a renewal of this package */
+	time_t min_until;            /* with renews: verify_evidence_until must pass it */
 } ingest_src;
 
 static int verify_data(ingest_ctx *c, const ingest_src *src, const verify_report *rep,
@@ -612,7 +616,21 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 		return 0;
 	}
 	out->marked = rep->indication != VR_TOTAL_PASSED;
-	if (c->class_check != NULL) {
+	/* The daemon's renewal must carry the evidence past the margin: a TSA
+	 * whose certificate ends as soon (the one that stamped the package)
+	 * would renew the same packages on every fixity run. */
+	if (src->renews != NULL && verify_evidence_until(rep) <= src->min_until) {
+		char t[32];
+		out->http = 422;
+		snprintf(out->reason, sizeof out->reason, "the renewal's evidence would end on %s, within"
+		         " renew_margin_days: the TSA's certificate does not last longer than the one"
+		         " it renews; configure a TSA valid longer",
+		         kho_time_format(t, sizeof t, verify_evidence_until(rep)));
+		return 0;
+	}
+	/* A renewal's record is classified already (class_check would refuse
+	 * one the current schedule no longer covers, letting it lapse). */
+	if (c->class_check != NULL && src->renews == NULL) {
 		rc = c->class_check(c->class_arg, r, out->reason, sizeof out->reason);
 		if (rc == 1) {
 			out->http = 422;
@@ -642,8 +660,17 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 		rc = 0;
 		goto unlock;
 	}
+	/* The daemon's renewal is only ever a renewal of the package it read:
+	 * a result destroyed or renewed meanwhile (or a package of no result,
+	 * a destruction certificate) is not archived anew from its bytes. */
+	if (src->renews != NULL && (rc == 0 || rc == KHO_ECONFLICT) &&
+	    (catalog_result_package(c->cat, r->result_code, &existing, NULL) != 0 ||
+	     strcmp(existing.id, src->renews) != 0))
+		rc = kho_err_set(&e2, KHO_ECONFLICT, "result %s no longer holds package %.16s... (destroyed,"
+		                 " renewed or superseded meanwhile)", r->result_code, src->renews);
 	if (rc == KHO_ECONFLICT && pkp != NULL && *pkp != NULL &&
-	    catalog_result_package(c->cat, r->result_code, &existing, NULL) == 0) {
+	    catalog_result_package(c->cat, r->result_code, &existing, NULL) == 0 &&
+	    (src->renews == NULL || strcmp(existing.id, src->renews) == 0)) {
 		/* The same result with archive timestamps added: a renewal. */
 		char why[300] = "";
 		int rr = renewal_of(c, &existing, *pkp, rep, why, sizeof why, &e2);
@@ -773,7 +800,7 @@ static int ingest_src_run(ingest_ctx *c, const ingest_src *src, const char *acto
 int ingest_file(ingest_ctx *c, const char *path, const char *actor, const char *agency,
                 ingest_result *out, kho_err *err)
 {
-	ingest_src src = { path, NULL, 0 };
+	ingest_src src = { path, NULL, 0, NULL, 0 };
 
 	return ingest_src_run(c, &src, actor, agency, out, err);
 }
@@ -781,7 +808,7 @@ int ingest_file(ingest_ctx *c, const char *path, const char *actor, const char *
 int ingest_mem(ingest_ctx *c, const void *data, size_t len, const char *actor,
                const char *agency, ingest_result *out, kho_err *err)
 {
-	ingest_src src = { NULL, data, len };
+	ingest_src src = { NULL, data, len, NULL, 0 };
 
 	if (data == NULL) {
 		memset(out, 0, sizeof *out);
@@ -877,21 +904,28 @@ static void problem(fixity_summary *s, const char *id, const char *why)
 /*
  * renew_if_due: a current package whose evidence (verify_evidence_until)
  * ends within the margin gets an archive timestamp from the daemon's TSA
- * and is ingested again: the ingest recognises the renewal (renewal_of)
- * and makes it the result's current package, audited "renew" by "daemon".
- * tmp: the package's decrypted bytes, from the re-verification.
+ * and is ingested again as a renewal of exactly this package (never as a
+ * new result: a record destroyed, renewed or superseded meanwhile stays
+ * so) whose evidence must outlast the margin; the ingest makes it the
+ * result's current package, audited "renew" by "daemon". Destruction
+ * certificates (packages of no result) are not renewed here. After the
+ * TSA fails once, the rest of the run renews nothing (one alert, not one
+ * timeout per package). tmp: the package's decrypted bytes, from the
+ * re-verification.
  */
 static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tmp,
                          const verify_report *rep, fixity_summary *s)
 {
 	time_t until = verify_evidence_until(rep);
 	ingest_result res;
+	ingest_src src;
 	kho_buf in, out;
 	kho_err e = { 0, "" };
 	char why[600];
-	int rc;
+	int rc, tsa_rc = 0;
 
 	if (c->renew_tsa == NULL || c->renew_margin <= 0 || strcmp(p->state, "current") != 0 ||
+	    !record_is_result_code(p->result_code) || s->renew_tsa_failed ||
 	    until == 0 || (int64_t)until - (int64_t)kho_now() > c->renew_margin)
 		return;
 	if (c->renew_tsa_until != 0 &&
@@ -909,15 +943,27 @@ static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tm
 	kho_buf_init(&in, (size_t)c->cfg->max_upload);
 	kho_buf_init(&out, (size_t)c->cfg->max_upload);
 	memset(&res, 0, sizeof res);
+	memset(&src, 0, sizeof src);
 	rc = kho_read_file(&in, tmp, &e);
 	if (rc == 0)
-		rc = lta_add(&out, in.data, in.len, c->renew_tsa, &e);
-	if (rc == 0)
-		rc = ingest_mem(c, out.data, out.len, "daemon", NULL, &res, &e);
+		rc = tsa_rc = lta_add(&out, in.data, in.len, c->renew_tsa, &e);
+	if (tsa_rc != 0)
+		s->renew_tsa_failed = 1;
+	if (rc == 0) {
+		src.data = out.data;
+		src.len = out.len;
+		src.renews = p->id;
+		src.min_until = (time_t)((int64_t)kho_now() + c->renew_margin);
+		rc = ingest_src_run(c, &src, "daemon", NULL, &res, &e);
+	}
+	/* What the TSA's tokens are worth (an external TSA's certificate is
+	 * known only from them): a renewal refused as too short teaches the
+	 * loop guard above not to ask again. */
+	if (rc == 0 && res.http == 422 && src.renews != NULL && res.report != NULL &&
+	    verify_evidence_until(res.report) <= src.min_until)
+		c->renew_tsa_until = verify_evidence_until(res.report);
 	if (rc == 0 && res.http == 201 && res.renews[0] != '\0') {
 		s->renewed++;
-		/* What the TSA's token is worth (an external TSA's certificate is
-		 * known only from its tokens). */
 		if (res.report != NULL && verify_evidence_until(res.report) > until)
 			c->renew_tsa_until = verify_evidence_until(res.report);
 	} else {

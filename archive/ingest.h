@@ -176,6 +176,7 @@ typedef struct fixity_summary {
 	int64_t missing_keys;     /* a catalog row whose key is not in the key store */
 	int64_t renewed;          /* given an archive timestamp (ingest_ctx.renew_tsa) */
 	int64_t renew_failed;     /* due for one, but the renewal failed */
+	int renew_tsa_failed;     /* the TSA failed once: no more renewals this run */
 	uint64_t bytes;
 	char first_problem[512];
 } fixity_summary;

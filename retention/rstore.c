@@ -3334,6 +3334,40 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 	/* 3. The catalog rows and the tombstone, with the audit event, at once. */
 	if ((rc = catalog_begin(r->cat, err)) != 0)
 		goto out;
+	/* A package that became the record's since the list above (the
+	 * daemon's renewal committed in between: found by review) would lose
+	 * its row below and keep its key and file, the record's content still
+	 * readable. Inside the write transaction the list cannot grow again:
+	 * its keys and files go too. */
+	if ((rc = prep(r, &pk, "SELECT id FROM packages WHERE result_code = ? AND id NOT IN"
+	                       " (SELECT package_id FROM ret_certificates)", err)) != 0)
+		goto rollback;
+	sqlite3_bind_text(pk, 1, x->code, -1, SQLITE_STATIC);
+	while (rc == 0 && (s_ = sqlite3_step(pk)) == SQLITE_ROW) {
+		char **nv;
+		for (i = 0; i < np && strcmp(pkgs[i], col(pk, 0)) != 0; i++)
+			;
+		if (i < np)
+			continue;
+		if ((nv = realloc(pkgs, (np + 1) * sizeof *nv)) == NULL ||
+		    (nv[np] = strdup(col(pk, 0))) == NULL) {
+			if (nv != NULL)
+				pkgs = nv;
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+			break;
+		}
+		pkgs = nv;
+		rc = keystore_destroy(r->ks, pkgs[np], err);
+		if (rc == KHO_ENOTFOUND)
+			rc = 0;
+		if (rc == 0 && stor != NULL && store_exists(stor, pkgs[np]))
+			rc = store_remove(stor, pkgs[np], err);
+		np++;
+	}
+	sqlite3_finalize(pk);
+	pk = NULL;
+	if (rc != 0)
+		goto rollback;
 	/* What the tombstone keeps for lookups and public verification (item
 	 * 9): the result type, the subject's keyed hash (the catalog's HMAC,
 	 * never the number) and the hash of the QR verification key, read

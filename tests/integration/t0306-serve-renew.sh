@@ -118,6 +118,26 @@ check_grep "2035, a TSA ending within the margin: nothing renewed, an alert sayi
 	'fixity: .* 0 renewed, 2 renewals failed; first: .*configure a TSA valid longer' serve.log
 check "... no renewal audited" \
 	test "$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE action = 'renew' AND actor = 'daemon'")" = 0
+# The same TSA reached by URL (OpenSSL's TSA behind HTTP): its certificate's
+# end is only learnt from its tokens. The first renewal is refused before
+# it is stored (its evidence would end as soon: it was stored, and again on
+# every fixity run, found by review); the next runs ask it no more.
+python3 "$ROOT/tests/integration/tsa-http.py" "$PWD/tsaport" "$PWD/pki/tsa.pem" "$PWD/pki/tsa.key" 2>tsa.log &
+TSAPID=$!
+for i in $(seq 100); do [ -s tsaport ] && break; sleep 0.05; done
+jq --arg u "http://127.0.0.1:$(cat tsaport)/" '.tsa = {"url": $u} | .fixity_interval = 1 | .renew_margin_days = 730' kho.json > kho35url.json
+files0=$(find data/store -type f | wc -l)
+: > serve.log
+start_daemon data --config kho35url.json
+for i in $(seq 150); do [ "$(grep -c 'fixity: ' serve.log)" -ge 2 ] && break; sleep 0.2; done
+stop_daemon
+kill $TSAPID 2>/dev/null; wait $TSAPID 2>/dev/null
+check_grep "2035, the old TSA by URL: the first renewal refused before it is stored" \
+	"fixity: .* 0 renewed, [12] renewals failed; first: .*the renewal's evidence would end on .* within renew_margin_days" serve.log
+check_grep "... then the daemon knows that TSA and does not ask it again" \
+	"fixity: .* 0 renewed, 2 renewals failed; first: .*the configured TSA's certificate ends on" serve.log
+check "... nothing renewed, nothing stored" \
+	test "$(sqlite3 data/catalog.db "SELECT count(*) FROM packages WHERE state = 'renewed' AND result_code <> '$A'")/$(find data/store -type f | wc -l)" = "0/$files0"
 : > serve.log
 start_daemon data --config kho35.json
 for i in $(seq 150); do grep -q 'fixity: ' serve.log && break; sleep 0.2; done   # the first run
