@@ -4561,6 +4561,10 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 		    (a->res.outcome == ELIG_ELIGIBLE_TRANSFER ||
 		     (a->res.outcome == ELIG_PERMANENT && (a->res.reasons & ELIG_R_TRANSFER_DUE))) &&
 		    same_package(r, x->package, a->x.package)) {
+			/* Renewed since the approval: the renewal goes, the same
+			 * signed content with the archive timestamps that keep it
+			 * verifiable after its TSA certificate ends. */
+			snprintf(x->package, sizeof x->package, "%s", a->x.package);
 			x->due = 1; /* exported */
 			continue;
 		}

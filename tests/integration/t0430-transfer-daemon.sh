@@ -88,12 +88,27 @@ st=$(http GET "/v1/disposition/batches/999?format=csv" "$AUD")
 check_status "the list of an unknown batch: 404" 404 "$st"
 st=$(http POST /v1/disposition/batches/$TB/approve "$RM2" --data '{"decision":"46/QĐ-SNV","decision_date":"2031-01-10"}')
 check_status "another records manager approves" 200 "$st"
+# Renewed after the approval (archive timestamp of 2031): the export sends
+# the renewal, which outlives the 2026 TSA (it sent the package as approved).
+stop_daemon
+renewed_config kho.json kho31.json
+cat pki/trust.pem pki31/trust.pem > both31.pem
+"$KHO" renew --trust both31.pem --crl pki/crls.pem --tsa-key pki31/tsa.key --tsa-cert pki31/tsa.pem \
+	-o ht-renewed.asice ht.asice >/dev/null || echo "renew ht failed"
+HTR=$(sha256sum ht-renewed.asice | cut -d' ' -f1)
+start_daemon data --config kho31.json
+st=$(http POST /v1/packages "$OFF" --data-binary @ht-renewed.asice)
+check_status "the approved record is renewed" 201 "$st"
 st=$(http POST /v1/disposition/batches/$TB/export "$RM2" --data '{}')
 check_status "the batch is exported as a bag" 200 "$st"
 BAGF=data/retention/transfers/batch-$TB.tar
 check "the bag is written" test -s $BAGF
 mkdir bagx && tar -C bagx -xf $BAGF
 check "every payload digest checks with sha256sum -c" sh -c "cd bagx/kho-transfer-batch-$TB && sha256sum -c --strict manifest-sha256.txt"
+check "the bag holds the renewed package" \
+	test "$(sha256sum bagx/kho-transfer-batch-$TB/data/packages/$HTC.asice | cut -d' ' -f1)" = "$HTR"
+check "... and its metadata names it" \
+	test "$(jq -r .package_sha256 bagx/kho-transfer-batch-$TB/data/metadata/$HTC.json)" = "$HTR"
 check "the subject has a name to look for" test -n "$NAME"
 check_nogrep "the bag metadata holds no subject name" "$NAME" bagx/kho-transfer-batch-$TB/data/metadata/$HTC.json
 check_nogrep "... nor the personal number" "$PN" bagx/kho-transfer-batch-$TB/data/metadata/$HTC.json
