@@ -2074,14 +2074,16 @@ int catalog_counts_get(catalog *c, catalog_counts *out, kho_err *err)
 	return rc;
 }
 
-int catalog_each_package(catalog *c, int (*fn)(const catalog_package *p, void *arg), void *arg,
-                         kho_err *err)
+int catalog_each_package(catalog *c, const char *after,
+                         int (*fn)(const catalog_package *p, void *arg), void *arg, kho_err *err)
 {
 	enum { PAGE = 256 };
 	catalog_package *page;
 	char last[65] = "";
 	int rc = 0;
 
+	if (after != NULL)
+		copy(last, sizeof last, after);
 	page = malloc(PAGE * sizeof *page);
 	if (page == NULL)
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");

@@ -382,11 +382,11 @@ int catalog_reuse_stats(catalog *c, json_t **out, kho_err *err);
 int catalog_counts_get(catalog *c, catalog_counts *out, kho_err *err);
 
 /*
- * catalog_each_package: call fn for every package row (ordered by id); a
- * non-zero return stops and is returned. The lock is not held during fn, so
- * fn may use the catalog.
+ * catalog_each_package: call fn for every package row (ordered by id) whose
+ * id is after `after` (NULL: every row); a non-zero return stops and is
+ * returned. The lock is not held during fn, so fn may use the catalog.
  */
-int catalog_each_package(catalog *c, int (*fn)(const catalog_package *p, void *arg), void *arg,
-                         kho_err *err);
+int catalog_each_package(catalog *c, const char *after,
+                         int (*fn)(const catalog_package *p, void *arg), void *arg, kho_err *err);
 
 #endif

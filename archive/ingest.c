@@ -1053,6 +1053,7 @@ static int check_one(const catalog_package *p, void *arg)
 		}
 	}
 	w->done++;
+	memcpy(s->last_id, p->id, sizeof s->last_id);
 	if (w->progress != NULL)
 		w->progress(w->done, w->total, w->arg);
 	return 0;
@@ -1094,7 +1095,7 @@ void ingest_stop(ingest_ctx *c)
 	store_cancel_throttle(c->st);
 }
 
-int ingest_fixity(ingest_ctx *c, int reverify, uint64_t bps, unsigned grace,
+int ingest_fixity(ingest_ctx *c, const char *after, int reverify, uint64_t bps, unsigned grace,
                   void (*progress)(int64_t done, int64_t total, void *arg), void *arg,
                   fixity_summary *sum, kho_err *err)
 {
@@ -1115,7 +1116,7 @@ int ingest_fixity(ingest_ctx *c, int reverify, uint64_t bps, unsigned grace,
 		return rc;
 	w.total = n.packages;
 	w.err = err;
-	if ((rc = catalog_each_package(c->cat, check_one, &w, err)) != 0)
+	if ((rc = catalog_each_package(c->cat, after, check_one, &w, err)) != 0)
 		return rc;
 	return store_list(c->st, orphan_one, &w, err);
 }

@@ -177,13 +177,16 @@ typedef struct fixity_summary {
 	int64_t renewed;          /* given an archive timestamp (ingest_ctx.renew_tsa) */
 	int64_t renew_failed;     /* due for one, but the renewal failed */
 	int renew_tsa_failed;     /* the TSA failed once: no more renewals this run */
+	char last_id[65];         /* the last package checked (a resumable cursor) */
 	uint64_t bytes;
 	char first_problem[512];
 } fixity_summary;
 
 /*
- * ingest_fixity: check every package (progress(done, total, arg) after each,
- * may be NULL), re-verify if reverify and anchors are present, then walk the
+ * ingest_fixity: check every package whose id is after `after` (NULL: every
+ * one; a run interrupted after sum->last_id resumes there), progress(done,
+ * total, arg) after each (may be NULL; sum->last_id is then the package just
+ * checked), re-verify if reverify and anchors are present, then walk the
  * store for orphans (files younger than grace seconds are skipped: an ingest
  * may be between its store write and its commit). bps > 0 limits the read
  * rate. Problems are reported through the summary; returns negative only
@@ -193,7 +196,7 @@ typedef struct fixity_summary {
  * throttled chunk) with KHO_EPERM "stopped"; for the daemon's shutdown. */
 void ingest_stop(ingest_ctx *c);
 
-int ingest_fixity(ingest_ctx *c, int reverify, uint64_t bps, unsigned grace,
+int ingest_fixity(ingest_ctx *c, const char *after, int reverify, uint64_t bps, unsigned grace,
                   void (*progress)(int64_t done, int64_t total, void *arg), void *arg,
                   fixity_summary *sum, kho_err *err);
 

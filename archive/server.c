@@ -155,6 +155,7 @@ struct server {
 	pthread_mutex_t seal_mu;
 	pthread_t fix_thread;
 	int fix_started;
+	char fixity_state[PATH_MAX]; /* DATA/fixity.state: last run, cursor of one in progress */
 	pthread_mutex_t fix_mu;
 	pthread_cond_t fix_cv;
 	int stopping;
@@ -2330,18 +2331,80 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- fixity thread ---------------------------------------------------- */
 
+/*
+ * DATA/fixity.state, so that a restart neither delays nor restarts the
+ * fixity run (a daemon restarted more often than fixity_interval plus a run
+ * never completed one): "completed <unix time>" of the last whole run, and
+ * "cursor <package id>" while one is in progress (written every 256
+ * packages and at shutdown; a restart resumes after it at once). Written
+ * renamed into place, not synced: losing it costs a run from the start.
+ */
+static void fixity_state_read(const server *s, int64_t *completed, char cursor[65])
+{
+	FILE *f = fopen(s->fixity_state, "r");
+	char line[128], id[80];
+	long long t;
+
+	*completed = 0;
+	cursor[0] = '\0';
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "completed %lld", &t) == 1 && t > 0)
+			*completed = t;
+		else if (sscanf(line, "cursor %79s", id) == 1 && strlen(id) == 64 &&
+		         strspn(id, "0123456789abcdef") == 64)
+			memcpy(cursor, id, 65);
+	}
+	fclose(f);
+}
+
+static void fixity_state_write(const server *s, int64_t completed, const char *cursor)
+{
+	char text[160];
+	int n = snprintf(text, sizeof text, "completed %lld\n%s%s%s", (long long)completed,
+	                 cursor != NULL && cursor[0] ? "cursor " : "", cursor ? cursor : "",
+	                 cursor != NULL && cursor[0] ? "\n" : "");
+
+	kho_write_file_renamed(s->fixity_state, text, (size_t)n, 0600, NULL);
+}
+
+struct fixity_ck {
+	server *s;
+	fixity_summary *sum;
+	int64_t completed;
+};
+
+static void fixity_checkpoint(int64_t done, int64_t total, void *arg)
+{
+	struct fixity_ck *k = arg;
+
+	(void)total;
+	if (done % 256 == 0)
+		fixity_state_write(k->s, k->completed, k->sum->last_id);
+}
+
 static void *fixity_main(void *arg)
 {
 	server *s = arg;
 	fixity_summary sum;
+	struct fixity_ck ck = { s, &sum, 0 };
 	struct timespec until;
-	char detail[700];
+	char detail[700], cursor[65];
 	kho_err err;
 
+	fixity_state_read(s, &ck.completed, cursor);
 	for (;;) {
 		pthread_mutex_lock(&s->fix_mu);
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += (time_t)s->cfg->fixity_interval;
+		/* A run cut by a restart resumes at once; otherwise the next one is
+		 * due fixity_interval after the last completed (or after start). */
+		if (cursor[0] != '\0')
+			;   /* at once */
+		else if (ck.completed > 0 && ck.completed <= (int64_t)until.tv_sec)
+			until.tv_sec = (time_t)(ck.completed + (int64_t)s->cfg->fixity_interval);
+		else
+			until.tv_sec += (time_t)s->cfg->fixity_interval;
 		while (!s->stopping &&
 		       pthread_cond_timedwait(&s->fix_cv, &s->fix_mu, &until) != ETIMEDOUT)
 			;
@@ -2351,13 +2414,22 @@ static void *fixity_main(void *arg)
 		}
 		pthread_mutex_unlock(&s->fix_mu);
 		/* Grace of 10 minutes: an ingest between store write and commit is not an orphan. */
-		if (ingest_fixity(s->ing, 1, s->cfg->fixity_bytes_per_second, 600, NULL, NULL, &sum,
-		                  &err) != 0) {
-			if (atomic_load(&s->ing->stop))
-				return NULL;   /* stopped by the shutdown: no fault */
+		if (ingest_fixity(s->ing, cursor[0] ? cursor : NULL, 1, s->cfg->fixity_bytes_per_second,
+		                  600, fixity_checkpoint, &ck, &sum, &err) != 0) {
+			if (atomic_load(&s->ing->stop)) {
+				/* stopped by the shutdown: no fault; resume after the
+				 * last package checked (or where this run resumed) */
+				if (sum.last_id[0] != '\0')
+					fixity_state_write(s, ck.completed, sum.last_id);
+				return NULL;
+			}
 			audit(s, "daemon", "fixity", "store", 500, err.msg);
+			cursor[0] = '\0';
 			continue;
 		}
+		cursor[0] = '\0';
+		ck.completed = (int64_t)time(NULL);
+		fixity_state_write(s, ck.completed, NULL);
 		snprintf(detail, sizeof detail,
 		         "%lld packages: %lld ok, %lld missing, %lld corrupt, %lld failing, %lld orphans,"
 		         " %lld strays, %lld renewed, %lld renewals failed%s%s", (long long)sum.packages,
@@ -2739,6 +2811,7 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 		goto fail;
 	/* One daemon per data directory: recovery below deletes uncommitted files. */
 	snprintf(lockpath, sizeof lockpath, "%s/daemon.lock", data_dir);
+	snprintf(s->fixity_state, sizeof s->fixity_state, "%s/fixity.state", data_dir);
 	s->lockfd = open(lockpath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (s->lockfd < 0 || flock(s->lockfd, LOCK_EX | LOCK_NB) != 0) {
 		rc = kho_err_set(err, KHO_EEXIST, "%s: another daemon uses this data directory", data_dir);

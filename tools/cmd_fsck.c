@@ -180,7 +180,7 @@ int cmd_fsck(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_IO;
 	}
-	if (ingest_fixity(ic, !noverify, rate, grace, isatty(2) ? progress : NULL, NULL, &sum,
+	if (ingest_fixity(ic, NULL, !noverify, rate, grace, isatty(2) ? progress : NULL, NULL, &sum,
 	                  &err) != 0) {
 		fprintf(stderr, "kho fsck: %s\n", err.msg);
 		ingest_close(ic);

@@ -352,8 +352,16 @@ static void t_each_package_pages(void)
 		r = rec(code, NULL);
 		REQUIRE(catalog_ingest(c, &p, &r, mac, "o", NULL, NULL) == 0);
 	}
-	CHECK_EQ_INT(catalog_each_package(c, count_pkg, &n, NULL), 0);
+	CHECK_EQ_INT(catalog_each_package(c, NULL, count_pkg, &n, NULL), 0);
 	CHECK_EQ_INT(n, 600);
+	/* resumed after an id (a fixity run cut by a restart): the rest only */
+	n = 0;
+	{
+		char after[65];
+		snprintf(after, sizeof after, "%064x", 299);
+		CHECK_EQ_INT(catalog_each_package(c, after, count_pkg, &n, NULL), 0);
+	}
+	CHECK_EQ_INT(n, 300);
 	catalog_close(c);
 }
 
