@@ -919,6 +919,7 @@ static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tm
 	time_t until = verify_evidence_until(rep);
 	ingest_result res;
 	ingest_src src;
+	catalog_package cur;
 	kho_buf in, out;
 	kho_err e = { 0, "" };
 	char why[600];
@@ -966,6 +967,11 @@ static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tm
 		s->renewed++;
 		if (res.report != NULL && verify_evidence_until(res.report) > until)
 			c->renew_tsa_until = verify_evidence_until(res.report);
+	} else if (rc == 0 && res.http == 409 &&
+	           (catalog_result_package(c->cat, p->result_code, &cur, NULL) != 0 ||
+	            strcmp(cur.id, p->id) != 0)) {
+		/* The record changed while its renewal waited (destroyed, or
+		 * renewed or superseded by a client): nothing to renew, no fault. */
 	} else {
 		s->renew_failed++;
 		char t[32];
