@@ -879,14 +879,24 @@ static int ingest_locked(catalog *c, const catalog_package *p, const record *r,
 	 * the day the new result takes effect (its validFrom; the ingest if
 	 * that cannot be read): until then the old one was still in force. */
 	if (r->supersedes != NULL && strcmp(r->supersedes, r->result_code) != 0) {
-		char eff[11];
+		char eff[11] = "";
 		int64_t at = p->ingested_at;
-		if (day_of(r->valid_from) != INT32_MIN) {
-			at = (int64_t)day_of(r->valid_from) * 86400 - KHO_LOCAL_UTC_OFFSET;
-			copy(eff, sizeof eff, r->valid_from);
-		} else {
-			kho_local_date(eff, (time_t)at);
+		/* ... and not before the superseded result was issued. */
+		st = catalog_stmt(c, "SELECT issue_date FROM results WHERE result_code = ?", err);
+		if (st == NULL) {
+			rc = KHO_EIO;
+			goto out;
 		}
+		sqlite3_bind_text(st, 1, r->supersedes, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && day_of(col(st, 0)) != INT32_MIN)
+			copy(eff, sizeof eff, col(st, 0));
+		sqlite3_reset(st);
+		if (day_of(r->valid_from) != INT32_MIN && strcmp(r->valid_from, eff) > 0)
+			copy(eff, sizeof eff, r->valid_from);
+		if (eff[0] != '\0')
+			at = (int64_t)day_of(eff) * 86400 - KHO_LOCAL_UTC_OFFSET;
+		else
+			kho_local_date(eff, (time_t)at);
 		rc = status_record(c, r->supersedes, "superseded", r->result_code, r->result_code, eff,
 		                   at, err);
 		if (rc == 0)
@@ -1150,7 +1160,7 @@ static int status_on(catalog *c, const char *code, const char *status, const cha
 	out->decision = decision;
 	out->superseded_by = superseded_by;
 	out->at = at;
-	if (decision[0] == '\0' || at <= 0 || kho_local_day((time_t)at) <= day_of(on))
+	if (decision[0] == '\0' || kho_local_day((time_t)at) <= day_of(on))
 		return 0;
 	st = catalog_stmt(c, "SELECT status, decision, superseded_by, at FROM result_status"
 	                     " WHERE result_code = ? AND effective <= ? ORDER BY seq DESC LIMIT 1",
@@ -1248,7 +1258,7 @@ static json_t *result_json(sqlite3_stmt *st, const char *on, const status_rec *s
 	json_object_set_new(o, "status", json_string(status));
 	json_object_set_new(o, "recorded_status", json_string(sr->status));
 	json_object_set_new(o, "status_decision", jstr_or_null(sr->decision));
-	json_object_set_new(o, "status_changed_at", sr->at > 0
+	json_object_set_new(o, "status_changed_at", sr->decision[0] != '\0'
 		? json_string(kho_time_format(tbuf, sizeof tbuf, (time_t)sr->at)) : json_null());
 	json_object_set_new(o, "superseded_by", jstr_or_null(sr->superseded_by));
 	json_object_set_new(o, "ingest_indication", json_string(col(st, 18)));
@@ -1412,7 +1422,7 @@ int catalog_status_on(catalog *c, const char *result_code, const char *on, char 
 		               sqlite3_column_int64(st, 3), on, &sr, err);
 		if (rc == 0) {
 			copy(status, 16, sr.status);
-			*at = sr.at;
+			*at = sr.decision[0] != '\0' ? sr.at : 0;
 		}
 	} else if (s == SQLITE_DONE) {
 		rc = kho_err_set(err, KHO_ENOTFOUND, "no result %s", result_code);
@@ -1863,7 +1873,12 @@ static int result_text(struct jw *w, sqlite3_stmt *st, const char *on, const sta
 	jw_kstr(w, "status", status);
 	jw_kstr(w, "recorded_status", sr->status);
 	jw_kstr_null(w, "status_decision", sr->decision);
-	jw_ktime_null(w, "status_changed_at", sr->at);
+	if (sr->decision[0] != '\0') {
+		char tbuf[32];
+		jw_kstr(w, "status_changed_at", kho_time_format(tbuf, sizeof tbuf, (time_t)sr->at));
+	} else {
+		jw_kstr_null(w, "status_changed_at", NULL);
+	}
 	jw_kstr_null(w, "superseded_by", sr->superseded_by);
 	jw_kstr(w, "ingest_indication", col(st, 18));
 	jw_kstr_null(w, "ingest_sub_indication", col(st, 19));

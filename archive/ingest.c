@@ -923,7 +923,7 @@ static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tm
 	kho_buf in, out;
 	kho_err e = { 0, "" };
 	char why[600];
-	int rc, tsa_rc = 0;
+	int rc, crc, tsa_rc = 0;
 
 	if (c->renew_tsa == NULL || c->renew_margin <= 0 || strcmp(p->state, "current") != 0 ||
 	    !record_is_result_code(p->result_code) || s->renew_tsa_failed ||
@@ -968,8 +968,8 @@ static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tm
 		if (res.report != NULL && verify_evidence_until(res.report) > until)
 			c->renew_tsa_until = verify_evidence_until(res.report);
 	} else if (rc == 0 && res.http == 409 &&
-	           (catalog_result_package(c->cat, p->result_code, &cur, NULL) != 0 ||
-	            strcmp(cur.id, p->id) != 0)) {
+	           ((crc = catalog_result_package(c->cat, p->result_code, &cur, NULL)) ==
+	                KHO_ENOTFOUND || (crc == 0 && strcmp(cur.id, p->id) != 0))) {
 		/* The record changed while its renewal waited (destroyed, or
 		 * renewed or superseded by a client): nothing to renew, no fault. */
 	} else {
@@ -1010,6 +1010,10 @@ static int check_one(const catalog_package *p, void *arg)
 		if (rc == 0)
 			rc = store_get_fd_key(w->c->st, p->id, key, -1, &size, w->bps, &e);
 		OPENSSL_cleanse(key, sizeof key);
+		/* A read cut by the shutdown is no fault of the package (and the
+		 * cursor must not pass it). */
+		if (rc != 0 && atomic_load(&w->c->stop))
+			return kho_err_set(w->err, KHO_EPERM, "fixity check stopped: the daemon is stopping");
 		if (rc == KHO_ENOTFOUND) {
 			s->missing++;
 			problem(s, p->id, "missing from the store");
@@ -1033,7 +1037,7 @@ static int check_one(const catalog_package *p, void *arg)
 			s->corrupt++;
 			problem(s, p->id, e.msg);
 		} else if (rc != 0) {
-			return rc;
+			return kho_err_set(w->err, rc, "%s: %s", p->id, e.msg);
 		} else {
 			s->bytes += p->size;
 			if (ingest_acceptable(w->c, rep)) {

@@ -804,8 +804,10 @@ static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, in
 	acceptable = ingest_acceptable(q->s->ing, rep);
 	/* A package renewed since (state "renewed"): its own evidence may
 	 * lapse, as expected, since the renewal carries the result on. Its
-	 * bytes are intact (checked above), so this is no alert: the answer
-	 * names the result's current package instead. */
+	 * bytes are intact (checked above), so that lapse (a certificate out
+	 * of bounds with no proof of existence) is no alert: the answer names
+	 * the result's current package instead. Any other failure (a signer
+	 * found revoked, an anchor removed) is an alert as for any package. */
 	renewed = strcmp(p.state, "renewed") == 0 &&
 	          catalog_result_package(q->s->ing->cat, p.result_code, &cur, NULL) == 0 &&
 	          strcmp(cur.id, p.id) != 0;
@@ -813,7 +815,7 @@ static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, in
 		snprintf(detail, sizeof detail, "re-verification failed: %s%s%s",
 		         vr_indication_name(rep->indication), rep->sub ? "/" : "",
 		         rep->sub ? vr_sub_name(rep->sub) : "");
-		if (!renewed)
+		if (!renewed || rep->sub != VR_OUT_OF_BOUNDS_NO_POE)
 			audit(q->s, actor_of(q), "alert", p.id, 409, detail);
 	}
 	if (report_only) {
@@ -2391,7 +2393,8 @@ static void *fixity_main(void *arg)
 	struct fixity_ck ck = { s, &sum, 0 };
 	struct timespec until;
 	char detail[700], cursor[65];
-	kho_err err;
+	kho_err err = { 0, "" };
+	int failed = 0;
 
 	fixity_state_read(s, &ck.completed, cursor);
 	for (;;) {
@@ -2401,7 +2404,7 @@ static void *fixity_main(void *arg)
 		 * due fixity_interval after the last completed (or after start). */
 		if (cursor[0] != '\0')
 			;   /* at once */
-		else if (ck.completed > 0 && ck.completed <= (int64_t)until.tv_sec)
+		else if (!failed && ck.completed > 0 && ck.completed <= (int64_t)until.tv_sec)
 			until.tv_sec = (time_t)(ck.completed + (int64_t)s->cfg->fixity_interval);
 		else
 			until.tv_sec += (time_t)s->cfg->fixity_interval;
@@ -2423,10 +2426,17 @@ static void *fixity_main(void *arg)
 					fixity_state_write(s, ck.completed, sum.last_id);
 				return NULL;
 			}
+			/* A run that could not proceed: the next one a whole interval
+			 * from now, from the start (found by review: with the last
+			 * completed run long past, failing runs followed each other
+			 * without a pause, thousands of audit events a second). */
 			audit(s, "daemon", "fixity", "store", 500, err.msg);
 			cursor[0] = '\0';
+			fixity_state_write(s, ck.completed, NULL);
+			failed = 1;
 			continue;
 		}
+		failed = 0;
 		cursor[0] = '\0';
 		ck.completed = (int64_t)time(NULL);
 		fixity_state_write(s, ck.completed, NULL);

@@ -921,7 +921,9 @@ static int evaluate(rstore *r, const rec *x, const holds *h, int32_t on, elig_re
 	er.result_type = x->result_type;
 	/* A decision taking effect after `on` (a suspension decided ahead)
 	 * does not count yet: the one in force on that day does. */
-	if (x->status_at > 0 && kho_local_day((time_t)x->status_at) > on) {
+	/* (status_at 0: none; a decision about a paper result of 1965 may
+	 * take effect before 1970, a negative instant) */
+	if (x->status_at != 0 && kho_local_day((time_t)x->status_at) > on) {
 		char day[11], st16[16];
 		int64_t at;
 		time_t t = (time_t)on * 86400;
@@ -931,10 +933,10 @@ static int evaluate(rstore *r, const rec *x, const holds *h, int32_t on, elig_re
 		if (catalog_status_on(r->cat, x->code, day, st16, &at, err) != 0)
 			return KHO_EIO;
 		er.validity = validity_of(st16);
-		er.validity_date = at > 0 ? kho_local_day((time_t)at) : DUE_NONE;
+		er.validity_date = at != 0 ? kho_local_day((time_t)at) : DUE_NONE;
 	} else {
 		er.validity = validity_of(x->status);
-		er.validity_date = x->status_at > 0 ? kho_local_day((time_t)x->status_at) : DUE_NONE;
+		er.validity_date = x->status_at != 0 ? kho_local_day((time_t)x->status_at) : DUE_NONE;
 	}
 	if (x->valid_until[0] == '\0' || due_parse(&er.valid_until, x->valid_until) != 0)
 		er.valid_until = DUE_NONE;
@@ -3364,6 +3366,8 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 			rc = store_remove(stor, pkgs[np], err);
 		np++;
 	}
+	if (rc == 0 && s_ != SQLITE_DONE)
+		rc = kho_err_set(err, KHO_EIO, "retention: %s", sqlite3_errmsg(catalog_db(r->cat)));
 	sqlite3_finalize(pk);
 	pk = NULL;
 	if (rc != 0)

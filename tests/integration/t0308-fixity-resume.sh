@@ -53,4 +53,24 @@ start_daemon data --config k1h.json
 sleep 2
 stop_daemon
 check_nogrep "a run not due is not repeated at a restart" 'fixity: ' serve.log
+# A run that cannot proceed (the store's tmp/ replaced by a file once the
+# daemon runs: nothing can be decrypted for re-verification): the next
+# attempt waits fixity_interval (found by review: once the last completed
+# run was past, failing runs followed each other without a pause, thousands
+# of audit rows a second, with an uninitialised message).
+T=$(find data -maxdepth 2 -type d -name tmp | head -n1)
+check "the store has a tmp directory to break" test -n "$T"
+jq '.fixity_interval = 2' k1h.json > k2.json
+echo "completed $(date +%s)" > data/fixity.state
+N0=$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE action = 'fixity' AND status = 500")
+start_daemon data --config k2.json
+rm -rf "$T" && touch "$T"
+sleep 6
+stop_daemon
+N1=$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE action = 'fixity' AND status = 500")
+check "failing runs are paced by fixity_interval (1 to 4 in 6 s at 2 s)" \
+	test $((N1 - N0)) -ge 1 -a $((N1 - N0)) -le 4
+check "... and say which package and why" \
+	test "$(sqlite3 data/catalog.db "SELECT detail FROM audit WHERE action = 'fixity' AND status = 500 ORDER BY seq DESC LIMIT 1" | grep -cE '^[0-9a-f]{64}: ')" = 1
+rm -f "$T" && mkdir -m 700 "$T"
 finish

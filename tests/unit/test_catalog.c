@@ -310,6 +310,50 @@ static void t_status_effective(void)
 	CHECK_STR(status_at(c, r3.result_code, "2025-09-09", "status"), "valid");
 	CHECK_STR(status_at(c, r3.result_code, "2025-09-10", "status"), "superseded");
 	CHECK_STR(status_at(c, r3.result_code, "2025-09-10", "superseded_by"), r4.result_code);
+	/* ... never before the superseded result was issued (a validFrom
+	 * earlier than that: from its issue date) */
+	{
+		catalog_package p5 = pkg('e'), p6 = pkg('f');
+		record r5 = rec("000.00.20.H30-250314-0007-KQ5", NULL);
+		record r6 = rec("000.00.20.H30-250314-0007-KQ6", "000.00.20.H30-250314-0007-KQ5");
+		r5.valid_until = NULL;
+		r6.valid_from = (char *)"2025-01-01";
+		REQUIRE(catalog_ingest(c, &p5, &r5, mac, "o", NULL, NULL) == 0);
+		REQUIRE(catalog_ingest(c, &p6, &r6, mac, "o", NULL, NULL) == 0);
+		CHECK_STR(status_at(c, r5.result_code, "2025-03-13", "status"), "not-yet-valid");
+		CHECK_STR(status_at(c, r5.result_code, "2025-03-14", "status"), "superseded");
+		/* a result as ingested, never changed: no status_changed_at */
+		CHECK_STR(status_at(c, r6.result_code, "2025-06-01", "status_changed_at"), "null");
+	}
+	catalog_close(c);
+}
+
+/* A paper result of 1965, digitized later: a decision may take effect
+ * before 1970 (a negative instant; found by review: read as no decision). */
+static void t_status_before_1970(void)
+{
+	catalog *c = fresh();
+	catalog_package p1 = pkg('a');
+	record r1 = rec("000.00.20.H30-250314-0007-KQ1", NULL);
+	char st16[16];
+	int64_t at = 0;
+
+	REQUIRE(c != NULL);
+	r1.issue_date = r1.valid_from = (char *)"1965-05-01";
+	r1.valid_until = NULL;
+	REQUIRE(catalog_ingest(c, &p1, &r1, mac, "o", NULL, NULL) == 0);
+	CHECK_EQ_INT(catalog_set_status(c, r1.result_code, "revoked", "QĐ 7/1968", NULL,
+	                                "1968-01-01", "rm", NULL), 0);
+	CHECK_STR(status_at(c, r1.result_code, "1966-01-01", "status"), "valid");
+	CHECK_STR(status_at(c, r1.result_code, "1968-01-01", "status"), "revoked");
+	CHECK_STR(status_at(c, r1.result_code, "2025-01-01", "status_changed_at"),
+	          "1967-12-31T17:00:00Z");
+	CHECK_EQ_INT(catalog_status_on(c, r1.result_code, "1968-06-01", st16, &at, NULL), 0);
+	CHECK_STR(st16, "revoked");
+	CHECK(at < 0);
+	CHECK_EQ_INT(catalog_status_on(c, r1.result_code, "1967-06-01", st16, &at, NULL), 0);
+	CHECK_STR(st16, "valid");
+	CHECK_EQ_INT((long)at, 0);
 	catalog_close(c);
 }
 
@@ -450,6 +494,6 @@ static void t_lookup_other_subjects(void)
 	catalog_close(c);
 }
 
-TESTS(T(t_ingest_semantics), T(t_supersede_other_code), T(t_lookup_and_status), T(t_status_effective),
+TESTS(T(t_ingest_semantics), T(t_supersede_other_code), T(t_lookup_and_status), T(t_status_effective), T(t_status_before_1970),
       T(t_lookup_other_subjects), T(t_wal_mode),
       T(t_each_package_pages))
