@@ -2332,6 +2332,7 @@ struct item {
 	char sha[65];
 	int32_t due;
 	char why[RSTORE_REASON_MAX];
+	int renewed;                 /* export: the package was renewed since (x->package is now the renewal) */
 };
 
 /*
@@ -4568,7 +4569,13 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 			/* Renewed since the approval: the renewal goes, the same
 			 * signed content with the archive timestamps that keep it
 			 * verifiable after its TSA certificate ends. */
-			snprintf(x->package, sizeof x->package, "%s", a->x.package);
+			if (strcmp(x->package, a->x.package) != 0) {
+				snprintf(x->why, sizeof x->why, "exported as its renewal, package %s (the"
+				         " package approved, %.64s, was renewed since)", a->x.package,
+				         x->package);
+				snprintf(x->package, sizeof x->package, "%s", a->x.package);
+				x->renewed = 1;
+			}
 			x->due = 1; /* exported */
 			continue;
 		}
@@ -4702,7 +4709,8 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 	for (i = 0; i < it.n; i++) {
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, it.v[i].due == 1 ? "exported" : "dropped", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, it.v[i].due == 1 ? NULL : it.v[i].why, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, it.v[i].due == 1 && !it.v[i].renewed ? NULL : it.v[i].why, -1,
+		                  SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, id);
 		sqlite3_bind_text(st, 4, it.v[i].code, -1, SQLITE_STATIC);
 		if ((rc = step_done(r, st, err)) != 0)
@@ -4719,8 +4727,14 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 	sqlite3_bind_int64(st, 5, id);
 	if ((rc = step_done(r, st, err)) != 0)
 		goto rollback;
-	snprintf(detail, sizeof detail, "transfer bag %.300s written: %zu records, %zu dropped",
-	         bag_path, json_array_size(exported), json_array_size(dropped));
+	{
+		size_t nren = 0;
+		for (i = 0; i < it.n; i++)
+			nren += it.v[i].due == 1 && it.v[i].renewed;
+		snprintf(detail, sizeof detail, "transfer bag %.300s written: %zu records (%zu as"
+		         " their renewal), %zu dropped", bag_path, json_array_size(exported), nren,
+		         json_array_size(dropped));
+	}
 	if ((rc = audit(r, actor, "retention-transfer-export", obj, detail, err)) != 0)
 		goto rollback;
 	rc = catalog_commit(r->cat, err);

@@ -109,6 +109,10 @@ check "the bag holds the renewed package" \
 	test "$(sha256sum bagx/kho-transfer-batch-$TB/data/packages/$HTC.asice | cut -d' ' -f1)" = "$HTR"
 check "... and its metadata names it" \
 	test "$(jq -r .package_sha256 bagx/kho-transfer-batch-$TB/data/metadata/$HTC.json)" = "$HTR"
+check "... the batch item says it went as its renewal" \
+	sh -c "sqlite3 data/catalog.db \"SELECT reason FROM ret_items WHERE batch = $TB AND result_code = '$HTC'\" | grep -q 'exported as its renewal, package $HTR'"
+check "... and so does the export's audit event" \
+	sh -c "sqlite3 data/catalog.db \"SELECT detail FROM audit WHERE action = 'retention-transfer-export'\" | grep -q '1 records (1 as their renewal)'"
 check "the subject has a name to look for" test -n "$NAME"
 check_nogrep "the bag metadata holds no subject name" "$NAME" bagx/kho-transfer-batch-$TB/data/metadata/$HTC.json
 check_nogrep "... nor the personal number" "$PN" bagx/kho-transfer-batch-$TB/data/metadata/$HTC.json
