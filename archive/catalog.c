@@ -2080,7 +2080,32 @@ int catalog_counts_get(catalog *c, catalog_counts *out, kho_err *err)
 	out->packages = count(c, "SELECT COUNT(*) FROM packages", err, &rc);
 	out->stored_bytes = count(c, "SELECT COALESCE(SUM(size), 0) FROM packages", err, &rc);
 	out->results = count(c, "SELECT COUNT(*) FROM results", err, &rc);
-	out->results_valid = count(c, "SELECT COUNT(*) FROM results WHERE status = 'valid'", err, &rc);
+	/* Valid today: the decision in force today (status_on), so that a
+	 * suspension recorded ahead of its day does not count yet. */
+	{
+		time_t now = kho_now();
+		int64_t tomorrow = ((int64_t)kho_local_day(now) + 1) * 86400 - KHO_LOCAL_UTC_OFFSET;
+		char day[11];
+		sqlite3_stmt *st;
+
+		kho_local_date(day, now);
+		st = catalog_stmt(c, "SELECT COUNT(*) FROM results r WHERE CASE WHEN"
+		                     " COALESCE(r.status_ref, '') = '' OR r.status_at < ?1 THEN r.status"
+		                     " ELSE COALESCE((SELECT h.status FROM result_status h WHERE"
+		                     " h.result_code = r.result_code AND h.effective <= ?2 ORDER BY"
+		                     " h.seq DESC LIMIT 1), 'valid') END = 'valid'", err);
+		if (st == NULL) {
+			rc = KHO_EIO;
+		} else {
+			sqlite3_bind_int64(st, 1, tomorrow);
+			sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				out->results_valid = sqlite3_column_int64(st, 0);
+			else
+				rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+			sqlite3_reset(st);
+		}
+	}
 	out->lookups = count(c, "SELECT COUNT(*) FROM reuse", err, &rc);
 	out->lookups_reusable = count(c, "SELECT COUNT(*) FROM reuse WHERE reusable > 0", err, &rc);
 	out->audit_events = count(c, "SELECT COALESCE(MAX(seq), 0) FROM audit", err, &rc);

@@ -271,6 +271,11 @@ static void t_status_effective(void)
 	CHECK_EQ_INT(catalog_status_on(c, k1, "2099-01-01", st16, &at, NULL), 0);
 	CHECK_STR(st16, "suspended");
 	CHECK_STR(status_at(c, k1, NULL, "status"), "valid");
+	{
+		catalog_counts n;
+		CHECK_EQ_INT(catalog_counts_get(c, &n, NULL), 0);
+		CHECK_EQ_INT(n.results_valid, 1);   /* the gauge counts it valid today too */
+	}
 
 	/* A result revoked before the history existed (its row only): the
 	 * revocation stands for its days after a later decision. */
