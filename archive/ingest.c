@@ -623,8 +623,9 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 		char t[32];
 		out->http = 422;
 		snprintf(out->reason, sizeof out->reason, "the renewal's evidence would end on %s, within"
-		         " renew_margin_days: the TSA's certificate does not last longer than the one"
-		         " it renews; configure a TSA valid longer",
+		         " renew_margin_days: the TSA's token is not accepted here (a TSA the archive"
+		         " does not trust?) or its certificate does not last longer than the one it"
+		         " renews; configure a trusted TSA valid longer",
 		         kho_time_format(t, sizeof t, verify_evidence_until(rep)));
 		return 0;
 	}
@@ -958,11 +959,20 @@ static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tm
 		rc = ingest_src_run(c, &src, "daemon", NULL, &res, &e);
 	}
 	/* What the TSA's tokens are worth (an external TSA's certificate is
-	 * known only from them): a renewal refused as too short teaches the
-	 * loop guard above not to ask again. */
+	 * known only from them): a renewal refused as too short ends this run's
+	 * renewals, and if the new token (the latest archive timestamp) was
+	 * accepted, its TSA's end teaches the loop guard above not to ask
+	 * again (not accepted, an untrusted TSA: each run tries once). */
 	if (rc == 0 && res.http == 422 && src.renews != NULL && res.report != NULL &&
-	    verify_evidence_until(res.report) <= src.min_until)
-		c->renew_tsa_until = verify_evidence_until(res.report);
+	    verify_evidence_until(res.report) <= src.min_until) {
+		const vr_timestamp *latest = NULL;
+		for (size_t i = 0; i < res.report->ntimestamps; i++)
+			if (latest == NULL || res.report->timestamps[i].gen_time > latest->gen_time)
+				latest = &res.report->timestamps[i];
+		if (latest != NULL && latest->accepted && latest->tsa_not_after != 0)
+			c->renew_tsa_until = latest->tsa_not_after;
+		s->renew_tsa_failed = 1;
+	}
 	if (rc == 0 && res.http == 201 && res.renews[0] != '\0') {
 		s->renewed++;
 		if (res.report != NULL && verify_evidence_until(res.report) > until)

@@ -138,6 +138,23 @@ check_grep "... then the daemon knows that TSA and does not ask it again" \
 	"fixity: .* 0 renewed, 2 renewals failed; first: .*the configured TSA's certificate ends on" serve.log
 check "... nothing renewed, nothing stored" \
 	test "$(sqlite3 data/catalog.db "SELECT count(*) FROM packages WHERE state = 'renewed' AND result_code <> '$A'")/$(find data/store -type f | wc -l)" = "0/$files0"
+# A TSA by URL whose tokens the archive does not accept (the 2035 TSA, not
+# among the trust anchors here): the first due package's renewal is refused
+# and names that cause, and the run asks no more (one request and one alert
+# a run, not one per due package).
+python3 "$ROOT/tests/integration/tsa-http.py" "$PWD/tsaport2" "$PWD/pki35/tsa.pem" "$PWD/pki35/tsa.key" 2>tsa2.log &
+TSAPID=$!
+for i in $(seq 100); do [ -s tsaport2 ] && break; sleep 0.05; done
+jq --arg u "http://127.0.0.1:$(cat tsaport2)/" '.tsa = {"url": $u} | .fixity_interval = 1 | .renew_margin_days = 730' kho.json > kho35bad.json
+: > serve.log
+start_daemon data --config kho35bad.json
+for i in $(seq 150); do [ "$(grep -c 'fixity: ' serve.log)" -ge 2 ] && break; sleep 0.2; done
+stop_daemon
+kill $TSAPID 2>/dev/null; wait $TSAPID 2>/dev/null
+check_grep "2035, a TSA the archive does not accept: refused, saying so, once a run (2 packages due)" \
+	"fixity: .* 0 renewed, 1 renewals failed; first: .*the TSA's token is not accepted here" serve.log
+check_nogrep "... never counted twice in a run" "fixity: .* 2 renewals failed" serve.log
+: > serve.log
 : > serve.log
 start_daemon data --config kho35.json
 for i in $(seq 150); do grep -q 'fixity: ' serve.log && break; sleep 0.2; done   # the first run
