@@ -914,6 +914,20 @@ static void problem(fixity_summary *s, const char *id, const char *why)
  * timeout per package). tmp: the package's decrypted bytes, from the
  * re-verification.
  */
+/* The end of the daemon's TSA's certificate, from the newest archive
+ * timestamp of a package it just renewed (the latest genTime), if that token
+ * was accepted: for the loop guard of renew_if_due. */
+static void learn_tsa_until(ingest_ctx *c, const verify_report *rep)
+{
+	const vr_timestamp *latest = NULL;
+
+	for (size_t i = 0; rep != NULL && i < rep->ntimestamps; i++)
+		if (latest == NULL || rep->timestamps[i].gen_time > latest->gen_time)
+			latest = &rep->timestamps[i];
+	if (latest != NULL && latest->accepted && latest->tsa_not_after != 0)
+		c->renew_tsa_until = latest->tsa_not_after;
+}
+
 static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tmp,
                          const verify_report *rep, fixity_summary *s)
 {
@@ -965,18 +979,12 @@ static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tm
 	 * again (not accepted, an untrusted TSA: each run tries once). */
 	if (rc == 0 && res.http == 422 && src.renews != NULL && res.report != NULL &&
 	    verify_evidence_until(res.report) <= src.min_until) {
-		const vr_timestamp *latest = NULL;
-		for (size_t i = 0; i < res.report->ntimestamps; i++)
-			if (latest == NULL || res.report->timestamps[i].gen_time > latest->gen_time)
-				latest = &res.report->timestamps[i];
-		if (latest != NULL && latest->accepted && latest->tsa_not_after != 0)
-			c->renew_tsa_until = latest->tsa_not_after;
+		learn_tsa_until(c, res.report);
 		s->renew_tsa_failed = 1;
 	}
 	if (rc == 0 && res.http == 201 && res.renews[0] != '\0') {
 		s->renewed++;
-		if (res.report != NULL && verify_evidence_until(res.report) > until)
-			c->renew_tsa_until = verify_evidence_until(res.report);
+		learn_tsa_until(c, res.report);
 	} else if (rc == 0 && res.http == 409 &&
 	           ((crc = catalog_result_package(c->cat, p->result_code, &cur, NULL)) ==
 	                KHO_ENOTFOUND || (crc == 0 && strcmp(cur.id, p->id) != 0))) {

@@ -175,11 +175,17 @@ time_t verify_evidence_until(const verify_report *r)
 	time_t container = 0, until = 0;
 
 	/* Container (archive) timestamps cover every signature; a signature's
-	 * own tokens only it. The package lapses with its first signature to
-	 * lapse: the minimum over signatures of each one's latest. */
+	 * own tokens only it; and a signature verifies without any proof of
+	 * existence until its signer's certificate ends (a signature without
+	 * a timestamp, CAdES-B-B, had no evidence at all, so the daemon never
+	 * renewed it and it lapsed with its signer's certificate). The package
+	 * lapses with its first signature to lapse: the minimum over
+	 * signatures of each one's latest. */
 	evidence_of(r->timestamps, r->ntimestamps, &container);
 	for (size_t i = 0; i < r->nsigs; i++) {
 		time_t one = container;
+		if (r->sigs[i].signer_not_after > one)
+			one = r->sigs[i].signer_not_after;
 		evidence_of(r->sigs[i].timestamps, r->sigs[i].ntimestamps, &one);
 		if (one != 0 && (until == 0 || one < until))
 			until = one;

@@ -847,6 +847,14 @@ static void t_evidence_until(void)
 	r.nsigs = 1;
 	sigs[0].ntimestamps = 0;
 	CHECK_EQ_INT((long)verify_evidence_until(&r), 0);       /* no evidence at all */
+	/* a signature without a timestamp holds until its signer's
+	 * certificate ends; a token reaching further extends it */
+	sigs[0].signer_not_after = 4000;
+	CHECK_EQ_INT((long)verify_evidence_until(&r), 4000);
+	sigs[0].ntimestamps = 1;
+	CHECK_EQ_INT((long)verify_evidence_until(&r), 4000);    /* s1 ends at 2000: the signer later */
+	s1[0].tsa_not_after = 6000;
+	CHECK_EQ_INT((long)verify_evidence_until(&r), 6000);
 }
 
 TESTS(T(t_evidence_until), T(t_passes), T(t_hash_failure), T(t_missing_beats_broken), T(t_no_chain),
