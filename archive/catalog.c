@@ -147,7 +147,7 @@ static const char schema_sql[] =
 	 * last decision recorded, with status_at its effective instant; this
 	 * table answers for a date before that (status_on). Rows of results
 	 * changed before this table existed are added when their next decision
-	 * is recorded (history_backfill). Deleted with the results row. */
+	 * is recorded (status_record). Deleted with the results row. */
 	"CREATE TABLE IF NOT EXISTS result_status("
 	" result_code TEXT NOT NULL REFERENCES results(result_code) ON DELETE CASCADE,"
 	" seq INTEGER NOT NULL,"
@@ -874,7 +874,6 @@ static int ingest_locked(catalog *c, const catalog_package *p, const record *r,
 		if ((rc = step_done(c, st, err)) != 0)
 			goto out;
 	}
-	/* A record that supersedes another result code marks that one. */
 	/* A record that supersedes another result code marks that one, from
 	 * the day the new result takes effect (its validFrom; the ingest if
 	 * that cannot be read): until then the old one was still in force. */
@@ -894,7 +893,7 @@ static int ingest_locked(catalog *c, const catalog_package *p, const record *r,
 		if (day_of(r->valid_from) != INT32_MIN && strcmp(r->valid_from, eff) > 0)
 			copy(eff, sizeof eff, r->valid_from);
 		if (eff[0] != '\0')
-			at = (int64_t)day_of(eff) * 86400 - KHO_LOCAL_UTC_OFFSET;
+			at = (int64_t)kho_local_day_start(day_of(eff));
 		else
 			kho_local_date(eff, (time_t)at);
 		rc = status_record(c, r->supersedes, "superseded", r->result_code, r->result_code, eff,
@@ -1274,6 +1273,14 @@ static json_t *result_json(sqlite3_stmt *st, const char *on, const status_rec *s
 	return o;
 }
 
+/* The decision of a results row changed before result_status existed (and
+ * not since): its one entry of the history, from status_at, for ?1 the
+ * result code and ?2 KHO_LOCAL_UTC_OFFSET. */
+#define LEGACY_DECISION_EFFECTIVE " date(status_at + ?2, 'unixepoch')"
+#define LEGACY_DECISION_FROM                                                                \
+	" FROM results WHERE result_code = ?1 AND status_ref <> '' AND status_at <> 0"       \
+	" AND NOT EXISTS (SELECT 1 FROM result_status WHERE result_code = ?1)"
+
 /* The result's validity decisions in the order recorded, as JSON (lock
  * held); a row changed before result_status existed gives its one. */
 static int status_history(catalog *c, const char *result_code, json_t *o, kho_err *err)
@@ -1284,11 +1291,9 @@ static int status_history(catalog *c, const char *result_code, json_t *o, kho_er
 	int s;
 
 	st = catalog_stmt(c, "SELECT seq, effective, status, decision, superseded_by, recorded_at"
-	                     " FROM result_status WHERE result_code = ?1 UNION ALL"
-	                     " SELECT 1, date(status_at + ?2, 'unixepoch'), status, status_ref,"
-	                     " superseded_by, status_at FROM results WHERE result_code = ?1"
-	                     " AND status_ref <> '' AND status_at > 0 AND NOT EXISTS"
-	                     " (SELECT 1 FROM result_status WHERE result_code = ?1) ORDER BY 1", err);
+	                     " FROM result_status WHERE result_code = ?1 UNION ALL SELECT 1,"
+	                     LEGACY_DECISION_EFFECTIVE ", status, status_ref, superseded_by, status_at"
+	                     LEGACY_DECISION_FROM " ORDER BY 1", err);
 	if (st == NULL || a == NULL) {
 		json_decref(a);
 		return st == NULL ? KHO_EIO : kho_err_set(err, KHO_ENOMEM, "out of memory");
@@ -1362,10 +1367,8 @@ static int status_record(catalog *c, const char *code, const char *status, const
 
 	st = catalog_stmt(c, "INSERT INTO result_status(result_code, seq, effective, status,"
 	                     " decision, superseded_by, at, recorded_at) SELECT result_code, 1,"
-	                     " date(status_at + ?2, 'unixepoch'), status, status_ref, superseded_by,"
-	                     " status_at, status_at FROM results WHERE result_code = ?1"
-	                     " AND status_ref <> '' AND status_at > 0 AND NOT EXISTS"
-	                     " (SELECT 1 FROM result_status WHERE result_code = ?1)", err);
+	                     LEGACY_DECISION_EFFECTIVE ", status, status_ref, superseded_by, status_at,"
+	                     " status_at" LEGACY_DECISION_FROM, err);
 	if (st == NULL)
 		return KHO_EIO;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
@@ -1475,7 +1478,7 @@ int catalog_set_status(catalog *c, const char *result_code, const char *status,
 	} else if (day_of(effective) == INT32_MIN) {
 		return kho_err_set(err, KHO_EINVAL, "effective must be a date YYYY-MM-DD");
 	} else {
-		at = (int64_t)day_of(effective) * 86400 - KHO_LOCAL_UTC_OFFSET;
+		at = (int64_t)kho_local_day_start(day_of(effective));
 		copy(eff, sizeof eff, effective);
 	}
 	catalog_lock(c);
@@ -2084,7 +2087,7 @@ int catalog_counts_get(catalog *c, catalog_counts *out, kho_err *err)
 	 * suspension recorded ahead of its day does not count yet. */
 	{
 		time_t now = kho_now();
-		int64_t tomorrow = ((int64_t)kho_local_day(now) + 1) * 86400 - KHO_LOCAL_UTC_OFFSET;
+		int64_t tomorrow = (int64_t)kho_local_day_start(kho_local_day(now) + 1);
 		char day[11];
 		sqlite3_stmt *st;
 

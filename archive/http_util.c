@@ -221,13 +221,9 @@ int http_parse_status_body(http_status_req *out, const void *data, size_t len, k
 		goto out;
 	if (out->superseded_by[0] != '\0' && !record_is_result_code(out->superseded_by))
 		rc = kho_err_set(err, KHO_EFORMAT, "superseded_by must be a result code");
-	else if (json_object_get(o, "effective") != NULL &&
-	         (!json_is_string(json_object_get(o, "effective")) ||
-	          !http_is_date(json_string_value(json_object_get(o, "effective")))))
+	else if (get_str(o, "effective", out->effective, sizeof out->effective, 0, err) != 0 ||
+	         (out->effective[0] != '\0' && !http_is_date(out->effective)))
 		rc = kho_err_set(err, KHO_EFORMAT, "effective must be a date YYYY-MM-DD");
-	else if (json_object_get(o, "effective") != NULL)
-		snprintf(out->effective, sizeof out->effective, "%s",
-		         json_string_value(json_object_get(o, "effective")));
 out:
 	json_decref(o);
 	return rc;

@@ -551,7 +551,7 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 	pthread_mutex_t *mu;
 	uint64_t size = 0;
 	kho_err e2;
-	int rc, key_kept = 0;
+	int rc, key_kept = 0, have_cur;
 
 	memset(out, 0, sizeof *out);
 	if (src->path != NULL) {
@@ -661,17 +661,19 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 		rc = 0;
 		goto unlock;
 	}
+	/* The result's current package, when the result is archived. */
+	have_cur = (rc == KHO_ECONFLICT || (src->renews != NULL && rc == 0)) &&
+	           catalog_result_package(c->cat, r->result_code, &existing, NULL) == 0;
 	/* The daemon's renewal is only ever a renewal of the package it read:
 	 * a result destroyed or renewed meanwhile (or a package of no result,
 	 * a destruction certificate) is not archived anew from its bytes. */
 	if (src->renews != NULL && (rc == 0 || rc == KHO_ECONFLICT) &&
-	    (catalog_result_package(c->cat, r->result_code, &existing, NULL) != 0 ||
-	     strcmp(existing.id, src->renews) != 0))
+	    (!have_cur || strcmp(existing.id, src->renews) != 0)) {
 		rc = kho_err_set(&e2, KHO_ECONFLICT, "result %s no longer holds package %.16s... (destroyed,"
 		                 " renewed or superseded meanwhile)", r->result_code, src->renews);
-	if (rc == KHO_ECONFLICT && pkp != NULL && *pkp != NULL &&
-	    catalog_result_package(c->cat, r->result_code, &existing, NULL) == 0 &&
-	    (src->renews == NULL || strcmp(existing.id, src->renews) == 0)) {
+		have_cur = 0;
+	}
+	if (rc == KHO_ECONFLICT && pkp != NULL && *pkp != NULL && have_cur) {
 		/* The same result with archive timestamps added: a renewal. */
 		char why[300] = "";
 		int rr = renewal_of(c, &existing, *pkp, rep, why, sizeof why, &e2);
@@ -977,7 +979,7 @@ static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tm
 	 * renewals, and if the new token (the latest archive timestamp) was
 	 * accepted, its TSA's end teaches the loop guard above not to ask
 	 * again (not accepted, an untrusted TSA: each run tries once). */
-	if (rc == 0 && res.http == 422 && src.renews != NULL && res.report != NULL &&
+	if (rc == 0 && res.http == 422 && res.report != NULL &&
 	    verify_evidence_until(res.report) <= src.min_until) {
 		learn_tsa_until(c, res.report);
 		s->renew_tsa_failed = 1;

@@ -336,6 +336,11 @@ int32_t kho_local_day(time_t t)
 	return (int32_t)(t >= 0 ? t / 86400 : -((-t + 86399) / 86400));
 }
 
+time_t kho_local_day_start(int32_t day)
+{
+	return (time_t)day * 86400 - KHO_LOCAL_UTC_OFFSET;
+}
+
 char *kho_local_date(char out[11], time_t t)
 {
 	time_t d = (time_t)kho_local_day(t) * 86400;

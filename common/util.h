@@ -85,10 +85,12 @@ int kho_time_parse(time_t *out, const char *s);
  * Civil dates are Vietnam's (UTC+7, no daylight saving): a result revoked at
  * 03:00 on 1 January in Hà Nội is revoked in the new year, though it is still
  * 31 December in UTC. kho_local_day: the day number (days since 1970-01-01)
- * of t there; kho_local_date: that day as "YYYY-MM-DD" (out: 11 bytes).
+ * of t there; kho_local_date: that day as "YYYY-MM-DD" (out: 11 bytes);
+ * kho_local_day_start: the instant that day begins there (its inverse).
  */
 #define KHO_LOCAL_UTC_OFFSET (7 * 3600)
 int32_t kho_local_day(time_t t);
+time_t kho_local_day_start(int32_t day);
 char *kho_local_date(char out[11], time_t t);
 
 /* kho_time_format: "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). Returns buf. */

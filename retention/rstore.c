@@ -920,17 +920,13 @@ static int evaluate(rstore *r, const rec *x, const holds *h, int32_t on, elig_re
 	er.procedure = x->procedure;
 	er.result_type = x->result_type;
 	/* A decision taking effect after `on` (a suspension decided ahead)
-	 * does not count yet: the one in force on that day does. */
-	/* (status_at 0: none; a decision about a paper result of 1965 may
-	 * take effect before 1970, a negative instant) */
+	 * does not count yet: the one in force on that day does. (status_at
+	 * 0: none; a decision about a paper result of 1965 may take effect
+	 * before 1970, a negative instant.) */
 	if (x->status_at != 0 && kho_local_day((time_t)x->status_at) > on) {
 		char day[11], st16[16];
 		int64_t at;
-		time_t t = (time_t)on * 86400;
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(day, sizeof day, "%Y-%m-%d", &tm);
-		if (catalog_status_on(r->cat, x->code, day, st16, &at, err) != 0)
+		if (catalog_status_on(r->cat, x->code, due_format(day, on), st16, &at, err) != 0)
 			return KHO_EIO;
 		er.validity = validity_of(st16);
 		er.validity_date = at != 0 ? kho_local_day((time_t)at) : DUE_NONE;
@@ -3281,12 +3277,63 @@ static void migrate_certificates(rstore *r)
 	free(v);
 }
 
+/*
+ * destroy_packages: the packages of record `code` not yet in *pkgs (every
+ * stored package of the result, superseded bytes of the same code too,
+ * however many: a cap here once left the keys and files past it while
+ * every row went; never a destruction certificate, a permanent record
+ * whose package row could share a result code only by accident) are
+ * appended to it, and their keys destroyed, then their stored files. A
+ * key the key store never held (the store does not use the key store yet)
+ * is not an error. Lock held.
+ */
+static int destroy_packages(rstore *r, store *stor, const char *code, char ***pkgs, size_t *np,
+                            kho_err *err)
+{
+	sqlite3_stmt *pk = NULL;
+	size_t first = *np, i;
+	int rc, s;
+
+	if ((rc = prep(r, &pk, "SELECT id FROM packages WHERE result_code = ? AND id NOT IN"
+	                       " (SELECT package_id FROM ret_certificates)", err)) != 0)
+		return rc;
+	sqlite3_bind_text(pk, 1, code, -1, SQLITE_STATIC);
+	while ((s = sqlite3_step(pk)) == SQLITE_ROW) {
+		char **nv;
+		for (i = 0; i < *np && strcmp((*pkgs)[i], col(pk, 0)) != 0; i++)
+			;
+		if (i < *np)
+			continue;
+		if ((nv = realloc(*pkgs, (*np + 1) * sizeof *nv)) == NULL ||
+		    (nv[*np] = strdup(col(pk, 0))) == NULL) {
+			if (nv != NULL)
+				*pkgs = nv;
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+			break;
+		}
+		*pkgs = nv;
+		(*np)++;
+	}
+	if (rc == 0 && s != SQLITE_DONE)
+		rc = kho_err_set(err, KHO_EIO, "retention: %s", sqlite3_errmsg(catalog_db(r->cat)));
+	sqlite3_finalize(pk);
+	for (i = first; rc == 0 && i < *np; i++) {
+		rc = keystore_destroy(r->ks, (*pkgs)[i], err);
+		if (rc == KHO_ENOTFOUND)
+			rc = 0;
+	}
+	for (i = first; rc == 0 && i < *np; i++)
+		if (stor != NULL && store_exists(stor, (*pkgs)[i]))
+			rc = store_remove(stor, (*pkgs)[i], err);
+	return rc;
+}
+
 /* destroy_one: key, file, catalog rows, tombstone. Lock held, no transaction open. */
 static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item *x,
                        const char *decision, int32_t decision_date, const char *actor,
                        kho_err *err)
 {
-	sqlite3_stmt *st = NULL, *pk = NULL;
+	sqlite3_stmt *st = NULL;
 	const schedule *s;
 	char agency[CATALOG_CODE_MAX] = "", procedure[CATALOG_CODE_MAX] = "", detail[400];
 	char rtype[CATALOG_CODE_MAX] = "";
@@ -3294,46 +3341,14 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 	int have_mac = 0, have_khash = 0;
 	char **pkgs = NULL;
 	size_t np = 0, i;
-	int rc, s_;
+	int rc;
 
 	if ((rc = version_get(r, x->sha, &s, err)) != 0)
 		return rc;
-	/* Every stored package of the result (superseded bytes of the same code
-	 * too), never a destruction certificate (a permanent record whose
-	 * package row could share a result code only by accident). */
-	if ((rc = prep(r, &pk, "SELECT id FROM packages WHERE result_code = ? AND id NOT IN"
-	                       " (SELECT package_id FROM ret_certificates)", err)) != 0)
-		return rc;
-	sqlite3_bind_text(pk, 1, x->code, -1, SQLITE_STATIC);
-	/* Every package of the record, however many (a cap here left the keys
-	 * and files past it while every row went: found by review). */
-	while ((s_ = sqlite3_step(pk)) == SQLITE_ROW) {
-		char **nv = realloc(pkgs, (np + 1) * sizeof *nv);
-		if (nv == NULL || (nv[np] = strdup(col(pk, 0))) == NULL) {
-			if (nv != NULL)
-				pkgs = nv;
-			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
-			goto out;
-		}
-		pkgs = nv;
-		np++;
-	}
-	sqlite3_finalize(pk);
-	pk = NULL;
-	/* 1. The keys: irreversible, first. A key the key store never held
-	 * (the store does not use the key store yet) is not an error. */
-	for (i = 0; i < np; i++) {
-		rc = keystore_destroy(r->ks, pkgs[i], err);
-		if (rc != 0 && rc != KHO_ENOTFOUND)
-			goto out;
-		rc = 0;
-	}
-	/* 2. The stored files. */
-	for (i = 0; i < np; i++) {
-		if (stor != NULL && store_exists(stor, pkgs[i]) &&
-		    (rc = store_remove(stor, pkgs[i], err)) != 0)
-			goto out;
-	}
+	/* 1. and 2.: the keys (irreversible, first) and the stored files of
+	 * every package of the record. */
+	if ((rc = destroy_packages(r, stor, x->code, &pkgs, &np, err)) != 0)
+		goto out;
 	/* 3. The catalog rows and the tombstone, with the audit event, at once. */
 	if ((rc = catalog_begin(r->cat, err)) != 0)
 		goto out;
@@ -3342,36 +3357,7 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 	 * its row below and keep its key and file, the record's content still
 	 * readable. Inside the write transaction the list cannot grow again:
 	 * its keys and files go too. */
-	if ((rc = prep(r, &pk, "SELECT id FROM packages WHERE result_code = ? AND id NOT IN"
-	                       " (SELECT package_id FROM ret_certificates)", err)) != 0)
-		goto rollback;
-	sqlite3_bind_text(pk, 1, x->code, -1, SQLITE_STATIC);
-	while (rc == 0 && (s_ = sqlite3_step(pk)) == SQLITE_ROW) {
-		char **nv;
-		for (i = 0; i < np && strcmp(pkgs[i], col(pk, 0)) != 0; i++)
-			;
-		if (i < np)
-			continue;
-		if ((nv = realloc(pkgs, (np + 1) * sizeof *nv)) == NULL ||
-		    (nv[np] = strdup(col(pk, 0))) == NULL) {
-			if (nv != NULL)
-				pkgs = nv;
-			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
-			break;
-		}
-		pkgs = nv;
-		rc = keystore_destroy(r->ks, pkgs[np], err);
-		if (rc == KHO_ENOTFOUND)
-			rc = 0;
-		if (rc == 0 && stor != NULL && store_exists(stor, pkgs[np]))
-			rc = store_remove(stor, pkgs[np], err);
-		np++;
-	}
-	if (rc == 0 && s_ != SQLITE_DONE)
-		rc = kho_err_set(err, KHO_EIO, "retention: %s", sqlite3_errmsg(catalog_db(r->cat)));
-	sqlite3_finalize(pk);
-	pk = NULL;
-	if (rc != 0)
+	if ((rc = destroy_packages(r, stor, x->code, &pkgs, &np, err)) != 0)
 		goto rollback;
 	/* What the tombstone keeps for lookups and public verification (item
 	 * 9): the result type, the subject's keyed hash (the catalog's HMAC,
@@ -3484,7 +3470,6 @@ rollback:
 	catalog_rollback(r->cat);
 out:
 	sqlite3_finalize(st);
-	sqlite3_finalize(pk);
 	for (i = 0; i < np; i++)
 		free(pkgs[i]);
 	free(pkgs);

@@ -59,6 +59,19 @@ check_status() {
 	if [ "$3" = "$2" ]; then ok "$1"; else fail "$1 (HTTP $3, expected $2)"; head -c 600 body.out | sed 's/^/    /'; echo; fi
 }
 
+# tsa_http CERT KEY [HOLDFILE]: OpenSSL's TSA behind HTTP (tsa-http.py) in
+# the background, signing with CERT and KEY; sets TSAPID and TSAURL. Stop it
+# with: kill $TSAPID; wait $TSAPID.
+tsa_http() {
+	local i
+	rm -f tsaport
+	python3 "$ROOT/tests/integration/tsa-http.py" "$PWD/tsaport" "$PWD/$1" "$PWD/$2" \
+		${3:+"$PWD/$3"} 2>>tsa.log &
+	TSAPID=$!
+	for i in $(seq 100); do [ -s tsaport ] && break; sleep 0.05; done
+	TSAURL=http://127.0.0.1:$(cat tsaport 2>/dev/null)/
+}
+
 # json_id FILE: the "id" member of a JSON answer (64 hex digits).
 json_id() { sed -n 's/.*"id":"\([0-9a-f]\{64\}\)".*/\1/p' "$1"; }
 

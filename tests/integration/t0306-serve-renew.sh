@@ -122,10 +122,8 @@ check "... no renewal audited" \
 # end is only learnt from its tokens. The first renewal is refused before
 # it is stored (its evidence would end as soon: it was stored, and again on
 # every fixity run, found by review); the next runs ask it no more.
-python3 "$ROOT/tests/integration/tsa-http.py" "$PWD/tsaport" "$PWD/pki/tsa.pem" "$PWD/pki/tsa.key" 2>tsa.log &
-TSAPID=$!
-for i in $(seq 100); do [ -s tsaport ] && break; sleep 0.05; done
-jq --arg u "http://127.0.0.1:$(cat tsaport)/" '.tsa = {"url": $u} | .fixity_interval = 1 | .renew_margin_days = 730' kho.json > kho35url.json
+tsa_http pki/tsa.pem pki/tsa.key
+jq --arg u "$TSAURL" '.tsa = {"url": $u} | .fixity_interval = 1 | .renew_margin_days = 730' kho.json > kho35url.json
 files0=$(find data/store -type f | wc -l)
 : > serve.log
 start_daemon data --config kho35url.json
@@ -142,10 +140,8 @@ check "... nothing renewed, nothing stored" \
 # among the trust anchors here): the first due package's renewal is refused
 # and names that cause, and the run asks no more (one request and one alert
 # a run, not one per due package).
-python3 "$ROOT/tests/integration/tsa-http.py" "$PWD/tsaport2" "$PWD/pki35/tsa.pem" "$PWD/pki35/tsa.key" 2>tsa2.log &
-TSAPID=$!
-for i in $(seq 100); do [ -s tsaport2 ] && break; sleep 0.05; done
-jq --arg u "http://127.0.0.1:$(cat tsaport2)/" '.tsa = {"url": $u} | .fixity_interval = 1 | .renew_margin_days = 730' kho.json > kho35bad.json
+tsa_http pki35/tsa.pem pki35/tsa.key
+jq --arg u "$TSAURL" '.tsa = {"url": $u} | .fixity_interval = 1 | .renew_margin_days = 730' kho.json > kho35bad.json
 : > serve.log
 start_daemon data --config kho35bad.json
 for i in $(seq 150); do [ "$(grep -c 'fixity: ' serve.log)" -ge 2 ] && break; sleep 0.2; done

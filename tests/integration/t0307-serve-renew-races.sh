@@ -36,11 +36,8 @@ stop_daemon
 
 # ---- the fixity run's renewal waits for the TSA; the destruction runs ----
 touch hold
-python3 "$ROOT/tests/integration/tsa-http.py" "$PWD/tsaport" "$PWD/pki/tsa.pem" "$PWD/pki/tsa.key" \
-	"$PWD/hold" 2>tsa.log &
-TSAPID=$!
-for i in $(seq 100); do [ -s tsaport ] && break; sleep 0.05; done
-jq --arg u "http://127.0.0.1:$(cat tsaport)/" '.tsa = {"url": $u} | .fixity_interval = 2' kho.json > kurl.json
+tsa_http pki/tsa.pem pki/tsa.key hold
+jq --arg u "$TSAURL" '.tsa = {"url": $u} | .fixity_interval = 2' kho.json > kurl.json
 : > serve.log
 start_daemon data --config kurl.json
 for i in $(seq 200); do [ -e hold.held ] && break; sleep 0.05; done

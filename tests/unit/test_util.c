@@ -169,6 +169,11 @@ static void t_local_day(void)
 	REQUIRE(kho_time_parse(&t, "2026-12-31T17:00:00Z") == 0);
 	CHECK_STR(kho_local_date(d, t), "2027-01-01");
 	CHECK_STR(kho_local_date(d, 0), "1970-01-01");
+	/* the start of a local day: its inverse, before 1970 too */
+	REQUIRE(kho_time_parse(&t, "2026-12-31T17:00:00Z") == 0);
+	CHECK(kho_local_day_start(20819) == t);
+	CHECK_EQ_INT(kho_local_day(kho_local_day_start(-700)), -700);
+	CHECK_EQ_INT(kho_local_day(kho_local_day_start(-700) - 1), -701);
 }
 
 /* kho_parse_uint: the whole string, digits only, in range (M2 of the CLI review). */
