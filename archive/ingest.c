@@ -421,6 +421,17 @@ static int name_is(const char *name, const char *prefix, const char *suffix)
 	return n >= a + b && strncmp(name, prefix, a) == 0 && strcmp(name + n - b, suffix) == 0;
 }
 
+/* Why a renewal is refused when its evidence would not outlast the margin. */
+static void too_short(char *out, size_t n, const verify_report *rep)
+{
+	char t[32];
+
+	snprintf(out, n, "the renewal's evidence would end on %s, within renew_margin_days: the"
+	         " TSA's token is not accepted here (a TSA the archive does not trust?) or its"
+	         " certificate does not last longer than the one it renews; configure a trusted"
+	         " TSA valid longer", kho_time_format(t, sizeof t, verify_evidence_until(rep)));
+}
+
 /*
  * renewal_of: 1 if the new package np is the result's current package cur
  * with archive timestamps added (kho renew, sign/lta.h): every entry of cur
@@ -620,13 +631,8 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 	 * whose certificate ends as soon (the one that stamped the package)
 	 * would renew the same packages on every fixity run. */
 	if (src->renews != NULL && verify_evidence_until(rep) <= src->min_until) {
-		char t[32];
 		out->http = 422;
-		snprintf(out->reason, sizeof out->reason, "the renewal's evidence would end on %s, within"
-		         " renew_margin_days: the TSA's token is not accepted here (a TSA the archive"
-		         " does not trust?) or its certificate does not last longer than the one it"
-		         " renews; configure a trusted TSA valid longer",
-		         kho_time_format(t, sizeof t, verify_evidence_until(rep)));
+		too_short(out->reason, sizeof out->reason, rep);
 		return 0;
 	}
 	/* A renewal's record is classified already (class_check would refuse
@@ -906,15 +912,16 @@ static void problem(fixity_summary *s, const char *id, const char *why)
 
 /*
  * renew_if_due: a current package whose evidence (verify_evidence_until)
- * ends within the margin gets an archive timestamp from the daemon's TSA
- * and is ingested again as a renewal of exactly this package (never as a
- * new result: a record destroyed, renewed or superseded meanwhile stays
- * so) whose evidence must outlast the margin; the ingest makes it the
- * result's current package, audited "renew" by "daemon". Destruction
- * certificates (packages of no result) are not renewed here. After the
- * TSA fails once, the rest of the run renews nothing (one alert, not one
- * timeout per package). tmp: the package's decrypted bytes, from the
- * re-verification.
+ * ends within the margin gets an archive timestamp from the daemon's TSA.
+ * A result's package is ingested again as a renewal of exactly this
+ * package (never as a new result: a record destroyed, renewed or
+ * superseded meanwhile stays so) whose evidence must outlast the margin;
+ * the ingest makes it the result's current package, audited "renew" by
+ * "daemon". A package of no result (a destruction certificate) is verified
+ * here under the same rule and stored by renew_other, if the daemon set
+ * one. After the TSA fails once, the rest of the run renews nothing (one
+ * alert, not one timeout per package). tmp: the package's decrypted
+ * bytes, from the re-verification.
  */
 /* The end of the daemon's TSA's certificate, from the newest archive
  * timestamp of a package it just renewed (the latest genTime), if that token
@@ -930,20 +937,47 @@ static void learn_tsa_until(ingest_ctx *c, const verify_report *rep)
 		c->renew_tsa_until = latest->tsa_not_after;
 }
 
+/* The renewal of a package of no result: verified here (acceptable, and
+ * its evidence past min_until, as the ingest checks a result's), then
+ * stored by renew_other. *rep: the renewal's report (may be set on error). */
+static int renew_other_run(ingest_ctx *c, const catalog_package *p, const kho_buf *b,
+                           time_t min_until, verify_report **rep, kho_err *err)
+{
+	verify_opts vo;
+	int rc;
+
+	verify_options(c, &vo);
+	if ((rc = verify_package_mem(rep, b->data, b->len, &vo, err)) != 0)
+		return rc;
+	if (!ingest_acceptable(c, *rep))
+		return kho_err_set(err, KHO_ECRYPTO, "the renewal does not pass validation: %s%s%s",
+		                   vr_indication_name((*rep)->indication), (*rep)->sub ? "/" : "",
+		                   (*rep)->sub ? vr_sub_name((*rep)->sub) : "");
+	if (verify_evidence_until(*rep) <= min_until) {
+		too_short(err->msg, sizeof err->msg, *rep);
+		err->code = KHO_ECRYPTO;
+		return KHO_ECRYPTO;
+	}
+	return c->renew_other(c->renew_other_arg, p, b->data, b->len, *rep, err);
+}
+
 static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tmp,
                          const verify_report *rep, fixity_summary *s)
 {
-	time_t until = verify_evidence_until(rep);
+	time_t until = verify_evidence_until(rep), min_until;
+	int result = record_is_result_code(p->result_code);
+	verify_report *orep = NULL;
+	const verify_report *nrep = NULL;   /* the renewal's report */
 	ingest_result res;
 	ingest_src src;
 	catalog_package cur;
 	kho_buf in, out;
 	kho_err e = { 0, "" };
 	char why[600];
-	int rc, crc, tsa_rc = 0;
+	int rc, crc, tsa_rc = 0, stored = 0, changed = 0;
 
 	if (c->renew_tsa == NULL || c->renew_margin <= 0 || strcmp(p->state, "current") != 0 ||
-	    !record_is_result_code(p->result_code) || s->renew_tsa_failed ||
+	    (!result && c->renew_other == NULL) || s->renew_tsa_failed ||
 	    until == 0 || (int64_t)until - (int64_t)kho_now() > c->renew_margin)
 		return;
 	if (c->renew_tsa_until != 0 &&
@@ -962,37 +996,44 @@ static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tm
 	kho_buf_init(&out, (size_t)c->cfg->max_upload);
 	memset(&res, 0, sizeof res);
 	memset(&src, 0, sizeof src);
+	min_until = (time_t)((int64_t)kho_now() + c->renew_margin);
 	rc = kho_read_file(&in, tmp, &e);
 	if (rc == 0)
 		rc = tsa_rc = lta_add(&out, in.data, in.len, c->renew_tsa, &e);
 	if (tsa_rc != 0)
 		s->renew_tsa_failed = 1;
-	if (rc == 0) {
+	if (rc == 0 && result) {
 		src.data = out.data;
 		src.len = out.len;
 		src.renews = p->id;
-		src.min_until = (time_t)((int64_t)kho_now() + c->renew_margin);
+		src.min_until = min_until;
 		rc = ingest_src_run(c, &src, "daemon", NULL, &res, &e);
+		nrep = res.report;
+		stored = rc == 0 && res.http == 201 && res.renews[0] != '\0';
+		/* The record changed while its renewal waited (destroyed, or
+		 * renewed or superseded by a client): nothing to renew, no fault. */
+		changed = rc == 0 && res.http == 409 &&
+		          ((crc = catalog_result_package(c->cat, p->result_code, &cur, NULL)) ==
+		               KHO_ENOTFOUND || (crc == 0 && strcmp(cur.id, p->id) != 0));
+	} else if (rc == 0) {
+		rc = renew_other_run(c, p, &out, min_until, &orep, &e);
+		nrep = orep;
+		stored = rc == 0;
+		changed = rc == KHO_ECONFLICT;
 	}
 	/* What the TSA's tokens are worth (an external TSA's certificate is
 	 * known only from them): a renewal refused as too short ends this run's
 	 * renewals, and if the new token (the latest archive timestamp) was
 	 * accepted, its TSA's end teaches the loop guard above not to ask
 	 * again (not accepted, an untrusted TSA: each run tries once). */
-	if (rc == 0 && res.http == 422 && res.report != NULL &&
-	    verify_evidence_until(res.report) <= src.min_until) {
-		learn_tsa_until(c, res.report);
+	if (!stored && !changed && nrep != NULL && verify_evidence_until(nrep) <= min_until) {
+		learn_tsa_until(c, nrep);
 		s->renew_tsa_failed = 1;
 	}
-	if (rc == 0 && res.http == 201 && res.renews[0] != '\0') {
+	if (stored) {
 		s->renewed++;
-		learn_tsa_until(c, res.report);
-	} else if (rc == 0 && res.http == 409 &&
-	           ((crc = catalog_result_package(c->cat, p->result_code, &cur, NULL)) ==
-	                KHO_ENOTFOUND || (crc == 0 && strcmp(cur.id, p->id) != 0))) {
-		/* The record changed while its renewal waited (destroyed, or
-		 * renewed or superseded by a client): nothing to renew, no fault. */
-	} else {
+		learn_tsa_until(c, nrep);
+	} else if (!changed) {
 		s->renew_failed++;
 		char t[32];
 		snprintf(why, sizeof why, "its evidence ends on %s and the renewal failed: %s",
@@ -1000,6 +1041,7 @@ static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tm
 		         rc != 0 ? e.msg : res.reason[0] ? res.reason : "not stored");
 		problem(s, p->id, why);
 	}
+	verify_report_free(orep);
 	ingest_result_clear(&res);
 	kho_buf_free(&in);
 	kho_buf_free(&out);

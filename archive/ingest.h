@@ -72,6 +72,15 @@ typedef struct ingest_ctx {
 	 * external TSA until its first renewal tells). A TSA that ends within
 	 * the margin itself would renew the same packages on every run. */
 	time_t renew_tsa_until;
+	/* The renewal of a package of no result (a destruction certificate,
+	 * retention/rstore.h), set by the daemon: renew_other stores `data`,
+	 * package `old` with an archive timestamp added and verified (rep), as
+	 * the renewal of `old`. KHO_ECONFLICT: `old` is no longer the current
+	 * package of anything it renews (nothing stored). NULL: such packages
+	 * are not renewed. */
+	int (*renew_other)(void *arg, const catalog_package *old, const void *data, size_t len,
+	                   const verify_report *rep, kho_err *err);
+	void *renew_other_arg;
 	/* Directories open for the group's durability step (syncfs): the
 	 * store's, and the key store's if on another file system, else -1. */
 	int sync_fd[2];

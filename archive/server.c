@@ -762,6 +762,20 @@ static int is_true(const char *s)
 static int tombstone_answer(struct req *q, struct MHD_Connection *c, const char *code,
                             enum MHD_Result *ok);
 
+/* 1 if p was renewed (a result's package, or a destruction certificate's):
+ * the package that carries it on now, the end of its superseded_by chain,
+ * into *cur. */
+static int renewed_into(catalog *cat, const catalog_package *p, catalog_package *cur)
+{
+	int i;
+
+	*cur = *p;
+	for (i = 0; i < 1000 && strcmp(cur->state, "renewed") == 0 && cur->superseded_by[0]; i++)
+		if (catalog_get_package(cat, cur->superseded_by, cur, NULL) != 0)
+			return 0;
+	return strcmp(cur->id, p->id) != 0;
+}
+
 static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, int report_only)
 {
 	int force = is_true(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "force"));
@@ -808,9 +822,7 @@ static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, in
 	 * of bounds with no proof of existence) is no alert: the answer names
 	 * the result's current package instead. Any other failure (a signer
 	 * found revoked, an anchor removed) is an alert as for any package. */
-	renewed = strcmp(p.state, "renewed") == 0 &&
-	          catalog_result_package(q->s->ing->cat, p.result_code, &cur, NULL) == 0 &&
-	          strcmp(cur.id, p.id) != 0;
+	renewed = renewed_into(q->s->ing->cat, &p, &cur);
 	if (!acceptable) {
 		snprintf(detail, sizeof detail, "re-verification failed: %s%s%s",
 		         vr_indication_name(rep->indication), rep->sub ? "/" : "",
@@ -2645,6 +2657,17 @@ static int ret_class_check(void *arg, const record *rec, char *why, size_t n);
 static int ret_classify(void *arg, catalog *cat, const char *code, const char *actor,
                         kho_err *err);
 
+/* The fixity run's renewal of a destruction certificate (ingest.h,
+ * renew_other): a permanent record, renewed like a result's package. */
+static int ret_renew_certificate(void *arg, const catalog_package *old, const void *data,
+                                 size_t len, const verify_report *rep, kho_err *err)
+{
+	server *s = arg;
+
+	return rstore_certificate_renew(s->rs, old->id, data, len,
+	                                vr_indication_name(rep->indication), "daemon", err);
+}
+
 static int start_retention(server *s, const char *data_dir, kho_err *err)
 {
 	int rc;
@@ -2661,6 +2684,8 @@ static int start_retention(server *s, const char *data_dir, kho_err *err)
 	if (s->tsa != NULL && s->cfg->renew_margin_days > 0) {
 		s->ing->renew_tsa = s->tsa;
 		s->ing->renew_margin = (int64_t)s->cfg->renew_margin_days * 86400;
+		s->ing->renew_other = ret_renew_certificate;
+		s->ing->renew_other_arg = s;
 		if (s->tsa_chain != NULL && sk_X509_num(s->tsa_chain) > 0) {
 			const ASN1_TIME *na = X509_get0_notAfter(sk_X509_value(s->tsa_chain, 0));
 			struct tm tm;

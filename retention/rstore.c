@@ -148,6 +148,21 @@ static const char schema_sql[] =
 	"CREATE TRIGGER IF NOT EXISTS ret_certificates_noupdate BEFORE UPDATE ON ret_certificates"
 	" BEGIN SELECT RAISE(ABORT, 'destruction certificates are permanent'); END;"
 	"CREATE TRIGGER IF NOT EXISTS ret_certificates_nodelete BEFORE DELETE ON ret_certificates"
+	" BEGIN SELECT RAISE(ABORT, 'destruction certificates are permanent'); END;"
+	/* A certificate's renewals (archive timestamps added by the daemon's
+	 * fixity run before its evidence ends, as for a result's package), in
+	 * order; the last one is the certificate served. Each is stored and
+	 * keyed like the certificate; the earlier packages stay. */
+	"CREATE TABLE IF NOT EXISTS ret_certificate_renewals("
+	" id INTEGER PRIMARY KEY, batch INTEGER NOT NULL REFERENCES ret_certificates(batch),"
+	" package_id TEXT UNIQUE NOT NULL, renews TEXT NOT NULL, size INTEGER NOT NULL,"
+	" wrapped_key BLOB NOT NULL CHECK(length(wrapped_key) = 40), stored_at INTEGER NOT NULL,"
+	" stored_by TEXT NOT NULL);"
+	"CREATE TRIGGER IF NOT EXISTS ret_certificate_renewals_noupdate BEFORE UPDATE ON"
+	" ret_certificate_renewals"
+	" BEGIN SELECT RAISE(ABORT, 'destruction certificates are permanent'); END;"
+	"CREATE TRIGGER IF NOT EXISTS ret_certificate_renewals_nodelete BEFORE DELETE ON"
+	" ret_certificate_renewals"
 	" BEGIN SELECT RAISE(ABORT, 'destruction certificates are permanent'); END;";
 
 /*
@@ -240,6 +255,12 @@ static int prep_on(catalog *cat, sqlite3_stmt **st, const char *sql, kho_err *er
 	}
 	return 0;
 }
+
+/* Every package of a destruction certificate (as stored, and its renewals):
+ * permanent records, never a destroyed record's package. */
+#define CERT_PACKAGES \
+	"(SELECT package_id FROM ret_certificates UNION ALL" \
+	" SELECT package_id FROM ret_certificate_renewals)"
 
 static int prep(rstore *r, sqlite3_stmt **st, const char *sql, kho_err *err)
 {
@@ -3295,7 +3316,7 @@ static int destroy_packages(rstore *r, store *stor, const char *code, char ***pk
 	int rc, s;
 
 	if ((rc = prep(r, &pk, "SELECT id FROM packages WHERE result_code = ? AND id NOT IN"
-	                       " (SELECT package_id FROM ret_certificates)", err)) != 0)
+	                       " " CERT_PACKAGES, err)) != 0)
 		return rc;
 	sqlite3_bind_text(pk, 1, code, -1, SQLITE_STATIC);
 	while ((s = sqlite3_step(pk)) == SQLITE_ROW) {
@@ -3437,7 +3458,7 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 		goto rollback;
 	sqlite3_finalize(st);
 	if ((rc = prep(r, &st, "DELETE FROM packages WHERE result_code = ? AND id NOT IN"
-	                       " (SELECT package_id FROM ret_certificates)", err)) != 0)
+	                       " " CERT_PACKAGES, err)) != 0)
 		goto rollback;
 	sqlite3_bind_text(st, 1, x->code, -1, SQLITE_STATIC);
 	if ((rc = step_done(r, st, err)) != 0)
@@ -3843,8 +3864,26 @@ int rstore_batch_json(rstore *r, int64_t id, json_t **out, kho_err *err)
 	if (b != NULL && strcmp(json_string_value(json_object_get(b, "kind")), "destroy") == 0 &&
 	    strcmp(json_string_value(json_object_get(b, "state")), "executed") == 0) {
 		char path[80];
+		json_t *rn = json_array();
 		snprintf(path, sizeof path, "/v1/disposition/batches/%lld/certificate", (long long)id);
 		json_object_set_new(b, "certificate", json_string(path));
+		/* Its renewals (archive timestamps added), oldest first: the path
+		 * serves the last one. */
+		if (rn != NULL && (rc = prep(r, &st, "SELECT package_id, stored_at FROM"
+		                                     " ret_certificate_renewals WHERE batch = ? ORDER BY id",
+		                             err)) == 0) {
+			char t[32];
+			sqlite3_bind_int64(st, 1, id);
+			while (sqlite3_step(st) == SQLITE_ROW)
+				json_array_append_new(rn, json_pack("{s:s,s:s}", "sha256", col(st, 0), "renewed_at",
+				                                    kho_time_format(t, sizeof t,
+				                                                    sqlite3_column_int64(st, 1))));
+			sqlite3_finalize(st);
+			st = NULL;
+		}
+		json_object_set_new(b, "certificate_renewals", rn);
+		if (rc != 0)
+			goto out;
 	}
 	items = json_array();
 	json_object_set_new(b, "items", items);
@@ -4179,6 +4218,18 @@ int rstore_certificate_get(rstore *r, int64_t batch, kho_buf *out, char sha_out[
 		}
 	}
 	sqlite3_finalize(st);
+	st = NULL;
+	/* Renewed (archive timestamps added): its latest renewal. */
+	if (rc == 0 && have &&
+	    (rc = prep(r, &st, "SELECT package_id, wrapped_key FROM ret_certificate_renewals"
+	                       " WHERE batch = ? ORDER BY id DESC LIMIT 1", err)) == 0) {
+		sqlite3_bind_int64(st, 1, batch);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == STORE_WRAPPED_LEN) {
+			cpy(id, sizeof id, col(st, 0));
+			memcpy(wrapped, sqlite3_column_blob(st, 1), sizeof wrapped);
+		}
+	}
+	sqlite3_finalize(st);
 	catalog_unlock(r->cat);
 	if (rc != 0)
 		return rc;
@@ -4225,6 +4276,144 @@ int rstore_certificate_get(rstore *r, int64_t batch, kho_buf *out, char sha_out[
 }
 
 /*
+ * The batch whose destruction certificate has id as its current package
+ * (its latest renewal, else the certificate as stored) into *batch;
+ * KHO_ECONFLICT if none. Lock held.
+ */
+static int cert_current(rstore *r, const char *id, int64_t *batch, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, s;
+
+	if ((rc = prep(r, &st, "SELECT batch FROM ret_certificates c WHERE package_id = ?1 AND NOT"
+	                       " EXISTS (SELECT 1 FROM ret_certificate_renewals n WHERE n.batch ="
+	                       " c.batch) UNION ALL SELECT batch FROM ret_certificate_renewals n"
+	                       " WHERE package_id = ?1 AND id = (SELECT max(id) FROM"
+	                       " ret_certificate_renewals m WHERE m.batch = n.batch)", err)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		*batch = sqlite3_column_int64(st, 0);
+	else if (s == SQLITE_DONE)
+		rc = kho_err_set(err, KHO_ECONFLICT, "package %.16s... is not the current package of a"
+		                 " destruction certificate (renewed meanwhile?)", id);
+	else
+		rc = dberr(r, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The renewal's rows, in the caller's transaction (lock held). */
+static int cert_renewal_catalog(rstore *r, int64_t batch, const char *old_id, const char *id,
+                                size_t len, const unsigned char wrapped[STORE_WRAPPED_LEN],
+                                const char *indication, const char *actor, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char detail[400], obj[32];
+	int rc;
+
+	if ((rc = prep(r, &st, "INSERT INTO packages(id, result_code, agency, size, wrapped_key,"
+	                       " indication, sub, marked, state, ingested_at, ingested_by, last_check,"
+	                       " last_check_at) SELECT ?1, result_code, agency, ?2, NULL, ?3, '', 0,"
+	                       " 'current', ingested_at, ?4, ?3, ?5 FROM packages WHERE id = ?6 AND"
+	                       " state = 'current'", err)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
+	sqlite3_bind_text(st, 3, indication, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)kho_now());
+	sqlite3_bind_text(st, 6, old_id, -1, SQLITE_STATIC);
+	rc = step_done(r, st, err);
+	sqlite3_finalize(st);
+	if (rc == 0 && sqlite3_changes(catalog_db(r->cat)) != 1)
+		rc = kho_err_set(err, KHO_ECONFLICT, "the certificate's package %.16s... is gone or"
+		                 " not current", old_id);
+	if (rc == 0 && (rc = prep(r, &st, "UPDATE packages SET state = 'renewed', superseded_by = ?"
+	                                  " WHERE id = ?", err)) == 0) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, old_id, -1, SQLITE_STATIC);
+		rc = step_done(r, st, err);
+		sqlite3_finalize(st);
+	}
+	if (rc == 0 && (rc = prep(r, &st, "INSERT INTO ret_certificate_renewals(batch, package_id,"
+	                                  " renews, size, wrapped_key, stored_at, stored_by)"
+	                                  " VALUES(?,?,?,?,?,?,?)", err)) == 0) {
+		sqlite3_bind_int64(st, 1, batch);
+		sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, old_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)len);
+		sqlite3_bind_blob(st, 5, wrapped, STORE_WRAPPED_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)kho_now());
+		sqlite3_bind_text(st, 7, actor, -1, SQLITE_STATIC);
+		rc = step_done(r, st, err);
+		sqlite3_finalize(st);
+	}
+	if (rc == 0) {
+		snprintf(obj, sizeof obj, "batch-%lld", (long long)batch);
+		snprintf(detail, sizeof detail, "destruction certificate renewed: package %s (%s, %zu"
+		         " bytes) renews package %s", id, indication, len, old_id);
+		rc = audit(r, actor, "renew", obj, detail, err);
+	}
+	return rc;
+}
+
+int rstore_certificate_renew(rstore *r, const char *old_id, const void *data, size_t len,
+                             const char *indication, const char *actor, kho_err *err)
+{
+	unsigned char md[32], wrapped[STORE_WRAPPED_LEN];
+	char id[65];
+	store *stor = NULL;
+	int64_t batch = 0;
+	int rc, exists = 0;
+
+	if (actor == NULL)
+		actor = "cli";
+	if (kho_sha256(md, data, len) != 0)
+		return kho_err_set(err, KHO_ECRYPTO, "SHA-256 failed");
+	kho_hex(id, md, 32);
+	catalog_lock(r->cat);
+	rc = cert_current(r, old_id, &batch, err);
+	if (rc == 0 && (exists = catalog_get_package(r->cat, id, NULL, NULL) == 0))
+		rc = kho_err_set(err, KHO_EEXIST, "package %.16s... is already archived", id);
+	catalog_unlock(r->cat);
+	if (rc != 0)
+		return rc;
+	if ((rc = open_store(r, &stor, err)) != 0)
+		return rc;
+	/* Stored first (durable), catalogued after, as at execution: a crash
+	 * between leaves a store file the catalog does not know, which the
+	 * daemon's start-up recovery removes; the next fixity run renews again. */
+	if ((rc = cert_store(r, stor, id, data, len, wrapped, err)) == 0) {
+		catalog_lock(r->cat);
+		if ((rc = catalog_begin(r->cat, err)) == 0) {
+			/* Again inside the transaction: renewed meanwhile, or this
+			 * package archived meanwhile (its file is not ours to remove). */
+			rc = cert_current(r, old_id, &batch, err);
+			if (rc == 0 && (exists = catalog_get_package(r->cat, id, NULL, NULL) == 0))
+				rc = kho_err_set(err, KHO_EEXIST, "package %.16s... is already archived", id);
+			if (rc == 0)
+				rc = cert_renewal_catalog(r, batch, old_id, id, len, wrapped, indication, actor,
+				                          err);
+			if (rc == 0)
+				rc = catalog_commit(r->cat, err);
+			else
+				catalog_rollback(r->cat);
+		}
+		catalog_unlock(r->cat);
+	}
+	if (rc != 0 && !exists) {
+		/* Nothing catalogued: take back what cert_store put. */
+		keystore_destroy(r->ks, id, NULL);
+		if (store_exists(stor, id))
+			store_remove(stor, id, NULL);
+	}
+	store_free(stor);
+	return rc;
+}
+
+/*
  * The tombstones against the catalog (found by review, 2026-12-07: fsck
  * passed both): a destroyed record whose package or result row is back
  * (restored from a copy), and a tombstone whose batch is not an executed
@@ -4236,7 +4425,7 @@ static int tombstones_check(rstore *r, rstore_cert_check *out, kho_err *err)
 		"SELECT t.result_code, 'a destroyed record is in the catalog again (its result or a"
 		" package row)' FROM ret_tombstones t WHERE EXISTS (SELECT 1 FROM results x WHERE"
 		" x.result_code = t.result_code) OR EXISTS (SELECT 1 FROM packages p WHERE"
-		" p.result_code = t.result_code AND p.id NOT IN (SELECT package_id FROM ret_certificates))",
+		" p.result_code = t.result_code AND p.id NOT IN " CERT_PACKAGES ")",
 		"SELECT t.result_code, 'its tombstone names batch ' || t.batch || ', which is not an"
 		" executed destruction with a certificate' FROM ret_tombstones t WHERE NOT EXISTS"
 		" (SELECT 1 FROM ret_batches b WHERE b.id = t.batch AND b.kind = 'destroy' AND"

@@ -29,6 +29,8 @@
  *   ret_tombstone_packages  every package id a destroyed record had
  *   ret_certificates  destruction certificates kept in the store: batch,
  *                   package id, the package key wrapped under the master key
+ *   ret_certificate_renewals  their renewals (archive timestamps added), in
+ *                   order, each with its package id and wrapped key
  *
  * The daemon's tables are READ-ONLY to this module except for the rows a
  * destruction must remove: it reads results(result_code, dossier_code,
@@ -454,7 +456,8 @@ int rstore_lookup_custody(catalog *c, json_t *answer, kho_err *err);
 
 /*
  * rstore_certificate_get: the sealed destruction certificate of executed
- * destruction batch `batch`, decrypted from the store (its key from the
+ * destruction batch `batch` (its latest renewal, if the daemon renewed it:
+ * rstore_certificate_renew), decrypted from the store (its key from the
  * key store, else the copy wrapped under the master key) and checked
  * against its id, into out (caller-initialised; its cap applies, the
  * certificate is at most a few MiB). sha_out gets its SHA-256. A
@@ -465,6 +468,21 @@ int rstore_lookup_custody(catalog *c, json_t *answer, kho_err *err);
  */
 int rstore_certificate_get(rstore *r, int64_t batch, kho_buf *out, char sha_out[65],
                            kho_err *err);
+
+/*
+ * rstore_certificate_renew: store `data`, the destruction certificate's
+ * current package old_id with an archive timestamp added (the daemon's
+ * fixity run, before the certificate's evidence ends; verified by the
+ * caller: indication), as its renewal: in the store under a key of its
+ * own (as the certificate), then in one transaction a packages row
+ * (current; old_id becomes "renewed", superseded_by the new one), a
+ * ret_certificate_renewals row and the audit event "renew". From then on
+ * rstore_certificate_get serves it; the earlier packages stay.
+ * KHO_ECONFLICT, nothing stored: old_id is not the current package of a
+ * destruction certificate (renewed meanwhile).
+ */
+int rstore_certificate_renew(rstore *r, const char *old_id, const void *data, size_t len,
+                             const char *indication, const char *actor, kho_err *err);
 
 /* What rstore_certificates_check found. */
 typedef struct rstore_cert_check {

@@ -63,20 +63,57 @@ check "... and no key or store file of the copy's content left" \
 	test "$(find data/store -type f | wc -l)/$(find data.keys -name '*.key' | wc -l)" = "1/1"
 start_daemon data --config kho.json
 st=$(http GET /v1/results/$A "$OFF"); check_status "GET the result: 410, destroyed" 410 "$st"
+st=$(http GET /v1/disposition/batches/$B/certificate "$RM1"); cp body.out cert0.asice
+check_status "the destruction certificate is served" 200 "$st"
 stop_daemon
+check "... it is the certificate stored at execution" \
+	test "$(sha256sum cert0.asice | cut -d' ' -f1)" = "$(sqlite3 data/catalog.db "SELECT package_id FROM ret_certificates WHERE batch = $B")"
 
 # ---- the destruction certificate comes due (2035, a TSA of 2035) ----
+# A permanent record: the fixity run renews it as it renews a result's
+# package (before, it was skipped and lapsed with its TSA's certificate,
+# 2036 here), as a certificate, never as a result.
 KHO_NOW=2035-06-01T00:00:00Z "$KHO" pki init pki35 >/dev/null || echo "pki35 failed"
 jq '.trust += ["pki35/trust.pem"] | .tsa = {"key": "pki35/tsa.key", "cert": "pki35/tsa.pem"} | .fixity_interval = 1' kho.json > k35.json
 export KHO_NOW=2035-06-01T00:00:00Z
 : > serve.log
 start_daemon data --config k35.json
 for i in $(seq 150); do [ "$(grep -c 'fixity: ' serve.log)" -ge 2 ] && break; sleep 0.2; done
+st=$(http GET /v1/disposition/batches/$B/certificate "$RM1"); cp body.out cert1.asice
+check_status "2035: the certificate is served" 200 "$st"
+st=$(http GET /v1/disposition/batches/$B "$RM1"); cp body.out batch.json
 stop_daemon
 unset KHO_NOW
-check_grep "2035: the certificate is not renewed into a result" 'fixity: 1 packages: .* 0 renewed, 0 renewals failed' serve.log
-check "... no result row appeared, the certificate is still the one package" \
-	test "$(sqlite3 data/catalog.db "SELECT (SELECT count(*) FROM results) || '/' || (SELECT count(*) FROM packages)")" = "0/1"
+check_grep "2035: the first fixity run renews the certificate" \
+	'fixity: 1 packages: 1 ok, .* 1 renewed, 0 renewals failed$' serve.log
+check_grep "... the next one finds nothing due (its evidence now ends in 2045)" \
+	'fixity: 2 packages: 2 ok, .* 0 renewed, 0 renewals failed$' serve.log
+check "... as a certificate: no result row, two packages of the certificate, the first renewed into the second" \
+	test "$(sqlite3 data/catalog.db "SELECT (SELECT count(*) FROM results) || ':' || group_concat(result_code || '/' || state, ',') FROM (SELECT * FROM packages ORDER BY state DESC)")" = "0:destruction-certificate-batch-$B/renewed,destruction-certificate-batch-$B/current"
+ID1=$(sha256sum cert1.asice | cut -d' ' -f1)
+check "... the certificate served is the renewal (catalogued with its batch)" \
+	test "$(sqlite3 data/catalog.db "SELECT batch || ':' || package_id || ':' || renews FROM ret_certificate_renewals")" = "$B:$ID1:$(sha256sum cert0.asice | cut -d' ' -f1)"
+check "... the batch lists it" test "$(jq -r '.certificate_renewals[0].sha256' batch.json)" = "$ID1"
+check "... audited: renew by the daemon" \
+	test "$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE actor = 'daemon' AND action = 'renew' AND object = 'batch-$B'")" = 1
+check "... and the renewal holds the certificate's document unchanged" \
+	cmp <(unzip -p cert0.asice destruction-certificate.xml) <(unzip -p cert1.asice destruction-certificate.xml)
+check_exit "in 2040 the certificate as executed no longer verifies (its TSA ended in 2036)" 2 \
+	"$KHO" verify --trust pki/trust.pem --at 2040-01-01T00:00:00Z cert0.asice
+check_exit "... its renewal does" 0 \
+	"$KHO" verify --trust pki/trust.pem --trust pki35/trust.pem --at 2040-01-01T00:00:00Z cert1.asice
+AUD=$(token auditor1 auditor)
+ALERTS=$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE action = 'alert'")
+export KHO_NOW=2040-01-01T00:00:00Z
+start_daemon data --config k35.json
+st=$(http GET /v1/packages/$(sha256sum cert0.asice | cut -d' ' -f1) "$AUD")
+check_status "2040: the certificate's first package is refused (its evidence lapsed)" 409 "$st"
+check "... naming the renewal that carries it on" test "$(jq -r .renewed_by body.out)" = "$ID1"
+st=$(http GET /v1/packages/$ID1 "$AUD"); check_status "... which is served" 200 "$st"
+stop_daemon
+unset KHO_NOW
+check "... and no alert: a renewed package lapses by design" \
+	test "$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE action = 'alert'")" = "$ALERTS"
 check_exit "fsck is clean" 0 env KHO_NOW=2035-06-01T00:00:00Z "$KHO" fsck --data data --config k35.json
 check "the audit chain verifies" "$KHO" audit verify --data data
 finish

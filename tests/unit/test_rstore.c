@@ -3,7 +3,8 @@
  * directory with catalog rows written directly: classification at ingest
  * (refuse by default, keep unclassified when configured), check without
  * writing, 29 February through the store, holds by subject HMAC (first or
- * further subject) and by query, tombstones refuse edits.
+ * further subject) and by query, tombstones refuse edits; a destruction
+ * certificate's renewals (only of its current package, served once made).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,8 @@
 
 #include <sqlite3.h>
 
+#include "archive/keystore.h"
+#include "archive/store.h"
 #include "common/util.h"
 #include "retention/rstore.h"
 #include "tests/unit/test.h"
@@ -222,4 +225,103 @@ static void t_feb29_and_holds(void)
 	rstore_close(r);
 }
 
-TESTS(T(t_unclassified_policy), T(t_feb29_and_holds))
+static int count_of(rstore *r, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	catalog_lock(rstore_catalog(r));
+	if (sqlite3_prepare_v2(catalog_db(rstore_catalog(r)), sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	catalog_unlock(rstore_catalog(r));
+	return n;
+}
+
+/* A destruction certificate's renewals (the daemon's fixity run adds an
+ * archive timestamp before its evidence ends): each is a renewal of the
+ * certificate's current package only, and the certificate served after is
+ * the latest; a refused renewal stores nothing. The certificate rows are
+ * written directly (the renewal never reads the certificate as executed). */
+static void t_certificate_renewal(void)
+{
+	char mk[128], keys[128], orig[65], id1[65], id2[65], sha[65];
+	unsigned char master[STORE_KEY_LEN], md[32];
+	static const char doc1[] = "certificate, renewed once", doc2[] = "certificate, twice";
+	store *stor = NULL;
+	keystore *ks = NULL;
+	rstore *r = NULL;
+	kho_buf b;
+	kho_err err;
+	char *sql;
+
+	snprintf(dir, sizeof dir, "/tmp/kho-rstore-XXXXXX");
+	REQUIRE(mkdtemp(dir) != NULL);
+	snprintf(mk, sizeof mk, "%s/master.key", dir);
+	snprintf(keys, sizeof keys, "%s.keys", dir);
+	REQUIRE(store_open(&stor, dir, mk, &err) == 0);
+	REQUIRE(store_key_file(master, mk, &err) == 0);
+	REQUIRE(keystore_open(&ks, keys, master, NULL, &err) == 0);
+	keystore_free(ks);
+	REQUIRE(rstore_open(&r, dir, keys, mk, &err) == 0);
+	kho_sha256(md, "as executed", 11);
+	kho_hex(orig, md, 32);
+	kho_sha256(md, doc1, sizeof doc1 - 1);
+	kho_hex(id1, md, 32);
+	kho_sha256(md, doc2, sizeof doc2 - 1);
+	kho_hex(id2, md, 32);
+	sql = sqlite3_mprintf(
+	    "INSERT INTO ret_batches(id, kind, state, proposed_by, proposed_on, hash,"
+	    " certificate_sha256) VALUES(7, 'destroy', 'executed', 'a', 1, 'h', '%s');"
+	    "INSERT INTO packages(id, result_code, agency, size, indication, sub, state, ingested_at,"
+	    " ingested_by) VALUES('%s', 'destruction-certificate-batch-7', '000.31.20.H55', 11,"
+	    " 'TOTAL-PASSED', '', 'current', 1740000000, 'cli');"
+	    "INSERT INTO ret_certificates(batch, package_id, size, wrapped_key, stored_at, stored_by)"
+	    " VALUES(7, '%s', 11, zeroblob(40), 1740000000, 'cli');", orig, orig, orig);
+	catalog_lock(rstore_catalog(r));
+	REQUIRE(sqlite3_exec(catalog_db(rstore_catalog(r)), sql, NULL, NULL, NULL) == SQLITE_OK);
+	catalog_unlock(rstore_catalog(r));
+	sqlite3_free(sql);
+
+	/* Not the package of a certificate: refused, nothing stored. */
+	CHECK_EQ_INT(rstore_certificate_renew(r, id2, doc1, sizeof doc1 - 1, "TOTAL-PASSED", "daemon",
+	                                      &err), KHO_ECONFLICT);
+	CHECK(!store_exists(stor, id1));
+	/* The first renewal: stored, the certificate as executed "renewed". */
+	CHECK_EQ_INT(rstore_certificate_renew(r, orig, doc1, sizeof doc1 - 1, "TOTAL-PASSED", "daemon",
+	                                      &err), 0);
+	CHECK(store_exists(stor, id1));
+	CHECK_EQ_INT(count_of(r, "SELECT count(*) FROM packages WHERE state = 'renewed'"), 1);
+	CHECK_EQ_INT(count_of(r, "SELECT count(*) FROM packages WHERE state = 'current' AND"
+	                         " result_code = 'destruction-certificate-batch-7'"), 1);
+	kho_buf_init(&b, 1 << 20);
+	CHECK_EQ_INT(rstore_certificate_get(r, 7, &b, sha, &err), 0);
+	CHECK(b.len == sizeof doc1 - 1 && memcmp(b.data, doc1, b.len) == 0);
+	CHECK_STR(sha, id1);
+	kho_buf_release(&b);
+	/* The certificate as executed again (renewed meanwhile): refused, and
+	 * the bytes it would have stored are not left behind. */
+	CHECK_EQ_INT(rstore_certificate_renew(r, orig, doc2, sizeof doc2 - 1, "TOTAL-PASSED", "daemon",
+	                                      &err), KHO_ECONFLICT);
+	CHECK(!store_exists(stor, id2));
+	/* The renewal renewed: the latest is served. */
+	CHECK_EQ_INT(rstore_certificate_renew(r, id1, doc2, sizeof doc2 - 1, "TOTAL-PASSED", "daemon",
+	                                      &err), 0);
+	kho_buf_init(&b, 1 << 20);
+	CHECK_EQ_INT(rstore_certificate_get(r, 7, &b, sha, &err), 0);
+	CHECK_STR(sha, id2);
+	kho_buf_release(&b);
+	CHECK_EQ_INT(count_of(r, "SELECT count(*) FROM ret_certificate_renewals WHERE batch = 7"), 2);
+	CHECK_EQ_INT(count_of(r, "SELECT count(*) FROM audit WHERE action = 'renew' AND"
+	                         " object = 'batch-7'"), 2);
+	/* Permanent: the renewals refuse edits. */
+	catalog_lock(rstore_catalog(r));
+	CHECK(sqlite3_exec(catalog_db(rstore_catalog(r)), "DELETE FROM ret_certificate_renewals",
+	                   NULL, NULL, NULL) != SQLITE_OK);
+	catalog_unlock(rstore_catalog(r));
+	rstore_close(r);
+	store_free(stor);
+}
+
+TESTS(T(t_unclassified_policy), T(t_feb29_and_holds), T(t_certificate_renewal))
