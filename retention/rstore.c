@@ -1916,13 +1916,19 @@ static int hold_target_known(rstore *r, const char *code, kho_err *err)
 	sqlite3_stmt *st = NULL;
 	int rc, s;
 
-	if ((rc = prep(r, &st, "SELECT 1 FROM results WHERE result_code = ?1 UNION ALL"
-	                       " SELECT 2 FROM ret_tombstones WHERE result_code = ?1 LIMIT 1",
-	               err)) != 0)
+	if ((rc = prep(r, &st, "SELECT 3, batch FROM ret_items WHERE result_code = ?1 AND"
+	                       " state = 'destroying' UNION ALL SELECT 2, 0 FROM ret_tombstones"
+	                       " WHERE result_code = ?1 UNION ALL SELECT 1, 0 FROM results WHERE"
+	                       " result_code = ?1 LIMIT 1", err)) != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	s = sqlite3_step(st);
-	if (s == SQLITE_ROW)
+	if (s == SQLITE_ROW && sqlite3_column_int(st, 0) == 3)
+		rc = kho_err_set(err, KHO_ECONFLICT, "%s is being destroyed: an execution of batch %lld"
+		                 " was interrupted after it began (its content may be gone already);"
+		                 " execute that batch again to finish it", code,
+		                 (long long)sqlite3_column_int64(st, 1));
+	else if (s == SQLITE_ROW)
 		rc = sqlite3_column_int(st, 0) == 1
 		         ? 0
 		         : kho_err_set(err, KHO_ECONFLICT, "%s was destroyed: a hold has nothing left"
@@ -2912,15 +2918,15 @@ static int reject_check(rstore *r, int64_t id, kho_err *err)
 	 * could not be sealed) leaves the batch approved: what it destroyed
 	 * must get its certificate, so it is executed again, not rejected. */
 	if ((rc = prep(r, &st, "SELECT COUNT(*) FROM ret_items WHERE batch = ? AND"
-	                       " state = 'destroyed'", err)) != 0)
+	                       " state IN ('destroyed', 'destroying')", err)) != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		rc = dberr(r, err);
 	else if (sqlite3_column_int64(st, 0) > 0)
 		rc = kho_err_set(err, KHO_ECONFLICT, "batch %lld: an interrupted execution already"
-		                 " destroyed %lld of its records; execute it again to finish it and"
-		                 " seal its certificate", (long long)id,
+		                 " destroyed (or began to destroy) %lld of its records; execute it again"
+		                 " to finish it and seal its certificate", (long long)id,
 		                 (long long)sqlite3_column_int64(st, 0));
 	sqlite3_finalize(st);
 	return rc;
@@ -3366,6 +3372,26 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 
 	if ((rc = version_get(r, x->sha, &s, err)) != 0)
 		return rc;
+	/* 0. The intent, committed before anything irreversible: after a crash
+	 * that came once a key was shredded, the item is 'destroying' and
+	 * executing again finishes it, whatever was decided about the record
+	 * since (found by review: a hold placed after such a crash dropped the
+	 * item, its content already shredded, with no tombstone and a
+	 * certificate saying "dropped"). */
+	if ((rc = catalog_begin(r->cat, err)) != 0)
+		goto out;
+	if ((rc = prep(r, &st, "UPDATE ret_items SET state = 'destroying' WHERE batch = ? AND"
+	                       " result_code = ?", err)) == 0) {
+		sqlite3_bind_int64(st, 1, batch);
+		sqlite3_bind_text(st, 2, x->code, -1, SQLITE_STATIC);
+		rc = step_done(r, st, err);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != 0)
+		goto rollback;
+	if ((rc = catalog_commit(r->cat, err)) != 0)
+		goto out;
 	/* 1. and 2.: the keys (irreversible, first) and the stored files of
 	 * every package of the record. */
 	if ((rc = destroy_packages(r, stor, x->code, &pkgs, &np, err)) != 0)
@@ -3568,7 +3594,7 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	int64_t ndestroyed = 0;
 	size_t i;
 	holds h = { 0 };
-	int rc, locked = 1;
+	int rc, locked = 1, resuming = 0;
 
 	memset(&it, 0, sizeof it);
 	kho_buf_init(&cert, CERT_MAX + 1024 * 1024);
@@ -3620,17 +3646,6 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	}
 	if ((rc = execution_day_ok(id, on, approved_on, err)) != 0)
 		goto out;
-	if (on > deadline) {
-		rc = kho_err_set(err, KHO_EPERM, "batch %lld: the execution deadline %s has passed;"
-		                 " propose and approve a new batch", (long long)id,
-		                 due_format(d, deadline));
-		goto out;
-	}
-	/* Before anything (more) is destroyed: a certificate sealed with an
-	 * expired or not yet valid certificate would not verify, and the
-	 * destructions would stand without a valid record of them. */
-	if ((rc = rstore_signer_check(signer, kho_now(), err)) != 0)
-		goto out;
 	if ((rc = prep(r, &st, "SELECT result_code, package_id, dossier_code, class_code,"
 	                       " schedule_sha256, due, state FROM ret_items WHERE batch = ?"
 	                       " ORDER BY result_code", err)) != 0)
@@ -3645,12 +3660,33 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		item_from_row(x, st);
 		x->due = (int32_t)sqlite3_column_int64(st, 5);
 		/* An execution interrupted after some destructions (e.g. the
-		 * certificate could not be sealed) resumes: those stay destroyed. */
+		 * certificate could not be sealed) resumes: those stay destroyed,
+		 * and one it had begun ('destroying': keys may be shredded) is
+		 * finished, without evaluating the record again. */
 		if (strcmp(col(st, 6), "destroyed") == 0)
 			x->why[0] = '\1';
+		else if (strcmp(col(st, 6), "destroying") == 0)
+			x->why[0] = '\2';
+		if (x->why[0] != '\0')
+			resuming = 1;
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	/* Past the deadline nothing more is destroyed, but an interrupted
+	 * execution is finished: the records it destroyed or began to destroy
+	 * get their tombstones and certificate, every other item is dropped
+	 * (before, such a batch could be neither executed nor rejected). */
+	if (on > deadline && !resuming) {
+		rc = kho_err_set(err, KHO_EPERM, "batch %lld: the execution deadline %s has passed;"
+		                 " propose and approve a new batch", (long long)id,
+		                 due_format(d, deadline));
+		goto out;
+	}
+	/* Before anything (more) is destroyed: a certificate sealed with an
+	 * expired or not yet valid certificate would not verify, and the
+	 * destructions would stand without a valid record of them. */
+	if ((rc = rstore_signer_check(signer, kho_now(), err)) != 0)
+		goto out;
 	/* The items are those approved: their list hashes to the batch hash
 	 * the proposal recorded and the approval was given on (a row added or
 	 * changed behind the API since would otherwise be destroyed too). */
@@ -3682,28 +3718,37 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		struct item *x = &it.v[i];
 		kho_err e2;
 		int erc;
-		if (x->why[0] == '\1') {
+		if (x->why[0] == '\1' || x->why[0] == '\2') {
+			if (x->why[0] == '\2' &&
+			    (rc = destroy_one(r, stor, id, x, decision, decision_date, actor, err)) != 0)
+				goto out;
 			x->why[0] = '\0';
 			states[i] = "destroyed";
 			ndestroyed++;
 			continue;
 		}
-		erc = evaluate_one(r, x->code, &h, on, a, &e2);
-		if (erc == 0 && a->res.outcome == ELIG_ELIGIBLE_DESTROY &&
-		    same_package(r, x->package, a->x.package)) {
-			if ((rc = destroy_one(r, stor, id, x, decision, decision_date, actor, err)) != 0)
-				goto out;
-			states[i] = "destroyed";
-			ndestroyed++;
-			continue;
+		if (on > deadline) {
+			snprintf(x->why, sizeof x->why, "not reached before the execution deadline %s"
+			         " passed: the interrupted execution was finished late, destroying only"
+			         " the records it had begun with", due_format(d, deadline));
+		} else {
+			erc = evaluate_one(r, x->code, &h, on, a, &e2);
+			if (erc == 0 && a->res.outcome == ELIG_ELIGIBLE_DESTROY &&
+			    same_package(r, x->package, a->x.package)) {
+				if ((rc = destroy_one(r, stor, id, x, decision, decision_date, actor, err)) != 0)
+					goto out;
+				states[i] = "destroyed";
+				ndestroyed++;
+				continue;
+			}
+			if (erc != 0)
+				snprintf(x->why, sizeof x->why, "%.500s", e2.msg);
+			else if (!same_package(r, x->package, a->x.package))
+				snprintf(x->why, sizeof x->why, "its package changed since the proposal");
+			else
+				snprintf(x->why, sizeof x->why, "%s: %.400s", elig_outcome_name(a->res.outcome),
+				         a->why);
 		}
-		if (erc != 0)
-			snprintf(x->why, sizeof x->why, "%.500s", e2.msg);
-		else if (!same_package(r, x->package, a->x.package))
-			snprintf(x->why, sizeof x->why, "its package changed since the proposal");
-		else
-			snprintf(x->why, sizeof x->why, "%s: %.400s", elig_outcome_name(a->res.outcome),
-			         a->why);
 		states[i] = "dropped";
 		json_array_append_new(dropped, json_pack("{s:s,s:s}", "result_code", x->code,
 		                                         "reason", x->why));

@@ -1,0 +1,98 @@
+# t0441-interrupted-execution.sh: a destruction interrupted (kill -9) after
+# it began to destroy a record. destroy_one commits the intent (the item
+# 'destroying') before it shreds a key; the state a crash then leaves is made
+# here by hand (the item 'destroying', its key file gone), since a kill at
+# that instant cannot be timed. Found by review (2026-12-07): a hold placed
+# after such a crash dropped the item at the next execution, its content
+# already shredded, with no tombstone and a certificate saying "dropped";
+# and a batch interrupted past its deadline could be neither executed nor
+# rejected. Now: a record hold on it is refused (409, naming the batch);
+# the batch cannot be rejected; executing again finishes it whatever holds
+# were placed since (within the deadline the other items are evaluated as
+# usual; past it they are dropped and only the begun record is destroyed);
+# the certificate says "destroyed"; fsck and the audit chain are clean.
+source "$ROOT/tests/integration/lib.sh"
+source "$ROOT/tests/integration/serve-lib.sh"
+setup_pki
+CT=$ROOT/testdata/records/ct01-certified-copy.xml
+AG=000.31.20.H55
+code() { echo "$AG-250314-$1-KQ1"; }
+valid_until() { sed -i "s|</validFrom>|</validFrom>\n  <validUntil>$2</validUntil>|" "$1"; }
+for s in 0101 0103 0104; do make_record "$CT" r$s.xml $s; valid_until r$s.xml 2025-09-30; done
+for s in 0101 0103 0104; do seal_pkg r$s.xml r$s.asice >/dev/null || echo "seal $s failed"; done
+A=$(code 0101); C=$(code 0103); D=$(code 0104)
+IDA=$(sha256sum r0101.asice | cut -d' ' -f1)
+archive_config kho.json
+OFF=$(token counter1 officer $AG)
+RM1=$(token rm-lan records_manager)
+RM2=$(token rm-hoa records_manager)
+start_daemon data --config kho.json
+st=$(http PUT /v1/schedules "$RM1" --data-binary @"$ROOT/testdata/schedules/province-2025.xml")
+[ "$st" = 201 ] || echo "schedule: $st"
+for s in 0101 0103 0104; do st=$(http POST /v1/packages "$OFF" --data-binary @r$s.asice); [ "$st" = 201 ] || echo "ingest $s: $st"; done
+for x in $A $C $D; do
+	st=$(http POST /v1/results/$x/events "$RM1" --data '{"kind":"dossier-closed","date":"2025-03-14"}')
+	[ "$st" = 201 ] || echo "event $x: $st"
+done
+stop_daemon
+
+export KHO_NOW=2031-01-02T09:00:00Z
+renewed_config kho.json kho31.json
+start_daemon data --config kho31.json
+st=$(http POST /v1/disposition/batches "$RM1" --data '{}'); B=$(jq -r .id body.out)
+check_status "a batch of the three records is proposed" 201 "$st"
+st=$(http POST /v1/disposition/batches/$B/approve "$RM2" --data '{"decision":"45/QĐ-SNV","decision_date":"2031-01-02"}')
+check_status "... and approved (deadline 2031-01-17)" 200 "$st"
+stop_daemon
+
+# ---- the state a kill -9 leaves once the first record's key is shredded ----
+check "(the first record's key is in the key store)" test -f data.keys/${IDA:0:2}/$IDA.key
+sqlite3 data/catalog.db "UPDATE ret_items SET state = 'destroying' WHERE batch = $B AND result_code = '$A'"
+rm -f data.keys/${IDA:0:2}/$IDA.key
+start_daemon data --config kho31.json
+st=$(http POST /v1/holds "$RM1" --data "{\"scope\":\"record\",\"target\":\"$A\",\"reason\":\"khiếu nại\",\"authority\":\"TAND tỉnh\"}")
+check_status "a record hold on the record being destroyed is refused" 409 "$st"
+check_grep "... saying its destruction is under way in batch $B" "is being destroyed: an execution of batch $B was interrupted" body.out
+st=$(http POST /v1/disposition/batches/$B/reject "$RM1" --data '{"reason":"thanh tra","decision":"12/QĐ-SNV"}')
+check_status "the batch cannot be rejected" 409 "$st"
+check_grep "... it must be executed again" 'began to destroy' body.out
+# A hold on the procedure, placed after the crash: it covers all three.
+st=$(http POST /v1/holds "$RM1" --data '{"scope":"procedure","target":"2.000815","reason":"thanh tra chuyên ngành","authority":"Thanh tra tỉnh"}')
+check_status "a hold on the whole procedure is placed" 201 "$st"
+stop_daemon
+rm -rf late late.keys; cp -a data late; cp -a data.keys late.keys
+
+# ---- executed again within the deadline ----
+start_daemon data --config kho31.json
+st=$(http POST /v1/disposition/batches/$B/execute "$RM2" --data '{}'); cp body.out exec.json
+check_status "executed again within its deadline" 200 "$st"
+check "... the begun record is destroyed, the two held ones dropped" \
+	test "$(jq -r '[.destroyed, (.dropped | map(.result_code) | sort | join(" "))] | join("|")' exec.json)" = "1|$C $D"
+check "... as held" test "$(jq -r '[.dropped[].reason | startswith("held")] | all' exec.json)" = true
+st=$(http GET /v1/results/$A "$OFF"); check_status "the begun record answers 410" 410 "$st"
+check "... with its tombstone" test "$(jq -r .tombstone.batch body.out)" = "$B"
+st=$(http GET /v1/results/$C "$OFF"); check_status "a held record is still there" 200 "$st"
+st=$(http GET /v1/disposition/batches/$B/certificate "$RM1"); cp body.out cert.asice
+check_status "the certificate is sealed" 200 "$st"
+stop_daemon
+check_grep "... and says the begun record was destroyed" "$A\".* outcome=\"destroyed\"" <(unzip -p cert.asice destruction-certificate.xml)
+check "... it verifies" "$KHO" verify --trust pki/trust.pem --trust pki31/trust.pem cert.asice
+check "no key or store file of the destroyed record is left" \
+	test "$(find data/store data.keys -name "$IDA*" | wc -l)" = 0
+check_exit "fsck is clean" 0 "$KHO" fsck --data data --config kho31.json
+check "the audit chain verifies" "$KHO" audit verify --data data
+
+# ---- the same crash, executed again after the deadline ----
+export KHO_NOW=2031-01-20T09:00:00Z
+start_daemon late --config kho31.json
+st=$(http POST /v1/disposition/batches/$B/execute "$RM2" --data '{}'); cp body.out late.json
+check_status "after its deadline the interrupted batch is still finished" 200 "$st"
+check "... destroying only the begun record" test "$(jq -r .destroyed late.json)" = 1
+check "... the others dropped: not reached before the deadline" \
+	test "$(jq -r '[.dropped[].reason | test("not reached before the execution deadline 2031-01-17 passed")] | (length == 2 and all)' late.json)" = true
+st=$(http GET /v1/results/$A "$OFF"); check_status "the begun record answers 410" 410 "$st"
+st=$(http GET /v1/results/$D "$OFF"); check_status "a record not reached is still there" 200 "$st"
+stop_daemon
+check_exit "fsck is clean" 0 "$KHO" fsck --data late --config kho31.json
+check "the audit chain verifies" "$KHO" audit verify --data late
+finish
