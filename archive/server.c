@@ -2045,7 +2045,10 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 		q->m.route = HTTP_R_RETENTION;
 		if (http_bearer(h, tok) != 0 || token_check(pick_reader(s), tok, &q->who, NULL) != 0) {
 			deny(q, 401, h == NULL ? "a bearer token is required" : "invalid token");
-			audit(s, "anonymous", "denied", url, 401, h == NULL ? "no token" : "invalid token");
+			char obj[sizeof q->path];
+			memcpy(obj, q->path, sizeof obj);
+			kho_redact_numbers(obj);
+			audit(s, "anonymous", "denied", obj, 401, h == NULL ? "no token" : "invalid token");
 			return q;
 		}
 		q->authed = 1;
@@ -2315,6 +2318,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		 * writer) or LOG_BUF_FLUSH bytes, not one write per request. */
 		long long tenths = (long long)(since(&q->t0) * 10000.0 + 0.5);   /* of a ms */
 		time_t now = time(NULL);
+		char lpath[sizeof q->path];
+
+		/* A personal number a client put in the path itself (an encoded
+		 * '?', /verify/r/NUMBER): not logged either. */
+		memcpy(lpath, q->path, sizeof lpath);
+		kho_redact_numbers(lpath);
 
 		pthread_mutex_lock(&s->log_mu);
 		/* The time stamp is formatted once a second, and the duration as
@@ -2325,7 +2334,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			s->log_sec = now;
 		}
 		if (kho_buf_appendf(&s->logbuf, "%s %s %s %s %d %lld.%lldms %llu actor=%s%s\n",
-		                    s->log_ts, q->client, q->method, q->path, q->status, tenths / 10,
+		                    s->log_ts, q->client, q->method, lpath, q->status, tenths / 10,
 		                    tenths % 10,
 		                    (unsigned long long)q->got, actor_of(q),
 		                    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
@@ -2334,7 +2343,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			/* Full (the writer is stuck?) or out of memory: write out, retry once. */
 			log_flush_locked(s);
 			kho_buf_appendf(&s->logbuf, "%s %s %s %s %d\n", s->log_ts, q->client, q->method,
-			                q->path, q->status);
+			                lpath, q->status);
 		}
 		if (s->logbuf.len >= LOG_BUF_FLUSH || now_mono() - s->log_last >= LOG_FLUSH_MS / 1000.0)
 			log_flush_locked(s);

@@ -123,3 +123,37 @@ char *kho_text_clean(const char *s, int keep_nl)
 	o[k] = '\0';
 	return o;
 }
+
+static int ascii_alnum(char c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+void kho_redact_numbers(char *s)
+{
+	static const char mark[] = "[number]";
+	char *w = s;
+	const char *r = s;
+
+	while (*r != '\0') {
+		const char *e = r;
+		int digits = 1;
+		while (ascii_alnum(*e)) {
+			digits &= *e >= '0' && *e <= '9';
+			e++;
+		}
+		if (e == r) {
+			*w++ = *r++;
+			continue;
+		}
+		if (digits && e - r >= 9) {
+			memcpy(w, mark, sizeof mark - 1);   /* shorter than the word: in place */
+			w += sizeof mark - 1;
+		} else {
+			memmove(w, r, (size_t)(e - r));
+			w += e - r;
+		}
+		r = e;
+	}
+	*w = '\0';
+}

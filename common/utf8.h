@@ -24,6 +24,16 @@ void kho_utf8_cut(char *s, size_t n);
 void kho_utf8_scrub(char *s);
 
 /*
+ * kho_redact_numbers: replace, in place, every word of s (a run of ASCII
+ * letters and digits) made of 9 or more digits only by "[number]": a
+ * personal identification number (12 digits, 9 for the old identity card)
+ * or an enterprise code (10) that a client put in a path, for logs and the
+ * audit trail, which must never hold one. Result codes, dates and package
+ * ids (hexadecimal with letters) are left as they are.
+ */
+void kho_redact_numbers(char *s);
+
+/*
  * kho_text_clean: a copy of s (malloc'd, NULL if out of memory) fit for a
  * terminal, JSON and XML 1.0 alike: every byte that starts no well-formed
  * character, every control (C0 but tab and, with keep_nl, newline; DEL;

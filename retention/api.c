@@ -539,13 +539,19 @@ int rapi_handle(rstore *r, const rstore_signer *signer, const rapi_request *q,
 	int ret = route(r, q, signer, resp);
 
 	if (resp->status >= 400 && r != NULL) {
-		char detail[300];
+		char detail[300], obj[1024];
 		audit_event ev;
 		snprintf(detail, sizeof detail, "%s: %s", q->method, resp->audit_detail);
 		kho_utf8_cut(detail, strlen(detail));
+		/* No personal number a client put in the path or the body (a
+		 * subject hold's target quoted by an error) in the trail. */
+		kho_redact_numbers(detail);
+		snprintf(obj, sizeof obj, "%s", q->path);
+		kho_utf8_cut(obj, strlen(obj));
+		kho_redact_numbers(obj);
 		ev.actor = q->actor ? q->actor : "anonymous";
 		ev.action = resp->status == 403 ? "denied" : "retention-refused";
-		ev.object = q->path;
+		ev.object = obj;
 		ev.status = resp->status;
 		ev.detail = detail;
 		/* An audit that fails does not change the answer: the refusal

@@ -250,9 +250,14 @@ st=$(http GET /metrics "$ADM")
 check_grep "metrics count requests refused before routing (route none)" 'kho_http_requests_total\{route="none",status="400"\} [1-9]' body.out
 check_grep "metrics count the retention routes" 'kho_http_requests_total\{route="retention",status="401"\} [1-9]' body.out
 
-# the log: one line per request, never a personal number
-check_grep "one log line per request" 'POST /v1/packages 201 ' serve.log
-check_nogrep "no personal number in the log" '051087012345' serve.log
+# the log: one line per request, never a personal number, not even one a
+# client put in the path (an encoded '?', a number as a path segment: found
+# by review, 2026-12-07), nor in the trail of a denied request
+st=$(http GET "/v1/lookup%3Fsubject=051087012345&purpose=$AG-251120-0009" "$OFF")
+check_status "a query string encoded into the path: 404" 404 "$st"
+st=$(http GET "/verify/r/051087012345" ""); check_status "a number as a path segment: 404" 404 "$st"
+st=$(http GET "/v1/holds/051087012345" ""); check_status "... on a retention path without a token: 401" 401 "$st"
+st=$(http GET "/v1/holds/051087012345" "$OFF"); check_status "... with a token, a method it does not take: 405 (audited)" 405 "$st"
 st=$(http GET "/v1/audit?after=0&limit=1000" "$AUD"); check_status "audit trail for an auditor" 200 "$st"
 check_grep "the audit answer carries the head for a witness" '"head": ?\{[^}]*"hash": ?"[0-9a-f]{64}"' body.out
 check_grep "401 and 403 are audited" '"action":"denied".*"status":401' body.out
@@ -261,12 +266,16 @@ check_grep "403 is audited" '"action":"denied"[^}]*"status":403' body.out
 check_grep "a refused (tampered) package is audited with its indication" "\"action\":\"refused\",\"object\":\"$(sha256sum bad.asice | cut -d' ' -f1)\",\"status\":422,\"detail\":\"TOTAL-FAILED/HASH_FAILURE\"" body.out
 check_grep "a refused conflict (409) is audited" '"action":"refused"[^}]*"status":409[^}]*already archived with other bytes' body.out
 check_grep "lookups are audited with their purpose" '"action":"lookup"[^}]*purpose 000.31.20.H55-251120-0001' body.out
+check_grep "... the denied path is in the trail, its number redacted" '"object":"/v1/holds/\[number\]"' body.out
 check_nogrep "no personal number in the audit trail" '051087012345' body.out
 check_nogrep "no personal number in the catalog" '051087012345' data/catalog.db
 
 check_exit "SIGTERM stops the daemon cleanly (exit 0)" 0 stop_daemon
 check_grep "it said so" 'stopped' serve.log
 # (the log is buffered: read once the daemon has stopped)
+check_grep "one log line per request" 'POST /v1/packages 201 ' serve.log
+check_nogrep "no personal number in the log" '051087012345' serve.log
+check_grep "... the path that held one is logged redacted" 'GET /verify/r/\[number\] 404 ' serve.log
 check_nogrep "no log line forged by an encoded newline" '^2026-01-01T00:00:00Z 127.0.0.9' serve.log
 check_grep "the request with a newline is logged on one line" 'GET /nope\?2026-01-01T00:00:00Z 127.0.0.9 GET /v1/forged 200 400 ' serve.log
 check_exit "kho fsck is clean" 0 "$KHO" fsck --data data --trust pki/trust.pem

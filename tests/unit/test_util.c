@@ -131,6 +131,33 @@ static void t_utf8(void)
 	CHECK(strcmp(c, "x\xe1\xbb\xa6") == 0);
 }
 
+/* Personal numbers and enterprise codes (9+ digits as a whole word) out of
+ * text bound for logs; result codes, dates and package ids stay. */
+static void t_redact_numbers(void)
+{
+	static const struct { const char *in, *out; } c[] = {
+		{ "/v1/lookup?subject=051087012345&purpose=000.31.20.H55-251120-0001",
+		  "/v1/lookup?subject=[number]&purpose=000.31.20.H55-251120-0001" },
+		{ "/verify/r/051087012345", "/verify/r/[number]" },
+		{ "/v1/holds/123456789/x/12345678", "/v1/holds/[number]/x/12345678" },   /* 9, 8 */
+		{ "0100000000", "[number]" },                                            /* a tax code */
+		{ "/v1/packages/7902699be42c8a8e46fbbb4501726517e86b22c56a189f7625a6da4908123456",
+		  "/v1/packages/7902699be42c8a8e46fbbb4501726517e86b22c56a189f7625a6da4908123456" },
+		{ "/v1/results/000.31.20.H55-250314-0101-KQ1/status",
+		  "/v1/results/000.31.20.H55-250314-0101-KQ1/status" },
+		{ "a1234567890\xc3\xa2", "a1234567890\xc3\xa2" },                          /* one word */
+		{ "\xc3\xa2" "123456789012", "\xc3\xa2[number]" },
+		{ "", "" },
+	};
+	char b[200];
+
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		snprintf(b, sizeof b, "%s", c[i].in);
+		kho_redact_numbers(b);
+		CHECK_STR(b, c[i].out);
+	}
+}
+
 static void t_text_clean(void)
 {
 	static const struct { const char *in; int nl; const char *out; } c[] = {
@@ -202,4 +229,4 @@ static void t_parse_uint(void)
 }
 
 TESTS(T(t_buf_cap), T(t_time_parse), T(t_now_env), T(t_base64), T(t_files), T(t_utf8),
-      T(t_text_clean), T(t_local_day), T(t_parse_uint))
+      T(t_redact_numbers), T(t_text_clean), T(t_local_day), T(t_parse_uint))
