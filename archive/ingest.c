@@ -639,8 +639,8 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 	 * one the current schedule no longer covers, letting it lapse). */
 	if (c->class_check != NULL && src->renews == NULL) {
 		rc = c->class_check(c->class_arg, r, out->reason, sizeof out->reason);
-		if (rc == 1) {
-			out->http = 422;
+		if (rc == 1 || rc == 2) {
+			out->http = rc == 1 ? 422 : 410;
 			return 0;
 		}
 		if (rc != 0)

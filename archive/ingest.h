@@ -56,7 +56,8 @@ typedef struct ingest_ctx {
 	/*
 	 * Retention at ingest (docs/retention.md, "Classification at ingest"),
 	 * set by the daemon, NULL elsewhere. class_check runs before anything
-	 * is stored: 0 accept, 1 refuse (422, why in why[n]). The daemon
+	 * is stored: 0 accept, 1 refuse (422, why in why[n]), 2 refuse a record
+	 * destroyed under a disposition decision (410). The daemon
 	 * classifies inside the ingest's group transaction
 	 * (catalog_set_after_ingest).
 	 */
@@ -112,7 +113,7 @@ int ingest_subject_mac(const ingest_ctx *c, const char *subject_id, unsigned cha
 
 /* The outcome of an ingest, mapped to HTTP by the daemon. */
 typedef struct ingest_result {
-	int http;                     /* 201, 200, 403, 409, 422 */
+	int http;                     /* 201, 200, 403, 409, 410, 422 */
 	char id[65];
 	char result_code[CATALOG_CODE_MAX];
 	char indication[32];

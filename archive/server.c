@@ -621,6 +621,11 @@ static enum MHD_Result ingest_reply(struct req *q, struct MHD_Connection *c)
 		audit(q->s, actor_of(q), "denied", res.result_code, 403, res.reason);
 		ok = send_error(q, c, 403, "%s", res.reason);
 		break;
+	case 410:
+		audit(q->s, actor_of(q), "refused", res.id, 410, res.reason);
+		ok = send_json(q, c, 410, json_pack("{s:s,s:s,s:s,s:i}", "error", res.reason, "id",
+		                                    res.id, "result_code", res.result_code, "status", 410));
+		break;
 	case 409:
 		audit(q->s, actor_of(q), "refused", res.id, 409, res.reason);
 		ok = send_json(q, c, 409, json_pack("{s:s,s:s,s:s,s:i}", "error", res.reason, "id",
@@ -2734,9 +2739,25 @@ static int ret_class_check(void *arg, const record *rec, char *why, size_t n)
 	server *s = arg;
 	catalog *cat = rstore_catalog(s->rs);
 	sqlite3_stmt *st;
+	json_t *t = NULL;
 	kho_err err;
 	int any = 1, rc;
 
+	/* A record destroyed under a disposition decision is not archived
+	 * again from a copy (found by review: its bytes uploaded again brought
+	 * it back as a valid, reusable result, out of retention, its decisions
+	 * lost). 410, as every answer about it. */
+	rc = rstore_tombstone_json(s->rs, rec->result_code, &t, &err);
+	if (rc == 0) {
+		snprintf(why, n, "%s A destroyed record is not archived again.",
+		         json_string_value(json_object_get(t, "statement")));
+		json_decref(t);
+		return 2;
+	}
+	if (rc != KHO_ENOTFOUND) {
+		snprintf(why, n, "%.400s", err.msg);
+		return -1;
+	}
 	catalog_lock(cat);
 	if ((st = catalog_stmt(cat, sql, NULL)) != NULL) {
 		any = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;

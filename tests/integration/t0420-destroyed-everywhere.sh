@@ -79,6 +79,19 @@ check "... both package files are gone from the store" \
 st=$(http GET /v1/packages/$(printf '%064d' 7) "$OFF")
 check_status "an unknown package id is still 404" 404 "$st"
 
+# ---- archiving the destroyed record again (found by review: it came back
+# as a valid, reusable result, out of retention) ----
+NF=$(find data/store -type f | wc -l)
+st=$(http POST /v1/packages "$OFF" --data-binary @a.asice)
+check_status "the destroyed package uploaded again: 410" 410 "$st"
+check_grep "... with the statement" "Result $A was destroyed on 2031-01-02 under decision 45/QĐ-SNV.*not archived again" body.out
+st=$(http POST /v1/packages "$OFF" --data-binary @a-renewed.asice)
+check_status "... its renewal too" 410 "$st"
+check "... nothing stored" test "$(find data/store -type f | wc -l)" = "$NF"
+st=$(http GET /v1/results/$A "$OFF"); check_status "... the record is still destroyed" 410 "$st"
+check "... the refusals are audited" \
+	test "$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE action = 'refused' AND status = 410")" = 2
+
 # ---- the once-only lookup ----
 lookup ""; cp body.out lk1.json
 check_status "the lookup of the subject answers" 200 "$st"
