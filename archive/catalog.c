@@ -98,6 +98,10 @@ static const char schema_sql[] =
 	" number_symbol, subject_kind, title, valid_from, valid_until, supersedes, status,"
 	" status_ref, status_at, superseded_by);"
 	"DROP INDEX IF EXISTS results_subject;"
+	/* The results that declare they supersede a code, for one archived
+	 * after its replacement (superseded_before_locked); few rows. */
+	"CREATE INDEX IF NOT EXISTS results_supersedes ON results(supersedes)"
+	" WHERE supersedes IS NOT NULL;"
 	"CREATE INDEX IF NOT EXISTS packages_lookup ON packages(id, indication, sub, marked,"
 	" last_check, last_check_at, wrapped_key);"
 	"CREATE TABLE IF NOT EXISTS reuse("
@@ -164,6 +168,11 @@ static int32_t day_of(const char *date);
 static int status_record(catalog *c, const char *code, const char *status, const char *decision,
                          const char *superseded_by, const char *effective, int64_t at,
                          kho_err *err);
+static int supersede_locked(catalog *c, const char *old, const char *code, const char *valid_from,
+                            const char *agency, const unsigned char *macs, size_t nmacs,
+                            int64_t ingested_at, int *sup, kho_err *err);
+static int superseded_before_locked(catalog *c, const record *r, int64_t ingested_at,
+                                    kho_err *err);
 
 /*
  * The busy handler: the daemon writes catalog.db through several
@@ -833,7 +842,7 @@ static int ingest_locked(catalog *c, const catalog_package *p, const record *r,
 		sqlite3_bind_text(st, 1, r->result_code, -1, SQLITE_STATIC);
 		if ((rc = step_done(c, st, err)) != 0)
 			goto out;
-		sup = 1;
+		sup = CATALOG_SUP_DONE;
 	}
 	st = catalog_stmt(c, "INSERT INTO results(result_code, package_id, dossier_code, procedure,"
 	                     " procedure_provincial, agency, result_type, number_symbol, subject_kind,"
@@ -874,42 +883,24 @@ static int ingest_locked(catalog *c, const catalog_package *p, const record *r,
 		if ((rc = step_done(c, st, err)) != 0)
 			goto out;
 	}
-	/* A record that supersedes another result code marks that one, from
-	 * the day the new result takes effect (its validFrom; the ingest if
-	 * that cannot be read): until then the old one was still in force. */
-	if (r->supersedes != NULL && strcmp(r->supersedes, r->result_code) != 0) {
-		char eff[11] = "";
-		int64_t at = p->ingested_at;
-		/* ... and not before the superseded result was issued. */
-		st = catalog_stmt(c, "SELECT issue_date FROM results WHERE result_code = ?", err);
-		if (st == NULL) {
-			rc = KHO_EIO;
-			goto out;
-		}
-		sqlite3_bind_text(st, 1, r->supersedes, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && day_of(col(st, 0)) != INT32_MIN)
-			copy(eff, sizeof eff, col(st, 0));
-		sqlite3_reset(st);
-		if (day_of(r->valid_from) != INT32_MIN && strcmp(r->valid_from, eff) > 0)
-			copy(eff, sizeof eff, r->valid_from);
-		if (eff[0] != '\0')
-			at = (int64_t)kho_local_day_start(day_of(eff));
-		else
-			kho_local_date(eff, (time_t)at);
-		rc = status_record(c, r->supersedes, "superseded", r->result_code, r->result_code, eff,
-		                   at, err);
-		if (rc == 0)
-			sup = 1;
-		else if (rc == KHO_ENOTFOUND)
-			rc = 0;   /* it names no archived result: stored with a warning */
-		else
-			goto out;
-	}
+	/* A record that supersedes another result code marks that one; and a
+	 * result another record already declared superseded (archived out of
+	 * order: a paper result digitized later, a retry) is marked as it
+	 * arrives (found by review: it stayed valid and reusable). */
+	if (r->supersedes != NULL && strcmp(r->supersedes, r->result_code) != 0 &&
+	    (rc = supersede_locked(c, r->supersedes, r->result_code, r->valid_from, r->agency_code,
+	                           subject_macs, 1 + r->nothers, p->ingested_at, &sup, err)) != 0)
+		goto out;
+	if ((rc = superseded_before_locked(c, r, p->ingested_at, err)) != 0)
+		goto out;
 	if (vd != NULL && (rc = insert_verify_data(c, p, r, vd, err)) != 0)
 		goto out;
-	snprintf(detail, sizeof detail, "result %s, %s%s%s, %llu bytes%s%s", r->result_code,
+	snprintf(detail, sizeof detail, "result %s, %s%s%s, %llu bytes%s%s%s", r->result_code,
 	         p->indication, p->sub[0] ? "/" : "", p->sub, (unsigned long long)p->size,
-	         p->marked ? ", marked" : "", sup ? ", supersedes an earlier package" : "");
+	         p->marked ? ", marked" : "",
+	         sup == CATALOG_SUP_DONE && holder[0] == '\0' ? ", supersedes " : "",
+	         sup == CATALOG_SUP_DONE && holder[0] == '\0' ? r->supersedes
+	         : sup == CATALOG_SUP_DONE ? ", supersedes an earlier package" : "");
 	ev.actor = actor;
 	ev.action = "ingest";
 	ev.object = p->id;
@@ -1358,6 +1349,128 @@ int catalog_result_json(catalog *c, const char *result_code, const char *valid_o
  * it (a row changed before result_status existed gets its decision there
  * first). KHO_ENOTFOUND, KHO_EIO.
  */
+/*
+ * supersede_locked: result `code` (agency, subjects macs[nmacs], validFrom)
+ * declares that it supersedes result `old`, inside the ingest's transaction.
+ * Applied (*sup = CATALOG_SUP_DONE; effective from the new result's
+ * validFrom, not before the old one's issue date; the ingest day if neither
+ * can be read) only to a result of the same agency about at least one of
+ * the same subjects: an officer acts for their agency, and a result about
+ * other persons replaces nothing of theirs (found by review: an officer of
+ * one agency marked another agency's result about another citizen
+ * superseded). Otherwise nothing is marked and *sup says why
+ * (CATALOG_SUP_UNKNOWN, _OTHER_AGENCY, _OTHER_SUBJECTS): a records manager
+ * may record the decision (POST /v1/results/{code}/status).
+ */
+static int supersede_locked(catalog *c, const char *old, const char *code, const char *valid_from,
+                            const char *agency, const unsigned char *macs, size_t nmacs,
+                            int64_t ingested_at, int *sup, kho_err *err)
+{
+	char eff[11] = "", old_agency[CATALOG_CODE_MAX] = "";
+	int64_t at = ingested_at;
+	sqlite3_stmt *st;
+	int s, shared = 0;
+
+	st = catalog_stmt(c, "SELECT issue_date, agency FROM results WHERE result_code = ?", err);
+	if (st == NULL)
+		return KHO_EIO;
+	sqlite3_bind_text(st, 1, old, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		if (day_of(col(st, 0)) != INT32_MIN)
+			copy(eff, sizeof eff, col(st, 0));
+		copy(old_agency, sizeof old_agency, col(st, 1));
+	}
+	sqlite3_reset(st);
+	if (s != SQLITE_ROW) {
+		*sup = CATALOG_SUP_UNKNOWN;
+		return s == SQLITE_DONE ? 0 : kho_err_set(err, KHO_EIO, "catalog: %s",
+		                                          sqlite3_errmsg(c->db));
+	}
+	if (agency == NULL || strcmp(agency, old_agency) != 0) {
+		*sup = CATALOG_SUP_OTHER_AGENCY;
+		return 0;
+	}
+	st = catalog_stmt(c, "SELECT 1 FROM results WHERE result_code = ?1 AND subject_mac = ?2"
+	                     " UNION ALL SELECT 1 FROM result_subjects WHERE result_code = ?1 AND"
+	                     " subject_mac = ?2 LIMIT 1", err);
+	if (st == NULL)
+		return KHO_EIO;
+	for (size_t k = 0; k < nmacs && !shared; k++) {
+		sqlite3_bind_text(st, 1, old, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, macs + 32 * k, 32, SQLITE_STATIC);
+		shared = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_reset(st);
+	}
+	if (!shared) {
+		*sup = CATALOG_SUP_OTHER_SUBJECTS;
+		return 0;
+	}
+	if (day_of(valid_from) != INT32_MIN && strcmp(valid_from, eff) > 0)
+		copy(eff, sizeof eff, valid_from);
+	if (eff[0] != '\0')
+		at = (int64_t)kho_local_day_start(day_of(eff));
+	else
+		kho_local_date(eff, (time_t)at);
+	*sup = CATALOG_SUP_DONE;
+	return status_record(c, old, "superseded", code, code, eff, at, err);
+}
+
+/*
+ * superseded_before_locked: result r, just inserted, is named by the
+ * <supersedes> of a result archived before it: it is marked superseded by
+ * the earliest such result (by validFrom) under supersede_locked's rules.
+ */
+static int superseded_before_locked(catalog *c, const record *r, int64_t ingested_at,
+                                    kho_err *err)
+{
+	char by[CATALOG_CODE_MAX] = "", from[11] = "", agency[CATALOG_CODE_MAX] = "";
+	unsigned char *bmacs = NULL;
+	sqlite3_stmt *st;
+	size_t n = 0;
+	int s, sup = 0, rc;
+
+	st = catalog_stmt(c, "SELECT result_code, valid_from, agency FROM results WHERE"
+	                     " supersedes = ? AND result_code <> supersedes ORDER BY valid_from,"
+	                     " result_code LIMIT 1", err);
+	if (st == NULL)
+		return KHO_EIO;
+	sqlite3_bind_text(st, 1, r->result_code, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		copy(by, sizeof by, col(st, 0));
+		copy(from, sizeof from, col(st, 1));
+		copy(agency, sizeof agency, col(st, 2));
+	}
+	sqlite3_reset(st);
+	if (s == SQLITE_DONE)
+		return 0;
+	if (s != SQLITE_ROW)
+		return kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	/* The earlier result's subjects, to compare with this one's. */
+	st = catalog_stmt(c, "SELECT subject_mac FROM results WHERE result_code = ?1 UNION ALL"
+	                     " SELECT subject_mac FROM result_subjects WHERE result_code = ?1", err);
+	if (st == NULL)
+		return KHO_EIO;
+	sqlite3_bind_text(st, 1, by, -1, SQLITE_STATIC);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW && n < 64) {
+		unsigned char *nb;
+		if (sqlite3_column_bytes(st, 0) != 32)
+			continue;
+		if ((nb = realloc(bmacs, 32 * (n + 1))) == NULL) {
+			sqlite3_reset(st);
+			free(bmacs);
+			return kho_err_set(err, KHO_ENOMEM, "out of memory");
+		}
+		bmacs = nb;
+		memcpy(bmacs + 32 * n++, sqlite3_column_blob(st, 0), 32);
+	}
+	sqlite3_reset(st);
+	rc = supersede_locked(c, r->result_code, by, from, agency, bmacs, n, ingested_at, &sup, err);
+	free(bmacs);
+	return rc;
+}
+
 static int status_record(catalog *c, const char *code, const char *status, const char *decision,
                          const char *superseded_by, const char *effective, int64_t at,
                          kho_err *err)

@@ -150,10 +150,23 @@ int catalog_check_ingest(catalog *c, const char *id, const record *r,
  * (when superseding) update the result row, mark the superseded package and
  * result, and append the audit event "ingest" by actor. Same returns as
  * catalog_check_ingest (the check is repeated inside the transaction).
- * *superseded (may be NULL) is set to 1 if an older result was superseded.
+ * *superseded (may be NULL): what became of the record's <supersedes>
+ * (CATALOG_SUP_*): an older result superseded (DONE: a result of the same
+ * agency about one of the same subjects, or the same result code), or
+ * nothing marked because it names no result archived here (UNKNOWN), a
+ * result of another agency (OTHER_AGENCY) or one about other persons
+ * (OTHER_SUBJECTS). A result an earlier record declared superseded is
+ * marked so as it arrives, under the same rules.
  * subject_macs: the keyed hash of each subject of r (ingest_subject_mac),
  * 32 bytes each, the first subject's first, then r->others in order.
  */
+enum {
+	CATALOG_SUP_NONE = 0,
+	CATALOG_SUP_DONE = 1,
+	CATALOG_SUP_UNKNOWN = 2,
+	CATALOG_SUP_OTHER_AGENCY = 3,
+	CATALOG_SUP_OTHER_SUBJECTS = 4,
+};
 int catalog_ingest(catalog *c, const catalog_package *p, const record *r,
                    const unsigned char *subject_macs, const char *actor,
                    int *superseded, kho_err *err);

@@ -562,7 +562,7 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 	pthread_mutex_t *mu;
 	uint64_t size = 0;
 	kho_err e2;
-	int rc, key_kept = 0, have_cur;
+	int rc, key_kept = 0, have_cur, sup = CATALOG_SUP_NONE;
 
 	memset(out, 0, sizeof *out);
 	if (src->path != NULL) {
@@ -766,12 +766,21 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 	}
 keyed:
 	p.has_key = 1;
-	rc = catalog_ingest_full(c->cat, &p, r, mac, actor, &vd, &out->superseded, &e2);
+	rc = catalog_ingest_full(c->cat, &p, r, mac, actor, &vd, &sup, &e2);
+	out->superseded = sup == CATALOG_SUP_DONE;
 	if (rc == 0) {
 		out->http = 201;
-		if (r->supersedes != NULL && !out->superseded)
-			snprintf(out->supersedes_unknown, sizeof out->supersedes_unknown, "%s",
-			         r->supersedes);
+		if (sup == CATALOG_SUP_UNKNOWN)
+			snprintf(out->supersedes_warning, sizeof out->supersedes_warning, "the record"
+			         " supersedes %.64s, which is not archived here: no result was marked"
+			         " superseded", r->supersedes);
+		else if (sup == CATALOG_SUP_OTHER_AGENCY || sup == CATALOG_SUP_OTHER_SUBJECTS)
+			snprintf(out->supersedes_warning, sizeof out->supersedes_warning, "the record"
+			         " supersedes %.64s, %s: it was not marked superseded (a records manager"
+			         " may record that decision: POST /v1/results/%.64s/status)", r->supersedes,
+			         sup == CATALOG_SUP_OTHER_AGENCY
+			             ? "a result of another agency (an officer acts for their own)"
+			             : "a result about other persons", r->supersedes);
 	} else if (rc == KHO_ECONFLICT || rc == KHO_EEXIST) {
 		/* Lost a race on the result code: our file was never committed. */
 		if (rc == KHO_ECONFLICT) {

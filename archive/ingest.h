@@ -122,8 +122,8 @@ typedef struct ingest_result {
 	int superseded;               /* an earlier result was superseded */
 	char renews[65];              /* a renewal (archive timestamps added): the id of
 	                                 the package it replaces as the current one, else "" */
-	char supersedes_unknown[CATALOG_CODE_MAX]; /* the record's <supersedes> named
-	                                 no result archived here (stored all the same) */
+	char supersedes_warning[400]; /* the record's <supersedes> marked nothing, and
+	                                 why (stored all the same), else "" */
 	verify_report *report;        /* the validation report (owned; may be NULL) */
 	char reason[512];             /* why, for 403/409/422 */
 	double verify_seconds;        /* time spent in verification */

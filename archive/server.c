@@ -593,14 +593,11 @@ static enum MHD_Result ingest_reply(struct req *q, struct MHD_Connection *c)
 			json_object_set_new(j, "renews", json_string(res.renews));
 			json_object_set_new(j, "status", json_string("renewed"));
 		}
-		if (j != NULL && res.supersedes_unknown[0] != '\0') {
+		if (j != NULL && res.supersedes_warning[0] != '\0')
 			/* Stored: the superseded result may be in another archive or
-			 * older than this one; but a typo would otherwise go unseen. */
-			char w[400];
-			snprintf(w, sizeof w, "the record supersedes %s, which is not archived here:"
-			         " no result was marked superseded", res.supersedes_unknown);
-			json_object_set_new(j, "warning", json_string(w));
-		}
+			 * older than this one, or not this agency's to replace; but a
+			 * typo would otherwise go unseen. */
+			json_object_set_new(j, "warning", json_string(res.supersedes_warning));
 		text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 		json_decref(j);
 		if (text == NULL) {

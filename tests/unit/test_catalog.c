@@ -119,6 +119,54 @@ static void t_supersede_other_code(void)
 	catalog_close(c);
 }
 
+/* Only a result of the same agency about one of the same subjects is marked
+ * superseded by a record's <supersedes> (found by review: an officer of
+ * another agency marked a result about another citizen superseded); and a
+ * result archived after the record that supersedes it is marked as it
+ * arrives (it stayed valid and reusable). */
+static void t_supersede_rules(void)
+{
+	static const unsigned char mac2[32] = { 9, 9, 9 };
+	catalog *c = fresh();
+	catalog_package p1 = pkg('a'), p2 = pkg('b'), p3 = pkg('c'), p4 = pkg('d'), p5 = pkg('e');
+	record r1 = rec("000.00.20.H30-250314-0007-KQ1", NULL);
+	record r2 = rec("000.00.18.H30-250314-0008-KQ1", "000.00.20.H30-250314-0007-KQ1");
+	record r3 = rec("000.00.20.H30-250314-0009-KQ1", "000.00.20.H30-250314-0007-KQ1");
+	record r4 = rec("000.00.20.H30-250314-0011-KQ1", "000.00.20.H30-250314-0010-KQ1");
+	record r5 = rec("000.00.20.H30-250314-0010-KQ1", NULL);
+	json_t *j = NULL;
+	int sup = -1;
+
+	REQUIRE(c != NULL);
+	r2.agency_code = (char *)"000.00.18.H30";
+	r4.valid_from = (char *)"2025-05-01";
+	REQUIRE(catalog_ingest(c, &p1, &r1, mac, "o", NULL, NULL) == 0);
+	CHECK_EQ_INT(catalog_ingest(c, &p2, &r2, mac, "o", &sup, NULL), 0);
+	CHECK_EQ_INT(sup, CATALOG_SUP_OTHER_AGENCY);
+	CHECK_EQ_INT(catalog_ingest(c, &p3, &r3, mac2, "o", &sup, NULL), 0);
+	CHECK_EQ_INT(sup, CATALOG_SUP_OTHER_SUBJECTS);
+	CHECK_EQ_INT(catalog_result_json(c, r1.result_code, "2025-06-01", &j, NULL), 0);
+	REQUIRE(j != NULL);
+	CHECK_STR(json_string_value(json_object_get(j, "status")), "valid");
+	json_decref(j);
+	/* r4 supersedes r5, archived after it. */
+	CHECK_EQ_INT(catalog_ingest(c, &p4, &r4, mac, "o", &sup, NULL), 0);
+	CHECK_EQ_INT(sup, CATALOG_SUP_UNKNOWN);
+	CHECK_EQ_INT(catalog_ingest(c, &p5, &r5, mac, "o", &sup, NULL), 0);
+	CHECK_EQ_INT(sup, CATALOG_SUP_NONE);
+	CHECK_EQ_INT(catalog_result_json(c, r5.result_code, "2025-06-01", &j, NULL), 0);
+	REQUIRE(j != NULL);
+	CHECK_STR(json_string_value(json_object_get(j, "status")), "superseded");
+	CHECK_STR(json_string_value(json_object_get(j, "superseded_by")), r4.result_code);
+	json_decref(j);
+	/* ... from r4's validFrom: in force before it */
+	CHECK_EQ_INT(catalog_result_json(c, r5.result_code, "2025-04-30", &j, NULL), 0);
+	REQUIRE(j != NULL);
+	CHECK_STR(json_string_value(json_object_get(j, "status")), "valid");
+	json_decref(j);
+	catalog_close(c);
+}
+
 static void t_lookup_and_status(void)
 {
 	catalog *c = fresh();
@@ -499,6 +547,7 @@ static void t_lookup_other_subjects(void)
 	catalog_close(c);
 }
 
-TESTS(T(t_ingest_semantics), T(t_supersede_other_code), T(t_lookup_and_status), T(t_status_effective), T(t_status_before_1970),
+TESTS(T(t_ingest_semantics), T(t_supersede_other_code), T(t_supersede_rules),
+      T(t_lookup_and_status), T(t_status_effective), T(t_status_before_1970),
       T(t_lookup_other_subjects), T(t_wal_mode),
       T(t_each_package_pages))
