@@ -1761,7 +1761,7 @@ int rstore_add_event(rstore *r, const char *result_code, const char *kind, int32
                      const char *name, const char *actor, kho_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	char detail[256], d[11];
+	char detail[256], d[11], today[11];
 	int rc;
 
 	if (kind == NULL || (strcmp(kind, "dossier-closed") != 0 &&
@@ -1775,10 +1775,33 @@ int rstore_add_event(rstore *r, const char *result_code, const char *kind, int32
 		return kho_err_set(err, KHO_EINVAL, "event name too long");
 	if (date == DUE_NONE)
 		return kho_err_set(err, KHO_EINVAL, "event needs a date");
+	/* A trigger starts a retention period: a mistyped year would let a
+	 * record be destroyed years early, or move its period later (found by
+	 * review). An event has happened by today, and a dossier closes no
+	 * earlier than its result was issued (a death may precede the result
+	 * that registers it). */
+	if (date > kho_local_day(kho_now()))
+		return kho_err_set(err, KHO_EINVAL, "the %s date %s is after today (%s): record an event"
+		                   " once it has happened", kind, due_format(d, date),
+		                   due_format(today, kho_local_day(kho_now())));
 	catalog_lock(r->cat);
 	if ((rc = catalog_begin(r->cat, err)) != 0)
 		goto unlock;
 	if ((rc = current_record(r, result_code, NULL, 0, NULL, err)) != 0)
+		goto out;
+	if (strcmp(kind, "dossier-closed") == 0 &&
+	    (rc = prep(r, &st, "SELECT issue_date FROM results WHERE result_code = ?", err)) == 0) {
+		int32_t issued = DUE_NONE;
+		sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && due_parse(&issued, col(st, 0)) == 0 &&
+		    date < issued)
+			rc = kho_err_set(err, KHO_EINVAL, "the dossier-closed date %s is before %s was issued"
+			                 " (%s): a mistyped year?", due_format(d, date), result_code,
+			                 col(st, 0));
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (rc != 0)
 		goto out;
 	if ((rc = prep(r, &st, "INSERT INTO ret_events(result_code, kind, day, name, at, actor)"
 	                       " VALUES(?,?,?,?,?,?)", err)) != 0)

@@ -1,6 +1,6 @@
 # t0400-retention.sh: issue 4 end to end on a data directory filled by the
 # real daemon: the test schedule loads and a malformed one is refused with
-# its line; records are classified; dossiers closed on 1 January and 31
+# its line; records are classified; dossiers closed on 14 March and 31
 # December of one year fall due together; a sweep past the periods lists
 # the due records but not the held, still-valid or permanent ones; two
 # holds; a review-due record needs a decision; the proposer cannot approve;
@@ -60,19 +60,25 @@ check "classify finds nothing left to classify" R classify
 check_grep "... none" 'classified 0 records' check.out
 check "all eight have a class" sh -c "[ \"\$(sqlite3 data/catalog.db 'SELECT count(*) FROM ret_class WHERE class_code IS NOT NULL')\" = 8 ]"
 
-# ---- trigger events: closed 1 January and 31 December 2025 ----
-R event $(code 0101) --kind dossier-closed --date 2025-01-01 >/dev/null
+# ---- trigger events: closed 14 March (the day of issue) and 31 December 2025 ----
+R event $(code 0101) --kind dossier-closed --date 2025-03-14 >/dev/null
 R event $(code 0102) --kind dossier-closed --date 2025-12-31 >/dev/null
 for s in 0103 0104 0105 0106; do R event $(code $s) --kind dossier-closed --date 2025-03-14 >/dev/null; done
-R event $LLC --kind dossier-closed --date 2025-05-20 >/dev/null
+R event $LLC --kind dossier-closed --date 2025-06-02 >/dev/null
 R event $HTC --kind dossier-closed --date 2025-03-10 >/dev/null
 check_exit "an unknown event kind is a usage error" 3 R event $(code 0101) --kind exploded --date 2025-01-01
+# a mistyped year would start the period years early or late (found by review)
+check_exit "a dossier closed before its result was issued is refused" 5 R event $(code 0103) --kind dossier-closed --date 2015-03-14
+check_grep "... saying so" 'dossier-closed date 2015-03-14 is before .* was issued \(2025-03-14\)' check.err
+check_exit "an event dated after today is refused" 5 R event $(code 0103) --kind subject-ceased --date 2099-01-01
+check_grep "... saying so" 'subject-ceased date 2099-01-01 is after today' check.err
+check "... neither was recorded" test "$(sqlite3 data/catalog.db "SELECT count(*) FROM ret_events WHERE result_code = '$(code 0103)'")" = 1
 
 R eval $(code 0101) --at 2030-12-30 > e1.out; R eval $(code 0102) --at 2030-12-30 > e2.out
-check_grep "1 January: not yet due the day before" 'period-not-elapsed.*due 2030-12-31' e1.out
+check_grep "14 March: not yet due the day before" 'period-not-elapsed.*due 2030-12-31' e1.out
 check_grep "31 December: the same due date" 'period-not-elapsed.*due 2030-12-31' e2.out
 R eval $(code 0101) --at 2030-12-31 > e1.out; R eval $(code 0102) --at 2030-12-31 > e2.out
-check_grep "1 January: eligible on 2030-12-31" 'eligible-destroy' e1.out
+check_grep "14 March: eligible on 2030-12-31" 'eligible-destroy' e1.out
 check_grep "31 December: eligible the same day" 'eligible-destroy' e2.out
 R eval $(code 0103) --at 2035-01-01 > e3.out
 check_grep "a still-valid result past its period is not eligible" 'still-valid' e3.out
