@@ -20,7 +20,7 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 CC       ?= gcc
-PKGS     := openssl libxml-2.0 libarchive sqlite3 zlib libmicrohttpd jansson libqrencode
+PKGS     := openssl libxml-2.0 libarchive sqlite3 zlib libmicrohttpd jansson libqrencode icu-uc
 FUZZ_SECONDS ?= 60
 
 ifeq ($(origin CC),default)

@@ -332,21 +332,77 @@ static void by_length(const struct redaction *rd, size_t order[RECORD_MAX_SUBJEC
 	}
 }
 
+/* A digit at p: ASCII, or fullwidth (U+FF10..U+FF19, as Asian input methods
+ * type them); its byte length, its value in *d; 0 if none. */
+static size_t digit_at(const unsigned char *p, size_t left, char *d)
+{
+	if (left >= 1 && p[0] >= '0' && p[0] <= '9') {
+		*d = (char)p[0];
+		return 1;
+	}
+	if (left >= 3 && p[0] == 0xef && p[1] == 0xbc && p[2] >= 0x90 && p[2] <= 0x99) {
+		*d = (char)('0' + (p[2] - 0x90));
+		return 3;
+	}
+	return 0;
+}
+
+/* A separator people write inside a number ("055 225 001 234",
+ * "055.225.001.234", a no-break space): its byte length, else 0. */
+static size_t separator_at(const unsigned char *p, size_t left)
+{
+	if (left >= 1 && (p[0] == ' ' || p[0] == '.' || p[0] == '-'))
+		return 1;
+	return left >= 2 && p[0] == 0xc2 && p[1] == 0xa0 ? 2 : 0;
+}
+
+/* mask_number: every digit of each occurrence of pid in b becomes '*':
+ * its digits ASCII or fullwidth, one separator allowed between two (found
+ * by review: a spaced-out or fullwidth personal number was shown as is). */
+static void mask_number(kho_buf *b, const char *pid)
+{
+	size_t sl = strlen(pid), i, j, k, at[64], len[64];
+
+	if (sl < 6 || sl > 64 || b->data == NULL)
+		return;
+	for (i = 0; i < b->len; i++) {
+		for (j = i, k = 0; k < sl; k++) {
+			char d;
+			size_t dl = pid[k] >= '0' && pid[k] <= '9' ? digit_at(b->data + j, b->len - j, &d)
+			            : j < b->len && b->data[j] == (unsigned char)pid[k] ? (d = pid[k], 1) : 0;
+			if (dl == 0 || d != pid[k])
+				break;
+			at[k] = j;
+			len[k] = dl;
+			j += dl;
+			if (k + 1 < sl)
+				j += separator_at(b->data + j, b->len - j);
+		}
+		if (k < sl)
+			continue;
+		for (k = 0; k < sl; k++)
+			memset(b->data + at[k], '*', len[k]);
+		i = at[sl - 1] + len[sl - 1] - 1;
+	}
+}
+
 static int scrub(kho_buf *b, const struct redaction *rd)
 {
-	size_t sl, i, k, order[RECORD_MAX_SUBJECTS];
+	size_t k, order[RECORD_MAX_SUBJECTS];
 	int rc = 0;
 
 	if (rd == NULL)
 		return 0;
+	/* Composed form first: a name written with combining marks looks the
+	 * same and would not match byte for byte (found by review: a signer
+	 * field spelling the subject's name so showed it in clear). The names
+	 * looked for are composed too (redact). */
+	if (b->data != NULL && (rc = kho_utf8_nfc(b)) != 0)
+		return rc;
 	by_length(rd, order);
 	for (size_t o = 0; o < rd->n && rc == 0; o++) {
 		k = order[o];
-		sl = strlen(rd->s[k].pid);
-		if (sl >= 6 && b->data != NULL && b->len >= sl)
-			for (i = 0; i <= b->len - sl; i++)
-				if (memcmp(b->data + i, rd->s[k].pid, sl) == 0)
-					memset(b->data + i, '*', sl);
+		mask_number(b, rd->s[k].pid);
 		if (rd->s[k].name[0] != '\0' && strcmp(rd->s[k].name, rd->s[k].masked) != 0)
 			rc = replace_all(b, rd->s[k].name, rd->s[k].masked);
 	}
@@ -374,6 +430,20 @@ static int redact_str(char **s, const char *name, const char *masked)
 	}
 	kho_buf_free(&b);
 	return rc;
+}
+
+/* nfc_str: s (capacity n) in normalization form C, cut after a whole
+ * character if it grew past n; left as it was if that fails. */
+static void nfc_str(char *s, size_t n)
+{
+	kho_buf b;
+
+	kho_buf_init(&b, 4 * n);
+	if (kho_buf_append(&b, s, strlen(s)) == 0 && kho_utf8_nfc(&b) == 0 && b.data != NULL) {
+		snprintf(s, n, "%s", (const char *)b.data);
+		kho_utf8_cut(s, strlen(s));
+	}
+	kho_buf_free(&b);
 }
 
 /*
@@ -413,7 +483,8 @@ static int redact(verify_report *r, struct redaction *rd)
 		if (*name == NULL)
 			continue;
 		snprintf(rd->s[k].name, sizeof rd->s[k].name, "%s", *name);
-		webverify_mask_name(rd->s[k].masked, sizeof rd->s[k].masked, *name);
+		nfc_str(rd->s[k].name, sizeof rd->s[k].name);   /* as scrub compares */
+		webverify_mask_name(rd->s[k].masked, sizeof rd->s[k].masked, rd->s[k].name);
 		if ((m = xstrdup(rd->s[k].masked)) == NULL)
 			return KHO_ENOMEM;
 		free(*name);

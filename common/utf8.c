@@ -2,6 +2,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+
 #include "common/utf8.h"
 
 /* The length of the well-formed character at s (avail bytes there), or 0. */
@@ -156,4 +163,58 @@ void kho_redact_numbers(char *s)
 		r = e;
 	}
 	*w = '\0';
+}
+
+int kho_utf8_nfc(kho_buf *b)
+{
+	UErrorCode e = U_ZERO_ERROR;
+	const UNormalizer2 *nfc = unorm2_getNFCInstance(&e);
+	UChar *u = NULL, *n = NULL;
+	int32_t ulen = 0, nlen = 0, olen = 0;
+	size_t i, len = b->len;
+	kho_buf out;
+	int rc = 0;
+
+	if (U_FAILURE(e))
+		return KHO_EFORMAT;
+	for (i = 0; i < b->len && b->data[i] < 0x80; i++)
+		;
+	if (i == b->len || b->len > INT32_MAX / 4)   /* ASCII: already NFC */
+		return b->len > INT32_MAX / 4 ? KHO_ETOOBIG : 0;
+	u = malloc(((size_t)b->len + 1) * sizeof *u);
+	n = malloc(((size_t)b->len * 3 + 1) * sizeof *n);   /* NFC grows by 3x at most */
+	if (u == NULL || n == NULL) {
+		rc = KHO_ENOMEM;
+		goto out;
+	}
+	u_strFromUTF8WithSub(u, (int32_t)b->len + 1, &ulen, (const char *)b->data, (int32_t)b->len,
+	                     0xfffd, NULL, &e);
+	if (!U_FAILURE(e))
+		nlen = unorm2_normalize(nfc, u, ulen, n, (int32_t)b->len * 3 + 1, &e);
+	if (!U_FAILURE(e)) {
+		e = U_ZERO_ERROR;
+		u_strToUTF8(NULL, 0, &olen, n, nlen, &e);   /* the length only */
+		e = e == U_BUFFER_OVERFLOW_ERROR ? U_ZERO_ERROR : e;
+	}
+	if (U_FAILURE(e)) {
+		rc = KHO_EFORMAT;
+		goto out;
+	}
+	kho_buf_init(&out, b->max);
+	if ((rc = kho_buf_reserve(&out, (size_t)olen)) == 0) {
+		u_strToUTF8((char *)out.data, olen + 1, &olen, n, nlen, &e);
+		out.len = (size_t)olen;
+		kho_buf_free(b);
+		*b = out;
+	} else {
+		kho_buf_free(&out);
+	}
+out:
+	if (u != NULL)
+		OPENSSL_cleanse(u, (len + 1) * sizeof *u);
+	if (n != NULL)
+		OPENSSL_cleanse(n, (size_t)nlen * sizeof *n);
+	free(u);
+	free(n);
+	return rc;
 }

@@ -24,6 +24,17 @@ void kho_utf8_cut(char *s, size_t n);
 void kho_utf8_scrub(char *s);
 
 /*
+ * kho_utf8_nfc: the text of b (UTF-8) in Unicode normalization form C, in
+ * place (ICU): a name typed with combining marks ("Tra\u0300n", decomposed,
+ * as some systems write it) becomes the composed form it looks like, so that
+ * a byte comparison finds it. Bytes that are not UTF-8 become U+FFFD. The
+ * old contents are wiped. 0, or KHO_ENOMEM / KHO_ETOOBIG (b's cap) /
+ * KHO_EFORMAT.
+ */
+struct kho_buf;
+int kho_utf8_nfc(struct kho_buf *b);
+
+/*
  * kho_redact_numbers: replace, in place, every word of s (a run of ASCII
  * letters and digits) made of 9 or more digits only by "[number]": a
  * personal identification number (12 digits, 9 for the old identity card)

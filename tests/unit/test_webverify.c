@@ -305,6 +305,68 @@ static void t_valid_package(void)
 	webverify_free(wv);
 }
 
+/* The subject's name in decomposed form (combining marks) in another field,
+ * and the personal number spaced out and in fullwidth digits: masked all
+ * the same (found by review: shown in clear), in the page and in its
+ * downloadable reports. */
+#define NAME_NFD "Nguye\xcc\x82\xcc\x83n Va\xcc\x86n An"
+#define PID_FULLWIDTH "\xef\xbc\x90\xef\xbc\x90\xef\xbc\x91\xef\xbc\x90\xef\xbc\x99\xef\xbc\x99" \
+                      "\xef\xbc\x90\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94\xef\xbc\x95"
+static void t_mask_variants(void)
+{
+	static const char rec2[] =
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<record xmlns=\"urn:kho:record:1\">\n"
+		"  <resultCode>000.00.20.H30-250314-0008-KQ1</resultCode>\n"
+		"  <dossierCode>000.00.20.H30-250314-0008</dossierCode>\n"
+		"  <procedureCode>2.000815</procedureCode>\n"
+		"  <agencyCode>000.00.20.H30</agencyCode>\n"
+		"  <resultType>certified-copy</resultType>\n"
+		"  <numberSymbol>45 001 099 012 345 / " PID_FULLWIDTH " / 001.099.012.345</numberSymbol>\n"
+		"  <subject kind=\"citizen\"><id>" PID "</id><name>Nguyễn Văn An</name></subject>\n"
+		"  <title>Bản sao chứng thực</title>\n"
+		"  <issueDate>2025-03-14</issueDate>\n"
+		"  <signer>Trần Thị B thay mặt " NAME_NFD "</signer>\n"
+		"  <validFrom>2025-03-14</validFrom>\n"
+		"  <language>vi</language>\n"
+		"</record>\n";
+	seal_file f = { "ketqua.pdf", "application/pdf", pdf, sizeof pdf - 1 };
+	webverify *wv = setup(0);
+	webverify_response r;
+	seal_opts so;
+	kho_buf pk;
+	kho_err err;
+	const char *b, *p;
+
+	REQUIRE(wv != NULL);
+	memset(&so, 0, sizeof so);
+	so.signer.key = P.rsa_key;
+	so.signer.cert = P.rsa;
+	kho_buf_init(&pk, 64u << 20);
+	REQUIRE(seal_package(&pk, &f, 1, rec2, sizeof rec2 - 1, &so, &err) == 0);
+	CHECK_EQ_INT(ask(wv, WV_UPLOAD, pk.data, pk.len, NULL, NULL, WV_LANG_VI, &r), 0);
+	b = BODY(r);
+	CHECK(strstr(b, "thay mặt Nguyễn V** A*") != NULL);   /* masked, in composed form */
+	CHECK(strstr(b, NAME_NFD) == NULL);
+	CHECK(strstr(b, "099 012 345") == NULL);
+	CHECK(strstr(b, "099.012.345") == NULL);
+	CHECK(strstr(b, PID_FULLWIDTH) == NULL);
+	CHECK(strstr(b, "45 *** *** *** ***") != NULL);       /* the digits, not what is around */
+	private_ok(&r);
+	for (p = strstr(b, "base64,"); p != NULL; p = strstr(p + 1, "base64,")) {
+		size_t n = strcspn(p + 7, "\"");
+		kho_buf d;
+		kho_buf_init(&d, 16u << 20);
+		CHECK(kho_base64_decode(&d, p + 7, n) == 0);
+		CHECK(d.data != NULL && strstr((char *)d.data, NAME_NFD) == NULL);
+		CHECK(d.data != NULL && strstr((char *)d.data, "099 012 345") == NULL);
+		kho_buf_free(&d);
+	}
+	webverify_response_free(&r);
+	kho_buf_free(&pk);
+	webverify_free(wv);
+}
+
 static void t_tampered_package(void)
 {
 	webverify *wv = setup(0);
@@ -585,5 +647,5 @@ static void t_client_behind_proxy(void)
 }
 
 TESTS(T(t_form), T(t_valid_package), T(t_tampered_package), T(t_single_files), T(t_qr),
-      T(t_destroyed), T(t_enumeration), T(t_mask), T(t_rate), T(t_route_and_url),
+      T(t_destroyed), T(t_enumeration), T(t_mask), T(t_mask_variants), T(t_rate), T(t_route_and_url),
       T(t_client_behind_proxy))
