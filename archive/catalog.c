@@ -2427,10 +2427,13 @@ int catalog_code_by_object(catalog *c, const unsigned char sha256[32],
 	int s, rc;
 
 	catalog_lock(c);
-	/* The newest package holding the object; its result code. */
+	/* The newest package holding the object; its result code. Never by
+	 * its record.xml: that holds the subject's personal number, so a
+	 * public "is this file archived?" over a guessed record would confirm
+	 * a guessed number (found by review); the result's own files only. */
 	st = catalog_stmt(c, "SELECT p.result_code FROM objects o JOIN packages p ON p.id = o.package_id"
-	                     " WHERE o.sha256 = ? ORDER BY p.ingested_at DESC, p.rowid DESC LIMIT 1",
-	                  err);
+	                     " WHERE o.sha256 = ? AND o.name <> 'record.xml'"
+	                     " ORDER BY p.ingested_at DESC, p.rowid DESC LIMIT 1", err);
 	if (st == NULL) {
 		catalog_unlock(c);
 		return KHO_EIO;

@@ -145,6 +145,13 @@ check_grep "  ... found as that result" '"file_archived":true' apifile.out
 check_grep "  ... lists the other file, its number masked" '"name":"\*{12}-cccd.pdf"' apifile.out
 check_nogrep "  ... never the number" "$PID_NUMBER" apifile.out
 check_nogrep "  ... nor the full name" 'Trần Thị Bảo Ngọc' apifile.out
+# Its record.xml is no file a citizen holds, and it carries the personal
+# number: a yes to it would confirm a guessed number in a guessed record
+# (found by review). It is not found as archived.
+unzip -p two.asice record.xml > rec-two.xml
+st=$(get apirec /v1/verify --data-binary @rec-two.xml)
+check_status "POST /v1/verify with the package's record.xml" 200 "$st"
+check_grep "  ... is not found as archived" '"file_archived":false' apirec.out
 # A file no seal covers is in the JSON answer's files, as on the page.
 python3 -c "import shutil, sys, zipfile; shutil.copy('arch/valid.asice', 'extra.asice'); z = zipfile.ZipFile('extra.asice', 'a'); z.writestr('ketqua-final.pdf', b'%PDF not sealed'); z.close()"
 st=$(get apiextra /v1/verify --data-binary @extra.asice)
