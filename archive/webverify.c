@@ -1486,12 +1486,21 @@ int webverify_error_page(webverify *wv, enum webverify_kind kind, enum webverify
 	char m[256];
 
 	response_init(out);
-	out->status = status;
+	out->status = status == WV_ERR_MANY_FILES || status == WV_ERR_BAD_FORM ? 400 : status;
 	out->retry_after = status == 429 || status == 503 ? retry_after : 0;
 	switch (status) {
 	case 400:
 		title = tr(l, "Chưa có tệp", "No file");
 		msg = tr(l, "Hãy chọn một tệp để kiểm tra.", "Choose a file to check.");
+		break;
+	case WV_ERR_MANY_FILES:
+		title = tr(l, "Nhiều tệp", "Several files");
+		msg = tr(l, "Hãy gửi từng tệp một để kiểm tra.", "Send one file at a time.");
+		break;
+	case WV_ERR_BAD_FORM:
+		title = tr(l, "Dữ liệu gửi lên không đúng", "Malformed upload");
+		msg = tr(l, "Dữ liệu gửi lên không đúng định dạng multipart/form-data.",
+		         "The upload is not a well-formed multipart/form-data body.");
 		break;
 	case 405:
 		title = tr(l, "Phương thức không được hỗ trợ", "Method not allowed");
@@ -1537,10 +1546,10 @@ int webverify_error_page(webverify *wv, enum webverify_kind kind, enum webverify
 		break;
 	}
 	if (kind == WV_API || kind == WV_API_BAD_METHOD) {
-		json_t *j = json_pack("{s:s,s:i}", "error", msg, "status", status);
+		json_t *j = json_pack("{s:s,s:i}", "error", msg, "status", out->status);
 		if (j != NULL && retry_after > 0 && (status == 429 || status == 503))
 			json_object_set_new(j, "retry_after", json_integer(retry_after));
-		return json_body(out, status, j, NULL);
+		return json_body(out, out->status, j, NULL);
 	}
 	o.b = &out->body;
 	o.rc = 0;

@@ -73,9 +73,16 @@ static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind, const char *
 	(void)kind;
 	(void)content_type;
 	(void)transfer_encoding;
-	(void)off;
 	if (key == NULL || strcmp(key, "file") != 0)
 		return MHD_YES;
+	/* A second file part starts at offset 0 again: one file a request
+	 * (found by review: the parts were appended into one "file" and the
+	 * answer given under the first one's name). */
+	if (off == 0 && m->got_file && m->file.len > 0) {
+		m->status = WV_ERR_MANY_FILES;
+		kho_buf_free(&m->file);
+		return MHD_NO;
+	}
 	if (!m->got_file && filename != NULL)
 		snprintf(m->filename, sizeof m->filename, "%s", filename);
 	m->got_file = 1;
@@ -142,7 +149,7 @@ int webverify_mhd_begin(webverify_mhd **out, webverify *wv, struct MHD_Connectio
 	if (ctype != NULL && strncasecmp(ctype, "multipart/form-data", 19) == 0) {
 		m->pp = MHD_create_post_processor(c, MHD_PP_BUFFER, on_field, m);
 		if (m->pp == NULL)
-			m->status = 400;   /* no boundary, or another malformed header */
+			m->status = WV_ERR_BAD_FORM;   /* no boundary, or another malformed header */
 	} else if (m->rq.kind == WV_UPLOAD && ctype != NULL &&
 	           strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0) {
 		/* a form without enctype="multipart/form-data" carries no file; the

@@ -44,6 +44,18 @@ check_grep "  ... shows the record as valid" 'data-answer="valid"' qr.html
 check_grep "  ... and its status today" 'data-status="valid"' qr.html
 get nokey "$BASE/verify" -F dummy=1
 check "POST /verify without a file is 400" test "$(cat nokey.code)" = 400
+# Two file parts were appended into one "file", answered under the first
+# one's name (found by review): one file a request.
+get twofiles "$BASE/verify" -F file=@files/valid.asice -F file=@files/tampered.asice
+check "POST /verify with two files is 400" test "$(cat twofiles.code)" = 400
+check_grep "  ... asking for one at a time" 'Hãy gửi từng tệp một' twofiles.html
+check_nogrep "  ... and no verdict" 'data-answer=' twofiles.html
+curl -s -o twoapi.json -w '%{http_code}' -F file=@files/valid.asice -F file=@files/archived.pdf "$BASE/v1/verify?lang=en" >twoapi.code
+check "POST /v1/verify with two files is 400" test "$(cat twoapi.code)" = 400
+check_grep "  ... saying why" '"error": ?"Send one file at a time' twoapi.json
+curl -s -o nob.json -w '%{http_code}' -H 'Content-Type: multipart/form-data' --data-binary @files/valid.asice "$BASE/v1/verify?lang=en" >nob.code
+check "a multipart body without its boundary is 400" test "$(cat nob.code)" = 400
+check_grep "  ... saying it is malformed" 'not a well-formed multipart/form-data' nob.json
 
 # Enumeration resistance.
 WRONG=AAAAAAAAAAAAAAAAAAAAAA
