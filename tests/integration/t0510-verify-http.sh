@@ -53,6 +53,20 @@ check_nogrep "  ... and no verdict" 'data-answer=' twofiles.html
 curl -s -o twoapi.json -w '%{http_code}' -F file=@files/valid.asice -F file=@files/archived.pdf "$BASE/v1/verify?lang=en" >twoapi.code
 check "POST /v1/verify with two files is 400" test "$(cat twoapi.code)" = 400
 check_grep "  ... saying why" '"error": ?"Send one file at a time' twoapi.json
+# An anonymous upload gets a smaller unpacking budget than an officer's
+# ingest: an unsigned entry compressing 39:1 (found by review: 27 MB of
+# such entries made the reader inflate 1 GiB a request) is refused by the
+# public reader (ratio 20), while kho verify reads the same package.
+python3 -c "
+import os, shutil, zipfile
+shutil.copy('files/valid.asice', 'heavy.asice')
+n = 8 << 20; b = bytearray(n); r = os.urandom(n // 100)
+for i in range(n // 100): b[i * 100] = r[i]
+z = zipfile.ZipFile('heavy.asice', 'a', compression=zipfile.ZIP_DEFLATED); z.writestr('extra.bin', bytes(b)); z.close()"
+check "(kho verify reads the package with the entry)" "$KHO" verify --trust pki/trust.pem heavy.asice
+curl -s -o heavy.json -w '%{http_code}' --data-binary @heavy.asice "$BASE/v1/verify?lang=en" >heavy.code
+check "POST /v1/verify of it answers" test "$(cat heavy.code)" = 200
+check_grep "  ... refused by the public reader's budget" '"sub_indication":"FORMAT_FAILURE"' heavy.json
 curl -s -o nob.json -w '%{http_code}' -H 'Content-Type: multipart/form-data' --data-binary @files/valid.asice "$BASE/v1/verify?lang=en" >nob.code
 check "a multipart body without its boundary is 400" test "$(cat nob.code)" = 400
 check_grep "  ... saying it is malformed" 'not a well-formed multipart/form-data' nob.json
