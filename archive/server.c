@@ -2260,14 +2260,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   void **con_cls)
 {
 	struct req *q = *con_cls;
+	const char *cl;
 
 	(void)version;
 	if (q == NULL) {
-		/* First call: headers only. Do not queue now (0.9.75 keep-alive catch). */
+		/* First call: headers only. Do not queue now (0.9.75 keep-alive
+		 * catch: a response queued here closes the connection after it)...
+		 * except to refuse a request whose body is still to come (an
+		 * announced oversized upload, a rate limit, a bad token): then the
+		 * closed connection is what is wanted, and the client neither gets
+		 * "100 Continue" nor sends the body for nothing (found by review: a
+		 * 200 MB upload was read in full before its 413). */
 		q = req_new(cls, c, url, method);
 		if (q == NULL)
 			return MHD_NO;
 		*con_cls = q;
+		if ((q->deny != 0 || (q->wvm != NULL && webverify_mhd_refused(q->wvm) != 0)) &&
+		    (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding") != NULL ||
+		     ((cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length")) != NULL &&
+		      strtoull(cl, NULL, 10) > 0)))
+			return dispatch(q, c);
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {

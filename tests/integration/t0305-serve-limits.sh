@@ -119,6 +119,37 @@ st=$(curl -s -o body.out -w '%{http_code}' -H 'Content-Type: application/octet-s
 check_status "an upload while an announced 1 TB body is refused: served (200), not 503" 200 "$st"
 exec 3<&- 3>&-
 sleep 0.3
+# A request refused before its body (an announced oversized upload, no
+# token) is answered at once and its connection closed: no "100 Continue",
+# and the client is not left sending the body for nothing (found by review:
+# a 200 MB upload was read in full before its 413).
+cat > early.py <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+def conn():
+    s = socket.create_connection(("127.0.0.1", port)); s.settimeout(5); return s
+s = conn()
+s.sendall(b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\nExpect: 100-continue\r\n\r\n")
+first = s.recv(4096).split(b"\r\n")[0].decode()
+rest = b""
+while True:
+    m = s.recv(65536)
+    if not m: break
+    rest += m
+print("expect:", first, "closed")
+s = conn()
+s.sendall(b"POST /v1/packages HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
+sent = 0
+try:
+    while sent < 100000000:
+        s.sendall(b"x" * 65536); sent += 65536
+except OSError:
+    pass
+print("upload:", s.recv(4096).split(b"\r\n")[0].decode(), "after", "all" if sent >= 100000000 else "part", "of the body")
+PY
+python3 early.py "$PORT" > early.out 2>&1
+check_grep "an announced oversized public upload with Expect: 413 at once, then closed" '^expect: HTTP/1.1 413 .* closed$' early.out
+check_grep "an upload without a token: 401 before the body is sent" '^upload: HTTP/1.1 401 .* after part of the body$' early.out
 curl -s -H "Authorization: Bearer $AUD" "$URL/metrics" > metrics.out
 check_grep "metrics count the 503s" 'route="verify",status="503"} 2' metrics.out
 check_grep "... and the 408" 'route="verify",status="408"} 1' metrics.out
