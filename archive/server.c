@@ -3,7 +3,9 @@
  *
  * libmicrohttpd 0.9.75 calls the access handler several times per request:
  * first with the headers (we route, authenticate and prepare the body sink,
- * but never queue a response then: the keep-alive catch of 0.9.75), then
+ * but queue no response then, the keep-alive catch of 0.9.75: the
+ * connection is closed after it; only a refusal of a request whose body is
+ * still to come is answered then, for that very reason), then
  * once per body chunk (streamed to a temporary file or a capped buffer, so
  * memory does not grow with a package), then once with no data, when the
  * response is queued. Duplicate framing headers are refused here because
