@@ -749,6 +749,7 @@ static const char css[] =
 	".invalid{background:#fce8e6;color:#a50e0e;border-color:#a50e0e}"
 	".indeterminate{background:#fff4d6;color:#6b4100;border-color:#8a5a00}"
 	".not-archived,.destroyed{background:#eef0f3;color:#2b2f36;border-color:#5f6b7a}"
+	".not-in-force{background:#fff4d6;color:#6b4100;border-color:#8a5a00}"
 	"dl{margin:0;display:grid;grid-template-columns:minmax(8rem,34%) 1fr;gap:.4rem 1rem}"
 	"dt{font-weight:600;color:#333}"
 	"dd{margin:0;overflow-wrap:anywhere}"
@@ -1034,14 +1035,26 @@ static void statement(struct out *o, const verify_report *r, const struct arch_i
 	kho_buf xml, json;
 	size_t i;
 
-	verdict_box(o, a, reason_words(r->sub, l), l);
 	if (a == ANS_VALID && ai->known && strcmp(ai->status, "valid") != 0) {
+		/* A genuine seal on a result not in force today (revoked,
+		 * superseded, expired...): the headline says so, not a green
+		 * "Valid" with the status in a line below, which a hurried reader
+		 * (or a bank clerk) took for a usable result (found by review). */
 		const char *w = status_words(ai->status, l);
-		put(o, "<p class=\"status-no\">");
-		put(o, tr(l, "Lưu ý: chữ ký là thật, nhưng hôm nay kết quả này có trạng thái: ",
-		          "Note: the seal is genuine, but today this result's status is: "));
+		int later = strcmp(ai->status, "not-yet-valid") == 0;
+		put(o, "<section class=\"verdict not-in-force\" role=\"status\" data-answer=\"valid\""
+		       " data-in-force=\"no\"><span class=\"word\">⚠ ");
+		put(o, later ? tr(l, "Chưa có hiệu lực", "Not yet in force")
+		             : tr(l, "Không còn hiệu lực", "No longer in force"));
+		put(o, "</span><p>");
+		put(o, tr(l, "Chữ ký là thật và văn bản không bị thay đổi, nhưng hôm nay kết quả này có"
+		             " trạng thái: ",
+		          "The seal is genuine and the document unaltered, but today this result's"
+		          " status is: "));
 		esc(o, w != NULL ? w : ai->status);
-		put(o, ".</p>\n");
+		put(o, ".</p></section>\n");
+	} else {
+		verdict_box(o, a, reason_words(r->sub, l), l);
 	}
 	put(o, "<section class=\"card\"><dl>\n");
 	if (rec != NULL) {
@@ -1171,6 +1184,10 @@ static json_t *jstatement(const verify_report *r, const struct arch_info *ai,
 	}
 	json_object_set_new(o, "answer", json_string(answer_code(a)));
 	json_object_set_new(o, "answer_text", json_string(answer_word(a, l)));
+	/* "answer" is the seal's; whether the result is in force today is
+	 * the archive's status (null: not archived here, unknown). */
+	json_object_set_new(o, "in_force", ai->known ? json_boolean(strcmp(ai->status, "valid") == 0)
+	                                             : json_null());
 	json_object_set_new(o, "reason", json_string(reason_words(r->sub, l)));
 	json_object_set_new(o, "indication", json_string(vr_indication_name(r->indication)));
 	json_object_set_new(o, "sub_indication",

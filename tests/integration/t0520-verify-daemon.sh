@@ -122,10 +122,15 @@ st=$(http POST "/v1/results/$CODE/status" "$RM" -H 'Content-Type: application/js
 check_status "a records manager revokes the result" 200 "$st"
 curl -s -o revoked.out "$QR_URL"
 check_grep "the QR page now says revoked" 'data-status="revoked"' revoked.out
+check_grep "... in its headline: no longer in force (not a green 'valid', found by review)" \
+	'class="verdict not-in-force"[^>]*data-in-force="no"><span class="word">⚠ Không còn hiệu lực' revoked.out
+check_nogrep "... and no 'valid' verdict box" 'class="verdict valid"' revoked.out
 st=$(get apirevoked /v1/verify --data-binary @arch/valid.asice)
 check_grep "the JSON API: the seal is still valid..." '"answer":"valid"' apirevoked.out
 check_grep "... with a note that the result is revoked today" '"note":"Lưu ý: chữ ký là thật, nhưng hôm nay kết quả này có trạng thái: [^"]+"' apirevoked.out
 check_grep "... and its status" '"archive":\{"archived":true,"status":"revoked"' apirevoked.out
+check_grep "... not in force" '"in_force":false' apirevoked.out
+check_grep "a valid result's answer is in force" '"in_force":true' api.out
 check_nogrep "a valid result's answer has no such note" '"note"' api.out
 
 # A single file through the JSON API: the answer around the statement (the
