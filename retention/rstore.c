@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -2881,8 +2882,10 @@ int rstore_batch_approve(rstore *r, int64_t id, const char *actor, const char *d
 		rc = kho_err_set(err, KHO_EINVAL, "the decision is dated %s, before batch %lld was"
 		                 " proposed (%s)", due_format(d1, decision_date), (long long)id,
 		                 due_format(d2, (int32_t)sqlite3_column_int64(st, 2)));
-	else if (strcmp(col(st, 1), actor ? actor : "cli") == 0)
-		/* Circular 06/2025/TT-BNV: the proposer of a destruction is not its approver. */
+	else if (strcasecmp(col(st, 1), actor ? actor : "cli") == 0)
+		/* Circular 06/2025/TT-BNV: the proposer of a destruction is not its
+		 * approver; "RM-A" is "rm-a" (found by review: the CLI's --actor
+		 * differing by case alone passed). */
 		rc = kho_err_set(err, KHO_EPERM, "batch %lld was proposed by %s, who cannot approve it:"
 		                 " approval needs a different records manager", (long long)id,
 		                 col(st, 1));
