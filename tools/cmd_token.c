@@ -41,9 +41,11 @@ static void usage(FILE *f)
 "  --role ROLE     officer | records_manager | auditor | admin\n"
 "  --agency CODE   the agency an officer acts for (required for officers)\n"
 "\n"
-"Roles: officer (ingest, seal, retrieve, lookup for their agency),\n"
-"records_manager (results' validity status, reuse statistics), auditor\n"
-"(retrieval with force, reports, audit trail, metrics), admin (metrics, statistics).\n"
+"Roles (docs/api.md, Access): officer (ingest, seal and QR codes for their\n"
+"agency's results; retrieval, results and lookup of any agency's), records_manager\n"
+"(validity status, retention, reuse statistics), auditor (retrieval, also with\n"
+"force, reports, audit trail, metrics, reuse statistics), admin (metrics, reuse\n"
+"statistics).\n"
 "Exit status: 0 done, 3 usage, 4 catalog error or output not written (add then\n"
 "withdraws the token it could not show), 5 refused (duplicate, unknown).\n");
 }
@@ -100,7 +102,14 @@ int cmd_token(int argc, char **argv)
 		switch (o) {
 		case 'd': data = optarg; break;
 		case 'r': role = optarg; break;
-		case 'a': agency = optarg; break;
+		case 'a':
+			/* Given twice, the token would silently act for the last. */
+			if (agency != NULL) {
+				fprintf(stderr, "kho token: --agency given twice\n");
+				return EXIT_USAGE;
+			}
+			agency = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}

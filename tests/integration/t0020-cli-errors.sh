@@ -96,6 +96,12 @@ check "  ... and every input is unchanged" test "$(cat sk.key record.xml ketqua.
 check_exit "seal -o over an existing earlier package is fine" 0 seal_b -o ok-b.asice ketqua.pdf
 check_exit "  ... again" 0 seal_b -o ok-b.asice ketqua.pdf
 
+# ---- a repeated --agency: the token would act for the last one silently (found by review) ----
+check_exit "token add with --agency given twice is a usage error" 3 "$KHO" token add --data data --role officer --agency 000.31.20.H55 --agency 000.20.31.H55 dbl
+check_grep "  ... saying so" 'agency given twice' check.err
+"$KHO" token list --data data >tokens0.out 2>&1
+check_nogrep "  ... and no token is made" '^dbl ' tokens0.out
+
 # ---- H5: a token that could not be shown is not kept ----
 check_exit "token add >/dev/full fails" 4 sh -c '"$0" token add --data data --role admin lost >/dev/full' "$KHO"
 check_grep "  ... and says the token was withdrawn" 'could not be written to standard output.*withdrawn' check.err
