@@ -882,13 +882,21 @@ static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, in
 	return queue(q, c, 200, r);
 }
 
+static const char *query_check(struct MHD_Connection *c, const char *const *keys, size_t n,
+                               const char *takes);
+
 static enum MHD_Result h_result_get(struct req *q, struct MHD_Connection *c)
 {
+	static const char *const keys[] = { "valid_on" };
 	const char *on = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "valid_on");
+	const char *bad = query_check(c, keys, 1, "a result takes valid_on only");
 	json_t *j = NULL;
 	kho_err err;
 	int rc;
 
+	/* found by review: "vaild_on=" answered for today, unseen */
+	if (bad != NULL)
+		return send_error(q, c, 400, "%s", bad);
 	if (on != NULL && !http_is_date(on))
 		return send_error(q, c, 400, "valid_on must be a date YYYY-MM-DD");
 	rc = catalog_result_json(q->s->ing->cat, q->m.arg, on, &j, &err);
@@ -1111,44 +1119,65 @@ static const char *const lookup_keys[] = { "subject", "type", "procedure", "agen
 
 #define NLOOKUP_KEYS (sizeof lookup_keys / sizeof *lookup_keys)
 
-/* Counts each lookup parameter (cls: int[NLOOKUP_KEYS + 1], the last for
- * names the lookup does not take): a repeated or unknown one is refused. */
-static enum MHD_Result count_lookup_key(void *cls, enum MHD_ValueKind kind, const char *key,
-                                        const char *value)
+/* The query parameters a route takes, counted (count_key): a repeated or
+ * unknown one is refused (query_check). */
+struct query_count {
+	const char *const *keys;
+	size_t n;
+	int seen[8];             /* per key; seen[n]: names the route does not take */
+};
+
+static enum MHD_Result count_key(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
 {
-	int *n = cls;
+	struct query_count *qc = cls;
 	size_t i;
 
 	(void)kind;
 	(void)value;
-	for (i = 0; key != NULL && i < NLOOKUP_KEYS && strcmp(key, lookup_keys[i]) != 0; i++)
+	for (i = 0; key != NULL && i < qc->n && strcmp(key, qc->keys[i]) != 0; i++)
 		;
-	n[i]++;
+	qc->seen[i]++;
 	return MHD_YES;
+}
+
+/*
+ * query_check: NULL, or what is wrong with the query (400): MHD answers the
+ * first of repeated parameters, so which one was meant would be a guess; an
+ * unknown name is refused, not ignored, since a mistyped filter
+ * ("procedrue=", "vaild_on=") would change the answer unseen. The unknown
+ * name is not echoed (it could be a personal number written without
+ * "subject="). takes: the words for the refusal.
+ */
+static const char *query_check(struct MHD_Connection *c, const char *const *keys, size_t n,
+                               const char *takes)
+{
+	static __thread char msg[160];
+	struct query_count qc = { keys, n, { 0 } };
+	size_t i;
+
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, count_key, &qc);
+	if (qc.seen[n] > 0) {
+		snprintf(msg, sizeof msg, "an unknown parameter was given: %s", takes);
+		return msg;
+	}
+	for (i = 0; i < n; i++)
+		if (qc.seen[i] > 1) {
+			snprintf(msg, sizeof msg, "%s is given more than once", keys[i]);
+			return msg;
+		}
+	return NULL;
 }
 
 /* The lookup's parameters into cq and *subject; NULL or what is wrong (400). */
 static const char *lookup_params(struct MHD_Connection *c, catalog_query *cq,
                                  const char **subject)
 {
-	static __thread char msg[64];
-	int seen[NLOOKUP_KEYS + 1] = { 0 };
-	size_t i;
+	const char *bad = query_check(c, lookup_keys, NLOOKUP_KEYS, "the lookup takes subject,"
+	                              " purpose, type, procedure, agency and valid_on");
 
-	/* MHD answers the first of repeated parameters: which subject or
-	 * purpose was meant would be a guess. An unknown name is refused, not
-	 * ignored: a mistyped filter ("procedrue=") would widen the search
-	 * unseen. The name is not echoed (it could be a personal number
-	 * written without "subject="). */
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, count_lookup_key, seen);
-	if (seen[NLOOKUP_KEYS] > 0)
-		return "an unknown parameter was given: the lookup takes subject, purpose, type,"
-		       " procedure, agency and valid_on";
-	for (i = 0; i < NLOOKUP_KEYS; i++)
-		if (seen[i] > 1) {
-			snprintf(msg, sizeof msg, "%s is given more than once", lookup_keys[i]);
-			return msg;
-		}
+	if (bad != NULL)
+		return bad;
 	memset(cq, 0, sizeof *cq);
 	*subject = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "subject");
 	cq->type = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "type");

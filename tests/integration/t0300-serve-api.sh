@@ -174,6 +174,13 @@ st=$(http GET "/v1/results/$C3?valid_on=2099-01-01" "$RM")
 check "... and neither changed anything" test "$(jq -r .status_decision body.out)" = "QĐ 20/QĐ-UBND"
 check "... the history lists the one decision, with its day" \
 	test "$(jq -r '[.status_history[] | "\(.effective) \(.status) \(.decision)"] | join(";")' body.out)" = "2099-01-01 suspended QĐ 20/QĐ-UBND"
+# a mistyped or repeated valid_on answered for today or for the first one, unseen (found by review)
+st=$(http GET "/v1/results/$C3?vaild_on=2099-01-01" "$RM")
+check_status "a result with a mistyped parameter: 400" 400 "$st"
+check_grep "... saying what it takes" 'a result takes valid_on only' body.out
+st=$(http GET "/v1/results/$C3?valid_on=2099-01-01&valid_on=2025-03-20" "$RM")
+check_status "... with valid_on given twice: 400" 400 "$st"
+check_grep "... saying so" 'valid_on is given more than once' body.out
 st=$(http GET /v1/packages/not-an-id "$OFF"); check_status "malformed id: 400" 400 "$st"
 st=$(http GET /v1/results/000.31.20.H55-250314-0999-KQ1 "$OFF"); check_status "unknown result: 404" 404 "$st"
 st=$(http GET /v1/nothing ""); check_status "unknown path: 404" 404 "$st"
