@@ -421,6 +421,15 @@ static int name_is(const char *name, const char *prefix, const char *suffix)
 	return n >= a + b && strncmp(name, prefix, a) == 0 && strcmp(name + n - b, suffix) == 0;
 }
 
+/* 1 if package p holds an archive manifest (kho renew, sign/lta.h). */
+static int has_archive_manifest(const pkg *p)
+{
+	for (size_t i = 0; i < p->nentries; i++)
+		if (strncmp(p->entries[i].name, "META-INF/ASiCArchiveManifest", 28) == 0)
+			return 1;
+	return 0;
+}
+
 /* Why a renewal is refused when its evidence would not outlast the margin. */
 static void too_short(char *out, size_t n, const verify_report *rep)
 {
@@ -690,8 +699,10 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 		if (rr == 1) {
 			snprintf(out->renews, sizeof out->renews, "%s", existing.id);
 			rc = 0;
-		} else if (strstr(why, "no archive timestamp") == NULL) {
-			/* It looks like a renewal attempt: say why it is not one. */
+		} else if (strstr(why, "no archive timestamp") == NULL && has_archive_manifest(*pkp)) {
+			/* It looks like a renewal attempt (it holds an archive
+			 * manifest): say why it is not one. A plain conflict gets no
+			 * such words (found by review: it did, naming a file). */
 			size_t l = strlen(e2.msg);
 			snprintf(e2.msg + l, sizeof e2.msg - l, " (not a renewal of it: %s)", why);
 		}

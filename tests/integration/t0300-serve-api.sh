@@ -93,6 +93,7 @@ check_status "status change by an officer: 403" 403 "$st"
 # conflict, supersede
 st=$(http POST /v1/packages "$OFF" --data-binary @p1-other.asice)
 check_status "same result code, other bytes: 409" 409 "$st"
+check_nogrep "... a plain conflict, not called a failed renewal" "not a renewal of it" body.out
 st=$(http POST /v1/packages "$OFF" --data-binary @p1-sup.asice)
 check_status "a declared replacement (supersedes): 201" 201 "$st"
 check_grep "... says it superseded" '"superseded":true' body.out
