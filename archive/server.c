@@ -141,6 +141,7 @@ struct server {
 	time_t log_sec;            /* the second log_ts shows (log_mu) */
 	char log_ts[32];           /* kho_time_format of log_sec, made once a second */
 	int lockfd;
+	int listen_fd;             /* bound before anything else; MHD's once started */
 	unsigned port;
 	struct metrics m;
 	struct sealer *sealers;
@@ -2626,6 +2627,37 @@ static int parse_listen(const char *l, struct sockaddr_in *sa, kho_err *err)
 	return 0;
 }
 
+/* listen_on: a TCP socket bound to sa and listening, into *fd, its port
+ * (the one the kernel chose for port 0) into *port. */
+static int listen_on(const struct sockaddr_in *sa, int *fd, unsigned *port, const char *text,
+                     kho_err *err)
+{
+	struct sockaddr_in got;
+	socklen_t len = sizeof got;
+	int one = 1, e;
+
+	if (text == NULL)
+		text = "127.0.0.1:8600";
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*fd < 0)
+		return kho_err_set(err, KHO_EIO, "socket: %s", strerror(errno));
+	/* SO_REUSEADDR as MHD sets it: a restart binds past TIME_WAIT. No
+	 * SO_REUSEPORT: with it a second daemon on the same port took half the
+	 * connections of the first, each answering from its own catalog. */
+	if (setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(*fd, (const struct sockaddr *)sa, sizeof *sa) != 0 || listen(*fd, SOMAXCONN) != 0 ||
+	    getsockname(*fd, (struct sockaddr *)&got, &len) != 0) {
+		e = errno;
+		close(*fd);
+		*fd = -1;
+		return kho_err_set(err, KHO_EIO, "cannot listen on %s: %s%s", text, strerror(e),
+		                   e == EADDRINUSE ? " (by another daemon perhaps?); nothing was"
+		                                     " created or changed" : "");
+	}
+	*port = ntohs(got.sin_port);
+	return 0;
+}
+
 int server_check_listen(const char *l, kho_err *err)
 {
 	struct sockaddr_in sa;
@@ -2868,7 +2900,6 @@ static void *sweep_main(void *arg)
 int server_start(server **out, const config *cfg, const char *data_dir, FILE *log,
                  kho_err *err)
 {
-	const union MHD_DaemonInfo *di;
 	struct sockaddr_in sa;
 	char lockpath[PATH_MAX];
 	server *s;
@@ -2898,6 +2929,7 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 	s->cfg = cfg;
 	s->log = log;
 	s->lockfd = -1;
+	s->listen_fd = -1;
 	pthread_mutex_init(&s->m.mu, NULL);
 	pthread_mutex_init(&s->log_mu, NULL);
 	pthread_mutex_init(&s->seal_mu, NULL);
@@ -2912,6 +2944,12 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 	pthread_cond_init(&s->ip.more, NULL);
 	s->ip.tail = &s->ip.head;
 	kho_buf_init(&s->logbuf, LOG_BUF_MAX);
+	/* The address first, before the data directory is opened or made: a
+	 * port in use must not leave a new data directory and its keys behind
+	 * (found by review: a mistyped --data then held a fresh master key).
+	 * MHD takes the bound socket (MHD_OPTION_LISTEN_SOCKET). */
+	if ((rc = listen_on(&sa, &s->listen_fd, &s->port, cfg->listen, err)) != 0)
+		goto fail;
 	if ((rc = ingest_open(&s->ing, cfg, data_dir, 1, err)) != 0)
 		goto fail;
 	/* One daemon per data directory: recovery below deletes uncommitted files. */
@@ -2956,7 +2994,7 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_EPOLL |
 	                            MHD_ALLOW_SUSPEND_RESUME,
 	                        0, NULL, NULL, on_request, s,
-	                        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	                        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd,
 	                        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout,
 	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
@@ -2970,12 +3008,11 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 	                         * lets a restart bind past TIME_WAIT. */
 	                        MHD_OPTION_END);
 	if (s->d == NULL) {
-		rc = kho_err_set(err, KHO_EIO, "cannot listen on %s (is the port in use, by another"
-		                 " daemon perhaps?)", cfg->listen ? cfg->listen : "127.0.0.1:8600");
+		rc = kho_err_set(err, KHO_EIO, "cannot serve on %s: the HTTP server did not start",
+		                 cfg->listen ? cfg->listen : "127.0.0.1:8600");
 		goto fail;
 	}
-	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-	s->port = di ? di->port : ntohs(sa.sin_port);
+	s->listen_fd = -1;   /* MHD's now: closed by MHD_stop_daemon */
 	/* Once listening (a daemon that could not bind did not start), with
 	 * the data directory's absolute path (it was the path as given). */
 	{
@@ -3080,6 +3117,8 @@ void server_stop(server *s)
 	ingest_close(s->ing);
 	if (s->lockfd >= 0)
 		close(s->lockfd);
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
 	pthread_mutex_destroy(&s->m.mu);
 	pthread_mutex_destroy(&s->log_mu);
 	pthread_mutex_destroy(&s->seal_mu);

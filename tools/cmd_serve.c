@@ -35,8 +35,9 @@ static void usage(FILE *f)
 "  --keys DIR         the package key store, one key file per package, kept\n"
 "                     OUTSIDE the data directory (default DATA.keys, created\n"
 "                     0700); back it up separately (docs/operations.md)\n"
-"  --listen HOST:PORT IPv4 address to listen on (default 127.0.0.1:8600; port 0\n"
-"                     picks a free port, see --port-file)\n"
+"  --listen HOST:PORT IPv4 address to listen on, or localhost for 127.0.0.1\n"
+"                     (default 127.0.0.1:8600; port 0 picks a free port, see\n"
+"                     --port-file)\n"
 "  --trust PEM        trust anchors for validation (repeatable; required here or\n"
 "                     in the config file)\n"
 "  --crl PEM          CRLs given to the validator (repeatable)\n"
@@ -54,7 +55,8 @@ static void usage(FILE *f)
 "Exit status: 0 stopped cleanly, 3 usage (a bad flag, config file or listen\n"
 "address, no trust anchors or a --trust file that does not exist: refused\n"
 "before anything is created), 5 could not start (data directory, keys, port in\n"
-"use, --port-file not written).\n");
+"use: the address is bound first, so a port in use creates nothing; --port-file\n"
+"not written).\n");
 }
 
 int cmd_serve(int argc, char **argv)
