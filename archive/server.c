@@ -2638,7 +2638,7 @@ static int listen_on(const struct sockaddr_in *sa, int *fd, unsigned *port, cons
 
 	if (text == NULL)
 		text = "127.0.0.1:8600";
-	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);   /* as MHD keeps its own */
 	if (*fd < 0)
 		return kho_err_set(err, KHO_EIO, "socket: %s", strerror(errno));
 	/* SO_REUSEADDR as MHD sets it: a restart binds past TIME_WAIT. No
