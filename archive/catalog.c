@@ -1601,16 +1601,22 @@ int catalog_set_status(catalog *c, const char *result_code, const char *status,
 	}
 	/* The superseding result is in the catalog, and following what
 	 * supersedes it never comes back to this one (found by review,
-	 * 2026-12-07: a code that does not exist, and cycles, were taken). The
+	 * 2026-12-07: a code that does not exist, and cycles, were taken): by
+	 * every supersession ever recorded, the one in force today and those
+	 * of the decision history (found by review: a supersession dated
+	 * before a later 'valid' made a cycle on the days between). A
+	 * supersession cancelled since still counts: refused, not guessed. The
 	 * recursive query's UNION stops at a row already seen. */
 	if (superseded_by != NULL) {
 		int s2;
 
 		st = catalog_stmt(c, "WITH RECURSIVE up(code) AS (SELECT result_code FROM results"
 		                     " WHERE result_code = ?1 UNION SELECT r.superseded_by FROM results r"
-		                     " JOIN up ON r.result_code = up.code WHERE r.superseded_by <> '')"
-		                     " SELECT (SELECT COUNT(*) FROM up), EXISTS (SELECT 1 FROM up WHERE"
-		                     " code = ?2)", err);
+		                     " JOIN up ON r.result_code = up.code WHERE r.superseded_by <> ''"
+		                     " UNION SELECT h.superseded_by FROM result_status h JOIN up ON"
+		                     " h.result_code = up.code WHERE h.superseded_by <> '')"
+		                     " SELECT (SELECT COUNT(*) FROM up WHERE code = ?1), EXISTS (SELECT 1"
+		                     " FROM up WHERE code = ?2)", err);
 		if (st == NULL) {
 			rc = KHO_EIO;
 			goto out;

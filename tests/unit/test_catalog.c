@@ -159,6 +159,16 @@ static void t_supersede_rules(void)
 	CHECK_STR(json_string_value(json_object_get(j, "status")), "superseded");
 	CHECK_STR(json_string_value(json_object_get(j, "superseded_by")), r4.result_code);
 	json_decref(j);
+	/* A cycle through the decision history: r1 superseded by r3 from
+	 * April, valid again from May, then r3 superseded by r1 from March
+	 * would make each superseded by the other in April (found by review:
+	 * only the decision in force today was followed). */
+	CHECK_EQ_INT(catalog_set_status(c, r1.result_code, "superseded", "d1", r3.result_code,
+	                                "2025-04-01", "rm", NULL), 0);
+	CHECK_EQ_INT(catalog_set_status(c, r1.result_code, "valid", "d2", NULL, "2025-05-01", "rm",
+	                                NULL), 0);
+	CHECK_EQ_INT(catalog_set_status(c, r3.result_code, "superseded", "d3", r1.result_code,
+	                                "2025-03-20", "rm", NULL), KHO_ECONFLICT);
 	/* ... from r4's validFrom: in force before it */
 	CHECK_EQ_INT(catalog_result_json(c, r5.result_code, "2025-04-30", &j, NULL), 0);
 	REQUIRE(j != NULL);
