@@ -1518,8 +1518,13 @@ static int wv_by_object(void *arg, const unsigned char sha[32], char code[WEBVER
                         kho_err *err)
 {
 	server *s = arg;
+	int rc = catalog_code_by_object(s->ing->cat, sha, code, err);
 
-	return catalog_code_by_object(s->ing->cat, sha, code, err);
+	/* A file of a destroyed record: its code, whose tombstone the page
+	 * then shows (archived_statement). */
+	if (rc == KHO_ENOTFOUND && s->rs != NULL)
+		rc = rstore_tombstone_by_object(s->ing->cat, sha, code, err);
+	return rc;
 }
 
 static int wv_status(void *arg, const char *code, char status[WEBVERIFY_STATUS_MAX],

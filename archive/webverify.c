@@ -1900,8 +1900,8 @@ static int do_file(webverify *wv, const webverify_request *rq, webverify_respons
 		put(&o, "</dl></section>\n");
 	} else {
 		put(&o, "<p class=\"status-ok\" data-file-archived=\"1\">");
-		put(&o, tr(l, "Tệp này có trong kho lưu trữ, là một phần của kết quả dưới đây.",
-		           "This exact file is archived, as part of the result below."));
+		put(&o, tr(l, "Tệp này đã được lưu trữ tại kho này, là một phần của kết quả dưới đây.",
+		           "This exact file was archived here, as part of the result below."));
 		put(&o, "</p>\n");
 		if ((rc = archived_statement(wv, &o, NULL, code, l, &shown, NULL, err)) != 0) {
 			webverify_response_free(out);

@@ -127,6 +127,18 @@ static const char schema_sql[] =
 	" ON ret_tombstone_packages BEGIN SELECT RAISE(ABORT, 'tombstones are append-only'); END;"
 	"CREATE TRIGGER IF NOT EXISTS ret_tombstone_packages_nodelete BEFORE DELETE"
 	" ON ret_tombstone_packages BEGIN SELECT RAISE(ABORT, 'tombstones are append-only'); END;"
+	/* The SHA-256 of each file a destroyed record's packages held (not its
+	 * record.xml: it holds the personal number), copied before the
+	 * catalog's objects rows go: a citizen uploading a genuine file of a
+	 * destroyed record is told it was destroyed, not that it may have been
+	 * altered (found by review). Hashes only. */
+	"CREATE TABLE IF NOT EXISTS ret_tombstone_objects("
+	" sha256 BLOB NOT NULL CHECK(length(sha256) = 32), result_code TEXT NOT NULL,"
+	" PRIMARY KEY(sha256, result_code)) WITHOUT ROWID;"
+	"CREATE TRIGGER IF NOT EXISTS ret_tombstone_objects_noupdate BEFORE UPDATE"
+	" ON ret_tombstone_objects BEGIN SELECT RAISE(ABORT, 'tombstones are append-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS ret_tombstone_objects_nodelete BEFORE DELETE"
+	" ON ret_tombstone_objects BEGIN SELECT RAISE(ABORT, 'tombstones are append-only'); END;"
 	/* The further subjects of a destroyed record (the catalog's
 	 * result_subjects, copied before its rows go): a lookup by any subject
 	 * finds the tombstone, as it found the record. Keyed hashes only. */
@@ -3495,6 +3507,16 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 		sqlite3_finalize(st);
 		st = NULL;
 	}
+	if ((rc = prep(r, &st, "INSERT OR IGNORE INTO ret_tombstone_objects(sha256, result_code)"
+	                       " SELECT o.sha256, p.result_code FROM objects o JOIN packages p ON"
+	                       " p.id = o.package_id WHERE p.result_code = ? AND o.name <> 'record.xml'"
+	                       " AND length(o.sha256) = 32", err)) != 0)
+		goto rollback;
+	sqlite3_bind_text(st, 1, x->code, -1, SQLITE_STATIC);
+	if ((rc = step_done(r, st, err)) != 0)
+		goto rollback;
+	sqlite3_finalize(st);
+	st = NULL;
 	if ((rc = prep(r, &st, "INSERT INTO ret_tombstone_subjects(subject_mac, result_code)"
 	                       " SELECT subject_mac, result_code FROM result_subjects"
 	                       " WHERE result_code = ?", err)) != 0)
@@ -4344,6 +4366,29 @@ int rstore_certificate_get(rstore *r, int64_t batch, kho_buf *out, char sha_out[
 	/* store_get_tmp_key checked the GCM tag and the SHA-256 against id. */
 	cpy(sha_out, 65, id);
 	return 0;
+}
+
+int rstore_tombstone_by_object(catalog *c, const unsigned char sha256[32],
+                               char code[CATALOG_CODE_MAX], kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, s;
+
+	catalog_lock(c);
+	if ((rc = prep_on(c, &st, "SELECT result_code FROM ret_tombstone_objects WHERE sha256 = ?"
+	                          " ORDER BY result_code LIMIT 1", err)) == 0) {
+		sqlite3_bind_blob(st, 1, sha256, 32, SQLITE_STATIC);
+		s = sqlite3_step(st);
+		if (s == SQLITE_ROW)
+			cpy(code, CATALOG_CODE_MAX, col(st, 0));
+		else
+			rc = s == SQLITE_DONE ? kho_err_set(err, KHO_ENOTFOUND, "not archived")
+			                      : kho_err_set(err, KHO_EIO, "retention: %s",
+			                                    sqlite3_errmsg(catalog_db(c)));
+	}
+	sqlite3_finalize(st);
+	catalog_unlock(c);
+	return rc;
 }
 
 /*

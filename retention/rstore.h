@@ -27,6 +27,7 @@
  *                   and the hash of its QR verification key; no content, no
  *                   personal data
  *   ret_tombstone_packages  every package id a destroyed record had
+ *   ret_tombstone_objects   the SHA-256 of every file it held (not record.xml)
  *   ret_certificates  destruction certificates kept in the store: batch,
  *                   package id, the package key wrapped under the master key
  *   ret_certificate_renewals  their renewals (archive timestamps added), in
@@ -414,6 +415,14 @@ int rstore_tombstone_json(rstore *r, const char *result_code, json_t **out, kho_
  * its bytes, 64 hex digits). KHO_ENOTFOUND.
  */
 int rstore_tombstone_by_package(catalog *c, const char *package_id, json_t **out, kho_err *err);
+
+/*
+ * rstore_tombstone_by_object: the result code of a destroyed record one of
+ * whose packages held a file with this SHA-256 (its record.xml apart), on
+ * catalog connection c; KHO_ENOTFOUND.
+ */
+int rstore_tombstone_by_object(catalog *c, const unsigned char sha256[32],
+                               char code[CATALOG_CODE_MAX], kho_err *err);
 
 /*
  * rstore_tombstone_key_hash: the stored hash of the QR verification key a

@@ -20,11 +20,13 @@ code() { echo "$AG-250314-$1-KQ1"; }
 make_record "$CT" a.xml 0101
 sed -i "s|</validFrom>|</validFrom>\n  <validUntil>2025-09-30</validUntil>|" a.xml   # destroyable
 make_record "$CT" b.xml 0102                                                       # stays valid
-seal_pkg a.xml a.asice >/dev/null || echo "seal a failed"
+printf '%%PDF-1.4\n%% ban sao a\n' > ketqua-a.pdf   # a file of a's own (b holds ketqua.pdf)
+seal_pkg a.xml a.asice ketqua-a.pdf >/dev/null || echo "seal a failed"
 seal_pkg b.xml b.asice >/dev/null || echo "seal b failed"
 IDA=$(sha256sum a.asice | cut -d' ' -f1)
 A=$(code 0101); B=$(code 0102)
 archive_config kho.json
+jq '.verify_rate_per_minute = 0' kho.json > k.json && mv k.json kho.json   # many public uploads below
 OFF=$(token counter1 officer $AG)
 RM1=$(token rm-lan records_manager)
 RM2=$(token rm-hoa records_manager)
@@ -144,6 +146,18 @@ check_status "POST /v1/verify of the destroyed package" 200 "$st"
 check "... gives the same status as JSON" test "$(jq -r '.archive.status' api.json)" = destroyed
 check "... with the tombstone" test "$(jq -r '"\(.archive.tombstone.result_code) \(.archive.tombstone.destroyed_on) \(.archive.tombstone.decision)"' api.json)" = "$A 2031-01-02 45/QĐ-SNV"
 check_nogrep "... and no personal number" "$PN" api.json
+# a genuine file of the destroyed record: destroyed, not "may have been
+# altered" (found by review)
+st=$(curl -s -o upf.out -w '%{http_code}' -F "file=@ketqua-a.pdf" "$URL/verify")
+check_status "a file of the destroyed record uploaded to the page" 200 "$st"
+check_grep "... is said to be destroyed, with the decision" "Kết quả $A đã được tiêu hủy ngày 02/01/2031 theo quyết định 45/QĐ-SNV" upf.out
+check_nogrep "... not that it may have been altered" 'có thể đã bị chỉnh sửa' upf.out
+st=$(curl -s -o apif.json -w '%{http_code}' --data-binary @ketqua-a.pdf -H 'Content-Type: application/octet-stream' "$URL/v1/verify?lang=en")
+check "... and as JSON" test "$(jq -r '"\(.answer) \(.archive.tombstone.result_code)"' apif.json)" = "destroyed $A"
+check_nogrep "... no personal number" "$PN" apif.json
+unzip -p a.asice record.xml > a-record.xml
+st=$(curl -s -o apir.json -w '%{http_code}' --data-binary @a-record.xml -H 'Content-Type: application/octet-stream' "$URL/v1/verify?lang=en")
+check "... but its record.xml is not found (it holds the number)" test "$(jq -r .file_archived apir.json)" = false
 st=$(curl -s -o apib.json -w '%{http_code}' --data-binary @b.asice -H 'Content-Type: application/octet-stream' "$URL/v1/verify")
 check "the kept package is still valid today" test "$(jq -r '.archive.status' apib.json)" = valid
 CSHA=$(sqlite3 data/catalog.db "SELECT package_id FROM ret_certificates WHERE batch = $BATCH")
