@@ -2415,9 +2415,16 @@ struct open_set {
 	size_t n;
 };
 
+/* An approved batch past its deadline stays open while an interrupted
+ * execution of it has destroyed or begun to destroy records: executing it
+ * again finishes it, and a record it began to destroy must not be proposed
+ * again elsewhere (found by review: a second batch destroyed it, and the
+ * first could then be neither executed nor rejected). */
 #define OPEN_BATCH_SQL                                                                        \
 	"SELECT i.result_code, b.id, b.state FROM ret_batches b JOIN ret_items i ON i.batch = b.id" \
-	" WHERE b.state = 'proposed' OR (b.state = 'approved' AND b.deadline >= ?1)"              \
+	" WHERE b.state = 'proposed' OR (b.state = 'approved' AND (b.deadline >= ?1 OR EXISTS"    \
+	" (SELECT 1 FROM ret_items k WHERE k.batch = b.id AND k.state IN ('destroying',"         \
+	" 'destroyed'))))"                                                                        \
 	" OR (b.kind = 'transfer' AND b.state = 'exported' AND i.state = 'exported')"            \
 	" ORDER BY i.result_code, b.id"
 
@@ -3410,6 +3417,18 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 
 	if ((rc = version_get(r, x->sha, &s, err)) != 0)
 		return rc;
+	/* Destroyed already, by another batch (data of a release that let an
+	 * interrupted batch's record be proposed again): nothing to do here. */
+	if ((rc = prep(r, &st, "SELECT batch FROM ret_tombstones WHERE result_code = ?", err)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, x->code, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		rc = kho_err_set(err, KHO_EEXIST, "destroyed meanwhile in batch %lld",
+		                 (long long)sqlite3_column_int64(st, 0));
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != 0)
+		return rc;
 	/* 0. The intent, committed before anything irreversible: after a crash
 	 * that came once a key was shredded, the item is 'destroying' and
 	 * executing again finishes it, whatever was decided about the record
@@ -3767,10 +3786,17 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		kho_err e2;
 		int erc;
 		if (x->why[0] == '\1' || x->why[0] == '\2') {
-			if (x->why[0] == '\2' &&
-			    (rc = destroy_one(r, stor, id, x, decision, decision_date, actor, err)) != 0)
-				goto out;
+			int begun = x->why[0] == '\2';
 			x->why[0] = '\0';
+			if (begun && (erc = destroy_one(r, stor, id, x, decision, decision_date, actor,
+			                                &e2)) == KHO_EEXIST) {
+				snprintf(x->why, sizeof x->why, "%.500s", e2.msg);
+				goto drop;
+			}
+			if (begun && erc != 0) {
+				rc = kho_err_set(err, erc, "%s", e2.msg);
+				goto out;
+			}
 			states[i] = "destroyed";
 			ndestroyed++;
 			continue;
@@ -3797,6 +3823,7 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 				snprintf(x->why, sizeof x->why, "%s: %.400s", elig_outcome_name(a->res.outcome),
 				         a->why);
 		}
+	drop:
 		states[i] = "dropped";
 		json_array_append_new(dropped, json_pack("{s:s,s:s}", "result_code", x->code,
 		                                         "reason", x->why));
@@ -3842,12 +3869,10 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	catalog_lock(r->cat);
 	locked = 1;
 	if ((rc = catalog_begin(r->cat, err)) != 0)
-		goto out;
-	if ((rc = cert_catalog(r, id, cert_sha, cert.len, cert_wrapped, signer->agency,
-	                       actor, NULL, err)) != 0) {
-		catalog_rollback(r->cat);
-		goto out;
-	}
+		goto uncert;
+	/* The batch first: another execution may have finished first while the
+	 * lock was let go (then 409, and this one's certificate is taken back:
+	 * found by review, it answered 500 and left its file and key). */
 	if ((rc = prep(r, &st, "UPDATE ret_batches SET state = 'executed', executed_by = ?,"
 	                       " executed_on = ?, certificate = ?, certificate_sha256 = ?"
 	                       " WHERE id = ? AND state = 'approved'", err)) == 0) {
@@ -3857,13 +3882,15 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		sqlite3_bind_text(st, 4, cert_sha, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 5, id);
 		rc = step_done(r, st, err);
-		/* Another execution finished first while the lock was let go. */
 		if (rc == 0 && sqlite3_changes(catalog_db(r->cat)) != 1)
 			rc = kho_err_set(err, KHO_ECONFLICT, "batch %lld was executed meanwhile by another"
 			                 " execution", (long long)id);
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	if (rc == 0)
+		rc = cert_catalog(r, id, cert_sha, cert.len, cert_wrapped, signer->agency, actor, NULL,
+		                  err);
 	if (rc == 0) {
 		snprintf(detail, sizeof detail, "batch executed on %s under decision %s: %lld destroyed,"
 		         " %zu dropped; certificate sha256 %s", due_format(d, on), decision,
@@ -3874,6 +3901,14 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		rc = catalog_commit(r->cat, err);
 	else
 		catalog_rollback(r->cat);
+uncert:
+	/* Not catalogued: this execution's certificate is taken back (its
+	 * bytes are its own: another execution's has another timestamp). */
+	if (rc != 0) {
+		keystore_destroy(r->ks, cert_sha, NULL);
+		if (store_exists(stor, cert_sha))
+			store_remove(stor, cert_sha, NULL);
+	}
 out:
 	sqlite3_finalize(st);
 	if (locked)
