@@ -514,7 +514,7 @@ enum answer { ANS_VALID, ANS_INVALID, ANS_INDETERMINATE, ANS_NOT_ARCHIVED, ANS_D
 
 static enum answer answer_of(const verify_report *r)
 {
-	if (r == NULL)
+	if (r == NULL || r->over_limits)
 		return ANS_INDETERMINATE;
 	switch (r->indication) {
 	case VR_TOTAL_PASSED: return ANS_VALID;
@@ -603,6 +603,19 @@ static const char *reason_words(enum vr_sub s, enum webverify_lang l)
 		          "The signature does not meet the validation policy.");
 	}
 	return tr(l, "Không rõ lý do.", "Unknown reason.");
+}
+
+/* The reason in words of a report: its sub-indication's, or, for a package
+ * larger than the public unpacking budget, that it cannot be checked here
+ * (found by review: such a genuine package was called invalid). */
+static const char *reason_of(const verify_report *r, enum webverify_lang l)
+{
+	if (r->over_limits)
+		return tr(l, "Gói này quá lớn để kiểm tra trên trang này (vượt giới hạn giải nén); hãy"
+		             " kiểm tra bằng công cụ kho verify hoặc liên hệ kho lưu trữ.",
+		          "This package is too large to be checked on this page (it unpacks past the"
+		          " page's limit); check it with kho verify or ask the archive.");
+	return reason_words(r->sub, l);
 }
 
 /* A code and its words in each language (result types, statuses). */
@@ -1054,7 +1067,7 @@ static void statement(struct out *o, const verify_report *r, const struct arch_i
 		esc(o, w != NULL ? w : ai->status);
 		put(o, ".</p></section>\n");
 	} else {
-		verdict_box(o, a, reason_words(r->sub, l), l);
+		verdict_box(o, a, reason_of(r, l), l);
 	}
 	put(o, "<section class=\"card\"><dl>\n");
 	if (rec != NULL) {
@@ -1188,7 +1201,7 @@ static json_t *jstatement(const verify_report *r, const struct arch_info *ai,
 	 * the archive's status (null: not archived here, unknown). */
 	json_object_set_new(o, "in_force", ai->known ? json_boolean(strcmp(ai->status, "valid") == 0)
 	                                             : json_null());
-	json_object_set_new(o, "reason", json_string(reason_words(r->sub, l)));
+	json_object_set_new(o, "reason", json_string(reason_of(r, l)));
 	json_object_set_new(o, "indication", json_string(vr_indication_name(r->indication)));
 	json_object_set_new(o, "sub_indication",
 	                    r->sub == VR_SUB_NONE ? json_null() : json_string(vr_sub_name(r->sub)));
@@ -1300,22 +1313,22 @@ int webverify_new(webverify **out, const webverify_config *cfg, const webverify_
 		wv->arch = *arch;
 	if (wv->cfg.max_upload == 0)
 		wv->cfg.max_upload = WEBVERIFY_UPLOAD_DEFAULT;
-	/* Anonymous uploads get a smaller budget than an officer's ingest: at
-	 * most 4 times the upload cap (64 MiB at least) unpacked, and a ratio
-	 * of 20 (found by review: a 27 MB upload of entries compressing 40:1
-	 * made the reader inflate 1 GiB, and seven of them held the daemon for
-	 * 30 s). A sealed result (PDFs, scans, a few KB of XML) is far from
-	 * either. */
+	/* Anonymous uploads get a smaller unpacking budget than an officer's
+	 * ingest: at most 8 times the upload cap (256 MiB at least) in all
+	 * (found by review: a 27 MB upload of entries compressing 40:1 made the
+	 * reader inflate 1 GiB, and seven of them held the daemon for 30 s).
+	 * The ratio stays the ingest's: a lower one (20 was tried) called
+	 * genuine archived packages with a compressible file "invalid" (found
+	 * by the second review). */
 	if (wv->cfg.vopts.limits == NULL) {
-		uint64_t total = 4 * (uint64_t)wv->cfg.max_upload;
+		uint64_t total = 8 * (uint64_t)wv->cfg.max_upload;
 		pkg_limits_default(&wv->limits);
-		if (total < (64u << 20))
-			total = 64u << 20;
+		if (total < (256u << 20))
+			total = 256u << 20;
 		if (total < wv->limits.max_total_size)
 			wv->limits.max_total_size = total;
 		if (wv->limits.max_entry_size > wv->limits.max_total_size)
 			wv->limits.max_entry_size = wv->limits.max_total_size;
-		wv->limits.max_ratio = 20;
 		wv->cfg.vopts.limits = &wv->limits;
 	}
 	if (wv->cfg.rate_burst == 0)

@@ -1659,6 +1659,7 @@ static int report_new(verify_report **out, const verify_opts *o)
 static int refused(verify_report *r, const kho_err *e)
 {
 	set_total(r, VR_TOTAL_FAILED, VR_FORMAT_FAILURE);
+	r->over_limits = e->code == KHO_ETOOBIG;
 	if (r->container_type == NULL && (r->container_type = strdup("ZIP")) == NULL)
 		return KHO_ENOMEM;
 	return strv_add(&r->reasons, &r->nreasons, "the container is refused: %s",

@@ -134,6 +134,10 @@ typedef struct verify_report {
 	record *record;                 /* parsed record.xml if present and valid, else NULL */
 	unsigned char package_sha256[32];
 	int have_package_sha256;
+	/* The container was refused for a size limit of the reader (KHO_ETOOBIG:
+	 * larger than the limits given, verify_opts.limits), not for its form:
+	 * the public page says it cannot check it, not that it is invalid. */
+	int over_limits;
 } verify_report;
 
 /*
