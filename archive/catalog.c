@@ -168,6 +168,16 @@ static int32_t day_of(const char *date);
 static int status_record(catalog *c, const char *code, const char *status, const char *decision,
                          const char *superseded_by, const char *effective, int64_t at,
                          kho_err *err);
+/* From result ?1, every result that supersedes it, directly or through
+ * others, by every supersession ever recorded (the one in force and the
+ * decision history): (?1 is archived, ?2 is among them). The recursive
+ * UNION stops at a row already seen. */
+#define SUPERSEDED_CHAIN_SQL                                                                \
+	"WITH RECURSIVE up(code) AS (SELECT result_code FROM results WHERE result_code = ?1"     \
+	" UNION SELECT r.superseded_by FROM results r JOIN up ON r.result_code = up.code"        \
+	" WHERE r.superseded_by <> '' UNION SELECT h.superseded_by FROM result_status h JOIN up" \
+	" ON h.result_code = up.code WHERE h.superseded_by <> '') SELECT (SELECT COUNT(*) FROM"  \
+	" up WHERE code = ?1), EXISTS (SELECT 1 FROM up WHERE code = ?2)"
 static int supersede_locked(catalog *c, const char *old, const char *code, const char *valid_from,
                             const char *agency, const unsigned char *macs, size_t nmacs,
                             int64_t ingested_at, int *sup, kho_err *err);
@@ -1406,6 +1416,23 @@ static int supersede_locked(catalog *c, const char *old, const char *code, const
 		*sup = CATALOG_SUP_OTHER_SUBJECTS;
 		return 0;
 	}
+	/* Not if `code` is itself superseded by `old`, directly or through
+	 * others: two records declaring each other superseded were both marked
+	 * (found by review). */
+	st = catalog_stmt(c, SUPERSEDED_CHAIN_SQL, err);
+	if (st == NULL)
+		return KHO_EIO;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, old, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	shared = s == SQLITE_ROW && sqlite3_column_int(st, 1) != 0;
+	sqlite3_reset(st);
+	if (s != SQLITE_ROW)
+		return kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	if (shared) {
+		*sup = CATALOG_SUP_CYCLE;
+		return 0;
+	}
 	if (day_of(valid_from) != INT32_MIN && strcmp(valid_from, eff) > 0)
 		copy(eff, sizeof eff, valid_from);
 	if (eff[0] != '\0')
@@ -1424,50 +1451,70 @@ static int supersede_locked(catalog *c, const char *old, const char *code, const
 static int superseded_before_locked(catalog *c, const record *r, int64_t ingested_at,
                                     kho_err *err)
 {
-	char by[CATALOG_CODE_MAX] = "", from[11] = "", agency[CATALOG_CODE_MAX] = "";
-	unsigned char *bmacs = NULL;
+	struct { char by[CATALOG_CODE_MAX], from[11], agency[CATALOG_CODE_MAX]; } cand[8];
+	char detail[300];
 	sqlite3_stmt *st;
-	size_t n = 0;
-	int s, sup = 0, rc;
+	size_t n = 0, k;
+	int s, sup = 0, rc = 0;
 
+	/* Every earlier record that declares it, earliest validFrom first: the
+	 * first one the rules allow marks it (found by review: another
+	 * agency's declaration, first by date, blocked the agency's own). */
 	st = catalog_stmt(c, "SELECT result_code, valid_from, agency FROM results WHERE"
 	                     " supersedes = ? AND result_code <> supersedes ORDER BY valid_from,"
-	                     " result_code LIMIT 1", err);
+	                     " result_code LIMIT 8", err);
 	if (st == NULL)
 		return KHO_EIO;
 	sqlite3_bind_text(st, 1, r->result_code, -1, SQLITE_STATIC);
-	s = sqlite3_step(st);
-	if (s == SQLITE_ROW) {
-		copy(by, sizeof by, col(st, 0));
-		copy(from, sizeof from, col(st, 1));
-		copy(agency, sizeof agency, col(st, 2));
+	while ((s = sqlite3_step(st)) == SQLITE_ROW && n < 8) {
+		copy(cand[n].by, sizeof cand[n].by, col(st, 0));
+		copy(cand[n].from, sizeof cand[n].from, col(st, 1));
+		copy(cand[n].agency, sizeof cand[n].agency, col(st, 2));
+		n++;
 	}
 	sqlite3_reset(st);
-	if (s == SQLITE_DONE)
-		return 0;
-	if (s != SQLITE_ROW)
+	if (s != SQLITE_DONE && s != SQLITE_ROW)
 		return kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
-	/* The earlier result's subjects, to compare with this one's. */
-	st = catalog_stmt(c, "SELECT subject_mac FROM results WHERE result_code = ?1 UNION ALL"
-	                     " SELECT subject_mac FROM result_subjects WHERE result_code = ?1", err);
-	if (st == NULL)
-		return KHO_EIO;
-	sqlite3_bind_text(st, 1, by, -1, SQLITE_STATIC);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW && n < 64) {
-		unsigned char *nb;
-		if (sqlite3_column_bytes(st, 0) != 32)
-			continue;
-		if ((nb = realloc(bmacs, 32 * (n + 1))) == NULL) {
-			sqlite3_reset(st);
-			free(bmacs);
-			return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	for (k = 0; k < n && rc == 0 && sup != CATALOG_SUP_DONE; k++) {
+		unsigned char *bmacs = NULL;
+		size_t nb = 0;
+		/* The earlier result's subjects, to compare with this one's. */
+		st = catalog_stmt(c, "SELECT subject_mac FROM results WHERE result_code = ?1 UNION ALL"
+		                     " SELECT subject_mac FROM result_subjects WHERE result_code = ?1", err);
+		if (st == NULL)
+			return KHO_EIO;
+		sqlite3_bind_text(st, 1, cand[k].by, -1, SQLITE_STATIC);
+		while ((s = sqlite3_step(st)) == SQLITE_ROW && nb < 64) {
+			unsigned char *nbuf;
+			if (sqlite3_column_bytes(st, 0) != 32)
+				continue;
+			if ((nbuf = realloc(bmacs, 32 * (nb + 1))) == NULL) {
+				sqlite3_reset(st);
+				free(bmacs);
+				return kho_err_set(err, KHO_ENOMEM, "out of memory");
+			}
+			bmacs = nbuf;
+			memcpy(bmacs + 32 * nb++, sqlite3_column_blob(st, 0), 32);
 		}
-		bmacs = nb;
-		memcpy(bmacs + 32 * n++, sqlite3_column_blob(st, 0), 32);
+		sqlite3_reset(st);
+		rc = supersede_locked(c, r->result_code, cand[k].by, cand[k].from, cand[k].agency, bmacs,
+		                      nb, ingested_at, &sup, err);
+		free(bmacs);
+		if (rc == 0 && sup == CATALOG_SUP_DONE) {
+			/* Its own event: the ingest's names only what the new
+			 * record supersedes. */
+			audit_event ev;
+			snprintf(detail, sizeof detail, "superseded by %.128s (archived before it, its record"
+			         " declares so)", cand[k].by);
+			memset(&ev, 0, sizeof ev);
+			ev.actor = "daemon";
+			ev.action = "status";
+			ev.object = r->result_code;
+			ev.status = 200;
+			ev.detail = detail;
+			rc = audit_append_locked(c, &ev, err);
+		}
 	}
-	sqlite3_reset(st);
-	rc = supersede_locked(c, r->result_code, by, from, agency, bmacs, n, ingested_at, &sup, err);
-	free(bmacs);
 	return rc;
 }
 
@@ -1610,13 +1657,7 @@ int catalog_set_status(catalog *c, const char *result_code, const char *status,
 	if (superseded_by != NULL) {
 		int s2;
 
-		st = catalog_stmt(c, "WITH RECURSIVE up(code) AS (SELECT result_code FROM results"
-		                     " WHERE result_code = ?1 UNION SELECT r.superseded_by FROM results r"
-		                     " JOIN up ON r.result_code = up.code WHERE r.superseded_by <> ''"
-		                     " UNION SELECT h.superseded_by FROM result_status h JOIN up ON"
-		                     " h.result_code = up.code WHERE h.superseded_by <> '')"
-		                     " SELECT (SELECT COUNT(*) FROM up WHERE code = ?1), EXISTS (SELECT 1"
-		                     " FROM up WHERE code = ?2)", err);
+		st = catalog_stmt(c, SUPERSEDED_CHAIN_SQL, err);
 		if (st == NULL) {
 			rc = KHO_EIO;
 			goto out;

@@ -155,8 +155,9 @@ int catalog_check_ingest(catalog *c, const char *id, const record *r,
  * agency about one of the same subjects, or the same result code), or
  * nothing marked because it names no result archived here (UNKNOWN), a
  * result of another agency (OTHER_AGENCY) or one about other persons
- * (OTHER_SUBJECTS). A result an earlier record declared superseded is
- * marked so as it arrives, under the same rules.
+ * (OTHER_SUBJECTS), or one that supersedes this result already, directly or
+ * through others (CYCLE). A result an earlier record declared superseded is
+ * marked so as it arrives, under the same rules (audited "status").
  * subject_macs: the keyed hash of each subject of r (ingest_subject_mac),
  * 32 bytes each, the first subject's first, then r->others in order.
  */
@@ -166,6 +167,7 @@ enum {
 	CATALOG_SUP_UNKNOWN = 2,
 	CATALOG_SUP_OTHER_AGENCY = 3,
 	CATALOG_SUP_OTHER_SUBJECTS = 4,
+	CATALOG_SUP_CYCLE = 5,       /* the result named supersedes this one already */
 };
 int catalog_ingest(catalog *c, const catalog_package *p, const record *r,
                    const unsigned char *subject_macs, const char *actor,

@@ -785,6 +785,10 @@ keyed:
 			snprintf(out->supersedes_warning, sizeof out->supersedes_warning, "the record"
 			         " supersedes %.64s, which is not archived here: no result was marked"
 			         " superseded", r->supersedes);
+		else if (sup == CATALOG_SUP_CYCLE)
+			snprintf(out->supersedes_warning, sizeof out->supersedes_warning, "the record"
+			         " supersedes %.64s, which supersedes this result already (directly or"
+			         " through others): it was not marked superseded", r->supersedes);
 		else if (sup == CATALOG_SUP_OTHER_AGENCY || sup == CATALOG_SUP_OTHER_SUBJECTS)
 			snprintf(out->supersedes_warning, sizeof out->supersedes_warning, "the record"
 			         " supersedes %.64s, %s: it was not marked superseded (a records manager"

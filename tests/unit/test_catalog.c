@@ -159,6 +159,50 @@ static void t_supersede_rules(void)
 	CHECK_STR(json_string_value(json_object_get(j, "status")), "superseded");
 	CHECK_STR(json_string_value(json_object_get(j, "superseded_by")), r4.result_code);
 	json_decref(j);
+	/* Two records declaring each other superseded: the first archived is
+	 * marked by the second, not both (found by review). */
+	{
+		catalog_package p6 = pkg('f'), p7 = pkg('g');
+		record r6 = rec("000.00.20.H30-250314-0012-KQ1", "000.00.20.H30-250314-0013-KQ1");
+		record r7 = rec("000.00.20.H30-250314-0013-KQ1", "000.00.20.H30-250314-0012-KQ1");
+		CHECK_EQ_INT(catalog_ingest(c, &p6, &r6, mac, "o", &sup, NULL), 0);
+		CHECK_EQ_INT(sup, CATALOG_SUP_UNKNOWN);
+		CHECK_EQ_INT(catalog_ingest(c, &p7, &r7, mac, "o", &sup, NULL), 0);
+		CHECK_EQ_INT(sup, CATALOG_SUP_DONE);
+		CHECK_EQ_INT(catalog_result_json(c, r6.result_code, "2025-06-01", &j, NULL), 0);
+		REQUIRE(j != NULL);
+		CHECK_STR(json_string_value(json_object_get(j, "status")), "superseded");
+		json_decref(j);
+		CHECK_EQ_INT(catalog_result_json(c, r7.result_code, "2025-06-01", &j, NULL), 0);
+		REQUIRE(j != NULL);
+		CHECK_STR(json_string_value(json_object_get(j, "status")), "valid");
+		json_decref(j);
+	}
+	/* Declared superseded by two earlier records, the first by date of
+	 * another agency: the agency's own marks it, audited. */
+	{
+		catalog_package p8 = pkg('h'), p9 = pkg('i'), p10 = pkg('j');
+		record r8 = rec("000.00.18.H30-250314-0014-KQ1", "000.00.20.H30-250314-0016-KQ1");
+		record r9 = rec("000.00.20.H30-250314-0015-KQ1", "000.00.20.H30-250314-0016-KQ1");
+		record r10 = rec("000.00.20.H30-250314-0016-KQ1", NULL);
+		sqlite3_stmt *q = NULL;
+		r8.agency_code = (char *)"000.00.18.H30";
+		r9.valid_from = (char *)"2025-03-20";
+		CHECK_EQ_INT(catalog_ingest(c, &p8, &r8, mac, "o", NULL, NULL), 0);
+		CHECK_EQ_INT(catalog_ingest(c, &p9, &r9, mac, "o", NULL, NULL), 0);
+		CHECK_EQ_INT(catalog_ingest(c, &p10, &r10, mac, "o", NULL, NULL), 0);
+		CHECK_EQ_INT(catalog_result_json(c, r10.result_code, "2025-06-01", &j, NULL), 0);
+		REQUIRE(j != NULL);
+		CHECK_STR(json_string_value(json_object_get(j, "superseded_by")), r9.result_code);
+		json_decref(j);
+		catalog_lock(c);
+		REQUIRE(sqlite3_prepare_v2(catalog_db(c), "SELECT count(*) FROM audit WHERE action ="
+		                           " 'status' AND object = ?", -1, &q, NULL) == SQLITE_OK);
+		sqlite3_bind_text(q, 1, r10.result_code, -1, SQLITE_STATIC);
+		CHECK(sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 1);
+		sqlite3_finalize(q);
+		catalog_unlock(c);
+	}
 	/* A cycle through the decision history: r1 superseded by r3 from
 	 * April, valid again from May, then r3 superseded by r1 from March
 	 * would make each superseded by the other in April (found by review:
