@@ -348,18 +348,38 @@ static size_t digit_at(const unsigned char *p, size_t left, char *d)
 	return 0;
 }
 
-/* A separator people write inside a number ("055 225 001 234",
- * "055.225.001.234", a no-break space): its byte length, else 0. */
-static size_t separator_at(const unsigned char *p, size_t left)
+/* The separators people write inside a number ("055 225 001 234",
+ * "055.225.001.234", "055_225", a no-break or fullwidth space, a fullwidth
+ * hyphen), at most three in a row: their byte length, else 0. */
+static size_t separators_at(const unsigned char *p, size_t left)
 {
-	if (left >= 1 && (p[0] == ' ' || p[0] == '.' || p[0] == '-'))
-		return 1;
-	return left >= 2 && p[0] == 0xc2 && p[1] == 0xa0 ? 2 : 0;
+	size_t n = 0, k;
+
+	for (k = 0; k < 3; k++) {
+		if (left - n >= 1 && (p[n] == ' ' || p[n] == '.' || p[n] == '-' || p[n] == '_' ||
+		                      p[n] == ',' || p[n] == '/'))
+			n += 1;
+		else if (left - n >= 2 && p[n] == 0xc2 && p[n + 1] == 0xa0)
+			n += 2;
+		else if (left - n >= 3 && ((p[n] == 0xef && p[n + 1] == 0xbc && p[n + 2] == 0x8d) ||
+		                           (p[n] == 0xe3 && p[n + 1] == 0x80 && p[n + 2] == 0x80)))
+			n += 3;
+		else
+			break;
+	}
+	return n;
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
 }
 
 /* mask_number: every digit of each occurrence of pid in b becomes '*':
- * its digits ASCII or fullwidth, one separator allowed between two (found
- * by review: a spaced-out or fullwidth personal number was shown as is). */
+ * its digits ASCII or fullwidth, separators allowed between two digits
+ * (found by review: a spaced-out or fullwidth personal number was shown as
+ * is); a character of pid that is no digit (the '-' of a branch's
+ * enterprise code) must be there as it is. */
 static void mask_number(kho_buf *b, const char *pid)
 {
 	size_t sl = strlen(pid), i, j, k, at[64], len[64];
@@ -369,15 +389,15 @@ static void mask_number(kho_buf *b, const char *pid)
 	for (i = 0; i < b->len; i++) {
 		for (j = i, k = 0; k < sl; k++) {
 			char d;
-			size_t dl = pid[k] >= '0' && pid[k] <= '9' ? digit_at(b->data + j, b->len - j, &d)
+			size_t dl = is_digit(pid[k]) ? digit_at(b->data + j, b->len - j, &d)
 			            : j < b->len && b->data[j] == (unsigned char)pid[k] ? (d = pid[k], 1) : 0;
 			if (dl == 0 || d != pid[k])
 				break;
 			at[k] = j;
 			len[k] = dl;
 			j += dl;
-			if (k + 1 < sl)
-				j += separator_at(b->data + j, b->len - j);
+			if (k + 1 < sl && is_digit(pid[k]) && is_digit(pid[k + 1]))
+				j += separators_at(b->data + j, b->len - j);
 		}
 		if (k < sl)
 			continue;
