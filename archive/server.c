@@ -2021,8 +2021,17 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 	/* url is the path without the query string: no personal number is
 	 * logged; as text of one line (control bytes and bytes that are not
 	 * UTF-8 as '?'), since a path may quote anything. */
-	if ((size_t)snprintf(q->path, sizeof q->path, "%s", url) >= sizeof q->path)
+	if ((size_t)snprintf(q->path, sizeof q->path, "%s", url) >= sizeof q->path) {
+		/* Cut: a number cut in two would no longer be recognised by
+		 * the log's redaction, so the cut ends before any digits. */
+		size_t n;
 		kho_utf8_cut(q->path, strlen(q->path));
+		n = strlen(q->path);
+		while (n > 0 && ((q->path[n - 1] >= '0' && q->path[n - 1] <= '9') ||
+		                 q->path[n - 1] == ' ' || q->path[n - 1] == '.' || q->path[n - 1] == '-'))
+			n--;
+		q->path[n] = '\0';
+	}
 	kho_utf8_scrub(q->path);
 	for (char *p = q->path; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)

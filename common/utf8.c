@@ -136,31 +136,101 @@ static int ascii_alnum(char c)
 	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
+/* A digit at p (ASCII, or fullwidth U+FF10..U+FF19): its byte length, else 0. */
+static size_t redact_digit(const unsigned char *p)
+{
+	if (*p >= '0' && *p <= '9')
+		return 1;
+	return p[0] == 0xef && p[1] == 0xbc && p[2] >= 0x90 && p[2] <= 0x99 ? 3 : 0;
+}
+
+/* A word of exactly 64 lower-case hex characters (a package id) at p. */
+static int hex_id_at(const char *s, const char *p)
+{
+	const char *b = p, *e = p;
+
+	while (b > s && ascii_alnum(b[-1]))
+		b--;
+	while (ascii_alnum(*e))
+		e++;
+	if (e - b != 64)
+		return 0;
+	for (; b < e; b++)
+		if (!((*b >= '0' && *b <= '9') || (*b >= 'a' && *b <= 'f')))
+			return 0;
+	return 1;
+}
+
+/*
+ * The number starting at p, if it is one to redact: a run of 9 or more
+ * digits (ASCII or fullwidth; letters around it do not matter: "CCCD0010..."),
+ * or groups of exactly 3 digits joined by single spaces, dots or hyphens,
+ * 9 digits or more in all ("001.099.001.234"; a result code's
+ * "250314-0101" or a date are not such groups). Its byte length, else 0.
+ */
+static size_t redact_span(const char *s, const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	size_t n = 0, digits = 0, group = 0, groups = 0, end = 0, d;
+	int grouped = 1;
+
+	while (1) {
+		if ((d = redact_digit(u + n)) != 0) {
+			n += d;
+			digits++;
+			group++;
+			end = n;
+			continue;
+		}
+		if (group > 0 && (u[n] == ' ' || u[n] == '.' || u[n] == '-') && redact_digit(u + n + 1)) {
+			grouped &= group == 3;
+			groups++;
+			group = 0;
+			n++;
+			continue;
+		}
+		break;
+	}
+	if (groups > 0) {
+		grouped &= group == 3;
+		if (!grouped) {
+			/* Not 3-digit groups: only its first run counts. */
+			for (n = 0, digits = 0; (d = redact_digit(u + n)) != 0; n += d)
+				digits++;
+			end = n;
+		}
+	}
+	if (digits < 9)
+		return 0;
+	if (groups == 0 || !grouped) {
+		if (hex_id_at(s, p))
+			return 0;
+	}
+	return end;
+}
+
 void kho_redact_numbers(char *s)
 {
 	static const char mark[] = "[number]";
 	char *w = s;
 	const char *r = s;
+	int prev_digit = 0;
+	size_t n, d;
 
 	while (*r != '\0') {
-		const char *e = r;
-		int digits = 1;
-		while (ascii_alnum(*e)) {
-			digits &= *e >= '0' && *e <= '9';
-			e++;
-		}
-		if (e == r) {
-			*w++ = *r++;
+		/* At the start of a run of digits only; the mark is never longer
+		 * than the number (9 bytes at least): in place. */
+		if (!prev_digit && (n = redact_span(s, r)) != 0) {
+			memcpy(w, mark, sizeof mark - 1);
+			w += sizeof mark - 1;
+			r += n;
+			prev_digit = 0;
 			continue;
 		}
-		if (digits && e - r >= 9) {
-			memcpy(w, mark, sizeof mark - 1);   /* shorter than the word: in place */
-			w += sizeof mark - 1;
-		} else {
-			memmove(w, r, (size_t)(e - r));
-			w += e - r;
-		}
-		r = e;
+		d = redact_digit((const unsigned char *)r);
+		prev_digit = d != 0;
+		for (d = d ? d : 1; d > 0; d--)
+			*w++ = *r++;
 	}
 	*w = '\0';
 }

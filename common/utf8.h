@@ -35,12 +35,14 @@ struct kho_buf;
 int kho_utf8_nfc(struct kho_buf *b);
 
 /*
- * kho_redact_numbers: replace, in place, every word of s (a run of ASCII
- * letters and digits) made of 9 or more digits only by "[number]": a
- * personal identification number (12 digits, 9 for the old identity card)
- * or an enterprise code (10) that a client put in a path, for logs and the
- * audit trail, which must never hold one. Result codes, dates and package
- * ids (hexadecimal with letters) are left as they are.
+ * kho_redact_numbers: replace, in place, by "[number]" every number in s
+ * that could be a personal identification number (12 digits, 9 for the old
+ * identity card) or an enterprise code (10): a run of 9 or more digits,
+ * ASCII or fullwidth, whatever letters touch it ("CCCD001099001234"), or
+ * groups of exactly 3 digits joined by single spaces, dots or hyphens, 9
+ * digits or more in all ("001.099.001.234"); for logs and the audit trail,
+ * which must never hold one. Result codes ("...-250314-0101-KQ1"), dates
+ * and package ids (64 hexadecimal characters) are left as they are.
  */
 void kho_redact_numbers(char *s);
 

@@ -50,12 +50,16 @@ static int answer_json(rapi_response *resp, int status, json_t *j)
 
 static int answer_error(rapi_response *resp, int status, const char *msg)
 {
-	char text[768];
+	char text[768], red[768];
 
 	/* valid UTF-8 whatever the message quotes, or JSON refuses it */
 	snprintf(text, sizeof text, "%s", msg);
 	kho_utf8_scrub(text);
-	snprintf(resp->audit_detail, sizeof resp->audit_detail, "%.200s", text);
+	/* For the trail: redacted before it is cut (a number cut in two
+	 * would no longer be recognised). */
+	memcpy(red, text, sizeof red);
+	kho_redact_numbers(red);
+	snprintf(resp->audit_detail, sizeof resp->audit_detail, "%.200s", red);
 	kho_utf8_cut(resp->audit_detail, strlen(resp->audit_detail));
 	return answer_json(resp, status, json_pack("{s:s,s:i}", "error", text, "status", status));
 }

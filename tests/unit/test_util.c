@@ -145,8 +145,17 @@ static void t_redact_numbers(void)
 		  "/v1/packages/7902699be42c8a8e46fbbb4501726517e86b22c56a189f7625a6da4908123456" },
 		{ "/v1/results/000.31.20.H55-250314-0101-KQ1/status",
 		  "/v1/results/000.31.20.H55-250314-0101-KQ1/status" },
-		{ "a1234567890\xc3\xa2", "a1234567890\xc3\xa2" },                          /* one word */
+		{ "a1234567890\xc3\xa2", "a[number]\xc3\xa2" },                   /* letters touch it */
 		{ "\xc3\xa2" "123456789012", "\xc3\xa2[number]" },
+		{ "/verify/r/CCCD001099001234", "/verify/r/CCCD[number]" },
+		{ "/verify/r/001.099.001.234", "/verify/r/[number]" },
+		{ "/verify/r/001 099 001 234x", "/verify/r/[number]x" },
+		{ "/x/subject=001-099-001-234", "/x/subject=[number]" },
+		{ "/r/\xef\xbc\x90\xef\xbc\x90\xef\xbc\x91\xef\xbc\x90\xef\xbc\x99\xef\xbc\x99"
+		  "\xef\xbc\x90\xef\xbc\x90\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94",
+		  "/r/[number]" },                                                  /* fullwidth */
+		{ "2025-03-14 12.34.56", "2025-03-14 12.34.56" },                   /* a date, a time */
+		{ "batch 12, 123456 bytes", "batch 12, 123456 bytes" },
 		{ "", "" },
 	};
 	char b[200];
