@@ -78,7 +78,7 @@ static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind, const char *
 	/* A second file part starts at offset 0 again: one file a request
 	 * (found by review: the parts were appended into one "file" and the
 	 * answer given under the first one's name). */
-	if (off == 0 && m->got_file && m->file.len > 0) {
+	if (off == 0 && m->got_file) {   /* an empty first part too (second review) */
 		m->status = WV_ERR_MANY_FILES;
 		kho_buf_free(&m->file);
 		return MHD_NO;

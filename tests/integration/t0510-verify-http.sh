@@ -48,6 +48,9 @@ check "POST /verify without a file is 400" test "$(cat nokey.code)" = 400
 # one's name (found by review): one file a request.
 get twofiles "$BASE/verify" -F file=@files/valid.asice -F file=@files/tampered.asice
 check "POST /verify with two files is 400" test "$(cat twofiles.code)" = 400
+: > empty.pdf
+get twofiles2 "$BASE/verify" -F "file=@empty.pdf;filename=giay-to.pdf" -F file=@files/valid.asice
+check "  ... also when the first is empty (its name was shown over the second's verdict)" test "$(cat twofiles2.code)" = 400
 check_grep "  ... asking for one at a time" 'Hãy gửi từng tệp một' twofiles.html
 check_nogrep "  ... and no verdict" 'data-answer=' twofiles.html
 curl -s -o twoapi.json -w '%{http_code}' -F file=@files/valid.asice -F file=@files/archived.pdf "$BASE/v1/verify?lang=en" >twoapi.code
