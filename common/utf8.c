@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 
@@ -287,4 +288,39 @@ out:
 	free(u);
 	free(n);
 	return rc;
+}
+
+/* name_key: s trimmed, in NFC, case folded, as UTF-16 into out[cap];
+ * its length, or -1. */
+static int32_t name_key(const char *s, UChar *out, int32_t cap)
+{
+	UErrorCode e = U_ZERO_ERROR;
+	const UNormalizer2 *nfc = unorm2_getNFCInstance(&e);
+	UChar u[512], f[512];
+	int32_t ulen = 0, flen, n;
+	size_t len;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	len = strlen(s);
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (U_FAILURE(e) || len > 400)
+		return -1;
+	u_strFromUTF8WithSub(u, 512, &ulen, s, (int32_t)len, 0xfffd, NULL, &e);
+	flen = U_SUCCESS(e) ? u_strFoldCase(f, 512, u, ulen, U_FOLD_CASE_DEFAULT, &e) : 0;
+	n = U_SUCCESS(e) ? unorm2_normalize(nfc, f, flen, out, cap, &e) : 0;
+	return U_SUCCESS(e) ? n : -1;
+}
+
+int kho_utf8_same_name(const char *a, const char *b)
+{
+	UChar ka[1536], kb[1536];
+	int32_t na, nb;
+
+	if (a == NULL || b == NULL)
+		return 0;
+	na = name_key(a, ka, 1536);
+	nb = name_key(b, kb, 1536);
+	return na >= 0 && na == nb && memcmp(ka, kb, (size_t)na * sizeof *ka) == 0;
 }

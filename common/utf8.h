@@ -35,6 +35,14 @@ struct kho_buf;
 int kho_utf8_nfc(struct kho_buf *b);
 
 /*
+ * kho_utf8_same_name: 1 if a and b name the same person or account as
+ * people type names: equal once spaces around them are dropped, both are
+ * in normalization form C and their case is folded (ICU): "Lân", "LÂN",
+ * " La\u0302n" are one name. 0 otherwise (also if either cannot be read).
+ */
+int kho_utf8_same_name(const char *a, const char *b);
+
+/*
  * kho_redact_numbers: replace, in place, by "[number]" every number in s
  * that could be a personal identification number (12 digits, 9 for the old
  * identity card) or an enterprise code (10): a run of 9 or more digits,

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -2901,10 +2900,11 @@ int rstore_batch_approve(rstore *r, int64_t id, const char *actor, const char *d
 		rc = kho_err_set(err, KHO_EINVAL, "the decision is dated %s, before batch %lld was"
 		                 " proposed (%s)", due_format(d1, decision_date), (long long)id,
 		                 due_format(d2, (int32_t)sqlite3_column_int64(st, 2)));
-	else if (strcasecmp(col(st, 1), actor ? actor : "cli") == 0)
+	else if (kho_utf8_same_name(col(st, 1), actor ? actor : "cli"))
 		/* Circular 06/2025/TT-BNV: the proposer of a destruction is not its
-		 * approver; "RM-A" is "rm-a" (found by review: the CLI's --actor
-		 * differing by case alone passed). */
+		 * approver; "RM-A" is "rm-a", "LÂN" is "Lân" and " Lân" too
+		 * (found by review: the CLI's --actor differing by case alone,
+		 * then by Unicode case, form or a space, passed). */
 		rc = kho_err_set(err, KHO_EPERM, "batch %lld was proposed by %s, who cannot approve it:"
 		                 " approval needs a different records manager", (long long)id,
 		                 col(st, 1));

@@ -157,6 +157,7 @@ check_nogrep "the review-due record is not in a destruction batch" "$LLC" data/r
 check_nogrep "the still-valid record is not in it" "$(code 0103)" data/retention/batches/$B/list.csv
 check_exit "the proposer cannot approve" 5 RAT 2031-01-03 batch approve $B --actor rm-lan --decision 45/QĐ-SNV --decision-date 2031-01-03
 check_exit "... nor under the same name in capitals" 5 RAT 2031-01-03 batch approve $B --actor RM-LAN --decision 45/QĐ-SNV --decision-date 2031-01-03
+check_exit "... nor with a space before it" 5 RAT 2031-01-03 batch approve $B --actor " rm-lan" --decision 45/QĐ-SNV --decision-date 2031-01-03
 check_grep "... and is told why" 'different records manager' check.err
 check_exit "an approval dated ahead of today is refused" 3 R batch approve $B --actor rm-hoa --decision 45/QĐ-SNV --decision-date 2031-01-03 --at 2031-01-03
 check_grep "... telling to use KHO_NOW" 'later than today.*KHO_NOW' check.err

@@ -167,6 +167,18 @@ static void t_redact_numbers(void)
 	}
 }
 
+/* The four-eyes rule compares names as people type them. */
+static void t_same_name(void)
+{
+	CHECK(kho_utf8_same_name("rm-lan", "RM-LAN"));
+	CHECK(kho_utf8_same_name("L\xc3\xa2n", "L\xc3\x82N"));               /* Lân, LÂN */
+	CHECK(kho_utf8_same_name("L\xc3\xa2n", "La\xcc\x82n"));              /* decomposed */
+	CHECK(kho_utf8_same_name("rm-lan", " rm-lan "));
+	CHECK(!kho_utf8_same_name("rm-lan", "rm-hoa"));
+	CHECK(!kho_utf8_same_name("L\xc3\xa2n", "Lan"));                      /* another name */
+	CHECK(!kho_utf8_same_name(NULL, "x"));
+}
+
 static void t_text_clean(void)
 {
 	static const struct { const char *in; int nl; const char *out; } c[] = {
@@ -238,4 +250,4 @@ static void t_parse_uint(void)
 }
 
 TESTS(T(t_buf_cap), T(t_time_parse), T(t_now_env), T(t_base64), T(t_files), T(t_utf8),
-      T(t_redact_numbers), T(t_text_clean), T(t_local_day), T(t_parse_uint))
+      T(t_redact_numbers), T(t_same_name), T(t_text_clean), T(t_local_day), T(t_parse_uint))
