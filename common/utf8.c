@@ -296,7 +296,7 @@ static int32_t name_key(const char *s, UChar *out, int32_t cap)
 {
 	UErrorCode e = U_ZERO_ERROR;
 	const UNormalizer2 *nfc = unorm2_getNFCInstance(&e);
-	UChar u[512], f[512];
+	UChar u[512], f[1536];   /* case folding grows a text by 3x at most */
 	int32_t ulen = 0, flen, n;
 	size_t len;
 
@@ -308,19 +308,22 @@ static int32_t name_key(const char *s, UChar *out, int32_t cap)
 	if (U_FAILURE(e) || len > 400)
 		return -1;
 	u_strFromUTF8WithSub(u, 512, &ulen, s, (int32_t)len, 0xfffd, NULL, &e);
-	flen = U_SUCCESS(e) ? u_strFoldCase(f, 512, u, ulen, U_FOLD_CASE_DEFAULT, &e) : 0;
+	flen = U_SUCCESS(e) ? u_strFoldCase(f, 1536, u, ulen, U_FOLD_CASE_DEFAULT, &e) : 0;
 	n = U_SUCCESS(e) ? unorm2_normalize(nfc, f, flen, out, cap, &e) : 0;
 	return U_SUCCESS(e) ? n : -1;
 }
 
 int kho_utf8_same_name(const char *a, const char *b)
 {
-	UChar ka[1536], kb[1536];
+	UChar ka[4608], kb[4608];
 	int32_t na, nb;
 
 	if (a == NULL || b == NULL)
 		return 0;
-	na = name_key(a, ka, 1536);
-	nb = name_key(b, kb, 1536);
-	return na >= 0 && na == nb && memcmp(ka, kb, (size_t)na * sizeof *ka) == 0;
+	na = name_key(a, ka, 4608);
+	nb = name_key(b, kb, 4608);
+	/* A name that cannot be keyed (over 400 bytes): compared as it is. */
+	if (na < 0 || nb < 0)
+		return strcmp(a, b) == 0;
+	return na == nb && memcmp(ka, kb, (size_t)na * sizeof *ka) == 0;
 }

@@ -38,7 +38,8 @@ int kho_utf8_nfc(struct kho_buf *b);
  * kho_utf8_same_name: 1 if a and b name the same person or account as
  * people type names: equal once spaces around them are dropped, both are
  * in normalization form C and their case is folded (ICU): "Lân", "LÂN",
- * " La\u0302n" are one name. 0 otherwise (also if either cannot be read).
+ * " La\u0302n" are one name. 0 otherwise; a name over 400 bytes is compared
+ * byte for byte.
  */
 int kho_utf8_same_name(const char *a, const char *b);
 
