@@ -179,8 +179,7 @@ static int status_record(catalog *c, const char *code, const char *status, const
 	" ON h.result_code = up.code WHERE h.superseded_by <> '') SELECT (SELECT COUNT(*) FROM"  \
 	" up WHERE code = ?1), EXISTS (SELECT 1 FROM up WHERE code = ?2)"
 static int supersede_locked(catalog *c, const char *old, const char *code, const char *valid_from,
-                            const char *agency, const unsigned char *macs, size_t nmacs,
-                            int64_t ingested_at, int *sup, kho_err *err);
+                            const char *agency, int64_t ingested_at, int *sup, kho_err *err);
 static int superseded_before_locked(catalog *c, const record *r, int64_t ingested_at,
                                     kho_err *err);
 
@@ -899,7 +898,7 @@ static int ingest_locked(catalog *c, const catalog_package *p, const record *r,
 	 * arrives (found by review: it stayed valid and reusable). */
 	if (r->supersedes != NULL && strcmp(r->supersedes, r->result_code) != 0 &&
 	    (rc = supersede_locked(c, r->supersedes, r->result_code, r->valid_from, r->agency_code,
-	                           subject_macs, 1 + r->nothers, p->ingested_at, &sup, err)) != 0)
+	                           p->ingested_at, &sup, err)) != 0)
 		goto out;
 	if ((rc = superseded_before_locked(c, r, p->ingested_at, err)) != 0)
 		goto out;
@@ -1360,8 +1359,9 @@ int catalog_result_json(catalog *c, const char *result_code, const char *valid_o
  * first). KHO_ENOTFOUND, KHO_EIO.
  */
 /*
- * supersede_locked: result `code` (agency, subjects macs[nmacs], validFrom)
- * declares that it supersedes result `old`, inside the ingest's transaction.
+ * supersede_locked: result `code` (agency, validFrom; its rows and its
+ * subjects' already written) declares that it supersedes result `old`,
+ * inside the ingest's transaction.
  * Applied (*sup = CATALOG_SUP_DONE; effective from the new result's
  * validFrom, not before the old one's issue date; the ingest day if neither
  * can be read) only to a result of the same agency about at least one of
@@ -1373,8 +1373,7 @@ int catalog_result_json(catalog *c, const char *result_code, const char *valid_o
  * may record the decision (POST /v1/results/{code}/status).
  */
 static int supersede_locked(catalog *c, const char *old, const char *code, const char *valid_from,
-                            const char *agency, const unsigned char *macs, size_t nmacs,
-                            int64_t ingested_at, int *sup, kho_err *err)
+                            const char *agency, int64_t ingested_at, int *sup, kho_err *err)
 {
 	char eff[11] = "", old_agency[CATALOG_CODE_MAX] = "";
 	int64_t at = ingested_at;
@@ -1401,17 +1400,18 @@ static int supersede_locked(catalog *c, const char *old, const char *code, const
 		*sup = CATALOG_SUP_OTHER_AGENCY;
 		return 0;
 	}
-	st = catalog_stmt(c, "SELECT 1 FROM results WHERE result_code = ?1 AND subject_mac = ?2"
-	                     " UNION ALL SELECT 1 FROM result_subjects WHERE result_code = ?1 AND"
-	                     " subject_mac = ?2 LIMIT 1", err);
+	/* A subject in common (each result's first subject and its others). */
+	st = catalog_stmt(c, "WITH a(m) AS (SELECT subject_mac FROM results WHERE result_code = ?1"
+	                     " UNION ALL SELECT subject_mac FROM result_subjects WHERE result_code = ?1),"
+	                     " b(m) AS (SELECT subject_mac FROM results WHERE result_code = ?2"
+	                     " UNION ALL SELECT subject_mac FROM result_subjects WHERE result_code = ?2)"
+	                     " SELECT 1 FROM a JOIN b ON a.m = b.m LIMIT 1", err);
 	if (st == NULL)
 		return KHO_EIO;
-	for (size_t k = 0; k < nmacs && !shared; k++) {
-		sqlite3_bind_text(st, 1, old, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 2, macs + 32 * k, 32, SQLITE_STATIC);
-		shared = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_reset(st);
-	}
+	sqlite3_bind_text(st, 1, old, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
+	shared = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
 	if (!shared) {
 		*sup = CATALOG_SUP_OTHER_SUBJECTS;
 		return 0;
@@ -1476,30 +1476,8 @@ static int superseded_before_locked(catalog *c, const record *r, int64_t ingeste
 	if (s != SQLITE_DONE && s != SQLITE_ROW)
 		return kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
 	for (k = 0; k < n && rc == 0 && sup != CATALOG_SUP_DONE; k++) {
-		unsigned char *bmacs = NULL;
-		size_t nb = 0;
-		/* The earlier result's subjects, to compare with this one's. */
-		st = catalog_stmt(c, "SELECT subject_mac FROM results WHERE result_code = ?1 UNION ALL"
-		                     " SELECT subject_mac FROM result_subjects WHERE result_code = ?1", err);
-		if (st == NULL)
-			return KHO_EIO;
-		sqlite3_bind_text(st, 1, cand[k].by, -1, SQLITE_STATIC);
-		while ((s = sqlite3_step(st)) == SQLITE_ROW && nb < 64) {
-			unsigned char *nbuf;
-			if (sqlite3_column_bytes(st, 0) != 32)
-				continue;
-			if ((nbuf = realloc(bmacs, 32 * (nb + 1))) == NULL) {
-				sqlite3_reset(st);
-				free(bmacs);
-				return kho_err_set(err, KHO_ENOMEM, "out of memory");
-			}
-			bmacs = nbuf;
-			memcpy(bmacs + 32 * nb++, sqlite3_column_blob(st, 0), 32);
-		}
-		sqlite3_reset(st);
-		rc = supersede_locked(c, r->result_code, cand[k].by, cand[k].from, cand[k].agency, bmacs,
-		                      nb, ingested_at, &sup, err);
-		free(bmacs);
+		rc = supersede_locked(c, r->result_code, cand[k].by, cand[k].from, cand[k].agency,
+		                      ingested_at, &sup, err);
 		if (rc == 0 && sup == CATALOG_SUP_DONE) {
 			/* Its own event: the ingest's names only what the new
 			 * record supersedes. */

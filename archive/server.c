@@ -251,6 +251,7 @@ struct req {
 	int status;
 	char method[8];
 	char path[160];
+	char logpath[160];         /* path with numbers redacted: the log's and the trail's */
 	char client[64];
 	webverify_mhd *wvm;        /* a public verification request (webverify.h) */
 	struct MHD_Connection *conn; /* suspended while an ingest worker runs it */
@@ -2036,6 +2037,10 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 	for (char *p = q->path; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
+	/* A personal number a client put in the path itself (an encoded '?',
+	 * /verify/r/NUMBER) goes neither to the log nor to the audit trail. */
+	memcpy(q->logpath, q->path, sizeof q->logpath);
+	kho_redact_numbers(q->logpath);
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
@@ -2093,10 +2098,8 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 		q->m.route = HTTP_R_RETENTION;
 		if (http_bearer(h, tok) != 0 || token_check(pick_reader(s), tok, &q->who, NULL) != 0) {
 			deny(q, 401, h == NULL ? "a bearer token is required" : "invalid token");
-			char obj[sizeof q->path];
-			memcpy(obj, q->path, sizeof obj);
-			kho_redact_numbers(obj);
-			audit(s, "anonymous", "denied", obj, 401, h == NULL ? "no token" : "invalid token");
+			audit(s, "anonymous", "denied", q->logpath, 401,
+			      h == NULL ? "no token" : "invalid token");
 			return q;
 		}
 		q->authed = 1;
@@ -2378,12 +2381,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		 * writer) or LOG_BUF_FLUSH bytes, not one write per request. */
 		long long tenths = (long long)(since(&q->t0) * 10000.0 + 0.5);   /* of a ms */
 		time_t now = time(NULL);
-		char lpath[sizeof q->path];
-
-		/* A personal number a client put in the path itself (an encoded
-		 * '?', /verify/r/NUMBER): not logged either. */
-		memcpy(lpath, q->path, sizeof lpath);
-		kho_redact_numbers(lpath);
 
 		pthread_mutex_lock(&s->log_mu);
 		/* The time stamp is formatted once a second, and the duration as
@@ -2394,7 +2391,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			s->log_sec = now;
 		}
 		if (kho_buf_appendf(&s->logbuf, "%s %s %s %s %d %lld.%lldms %llu actor=%s%s\n",
-		                    s->log_ts, q->client, q->method, lpath, q->status, tenths / 10,
+		                    s->log_ts, q->client, q->method, q->logpath, q->status, tenths / 10,
 		                    tenths % 10,
 		                    (unsigned long long)q->got, actor_of(q),
 		                    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
@@ -2403,7 +2400,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			/* Full (the writer is stuck?) or out of memory: write out, retry once. */
 			log_flush_locked(s);
 			kho_buf_appendf(&s->logbuf, "%s %s %s %s %d\n", s->log_ts, q->client, q->method,
-			                lpath, q->status);
+			                q->logpath, q->status);
 		}
 		if (s->logbuf.len >= LOG_BUF_FLUSH || now_mono() - s->log_last >= LOG_FLUSH_MS / 1000.0)
 			log_flush_locked(s);

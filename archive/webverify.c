@@ -333,21 +333,6 @@ static void by_length(const struct redaction *rd, size_t order[RECORD_MAX_SUBJEC
 	}
 }
 
-/* A digit at p: ASCII, or fullwidth (U+FF10..U+FF19, as Asian input methods
- * type them); its byte length, its value in *d; 0 if none. */
-static size_t digit_at(const unsigned char *p, size_t left, char *d)
-{
-	if (left >= 1 && p[0] >= '0' && p[0] <= '9') {
-		*d = (char)p[0];
-		return 1;
-	}
-	if (left >= 3 && p[0] == 0xef && p[1] == 0xbc && p[2] >= 0x90 && p[2] <= 0x99) {
-		*d = (char)('0' + (p[2] - 0x90));
-		return 3;
-	}
-	return 0;
-}
-
 /* The separators people write inside a number ("055 225 001 234",
  * "055.225.001.234", "055_225", a no-break or fullwidth space, a fullwidth
  * hyphen), at most three in a row: their byte length, else 0. */
@@ -389,7 +374,7 @@ static void mask_number(kho_buf *b, const char *pid)
 	for (i = 0; i < b->len; i++) {
 		for (j = i, k = 0; k < sl; k++) {
 			char d;
-			size_t dl = is_digit(pid[k]) ? digit_at(b->data + j, b->len - j, &d)
+			size_t dl = is_digit(pid[k]) ? kho_digit_at(b->data + j, b->len - j, &d)
 			            : j < b->len && b->data[j] == (unsigned char)pid[k] ? (d = pid[k], 1) : 0;
 			if (dl == 0 || d != pid[k])
 				break;

@@ -1,4 +1,5 @@
 /* utf8.c: well-formed UTF-8 (see utf8.h). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,12 +138,28 @@ static int ascii_alnum(char c)
 	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
-/* A digit at p (ASCII, or fullwidth U+FF10..U+FF19): its byte length, else 0. */
+size_t kho_digit_at(const unsigned char *p, size_t left, char *value)
+{
+	size_t n = 0;
+	char v = 0;
+
+	if (left >= 1 && p[0] >= '0' && p[0] <= '9') {
+		v = (char)p[0];
+		n = 1;
+	} else if (left >= 3 && p[0] == 0xef && p[1] == 0xbc && p[2] >= 0x90 && p[2] <= 0x99) {
+		v = (char)('0' + (p[2] - 0x90));
+		n = 3;
+	}
+	if (n != 0 && value != NULL)
+		*value = v;
+	return n;
+}
+
+/* A digit in the NUL-terminated text at p (never read past its NUL: a
+ * fullwidth digit's bytes are all non-zero). */
 static size_t redact_digit(const unsigned char *p)
 {
-	if (*p >= '0' && *p <= '9')
-		return 1;
-	return p[0] == 0xef && p[1] == 0xbc && p[2] >= 0x90 && p[2] <= 0x99 ? 3 : 0;
+	return kho_digit_at(p, SIZE_MAX, NULL);
 }
 
 /* A word of exactly 64 lower-case hex characters (a package id) at p. */

@@ -44,6 +44,14 @@ int kho_utf8_nfc(struct kho_buf *b);
 int kho_utf8_same_name(const char *a, const char *b);
 
 /*
+ * kho_digit_at: the decimal digit at p (left bytes there): ASCII, or
+ * fullwidth (U+FF10..U+FF19, as Asian input methods type them). Its byte
+ * length (1 or 3), its value as an ASCII digit in *value (may be NULL);
+ * 0 if none.
+ */
+size_t kho_digit_at(const unsigned char *p, size_t left, char *value);
+
+/*
  * kho_redact_numbers: replace, in place, by "[number]" every number in s
  * that could be a personal identification number (12 digits, 9 for the old
  * identity card) or an enterprise code (10): a run of 9 or more digits,

@@ -3189,6 +3189,15 @@ static int cert_store(rstore *r, store *stor, const char *id, const void *data, 
 	return rc;
 }
 
+/* cert_unstore: take back what cert_store put, when its rows were not
+ * committed (the bytes are this call's own: nobody else refers to them). */
+static void cert_unstore(rstore *r, store *stor, const char *id)
+{
+	keystore_destroy(r->ks, id, NULL);
+	if (store_exists(stor, id))
+		store_remove(stor, id, NULL);
+}
+
 /*
  * cert_catalog: catalogue a stored certificate: a packages row (its
  * result_code "destruction-certificate-batch-N" is no result code, so no
@@ -3904,11 +3913,8 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 uncert:
 	/* Not catalogued: this execution's certificate is taken back (its
 	 * bytes are its own: another execution's has another timestamp). */
-	if (rc != 0) {
-		keystore_destroy(r->ks, cert_sha, NULL);
-		if (store_exists(stor, cert_sha))
-			store_remove(stor, cert_sha, NULL);
-	}
+	if (rc != 0)
+		cert_unstore(r, stor, cert_sha);
 out:
 	sqlite3_finalize(st);
 	if (locked)
@@ -4554,12 +4560,8 @@ int rstore_certificate_renew(rstore *r, const char *old_id, const void *data, si
 		}
 		catalog_unlock(r->cat);
 	}
-	if (rc != 0 && !exists) {
-		/* Nothing catalogued: take back what cert_store put. */
-		keystore_destroy(r->ks, id, NULL);
-		if (store_exists(stor, id))
-			store_remove(stor, id, NULL);
-	}
+	if (rc != 0 && !exists)
+		cert_unstore(r, stor, id);   /* nothing catalogued */
 	store_free(stor);
 	return rc;
 }

@@ -29,11 +29,17 @@ static const char *in_root(const char *rel)
 
 static char dir[64];
 
+/* A new directory under /tmp into dir (mkdtemp's template); 0 on success. */
+static int tmp_dir(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/kho-rstore-XXXXXX");
+	return mkdtemp(dir) != NULL ? 0 : -1;
+}
+
 static rstore *open_tmp(void)
 {
 	rstore *r = NULL;
-	snprintf(dir, sizeof dir, "/tmp/kho-rstore-XXXXXX");
-	if (mkdtemp(dir) == NULL || rstore_open(&r, dir, NULL, NULL, NULL) != 0)
+	if (tmp_dir() != 0 || rstore_open(&r, dir, NULL, NULL, NULL) != 0)
 		return NULL;
 	return r;
 }
@@ -256,8 +262,7 @@ static void t_certificate_renewal(void)
 	kho_err err;
 	char *sql;
 
-	snprintf(dir, sizeof dir, "/tmp/kho-rstore-XXXXXX");
-	REQUIRE(mkdtemp(dir) != NULL);
+	REQUIRE(tmp_dir() == 0);
 	snprintf(mk, sizeof mk, "%s/master.key", dir);
 	snprintf(keys, sizeof keys, "%s.keys", dir);
 	REQUIRE(store_open(&stor, dir, mk, &err) == 0);
