@@ -2303,13 +2303,31 @@ static int too_slow(const struct req *q)
 	return rate > 0 && t > (double)q->s->cfg->connection_timeout && (double)q->rx < (double)rate * t;
 }
 
+/*
+ * refuse_early: answer a refused request in the first call (before its
+ * body) when the client waits for it (Expect: 100-continue) or announces a
+ * body over 1 MiB. A small body already on its way is read and dropped as
+ * before: closing with it unread makes the kernel reset the connection,
+ * and the client can lose the answer (seen under ASan in t0305: curl got
+ * no status for a refused 600 KB JSON body).
+ */
+#define EARLY_REFUSAL_MIN (1u << 20)
+static int refuse_early(struct MHD_Connection *c)
+{
+	const char *ex = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+
+	if (ex != NULL && strcasecmp(ex, "100-continue") == 0)
+		return 1;
+	return cl != NULL && strtoull(cl, NULL, 10) > EARLY_REFUSAL_MIN;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
 {
 	struct req *q = *con_cls;
-	const char *cl;
 
 	(void)version;
 	if (q == NULL) {
@@ -2325,9 +2343,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		*con_cls = q;
 		if ((q->deny != 0 || (q->wvm != NULL && webverify_mhd_refused(q->wvm) != 0)) &&
-		    (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding") != NULL ||
-		     ((cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length")) != NULL &&
-		      strtoull(cl, NULL, 10) > 0)))
+		    refuse_early(c))
 			return dispatch(q, c);
 		return MHD_YES;
 	}
