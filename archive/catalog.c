@@ -181,7 +181,7 @@ static int status_record(catalog *c, const char *code, const char *status, const
 static int supersede_locked(catalog *c, const char *old, const char *code, const char *valid_from,
                             const char *agency, int64_t ingested_at, int *sup, kho_err *err);
 static int superseded_before_locked(catalog *c, const record *r, int64_t ingested_at,
-                                    kho_err *err);
+                                    char *by_out, kho_err *err);
 
 /*
  * The busy handler: the daemon writes catalog.db through several
@@ -712,7 +712,7 @@ int catalog_ingest(catalog *c, const catalog_package *p, const record *r,
                    const unsigned char *subject_macs, const char *actor,
                    int *superseded, kho_err *err)
 {
-	return catalog_ingest_full(c, p, r, subject_macs, actor, NULL, superseded, err);
+	return catalog_ingest_full(c, p, r, subject_macs, actor, NULL, superseded, NULL, err);
 }
 
 /*
@@ -786,7 +786,8 @@ static int renew_locked(catalog *c, const catalog_package *p, const record *r, c
  */
 static int ingest_locked(catalog *c, const catalog_package *p, const record *r,
                          const unsigned char *subject_macs, const char *actor,
-                         const catalog_verify_data *vd, int *superseded, kho_err *err)
+                         const catalog_verify_data *vd, int *superseded, char *superseded_by,
+                         kho_err *err)
 {
 	catalog_package existing;
 	char holder[65], detail[512];
@@ -795,6 +796,7 @@ static int ingest_locked(catalog *c, const catalog_package *p, const record *r,
 	int rc, sup = 0;
 
 	*superseded = 0;
+	superseded_by[0] = '\0';
 	rc = check_locked(c, p->id, r, p->renews, &existing, holder, err);
 	if (rc != 0)
 		goto out;
@@ -900,7 +902,7 @@ static int ingest_locked(catalog *c, const catalog_package *p, const record *r,
 	    (rc = supersede_locked(c, r->supersedes, r->result_code, r->valid_from, r->agency_code,
 	                           p->ingested_at, &sup, err)) != 0)
 		goto out;
-	if ((rc = superseded_before_locked(c, r, p->ingested_at, err)) != 0)
+	if ((rc = superseded_before_locked(c, r, p->ingested_at, superseded_by, err)) != 0)
 		goto out;
 	if (vd != NULL && (rc = insert_verify_data(c, p, r, vd, err)) != 0)
 		goto out;
@@ -930,6 +932,7 @@ struct gc_item {
 	const char *actor;
 	const catalog_verify_data *vd;
 	int superseded;
+	char superseded_by[CATALOG_CODE_MAX];   /* marked superseded as it arrived, by */
 	int rc;
 	int done;                  /* set by the leader, under gc_mu */
 	kho_err err;
@@ -1021,7 +1024,7 @@ static void gc_commit_batch(catalog *c, struct gc_item *batch)
 			break;
 		}
 		it->rc = ingest_locked(c, it->p, it->r, it->mac, it->actor, it->vd, &it->superseded,
-		                       &it->err);
+		                       it->superseded_by, &it->err);
 		if (it->rc == 0 && c->gc_after != NULL)
 			it->rc = gc_after(c, it);
 		if (it->rc != 0) {
@@ -1053,7 +1056,8 @@ static void gc_commit_batch(catalog *c, struct gc_item *batch)
 
 int catalog_ingest_full(catalog *c, const catalog_package *p, const record *r,
                         const unsigned char *subject_macs, const char *actor,
-                        const catalog_verify_data *vd, int *superseded, kho_err *err)
+                        const catalog_verify_data *vd, int *superseded, char *superseded_by,
+                        kho_err *err)
 {
 	struct gc_item me, *batch, *it, *next;
 
@@ -1092,6 +1096,8 @@ int catalog_ingest_full(catalog *c, const catalog_package *p, const record *r,
 	pthread_mutex_unlock(&c->gc_mu);
 	if (superseded != NULL)
 		*superseded = me.rc == 0 ? me.superseded : 0;
+	if (superseded_by != NULL)
+		copy(superseded_by, CATALOG_CODE_MAX, me.rc == 0 ? me.superseded_by : "");
 	if (me.rc != 0 && err != NULL)
 		*err = me.err;
 	return me.rc;
@@ -1449,7 +1455,7 @@ static int supersede_locked(catalog *c, const char *old, const char *code, const
  * the earliest such result (by validFrom) under supersede_locked's rules.
  */
 static int superseded_before_locked(catalog *c, const record *r, int64_t ingested_at,
-                                    kho_err *err)
+                                    char *by_out, kho_err *err)
 {
 	struct { char by[CATALOG_CODE_MAX], from[11], agency[CATALOG_CODE_MAX]; } cand[8];
 	char detail[300];
@@ -1482,6 +1488,7 @@ static int superseded_before_locked(catalog *c, const record *r, int64_t ingeste
 			/* Its own event: the ingest's names only what the new
 			 * record supersedes. */
 			audit_event ev;
+			memcpy(by_out, cand[k].by, sizeof cand[k].by);   /* CATALOG_CODE_MAX */
 			snprintf(detail, sizeof detail, "superseded by %.128s (archived before it, its record"
 			         " declares so)", cand[k].by);
 			memset(&ev, 0, sizeof ev);

@@ -210,6 +210,9 @@ typedef struct catalog_verify_data {
  * catalog_ingest_full: catalog_ingest, and in the same transaction the
  * result's verification key (replacing any earlier one) and the package's
  * data objects (vd may be NULL: nothing of the kind is stored).
+ * superseded_by, if not NULL (CATALOG_CODE_MAX bytes), receives the result
+ * code that marked this result superseded as it arrived (an earlier
+ * archived record declares it replaced), else "".
  *
  * Group commit: concurrent calls share one transaction (each ingest in its
  * own savepoint, so a conflict undoes only that one) and one commit, so one
@@ -220,7 +223,8 @@ typedef struct catalog_verify_data {
  */
 int catalog_ingest_full(catalog *c, const catalog_package *p, const record *r,
                         const unsigned char *subject_macs, const char *actor,
-                        const catalog_verify_data *vd, int *superseded, kho_err *err);
+                        const catalog_verify_data *vd, int *superseded, char *superseded_by,
+                        kho_err *err);
 
 /*
  * Hooks of the group commit (the daemon's; NULL: none, as in tests and

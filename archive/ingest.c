@@ -777,7 +777,7 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 	}
 keyed:
 	p.has_key = 1;
-	rc = catalog_ingest_full(c->cat, &p, r, mac, actor, &vd, &sup, &e2);
+	rc = catalog_ingest_full(c->cat, &p, r, mac, actor, &vd, &sup, out->superseded_by, &e2);
 	out->superseded = sup == CATALOG_SUP_DONE;
 	if (rc == 0) {
 		out->http = 201;

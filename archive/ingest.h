@@ -120,6 +120,8 @@ typedef struct ingest_result {
 	char sub[48];
 	int marked;                   /* stored INDETERMINATE under the policy */
 	int superseded;               /* an earlier result was superseded */
+	char superseded_by[CATALOG_CODE_MAX]; /* this result was marked superseded as it
+	                                 arrived, by that result (archived before it), else "" */
 	char renews[65];              /* a renewal (archive timestamps added): the id of
 	                                 the package it replaces as the current one, else "" */
 	char supersedes_warning[400]; /* the record's <supersedes> marked nothing, and

@@ -597,6 +597,9 @@ static enum MHD_Result ingest_reply(struct req *q, struct MHD_Connection *c)
 			json_object_set_new(j, "renews", json_string(res.renews));
 			json_object_set_new(j, "status", json_string("renewed"));
 		}
+		if (j != NULL && res.superseded_by[0] != '\0')
+			/* This result arrived after a record that replaces it. */
+			json_object_set_new(j, "superseded_by", json_string(res.superseded_by));
 		if (j != NULL && res.supersedes_warning[0] != '\0')
 			/* Stored: the superseded result may be in another archive or
 			 * older than this one, or not this agency's to replace; but a

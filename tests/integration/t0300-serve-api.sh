@@ -25,6 +25,12 @@ make_record "$REC" r-sup-other.xml 0105 000.31.20.H55-250314-0103-KQ1
 sed -i -e 's/000\.31\.20\.H55-250314-0105/000.00.18.H55-250314-0105/g' \
 	-e 's|<agencyCode>000.31.20.H55</agencyCode>|<agencyCode>000.00.18.H55</agencyCode>|' r-sup-other.xml
 seal_pkg r-sup-other.xml p-sup-other.asice
+# a result archived after the record that replaces it (a paper result
+# digitized later): 0107 supersedes 0106, 0106 comes second
+make_record "$REC" r-late-new.xml 0107 000.31.20.H55-250314-0106-KQ1
+seal_pkg r-late-new.xml p-late-new.asice
+make_record "$REC" r-late-old.xml 0106
+seal_pkg r-late-old.xml p-late-old.asice
 
 cat > kho.json <<JSON
 { "_comment": "test daemon", "max_upload": 1000000, "connection_timeout": 2, "threads": 4,
@@ -106,6 +112,15 @@ check_status "another agency's record superseding this agency's result is stored
 check_grep "... with a warning: not marked superseded" '"superseded":false.*"warning":"the record supersedes 000.31.20.H55-250314-0103-KQ1, a result of another agency \(an officer acts for their own\): it was not marked superseded' body.out
 st=$(http GET /v1/results/000.31.20.H55-250314-0103-KQ1 "$OFF")
 check_grep "... the other agency's result is still valid" '"status":"valid"' body.out
+st=$(http POST /v1/packages "$OFF" --data-binary @p-late-new.asice)
+check_status "a replacement archived before the result it replaces: 201" 201 "$st"
+check_nogrep "... which marks nothing yet" '"superseded_by"' body.out
+st=$(http POST /v1/packages "$OFF" --data-binary @p-late-old.asice)
+check_status "the replaced result archived after it: 201" 201 "$st"
+check_grep "... its answer says it is superseded, and by which (found by review)" \
+	'"superseded":false.*"superseded_by":"000.31.20.H55-250314-0107-KQ1"' body.out
+st=$(http GET /v1/results/000.31.20.H55-250314-0106-KQ1 "$OFF")
+check_grep "... and its record says the same" '"status":"superseded".*"superseded_by":"000.31.20.H55-250314-0107-KQ1"' body.out
 st=$(http GET /v1/results/000.31.20.H55-250314-0101-KQ1 "$OFF")
 check_grep "the old result is now superseded by the new one" '"status":"superseded".*"superseded_by":"000.31.20.H55-250314-0103-KQ1"' body.out
 st=$(http GET /v1/packages/$ID "$AUD")
@@ -237,7 +252,7 @@ st=$(http GET /metrics "$ADM"); check_status "metrics for an admin" 200 "$st"
 check_grep "metrics: requests by route and status" 'kho_http_requests_total\{route="packages_post",status="201"\} [1-9]' body.out
 check_grep "metrics: ingest latency histogram" 'kho_ingest_seconds_bucket\{le="\+Inf"\} [1-9]' body.out
 check_grep "metrics: lookup latency histogram" 'kho_lookup_seconds_count [1-9]' body.out
-check_grep "metrics: catalog counts" '^kho_catalog_packages 5$' body.out
+check_grep "metrics: catalog counts" '^kho_catalog_packages 7$' body.out
 check_nogrep "metrics: request counters are whole numbers" '^kho_http_requests_total\{[^}]*\} .*[.e]' body.out
 st=$(http POST /v1/verify "" --data-binary @p2.asice); check_status "public /v1/verify" 200 "$st"
 st=$(http GET /verify ""); check_status "public /verify page" 200 "$st"

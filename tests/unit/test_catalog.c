@@ -134,6 +134,7 @@ static void t_supersede_rules(void)
 	record r3 = rec("000.00.20.H30-250314-0009-KQ1", "000.00.20.H30-250314-0007-KQ1");
 	record r4 = rec("000.00.20.H30-250314-0011-KQ1", "000.00.20.H30-250314-0010-KQ1");
 	record r5 = rec("000.00.20.H30-250314-0010-KQ1", NULL);
+	char by[CATALOG_CODE_MAX] = "x";
 	json_t *j = NULL;
 	int sup = -1;
 
@@ -152,8 +153,9 @@ static void t_supersede_rules(void)
 	/* r4 supersedes r5, archived after it. */
 	CHECK_EQ_INT(catalog_ingest(c, &p4, &r4, mac, "o", &sup, NULL), 0);
 	CHECK_EQ_INT(sup, CATALOG_SUP_UNKNOWN);
-	CHECK_EQ_INT(catalog_ingest(c, &p5, &r5, mac, "o", &sup, NULL), 0);
+	CHECK_EQ_INT(catalog_ingest_full(c, &p5, &r5, mac, "o", NULL, &sup, by, NULL), 0);
 	CHECK_EQ_INT(sup, CATALOG_SUP_NONE);
+	CHECK_STR(by, r4.result_code);   /* the ingest's answer says so (found by review) */
 	CHECK_EQ_INT(catalog_result_json(c, r5.result_code, "2025-06-01", &j, NULL), 0);
 	REQUIRE(j != NULL);
 	CHECK_STR(json_string_value(json_object_get(j, "status")), "superseded");
@@ -167,8 +169,9 @@ static void t_supersede_rules(void)
 		record r7 = rec("000.00.20.H30-250314-0013-KQ1", "000.00.20.H30-250314-0012-KQ1");
 		CHECK_EQ_INT(catalog_ingest(c, &p6, &r6, mac, "o", &sup, NULL), 0);
 		CHECK_EQ_INT(sup, CATALOG_SUP_UNKNOWN);
-		CHECK_EQ_INT(catalog_ingest(c, &p7, &r7, mac, "o", &sup, NULL), 0);
+		CHECK_EQ_INT(catalog_ingest_full(c, &p7, &r7, mac, "o", NULL, &sup, by, NULL), 0);
 		CHECK_EQ_INT(sup, CATALOG_SUP_DONE);
+		CHECK_STR(by, "");   /* not marked: r6 was */
 		CHECK_EQ_INT(catalog_result_json(c, r6.result_code, "2025-06-01", &j, NULL), 0);
 		REQUIRE(j != NULL);
 		CHECK_STR(json_string_value(json_object_get(j, "status")), "superseded");
@@ -190,7 +193,8 @@ static void t_supersede_rules(void)
 		r9.valid_from = (char *)"2025-03-20";
 		CHECK_EQ_INT(catalog_ingest(c, &p8, &r8, mac, "o", NULL, NULL), 0);
 		CHECK_EQ_INT(catalog_ingest(c, &p9, &r9, mac, "o", NULL, NULL), 0);
-		CHECK_EQ_INT(catalog_ingest(c, &p10, &r10, mac, "o", NULL, NULL), 0);
+		CHECK_EQ_INT(catalog_ingest_full(c, &p10, &r10, mac, "o", NULL, NULL, by, NULL), 0);
+		CHECK_STR(by, r9.result_code);
 		CHECK_EQ_INT(catalog_result_json(c, r10.result_code, "2025-06-01", &j, NULL), 0);
 		REQUIRE(j != NULL);
 		CHECK_STR(json_string_value(json_object_get(j, "superseded_by")), r9.result_code);
