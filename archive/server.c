@@ -3130,8 +3130,14 @@ void server_stop(server *s)
 	free(s->q.ev);
 	for (i = 0; i < s->nreaders; i++)
 		catalog_close(s->readers[i]);
-	if (s->ing != NULL && s->d != NULL)
+	if (s->ing != NULL && s->d != NULL) {
 		audit(s, "daemon", "stop", s->ing->data, 0, "stopped");
+		/* The last head names the stop event itself (found by review: the
+		 * event writer's last line came before it, so a trail cut back to
+		 * before its stop still matched every witness). The writer thread
+		 * is gone: this thread owns the head now. */
+		head_tick(s, 1);
+	}
 	log_flush(s);
 	kho_buf_release(&s->logbuf);
 	for (i = 0; i < s->nsealers; i++) {

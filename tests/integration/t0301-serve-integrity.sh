@@ -142,6 +142,8 @@ check_grep "the daemon logged the audit head as SEQ HASH TIME" '^[1-9][0-9]* [0-
 check "... more than once, each a later event" awk 'NR > 1 && $1 <= prev {exit 1} {prev = $1} END {exit NR < 2}' logheads.txt
 check_exit "the logged heads are witnesses that hold" 0 "$KHO" audit verify --data data --witness logheads.txt
 check_grep "... all of them" "witnesses OK: $(wc -l < logheads.txt) head" check.out
+check "... the last of them the trail's head, its stop event (found by review: one short)" \
+	test "$(tail -n1 logheads.txt | cut -d' ' -f1)" = "$("$KHO" audit head --data data | cut -d' ' -f1)"
 
 # Tail truncation: the chain alone cannot show it; a witnessed head can.
 check_exit "kho audit head" 0 "$KHO" audit head --data data
