@@ -556,6 +556,96 @@ int catalog_get_package(catalog *c, const char *id, catalog_package *out, kho_er
 	return rc;
 }
 
+int catalog_result_differs(catalog *c, const record *r, const char *package_id,
+                           const unsigned char mac[32], char *why, size_t n, kho_err *err)
+{
+	static const char *const name[] = { "dossier code", "national procedure code",
+		                            "provincial procedure code", "agency", "result type",
+		                            "number and symbol", "subject kind", "title", "issue date",
+		                            "valid from", "valid until", "supersedes" };
+	const char *want[12];
+	sqlite3_stmt *st;
+	const void *m;
+	int s, rc = 0, k;
+
+	want[0] = r->dossier_code;
+	want[1] = r->procedure_national;
+	want[2] = r->procedure_provincial;
+	want[3] = r->agency_code;
+	want[4] = r->result_type;
+	want[5] = r->number_symbol;
+	want[6] = r->subject_kind;
+	want[7] = r->title;
+	want[8] = r->issue_date;
+	want[9] = r->valid_from;
+	want[10] = r->valid_until;
+	want[11] = r->supersedes;
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT package_id, dossier_code, procedure, procedure_provincial,"
+	                     " agency, result_type, number_symbol, subject_kind, title, issue_date,"
+	                     " valid_from, valid_until, supersedes, subject_mac FROM results"
+	                     " WHERE result_code = ?", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	sqlite3_bind_text(st, 1, r->result_code, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_DONE) {
+		snprintf(why, n, "its result %s has no record in the catalog", r->result_code);
+		rc = 1;
+	} else if (s != SQLITE_ROW) {
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	} else if (strcmp(col(st, 0), package_id) != 0) {
+		snprintf(why, n, "the catalog's record of %s names another package (%.16s...)",
+		         r->result_code, col(st, 0));
+		rc = 1;
+	} else {
+		for (k = 0; k < 12 && rc == 0; k++)
+			if (strcmp(col(st, k + 1), want[k] != NULL ? want[k] : "") != 0) {
+				snprintf(why, n, "the catalog's %s of %s differs from the package's"
+				         " record.xml", name[k], r->result_code);
+				rc = 1;
+			}
+		m = sqlite3_column_blob(st, 13);
+		if (rc == 0 && (sqlite3_column_bytes(st, 13) != 32 || memcmp(m, mac, 32) != 0)) {
+			snprintf(why, n, "the catalog's subject of %s differs from the package's"
+			         " record.xml", r->result_code);
+			rc = 1;
+		}
+	}
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	return rc;
+}
+
+int catalog_acknowledged(catalog *c, const char *id, int64_t *seq, kho_err *err)
+{
+	sqlite3_stmt *st;
+	int s, rc;
+
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT seq FROM audit WHERE object = ? AND action IN ('ingest',"
+	                     " 'renew') AND status = 201 LIMIT 1", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else if (s == SQLITE_DONE) {
+		rc = KHO_ENOTFOUND;
+	} else {
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	}
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	return rc;
+}
+
 int catalog_result_package(catalog *c, const char *result_code, catalog_package *out,
                            kho_err *err)
 {

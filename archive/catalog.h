@@ -132,6 +132,23 @@ void catalog_read_end(catalog *c);
 /* catalog_get_package: the package row of id. KHO_ENOTFOUND. */
 int catalog_get_package(catalog *c, const char *id, catalog_package *out, kho_err *err);
 
+/*
+ * catalog_result_differs: whether the catalog's record of r->result_code
+ * (the results row: its current package, codes, dates, title, first
+ * subject's keyed hash mac) differs from r, the record.xml of its current
+ * package package_id: 0 the same, 1 different (why says what), else an
+ * error. For kho fsck: a row edited by hand shows.
+ */
+int catalog_result_differs(catalog *c, const record *r, const char *package_id,
+                           const unsigned char mac[32], char *why, size_t n, kho_err *err);
+
+/*
+ * catalog_acknowledged: the audit event (*seq) that acknowledged package id
+ * (its ingest or renew, committed with its rows), KHO_ENOTFOUND if none.
+ * A scan of the trail: for recovery, not for a request.
+ */
+int catalog_acknowledged(catalog *c, const char *id, int64_t *seq, kho_err *err);
+
 /* catalog_result_package: the current package of a result code. KHO_ENOTFOUND. */
 int catalog_result_package(catalog *c, const char *result_code, catalog_package *out,
                            kho_err *err);

@@ -913,7 +913,7 @@ int ingest_reverify(ingest_ctx *c, const catalog_package *p, char *tmp, size_t n
 int64_t fixity_problems(const fixity_summary *s)
 {
 	return s->missing + s->corrupt + s->failed + s->orphans + s->strays + s->missing_keys +
-	       s->renew_failed;
+	       s->mismatched + s->renew_failed;
 }
 
 struct fixity_walk {
@@ -1071,6 +1071,40 @@ static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tm
 	kho_buf_free(&out);
 }
 
+/*
+ * The catalog against the package it describes (found by review: a
+ * result's validity dates, title or package swapped by hand in the
+ * catalog left fsck clean): the package row names the result its
+ * record.xml names, and a result's current package is the one its
+ * catalog record points to, with the same codes, dates and subject.
+ */
+static void record_check(ingest_ctx *c, const catalog_package *p, const verify_report *rep,
+                         fixity_summary *s)
+{
+	const record *r = rep->record;
+	unsigned char mac[32];
+	char why[300];
+	kho_err e;
+	int rc;
+
+	if (r == NULL || r->result_code == NULL)
+		return;   /* certificates have no record.xml; a broken one fails validation */
+	if (strcmp(r->result_code, p->result_code) != 0) {
+		snprintf(why, sizeof why, "the catalog files it under %.64s, its record.xml names"
+		         " %.64s", p->result_code, r->result_code);
+	} else if (strcmp(p->state, "current") != 0 || r->subject_id == NULL ||
+	           ingest_subject_mac(c, r->subject_id, mac) != 0) {
+		return;
+	} else if ((rc = catalog_result_differs(c->cat, r, p->id, mac, why, sizeof why, &e)) != 1) {
+		if (rc != 0)
+			snprintf(why, sizeof why, "its catalog record could not be read: %.200s", e.msg);
+		else
+			return;
+	}
+	s->mismatched++;
+	problem(s, p->id, why);
+}
+
 static int check_one(const catalog_package *p, void *arg)
 {
 	struct fixity_walk *w = arg;
@@ -1126,6 +1160,7 @@ static int check_one(const catalog_package *p, void *arg)
 			return kho_err_set(w->err, rc, "%s: %s", p->id, e.msg);
 		} else {
 			s->bytes += p->size;
+			record_check(w->c, p, rep, s);
 			if (ingest_acceptable(w->c, rep)) {
 				s->ok++;
 				renew_if_due(w->c, p, tmp, rep, s);
@@ -1255,6 +1290,26 @@ static int recover_one(const char *id, int is_stray, void *arg)
 		return kho_err_set(w->err, rc,
 		                   "crash recovery stopped, nothing removed: the catalog cannot say "
 		                   "whether store file %.16s... was committed: %s", id, e.msg);
+	/* Unknown to the catalog, yet acknowledged by the trail: the catalog
+	 * lost committed rows (edited by hand, or an older copy put back
+	 * whose trail still names it). Not a crash's leftover: keep the file
+	 * and say so (found by review: it was removed, audited as never
+	 * committed). kho fsck reports it, an orphan. */
+	{
+		int64_t seq = 0;
+		rc = catalog_acknowledged(w->c->cat, id, &seq, &e);
+		if (rc == 0) {
+			char d[200];
+			snprintf(d, sizeof d, "a store file unknown to the catalog, but acknowledged by"
+			         " audit event %lld: kept (the catalog lost its rows; see kho fsck)",
+			         (long long)seq);
+			daemon_event(w->c, "alert", id, d);
+			return 0;
+		}
+		if (rc != KHO_ENOTFOUND)
+			return kho_err_set(w->err, rc, "crash recovery stopped, nothing removed: %s",
+			                   e.msg);
+	}
 	/* Written but never committed: the ingest was never acknowledged. Its
 	 * key, if the crash came after keystore_put, stays: the key store may
 	 * serve other copies of the catalog (a backup started with the live

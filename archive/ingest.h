@@ -186,6 +186,9 @@ typedef struct fixity_summary {
 	int64_t strays;           /* other files in the store */
 	int64_t skipped;          /* no trust to re-verify */
 	int64_t missing_keys;     /* a catalog row whose key is not in the key store */
+	int64_t mismatched;       /* a current package whose record.xml differs from the
+	                             catalog's record of its result (or a package row that
+	                             names another result) */
 	int64_t renewed;          /* given an archive timestamp (ingest_ctx.renew_tsa) */
 	int64_t renew_failed;     /* due for one, but the renewal failed */
 	int renew_tsa_failed;     /* the TSA failed once: no more renewals this run */

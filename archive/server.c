@@ -2539,9 +2539,11 @@ static void *fixity_main(void *arg)
 		fixity_state_write(s, ck.completed, NULL);
 		snprintf(detail, sizeof detail,
 		         "%lld packages: %lld ok, %lld missing, %lld corrupt, %lld failing, %lld orphans,"
-		         " %lld strays, %lld renewed, %lld renewals failed%s%s", (long long)sum.packages,
+		         " %lld strays, %lld differing from the catalog, %lld renewed, %lld renewals"
+		         " failed%s%s", (long long)sum.packages,
 		         (long long)sum.ok, (long long)sum.missing, (long long)sum.corrupt,
 		         (long long)sum.failed, (long long)sum.orphans, (long long)sum.strays,
+		         (long long)sum.mismatched,
 		         (long long)sum.renewed, (long long)sum.renew_failed,
 		         sum.first_problem[0] ? "; first: " : "", sum.first_problem);
 		audit(s, "daemon", fixity_problems(&sum) ? "alert" : "fixity", "store", 0, detail);

@@ -4608,6 +4608,28 @@ static int tombstones_check(rstore *r, rstore_cert_check *out, kho_err *err)
 		sqlite3_finalize(st);
 		st = NULL;
 	}
+	/* Every package acknowledged (its ingest or renew event, in the
+	 * same transaction as its rows) is in the catalog or was destroyed
+	 * (found by review: a record's rows and files deleted by hand left
+	 * fsck and the chain clean, and lookups said the state never held
+	 * it). Certificates' renew events name their batch, not a package. */
+	if (rc == 0 && (rc = prep(r, &st, "SELECT a.seq, a.object FROM audit a WHERE a.action IN"
+	                                  " ('ingest', 'renew') AND a.status = 201 AND"
+	                                  " length(a.object) = 64 AND NOT EXISTS (SELECT 1 FROM"
+	                                  " packages p WHERE p.id = a.object) AND NOT EXISTS (SELECT"
+	                                  " 1 FROM ret_tombstone_packages t WHERE t.package_id ="
+	                                  " a.object)", err)) == 0) {
+		while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+			out->lost++;
+			if (out->first_problem[0] == '\0')
+				snprintf(out->first_problem, sizeof out->first_problem, "package %.64s:"
+				         " acknowledged (audit event %lld) but neither in the catalog nor"
+				         " destroyed", col(st, 1), (long long)sqlite3_column_int64(st, 0));
+		}
+		if (s != SQLITE_DONE)
+			rc = kho_err_set(err, KHO_EIO, "audit trail: %s", sqlite3_errmsg(catalog_db(r->cat)));
+		sqlite3_finalize(st);
+	}
 	catalog_unlock(r->cat);
 	return rc;
 }

@@ -499,13 +499,16 @@ typedef struct rstore_cert_check {
 	int64_t not_in_store;       /* served from the legacy file (not migrated) */
 	int64_t tombstones_bad;     /* a destroyed record back in the catalog, or a tombstone
 	                               whose batch is no executed destruction with a certificate */
+	int64_t lost;               /* a package the audit trail says was acknowledged (an
+	                               ingest or renew event) neither in the catalog nor destroyed */
 	char first_problem[512];
 } rstore_cert_check;
 
 /*
  * rstore_certificates_check: read back (rstore_certificate_get) the
- * certificate of every executed destruction batch, and check every
- * tombstone against the catalog, for kho fsck. Problems are counted in
+ * certificate of every executed destruction batch, check every
+ * tombstone against the catalog, and every package the audit trail says
+ * was acknowledged against the catalog and the tombstones, for kho fsck. Problems are counted in
  * *out; returns negative only when the check cannot run.
  */
 int rstore_certificates_check(rstore *r, rstore_cert_check *out, kho_err *err);

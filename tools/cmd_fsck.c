@@ -30,7 +30,9 @@ static void usage(FILE *f)
 "trust anchors it is also re-validated now (signature, timestamp, chain). Every\n"
 "file of the store must be known to the catalog (orphans and strays are errors).\n"
 "The destruction certificate of every executed disposition batch (a permanent\n"
-"record kept in the store) must be there and read back intact.\n"
+"record kept in the store) must be there and read back intact. Every package\n"
+"the audit trail says was acknowledged (its ingest or renew event) must be in\n"
+"the catalog or under the tombstone of a destruction.\n"
 "\n"
 "  --data DIR        the daemon's data directory (it may keep running); it must\n"
 "                    hold catalog.db, keys/master.key and keys/subject.key:\n"
@@ -48,7 +50,8 @@ static void usage(FILE *f)
 "                    default 0\n"
 "\n"
 "Exit status: 0 clean, 1 problems found (orphan, missing, corrupt or failing\n"
-"package or certificate, missing key), 3 usage, 4 the archive cannot be opened\n"
+"package or certificate, missing key, a catalogued result that differs from its\n"
+"package's record.xml, an acknowledged package gone without a destruction), 3 usage, 4 the archive cannot be opened\n"
 "(not a data directory, a missing key file or key store).\n");
 }
 
@@ -189,11 +192,12 @@ int cmd_fsck(int argc, char **argv)
 	}
 	printf("packages: %lld checked, %lld ok, %lld missing, %lld corrupt, %lld failing validation\n"
 	       "store:    %lld orphan files, %lld stray files; %llu bytes read\n"
-	       "keys:     %lld missing from the key store %s\n",
+	       "keys:     %lld missing from the key store %s\n"
+	       "catalog:  %lld records that differ from their package's record.xml\n",
 	       (long long)sum.packages, (long long)sum.ok, (long long)sum.missing,
 	       (long long)sum.corrupt, (long long)sum.failed, (long long)sum.orphans,
 	       (long long)sum.strays, (unsigned long long)sum.bytes, (long long)sum.missing_keys,
-	       keystore_dir(ic->ks));
+	       keystore_dir(ic->ks), (long long)sum.mismatched);
 	/* Issue 4 item 7: destruction certificates are permanent records; each
 	 * is also a package above, and here it is read back by its batch. */
 	memset(&cc, 0, sizeof cc);
@@ -208,12 +212,14 @@ int cmd_fsck(int argc, char **argv)
 	rstore_close(rs);
 	printf("certificates: %lld checked, %lld ok, %lld missing, %lld corrupt"
 	       " (%lld not yet moved into the store)\n"
-	       "tombstones: %lld inconsistent with the catalog\n", (long long)cc.checked,
-	       (long long)cc.ok, (long long)cc.missing, (long long)cc.corrupt,
-	       (long long)cc.not_in_store, (long long)cc.tombstones_bad);
+	       "tombstones: %lld inconsistent with the catalog\n"
+	       "trail:    %lld packages acknowledged but neither in the catalog nor destroyed\n",
+	       (long long)cc.checked, (long long)cc.ok, (long long)cc.missing,
+	       (long long)cc.corrupt, (long long)cc.not_in_store, (long long)cc.tombstones_bad,
+	       (long long)cc.lost);
 	if (!noverify && ic->anchors == NULL)
 		printf("note:     no trust anchors given: packages were re-hashed, not re-validated\n");
-	problems = fixity_problems(&sum) + cc.missing + cc.corrupt + cc.tombstones_bad;
+	problems = fixity_problems(&sum) + cc.missing + cc.corrupt + cc.tombstones_bad + cc.lost;
 	if (problems > 0) {
 		printf("first problem: %s\nfsck: PROBLEMS FOUND (%lld)\n",
 		       fixity_problems(&sum) > 0 ? sum.first_problem : cc.first_problem,

@@ -1,0 +1,88 @@
+# t0310-operator-tamper.sh: what an operator with write access to the
+# catalog does by hand shows (found by review, 2026-12-07: each of these left
+# kho fsck and kho audit verify clean):
+#  - a result's dates or title edited, or pointed at another citizen's
+#    package: fsck names the record that differs from its package's
+#    record.xml;
+#  - a record dropped (its rows, store and key files): fsck names the
+#    package the audit trail acknowledged that is neither in the catalog
+#    nor destroyed;
+#  - a record's rows dropped with its store file left: the daemon's start
+#    keeps the file (it used to remove it as "never committed") and
+#    audits an alert naming the acknowledging event.
+source "$ROOT/tests/integration/lib.sh"
+source "$ROOT/tests/integration/serve-lib.sh"
+setup_pki
+AG=000.31.20.H55
+make_record "$ROOT/testdata/records/ct01-certified-copy.xml" r1.xml 0301
+make_record "$ROOT/testdata/records/ht03-marital-status.xml" r2.xml 0302
+make_record "$ROOT/testdata/records/ct01-certified-copy.xml" r3.xml 0303
+for i in 1 2 3; do seal_pkg r$i.xml p$i.asice; done
+cat > kho.json <<JSON
+{ "trust": ["pki/trust.pem"], "crls": ["pki/crls.pem"], "fixity_interval": 0 }
+JSON
+OFF=$(token counter1 officer $AG)
+start_daemon data --config kho.json
+for i in 1 2 3; do
+	st=$(http POST /v1/packages "$OFF" --data-binary @p$i.asice); check_status "ingest p$i" 201 "$st"
+	eval "ID$i=\$(json_id body.out)"
+done
+stop_daemon
+check_exit "fsck of the untouched archive: clean" 0 "$KHO" fsck --data data --config kho.json
+check_grep "... reporting no record that differs" '^catalog: +0 records' check.out
+check_grep "... and no acknowledged package lost" '^trail: +0 packages' check.out
+C1=000.31.20.H55-250314-0301-KQ1
+C2=000.31.20.H55-250415-0302-KQ1
+
+# copy DIR: a fresh copy of the archive (data and key store) as DIR
+copy() { rm -rf "$1" "$1.keys"; cp -a data "$1"; cp -a data.keys "$1.keys"; }
+
+copy d1
+sqlite3 d1/catalog.db "UPDATE results SET valid_until = '2099-12-31' WHERE result_code = '$C2'"
+check_exit "a validity date edited in the catalog: fsck fails" 1 "$KHO" fsck --data d1 --config kho.json
+check_grep "... naming the field and the result" "valid until of $C2 differs from the package's record.xml" check.out
+check_grep "... counted" '^catalog: +1 records' check.out
+
+copy d2
+sqlite3 d2/catalog.db "UPDATE results SET title = 'forged' WHERE result_code = '$C1'"
+check_exit "a title edited in the catalog: fsck fails" 1 "$KHO" fsck --data d2 --config kho.json
+check_grep "... naming the field" "title of $C1 differs" check.out
+
+copy d3
+sqlite3 d3/catalog.db "UPDATE results SET package_id = '$ID2' WHERE result_code = '$C1'"
+check_exit "a result pointed at another package: fsck fails" 1 "$KHO" fsck --data d3 --config kho.json
+check_grep "... saying so" "the catalog's record of $C1 names another package" check.out
+
+copy d4
+sqlite3 d4/catalog.db "PRAGMA foreign_keys = ON; DELETE FROM objects WHERE package_id = '$ID3';
+	DELETE FROM verify_keys WHERE result_code = '000.31.20.H55-250314-0303-KQ1';
+	DELETE FROM results WHERE package_id = '$ID3'; DELETE FROM packages WHERE id = '$ID3'"
+check "... (the rows are gone)" test "$(sqlite3 d4/catalog.db "SELECT count(*) FROM packages WHERE id = '$ID3'")" = 0
+rm -f d4/store/*/$ID3.enc d4.keys/*/$ID3.key
+check_exit "a record dropped with its files: fsck fails" 1 "$KHO" fsck --data d4 --config kho.json
+check_grep "... counting it lost" '^trail: +1 packages acknowledged but neither in the catalog nor destroyed' check.out
+check_grep "... naming the package and its event" "package $ID3: acknowledged \(audit event [0-9]+\) but neither" check.out
+check_exit "... while the chain itself is intact" 0 "$KHO" audit verify --data d4
+
+copy d5
+sqlite3 d5/catalog.db "PRAGMA foreign_keys = ON; DELETE FROM objects WHERE package_id = '$ID3';
+	DELETE FROM verify_keys WHERE result_code = '000.31.20.H55-250314-0303-KQ1';
+	DELETE FROM results WHERE package_id = '$ID3'; DELETE FROM packages WHERE id = '$ID3'"
+start_daemon d5 --config kho.json
+stop_daemon
+check "the daemon's start kept the store file of the acknowledged package" test -f d5/store/${ID3:0:2}/$ID3.enc
+"$KHO" audit list --data d5 > d5-audit.txt
+check_grep "... and audited an alert naming its event" "\"action\":\"alert\",\"object\":\"$ID3\".*acknowledged by audit event [0-9]+: kept" d5-audit.txt
+check_nogrep "... not a removal" "\"action\":\"recover\",\"object\":\"$ID3\"" d5-audit.txt
+check_exit "fsck fails on it" 1 "$KHO" fsck --data d5 --config kho.json
+check_grep "... an orphan" '1 orphan files' check.out
+
+# An uncommitted store file (a crash before the commit) is still removed.
+copy d6
+E=$(printf 'e%.0s' $(seq 64))
+mkdir -p d6/store/ee && cp d6/store/${ID1:0:2}/$ID1.enc d6/store/ee/$E.enc
+start_daemon d6 --config kho.json
+stop_daemon
+check "a store file no event acknowledged is removed at start, as before" \
+	test ! -e d6/store/ee/$E.enc
+finish
