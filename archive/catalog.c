@@ -619,6 +619,40 @@ int catalog_result_differs(catalog *c, const record *r, const char *package_id,
 	return rc;
 }
 
+int catalog_key_recorded(catalog *c, const char *name)
+{
+	sqlite3_stmt *st;
+	int s;
+
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT 1 FROM key_checks WHERE name = ?", NULL);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return 1;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	return s != SQLITE_DONE;
+}
+
+int catalog_keystore_used(catalog *c)
+{
+	sqlite3_stmt *st;
+	int used = 1;   /* when the catalog cannot say: as if it did */
+
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT EXISTS (SELECT 1 FROM packages WHERE wrapped_key IS NULL)",
+	                  NULL);
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
+		used = sqlite3_column_int(st, 0);
+	if (st != NULL)
+		sqlite3_reset(st);
+	catalog_unlock(c);
+	return used;
+}
+
 int catalog_acknowledged(catalog *c, const char *id, int64_t *seq, kho_err *err)
 {
 	sqlite3_stmt *st;

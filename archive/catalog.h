@@ -142,6 +142,16 @@ int catalog_get_package(catalog *c, const char *id, catalog_package *out, kho_er
 int catalog_result_differs(catalog *c, const record *r, const char *package_id,
                            const unsigned char mac[32], char *why, size_t n, kho_err *err);
 
+/* catalog_key_recorded: 1 if a check value of key `name` ("master",
+ * "subject") is recorded (catalog_key_check ran: its file must exist), or
+ * the catalog cannot say; 0 if none (the first start may make the file). */
+int catalog_key_recorded(catalog *c, const char *name);
+
+/* catalog_keystore_used: 1 if some package's key is in the key store (not
+ * wrapped in the catalog, as before the key store), or the catalog cannot
+ * say; 0 for none. */
+int catalog_keystore_used(catalog *c);
+
 /*
  * catalog_acknowledged: the audit event (*seq) that acknowledged package id
  * (its ingest or renew, committed with its rows), KHO_ENOTFOUND if none.

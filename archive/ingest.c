@@ -99,7 +99,7 @@ static int open_ctx(ingest_ctx **out, const config *cfg, const char *data_dir, i
 	char mk[PATH_MAX], sk[PATH_MAX], db[PATH_MAX], keys[PATH_MAX], kdir[PATH_MAX];
 	ingest_ctx *c;
 	size_t i;
-	int rc;
+	int rc, new_mk = 0, new_sk = 0;
 
 	*out = NULL;
 	if (data_dir == NULL)
@@ -123,10 +123,20 @@ static int open_ctx(ingest_ctx **out, const config *cfg, const char *data_dir, i
 		mk[0] = '\0';
 	if (sk[0] == '\0' && (size_t)snprintf(sk, sizeof sk, "%s/subject.key", keys) >= sizeof sk)
 		sk[0] = '\0';
+	/* The catalog first: it says whether a key file is new (no check value
+	 * of it recorded yet: the daemon's first start) or one it was written
+	 * with, which a later start must find, never make anew (found by
+	 * review: a lost master key was replaced by a random decoy before the
+	 * check refused it; an unmounted key store became an empty one, and
+	 * every package read as destroyed). */
 	if (create) {
 		if ((rc = kho_mkdir_p(data_dir, 0700, err)) != 0 ||
 		    (rc = kho_mkdir_p(keys, 0700, err)) != 0 ||
-		    (rc = store_open(&c->st, data_dir, mk, err)) != 0)
+		    (rc = catalog_open(&c->cat, db, err)) != 0)
+			goto fail;
+		new_mk = !catalog_key_recorded(c->cat, "master");
+		new_sk = !catalog_key_recorded(c->cat, "subject");
+		if ((rc = store_open(&c->st, data_dir, mk, new_mk, err)) != 0)
 			goto fail;
 	} else {
 		/* The catalog first: without it this is no data directory at all,
@@ -141,15 +151,15 @@ static int open_ctx(ingest_ctx **out, const config *cfg, const char *data_dir, i
 	}
 	/* store_open created the master key if it was absent; keep a copy for
 	 * the verification keys (qr_key_wrap derives its own KEK from it). */
-	if ((rc = (create ? store_key_file : store_key_file_read)(c->master_key, mk, err)) != 0)
+	if ((rc = (new_mk ? store_key_file : store_key_file_read)(c->master_key, mk, err)) != 0)
 		goto fail;
-	if ((rc = (create ? store_key_file : store_key_file_read)(c->subject_key, sk, err)) != 0)
+	if ((rc = (new_sk ? store_key_file : store_key_file_read)(c->subject_key, sk, err)) != 0)
 		goto fail;
 	if ((c->subject_mac = subject_mac_new(c->subject_key)) == NULL) {
 		rc = kho_err_ssl(err, KHO_ECRYPTO, "HMAC-SHA256 unavailable");
 		goto fail;
 	}
-	if ((rc = (create ? catalog_open : catalog_open_existing)(&c->cat, db, err)) != 0)
+	if (!create && (rc = catalog_open_existing(&c->cat, db, err)) != 0)
 		goto fail;
 	if ((rc = catalog_key_check(c->cat, "master", c->master_key, mk, err)) != 0 ||
 	    (rc = catalog_key_check(c->cat, "subject", c->subject_key, sk, err)) != 0)
@@ -163,6 +173,13 @@ static int open_ctx(ingest_ctx **out, const config *cfg, const char *data_dir, i
 			goto fail;
 		}
 	} else if ((rc = keystore_default_dir(kdir, sizeof kdir, data_dir, err)) != 0) {
+		goto fail;
+	}
+	if (create && access(kdir, F_OK) != 0 && errno == ENOENT &&
+	    catalog_keystore_used(c->cat)) {
+		rc = kho_err_set(err, KHO_ENOTFOUND, "%s: no such key store directory, and the catalog"
+		                 " has packages whose keys it holds: mount or restore it, or give --keys"
+		                 " DIR (it is created only by the daemon's first start)", kdir);
 		goto fail;
 	}
 	if ((rc = create ? keystore_open(&c->ks, kdir, c->master_key, NULL, err)
@@ -1087,8 +1104,9 @@ static void record_check(ingest_ctx *c, const catalog_package *p, const verify_r
 	kho_err e;
 	int rc;
 
-	if (r == NULL || r->result_code == NULL)
-		return;   /* certificates have no record.xml; a broken one fails validation */
+	if (r == NULL || r->result_code == NULL || !record_is_result_code(p->result_code))
+		return;   /* a destruction certificate is filed by its batch; a broken record
+		             fails validation */
 	if (strcmp(r->result_code, p->result_code) != 0) {
 		snprintf(why, sizeof why, "the catalog files it under %.64s, its record.xml names"
 		         " %.64s", p->result_code, r->result_code);

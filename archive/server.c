@@ -812,8 +812,24 @@ static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, in
 	pthread_mutex_lock(&q->s->m.mu);
 	hist_add(&q->s->m.verify, since(&t0));
 	pthread_mutex_unlock(&q->s->m.mu);
-	if (rc == KHO_ENOTFOUND && !p.has_key)
-		return send_error(q, c, 410, "package %s was destroyed", p.id);
+	if (rc == KHO_ENOTFOUND && !p.has_key) {
+		/* Gone by a destruction kho began: 410. Gone otherwise (a key
+		 * store not mounted, a key file deleted by hand): an integrity
+		 * alert, never "destroyed" (found by review). */
+		if (rstore_destroying(q->s->ing->cat, p.result_code, NULL) == 1)
+			return send_error(q, c, 410, "package %s was destroyed (its destruction is being"
+			                  " finished)", p.id);
+		snprintf(detail, sizeof detail, "the package's key is missing from the key store %.200s"
+		         " and no destruction of it was recorded", keystore_dir(q->s->ing->ks));
+		audit(q->s, actor_of(q), "alert", p.id, 409, detail);
+		return send_json(q, c, 409, json_pack("{s:s,s:s,s:s,s:s,s:i}", "error", "the package's"
+		                                      " key is missing from the key store, and no"
+		                                      " destruction of it was recorded: reported to"
+		                                      " the auditors", "id",
+		                                      p.id, "indication", "INDETERMINATE",
+		                                      "sub_indication", "SIGNED_DATA_NOT_FOUND",
+		                                      "status", 409));
+	}
 	if (rc != 0) {
 		/* The stored file is missing or altered: never serve it. */
 		snprintf(detail, sizeof detail, "stored package fails its integrity check: %.500s", err.msg);

@@ -139,9 +139,10 @@ static int need_dir(const char *path, kho_err *err)
 	return 0;
 }
 
-/* open_store: store_open (create 1) and store_open_existing (create 0). */
+/* open_store: store_open (create 1: the directories; the master key file
+ * too if new_key) and store_open_existing (create 0). */
 static int open_store(store **out, const char *dir, const char *master_key_file, int create,
-                      kho_err *err)
+                      int new_key, kho_err *err)
 {
 	store *s;
 	int rc;
@@ -157,14 +158,17 @@ static int open_store(store **out, const char *dir, const char *master_key_file,
 		goto out;
 	}
 	if (!create) {
-		if ((rc = need_dir(s->objdir, err)) != 0 || (rc = need_dir(s->tmpdir, err)) != 0)
+		/* tmp/ is scratch (decrypted copies being checked), not archive
+		 * content, and no backup holds it: made again if missing (found by
+		 * review: fsck of a restored directory stopped on it). */
+		if ((rc = need_dir(s->objdir, err)) != 0 || (rc = kho_mkdir_p(s->tmpdir, 0700, err)) != 0)
 			goto out;
 	} else if ((rc = kho_mkdir_p(s->objdir, 0700, err)) != 0 ||
 	           (rc = kho_mkdir_fanout(s->objdir, err)) != 0 ||
 	           (rc = kho_mkdir_p(s->tmpdir, 0700, err)) != 0) {
 		goto out;
 	}
-	rc = key_file(s->master, master_key_file, create, err);
+	rc = key_file(s->master, master_key_file, create && new_key, err);
 out:
 	if (rc != 0)
 		store_free(s);
@@ -173,14 +177,15 @@ out:
 	return rc;
 }
 
-int store_open(store **out, const char *dir, const char *master_key_file, kho_err *err)
+int store_open(store **out, const char *dir, const char *master_key_file, int new_key,
+               kho_err *err)
 {
-	return open_store(out, dir, master_key_file, 1, err);
+	return open_store(out, dir, master_key_file, 1, new_key, err);
 }
 
 int store_open_existing(store **out, const char *dir, const char *master_key_file, kho_err *err)
 {
-	return open_store(out, dir, master_key_file, 0, err);
+	return open_store(out, dir, master_key_file, 0, 0, err);
 }
 
 int store_is_id(const char *s)

@@ -47,13 +47,15 @@ int store_key_file_read(unsigned char key[STORE_KEY_LEN], const char *path, kho_
 
 /*
  * store_open: the store under dir (creates dir/store and dir/tmp, 0700),
- * with the master key from master_key_file (created on first start).
+ * with the master key from master_key_file, created if absent only when
+ * new_key (the daemon's first start: no check value recorded of it).
  * *out is owned by the caller (store_free).
  */
-int store_open(store **out, const char *dir, const char *master_key_file, kho_err *err);
-/* store_open_existing: store_open creating nothing (the tools): dir/store and
- * dir/tmp must be directories and the master key file must exist, else
- * KHO_ENOTFOUND naming the missing path. */
+int store_open(store **out, const char *dir, const char *master_key_file, int new_key,
+               kho_err *err);
+/* store_open_existing: store_open creating nothing but the scratch
+ * directory dir/tmp (the tools): dir/store must be a directory and the
+ * master key file must exist, else KHO_ENOTFOUND naming the missing path. */
 int store_open_existing(store **out, const char *dir, const char *master_key_file, kho_err *err);
 
 /* store_is_id: 1 if s is 64 lower-case hex digits. */

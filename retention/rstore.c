@@ -4634,6 +4634,26 @@ static int tombstones_check(rstore *r, rstore_cert_check *out, kho_err *err)
 	return rc;
 }
 
+int rstore_destroying(catalog *c, const char *result_code, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, s;
+
+	catalog_lock(c);
+	if ((rc = prep_on(c, &st, "SELECT 1 FROM ret_items WHERE result_code = ? AND"
+	                          " state = 'destroying' LIMIT 1", err)) == 0) {
+		sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
+		s = sqlite3_step(st);
+		rc = s == SQLITE_ROW    ? 1
+		     : s == SQLITE_DONE ? 0
+		                        : kho_err_set(err, KHO_EIO, "retention: %s",
+		                                      sqlite3_errmsg(catalog_db(c)));
+	}
+	sqlite3_finalize(st);
+	catalog_unlock(c);
+	return rc;
+}
+
 int rstore_certificates_check(rstore *r, rstore_cert_check *out, kho_err *err)
 {
 	sqlite3_stmt *st = NULL;

@@ -417,6 +417,14 @@ int rstore_tombstone_json(rstore *r, const char *result_code, json_t **out, kho_
 int rstore_tombstone_by_package(catalog *c, const char *package_id, json_t **out, kho_err *err);
 
 /*
+ * rstore_destroying: 1 if record result_code is being destroyed (an
+ * execution of its batch began and may have shredded its keys already, not
+ * yet finished), 0 if not, negative if the catalog cannot say. A package
+ * whose key is gone otherwise was not destroyed by kho: an integrity alert.
+ */
+int rstore_destroying(catalog *c, const char *result_code, kho_err *err);
+
+/*
  * rstore_tombstone_by_object: the result code of a destroyed record one of
  * whose packages held a file with this SHA-256 (its record.xml apart), on
  * catalog connection c; KHO_ENOTFOUND.

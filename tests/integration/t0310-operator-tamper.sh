@@ -85,4 +85,44 @@ start_daemon d6 --config kho.json
 stop_daemon
 check "a store file no event acknowledged is removed at start, as before" \
 	test ! -e d6/store/ee/$E.enc
+
+# A later start never makes a key anew (found by review: an unmounted key
+# store became an empty one and every package read as destroyed; a lost
+# master key was replaced by a random decoy before the check refused it).
+copy d7
+rm -rf d7.keys
+timeout 20 "$KHO" serve --data d7 --config kho.json --listen 127.0.0.1:0 > d7.out 2>&1; rc=$?
+check "a start without its key store is refused" test "$rc" -ne 0
+check_grep "... naming it" 'd7.keys: no such key store directory, and the catalog has packages whose keys it holds' d7.out
+check "... and makes none" test ! -e d7.keys
+copy d8
+rm d8/keys/master.key
+timeout 20 "$KHO" serve --data d8 --config kho.json --listen 127.0.0.1:0 > d8.out 2>&1; rc=$?
+check "a start without its master key is refused" test "$rc" -ne 0
+check_grep "... naming the file" 'd8/keys/master.key' d8.out
+check "... and makes no new one" test ! -e d8/keys/master.key
+copy d9
+rm d9/keys/subject.key
+timeout 20 "$KHO" serve --data d9 --config kho.json --listen 127.0.0.1:0 > d9.out 2>&1; rc=$?
+check "a start without its subject key is refused, none made" test "$rc" -ne 0 -a ! -e d9/keys/subject.key
+
+# A key file deleted by hand: an integrity alert, not "destroyed".
+copy d10
+rm -f d10.keys/*/$ID1.key
+start_daemon d10 --config kho.json
+AUD10=$("$KHO" token add --data d10 --role auditor aud10 | tail -n1)
+st=$(http GET /v1/packages/$ID1 "$AUD10")
+check_status "a package whose key file was deleted: 409, not 410" 409 "$st"
+check_grep "... saying no destruction was recorded" 'key is missing from the key store, and no destruction of it was recorded' body.out
+st=$(http GET "/v1/packages/$ID1?force=true" "$AUD10")
+check_status "... even to an auditor forcing it" 409 "$st"
+stop_daemon
+"$KHO" audit list --data d10 > d10-audit.txt
+check_grep "... audited as an alert" "\"action\":\"alert\",\"object\":\"$ID1\".*key is missing" d10-audit.txt
+
+# fsck of a restored copy without the scratch directory DATA/tmp (no backup
+# holds it): made again, not an error (found by review).
+copy d11
+rm -rf d11/tmp
+check_exit "fsck of a copy without DATA/tmp: clean" 0 "$KHO" fsck --data d11 --config kho.json
 finish

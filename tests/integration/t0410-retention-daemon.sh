@@ -101,7 +101,9 @@ unset KHO_NOW
 # ---- crypto-shredding: old copies of DATA ----
 start_daemon before.data --keys data.keys --trust pki/trust.pem
 st=$(http GET /v1/packages/$IDA "$OFF")
-check_status "a copy of DATA from before, with the live key store: destroyed package unreadable" 410 "$st"
+check_status "a copy of DATA from before, with the live key store: destroyed package unreadable" 409 "$st"
+check_grep "... a key gone with no destruction in this catalog: not called destroyed (found by review)" \
+	'"error":"the package.s key is missing from the key store, and no destruction of it was recorded' body.out
 st=$(http GET /v1/packages/$IDB "$OFF"); cp body.out b.out
 check_status "... while the kept package still reads back" 200 "$st"
 check "... byte for byte" cmp b.out b.asice
@@ -112,7 +114,7 @@ cp -a before.data alone.data
 mkdir -m 700 empty.keys
 start_daemon alone.data --keys empty.keys --trust pki/trust.pem
 st=$(http GET /v1/packages/$IDB "$OFF"); cp body.out b2.out
-check_status "a copy of DATA alone decrypts nothing" 410 "$st"
+check_status "a copy of DATA alone decrypts nothing (an integrity alert: its keys are not there)" 409 "$st"
 check "... not a byte of the package" sh -c "! cmp -s b2.out b.asice"
 stop_daemon
 check "the live archive is clean for fsck" "$KHO" fsck --data data --no-verify

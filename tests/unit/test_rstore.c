@@ -265,7 +265,7 @@ static void t_certificate_renewal(void)
 	REQUIRE(tmp_dir() == 0);
 	snprintf(mk, sizeof mk, "%s/master.key", dir);
 	snprintf(keys, sizeof keys, "%s.keys", dir);
-	REQUIRE(store_open(&stor, dir, mk, &err) == 0);
+	REQUIRE(store_open(&stor, dir, mk, 1, &err) == 0);
 	REQUIRE(store_key_file(master, mk, &err) == 0);
 	REQUIRE(keystore_open(&ks, keys, master, NULL, &err) == 0);
 	keystore_free(ks);

@@ -50,7 +50,7 @@ static store *open_store(void)
 	store *s = NULL;
 
 	snprintf(kp, sizeof kp, "%s/master.key", dir);
-	if (store_open(&s, dir, kp, NULL) != 0)
+	if (store_open(&s, dir, kp, 1, NULL) != 0)
 		return NULL;
 	return s;
 }
@@ -191,7 +191,7 @@ static void t_open_existing_creates_nothing(void)
 	CHECK(s == NULL);
 	snprintf(sub, sizeof sub, "%s/store", dir);
 	CHECK(stat(sub, &st) != 0);              /* no store/ made */
-	REQUIRE(store_open(&s, dir, kp, NULL) == 0);   /* the daemon's first start */
+	REQUIRE(store_open(&s, dir, kp, 1, NULL) == 0);   /* the daemon's first start */
 	store_free(s);
 	s = NULL;
 	CHECK_EQ_INT(store_key_file_read(k, kp, NULL), 0);
