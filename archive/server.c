@@ -246,6 +246,9 @@ struct req {
 	uint64_t rx;               /* body bytes received so far (min_upload_rate) */
 	size_t held;               /* bytes of body_mem reserved by this request */
 	unsigned retry_after;      /* seconds, sent as Retry-After when non-zero */
+	int close;                 /* answer with Connection: close (a request whose framing
+	                              is refused: what follows it on the connection cannot be
+	                              told apart from its body, RFC 9112 section 6.3) */
 	const char *allow;         /* a 405's Allow header (RFC 9110 15.5.6) */
 	kho_buf buf;
 	int status;
@@ -322,6 +325,8 @@ static enum MHD_Result queue(struct req *q, struct MHD_Connection *c, int status
 		MHD_add_response_header(r, "Allow", q->allow);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (q->close)
+		MHD_add_response_header(r, "Connection", "close");
 	ok = MHD_queue_response(c, (unsigned)status, r);
 	MHD_destroy_response(r);
 	return ok;
@@ -1799,6 +1804,7 @@ static enum MHD_Result h_results_post(struct req *q, struct MHD_Connection *c)
 struct framing {
 	int content_length;
 	int transfer_encoding;
+	int te_other;              /* a Transfer-Encoding other than "chunked" */
 };
 
 static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -1810,8 +1816,10 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
 	(void)value;
 	if (strcasecmp(key, "Content-Length") == 0)
 		f->content_length++;
-	else if (strcasecmp(key, "Transfer-Encoding") == 0)
+	else if (strcasecmp(key, "Transfer-Encoding") == 0) {
 		f->transfer_encoding++;
+		f->te_other |= value == NULL || strcasecmp(value, "chunked") != 0;
+	}
 	return MHD_YES;
 }
 
@@ -2027,7 +2035,7 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
                            const char *method)
 {
 	const union MHD_ConnectionInfo *ci;
-	struct framing f = { 0, 0 };
+	struct framing f = { 0, 0, 0 };
 	struct req *q = calloc(1, sizeof *q);
 	const char *cl;
 	int rc;
@@ -2068,8 +2076,12 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 		snprintf(q->client, sizeof q->client, "-");
 
 	MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
-	if (f.content_length > 1 || (f.content_length && f.transfer_encoding)) {
-		deny(q, 400, "conflicting framing headers (Content-Length)");
+	if (f.content_length > 1 || (f.content_length && f.transfer_encoding) ||
+	    f.transfer_encoding > 1 || f.te_other) {
+		/* And the connection closed after the answer (found by review: a
+		 * request hidden after such a one was served as the next). */
+		q->close = 1;
+		deny(q, 400, "conflicting framing headers (Content-Length, Transfer-Encoding)");
 		return q;
 	}
 	{

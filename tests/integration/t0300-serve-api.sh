@@ -220,10 +220,31 @@ st=$(http POST /v1/packages "$OFF" -H 'Transfer-Encoding: chunked' --data-binary
 check_status "beyond the cap, chunked (no length): 413" 413 "$st"
 # two Content-Length headers (accepted by libmicrohttpd 0.9.75 itself)
 exec 3<>/dev/tcp/127.0.0.1/$PORT
-printf 'POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\nConnection: close\r\n\r\nabcd' >&3
+(printf 'POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\nConnection: close\r\n\r\nabcd' >&3) 2>/dev/null
 timeout 5 cat <&3 > dup.out
 exec 3<&-
 check_grep "duplicate Content-Length: 400" '^HTTP/1.1 400' dup.out
+# ... and the connection closed after it: a request behind it is not served
+# (found by review: a smuggled status change was)
+exec 3<>/dev/tcp/127.0.0.1/$PORT
+# (each write in a subshell: the daemon may close before the last one, and
+# SIGPIPE must not end the script)
+(printf 'POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' >&3) 2>/dev/null
+timeout 5 cat <&3 > smuggle.out
+exec 3<&-
+check "conflicting framing: one answer, 400, then the connection closes" \
+	test "$(grep -o 'HTTP/1.1 [0-9]*' smuggle.out | tr '\n' ' ')" = "HTTP/1.1 400 "
+check_grep "... saying Connection: close" '^Connection: close' smuggle.out
+# (a single unknown Transfer-Encoding never reaches kho: libmicrohttpd
+# 0.9.75 waits, and the connection times out, serving nothing)
+for te in 'Transfer-Encoding: chunked\r\nTransfer-Encoding: identity'; do
+	exec 3<>/dev/tcp/127.0.0.1/$PORT
+	(printf "POST /v1/verify HTTP/1.1\r\nHost: x\r\n$te\r\n\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" >&3) 2>/dev/null
+	timeout 5 cat <&3 > te.out
+	exec 3<&-
+	check "two Transfer-Encoding headers: 400 and closed" \
+		test "$(grep -o 'HTTP/1.1 [0-9]*' te.out | tr '\n' ' ')" = "HTTP/1.1 400 "
+done
 # a slow client is cut off after connection_timeout (2 s), others are served meanwhile
 exec 3<>/dev/tcp/127.0.0.1/$PORT
 printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n' >&3

@@ -102,13 +102,15 @@ mkdir -p typo && chmod 700 typo
 rc=0; timeout 20 "$KHO" serve --data data --listen 127.0.0.1:0 --port-file port3.txt --trust pki/trust.pem \
 	--config typo.json 2>typo.log || rc=$?
 check "a missing master key file is not re-created silently: the start stops (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
-check_grep "... saying why" 'typo/master.key: this is not the master key the catalog was written with' typo.log
+check_grep "... saying why" 'typo/master.key: no such key file \(it is created only by the daemon.s first start' typo.log
+check "... and making none (it used to make a random one before refusing it)" test ! -e typo/master.key
 check_exit "kho fsck refuses it too" 4 "$KHO" fsck --data data --config typo.json --no-verify
 mv data/keys/subject.key subject.key.saved
 rc=0; timeout 20 "$KHO" serve --data data --listen 127.0.0.1:0 --port-file port3.txt --trust pki/trust.pem \
 	2>subj.log || rc=$?
 check "a missing subject key file stops the start (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
-check_grep "... saying why" 'subject.key: this is not the subject key the catalog was written with' subj.log
+check_grep "... saying why" 'data/keys/subject.key: no such key file' subj.log
+check "... and making none" test ! -e data/keys/subject.key
 mv subject.key.saved data/keys/subject.key
 start_daemon data --trust pki/trust.pem
 st=$(curl -s -o p1.again2 -w '%{http_code}' -H "Authorization: Bearer $OFF" "$URL/v1/packages/$id1")
