@@ -189,6 +189,11 @@ struct server {
 	/* Bytes of JSON bodies and public uploads held in memory, all
 	 * connections together (body_mem_take; config max_body_memory). */
 	atomic_size_t body_mem;
+	/* Of body_mem, the part held by the public page's uploads, at most
+	 * public_mem_cap: an anonymous client trickling uploads must not hold
+	 * the memory a records manager's hold or an officer's sealing needs
+	 * (found by review: 8 slow 32 MiB uploads made every write 503). */
+	atomic_size_t public_mem;
 	struct ingest_pool {       /* package ingests off the MHD threads (ipool_*) */
 		pthread_mutex_t mu;
 		pthread_cond_t more;
@@ -1948,7 +1953,9 @@ static void deny(struct req *q, int status, const char *msg)
 /*
  * The memory budget of the request bodies held in memory (config
  * max_body_memory), shared by every connection: JSON bodies and the public
- * page's uploads. POST /v1/results counts three times its body, since its
+ * page's uploads (those at most half of it, or one upload's worth if that
+ * is more, so the rest stays for the token holders' requests). POST
+ * /v1/results counts three times its body, since its
  * decoded files and the sealed package are held too. A request reserves
  * before it holds: its Content-Length when it starts, or its bytes as they
  * arrive (chunked). One body never reserves more than the whole budget
@@ -1964,8 +1971,19 @@ static int body_mem_take(struct req *q, uint64_t body_bytes)
 	need = body_bytes > cap / w ? cap : (size_t)(body_bytes * w);
 	if (need <= q->held)
 		return 1;
-	if (!budget_take(&q->s->body_mem, cap, need - q->held))
+	if (q->wvm != NULL) {
+		/* Half the budget for the public, at least one upload's worth. */
+		size_t pcap = cap / 2 > (size_t)q->s->cfg->verify_max_upload
+		                  ? cap / 2 : (size_t)q->s->cfg->verify_max_upload;
+		if (!budget_take(&q->s->public_mem, pcap, need - q->held))
+			return 0;
+		if (!budget_take(&q->s->body_mem, cap, need - q->held)) {
+			atomic_fetch_sub(&q->s->public_mem, need - q->held);
+			return 0;
+		}
+	} else if (!budget_take(&q->s->body_mem, cap, need - q->held)) {
 		return 0;
+	}
 	q->held = need;
 	return 1;
 }
@@ -2414,8 +2432,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	ingest_result_clear(&q->io.res);   /* an ingest whose answer was never sent */
 	if (q->mem > 0)
 		atomic_fetch_sub(&s->upload_mem, q->mem);
-	if (q->held > 0)
+	if (q->held > 0) {
 		atomic_fetch_sub(&s->body_mem, q->held);
+		if (q->wvm != NULL)
+			atomic_fetch_sub(&s->public_mem, q->held);
+	}
 	webverify_mhd_free(q->wvm);   /* wipes the upload */
 	for (si = 0; si < NSTATUS && status_codes[si] != q->status; si++)
 		;
