@@ -231,6 +231,8 @@ static int budget_take(atomic_size_t *used, size_t cap, size_t n)
 }
 
 
+#define STORAGE_RETRY_AFTER 30   /* seconds: a storage fault (ENOSPC...) */
+static void log_error(server *s, const char *what, const char *detail);
 #define BODY_RETRY_AFTER 5   /* seconds, in the Retry-After of a 503 for memory */
 
 /* ---- per request ---------------------------------------------------- */
@@ -581,6 +583,16 @@ static enum MHD_Result ingest_reply(struct req *q, struct MHD_Connection *c)
 	if (res.verify_seconds > 0)
 		hist_add(&q->s->m.verify, res.verify_seconds);
 	pthread_mutex_unlock(&q->s->m.mu);
+	if (rc == KHO_EIO) {
+		/* A storage fault (a full disk, a failing device): nothing was
+		 * stored; the client may retry, the operator reads the log (found
+		 * by review: a 500 with the server's paths). */
+		ingest_result_clear(&res);
+		log_error(q->s, "ingest", err.msg);
+		q->retry_after = STORAGE_RETRY_AFTER;
+		return send_error(q, c, 503, "the package could not be stored now (a storage fault on"
+		                  " the server, in its log); nothing was stored: try again later");
+	}
 	if (rc != 0) {
 		ingest_result_clear(&res);
 		return send_error(q, c, 500, "the package could not be archived: %s", err.msg);
@@ -840,6 +852,16 @@ static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, in
 		                                      "sub_indication", "SIGNED_DATA_NOT_FOUND",
 		                                      "status", 409));
 	}
+	if (rc != 0 && rc != KHO_ENOTFOUND && rc != KHO_ECRYPTO && rc != KHO_EFORMAT) {
+		/* Not the package's fault (a full disk for the decrypted copy, a
+		 * read error): it could not be checked now, no integrity alert
+		 * (found by review: a full disk made every package "fail its
+		 * integrity check", in the permanent trail). */
+		log_error(q->s, "re-verification before serving", err.msg);
+		q->retry_after = STORAGE_RETRY_AFTER;
+		return send_error(q, c, 503, "the package could not be checked now (a storage fault on"
+		                  " the server, in its log): try again later");
+	}
 	if (rc != 0) {
 		/* The stored file is missing or altered: never serve it. */
 		snprintf(detail, sizeof detail, "stored package fails its integrity check: %.500s", err.msg);
@@ -1040,6 +1062,21 @@ static void log_flush_locked(server *s)
 static void log_flush(server *s)
 {
 	pthread_mutex_lock(&s->log_mu);
+	log_flush_locked(s);
+	pthread_mutex_unlock(&s->log_mu);
+}
+
+/* One line "TIME error: WHAT: DETAIL" in the log, written out at once: a
+ * storage fault the client is told of only as 503 (no server paths in
+ * answers). */
+static void log_error(server *s, const char *what, const char *detail)
+{
+	char t[32];
+
+	pthread_mutex_lock(&s->log_mu);
+	if (s->log != NULL)
+		kho_buf_appendf(&s->logbuf, "%s error: %s: %s\n", kho_time_format(t, sizeof t, kho_now()),
+		                what, detail);
 	log_flush_locked(s);
 	pthread_mutex_unlock(&s->log_mu);
 }

@@ -120,6 +120,35 @@ stop_daemon
 "$KHO" audit list --data d10 > d10-audit.txt
 check_grep "... audited as an alert" "\"action\":\"alert\",\"object\":\"$ID1\".*key is missing" d10-audit.txt
 
+# A storage fault is no integrity failure (found by review: a full disk made
+# every retrieval "fail its integrity check", an alert in the permanent
+# trail, and an ingest answered 500 with the server's paths). Faults made
+# here by a file where a directory must be.
+copy d12
+start_daemon d12 --config kho.json
+AUD12=$("$KHO" token add --data d12 --role auditor aud12 | tail -n1)
+rmdir d12/tmp && touch d12/tmp
+st=$(http GET /v1/packages/$ID1 "$AUD12" -D h12.out)
+check_status "retrieval that cannot write its scratch copy: 503" 503 "$st"
+check_grep "... with Retry-After" '^Retry-After: 30' h12.out
+check_nogrep "... naming no server path" 'd12/' body.out
+check_grep "... the fault in the log" 'error: re-verification before serving: .*Not a directory' serve.log
+rm d12/tmp && mkdir -m 700 d12/tmp
+st=$(http GET /v1/packages/$ID1 "$AUD12"); check_status "... served once the fault is gone" 200 "$st"
+make_record "$ROOT/testdata/records/ct01-certified-copy.xml" r4.xml 0304
+seal_pkg r4.xml p4.asice
+ID4=$(sha256sum p4.asice | cut -c1-64)
+rm -rf d12/store/${ID4:0:2} && touch d12/store/${ID4:0:2}
+st=$(http POST /v1/packages "$OFF" --data-binary @p4.asice -D h12.out)
+check_status "an ingest whose store write fails: 503" 503 "$st"
+check_grep "... with Retry-After" '^Retry-After: 30' h12.out
+check_nogrep "... naming no server path" 'd12/' body.out
+rm d12/store/${ID4:0:2} && mkdir -m 700 d12/store/${ID4:0:2}
+st=$(http POST /v1/packages "$OFF" --data-binary @p4.asice); check_status "... stored once the fault is gone" 201 "$st"
+stop_daemon
+"$KHO" audit list --data d12 > d12-audit.txt
+check_nogrep "no integrity alert for either" '"action":"alert"' d12-audit.txt
+
 # fsck of a restored copy without the scratch directory DATA/tmp (no backup
 # holds it): made again, not an error (found by review).
 copy d11
