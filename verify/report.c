@@ -527,7 +527,7 @@ int verify_report_xml(kho_buf *out, const verify_report *r)
 	xmlBufferPtr xb = xmlBufferCreate();
 	xmlTextWriterPtr w = NULL;
 	size_t i;
-	int rc = 0;
+	int rc = 0, same;
 
 	if (xb == NULL)
 		return KHO_ENOMEM;
@@ -546,7 +546,14 @@ int verify_report_xml(kho_buf *out, const verify_report *r)
 		if (rc != 0)
 			goto out;
 	}
-	if (r->nsigs == 0) {
+	/* The package's own verdict, when no signature's report carries it
+	 * (a record.xml no signed manifest covers, an object missing): the
+	 * signatures may pass while the package fails, and a reader of the
+	 * standard elements alone took such a package for valid (found by
+	 * review). So one more report, for the container, with its status. */
+	for (i = 0, same = 0; i < r->nsigs; i++)
+		same |= r->sigs[i].indication == r->indication && r->sigs[i].sub == r->sub;
+	if (r->nsigs == 0 || !same) {
 		/* No signature to report on: one report for the container, so
 		 * that the failure and its reason are still machine-readable. */
 		char b[32];

@@ -297,6 +297,9 @@ def build(kind):
         zipit("ltalate.asice", f + [("META-INF/ASiCManifest001.xml", m), ("META-INF/signature001.p7s", s),
                                     ("META-INF/ASiCArchiveManifest.xml", am),
                                     ("META-INF/timestamp001.tst", ts_token(am))])
+    elif kind == "unsigned-record":
+        # a record.xml no signed manifest covers, beside a signature that passes
+        asice("unsrec.asice", f, extra=[("record.xml", open(os.environ["REC"], "rb").read())])
     elif kind == "twin-manifest":
         # A second, unsigned manifest naming the same signature and listing
         # a forged record.xml and an extra file (found by review,
@@ -391,7 +394,7 @@ KINDS="ok two-objects-subfolder unicode-name unicode-name-raw unicode-name-nfd s
 mimetype-crlf unsigned-extra manifest-refs-mimetype manifest-refs-itself sig-timestamp
 content-timestamp counter-signature expired revoked revoked-ts sig-value-broken manifest-altered
 data-tampered two-signatures two-signatures-one-broken no-manifest-asice empty-manifest
-asics-two-files archive-timestamp timestamp-only no-signature-zip xades twin-manifest
+asics-two-files archive-timestamp timestamp-only no-signature-zip xades twin-manifest unsigned-record
 unstamped-archive-manifest sig-timestamp-sha1 sha1-intermediate ess-sha1 ess-sha256-explicit archive-timestamp-late-signing-time
 archive-timestamp-sha1"
 # shellcheck disable=SC2086
@@ -530,6 +533,18 @@ v twin-manifest twin.asice 1 'TOTAL-FAILED/FORMAT_FAILURE' --format json
 j twin-manifest "the forged record is not believed" 'r.get("record") is None'
 j twin-manifest "record.xml and evil.pdf are unsigned" 'sorted(r["unsigned_objects"])==["evil.pdf","record.xml"]'
 check_grep "twin-manifest: said why" 'both name META-INF/signature001.p7s as their signature' twin-manifest.json
+# 15c. A record.xml no signed manifest covers, beside a signature that
+#      passes: the package fails (kho's rule: the record is what the archive
+#      files it under). The XML report carries that verdict in a standard
+#      element too, a report for the container (found by review: its only
+#      MainIndication was the signature's total-passed).
+v unsigned-record-xml unsrec.asice 1 'TOTAL-FAILED/FORMAT_FAILURE: record.xml is not covered' --format xml
+check "unsigned-record-xml: the signature's report passes" test "$(xmllint --xpath \
+	'string(//*[local-name()="SignatureValidationReport"][1]//*[local-name()="MainIndication"])' \
+	unsigned-record-xml.txt)" = "urn:etsi:019102:mainindication:total-passed"
+check "unsigned-record-xml: a report for the container says total-failed" test "$(xmllint --xpath \
+	'string(//*[local-name()="SignatureValidationReport"][.//*[local-name()="DAIdentifier"]="(container)"]//*[local-name()="MainIndication"])' \
+	unsigned-record-xml.txt)" = "urn:etsi:019102:mainindication:total-failed"
 #      An ASiCArchiveManifest whose token stamps other bytes: what it lists
 #      beyond the signed manifest is unsigned.
 v unstamped-archive unstamped.asice 0 'TOTAL-PASSED' --format json
