@@ -149,6 +149,35 @@ static int get_list(char ***list, size_t *n, json_t *v, const char *name, const 
 	return 0;
 }
 
+/*
+ * A name in accept_indeterminate must be a sub-indication an INDETERMINATE
+ * answer can carry (EN 319 102-1, those kho gives): a misspelt one made a
+ * policy that silently accepted nothing (found by review).
+ */
+static int check_indeterminate(const char *name, kho_err *err)
+{
+	static const char *const ok[] = {
+		"FORMAT_FAILURE", "NOT_YET_VALID", "NO_CERTIFICATE_CHAIN_FOUND",
+		"NO_SIGNING_CERTIFICATE_FOUND", "SIGNED_DATA_NOT_FOUND", "OUT_OF_BOUNDS_NO_POE",
+		"REVOKED_NO_POE", "TIMESTAMP_ORDER_FAILURE", "CRYPTO_CONSTRAINTS_FAILURE", "EXPIRED",
+		"TRY_LATER", "CHAIN_CONSTRAINTS_FAILURE", "SIG_CONSTRAINTS_FAILURE",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		if (strcmp(name, ok[i]) == 0)
+			return 0;
+	if (strcmp(name, "HASH_FAILURE") == 0 || strcmp(name, "SIG_CRYPTO_FAILURE") == 0 ||
+	    strcmp(name, "REVOKED") == 0)
+		return kho_err_set(err, KHO_EFORMAT, "config: accept_indeterminate: %s is a sub-indication"
+		                   " of TOTAL-FAILED, which is never stored", name);
+	return kho_err_set(err, KHO_EFORMAT, "config: accept_indeterminate: unknown sub-indication"
+	                   " \"%.64s\" (one of FORMAT_FAILURE, NOT_YET_VALID, NO_CERTIFICATE_CHAIN_FOUND,"
+	                   " NO_SIGNING_CERTIFICATE_FOUND, SIGNED_DATA_NOT_FOUND, OUT_OF_BOUNDS_NO_POE,"
+	                   " REVOKED_NO_POE, TIMESTAMP_ORDER_FAILURE, CRYPTO_CONSTRAINTS_FAILURE, EXPIRED,"
+	                   " TRY_LATER, CHAIN_CONSTRAINTS_FAILURE, SIG_CONSTRAINTS_FAILURE)", name);
+}
+
 static int load_tsa(config *c, json_t *o, const char *dir, kho_err *err)
 {
 	const char *k;
@@ -176,6 +205,14 @@ static int load_tsa(config *c, json_t *o, const char *dir, kho_err *err)
 		if (rc != 0)
 			return rc;
 	}
+	/* One TSA, whole (found by review: a key without its cert started
+	 * with no TSA at all, and a url beside a key used the url). */
+	if (c->tsa_url != NULL && (c->tsa_key != NULL || c->tsa_cert != NULL || c->tsa_chain != NULL))
+		return kho_err_set(err, KHO_EFORMAT, "config: tsa: either \"url\" (an external TSA) or"
+		                   " \"key\" and \"cert\" (the built-in one), not both");
+	if (c->tsa_url == NULL && (c->tsa_key == NULL || c->tsa_cert == NULL))
+		return kho_err_set(err, KHO_EFORMAT, "config: tsa: \"key\" and \"cert\" go together"
+		                   " (the built-in TSA), or give \"url\" (an external one)");
 	return 0;
 }
 
@@ -293,6 +330,8 @@ static int load_obj(config *c, json_t *root, const char *dir, kho_err *err)
 			rc = get_uint(&c->max_body_memory, v, k, 1ull << 40, err);
 		} else if (strcmp(k, "accept_indeterminate") == 0) {
 			rc = get_list(&c->accept_indeterminate, &c->naccept, v, k, NULL, err);
+			for (size_t i = 0; rc == 0 && i < c->naccept; i++)
+				rc = check_indeterminate(c->accept_indeterminate[i], err);
 		} else if (strcmp(k, "fixity_interval") == 0) {
 			rc = get_unsigned(&c->fixity_interval, v, k, UINT_MAX, err);
 		} else if (strcmp(k, "renew_margin_days") == 0) {

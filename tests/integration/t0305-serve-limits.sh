@@ -24,6 +24,22 @@ echo '{ "max_json": 2000000, "max_body_memory": 1000000 }' > badmem.json
 check_exit "max_body_memory below max_json: exit 3" 3 \
 	"$KHO" serve --data data --trust pki/trust.pem --config badmem.json
 check_grep "... saying why" '"max_body_memory" \(1000000\) is less than "max_json" \(2000000\)' check.err
+# a TSA half given, or given twice, and a misspelt acceptance policy: refused
+# (found by review: each started, with no TSA, the url, or a policy that
+# accepted nothing)
+echo '{ "tsa": { "key": "pki/tsa.key" } }' > badtsa1.json
+check_exit "tsa.key without tsa.cert: exit 3" 3 timeout 20 "$KHO" serve --data data --trust pki/trust.pem --config badtsa1.json
+check_grep "... saying they go together" 'tsa: "key" and "cert" go together' check.err
+echo '{ "tsa": { "url": "http://127.0.0.1:9/", "key": "pki/tsa.key", "cert": "pki/tsa.pem" } }' > badtsa2.json
+check_exit "tsa.url beside tsa.key: exit 3" 3 timeout 20 "$KHO" serve --data data --trust pki/trust.pem --config badtsa2.json
+check_grep "... saying not both" 'tsa: either "url" .* not both' check.err
+echo '{ "accept_indeterminate": ["TRY_LATER", "TRYLATER"] }' > badacc.json
+check_exit "an unknown sub-indication in accept_indeterminate: exit 3" 3 \
+	timeout 20 "$KHO" serve --data data --trust pki/trust.pem --config badacc.json
+check_grep "... naming it" 'accept_indeterminate: unknown sub-indication "TRYLATER"' check.err
+echo '{ "accept_indeterminate": ["HASH_FAILURE"] }' > badacc2.json
+check_exit "a TOTAL-FAILED sub-indication in accept_indeterminate: exit 3" 3 \
+	timeout 20 "$KHO" serve --data data --trust pki/trust.pem --config badacc2.json
 
 cat > kho.json <<JSON
 { "connection_timeout": 2, "min_upload_rate": 1000, "max_connections_per_ip": 3,
