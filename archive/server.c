@@ -1797,7 +1797,9 @@ static enum MHD_Result h_results_post(struct req *q, struct MHD_Connection *c)
 	rc = seal_package(&out, files, b.nfiles, b.record_xml.data, b.record_xml.len, &so, &err);
 	pthread_mutex_unlock(&q->s->seal_mu);
 	http_results_req_free(&b);
-	if (rc == KHO_EFORMAT || rc == KHO_EUNSAFE || rc == KHO_EINVAL) {
+	/* KHO_EEXIST: two file names equal in Unicode NFC (found by review:
+	 * a 500) */
+	if (rc == KHO_EFORMAT || rc == KHO_EUNSAFE || rc == KHO_EINVAL || rc == KHO_EEXIST) {
 		kho_buf_free(&out);
 		return send_error(q, c, 400, "cannot seal: %s", err.msg);
 	}

@@ -32,6 +32,13 @@ st=$(http POST /v1/results "$OFF" --data-binary @results.json -H 'Content-Type: 
 check_status "server-side sealing: 201" 201 "$st"
 check_grep "sealed and verified" '"result_code":"000.31.20.H55-250314-0203-KQ1".*"indication":"TOTAL-PASSED"' body.out
 ID3=$(json_id body.out)
+# two file names equal in Unicode NFC ("é" composed and decomposed): 400,
+# not 500 (found by review)
+printf '{"record_xml":"%s","files":[{"name":"\u00e9.pdf","mime":"application/pdf","data":"%s"},{"name":"e\u0301.pdf","mime":"application/pdf","data":"%s"}]}' \
+	"$(base64 -w0 r3.xml)" "$(base64 -w0 ketqua.pdf)" "$(base64 -w0 ketqua.pdf)" > nfc.json
+st=$(http POST /v1/results "$OFF" --data-binary @nfc.json -H 'Content-Type: application/json')
+check_status "server-side sealing of two names equal in NFC: 400" 400 "$st"
+check_grep "... saying so" 'added twice' body.out
 st=$(http GET /v1/packages/$ID3 "$OFF"); check_status "the sealed package is retrievable" 200 "$st"
 cp body.out sealed.asice
 check "the sealed package verifies with kho verify" "$KHO" verify --trust pki/trust.pem sealed.asice
