@@ -202,6 +202,14 @@ int webverify_mhd_respond(webverify_mhd *m, struct MHD_Connection *c, int *statu
 	kho_err err;
 	int rc, ok;
 
+	/* A form must end with its closing boundary: the post processor holds
+	 * back the tail of the file until it sees it, so an unfinished form
+	 * was checked short and called not valid (found by review). */
+	if (m->status == 0 && m->pp != NULL) {
+		if (MHD_destroy_post_processor(m->pp) != MHD_YES && m->status == 0)
+			m->status = 400;
+		m->pp = NULL;
+	}
 	if (m->status != 0) {
 		rc = webverify_error_page(m->wv, m->rq.kind, m->rq.lang, m->status, m->retry_after, &res);
 	} else {
