@@ -597,9 +597,27 @@ int catalog_result_differs(catalog *c, const record *r, const char *package_id,
 	} else if (s != SQLITE_ROW) {
 		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
 	} else if (strcmp(col(st, 0), package_id) != 0) {
-		snprintf(why, n, "the catalog's record of %s names another package (%.16s...)",
-		         r->result_code, col(st, 0));
-		rc = 1;
+		/* Renewed or replaced since the caller read its package row (a
+		 * fixity run reads them by pages; found by review): read after
+		 * the results row, a package no longer current is no difference. */
+		char other[65];
+		sqlite3_stmt *ps;
+		copy(other, sizeof other, col(st, 0));
+		sqlite3_reset(st);
+		ps = catalog_stmt(c, "SELECT state FROM packages WHERE id = ?", err);
+		if (ps == NULL) {
+			catalog_unlock(c);
+			return KHO_EIO;
+		}
+		sqlite3_bind_text(ps, 1, package_id, -1, SQLITE_STATIC);
+		if (sqlite3_step(ps) == SQLITE_ROW && strcmp(col(ps, 0), "current") == 0) {
+			snprintf(why, n, "the catalog's record of %s names another package (%.16s...)",
+			         r->result_code, other);
+			rc = 1;
+		}
+		sqlite3_reset(ps);
+		catalog_unlock(c);
+		return rc;
 	} else {
 		for (k = 0; k < 12 && rc == 0; k++)
 			if (strcmp(col(st, k + 1), want[k] != NULL ? want[k] : "") != 0) {
@@ -637,6 +655,28 @@ int catalog_key_recorded(catalog *c, const char *name)
 	return s != SQLITE_DONE;
 }
 
+int catalog_results_misfiled(catalog *c, int (*fn)(const char *code, void *arg), void *arg,
+                             kho_err *err)
+{
+	sqlite3_stmt *st;
+	int s, rc = 0;
+
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT r.result_code FROM results r LEFT JOIN packages p ON p.id ="
+	                     " r.package_id WHERE p.id IS NULL OR p.result_code <> r.result_code", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
+		rc = fn(col(st, 0), arg);
+	if (rc == 0 && s != SQLITE_DONE)
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	return rc;
+}
+
 int catalog_keystore_used(catalog *c)
 {
 	sqlite3_stmt *st;
@@ -653,11 +693,41 @@ int catalog_keystore_used(catalog *c)
 	return used;
 }
 
-int catalog_acknowledged(catalog *c, const char *id, int64_t *seq, kho_err *err)
+/* A package destroyed by retention (retention/rstore.c's tombstones, when
+ * that module made its tables; an older one kept only the current
+ * package's hash in ret_tombstones). Lock held. */
+static int destroyed_locked(catalog *c, const char *id)
+{
+	static const char *const q[2][2] = {
+		{ "ret_tombstone_packages", "SELECT 1 FROM ret_tombstone_packages WHERE package_id = ?" },
+		{ "ret_tombstones", "SELECT 1 FROM ret_tombstones WHERE package_sha256 = ?" },
+	};
+	sqlite3_stmt *st;
+	int k, found = 0;
+
+	for (k = 0; k < 2 && !found; k++) {
+		st = catalog_stmt(c, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+		                  NULL);
+		if (st == NULL)
+			return 0;
+		sqlite3_bind_text(st, 1, q[k][0], -1, SQLITE_STATIC);
+		found = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_reset(st);
+		if (!found || (st = catalog_stmt(c, q[k][1], NULL)) == NULL)
+			continue;
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		found = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_reset(st);
+	}
+	return found;
+}
+
+int catalog_acknowledged(catalog *c, const char *id, int64_t *seq, int *destroyed, kho_err *err)
 {
 	sqlite3_stmt *st;
 	int s, rc;
 
+	*destroyed = 0;
 	catalog_lock(c);
 	st = catalog_stmt(c, "SELECT seq FROM audit WHERE object = ? AND action IN ('ingest',"
 	                     " 'renew') AND status = 201 LIMIT 1", err);
@@ -669,6 +739,8 @@ int catalog_acknowledged(catalog *c, const char *id, int64_t *seq, kho_err *err)
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
 		*seq = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		*destroyed = destroyed_locked(c, id);
 		rc = 0;
 	} else if (s == SQLITE_DONE) {
 		rc = KHO_ENOTFOUND;

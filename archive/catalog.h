@@ -142,6 +142,15 @@ int catalog_get_package(catalog *c, const char *id, catalog_package *out, kho_er
 int catalog_result_differs(catalog *c, const record *r, const char *package_id,
                            const unsigned char mac[32], char *why, size_t n, kho_err *err);
 
+/*
+ * catalog_results_misfiled: fn(code) for each result whose catalog record
+ * names a package that is not there or is filed under another result code
+ * (a row added or edited by hand to borrow a genuine package). fn's
+ * non-zero return stops the walk and is returned.
+ */
+int catalog_results_misfiled(catalog *c, int (*fn)(const char *code, void *arg), void *arg,
+                             kho_err *err);
+
 /* catalog_key_recorded: 1 if a check value of key `name` ("master",
  * "subject") is recorded (catalog_key_check ran: its file must exist), or
  * the catalog cannot say; 0 if none (the first start may make the file). */
@@ -154,10 +163,12 @@ int catalog_keystore_used(catalog *c);
 
 /*
  * catalog_acknowledged: the audit event (*seq) that acknowledged package id
- * (its ingest or renew, committed with its rows), KHO_ENOTFOUND if none.
- * A scan of the trail: for recovery, not for a request.
+ * (its ingest or renew, committed with its rows), KHO_ENOTFOUND if none;
+ * *destroyed 1 if a destruction's tombstone names it since. A scan of the
+ * trail: for recovery, not for a request.
  */
-int catalog_acknowledged(catalog *c, const char *id, int64_t *seq, kho_err *err);
+int catalog_acknowledged(catalog *c, const char *id, int64_t *seq, int *destroyed,
+                         kho_err *err);
 
 /* catalog_result_package: the current package of a result code. KHO_ENOTFOUND. */
 int catalog_result_package(catalog *c, const char *result_code, catalog_package *out,

@@ -4,6 +4,7 @@
  */
 #include "archive/ingest.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -92,6 +93,23 @@ static EVP_MAC_CTX *subject_mac_new(const unsigned char key[32])
 	return x;
 }
 
+/* keystore_absent: dir does not exist, or is an empty directory (an
+ * unmounted mount point; found by review): no key store a daemon opened
+ * (which leaves FORMAT and its fan-out), nor a legacy one with key files. */
+static int keystore_absent(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int empty = 1;
+
+	if (d == NULL)
+		return errno == ENOENT;
+	while (empty && (e = readdir(d)) != NULL)
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
 /* open_ctx: ingest_open (create 1) and ingest_open_existing (create 0). */
 static int open_ctx(ingest_ctx **out, const config *cfg, const char *data_dir, int need_trust,
                     int create, kho_err *err)
@@ -175,11 +193,11 @@ static int open_ctx(ingest_ctx **out, const config *cfg, const char *data_dir, i
 	} else if ((rc = keystore_default_dir(kdir, sizeof kdir, data_dir, err)) != 0) {
 		goto fail;
 	}
-	if (create && access(kdir, F_OK) != 0 && errno == ENOENT &&
-	    catalog_keystore_used(c->cat)) {
-		rc = kho_err_set(err, KHO_ENOTFOUND, "%s: no such key store directory, and the catalog"
-		                 " has packages whose keys it holds: mount or restore it, or give --keys"
-		                 " DIR (it is created only by the daemon's first start)", kdir);
+	if (create && keystore_absent(kdir) && catalog_keystore_used(c->cat)) {
+		rc = kho_err_set(err, KHO_ENOTFOUND, "%s: no such key store (missing, or an empty"
+		                 " directory: an unmounted volume?), and the catalog has packages whose"
+		                 " keys it holds: mount or restore it, or give --keys DIR (it is created"
+		                 " only by the daemon's first start)", kdir);
 		goto fail;
 	}
 	if ((rc = create ? keystore_open(&c->ks, kdir, c->master_key, NULL, err)
@@ -1123,6 +1141,21 @@ static void record_check(ingest_ctx *c, const catalog_package *p, const verify_r
 	problem(s, p->id, why);
 }
 
+/* A result whose catalog record borrows another result's package, or none
+ * (found by review: a result added by hand, pointing at a genuine package,
+ * was served with its own title and validity). */
+static int misfiled_one(const char *code, void *arg)
+{
+	fixity_summary *s = arg;
+	char why[200];
+
+	snprintf(why, sizeof why, "the catalog's record of %.64s names a package filed under"
+	         " another result, or none", code);
+	s->mismatched++;
+	problem(s, code, why);
+	return 0;
+}
+
 static int check_one(const catalog_package *p, void *arg)
 {
 	struct fixity_walk *w = arg;
@@ -1267,6 +1300,8 @@ int ingest_fixity(ingest_ctx *c, const char *after, int reverify, uint64_t bps, 
 	w.err = err;
 	if ((rc = catalog_each_package(c->cat, after, check_one, &w, err)) != 0)
 		return rc;
+	if ((rc = catalog_results_misfiled(c->cat, misfiled_one, sum, err)) != 0)
+		return rc;
 	return store_list(c->st, orphan_one, &w, err);
 }
 
@@ -1315,7 +1350,18 @@ static int recover_one(const char *id, int is_stray, void *arg)
 	 * committed). kho fsck reports it, an orphan. */
 	{
 		int64_t seq = 0;
-		rc = catalog_acknowledged(w->c->cat, id, &seq, &e);
+		int destroyed = 0;
+		rc = catalog_acknowledged(w->c->cat, id, &seq, &destroyed, &e);
+		if (rc == 0 && destroyed) {
+			/* Destroyed by retention, its file back from an older copy of
+			 * the store: its key is shredded, the file reads as nothing. */
+			if (store_remove(w->c->st, id, NULL) == 0) {
+				w->removed++;
+				daemon_event(w->c, "recover", id, "removed the store file of a destroyed"
+				             " package (brought back from an older copy; its key is shredded)");
+			}
+			return 0;
+		}
 		if (rc == 0) {
 			char d[200];
 			snprintf(d, sizeof d, "a store file unknown to the catalog, but acknowledged by"

@@ -852,9 +852,10 @@ static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, in
 		                                      "sub_indication", "SIGNED_DATA_NOT_FOUND",
 		                                      "status", 409));
 	}
-	if (rc != 0 && rc != KHO_ENOTFOUND && rc != KHO_ECRYPTO && rc != KHO_EFORMAT) {
+	if (rc == KHO_EIO || rc == KHO_ENOMEM) {
 		/* Not the package's fault (a full disk for the decrypted copy, a
-		 * read error): it could not be checked now, no integrity alert
+		 * read error; a link or a bad key file is EUNSAFE: an alert
+		 * below): it could not be checked now, no integrity alert
 		 * (found by review: a full disk made every package "fail its
 		 * integrity check", in the permanent trail). */
 		log_error(q->s, "re-verification before serving", err.msg);
@@ -1564,6 +1565,19 @@ static int wv_report(void *arg, const char *code, verify_report **out, unsigned 
 	rc = ingest_reverify(s->ing, &p, tmp, sizeof tmp, out, err);
 	if (tmp[0] != '\0')
 		unlink(tmp);
+	if (rc == KHO_EIO || rc == KHO_ENOMEM) {
+		/* A storage fault, not the package's: the page says it cannot
+		 * check now (500), the log says why, no alert (found by review). */
+		log_error(s, "public verification", err != NULL ? err->msg : "");
+		return rc;
+	}
+	if (rc == KHO_ENOTFOUND && !p.has_key && rstore_destroying(s->ing->cat, p.result_code, NULL) != 1) {
+		/* Its key gone with no destruction under way: not "no longer
+		 * held" but an integrity alert, as for GET /v1/packages. */
+		audit(s, "anonymous", "alert", p.id, 500, "public verification: the package's key is"
+		      " missing from the key store and no destruction of it was recorded");
+		return kho_err_set(err, KHO_EIO, "the package's key is missing");
+	}
 	if (rc != 0) {
 		if (rc != KHO_ENOTFOUND || p.has_key) {
 			char d[600];

@@ -255,8 +255,9 @@ int store_sha256_file(const char *path, unsigned char out[32], uint64_t *size_ou
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return kho_err_set(err, errno == ENOENT ? KHO_ENOTFOUND : KHO_EIO, "%s: %s", path,
-		                   strerror(errno));
+		return kho_err_set(err, errno == ENOENT ? KHO_ENOTFOUND : errno == ELOOP ? KHO_EUNSAFE
+		                                                                          : KHO_EIO,
+		                   "%s: %s", path, strerror(errno));
 	buf = malloc(CHUNK);
 	md = EVP_MD_CTX_new();
 	if (buf == NULL || md == NULL) {
@@ -537,8 +538,9 @@ int store_get_fd_key(store *s, const char *id, const unsigned char raw_key[STORE
 	}
 	store_path(s, id, path, sizeof path);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return kho_err_set(err, errno == ENOENT ? KHO_ENOTFOUND : KHO_EIO,
+	if (fd < 0)   /* a link where the file was: hostile, not a fault (ELOOP) */
+		return kho_err_set(err, errno == ENOENT ? KHO_ENOTFOUND : errno == ELOOP ? KHO_EUNSAFE
+		                                                                          : KHO_EIO,
 		                   "stored file of %.16s...: %s", id, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (uint64_t)st.st_size < MAGIC_LEN + NONCE_LEN + TAG_LEN) {

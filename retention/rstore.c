@@ -4612,13 +4612,15 @@ static int tombstones_check(rstore *r, rstore_cert_check *out, kho_err *err)
 	 * same transaction as its rows) is in the catalog or was destroyed
 	 * (found by review: a record's rows and files deleted by hand left
 	 * fsck and the chain clean, and lookups said the state never held
-	 * it). Certificates' renew events name their batch, not a package. */
+	 * it). Certificates' renew events name their batch, not a package. A
+	 * tombstone of an older release names only the current package. */
 	if (rc == 0 && (rc = prep(r, &st, "SELECT a.seq, a.object FROM audit a WHERE a.action IN"
 	                                  " ('ingest', 'renew') AND a.status = 201 AND"
 	                                  " length(a.object) = 64 AND NOT EXISTS (SELECT 1 FROM"
 	                                  " packages p WHERE p.id = a.object) AND NOT EXISTS (SELECT"
 	                                  " 1 FROM ret_tombstone_packages t WHERE t.package_id ="
-	                                  " a.object)", err)) == 0) {
+	                                  " a.object) AND NOT EXISTS (SELECT 1 FROM ret_tombstones"
+	                                  " o WHERE o.package_sha256 = a.object)", err)) == 0) {
 		while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 			out->lost++;
 			if (out->first_problem[0] == '\0')

@@ -217,8 +217,10 @@ int cmd_fsck(int argc, char **argv)
 	       (long long)cc.checked, (long long)cc.ok, (long long)cc.missing,
 	       (long long)cc.corrupt, (long long)cc.not_in_store, (long long)cc.tombstones_bad,
 	       (long long)cc.lost);
-	if (!noverify && ic->anchors == NULL)
-		printf("note:     no trust anchors given: packages were re-hashed, not re-validated\n");
+	if (noverify || ic->anchors == NULL)
+		printf("note:     %s: packages were re-hashed, not re-validated, and no catalog record"
+		       " was compared with its package's record.xml\n",
+		       noverify ? "--no-verify" : "no trust anchors given");
 	problems = fixity_problems(&sum) + cc.missing + cc.corrupt + cc.tombstones_bad + cc.lost;
 	if (problems > 0) {
 		printf("first problem: %s\nfsck: PROBLEMS FOUND (%lld)\n",

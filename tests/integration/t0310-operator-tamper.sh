@@ -53,6 +53,21 @@ sqlite3 d3/catalog.db "UPDATE results SET package_id = '$ID2' WHERE result_code 
 check_exit "a result pointed at another package: fsck fails" 1 "$KHO" fsck --data d3 --config kho.json
 check_grep "... saying so" "the catalog's record of $C1 names another package" check.out
 
+# a result added by hand, borrowing a genuine package (found by review of
+# the first fix: fsck compared only the results the packages name)
+copy d3b
+sqlite3 d3b/catalog.db "INSERT INTO results(result_code, package_id, dossier_code, procedure,
+	procedure_provincial, agency, result_type, number_symbol, subject_kind, subject_mac, title,
+	issue_date, valid_from, valid_until, supersedes, status, status_at)
+	SELECT '000.31.20.H55-250314-0999-KQ1', package_id, dossier_code, procedure,
+	procedure_provincial, agency, result_type, number_symbol, subject_kind, subject_mac, 'Forged',
+	issue_date, valid_from, '2099-12-31', supersedes, status, status_at FROM results
+	WHERE result_code = '$C1'"
+check_exit "a result added by hand on a genuine package: fsck fails" 1 "$KHO" fsck --data d3b --config kho.json
+check_grep "... naming it" "record of 000.31.20.H55-250314-0999-KQ1 names a package filed under another result" check.out
+check_exit "fsck without trust anchors still finds it (a catalog check)" 1 "$KHO" fsck --data d3b --no-verify
+check_grep "... and says what it did not compare" 'no catalog record was compared with its package.s record.xml' check.out
+
 copy d4
 sqlite3 d4/catalog.db "PRAGMA foreign_keys = ON; DELETE FROM objects WHERE package_id = '$ID3';
 	DELETE FROM verify_keys WHERE result_code = '000.31.20.H55-250314-0303-KQ1';
@@ -93,8 +108,12 @@ copy d7
 rm -rf d7.keys
 timeout 20 "$KHO" serve --data d7 --config kho.json --listen 127.0.0.1:0 > d7.out 2>&1; rc=$?
 check "a start without its key store is refused" test "$rc" -ne 0
-check_grep "... naming it" 'd7.keys: no such key store directory, and the catalog has packages whose keys it holds' d7.out
+check_grep "... naming it" 'd7.keys: no such key store \(missing, or an empty directory.*\), and the catalog has packages whose keys it holds' d7.out
 check "... and makes none" test ! -e d7.keys
+mkdir -m 700 d7.keys
+timeout 20 "$KHO" serve --data d7 --config kho.json --listen 127.0.0.1:0 > d7.out 2>&1; rc=$?
+check "... nor with an empty directory in its place (an unmounted volume)" test "$rc" -ne 0 -a "$rc" -ne 124
+check "... into which it writes nothing" test -z "$(ls -A d7.keys)"
 copy d8
 rm d8/keys/master.key
 timeout 20 "$KHO" serve --data d8 --config kho.json --listen 127.0.0.1:0 > d8.out 2>&1; rc=$?

@@ -119,6 +119,42 @@ static void t_supersede_other_code(void)
 	catalog_close(c);
 }
 
+/* kho fsck's comparison of a result's catalog record with its package's
+ * record.xml (found by review: hand edits went unseen; then, a renewal
+ * committed while a fixity run held a stale page of package rows made a
+ * false difference). */
+static void t_result_differs(void)
+{
+	catalog *c = fresh();
+	catalog_package p1 = pkg('a'), p2 = pkg('b');
+	record r1 = rec("000.00.20.H30-250314-0021-KQ1", NULL);
+	static const unsigned char other[32] = { 7 };
+	char why[300] = "";
+
+	REQUIRE(c != NULL);
+	REQUIRE(catalog_ingest(c, &p1, &r1, mac, "o", NULL, NULL) == 0);
+	CHECK_EQ_INT(catalog_result_differs(c, &r1, p1.id, mac, why, sizeof why, NULL), 0);
+	r1.title = (char *)"Bản sao khác";
+	CHECK_EQ_INT(catalog_result_differs(c, &r1, p1.id, mac, why, sizeof why, NULL), 1);
+	CHECK(strstr(why, "title") != NULL);
+	r1.title = (char *)"Bản sao chứng thực";
+	r1.valid_until = (char *)"2099-12-31";
+	CHECK_EQ_INT(catalog_result_differs(c, &r1, p1.id, mac, why, sizeof why, NULL), 1);
+	CHECK(strstr(why, "valid until") != NULL);
+	r1.valid_until = (char *)"2026-03-14";
+	CHECK_EQ_INT(catalog_result_differs(c, &r1, p1.id, other, why, sizeof why, NULL), 1);
+	CHECK(strstr(why, "subject") != NULL);
+	/* asked about a package the catalog does not hold as current: nothing
+	 * to compare (the fixity run's page was stale) */
+	CHECK_EQ_INT(catalog_result_differs(c, &r1, p2.id, mac, why, sizeof why, NULL), 0);
+	/* renewed by p2: asked about p1 (a stale page), no difference; about p2 none */
+	memcpy(p2.renews, p1.id, sizeof p2.renews);
+	REQUIRE(catalog_ingest(c, &p2, &r1, mac, "o", NULL, NULL) == 0);
+	CHECK_EQ_INT(catalog_result_differs(c, &r1, p1.id, mac, why, sizeof why, NULL), 0);
+	CHECK_EQ_INT(catalog_result_differs(c, &r1, p2.id, mac, why, sizeof why, NULL), 0);
+	catalog_close(c);
+}
+
 /* Only a result of the same agency about one of the same subjects is marked
  * superseded by a record's <supersedes> (found by review: an officer of
  * another agency marked a result about another citizen superseded); and a
@@ -605,7 +641,7 @@ static void t_lookup_other_subjects(void)
 	catalog_close(c);
 }
 
-TESTS(T(t_ingest_semantics), T(t_supersede_other_code), T(t_supersede_rules),
+TESTS(T(t_ingest_semantics), T(t_supersede_other_code), T(t_supersede_rules), T(t_result_differs),
       T(t_lookup_and_status), T(t_status_effective), T(t_status_before_1970),
       T(t_lookup_other_subjects), T(t_wal_mode),
       T(t_each_package_pages))
