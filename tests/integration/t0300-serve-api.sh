@@ -224,6 +224,12 @@ exec 3<>/dev/tcp/127.0.0.1/$PORT
 timeout 5 cat <&3 > dup.out
 exec 3<&-
 check_grep "duplicate Content-Length: 400" '^HTTP/1.1 400' dup.out
+# an HTTP/1.1 request without Host: 400 (strict parsing; found by review: served)
+exec 3<>/dev/tcp/127.0.0.1/$PORT
+(printf 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n' >&3) 2>/dev/null
+timeout 5 cat <&3 > nohost.out
+exec 3<&-
+check_grep "an HTTP/1.1 request without Host: 400" '^HTTP/1.1 400' nohost.out
 # ... and the connection closed after it: a request behind it is not served
 # (found by review: a smuggled status change was)
 exec 3<>/dev/tcp/127.0.0.1/$PORT
