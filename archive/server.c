@@ -164,6 +164,7 @@ struct server {
 	int stopping;
 	pthread_mutex_t rate_mu;
 	struct bucket buckets[NBUCKETS];
+	struct bucket denied[NBUCKETS];   /* refused tokens per client address (denial_flood) */
 	/* Lookups read through a pool of reader connections (WAL: they never
 	 * wait for the writer) and hand their reuse/audit events to one writer
 	 * thread that commits them in batches (one fsync per batch). */
@@ -1951,6 +1952,45 @@ static int rate_limited(server *s, int64_t id)
 	return limited;
 }
 
+/*
+ * Requests with a missing or invalid token, per client address: each is a
+ * 401 and an audit event, and the trail is append-only, so a client
+ * sending bad tokens as fast as it can grew it without bound (found by
+ * review: 530 events a second from one client). Beyond DENIED_BURST at
+ * DENIED_PER_SECOND, such a request is answered 429 and not audited (the
+ * request log still has its line). 0 if it may be answered 401.
+ */
+#define DENIED_BURST 60.0
+#define DENIED_PER_SECOND 1.0
+static int denial_flood(server *s, const char *client)
+{
+	uint64_t h = 1469598103934665603ull;   /* FNV-1a of the address */
+	struct bucket *b;
+	const char *p;
+	double t;
+	int flood = 0;
+
+	for (p = client; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	t = now_mono();
+	pthread_mutex_lock(&s->rate_mu);
+	b = &s->denied[h % NBUCKETS];
+	if (b->id != (int64_t)(h >> 1) || b->last == 0) {
+		b->id = (int64_t)(h >> 1);
+		b->tokens = DENIED_BURST;
+		b->last = t;
+	}
+	b->tokens = fmin(DENIED_BURST, b->tokens + (t - b->last) * DENIED_PER_SECOND);
+	b->last = t;
+	if (b->tokens < 1)
+		flood = 1;
+	else
+		b->tokens -= 1;
+	pthread_mutex_unlock(&s->rate_mu);
+	return flood;
+}
+
+
 #define RETENTION_SCHEDULE_MAX (2u * 1024 * 1024)   /* PUT /v1/schedules (docs/retention.md) */
 
 /*
@@ -2001,6 +2041,20 @@ static void deny(struct req *q, int status, const char *msg)
 {
 	q->deny = status;
 	snprintf(q->deny_msg, sizeof q->deny_msg, "%s", msg);
+}
+
+/* The refusal of a request without a valid token: 401, audited; or 429,
+ * not audited, for an address past its share of them (denial_flood). */
+static void deny_token(struct req *q, const char *h, const char *object)
+{
+	if (denial_flood(q->s, q->client)) {
+		deny(q, 429, "too many requests without a valid token from this address: try again"
+		             " later");
+		q->retry_after = (unsigned)(1.0 / DENIED_PER_SECOND);
+		return;
+	}
+	deny(q, 401, h == NULL ? "a bearer token is required" : "invalid token");
+	audit(q->s, "anonymous", "denied", object, 401, h == NULL ? "no token" : "invalid token");
 }
 
 /*
@@ -2080,9 +2134,7 @@ static int authorize(struct req *q, struct MHD_Connection *c, catalog *r)
 		return 0;
 	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	if (http_bearer(h, tok) != 0 || token_check(r, tok, &q->who, NULL) != 0) {
-		deny(q, 401, h == NULL ? "a bearer token is required" : "invalid token");
-		audit(q->s, "anonymous", "denied", http_route_name(q->m.route), 401,
-		      h == NULL ? "no token" : "invalid token");
+		deny_token(q, h, http_route_name(q->m.route));
 		return 1;
 	}
 	q->authed = 1;
@@ -2199,9 +2251,7 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 		q->retention = 1;
 		q->m.route = HTTP_R_RETENTION;
 		if (http_bearer(h, tok) != 0 || token_check(pick_reader(s), tok, &q->who, NULL) != 0) {
-			deny(q, 401, h == NULL ? "a bearer token is required" : "invalid token");
-			audit(s, "anonymous", "denied", q->logpath, 401,
-			      h == NULL ? "no token" : "invalid token");
+			deny_token(q, h, q->logpath);
 			return q;
 		}
 		q->authed = 1;
