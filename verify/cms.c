@@ -954,6 +954,18 @@ int vcms_timestamp_check(vcms_tst *out, const void *der, size_t len,
 	}
 	if (vcms_asn1_time(&out->gen_time, TS_TST_INFO_get_time(info)) == 0)
 		out->have_gen_time = 1;
+	{
+		const TS_ACCURACY *a = TS_TST_INFO_get_accuracy(info);
+		long sec = a != NULL && TS_ACCURACY_get_seconds(a) != NULL
+		               ? ASN1_INTEGER_get(TS_ACCURACY_get_seconds(a)) : 0;
+		long ms = a != NULL && TS_ACCURACY_get_millis(a) != NULL
+		              ? ASN1_INTEGER_get(TS_ACCURACY_get_millis(a)) : 0;
+		long us = a != NULL && TS_ACCURACY_get_micros(a) != NULL
+		              ? ASN1_INTEGER_get(TS_ACCURACY_get_micros(a)) : 0;
+		/* Bounded: an absurd accuracy must not excuse any order. */
+		if (sec >= 0 && sec <= 60 && ms >= 0 && us >= 0)
+			out->accuracy = (unsigned)sec + (ms > 0 || us > 0 ? 1u : 0u);
+	}
 	out->serial = vcms_serial_hex(TS_TST_INFO_get_serial(info));
 	if (TS_TST_INFO_get_policy_id(info) != NULL &&
 	    OBJ_obj2txt(obuf, sizeof obuf, TS_TST_INFO_get_policy_id(info), 1) > 0)

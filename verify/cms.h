@@ -116,6 +116,8 @@ int vcms_timestamp_tokens(vcms *c, kho_buf *tokens, size_t max, size_t *n, kho_e
 typedef struct vcms_tst {
 	time_t gen_time;
 	int have_gen_time;
+	unsigned accuracy;             /* the token's accuracy (RFC 3161 2.4.2), whole seconds
+	                                  rounded up; 0 if it gives none */
 	char *tsa_subject;             /* RFC 2253 of the token's signer cert, may be NULL */
 	char *serial;                  /* hex */
 	char *policy;                  /* dotted OID */

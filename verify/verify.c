@@ -279,6 +279,7 @@ struct sigctx {
 	struct finding f[VR_MAX_NOTES];
 	size_t nf;
 	int oom;
+	unsigned poe_accuracy;     /* seconds, of the signature timestamp giving the POE */
 };
 
 static void find(struct sigctx *c, enum vr_sub sub, const char *fmt, ...)
@@ -830,8 +831,10 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 				     "the signature timestamp uses a broken algorithm: %s", t.weak_why);
 			else
 				c->s->timestamps[c->s->ntimestamps - 1].accepted = 1;
-			if (!*have || t.gen_time < *poe)
+			if (!*have || t.gen_time < *poe) {
 				*poe = t.gen_time;
+				c->poe_accuracy = t.accuracy;
+			}
 			*have = 1;
 		}
 		vcms_tst_clear(&t);
@@ -1006,7 +1009,12 @@ static int check_chain(struct sigctx *c, const struct pkgctx *pc, vcms *v, time_
 	 * the timestamp that proves the signature existed: the earliest one,
 	 * a signature timestamp or a container timestamp over the signature
 	 * file (B-LTA), which cannot have covered a signature not yet made. */
-	if (has_poe && s->has_signing_time && s->signing_time > poe) {
+	/* A signature timestamp's genTime is known within its accuracy
+	 * (RFC 3161 2.4.2), and the claimed signing time is a whole second of
+	 * the signer's clock: within that accuracy, no order failure (found
+	 * by review: a foreign signer one second ahead was INDETERMINATE). */
+	if (has_poe && s->has_signing_time &&
+	    s->signing_time > poe + (time_t)(poe_tst == NULL ? c->poe_accuracy : 0)) {
 		if (poe_tst == NULL)
 			find(c, VR_TIMESTAMP_ORDER_FAILURE,
 			     "the claimed signing time %s is after the signature timestamp %s",

@@ -202,6 +202,16 @@ def build(kind):
         asice("refself.asice", f, refs=f + [("META-INF/signature001.p7s", b"a guess")])
     elif kind == "sig-timestamp":
         asice("bt.asice", f, post=lambda s: add_unsigned(s, SIG_TST, ts_token(sig_value(s))))
+    elif kind == "sig-timestamp-skew":
+        # a signer's clock ahead of the TSA's: signing time 1 s after the
+        # genTime of a token whose accuracy is 1 s (ts.cnf), and 30 s after
+        import time
+        m = manifest("META-INF/signature001.p7s", f)
+        for secs, out in ((1, "skew1.asice"), (30, "skew30.asice")):
+            st = time.strftime("%y%m%d%H%M%SZ", time.gmtime(time.time() + secs)).encode()
+            s = add_signed_and_resign(cms_sign(m), SIGNING_TIME, der([0x17, st]), f"{PKI}/signer.key")
+            s = add_unsigned(s, SIG_TST, ts_token(sig_value(s)))
+            zipit(out, f + [("META-INF/ASiCManifest001.xml", m), ("META-INF/signature001.p7s", s)])
     elif kind == "content-timestamp":
         # EN 319 122-1 5.2.8: content-time-stamp over the signed data (the manifest)
         asice("cts.asice", f, sig=lambda m: add_signed_and_resign(
@@ -395,6 +405,7 @@ mimetype-crlf unsigned-extra manifest-refs-mimetype manifest-refs-itself sig-tim
 content-timestamp counter-signature expired revoked revoked-ts sig-value-broken manifest-altered
 data-tampered two-signatures two-signatures-one-broken no-manifest-asice empty-manifest
 asics-two-files archive-timestamp timestamp-only no-signature-zip xades twin-manifest unsigned-record
+sig-timestamp-skew
 unstamped-archive-manifest sig-timestamp-sha1 sha1-intermediate ess-sha1 ess-sha256-explicit archive-timestamp-late-signing-time
 archive-timestamp-sha1"
 # shellcheck disable=SC2086
@@ -482,6 +493,12 @@ v refs-itself refself.asice 1 'TOTAL-FAILED/HASH_FAILURE'
 # 9. CAdES-B-T: a signature timestamp from `openssl ts`. DSS: T-level valid,
 #    best signature time = the token's genTime.
 v sig-timestamp bt.asice 0 'TOTAL-PASSED' --format json
+# 7b. The claimed signing time after the signature timestamp's genTime:
+#     within the token's accuracy (1 s here, RFC 3161 2.4.2) a clock skew, not
+#     an order failure (found by review: INDETERMINATE for 1 s); beyond it,
+#     INDETERMINATE/TIMESTAMP_ORDER_FAILURE.
+v sig-timestamp-skew1 skew1.asice 0 'TOTAL-PASSED'
+v sig-timestamp-skew30 skew30.asice 2 'INDETERMINATE/TIMESTAMP_ORDER_FAILURE'
 j sig-timestamp "level T, POE from the timestamp" \
 	'r["signatures"][0]["level"]=="CAdES-BASELINE-T" and r["signatures"][0]["best_signature_time_source"]=="timestamp"'
 
