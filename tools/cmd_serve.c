@@ -17,6 +17,7 @@
 #include "archive/server.h"
 #include "common/util.h"
 #include "tools/cmds.h"
+#include "verify/verify.h"
 
 static void usage(FILE *f)
 {
@@ -57,6 +58,57 @@ static void usage(FILE *f)
 "before anything is created), 5 could not start (data directory, keys, port in\n"
 "use: the address is bound first, so a port in use creates nothing; --port-file\n"
 "not written).\n");
+}
+
+/* file_ok: path names a regular file (what says which option named it). */
+static int file_ok(const char *what, const char *path)
+{
+	struct stat st;
+	const char *why;
+
+	if (path == NULL)
+		return 0;
+	why = stat(path, &st) != 0 ? strerror(errno) : !S_ISREG(st.st_mode) ? "not a regular file" : NULL;
+	if (why == NULL)
+		return 0;
+	fprintf(stderr, "kho serve: %s %s: %s\n", what, path, why);
+	return -1;
+}
+
+static int files_check(const config *cfg)
+{
+	kho_err err;
+	size_t i;
+
+	for (i = 0; i < cfg->ntrust; i++) {
+		STACK_OF(X509) *st = NULL;
+		if (file_ok("trust anchors", cfg->trust[i]) != 0)
+			return -1;
+		if (verify_load_certs(&st, cfg->trust[i], &err) != 0) {
+			fprintf(stderr, "kho serve: trust anchors %s: %s\n", cfg->trust[i], err.msg);
+			return -1;
+		}
+		sk_X509_pop_free(st, X509_free);
+	}
+	for (i = 0; i < cfg->ncrls; i++) {
+		STACK_OF(X509_CRL) *st = NULL;
+		if (file_ok("CRLs", cfg->crls[i]) != 0)
+			return -1;
+		if (verify_load_crls(&st, cfg->crls[i], &err) != 0) {
+			fprintf(stderr, "kho serve: CRLs %s: %s\n", cfg->crls[i], err.msg);
+			return -1;
+		}
+		sk_X509_CRL_pop_free(st, X509_CRL_free);
+	}
+	for (i = 0; i < cfg->nagencies; i++)
+		if (file_ok("agency key", cfg->agencies[i].key) != 0 ||
+		    file_ok("agency cert", cfg->agencies[i].cert) != 0 ||
+		    file_ok("agency chain", cfg->agencies[i].chain) != 0)
+			return -1;
+	if (file_ok("tsa.key", cfg->tsa_key) != 0 || file_ok("tsa.cert", cfg->tsa_cert) != 0 ||
+	    file_ok("tsa.chain", cfg->tsa_chain) != 0)
+		return -1;
+	return 0;
 }
 
 int cmd_serve(int argc, char **argv)
@@ -171,15 +223,13 @@ int cmd_serve(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	for (i = 0; i < cfg.ntrust; i++) {
-		struct stat st;
-		const char *why = stat(cfg.trust[i], &st) != 0 ? strerror(errno)
-		                  : !S_ISREG(st.st_mode) ? "not a regular file" : NULL;
-		if (why != NULL) {
-			fprintf(stderr, "kho serve: trust anchors %s: %s\n", cfg.trust[i], why);
-			ret = EXIT_USAGE;
-			goto out;
-		}
+	/* Every file the configuration names, read before anything is
+	 * created (found by review: a missing --crl, an empty trust file or a
+	 * missing agency key stopped the start with exit 5 after a new archive
+	 * had been made). */
+	if (files_check(&cfg) != 0) {
+		ret = EXIT_USAGE;
+		goto out;
 	}
 	/* SIGTERM and SIGINT are blocked before any thread exists, so every
 	 * thread inherits the mask and only sigwait below takes them. (With a

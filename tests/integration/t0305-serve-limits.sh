@@ -37,6 +37,17 @@ echo '{ "accept_indeterminate": ["TRY_LATER", "TRYLATER"] }' > badacc.json
 check_exit "an unknown sub-indication in accept_indeterminate: exit 3" 3 \
 	timeout 20 "$KHO" serve --data data --trust pki/trust.pem --config badacc.json
 check_grep "... naming it" 'accept_indeterminate: unknown sub-indication "TRYLATER"' check.err
+# a file the configuration names that is missing or holds nothing usable:
+# exit 3 before anything is made (found by review: exit 5, with a new
+# archive and its keys left behind)
+check_exit "a missing --crl: exit 3" 3 timeout 20 "$KHO" serve --data fresh1 --trust pki/trust.pem --crl nope.pem
+check_grep "... naming it" 'CRLs nope.pem: No such file' check.err
+printf 'not a certificate\n' > empty.pem
+check_exit "a trust file without a certificate: exit 3" 3 timeout 20 "$KHO" serve --data fresh1 --trust empty.pem
+echo '{ "agencies": [ { "code": "000.31.20.H55", "key": "nokey.pem", "cert": "pki/signer.pem" } ] }' > badag.json
+check_exit "a missing agency key: exit 3" 3 timeout 20 "$KHO" serve --data fresh1 --trust pki/trust.pem --config badag.json
+check_grep "... naming it" 'agency key .*nokey.pem: No such file' check.err
+check "... and none of them made a data directory or keys" test ! -e fresh1 -a ! -e fresh1.keys
 echo '{ "accept_indeterminate": ["HASH_FAILURE"] }' > badacc2.json
 check_exit "a TOTAL-FAILED sub-indication in accept_indeterminate: exit 3" 3 \
 	timeout 20 "$KHO" serve --data data --trust pki/trust.pem --config badacc2.json
