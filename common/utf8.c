@@ -149,6 +149,10 @@ size_t kho_digit_at(const unsigned char *p, size_t left, char *value)
 	} else if (left >= 3 && p[0] == 0xef && p[1] == 0xbc && p[2] >= 0x90 && p[2] <= 0x99) {
 		v = (char)('0' + (p[2] - 0x90));
 		n = 3;
+	} else if (left >= 2 && ((p[0] == 0xd9 && p[1] >= 0xa0 && p[1] <= 0xa9) ||
+	                         (p[0] == 0xdb && p[1] >= 0xb0 && p[1] <= 0xb9))) {
+		v = (char)('0' + (p[1] - (p[0] == 0xd9 ? 0xa0 : 0xb0)));   /* Arabic-Indic */
+		n = 2;
 	}
 	if (n != 0 && value != NULL)
 		*value = v;
@@ -179,17 +183,41 @@ static int hex_id_at(const char *s, const char *p)
 	return 1;
 }
 
+/* One or two separators people write inside a number (the public page's
+ * set: space, dot, hyphen, underscore, comma, slash, no-break space,
+ * fullwidth hyphen, ideographic space) at p: their byte length, else 0. */
+static size_t redact_sep(const unsigned char *u)
+{
+	size_t n = 0, k;
+
+	for (k = 0; k < 2; k++) {
+		if (u[n] == ' ' || u[n] == '.' || u[n] == '-' || u[n] == '_' || u[n] == ',' ||
+		    u[n] == '/')
+			n += 1;
+		else if (u[n] == 0xc2 && u[n + 1] == 0xa0)
+			n += 2;
+		else if ((u[n] == 0xef && u[n + 1] == 0xbc && u[n + 2] == 0x8d) ||
+		         (u[n] == 0xe3 && u[n + 1] == 0x80 && u[n + 2] == 0x80))
+			n += 3;
+		else
+			break;
+	}
+	return n;
+}
+
 /*
  * The number starting at p, if it is one to redact: a run of 9 or more
- * digits (ASCII or fullwidth; letters around it do not matter: "CCCD0010..."),
- * or groups of exactly 3 digits joined by single spaces, dots or hyphens,
- * 9 digits or more in all ("001.099.001.234"; a result code's
- * "250314-0101" or a date are not such groups). Its byte length, else 0.
+ * digits (ASCII, fullwidth or Arabic-Indic; letters around it do not
+ * matter: "CCCD0010..."), or groups all of 3 or all of 4 digits joined by
+ * separators (redact_sep), 9 digits or more in all ("001.099.001.234",
+ * "051,087,012,345", "0510 8701 2345"; a result code's "250314-0101" or a
+ * date are not such groups; found by review: the log kept the separated
+ * forms the public page masks). Its byte length, else 0.
  */
 static size_t redact_span(const char *s, const char *p)
 {
 	const unsigned char *u = (const unsigned char *)p;
-	size_t n = 0, digits = 0, group = 0, groups = 0, end = 0, d;
+	size_t n = 0, digits = 0, group = 0, groups = 0, glen = 0, end = 0, d, sep;
 	int grouped = 1;
 
 	while (1) {
@@ -200,17 +228,19 @@ static size_t redact_span(const char *s, const char *p)
 			end = n;
 			continue;
 		}
-		if (group > 0 && (u[n] == ' ' || u[n] == '.' || u[n] == '-') && redact_digit(u + n + 1)) {
-			grouped &= group == 3;
+		if (group > 0 && (sep = redact_sep(u + n)) != 0 && redact_digit(u + n + sep)) {
+			if (groups == 0)
+				glen = group;
+			grouped &= group == glen && (glen == 3 || glen == 4);
 			groups++;
 			group = 0;
-			n++;
+			n += sep;
 			continue;
 		}
 		break;
 	}
 	if (groups > 0) {
-		grouped &= group == 3;
+		grouped &= group == glen;
 		if (!grouped) {
 			/* Not 3-digit groups: only its first run counts. */
 			for (n = 0, digits = 0; (d = redact_digit(u + n)) != 0; n += d)

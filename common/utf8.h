@@ -44,10 +44,10 @@ int kho_utf8_nfc(struct kho_buf *b);
 int kho_utf8_same_name(const char *a, const char *b);
 
 /*
- * kho_digit_at: the decimal digit at p (left bytes there): ASCII, or
- * fullwidth (U+FF10..U+FF19, as Asian input methods type them). Its byte
- * length (1 or 3), its value as an ASCII digit in *value (may be NULL);
- * 0 if none.
+ * kho_digit_at: the decimal digit at p (left bytes there): ASCII,
+ * fullwidth (U+FF10..U+FF19, as Asian input methods type them) or
+ * Arabic-Indic (U+0660..U+0669, U+06F0..U+06F9). Its byte length (1, 2 or
+ * 3), its value as an ASCII digit in *value (may be NULL); 0 if none.
  */
 size_t kho_digit_at(const unsigned char *p, size_t left, char *value);
 

@@ -155,6 +155,18 @@ static void t_redact_numbers(void)
 		  "\xef\xbc\x90\xef\xbc\x90\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94",
 		  "/r/[number]" },                                                  /* fullwidth */
 		{ "2025-03-14 12.34.56", "2025-03-14 12.34.56" },                   /* a date, a time */
+		/* found by review: the separators the public page masks, groups
+		 * of 4, Arabic-Indic digits */
+		{ "/verify/r/051,087,012,345", "/verify/r/[number]" },
+		{ "/verify/r/051_087_012_345 x", "/verify/r/[number] x" },
+		{ "/verify/r/051/087/012/345", "/verify/r/[number]" },
+		{ "n=051\xc2\xa0" "087\xc2\xa0" "012\xc2\xa0" "345", "n=[number]" },
+		{ "/verify/r/0510 8701 2345", "/verify/r/[number]" },
+		{ "/verify/r/051, 087, 012, 345", "/verify/r/[number]" },
+		{ "/r/\xd9\xa0\xd9\xa5\xd9\xa1\xd9\xa0\xd9\xa8\xd9\xa7\xd9\xa0\xd9\xa1"
+		  "\xd9\xa2\xd9\xa3\xd9\xa4\xd9\xa5", "/r/[number]" },
+		{ "250314-0101-0102", "250314-0101-0102" },                          /* 6-4-4 */
+		{ "12/03/2025 10:00", "12/03/2025 10:00" },
 		{ "batch 12, 123456 bytes", "batch 12, 123456 bytes" },
 		{ "", "" },
 	};
