@@ -120,8 +120,16 @@ int token_add(catalog *c, const char *name, int role, const char *agency, const 
 		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(catalog_db(c)));
 		goto rollback;
 	}
-	snprintf(detail, sizeof detail, "token added: role %s%s%s", token_role_name(role),
-	         agency ? ", agency " : "", agency ? agency : "");
+	{
+		/* The stored hash in the event too (a hash of a 256-bit secret:
+		 * nothing to log in with): kho fsck compares the tokens table
+		 * with these events (found by review: a row's hash swapped for
+		 * one's own token acted under another's name, with no trace). */
+		char hx[65];
+		kho_hex(hx, hash, sizeof hash);
+		snprintf(detail, sizeof detail, "token added: role %s%s%s; hash %s",
+		         token_role_name(role), agency ? ", agency " : "", agency ? agency : "", hx);
+	}
 	ev.actor = actor;
 	ev.action = "config";
 	ev.object = name;
@@ -283,4 +291,101 @@ int token_list_json(catalog *c, json_t **out, kho_err *err)
 	}
 	*out = arr;
 	return 0;
+}
+
+/* One token as the tokens table has it, and as its audit events say. */
+struct tok_state {
+	char name[72], head[160], hash[65];
+	int revoked;          /* in the table */
+	int seen_add;         /* an add event since the last withdrawal */
+	char add[256];        /* the last add event's detail */
+	int ev_revoked;       /* a revocation after that add */
+};
+
+int token_trail_check(catalog *c, int (*fn)(const char *name, const char *why, void *arg),
+                      void *arg, kho_err *err)
+{
+	struct tok_state *t = NULL;
+	sqlite3_stmt *st;
+	size_t n = 0, cap = 0, i;
+	int s, rc = 0;
+	char why[200];
+
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT name, role, agency, hash, revoked_at IS NOT NULL FROM tokens",
+	                  err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *ag = (const char *)sqlite3_column_text(st, 2);
+		if (n == cap) {
+			struct tok_state *nt = realloc(t, (cap = cap ? 2 * cap : 16) * sizeof *t);
+			if (nt == NULL) {
+				rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+				break;
+			}
+			t = nt;
+		}
+		memset(&t[n], 0, sizeof t[n]);
+		snprintf(t[n].name, sizeof t[n].name, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(t[n].head, sizeof t[n].head, "token added: role %s%s%s",
+		         (const char *)sqlite3_column_text(st, 1), ag && *ag ? ", agency " : "",
+		         ag ? ag : "");
+		if (sqlite3_column_bytes(st, 3) == 32)
+			kho_hex(t[n].hash, sqlite3_column_blob(st, 3), 32);
+		t[n].revoked = sqlite3_column_int(st, 4);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc == 0 && s != SQLITE_DONE && s != SQLITE_ROW)
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(catalog_db(c)));
+	/* One pass over the token events, oldest first. */
+	if (rc == 0 && n > 0 &&
+	    (st = catalog_stmt(c, "SELECT object, detail FROM audit WHERE action = 'config' AND"
+	                          " detail LIKE 'token %' ORDER BY seq", err)) == NULL)
+		rc = KHO_EIO;
+	while (rc == 0 && n > 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *o = (const char *)sqlite3_column_text(st, 0);
+		const char *d = (const char *)sqlite3_column_text(st, 1);
+		for (i = 0; i < n && strcmp(t[i].name, o != NULL ? o : "") != 0; i++)
+			;
+		if (i == n || d == NULL)
+			continue;
+		if (strncmp(d, "token added:", 12) == 0) {
+			t[i].seen_add = 1;
+			t[i].ev_revoked = 0;
+			snprintf(t[i].add, sizeof t[i].add, "%s", d);
+		} else if (strcmp(d, "token revoked") == 0) {
+			t[i].ev_revoked = 1;
+		} else if (strncmp(d, "token withdrawn", 15) == 0) {
+			t[i].seen_add = 0;
+		}
+	}
+	if (rc == 0 && n > 0) {
+		if (s != SQLITE_DONE)
+			rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(catalog_db(c)));
+		sqlite3_reset(st);
+	}
+	catalog_unlock(c);
+	for (i = 0; rc == 0 && i < n; i++) {
+		size_t hl = strlen(t[i].head);
+		const char *h = strstr(t[i].add, "; hash ");
+		why[0] = '\0';
+		if (!t[i].seen_add)
+			snprintf(why, sizeof why, "no audit event added this token");
+		else if (strncmp(t[i].add, t[i].head, hl) != 0 ||
+		         (t[i].add[hl] != '\0' && t[i].add[hl] != ';'))
+			snprintf(why, sizeof why, "its role or agency differs from the event that added it");
+		else if (h != NULL && strcmp(h + 7, t[i].hash) != 0)
+			snprintf(why, sizeof why, "its hash differs from the event that added it (another"
+			         " secret put in its place)");
+		else if (t[i].ev_revoked && !t[i].revoked)
+			snprintf(why, sizeof why, "it was revoked (audited) but is active again");
+		if (why[0] != '\0')
+			rc = fn(t[i].name, why, arg);
+	}
+	free(t);
+	return rc;
 }

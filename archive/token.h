@@ -74,4 +74,14 @@ int token_check(catalog *c, const char *token, token_info *out, kho_err *err);
 /* token_list_json: [{name, role, agency, created, revoked}] (never the hashes). */
 int token_list_json(catalog *c, json_t **out, kho_err *err);
 
+/*
+ * token_trail_check: each token of the table against the audit events
+ * that added and revoked it (kho fsck): fn(name, why) for a token no event
+ * added, whose role, agency or hash differ from its add event (hash only
+ * for events that carry it: since 2026-12-07), or revoked by an event but
+ * active. fn's non-zero return stops and is returned.
+ */
+int token_trail_check(catalog *c, int (*fn)(const char *name, const char *why, void *arg),
+                      void *arg, kho_err *err);
+
 #endif

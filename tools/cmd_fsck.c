@@ -12,6 +12,7 @@
 
 #include "archive/config.h"
 #include "archive/ingest.h"
+#include "archive/token.h"
 #include "retention/rstore.h"
 #include "common/util.h"
 #include "tools/cmds.h"
@@ -32,7 +33,8 @@ static void usage(FILE *f)
 "The destruction certificate of every executed disposition batch (a permanent\n"
 "record kept in the store) must be there and read back intact. Every package\n"
 "the audit trail says was acknowledged (its ingest or renew event) must be in\n"
-"the catalog or under the tombstone of a destruction.\n"
+"the catalog or under the tombstone of a destruction. Every token must be as\n"
+"the audit events that added and revoked it say (role, agency, hash).\n"
 "\n"
 "  --data DIR        the daemon's data directory (it may keep running); it must\n"
 "                    hold catalog.db, keys/master.key and keys/subject.key:\n"
@@ -53,6 +55,21 @@ static void usage(FILE *f)
 "package or certificate, missing key, a catalogued result that differs from its\n"
 "package's record.xml, an acknowledged package gone without a destruction), 3 usage, 4 the archive cannot be opened\n"
 "(not a data directory, a missing key file or key store).\n");
+}
+
+/* Tokens that differ from their audit events (token_trail_check). */
+struct token_findings {
+	int64_t n;
+	char first[300];
+};
+
+static int token_bad(const char *name, const char *why, void *arg)
+{
+	struct token_findings *t = arg;
+
+	if (t->n++ == 0)
+		snprintf(t->first, sizeof t->first, "token %.64s: %s", name, why);
+	return 0;
 }
 
 static void progress(int64_t done, int64_t total, void *arg)
@@ -91,6 +108,7 @@ int cmd_fsck(int argc, char **argv)
 	int o, noverify = 0, ret;
 	fixity_summary sum;
 	rstore_cert_check cc;
+	struct token_findings tk;
 	rstore *rs = NULL;
 	int64_t problems;
 	ingest_ctx *ic = NULL;
@@ -210,6 +228,13 @@ int cmd_fsck(int argc, char **argv)
 		return EXIT_IO;
 	}
 	rstore_close(rs);
+	memset(&tk, 0, sizeof tk);
+	if (token_trail_check(ic->cat, token_bad, &tk, &err) != 0) {
+		fprintf(stderr, "kho fsck: tokens: %s\n", err.msg);
+		ingest_close(ic);
+		config_free(&cfg);
+		return EXIT_IO;
+	}
 	printf("certificates: %lld checked, %lld ok, %lld missing, %lld corrupt"
 	       " (%lld not yet moved into the store)\n"
 	       "tombstones: %lld inconsistent with the catalog\n"
@@ -217,14 +242,18 @@ int cmd_fsck(int argc, char **argv)
 	       (long long)cc.checked, (long long)cc.ok, (long long)cc.missing,
 	       (long long)cc.corrupt, (long long)cc.not_in_store, (long long)cc.tombstones_bad,
 	       (long long)cc.lost);
+	printf("tokens:   %lld that differ from the audit events that added or revoked them\n",
+	       (long long)tk.n);
 	if (noverify || ic->anchors == NULL)
 		printf("note:     %s: packages were re-hashed, not re-validated, and no catalog record"
 		       " was compared with its package's record.xml\n",
 		       noverify ? "--no-verify" : "no trust anchors given");
-	problems = fixity_problems(&sum) + cc.missing + cc.corrupt + cc.tombstones_bad + cc.lost;
+	problems = fixity_problems(&sum) + cc.missing + cc.corrupt + cc.tombstones_bad + cc.lost +
+	           tk.n;
 	if (problems > 0) {
 		printf("first problem: %s\nfsck: PROBLEMS FOUND (%lld)\n",
-		       fixity_problems(&sum) > 0 ? sum.first_problem : cc.first_problem,
+		       fixity_problems(&sum) > 0 ? sum.first_problem
+		       : cc.first_problem[0] != '\0' ? cc.first_problem : tk.first,
 		       (long long)problems);
 		ret = 1;
 	} else {

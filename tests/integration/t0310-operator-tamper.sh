@@ -68,6 +68,31 @@ check_grep "... naming it" "record of 000.31.20.H55-250314-0999-KQ1 names a pack
 check_exit "fsck without trust anchors still finds it (a catalog check)" 1 "$KHO" fsck --data d3b --no-verify
 check_grep "... and says what it did not compare" 'no catalog record was compared with its package.s record.xml' check.out
 
+# tokens edited by hand (found by review: a records manager's row given
+# the hash of one's own token acted under their name, with no trace)
+OFF2=$(token counter2 officer $AG)
+AUDX=$(token auditx auditor)
+"$KHO" token revoke --data data auditx > /dev/null
+copy dt
+H2=$(sqlite3 dt/catalog.db "SELECT hex(hash) FROM tokens WHERE name = 'counter2'")
+sqlite3 dt/catalog.db "DELETE FROM tokens WHERE name = 'counter2'; UPDATE tokens SET hash = x'$H2' WHERE name = 'counter1'"
+check_exit "a token's hash swapped for another's: fsck fails" 1 "$KHO" fsck --data dt --config kho.json
+check_grep "... naming it" "token counter1: its hash differs from the event that added it" check.out
+copy dt2
+sqlite3 dt2/catalog.db "UPDATE tokens SET role = 'admin', agency = '' WHERE name = 'counter1'"
+check_exit "a token's role raised: fsck fails" 1 "$KHO" fsck --data dt2 --config kho.json
+check_grep "... naming it" "token counter1: its role or agency differs" check.out
+copy dt3
+sqlite3 dt3/catalog.db "UPDATE tokens SET revoked_at = NULL WHERE name = 'auditx'"
+check_exit "a revoked token made active again: fsck fails" 1 "$KHO" fsck --data dt3 --config kho.json
+check_grep "... naming it" "token auditx: it was revoked \(audited\) but is active again" check.out
+copy dt4
+sqlite3 dt4/catalog.db "INSERT INTO tokens(name, role, agency, hash, created_at) VALUES('ghost', 'admin', '', randomblob(32), 0)"
+check_exit "a token no event added: fsck fails" 1 "$KHO" fsck --data dt4 --config kho.json
+check_grep "... naming it" "token ghost: no audit event added this token" check.out
+check_exit "the untouched archive with these tokens: clean" 0 "$KHO" fsck --data data --config kho.json
+check_grep "... no token differs" '^tokens: +0 ' check.out
+
 copy d4
 sqlite3 d4/catalog.db "PRAGMA foreign_keys = ON; DELETE FROM objects WHERE package_id = '$ID3';
 	DELETE FROM verify_keys WHERE result_code = '000.31.20.H55-250314-0303-KQ1';
