@@ -1117,8 +1117,14 @@ static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *
 
 	if (v == NULL)
 		goto conclude;
+	/* kho validates one signer per signature file (ASiC-E keeps each
+	 * signature in a file of its own); the others are not validated, so
+	 * the file cannot pass (found by review: a revoked co-signer passed
+	 * unseen, and which SignerInfo came first was the DER set order's). */
 	if (v->nsigners > 1)
-		warn(&c, "the signature has %zu SignerInfos; only the first is validated", v->nsigners);
+		find(&c, VR_SIG_CONSTRAINTS_FAILURE, "the signature file holds %zu SignerInfos: kho"
+		     " validates one signer per signature file (each signer in a signature file of its"
+		     " own), so the others are not validated", v->nsigners);
 	s->digest_alg = xstrdup(vcms_digest_name(v, &weak));
 	s->sig_alg = xstrdup(vcms_sig_name(v));
 	if (weak)

@@ -202,6 +202,13 @@ def build(kind):
         asice("refself.asice", f, refs=f + [("META-INF/signature001.p7s", b"a guess")])
     elif kind == "sig-timestamp":
         asice("bt.asice", f, post=lambda s: add_unsigned(s, SIG_TST, ts_token(sig_value(s))))
+    elif kind == "co-signed":
+        # one signature file, two SignerInfos: the signer and the revoked one
+        m = manifest("META-INF/signature001.p7s", f)
+        s = cms_sign(m, extra=("-signer", f"{PKI}/revoked-signer.pem",
+                               "-inkey", f"{PKI}/revoked-signer.key"))
+        zipit("cosigned.asice", f + [("META-INF/ASiCManifest001.xml", m),
+                                     ("META-INF/signature001.p7s", s)])
     elif kind == "sig-timestamp-skew":
         # a signer's clock ahead of the TSA's: signing time 1 s after the
         # genTime of a token whose accuracy is 1 s (ts.cnf), and 30 s after
@@ -405,7 +412,7 @@ mimetype-crlf unsigned-extra manifest-refs-mimetype manifest-refs-itself sig-tim
 content-timestamp counter-signature expired revoked revoked-ts sig-value-broken manifest-altered
 data-tampered two-signatures two-signatures-one-broken no-manifest-asice empty-manifest
 asics-two-files archive-timestamp timestamp-only no-signature-zip xades twin-manifest unsigned-record
-sig-timestamp-skew
+sig-timestamp-skew co-signed
 unstamped-archive-manifest sig-timestamp-sha1 sha1-intermediate ess-sha1 ess-sha256-explicit archive-timestamp-late-signing-time
 archive-timestamp-sha1"
 # shellcheck disable=SC2086
@@ -493,6 +500,10 @@ v refs-itself refself.asice 1 'TOTAL-FAILED/HASH_FAILURE'
 # 9. CAdES-B-T: a signature timestamp from `openssl ts`. DSS: T-level valid,
 #    best signature time = the token's genTime.
 v sig-timestamp bt.asice 0 'TOTAL-PASSED' --format json
+# 7a. Two SignerInfos in one signature file (a co-signer revoked): kho
+#     validates one signer per signature file, so it cannot pass (found by
+#     review: TOTAL-PASSED, the revoked co-signer unseen).
+v co-signed cosigned.asice 2 'INDETERMINATE/SIG_CONSTRAINTS_FAILURE: the signature file holds 2 SignerInfos'
 # 7b. The claimed signing time after the signature timestamp's genTime:
 #     within the token's accuracy (1 s here, RFC 3161 2.4.2) a clock skew, not
 #     an order failure (found by review: INDETERMINATE for 1 s); beyond it,
