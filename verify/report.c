@@ -456,16 +456,40 @@ static int x_sig(xmlTextWriterPtr w, const verify_report *r, const vr_signature 
 	W(xmlTextWriterEndElement(w));
 	W(xmlTextWriterEndElement(w));
 
-	for (j = 0; j < s->nobjects; j++) {
-		W(xmlTextWriterStartElementNS(w, BAD_CAST "vr", BAD_CAST "SignersDocument", NULL));
-		W(xmlTextWriterStartElementNS(w, BAD_CAST "vr", BAD_CAST "DigestAlgAndValue", NULL));
-		W(xmlTextWriterStartElementNS(w, BAD_CAST "ds", BAD_CAST "DigestMethod", NULL));
-		W(xmlTextWriterWriteAttribute(w, BAD_CAST "Algorithm",
-		                              BAD_CAST (s->objects[j].digest_alg ? s->objects[j].digest_alg : "")));
-		W(xmlTextWriterEndElement(w));
-		W(xmlTextWriterEndElement(w));
-		W(x_el(w, "SignersDocumentRef", s->objects[j].name));
-		W(xmlTextWriterEndElement(w));
+	/* One SignersDocument (the schema allows at most one): the digest of
+	 * the first object whose SHA-256 matched, and a reference to every
+	 * object the signature's manifest lists, each a ValidationObject
+	 * (found by review: one per object, the names as text, no
+	 * DigestValue). None if no object's digest held. */
+	for (j = 0; j < s->nobjects && !s->objects[j].have_sha256; j++)
+		;
+	if (j < s->nobjects) {
+		char *b64 = kho_base64_encode(s->objects[j].sha256, 32);
+		kho_buf refs;
+		size_t k;
+		if (b64 == NULL)
+			return KHO_ENOMEM;
+		kho_buf_init(&refs, 1 << 20);
+		for (k = 0; k < s->nobjects; k++)
+			kho_buf_appendf(&refs, "%ssig-%zu-obj-%zu", k ? " " : "", idx + 1, k + 1);
+		rc = xmlTextWriterStartElementNS(w, BAD_CAST "vr", BAD_CAST "SignersDocument", NULL) < 0 ||
+		     xmlTextWriterStartElementNS(w, BAD_CAST "vr", BAD_CAST "DigestAlgAndValue", NULL) < 0 ||
+		     xmlTextWriterStartElementNS(w, BAD_CAST "ds", BAD_CAST "DigestMethod", NULL) < 0 ||
+		     xmlTextWriterWriteAttribute(w, BAD_CAST "Algorithm",
+		                                 BAD_CAST "http://www.w3.org/2001/04/xmlenc#sha256") < 0 ||
+		     xmlTextWriterEndElement(w) < 0 ||
+		     xmlTextWriterWriteElementNS(w, BAD_CAST "ds", BAD_CAST "DigestValue", NULL,
+		                                 BAD_CAST b64) < 0 ||
+		     xmlTextWriterEndElement(w) < 0 ||
+		     xmlTextWriterStartElementNS(w, BAD_CAST "vr", BAD_CAST "SignersDocumentRef", NULL) < 0 ||
+		     xmlTextWriterWriteAttribute(w, BAD_CAST "VOReference",
+		                                 BAD_CAST (refs.data ? (char *)refs.data : "")) < 0 ||
+		     xmlTextWriterEndElement(w) < 0 || xmlTextWriterEndElement(w) < 0
+		         ? KHO_ENOMEM : 0;
+		free(b64);
+		kho_buf_free(&refs);
+		if (rc != 0)
+			goto out;
 	}
 
 	if (s->has_signing_time) {
@@ -477,8 +501,10 @@ static int x_sig(xmlTextWriterPtr w, const verify_report *r, const vr_signature 
 	}
 	if (s->signer_subject != NULL) {
 		W(xmlTextWriterStartElementNS(w, BAD_CAST "vr", BAD_CAST "SignerInformation", NULL));
+		char cid[40];
+		snprintf(cid, sizeof cid, "signer-cert-%zu", idx + 1);
 		W(xmlTextWriterStartElementNS(w, BAD_CAST "vr", BAD_CAST "SignerCertificate", NULL));
-		W(xmlTextWriterWriteAttribute(w, BAD_CAST "VOReference", BAD_CAST "signer-cert"));
+		W(xmlTextWriterWriteAttribute(w, BAD_CAST "VOReference", BAD_CAST cid));
 		W(xmlTextWriterEndElement(w));
 		W(x_el(w, "Signer", s->signer_subject));
 		W(xmlTextWriterEndElement(w));
@@ -526,7 +552,7 @@ int verify_report_xml(kho_buf *out, const verify_report *r)
 {
 	xmlBufferPtr xb = xmlBufferCreate();
 	xmlTextWriterPtr w = NULL;
-	size_t i;
+	size_t i, certs;
 	int rc = 0, same;
 
 	if (xb == NULL)
@@ -565,19 +591,55 @@ int verify_report_xml(kho_buf *out, const verify_report *r)
 		W(xmlTextWriterEndElement(w));
 		W(xmlTextWriterStartElementNS(w, BAD_CAST "vr", BAD_CAST "ValidationTimeInfo", NULL));
 		W(x_el(w, "ValidationTime", tf(r->validation_time, b, sizeof b)));
+		/* Required by the schema (found by review): no POE but the
+		 * validation time itself. */
+		W(xmlTextWriterStartElementNS(w, BAD_CAST "vr", BAD_CAST "BestSignatureTime", NULL));
+		W(x_el(w, "POETime", tf(r->validation_time, b, sizeof b)));
+		W(x_el(w, "TypeOfProof", "urn:etsi:019102:poetype:validation"));
+		W(xmlTextWriterEndElement(w));
 		W(xmlTextWriterEndElement(w));
 		rc = x_status(w, r->indication, r->sub, r->reasons, r->nreasons);
 		if (rc != 0)
 			goto out;
 		W(xmlTextWriterEndElement(w));
 	}
-	if (r->ntimestamps > 0 || r->nunsigned > 0 || (r->nsigs > 0 && r->nreasons > 0)) {
+	for (i = 0, certs = 0; i < r->nsigs; i++)
+		certs += (r->sigs[i].signer_subject != NULL) + r->sigs[i].nobjects;
+	if (certs > 0 || r->ntimestamps > 0 || r->nunsigned > 0 || (r->nsigs > 0 && r->nreasons > 0)) {
 		W(xmlTextWriterStartElementNS(w, BAD_CAST "vr", BAD_CAST "SignatureValidationObjects", NULL));
+		/* The signed objects of each signature (SignersDocumentRef) */
+		for (i = 0; i < r->nsigs; i++) {
+			size_t k;
+			for (k = 0; k < r->sigs[i].nobjects; k++) {
+				char id[64];
+				snprintf(id, sizeof id, "sig-%zu-obj-%zu", i + 1, k + 1);
+				rc = x_object(w, id, "urn:etsi:019102:validationObject:signedData",
+				              r->sigs[i].objects[k].name, 0, 0);
+				if (rc != 0)
+					goto out;
+			}
+		}
+		/* The signer certificates the reports refer to (found by review:
+		 * a VOReference to no object), each by the signature file that
+		 * holds it. */
+		for (i = 0; i < r->nsigs; i++) {
+			char id[40];
+			if (r->sigs[i].signer_subject == NULL)
+				continue;
+			snprintf(id, sizeof id, "signer-cert-%zu", i + 1);
+			rc = x_object(w, id, "urn:etsi:019102:validationObject:certificate",
+			              r->sigs[i].id, 0, 0);
+			if (rc != 0)
+				goto out;
+		}
 		for (i = 0; i < r->ntimestamps; i++) {
 			char id[32];
 			snprintf(id, sizeof id, "ts-%zu", i + 1);
+			/* A POE only from a timestamp that stands (found by review:
+			 * a rejected SHA-1 token showed one). */
 			rc = x_object(w, id, "urn:etsi:019102:validationObject:timestamp",
-			              r->timestamps[i].where, 1, r->timestamps[i].gen_time);
+			              r->timestamps[i].where, r->timestamps[i].accepted,
+			              r->timestamps[i].gen_time);
 			if (rc != 0)
 				goto out;
 		}

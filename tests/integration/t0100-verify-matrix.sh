@@ -170,6 +170,15 @@ check_grep "  ... ETSI TS 119 102-2 namespace" 'xmlns:vr="http://uri.etsi.org/19
 check "  ... MainIndication total-passed" test "$(xmllint --xpath \
 	'string(//*[local-name()="SignatureValidationStatus"]/*[local-name()="MainIndication"])' good.xml)" \
 	= "urn:etsi:019102:mainindication:total-passed"
+check "  ... every VOReference names a ValidationObject; one SignersDocument with a DigestValue (found by review)" \
+	python3 -c '
+import re, sys
+s = open("good.xml").read()
+ids = set(re.findall(r" id=\"([^\"]+)\"", s))
+refs = " ".join(re.findall(r"VOReference=\"([^\"]+)\"", s)).split()
+assert refs and all(r in ids for r in refs), refs
+assert s.count("<vr:SignersDocument>") == s.count("<vr:SignatureValidationReport>") == 1
+assert re.search(r"<ds:DigestValue>[A-Za-z0-9+/=]{44}</ds:DigestValue>", s)'
 check_exit "XML report of a failure" 1 "$KHO" verify --trust pki/trust.pem --format xml hash.asice
 cp check.out hash.xml
 check "  ... well-formed" xmllint --noout hash.xml
