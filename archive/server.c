@@ -1923,26 +1923,22 @@ static enum MHD_Result arg_ctl(void *cls, enum MHD_ValueKind kind, const char *k
 	return MHD_YES;
 }
 
-/* Token bucket per token: 0 if allowed, 1 if over the limit. */
-static int rate_limited(server *s, int64_t id)
+/* bucket_take: one request from the bucket of id in table (burst tokens,
+ * refilled at rate a second): 0 if allowed, 1 if over the limit. */
+static int bucket_take(server *s, struct bucket *table, int64_t id, double burst, double rate)
 {
-	const config *cfg = s->cfg;
 	struct bucket *b;
-	double t, burst;
+	double t = now_mono();
 	int limited = 0;
 
-	if (cfg->rate_per_second == 0)
-		return 0;
-	burst = cfg->rate_burst ? cfg->rate_burst : 2.0 * cfg->rate_per_second;
-	t = now_mono();
 	pthread_mutex_lock(&s->rate_mu);
-	b = &s->buckets[(uint64_t)id % NBUCKETS];
+	b = &table[(uint64_t)id % NBUCKETS];
 	if (b->id != id || b->last == 0) {
 		b->id = id;
 		b->tokens = burst;
 		b->last = t;
 	}
-	b->tokens = fmin(burst, b->tokens + (t - b->last) * cfg->rate_per_second);
+	b->tokens = fmin(burst, b->tokens + (t - b->last) * rate);
 	b->last = t;
 	if (b->tokens < 1)
 		limited = 1;
@@ -1950,6 +1946,18 @@ static int rate_limited(server *s, int64_t id)
 		b->tokens -= 1;
 	pthread_mutex_unlock(&s->rate_mu);
 	return limited;
+}
+
+/* Token bucket per token: 0 if allowed, 1 if over the limit. */
+static int rate_limited(server *s, int64_t id)
+{
+	const config *cfg = s->cfg;
+
+	if (cfg->rate_per_second == 0)
+		return 0;
+	return bucket_take(s, s->buckets, id,
+	                   cfg->rate_burst ? cfg->rate_burst : 2.0 * cfg->rate_per_second,
+	                   cfg->rate_per_second);
 }
 
 /*
@@ -1965,29 +1973,11 @@ static int rate_limited(server *s, int64_t id)
 static int denial_flood(server *s, const char *client)
 {
 	uint64_t h = 1469598103934665603ull;   /* FNV-1a of the address */
-	struct bucket *b;
 	const char *p;
-	double t;
-	int flood = 0;
 
 	for (p = client; *p != '\0'; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	t = now_mono();
-	pthread_mutex_lock(&s->rate_mu);
-	b = &s->denied[h % NBUCKETS];
-	if (b->id != (int64_t)(h >> 1) || b->last == 0) {
-		b->id = (int64_t)(h >> 1);
-		b->tokens = DENIED_BURST;
-		b->last = t;
-	}
-	b->tokens = fmin(DENIED_BURST, b->tokens + (t - b->last) * DENIED_PER_SECOND);
-	b->last = t;
-	if (b->tokens < 1)
-		flood = 1;
-	else
-		b->tokens -= 1;
-	pthread_mutex_unlock(&s->rate_mu);
-	return flood;
+	return bucket_take(s, s->denied, (int64_t)(h >> 1), DENIED_BURST, DENIED_PER_SECOND);
 }
 
 
