@@ -967,6 +967,8 @@ static void problem(fixity_summary *s, const char *id, const char *why)
 {
 	if (s->first_problem[0] == '\0')
 		snprintf(s->first_problem, sizeof s->first_problem, "%.100s: %.400s", id, why);
+	if (s->on_problem != NULL)
+		s->on_problem(id, why, s->problem_arg);
 }
 
 /*
@@ -1278,7 +1280,8 @@ void ingest_stop(ingest_ctx *c)
 }
 
 int ingest_fixity(ingest_ctx *c, const char *after, int reverify, uint64_t bps, unsigned grace,
-                  void (*progress)(int64_t done, int64_t total, void *arg), void *arg,
+                  void (*progress)(int64_t done, int64_t total, void *arg),
+                  void (*on_problem)(const char *id, const char *why, void *arg), void *arg,
                   fixity_summary *sum, kho_err *err)
 {
 	struct fixity_walk w;
@@ -1286,6 +1289,8 @@ int ingest_fixity(ingest_ctx *c, const char *after, int reverify, uint64_t bps, 
 	int rc;
 
 	memset(sum, 0, sizeof *sum);
+	sum->on_problem = on_problem;
+	sum->problem_arg = arg;
 	memset(&w, 0, sizeof w);
 	w.c = c;
 	w.reverify = reverify;

@@ -195,6 +195,10 @@ typedef struct fixity_summary {
 	char last_id[65];         /* the last package checked (a resumable cursor) */
 	uint64_t bytes;
 	char first_problem[512];
+	/* ingest_fixity's on_problem: called with each problem as it is
+	 * found, if set (kho fsck lists them); the summary keeps the first. */
+	void (*on_problem)(const char *id, const char *why, void *arg);
+	void *problem_arg;
 } fixity_summary;
 
 /*
@@ -212,7 +216,8 @@ typedef struct fixity_summary {
 void ingest_stop(ingest_ctx *c);
 
 int ingest_fixity(ingest_ctx *c, const char *after, int reverify, uint64_t bps, unsigned grace,
-                  void (*progress)(int64_t done, int64_t total, void *arg), void *arg,
+                  void (*progress)(int64_t done, int64_t total, void *arg),
+                  void (*on_problem)(const char *id, const char *why, void *arg), void *arg,
                   fixity_summary *sum, kho_err *err);
 
 /* fixity_problems: the number of problems in a summary. */

@@ -2657,7 +2657,7 @@ static void *fixity_main(void *arg)
 		pthread_mutex_unlock(&s->fix_mu);
 		/* Grace of 10 minutes: an ingest between store write and commit is not an orphan. */
 		if (ingest_fixity(s->ing, cursor[0] ? cursor : NULL, 1, s->cfg->fixity_bytes_per_second,
-		                  600, fixity_checkpoint, &ck, &sum, &err) != 0) {
+		                  600, fixity_checkpoint, NULL, &ck, &sum, &err) != 0) {
 			if (atomic_load(&s->ing->stop)) {
 				/* stopped by the shutdown: no fault; resume after the
 				 * last package checked (or where this run resumed) */

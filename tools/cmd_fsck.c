@@ -72,6 +72,22 @@ static int token_bad(const char *name, const char *why, void *arg)
 	return 0;
 }
 
+/* Each problem of the packages and the store as found, on stdout before
+ * the summary (the summary names only the first); at most 1,000, then a
+ * count. */
+static long listed;
+
+static void list_problem(const char *id, const char *why, void *arg)
+{
+	(void)arg;
+	if (isatty(2))
+		fputs("\r\033[K", stderr);   /* the progress bar's line */
+	if (listed++ < 1000)
+		printf("problem:  %s: %s\n", id, why);
+	else if (listed == 1001)
+		printf("problem:  ... (more: see the counts below)\n");
+}
+
 static void progress(int64_t done, int64_t total, void *arg)
 {
 	int width = 40, fill;
@@ -201,7 +217,8 @@ int cmd_fsck(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_IO;
 	}
-	if (ingest_fixity(ic, NULL, !noverify, rate, grace, isatty(2) ? progress : NULL, NULL, &sum,
+	if (ingest_fixity(ic, NULL, !noverify, rate, grace, isatty(2) ? progress : NULL, list_problem,
+	                  NULL, &sum,
 	                  &err) != 0) {
 		fprintf(stderr, "kho fsck: %s\n", err.msg);
 		ingest_close(ic);

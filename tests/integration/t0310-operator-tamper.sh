@@ -52,6 +52,8 @@ copy d3
 sqlite3 d3/catalog.db "UPDATE results SET package_id = '$ID2' WHERE result_code = '$C1'"
 check_exit "a result pointed at another package: fsck fails" 1 "$KHO" fsck --data d3 --config kho.json
 check_grep "... saying so" "the catalog's record of $C1 names another package" check.out
+check "... each problem listed, not only the first (it names the swap and the borrowed package)" \
+	test "$(grep -c '^problem: ' check.out)" -ge 2
 
 # a result added by hand, borrowing a genuine package (found by review of
 # the first fix: fsck compared only the results the packages name)
