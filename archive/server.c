@@ -1925,7 +1925,8 @@ static enum MHD_Result arg_ctl(void *cls, enum MHD_ValueKind kind, const char *k
 
 /* bucket_take: one request from the bucket of id in table (burst tokens,
  * refilled at rate a second): 0 if allowed, 1 if over the limit. */
-static int bucket_take(server *s, struct bucket *table, int64_t id, double burst, double rate)
+static int bucket_take(server *s, struct bucket *table, int64_t id, double burst, double rate,
+                       int share)
 {
 	struct bucket *b;
 	double t = now_mono();
@@ -1933,7 +1934,10 @@ static int bucket_take(server *s, struct bucket *table, int64_t id, double burst
 
 	pthread_mutex_lock(&s->rate_mu);
 	b = &table[(uint64_t)id % NBUCKETS];
-	if (b->id != id || b->last == 0) {
+	/* share: keys of one slot share its bucket (a limit that two
+	 * alternating colliding keys must not reset each other out of; found
+	 * by review); else a new key starts full. */
+	if ((b->id != id && !share) || b->last == 0) {
 		b->id = id;
 		b->tokens = burst;
 		b->last = t;
@@ -1957,7 +1961,7 @@ static int rate_limited(server *s, int64_t id)
 		return 0;
 	return bucket_take(s, s->buckets, id,
 	                   cfg->rate_burst ? cfg->rate_burst : 2.0 * cfg->rate_per_second,
-	                   cfg->rate_per_second);
+	                   cfg->rate_per_second, 0);
 }
 
 /*
@@ -1977,7 +1981,7 @@ static int denial_flood(server *s, const char *client)
 
 	for (p = client; *p != '\0'; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	return bucket_take(s, s->denied, (int64_t)(h >> 1), DENIED_BURST, DENIED_PER_SECOND);
+	return bucket_take(s, s->denied, (int64_t)(h >> 1), DENIED_BURST, DENIED_PER_SECOND, 1);
 }
 
 
@@ -2035,9 +2039,22 @@ static void deny(struct req *q, int status, const char *msg)
 
 /* The refusal of a request without a valid token: 401, audited; or 429,
  * not audited, for an address past its share of them (denial_flood). */
-static void deny_token(struct req *q, const char *h, const char *object)
+static void deny_token(struct req *q, struct MHD_Connection *c, const char *h, const char *tok,
+                       const char *object)
 {
-	if (denial_flood(q->s, q->client)) {
+	char who[64];
+
+	/* The client behind a trusted proxy (found by review: every client
+	 * of the proxy shared one bucket); and a revoked token's use is
+	 * always audited, flood or not (an ex-employee's attempt must not
+	 * hide behind another client's flood). */
+	if (q->s->wv != NULL)
+		webverify_client(q->s->wv, q->client,
+		                 MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For"), who,
+		                 sizeof who);
+	else
+		snprintf(who, sizeof who, "%s", q->client);
+	if (denial_flood(q->s, who) && !(tok != NULL && token_is_revoked(pick_reader(q->s), tok))) {
 		deny(q, 429, "too many requests without a valid token from this address: try again"
 		             " later");
 		q->retry_after = (unsigned)(1.0 / DENIED_PER_SECOND);
@@ -2123,8 +2140,12 @@ static int authorize(struct req *q, struct MHD_Connection *c, catalog *r)
 	if (roles == 0)
 		return 0;
 	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-	if (http_bearer(h, tok) != 0 || token_check(r, tok, &q->who, NULL) != 0) {
-		deny_token(q, h, http_route_name(q->m.route));
+	if (http_bearer(h, tok) != 0) {
+		deny_token(q, c, h, NULL, http_route_name(q->m.route));
+		return 1;
+	}
+	if (token_check(r, tok, &q->who, NULL) != 0) {
+		deny_token(q, c, h, tok, http_route_name(q->m.route));
 		return 1;
 	}
 	q->authed = 1;
@@ -2240,8 +2261,12 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 		                 ? RETENTION_SCHEDULE_MAX : RAPI_MAX_JSON;
 		q->retention = 1;
 		q->m.route = HTTP_R_RETENTION;
-		if (http_bearer(h, tok) != 0 || token_check(pick_reader(s), tok, &q->who, NULL) != 0) {
-			deny_token(q, h, q->logpath);
+		if (http_bearer(h, tok) != 0) {
+			deny_token(q, c, h, NULL, q->logpath);
+			return q;
+		}
+		if (token_check(pick_reader(s), tok, &q->who, NULL) != 0) {
+			deny_token(q, c, h, tok, q->logpath);
 			return q;
 		}
 		q->authed = 1;

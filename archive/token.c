@@ -254,6 +254,28 @@ int token_check(catalog *c, const char *token, token_info *out, kho_err *err)
 	return rc;
 }
 
+int token_is_revoked(catalog *c, const char *token)
+{
+	unsigned char hash[32];
+	sqlite3_stmt *st;
+	int s;
+
+	if (token == NULL || strlen(token) != TOKEN_LEN)
+		return 0;
+	kho_sha256(hash, token, TOKEN_LEN);
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT 1 FROM tokens WHERE hash = ? AND revoked_at IS NOT NULL", NULL);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return 0;
+	}
+	sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	return s == SQLITE_ROW;
+}
+
 int token_list_json(catalog *c, json_t **out, kho_err *err)
 {
 	sqlite3_stmt *st;

@@ -209,5 +209,12 @@ after=$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE action = 'deni
 check "150 requests with a bad token: 401s, then 429s" \
 	test "$(grep -c 401 flood.codes)" -ge 50 -a "$(grep -c 429 flood.codes)" -ge 60 -a "$(wc -l < flood.codes)" = 150
 check "... only the 401s audited" test "$((after - before))" = "$(grep -c 401 flood.codes)"
+# ... but a revoked token's use is answered 401 and audited even then (found
+# by review: hidden behind another client's flood)
+EX=$("$KHO" token add --data data --role records_manager ex-employee | tail -n1)
+"$KHO" token revoke --data data ex-employee > /dev/null
+st=$(http GET /v1/stats/reuse "$EX")
+check_status "a revoked token during the flood: 401" 401 "$st"
+check "... audited" test "$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE action = 'denied'")" = "$((after + 1))"
 stop_daemon
 finish
