@@ -325,7 +325,7 @@ struct tok_state {
 };
 
 int token_trail_check(catalog *c, int (*fn)(const char *name, const char *why, void *arg),
-                      void *arg, kho_err *err)
+                      void *arg, size_t *unhashed, kho_err *err)
 {
 	struct tok_state *t = NULL;
 	sqlite3_stmt *st;
@@ -391,10 +391,13 @@ int token_trail_check(catalog *c, int (*fn)(const char *name, const char *why, v
 		sqlite3_reset(st);
 	}
 	catalog_unlock(c);
+	*unhashed = 0;
 	for (i = 0; rc == 0 && i < n; i++) {
 		size_t hl = strlen(t[i].head);
 		const char *h = strstr(t[i].add, "; hash ");
 		why[0] = '\0';
+		if (t[i].seen_add && h == NULL && !t[i].revoked)
+			(*unhashed)++;   /* added before hashes were recorded: unchecked */
 		if (!t[i].seen_add)
 			snprintf(why, sizeof why, "no audit event added this token");
 		else if (strncmp(t[i].add, t[i].head, hl) != 0 ||

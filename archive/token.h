@@ -83,9 +83,11 @@ int token_list_json(catalog *c, json_t **out, kho_err *err);
  * that added and revoked it (kho fsck): fn(name, why) for a token no event
  * added, whose role, agency or hash differ from its add event (hash only
  * for events that carry it: since 2026-12-07), or revoked by an event but
- * active. fn's non-zero return stops and is returned.
+ * active. *unhashed: active tokens whose add event carries no hash (their
+ * hash cannot be checked: reissue them). fn's non-zero return stops and
+ * is returned.
  */
 int token_trail_check(catalog *c, int (*fn)(const char *name, const char *why, void *arg),
-                      void *arg, kho_err *err);
+                      void *arg, size_t *unhashed, kho_err *err);
 
 #endif

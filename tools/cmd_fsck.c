@@ -60,6 +60,7 @@ static void usage(FILE *f)
 /* Tokens that differ from their audit events (token_trail_check). */
 struct token_findings {
 	int64_t n;
+	size_t unhashed;
 	char first[300];
 };
 
@@ -246,7 +247,7 @@ int cmd_fsck(int argc, char **argv)
 	}
 	rstore_close(rs);
 	memset(&tk, 0, sizeof tk);
-	if (token_trail_check(ic->cat, token_bad, &tk, &err) != 0) {
+	if (token_trail_check(ic->cat, token_bad, &tk, &tk.unhashed, &err) != 0) {
 		fprintf(stderr, "kho fsck: tokens: %s\n", err.msg);
 		ingest_close(ic);
 		config_free(&cfg);
@@ -261,6 +262,10 @@ int cmd_fsck(int argc, char **argv)
 	       (long long)cc.lost);
 	printf("tokens:   %lld that differ from the audit events that added or revoked them\n",
 	       (long long)tk.n);
+	if (tk.unhashed > 0)
+		printf("note:     %zu active tokens were added before their hash was recorded in the"
+		       " audit trail (before 2026-12-07): a hash swapped in the catalog cannot be seen for"
+		       " them; add new tokens and revoke these\n", tk.unhashed);
 	if (noverify || ic->anchors == NULL)
 		printf("note:     %s: packages were re-hashed, not re-validated, and no catalog record"
 		       " was compared with its package's record.xml\n",
