@@ -153,6 +153,10 @@ size_t kho_digit_at(const unsigned char *p, size_t left, char *value)
 	                         (p[0] == 0xdb && p[1] >= 0xb0 && p[1] <= 0xb9))) {
 		v = (char)('0' + (p[1] - (p[0] == 0xd9 ? 0xa0 : 0xb0)));   /* Arabic-Indic */
 		n = 2;
+	} else if (left >= 3 && p[0] == 0xe0 && (p[1] == 0xa5 || p[1] == 0xa7) && p[2] >= 0xa6 &&
+	           p[2] <= 0xaf) {
+		v = (char)('0' + (p[2] - 0xa6));   /* Devanagari, Bengali */
+		n = 3;
 	}
 	if (n != 0 && value != NULL)
 		*value = v;
@@ -186,23 +190,75 @@ static int hex_id_at(const char *s, const char *p)
 /* One or two separators people write inside a number (the public page's
  * set: space, dot, hyphen, underscore, comma, slash, no-break space,
  * fullwidth hyphen, ideographic space) at p: their byte length, else 0. */
-static size_t redact_sep(const unsigned char *u)
+static size_t redact_sep_n(const unsigned char *u, size_t most)
 {
 	size_t n = 0, k;
 
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < most; k++) {
 		if (u[n] == ' ' || u[n] == '.' || u[n] == '-' || u[n] == '_' || u[n] == ',' ||
-		    u[n] == '/')
+		    u[n] == '/' || u[n] == '+' || u[n] == '\'')
 			n += 1;
-		else if (u[n] == 0xc2 && u[n + 1] == 0xa0)
+		else if (u[n] == 0xc2 && (u[n + 1] == 0xa0 || u[n + 1] == 0xb7))   /* NBSP, middle dot */
 			n += 2;
 		else if ((u[n] == 0xef && u[n + 1] == 0xbc && u[n + 2] == 0x8d) ||
-		         (u[n] == 0xe3 && u[n + 1] == 0x80 && u[n + 2] == 0x80))
+		         (u[n] == 0xe3 && u[n + 1] == 0x80 && u[n + 2] == 0x80) ||
+		         (u[n] == 0xe2 && u[n + 1] == 0x80 &&   /* dashes, thin spaces */
+		          (u[n + 2] == 0x89 || u[n + 2] == 0x90 || u[n + 2] == 0x91 || u[n + 2] == 0x93 ||
+		           u[n + 2] == 0x94 || u[n + 2] == 0xaf)))
 			n += 3;
 		else
 			break;
 	}
 	return n;
+}
+
+static size_t redact_sep(const unsigned char *u)
+{
+	return redact_sep_n(u, 2);
+}
+
+/* continues: p follows a digit and a separator (the tail of a longer
+ * grouped sequence, which was not a number to redact). */
+static int continues(const char *s, const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	size_t k;
+
+	for (k = 1; k <= 3 && p - k > s; k++)
+		if (redact_sep_n(u - k, 1) == k && p[-(long)k - 1] >= '0' && p[-(long)k - 1] <= '9')
+			return 1;
+	return 0;
+}
+
+/*
+ * Exactly 12 digits (a personal number) in groups of any length, joined by
+ * up to 3 separators each ("051087 012345", "0510-870-12345",
+ * "051 - 087 - 012 - 345"), the first not right after a letter (a result
+ * code's "H55-250314-0101" is 12 digits after the agency's letter): its
+ * byte length, else 0. Found by review: those forms stayed in the log.
+ */
+static size_t redact_twelve(const char *s, const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	size_t n = 0, digits = 0, d, sep, end = 0;
+
+	if (p > s && ((p[-1] | 0x20) >= 'a' && (p[-1] | 0x20) <= 'z'))
+		return 0;
+	for (;;) {
+		if ((d = redact_digit(u + n)) != 0) {
+			n += d;
+			end = n;
+			if (++digits > 12)
+				return 0;
+			continue;
+		}
+		if (digits > 0 && (sep = redact_sep_n(u + n, 3)) != 0 && redact_digit(u + n + sep)) {
+			n += sep;
+			continue;
+		}
+		break;
+	}
+	return digits == 12 ? end : 0;
 }
 
 /*
@@ -240,7 +296,11 @@ static size_t redact_span(const char *s, const char *p)
 		break;
 	}
 	if (groups > 0) {
-		grouped &= group == glen;
+		/* groups of 4: a personal number's 12 digits only ("2025/0001/
+		 * 0002/0003" is no number of a person); and groups that continue
+		 * a longer sequence before p ("2025/" + "0001/...") are its tail,
+		 * not a number of their own */
+		grouped &= group == glen && (glen == 3 || digits == 12) && !continues(s, p);
 		if (!grouped) {
 			/* Not 3-digit groups: only its first run counts. */
 			for (n = 0, digits = 0; (d = redact_digit(u + n)) != 0; n += d)
@@ -249,7 +309,7 @@ static size_t redact_span(const char *s, const char *p)
 		}
 	}
 	if (digits < 9)
-		return 0;
+		return continues(s, p) ? 0 : redact_twelve(s, p);
 	if (groups == 0 || !grouped) {
 		if (hex_id_at(s, p))
 			return 0;

@@ -166,6 +166,19 @@ static void t_redact_numbers(void)
 		{ "/r/\xd9\xa0\xd9\xa5\xd9\xa1\xd9\xa0\xd9\xa8\xd9\xa7\xd9\xa0\xd9\xa1"
 		  "\xd9\xa2\xd9\xa3\xd9\xa4\xd9\xa5", "/r/[number]" },
 		{ "250314-0101-0102", "250314-0101-0102" },                          /* 6-4-4 */
+		/* found by the second review: any grouping of exactly 12 digits */
+		{ "/verify/r/051087 012345", "/verify/r/[number]" },
+		{ "/verify/r/0510-870-12345", "/verify/r/[number]" },
+		{ "/r/05 10 87 01 23 45", "/r/[number]" },
+		{ "/r/051+087+012+345", "/r/[number]" },
+		{ "/r/051 - 087 - 012 - 345", "/r/[number]" },
+		{ "/r/0 5 1 0 8 7 0 1 2 3 4 5", "/r/[number]" },
+		{ "/r/051\xe2\x80\x93" "087\xe2\x80\x93" "012345", "/r/[number]" },      /* en dash */
+		{ "/r/\xe0\xa7\xa6\xe0\xa7\xab\xe0\xa7\xa7\xe0\xa7\xa6\xe0\xa7\xae\xe0\xa7\xad"
+		  "\xe0\xa7\xa6\xe0\xa7\xa7\xe0\xa7\xa8\xe0\xa7\xa9\xe0\xa7\xaa\xe0\xa7\xab", "/r/[number]" },
+		{ "000.31.20.H55-250314-0101-KQ1", "000.31.20.H55-250314-0101-KQ1" },  /* after a letter */
+		{ "2025-03-14T10:00:00Z", "2025-03-14T10:00:00Z" },
+		{ "2025/0001/0002/0003", "2025/0001/0002/0003" },                     /* 16 digits */
 		{ "12/03/2025 10:00", "12/03/2025 10:00" },
 		{ "batch 12, 123456 bytes", "batch 12, 123456 bytes" },
 		{ "", "" },
