@@ -724,17 +724,20 @@ void vcms_signature_value(vcms *c, const unsigned char **sig, size_t *len)
 	*len = s != NULL ? (size_t)ASN1_STRING_length(s) : 0;
 }
 
-int vcms_timestamp_tokens(vcms *c, kho_buf *tokens, size_t max, size_t *n, kho_err *err)
+/* The DER of each value of a timestamp attribute: the unsigned signature
+ * timestamps, or the signed content timestamps. */
+static int tokens_of(vcms *c, int content, kho_buf *tokens, size_t max, size_t *n, kho_err *err)
 {
 	int loc = -1, j, rc;
 	X509_ATTRIBUTE *a;
 
 	*n = 0;
 	for (;;) {
-		loc = CMS_unsigned_get_attr_by_NID(c->si, NID_id_smime_aa_timeStampToken, loc);
+		loc = content ? CMS_signed_get_attr_by_NID(c->si, NID_id_smime_aa_ets_contentTimestamp, loc)
+		              : CMS_unsigned_get_attr_by_NID(c->si, NID_id_smime_aa_timeStampToken, loc);
 		if (loc < 0)
 			break;
-		a = CMS_unsigned_get_attr(c->si, loc);
+		a = content ? CMS_signed_get_attr(c->si, loc) : CMS_unsigned_get_attr(c->si, loc);
 		for (j = 0; j < X509_ATTRIBUTE_count(a); j++) {
 			ASN1_TYPE *v = X509_ATTRIBUTE_get0_type(a, j);
 			unsigned char *der = NULL;
@@ -757,6 +760,16 @@ int vcms_timestamp_tokens(vcms *c, kho_buf *tokens, size_t max, size_t *n, kho_e
 		}
 	}
 	return 0;
+}
+
+int vcms_timestamp_tokens(vcms *c, kho_buf *tokens, size_t max, size_t *n, kho_err *err)
+{
+	return tokens_of(c, 0, tokens, max, n, err);
+}
+
+int vcms_content_timestamp_tokens(vcms *c, kho_buf *tokens, size_t max, size_t *n, kho_err *err)
+{
+	return tokens_of(c, 1, tokens, max, n, err);
 }
 
 char *vcms_name(const X509_NAME *n)

@@ -111,6 +111,9 @@ void vcms_signature_value(vcms *c, const unsigned char **sig, size_t *len);
  * storage; each kho_buf is initialised here and freed by the caller.
  */
 int vcms_timestamp_tokens(vcms *c, kho_buf *tokens, size_t max, size_t *n, kho_err *err);
+/* vcms_content_timestamp_tokens: the same for the signed attribute
+ * id-aa-ets-contentTimestamp (EN 319 122-1 5.2.8: over the signed content). */
+int vcms_content_timestamp_tokens(vcms *c, kho_buf *tokens, size_t max, size_t *n, kho_err *err);
 
 /* The findings on one RFC 3161 token. */
 typedef struct vcms_tst {

@@ -130,6 +130,23 @@ def ts_token(data, cnf="ts.cnf"):
                "-inkey", f"{PKI}/tsa.key", "-signer", f"{PKI}/tsa.pem", "-chain", f"{PKI}/ca.pem",
                "-token_out")
 
+def ts_token_at(data, when):
+    """A token over data whose genTime is `when` (seconds since the epoch),
+    built by hand (TSTInfo, RFC 3161 2.4.2) and signed by the PKI's TSA with
+    `openssl cms`: `openssl ts` only stamps the present."""
+    import time
+    gt = time.strftime("%Y%m%d%H%M%SZ", time.gmtime(when)).encode()
+    tst = der([0x30, [[0x02, b"\x01"], oid("1.3.6.1.4.1.59999.1.9"),
+                      [0x30, [[0x30, [oid("2.16.840.1.101.3.4.2.1"), [0x05, b""]]],
+                              [0x04, hashlib.sha256(data).digest()]]],
+                      [0x02, os.urandom(8).lstrip(b"\x00") or b"\x01"], [0x18, gt],
+                      [0x30, [[0x02, b"\x01"]]]]])
+    with open("tstinfo.der", "wb") as f: f.write(tst)
+    return run("openssl", "cms", "-sign", "-binary", "-nodetach", "-cades", "-nosmimecap",
+               "-md", "sha256", "-econtent_type", "1.2.840.113549.1.9.16.1.4",
+               "-in", "tstinfo.der", "-signer", f"{PKI}/tsa.pem", "-inkey", f"{PKI}/tsa.key",
+               "-certfile", f"{PKI}/ca.pem", "-outform", "DER")
+
 SIG_TST = "1.2.840.113549.1.9.16.2.14"      # id-aa-signatureTimeStampToken
 SIGNING_TIME = "1.2.840.113549.1.9.5"       # id-signingTime (RFC 5652 11.3)
 SIGNING_CERT_V2 = "1.2.840.113549.1.9.16.2.47"  # id-aa-signingCertificateV2 (RFC 5035)
@@ -202,6 +219,16 @@ def build(kind):
         asice("refself.asice", f, refs=f + [("META-INF/signature001.p7s", b"a guess")])
     elif kind == "sig-timestamp":
         asice("bt.asice", f, post=lambda s: add_unsigned(s, SIG_TST, ts_token(sig_value(s))))
+    elif kind == "content-timestamp-late":
+        # a content timestamp an hour after the signature timestamp (the
+        # content stamped after it was signed), and one a minute before
+        import time
+        m = manifest("META-INF/signature001.p7s", f)
+        for secs, out in ((3600, "ctlate.asice"), (-60, "ctearly.asice")):
+            s = add_signed_and_resign(cms_sign(m), CONTENT_TST, ts_token_at(m, time.time() + secs),
+                                      f"{PKI}/signer.key")
+            s = add_unsigned(s, SIG_TST, ts_token(sig_value(s)))
+            zipit(out, f + [("META-INF/ASiCManifest001.xml", m), ("META-INF/signature001.p7s", s)])
     elif kind == "co-signed":
         # one signature file, two SignerInfos: the signer and the revoked one
         m = manifest("META-INF/signature001.p7s", f)
@@ -412,7 +439,7 @@ mimetype-crlf unsigned-extra manifest-refs-mimetype manifest-refs-itself sig-tim
 content-timestamp counter-signature expired revoked revoked-ts sig-value-broken manifest-altered
 data-tampered two-signatures two-signatures-one-broken no-manifest-asice empty-manifest
 asics-two-files archive-timestamp timestamp-only no-signature-zip xades twin-manifest unsigned-record
-sig-timestamp-skew co-signed
+sig-timestamp-skew co-signed content-timestamp-late
 unstamped-archive-manifest sig-timestamp-sha1 sha1-intermediate ess-sha1 ess-sha256-explicit archive-timestamp-late-signing-time
 archive-timestamp-sha1"
 # shellcheck disable=SC2086
@@ -520,6 +547,12 @@ j sig-timestamp "level T, POE from the timestamp" \
 v content-timestamp cts.asice 0 'TOTAL-PASSED' --format json
 j content-timestamp "level B, no signature timestamp" \
 	'r["signatures"][0]["level"]=="CAdES-BASELINE-B" and r["signatures"][0]["timestamps"]==[]'
+
+#     ... and with a signature timestamp: the content timestamp must not be
+#     later than it (EN 319 102-1 timestamp coherence; found by review: a
+#     content timestamp an hour after the signature timestamp passed, unread).
+v content-timestamp-late ctlate.asice 2 'INDETERMINATE/TIMESTAMP_ORDER_FAILURE: the content timestamp .* is after the signature timestamp'
+v content-timestamp-early ctearly.asice 0 'TOTAL-PASSED'
 
 # 11. A counter-signature (unsigned attribute countersignature, RFC 5652
 #     11.4) by a second signer. DSS (ASiCSWithCAdESCounterSignatureTest)
