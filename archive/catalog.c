@@ -693,41 +693,11 @@ int catalog_keystore_used(catalog *c)
 	return used;
 }
 
-/* A package destroyed by retention (retention/rstore.c's tombstones, when
- * that module made its tables; an older one kept only the current
- * package's hash in ret_tombstones). Lock held. */
-static int destroyed_locked(catalog *c, const char *id)
-{
-	static const char *const q[2][2] = {
-		{ "ret_tombstone_packages", "SELECT 1 FROM ret_tombstone_packages WHERE package_id = ?" },
-		{ "ret_tombstones", "SELECT 1 FROM ret_tombstones WHERE package_sha256 = ?" },
-	};
-	sqlite3_stmt *st;
-	int k, found = 0;
-
-	for (k = 0; k < 2 && !found; k++) {
-		st = catalog_stmt(c, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-		                  NULL);
-		if (st == NULL)
-			return 0;
-		sqlite3_bind_text(st, 1, q[k][0], -1, SQLITE_STATIC);
-		found = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_reset(st);
-		if (!found || (st = catalog_stmt(c, q[k][1], NULL)) == NULL)
-			continue;
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		found = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_reset(st);
-	}
-	return found;
-}
-
-int catalog_acknowledged(catalog *c, const char *id, int64_t *seq, int *destroyed, kho_err *err)
+int catalog_acknowledged(catalog *c, const char *id, int64_t *seq, kho_err *err)
 {
 	sqlite3_stmt *st;
 	int s, rc;
 
-	*destroyed = 0;
 	catalog_lock(c);
 	st = catalog_stmt(c, "SELECT seq FROM audit WHERE object = ? AND action IN ('ingest',"
 	                     " 'renew') AND status = 201 LIMIT 1", err);
@@ -739,8 +709,6 @@ int catalog_acknowledged(catalog *c, const char *id, int64_t *seq, int *destroye
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
 		*seq = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
-		*destroyed = destroyed_locked(c, id);
 		rc = 0;
 	} else if (s == SQLITE_DONE) {
 		rc = KHO_ENOTFOUND;

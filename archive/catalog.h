@@ -163,12 +163,10 @@ int catalog_keystore_used(catalog *c);
 
 /*
  * catalog_acknowledged: the audit event (*seq) that acknowledged package id
- * (its ingest or renew, committed with its rows), KHO_ENOTFOUND if none;
- * *destroyed 1 if a destruction's tombstone names it since. A scan of the
- * trail: for recovery, not for a request.
+ * (its ingest or renew, committed with its rows), KHO_ENOTFOUND if none.
+ * A scan of the trail: for recovery, not for a request.
  */
-int catalog_acknowledged(catalog *c, const char *id, int64_t *seq, int *destroyed,
-                         kho_err *err);
+int catalog_acknowledged(catalog *c, const char *id, int64_t *seq, kho_err *err);
 
 /* catalog_result_package: the current package of a result code. KHO_ENOTFOUND. */
 int catalog_result_package(catalog *c, const char *result_code, catalog_package *out,

@@ -1326,6 +1326,8 @@ static void daemon_event(ingest_ctx *c, const char *action, const char *object,
 
 struct recover_walk {
 	ingest_ctx *c;
+	int (*destroyed)(const char *id, void *arg);
+	void *arg;
 	int removed;
 	kho_err *err;
 };
@@ -1355,9 +1357,8 @@ static int recover_one(const char *id, int is_stray, void *arg)
 	 * committed). kho fsck reports it, an orphan. */
 	{
 		int64_t seq = 0;
-		int destroyed = 0;
-		rc = catalog_acknowledged(w->c->cat, id, &seq, &destroyed, &e);
-		if (rc == 0 && destroyed) {
+		rc = catalog_acknowledged(w->c->cat, id, &seq, &e);
+		if (rc == 0 && w->destroyed != NULL && w->destroyed(id, w->arg)) {
 			/* Destroyed by retention, its file back from an older copy of
 			 * the store: its key is shredded, the file reads as nothing. */
 			if (store_remove(w->c->st, id, NULL) == 0) {
@@ -1454,7 +1455,8 @@ static int migrate_keys(ingest_ctx *c, int *moved, kho_err *err)
 	return rc;
 }
 
-int ingest_recover(ingest_ctx *c, int *removed, kho_err *err)
+int ingest_recover(ingest_ctx *c, int (*destroyed)(const char *id, void *arg), void *arg,
+                   int *removed, kho_err *err)
 {
 	struct recover_walk w;
 	size_t shredded = 0;
@@ -1462,6 +1464,8 @@ int ingest_recover(ingest_ctx *c, int *removed, kho_err *err)
 	int rc, moved = 0;
 
 	w.c = c;
+	w.destroyed = destroyed;
+	w.arg = arg;
 	w.removed = 0;
 	w.err = err;
 	if ((rc = store_clean_tmp(c->st, err)) != 0)

@@ -225,9 +225,12 @@ int64_t fixity_problems(const fixity_summary *s);
 
 /*
  * ingest_recover: at daemon start: clear temporary files and remove store
- * files that no catalog row references (never acknowledged). *removed gets
+ * files that no catalog row references (never acknowledged), and those of
+ * packages destroyed(id, arg) says were destroyed (may be NULL: none); a
+ * file the audit trail acknowledged is kept, with an alert. *removed gets
  * their number; each is audited.
  */
-int ingest_recover(ingest_ctx *c, int *removed, kho_err *err);
+int ingest_recover(ingest_ctx *c, int (*destroyed)(const char *id, void *arg), void *arg,
+                   int *removed, kho_err *err);
 
 #endif

@@ -808,6 +808,25 @@ static int renewed_into(catalog *cat, const catalog_package *p, catalog_package 
 	return strcmp(cur->id, p->id) != 0;
 }
 
+/*
+ * A package whose key is gone (has_key 0): 0 if its record is being
+ * destroyed (an execution of its batch began), else 1, with an audit
+ * alert (status) naming the key store: a key store not mounted or
+ * restored, a key file deleted by hand (found by review: answered as
+ * "destroyed", with no alert).
+ */
+static int key_gone_alert(server *s, const char *actor, const catalog_package *p, int status)
+{
+	char d[400];
+
+	if (rstore_destroying(s->ing->cat, p->result_code, NULL) == 1)
+		return 0;
+	snprintf(d, sizeof d, "the package's key is missing from the key store %.200s and no"
+	         " destruction of it was recorded", keystore_dir(s->ing->ks));
+	audit(s, actor, "alert", p->id, status, d);
+	return 1;
+}
+
 static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, int report_only)
 {
 	int force = is_true(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "force"));
@@ -839,12 +858,9 @@ static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, in
 		/* Gone by a destruction kho began: 410. Gone otherwise (a key
 		 * store not mounted, a key file deleted by hand): an integrity
 		 * alert, never "destroyed" (found by review). */
-		if (rstore_destroying(q->s->ing->cat, p.result_code, NULL) == 1)
+		if (!key_gone_alert(q->s, actor_of(q), &p, 409))
 			return send_error(q, c, 410, "package %s was destroyed (its destruction is being"
 			                  " finished)", p.id);
-		snprintf(detail, sizeof detail, "the package's key is missing from the key store %.200s"
-		         " and no destruction of it was recorded", keystore_dir(q->s->ing->ks));
-		audit(q->s, actor_of(q), "alert", p.id, 409, detail);
 		return send_json(q, c, 409, json_pack("{s:s,s:s,s:s,s:s,s:i}", "error", "the package's"
 		                                      " key is missing from the key store, and no"
 		                                      " destruction of it was recorded: reported to"
@@ -1550,6 +1566,19 @@ static int wv_tombstone(void *arg, const char *code, const unsigned char sha[32]
 	return 0;
 }
 
+/* For the start-up recovery (before start_retention: the ret_ tables of
+ * an archive that ever destroyed anything exist; without them, no
+ * tombstone, no destruction): a package under a destruction's tombstone. */
+static int package_destroyed(const char *id, void *arg)
+{
+	server *s = arg;
+	json_t *t = NULL;
+	int rc = rstore_tombstone_by_package(s->ing->cat, id, &t, NULL);
+
+	json_decref(t);
+	return rc == 0;
+}
+
 static int wv_report(void *arg, const char *code, verify_report **out, unsigned char id[32],
                      kho_err *err)
 {
@@ -1572,13 +1601,9 @@ static int wv_report(void *arg, const char *code, verify_report **out, unsigned 
 		log_error(s, "public verification", err != NULL ? err->msg : "");
 		return rc;
 	}
-	if (rc == KHO_ENOTFOUND && !p.has_key && rstore_destroying(s->ing->cat, p.result_code, NULL) != 1) {
-		/* Its key gone with no destruction under way: not "no longer
-		 * held" but an integrity alert, as for GET /v1/packages. */
-		audit(s, "anonymous", "alert", p.id, 500, "public verification: the package's key is"
-		      " missing from the key store and no destruction of it was recorded");
+	if (rc == KHO_ENOTFOUND && !p.has_key && key_gone_alert(s, "anonymous", &p, 500))
+		/* not "no longer held" but an integrity alert, as for GET /v1/packages */
 		return kho_err_set(err, KHO_EIO, "the package's key is missing");
-	}
 	if (rc != 0) {
 		if (rc != KHO_ENOTFOUND || p.has_key) {
 			char d[600];
@@ -2039,7 +2064,7 @@ static void deny(struct req *q, int status, const char *msg)
 
 /* The refusal of a request without a valid token: 401, audited; or 429,
  * not audited, for an address past its share of them (denial_flood). */
-static void deny_token(struct req *q, struct MHD_Connection *c, const char *h, const char *tok,
+static void deny_token(struct req *q, struct MHD_Connection *c, const char *h,
                        const char *object)
 {
 	char who[64];
@@ -2054,7 +2079,7 @@ static void deny_token(struct req *q, struct MHD_Connection *c, const char *h, c
 		                 sizeof who);
 	else
 		snprintf(who, sizeof who, "%s", q->client);
-	if (denial_flood(q->s, who) && !(tok != NULL && token_is_revoked(pick_reader(q->s), tok))) {
+	if (denial_flood(q->s, who) && !q->who.revoked) {
 		deny(q, 429, "too many requests without a valid token from this address: try again"
 		             " later");
 		q->retry_after = (unsigned)(1.0 / DENIED_PER_SECOND);
@@ -2140,12 +2165,8 @@ static int authorize(struct req *q, struct MHD_Connection *c, catalog *r)
 	if (roles == 0)
 		return 0;
 	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-	if (http_bearer(h, tok) != 0) {
-		deny_token(q, c, h, NULL, http_route_name(q->m.route));
-		return 1;
-	}
-	if (token_check(r, tok, &q->who, NULL) != 0) {
-		deny_token(q, c, h, tok, http_route_name(q->m.route));
+	if (http_bearer(h, tok) != 0 || token_check(r, tok, &q->who, NULL) != 0) {
+		deny_token(q, c, h, http_route_name(q->m.route));
 		return 1;
 	}
 	q->authed = 1;
@@ -2261,12 +2282,8 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 		                 ? RETENTION_SCHEDULE_MAX : RAPI_MAX_JSON;
 		q->retention = 1;
 		q->m.route = HTTP_R_RETENTION;
-		if (http_bearer(h, tok) != 0) {
-			deny_token(q, c, h, NULL, q->logpath);
-			return q;
-		}
-		if (token_check(pick_reader(s), tok, &q->who, NULL) != 0) {
-			deny_token(q, c, h, tok, q->logpath);
+		if (http_bearer(h, tok) != 0 || token_check(pick_reader(s), tok, &q->who, NULL) != 0) {
+			deny_token(q, c, h, q->logpath);
 			return q;
 		}
 		q->authed = 1;
@@ -3159,7 +3176,7 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 		rc = kho_err_set(err, KHO_EEXIST, "%s: another daemon uses this data directory", data_dir);
 		goto fail;
 	}
-	if ((rc = ingest_recover(s->ing, &removed, err)) != 0)
+	if ((rc = ingest_recover(s->ing, package_destroyed, s, &removed, err)) != 0)
 		goto fail;
 	if ((rc = load_sealing(s, err)) != 0)
 		goto fail;

@@ -67,6 +67,14 @@ static int good_name(const char *s)
 	return 1;
 }
 
+/* The head of a token's add event, "token added: role R[, agency A]": what
+ * token_add writes (then "; hash H") and token_trail_check expects. */
+static void added_head(char *out, size_t n, const char *role, const char *agency)
+{
+	snprintf(out, n, "token added: role %s%s%s", role, agency && *agency ? ", agency " : "",
+	         agency ? agency : "");
+}
+
 int token_add(catalog *c, const char *name, int role, const char *agency, const char *actor,
               char out[TOKEN_LEN + 1], kho_err *err)
 {
@@ -125,10 +133,11 @@ int token_add(catalog *c, const char *name, int role, const char *agency, const 
 		 * nothing to log in with): kho fsck compares the tokens table
 		 * with these events (found by review: a row's hash swapped for
 		 * one's own token acted under another's name, with no trace). */
-		char hx[65];
-		kho_hex(hx, hash, sizeof hash);
-		snprintf(detail, sizeof detail, "token added: role %s%s%s; hash %s",
-		         token_role_name(role), agency ? ", agency " : "", agency ? agency : "", hx);
+		size_t hl;
+		added_head(detail, sizeof detail, token_role_name(role), agency);
+		hl = strlen(detail);
+		snprintf(detail + hl, sizeof detail - hl, "; hash ");
+		kho_hex(detail + hl + 7, hash, sizeof hash);
 	}
 	ev.actor = actor;
 	ev.action = "config";
@@ -231,15 +240,18 @@ int token_check(catalog *c, const char *token, token_info *out, kho_err *err)
 	kho_sha256(hash, token, TOKEN_LEN);
 	catalog_lock(c);
 	/* Lookup by the hash of a 256-bit secret: an index probe leaks nothing useful. */
-	st = catalog_stmt(c, "SELECT id, name, role, agency FROM tokens"
-	                     " WHERE hash = ? AND revoked_at IS NULL", err);
+	st = catalog_stmt(c, "SELECT id, name, role, agency, revoked_at IS NOT NULL FROM tokens"
+	                     " WHERE hash = ?", err);
 	if (st == NULL) {
 		catalog_unlock(c);
 		return KHO_EIO;
 	}
 	sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_STATIC);
 	s = sqlite3_step(st);
-	if (s == SQLITE_ROW) {
+	if (s == SQLITE_ROW && sqlite3_column_int(st, 4) != 0) {
+		out->revoked = 1;
+		rc = kho_err_set(err, KHO_EAUTH, "invalid token");   /* the one answer for all three */
+	} else if (s == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(st, 0);
 		snprintf(out->name, sizeof out->name, "%s", (const char *)sqlite3_column_text(st, 1));
 		out->role = (enum token_role)token_role_parse((const char *)sqlite3_column_text(st, 2));
@@ -252,28 +264,6 @@ int token_check(catalog *c, const char *token, token_info *out, kho_err *err)
 	sqlite3_reset(st);
 	catalog_unlock(c);
 	return rc;
-}
-
-int token_is_revoked(catalog *c, const char *token)
-{
-	unsigned char hash[32];
-	sqlite3_stmt *st;
-	int s;
-
-	if (token == NULL || strlen(token) != TOKEN_LEN)
-		return 0;
-	kho_sha256(hash, token, TOKEN_LEN);
-	catalog_lock(c);
-	st = catalog_stmt(c, "SELECT 1 FROM tokens WHERE hash = ? AND revoked_at IS NOT NULL", NULL);
-	if (st == NULL) {
-		catalog_unlock(c);
-		return 0;
-	}
-	sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_STATIC);
-	s = sqlite3_step(st);
-	sqlite3_reset(st);
-	catalog_unlock(c);
-	return s == SQLITE_ROW;
 }
 
 int token_list_json(catalog *c, json_t **out, kho_err *err)
@@ -352,9 +342,7 @@ int token_trail_check(catalog *c, int (*fn)(const char *name, const char *why, v
 		}
 		memset(&t[n], 0, sizeof t[n]);
 		snprintf(t[n].name, sizeof t[n].name, "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(t[n].head, sizeof t[n].head, "token added: role %s%s%s",
-		         (const char *)sqlite3_column_text(st, 1), ag && *ag ? ", agency " : "",
-		         ag ? ag : "");
+		added_head(t[n].head, sizeof t[n].head, (const char *)sqlite3_column_text(st, 1), ag);
 		if (sqlite3_column_bytes(st, 3) == 32)
 			kho_hex(t[n].hash, sqlite3_column_blob(st, 3), 32);
 		t[n].revoked = sqlite3_column_int(st, 4);

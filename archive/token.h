@@ -36,6 +36,8 @@ typedef struct token_info {
 	char name[TOKEN_NAME_MAX + 1];
 	enum token_role role;
 	char agency[32];               /* "" if none */
+	int revoked;                   /* token_check refused it as a revoked one (its use is
+	                                  always audited); the fields above are then unset */
 } token_info;
 
 extern const char token_schema_sql[];
@@ -72,10 +74,6 @@ int token_withdraw(catalog *c, const char *name, const char *actor, const char *
 int token_check(catalog *c, const char *token, token_info *out, kho_err *err);
 
 /* token_list_json: [{name, role, agency, created, revoked}] (never the hashes). */
-/* token_is_revoked: 1 if token is one that was revoked (its use is always
- * audited), else 0. */
-int token_is_revoked(catalog *c, const char *token);
-
 int token_list_json(catalog *c, json_t **out, kho_err *err);
 
 /*

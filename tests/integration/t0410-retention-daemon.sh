@@ -118,6 +118,17 @@ check "a copy of DATA alone, with an empty key store: the daemon does not start 
 	test "$rc" -ne 0 -a "$rc" -ne 124
 check_grep "... saying its key store is missing or empty" 'empty.keys: no such key store \(missing, or an empty directory' alone.log
 check "the live archive is clean for fsck" "$KHO" fsck --data data --no-verify
+# the destroyed package's file brought back from an older copy of the store:
+# the start removes it as a destroyed package's, not as "never committed",
+# and raises no alert (found by review: kept, with an alert at every start)
+cp -a data rs; cp -a data.keys rs.keys
+cp before.data/store/${IDA:0:2}/$IDA.enc rs/store/${IDA:0:2}/
+start_daemon rs --trust pki/trust.pem
+stop_daemon
+check "a destroyed package's store file put back is removed at start" test ! -e rs/store/${IDA:0:2}/$IDA.enc
+"$KHO" audit list --data rs --limit 100000 > rs-audit.out
+check_grep "... audited as a destroyed package's" "\"action\":\"recover\",\"object\":\"$IDA\".*destroyed package" rs-audit.out
+check_nogrep "... with no alert" "\"action\":\"alert\",\"object\":\"$IDA\"" rs-audit.out
 check "the audit chain verifies" "$KHO" audit verify --data data
 "$KHO" audit list --data data --limit 100000 > audit.out
 check_grep "the officer's PUT /v1/schedules (403) is audited as denied" \
