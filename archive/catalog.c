@@ -25,7 +25,10 @@
 #include "common/utf8.h"
 #include "common/util.h"
 
-#define STMT_CACHE 64
+/* Above the number of catalog_stmt call sites (about 80 in archive/,
+ * retention/ and tools/: each site's SQL is one entry on a connection
+ * that runs it); 64 was below it once fsck compared decisions too. */
+#define STMT_CACHE 128
 
 struct catalog {
 	sqlite3 *db;
@@ -677,6 +680,307 @@ int catalog_results_misfiled(catalog *c, int (*fn)(const char *code, void *arg),
 	return rc;
 }
 
+/*
+ * The validity decisions of results, as the audit trail says them and as
+ * result_status keeps them (catalog_status_trail_check). A reset is an
+ * ingest that (re)created the result's row: the decisions before it were
+ * of a row since replaced (the same code, new bytes) or destroyed.
+ */
+struct trail_dec {
+	char *code;
+	char *decision;               /* NULL for a reset */
+	size_t order;                 /* trail order, for a stable sort */
+	char status[16];
+	char by[CATALOG_CODE_MAX];
+	char eff[11];                 /* "" where the event does not say it */
+	int on_arrival;               /* superseded_before_locked's */
+};
+
+struct trail_decs {
+	struct trail_dec *v;
+	size_t n, cap;
+};
+
+static void trail_decs_free(struct trail_decs *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		free(d->v[i].code);
+		free(d->v[i].decision);
+	}
+	free(d->v);
+}
+
+/* Appends one decision (decision NULL: a reset); 0 or KHO_ENOMEM. */
+static int trail_add(struct trail_decs *d, const char *code, size_t code_len, const char *status,
+                     const char *decision, size_t dec_len, const char *by, size_t by_len,
+                     const char *eff, kho_err *err)
+{
+	struct trail_dec *e;
+
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 64;
+		struct trail_dec *nv = realloc(d->v, cap * sizeof *nv);
+		if (nv == NULL)
+			return kho_err_set(err, KHO_ENOMEM, "out of memory");
+		d->v = nv;
+		d->cap = cap;
+	}
+	e = &d->v[d->n];
+	memset(e, 0, sizeof *e);
+	e->code = strndup(code, code_len);
+	if (decision != NULL)
+		e->decision = strndup(decision, dec_len);
+	if (e->code == NULL || (decision != NULL && e->decision == NULL)) {
+		free(e->code);
+		free(e->decision);
+		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	}
+	e->order = d->n;
+	copy(e->status, sizeof e->status, status);
+	snprintf(e->by, sizeof e->by, "%.*s", (int)(by_len < sizeof e->by ? by_len : sizeof e->by - 1),
+	         by);
+	copy(e->eff, sizeof e->eff, eff);
+	d->n++;
+	return 0;
+}
+
+/*
+ * One event of the trail into d: an ingest (a reset of its result, and
+ * "supersedes OLD": OLD superseded by it, as supersede_locked records it),
+ * or a status event: catalog_set_status's "status S, decision D[,
+ * effective E][, superseded by X]" (E since 2026-12-07) or
+ * superseded_before_locked's "superseded by X (archived before it...".
+ */
+static int trail_event(catalog *c, struct trail_decs *d, const char *action, const char *object,
+                       const char *detail, kho_err *err)
+{
+	const char *p, *q, *end;
+
+	if (strcmp(action, "ingest") == 0) {
+		if (strncmp(detail, "result ", 7) != 0 || (q = strchr(detail + 7, ',')) == NULL)
+			return 0;
+		p = detail + 7;
+		if (trail_add(d, p, (size_t)(q - p), "", NULL, 0, "", 0, "", err) != 0)
+			return KHO_ENOMEM;
+		/* Before 2026-12-08 the decision made as the result arrived
+		 * came just before its ingest event: it follows the reset. */
+		if (d->n >= 2 && d->v[d->n - 2].on_arrival &&
+		    strcmp(d->v[d->n - 2].code, d->v[d->n - 1].code) == 0) {
+			struct trail_dec tmp = d->v[d->n - 2];
+			d->v[d->n - 2] = d->v[d->n - 1];
+			d->v[d->n - 1] = tmp;
+			d->v[d->n - 2].order = d->n - 2;
+			d->v[d->n - 1].order = d->n - 1;
+		}
+		end = strstr(q, ", supersedes ");
+		if (end == NULL)
+			return 0;
+		if (strcmp(end + 13, "an earlier package") != 0)
+			return trail_add(d, end + 13, strlen(end + 13), "superseded", p, (size_t)(q - p),
+			                 p, (size_t)(q - p), "", err);
+		/* Now the same code's replacement; before 2026-12-07 (019a48f)
+		 * also the supersession of another code, the one its record
+		 * declares (still in its row). */
+		{
+			char code[CATALOG_CODE_MAX], old[CATALOG_CODE_MAX] = "";
+			sqlite3_stmt *st;
+			snprintf(code, sizeof code, "%.*s", (int)(q - p < CATALOG_CODE_MAX ? q - p : 0), p);
+			st = catalog_stmt(c, "SELECT supersedes FROM results WHERE result_code = ?", err);
+			if (st == NULL)
+				return KHO_EIO;
+			sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				copy(old, sizeof old, col(st, 0));
+			sqlite3_reset(st);
+			if (old[0] == '\0' || strcmp(old, code) == 0)
+				return 0;
+			return trail_add(d, old, strlen(old), "superseded", code, strlen(code), code,
+			                 strlen(code), "", err);
+		}
+	}
+	if (strncmp(detail, "superseded by ", 14) == 0) {
+		p = detail + 14;
+		q = strstr(p, " (");
+		if (q == NULL)
+			q = p + strlen(p);
+		if (trail_add(d, object, strlen(object), "superseded", p, (size_t)(q - p), p,
+		              (size_t)(q - p), "", err) != 0)
+			return KHO_ENOMEM;
+		d->v[d->n - 1].on_arrival = 1;
+		return 0;
+	}
+	if (strncmp(detail, "status ", 7) == 0 && (q = strstr(detail, ", decision ")) != NULL) {
+		char status[16], eff[11] = "";
+		const char *by = "";
+		size_t by_len = 0;
+
+		snprintf(status, sizeof status, "%.*s", (int)(q - detail - 7), detail + 7);
+		p = q + 11;
+		end = p + strlen(p);
+		if (strcmp(status, "superseded") == 0) {
+			/* The last one: a decision's text may say the same words. */
+			const char *s = p, *last = NULL;
+			while ((s = strstr(s, ", superseded by ")) != NULL)
+				last = s++;
+			if (last != NULL) {
+				by = last + 16;
+				by_len = (size_t)(end - by);
+				end = last;
+			}
+		}
+		if (end - p >= 22 && strncmp(end - 22, ", effective ", 12) == 0) {
+			memcpy(eff, end - 10, 10);
+			end -= 22;
+		}
+		return trail_add(d, object, strlen(object), status, p, (size_t)(end - p), by, by_len,
+		                 eff, err);
+	}
+	return 0;
+}
+
+static int dec_cmp(const void *a, const void *b)
+{
+	const struct trail_dec *x = a, *y = b;
+	int k = strcmp(x->code, y->code);
+
+	return k != 0 ? k : x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The first index of d (sorted) at or after code. */
+static size_t dec_find(const struct trail_decs *d, const char *code)
+{
+	size_t lo = 0, hi = d->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(d->v[mid].code, code) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Why result `code`'s history h[0..nh) and its row (status, ref, by)
+ * differ from the trail's decisions t[0..nt) since its last reset, in why;
+ * "" when they agree. A history shorter than the trail is a result decided
+ * before result_status existed (its first row copied then) only where the
+ * decisions it lacks are events that do not say their effective day.
+ */
+static void dec_compare(const struct trail_dec *t, size_t nt, const struct trail_dec *h,
+                        size_t nh, const char *status, const char *ref, const char *by,
+                        char *why, size_t n)
+{
+	size_t skip = 0, i;
+	const struct trail_dec *last;
+
+	why[0] = '\0';
+	if (nh > nt) {
+		snprintf(why, n, "%zu validity decision(s) in its history that no audit event recorded",
+		         nh - nt);
+		return;
+	}
+	skip = nt - nh;
+	for (i = 0; i < skip; i++)
+		if (t[i].eff[0] != '\0') {
+			snprintf(why, n, "its history lacks the validity decision \"%s\" (%s) that the"
+			         " audit trail recorded", t[i].status, t[i].decision);
+			return;
+		}
+	for (i = 0; i < nh; i++) {
+		const struct trail_dec *e = &t[skip + i];
+		if (strcmp(e->status, h[i].status) != 0 || strcmp(e->decision, h[i].decision) != 0 ||
+		    strcmp(e->by, h[i].by) != 0 || (e->eff[0] != '\0' && strcmp(e->eff, h[i].eff) != 0)) {
+			snprintf(why, n, "validity decision %zu of its history (%s, %s, effective %s)"
+			         " differs from the audit trail's (%s, %s%s%s)", i + 1, h[i].status,
+			         h[i].decision, h[i].eff, e->status, e->decision,
+			         e->eff[0] ? ", effective " : "", e->eff);
+			return;
+		}
+	}
+	last = nt > 0 ? &t[nt - 1] : NULL;
+	if (strcmp(status, last ? last->status : "valid") != 0 ||
+	    strcmp(ref, last ? last->decision : "") != 0 || strcmp(by, last ? last->by : "") != 0)
+		snprintf(why, n, "its validity status (%s%s%s) is not the one the audit trail last"
+		         " recorded (%s%s%s)", status, ref[0] ? ", " : "", ref,
+		         last ? last->status : "valid as archived", last ? ", " : "",
+		         last ? last->decision : "");
+}
+
+int catalog_status_trail_check(catalog *c, int (*fn)(const char *code, const char *why, void *arg),
+                               void *arg, int64_t *checked, kho_err *err)
+{
+	struct trail_decs t = { 0 }, h = { 0 };
+	sqlite3_stmt *st;
+	char why[1400];
+	int s, rc;
+
+	*checked = 0;
+	if ((rc = catalog_read_begin(c, err)) != 0)
+		return rc;
+	st = catalog_stmt(c, "SELECT action, object, detail FROM audit WHERE (action = 'ingest' AND"
+	                     " status = 201) OR (action = 'status' AND status = 200) ORDER BY seq", err);
+	if (st == NULL) {
+		rc = KHO_EIO;
+		goto out;
+	}
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
+		rc = trail_event(c, &t, col(st, 0), col(st, 1), col(st, 2), err);
+	if (rc == 0 && s != SQLITE_DONE)
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	sqlite3_reset(st);
+	if (rc != 0)
+		goto out;
+	qsort(t.v, t.n, sizeof *t.v, dec_cmp);
+	st = catalog_stmt(c, "SELECT result_code, status, decision, superseded_by, effective FROM"
+	                     " result_status ORDER BY result_code, seq", err);
+	if (st == NULL) {
+		rc = KHO_EIO;
+		goto out;
+	}
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
+		rc = trail_add(&h, col(st, 0), strlen(col(st, 0)), col(st, 1), col(st, 2),
+		               strlen(col(st, 2)), col(st, 3), strlen(col(st, 3)), col(st, 4), err);
+	if (rc == 0 && s != SQLITE_DONE)
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	sqlite3_reset(st);
+	if (rc != 0)
+		goto out;
+	/* result_status comes sorted by code (BINARY, as strcmp) and seq. */
+	st = catalog_stmt(c, "SELECT result_code, status, status_ref, superseded_by FROM results", err);
+	if (st == NULL) {
+		rc = KHO_EIO;
+		goto out;
+	}
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *code = col(st, 0);
+		size_t a = dec_find(&t, code), b = a, ha = dec_find(&h, code), hb = ha, k;
+		while (b < t.n && strcmp(t.v[b].code, code) == 0)
+			b++;
+		while (hb < h.n && strcmp(h.v[hb].code, code) == 0)
+			hb++;
+		for (k = b; k > a; k--)   /* after the last reset */
+			if (t.v[k - 1].decision == NULL)
+				break;
+		dec_compare(t.v + k, b - k, h.v + ha, hb - ha, col(st, 1), col(st, 2), col(st, 3), why,
+		            sizeof why);
+		(*checked)++;
+		if (why[0] != '\0')
+			rc = fn(code, why, arg);
+	}
+	if (rc == 0 && s != SQLITE_DONE)
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	sqlite3_reset(st);
+out:
+	catalog_read_end(c);
+	trail_decs_free(&t);
+	trail_decs_free(&h);
+	return rc;
+}
+
 int catalog_keystore_used(catalog *c)
 {
 	sqlite3_stmt *st;
@@ -1066,8 +1370,6 @@ static int ingest_locked(catalog *c, const catalog_package *p, const record *r,
 	    (rc = supersede_locked(c, r->supersedes, r->result_code, r->valid_from, r->agency_code,
 	                           p->ingested_at, &sup, err)) != 0)
 		goto out;
-	if ((rc = superseded_before_locked(c, r, p->ingested_at, superseded_by, err)) != 0)
-		goto out;
 	if (vd != NULL && (rc = insert_verify_data(c, p, r, vd, err)) != 0)
 		goto out;
 	snprintf(detail, sizeof detail, "result %s, %s%s%s, %llu bytes%s%s%s", r->result_code,
@@ -1082,6 +1384,11 @@ static int ingest_locked(catalog *c, const catalog_package *p, const record *r,
 	ev.status = 201;
 	ev.detail = detail;
 	if ((rc = audit_append_locked(c, &ev, err)) != 0)
+		goto out;
+	/* After the ingest event: a decision about this result follows the
+	 * event that (re)created its row, as catalog_status_trail_check reads
+	 * the trail. */
+	if ((rc = superseded_before_locked(c, r, p->ingested_at, superseded_by, err)) != 0)
 		goto out;
 	*superseded = sup;
 out:

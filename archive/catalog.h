@@ -151,6 +151,19 @@ int catalog_result_differs(catalog *c, const record *r, const char *package_id,
 int catalog_results_misfiled(catalog *c, int (*fn)(const char *code, void *arg), void *arg,
                              kho_err *err);
 
+/*
+ * catalog_status_trail_check: whether each result's validity decisions
+ * (its result_status history and the status of its results row) are the
+ * ones the audit trail recorded since the ingest that created the row
+ * (status events, and supersession by a later ingest): fn(code, why) for
+ * each result that differs (a status edited by hand, a decision added,
+ * changed or dropped without its event). *checked: the results compared.
+ * fn's non-zero return stops the walk and is returned. One read
+ * transaction; the decisions are held in memory (two per decision).
+ */
+int catalog_status_trail_check(catalog *c, int (*fn)(const char *code, const char *why, void *arg),
+                               void *arg, int64_t *checked, kho_err *err);
+
 /* catalog_key_recorded: 1 if a check value of key `name` ("master",
  * "subject") is recorded (catalog_key_check ran: its file must exist), or
  * the catalog cannot say; 0 if none (the first start may make the file). */

@@ -34,7 +34,9 @@ static void usage(FILE *f)
 "record kept in the store) must be there and read back intact. Every package\n"
 "the audit trail says was acknowledged (its ingest or renew event) must be in\n"
 "the catalog or under the tombstone of a destruction. Every token must be as\n"
-"the audit events that added and revoked it say (role, agency, hash).\n"
+"the audit events that added and revoked it say (role, agency, hash). Every\n"
+"result's validity decisions (status, decision reference, effective day, the\n"
+"result superseding it) must be the ones its audit events recorded.\n"
 "\n"
 "  --data DIR        the daemon's data directory (it may keep running); it must\n"
 "                    hold catalog.db, keys/master.key and keys/subject.key:\n"
@@ -53,8 +55,10 @@ static void usage(FILE *f)
 "\n"
 "Exit status: 0 clean, 1 problems found (orphan, missing, corrupt or failing\n"
 "package or certificate, missing key, a catalogued result that differs from its\n"
-"package's record.xml, an acknowledged package gone without a destruction), 3 usage, 4 the archive cannot be opened\n"
-"(not a data directory, a missing key file or key store).\n");
+"package's record.xml, an acknowledged package gone without a destruction, a\n"
+"validity decision or token that differs from the audit trail), 3 usage, 4 the\n"
+"archive cannot be opened (not a data directory, a missing key file or key\n"
+"store).\n");
 }
 
 /* Tokens that differ from their audit events (token_trail_check). */
@@ -70,6 +74,25 @@ static int token_bad(const char *name, const char *why, void *arg)
 
 	if (t->n++ == 0)
 		snprintf(t->first, sizeof t->first, "token %.64s: %s", name, why);
+	return 0;
+}
+
+/* Results whose validity decisions differ from the audit trail
+ * (catalog_status_trail_check): each listed, the first kept. */
+struct status_findings {
+	int64_t n, checked;
+	char first[300];
+};
+
+static void list_problem(const char *id, const char *why, void *arg);
+
+static int status_bad(const char *code, const char *why, void *arg)
+{
+	struct status_findings *f = arg;
+
+	if (f->n++ == 0)
+		snprintf(f->first, sizeof f->first, "%.96s: %.190s", code, why);
+	list_problem(code, why, NULL);
 	return 0;
 }
 
@@ -126,6 +149,7 @@ int cmd_fsck(int argc, char **argv)
 	fixity_summary sum;
 	rstore_cert_check cc;
 	struct token_findings tk;
+	struct status_findings sf;
 	rstore *rs = NULL;
 	int64_t problems;
 	ingest_ctx *ic = NULL;
@@ -253,6 +277,13 @@ int cmd_fsck(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_IO;
 	}
+	memset(&sf, 0, sizeof sf);
+	if (catalog_status_trail_check(ic->cat, status_bad, &sf, &sf.checked, &err) != 0) {
+		fprintf(stderr, "kho fsck: validity decisions: %s\n", err.msg);
+		ingest_close(ic);
+		config_free(&cfg);
+		return EXIT_IO;
+	}
 	printf("certificates: %lld checked, %lld ok, %lld missing, %lld corrupt"
 	       " (%lld not yet moved into the store)\n"
 	       "tombstones: %lld inconsistent with the catalog\n"
@@ -260,8 +291,9 @@ int cmd_fsck(int argc, char **argv)
 	       (long long)cc.checked, (long long)cc.ok, (long long)cc.missing,
 	       (long long)cc.corrupt, (long long)cc.not_in_store, (long long)cc.tombstones_bad,
 	       (long long)cc.lost);
-	printf("tokens:   %lld that differ from the audit events that added or revoked them\n",
-	       (long long)tk.n);
+	printf("tokens:   %lld that differ from the audit events that added or revoked them\n"
+	       "status:   %lld of %lld results whose validity decisions differ from the audit"
+	       " trail\n", (long long)tk.n, (long long)sf.n, (long long)sf.checked);
 	if (tk.unhashed > 0)
 		printf("note:     %zu active tokens were added before their hash was recorded in the"
 		       " audit trail (before 2026-12-07): a hash swapped in the catalog cannot be seen for"
@@ -271,11 +303,12 @@ int cmd_fsck(int argc, char **argv)
 		       " was compared with its package's record.xml\n",
 		       noverify ? "--no-verify" : "no trust anchors given");
 	problems = fixity_problems(&sum) + cc.missing + cc.corrupt + cc.tombstones_bad + cc.lost +
-	           tk.n;
+	           tk.n + sf.n;
 	if (problems > 0) {
 		printf("first problem: %s\nfsck: PROBLEMS FOUND (%lld)\n",
 		       fixity_problems(&sum) > 0 ? sum.first_problem
-		       : cc.first_problem[0] != '\0' ? cc.first_problem : tk.first,
+		       : cc.first_problem[0] != '\0' ? cc.first_problem
+		       : tk.n > 0 ? tk.first : sf.first,
 		       (long long)problems);
 		ret = 1;
 	} else {

@@ -7,6 +7,8 @@
 #  - a record dropped (its rows, store and key files): fsck names the
 #    package the audit trail acknowledged that is neither in the catalog
 #    nor destroyed;
+#  - a result's validity decisions edited, added or dropped: fsck names
+#    the result whose decisions differ from its status events;
 #  - a record's rows dropped with its store file left: the daemon's start
 #    keeps the file (it used to remove it as "never committed") and
 #    audits an alert naming the acknowledging event.
@@ -101,6 +103,44 @@ check_exit "a token of an older version: not a problem" 0 "$KHO" fsck --data dt5
 check_grep "... but a note says its hash cannot be checked" 'note: +1 active tokens were added before their hash was recorded' check.out
 check_exit "the untouched archive with these tokens: clean" 0 "$KHO" fsck --data data --config kho.json
 check_grep "... no token differs" '^tokens: +0 ' check.out
+
+# Validity decisions edited by hand (found in session 11's read-through: a
+# revoked result set back to valid in the catalog read as reusable at every
+# counter, and fsck and audit verify stayed clean). A decision whose text
+# quotes the words the trail's detail uses, and one ahead of its day.
+RM=$(token rm1 records_manager)
+start_daemon data --config kho.json
+st=$(http POST /v1/results/$C1/status "$RM" -d '{"status":"revoked","decision":"QĐ 7/QĐ-UBND, effective 2020-01-01, superseded by nothing"}')
+check_status "a result revoked" 200 "$st"
+st=$(http POST /v1/results/$C2/status "$RM" -d '{"status":"suspended","decision":"QĐ 8","effective":"2099-01-01"}')
+check_status "another suspended ahead of its day" 200 "$st"
+st=$(http POST /v1/results/$C2/status "$RM" -d '{"status":"superseded","decision":"QĐ 9","superseded_by":"'$C1'"}')
+check_status "... then superseded" 200 "$st"
+stop_daemon
+check_exit "the archive with these decisions: fsck clean" 0 "$KHO" fsck --data data --config kho.json
+check_grep "... every result compared" '^status: +0 of 3 results' check.out
+copy ds1
+sqlite3 ds1/catalog.db "UPDATE results SET status = 'valid', status_ref = NULL WHERE result_code = '$C1'"
+check_exit "a revoked result set back to valid by hand: fsck fails" 1 "$KHO" fsck --data ds1 --config kho.json
+check_grep "... naming it and the decision the trail recorded" "problem: +$C1: its validity status \\(valid\\) is not the one the audit trail last recorded \\(revoked, QĐ 7" check.out
+check_grep "... counted" '^status: +1 of 3 results' check.out
+copy ds2
+sqlite3 ds2/catalog.db "UPDATE result_status SET effective = '2025-05-01' WHERE result_code = '$C2' AND status = 'suspended'"
+check_exit "a suspension's day moved by hand: fsck fails" 1 "$KHO" fsck --data ds2 --config kho.json
+check_grep "... naming the decision" "$C2: validity decision 1 of its history \\(suspended, QĐ 8, effective 2025-05-01\\) differs" check.out
+copy ds3
+sqlite3 ds3/catalog.db "DELETE FROM result_status WHERE result_code = '$C2' AND status = 'suspended'; UPDATE result_status SET seq = 1 WHERE result_code = '$C2'"
+check_exit "a decision dropped from the history: fsck fails" 1 "$KHO" fsck --data ds3 --config kho.json
+check_grep "... saying which" "$C2: its history lacks the validity decision \"suspended\" \\(QĐ 8\\)" check.out
+copy ds4
+sqlite3 ds4/catalog.db "INSERT INTO result_status VALUES('000.31.20.H55-250314-0303-KQ1', 1, '2025-03-20', 'valid', 'forged', NULL, 0, 0)"
+check_exit "a decision added to an unchanged result's history: fsck fails" 1 "$KHO" fsck --data ds4 --config kho.json
+check_grep "... saying no event recorded it" '0303-KQ1: 1 validity decision\(s\) in its history that no audit event recorded' check.out
+copy ds5
+sqlite3 ds5/catalog.db "UPDATE results SET superseded_by = '000.31.20.H55-250314-0303-KQ1' WHERE result_code = '$C2';
+	UPDATE result_status SET superseded_by = '000.31.20.H55-250314-0303-KQ1' WHERE result_code = '$C2' AND status = 'superseded'"
+check_exit "the superseding result swapped by hand: fsck fails" 1 "$KHO" fsck --data ds5 --config kho.json
+check_grep "... naming it" "problem: +$C2: validity decision 2" check.out
 
 copy d4
 sqlite3 d4/catalog.db "PRAGMA foreign_keys = ON; DELETE FROM objects WHERE package_id = '$ID3';
