@@ -62,7 +62,10 @@ static void usage(FILE *f)
 "  -h, --help         this text\n"
 "\n"
 "Exit status: 0 renewed; 1 the package (or the renewed package) does not verify\n"
-"now, with the verdict on stderr, and nothing is written; 3 usage; 4 I/O; 5 other\n"
+"now, or the new archive timestamp does not stand as a proof of existence now\n"
+"(an untrusted TSA, a token outside its TSA certificate's validity) or would not\n"
+"extend the package's evidence (a TSA certificate ending sooner), with the\n"
+"reason on stderr, and nothing is written; 3 usage; 4 I/O; 5 other\n"
 "failure (not an ASiC-E container, the TSA refused or failed, a certificate\n"
 "without the timeStamping purpose, out of memory).\n"
 "\n"
@@ -71,12 +74,15 @@ static void usage(FILE *f)
 "      -o result-renewed.asice result.asice\n");
 }
 
-/* The package verifies now: 0, or 1 with the verdict on stderr, or <0. */
-static int verifies(const kho_buf *b, const verify_opts *vo, const char *what, kho_err *err)
+/* The package verifies now: 0 (its report in *out), or 1 with the verdict
+ * on stderr, or <0. */
+static int verifies(verify_report **out, const kho_buf *b, const verify_opts *vo,
+                    const char *what, kho_err *err)
 {
 	verify_report *r = NULL;
 	int rc = verify_package_mem(&r, b->data, b->len, vo, err);
 
+	*out = NULL;
 	if (rc != 0)
 		return rc;
 	if (r->indication != VR_TOTAL_PASSED) {
@@ -85,10 +91,49 @@ static int verifies(const kho_buf *b, const verify_opts *vo, const char *what, k
 		fprintf(stderr, "kho renew: %s does not verify now: %s%s%s%s%s\n", what,
 		        vr_indication_name(r->indication), r->sub != VR_SUB_NONE ? "/" : "",
 		        r->sub != VR_SUB_NONE ? vr_sub_name(r->sub) : "", why[0] ? ": " : "", why);
-		rc = 1;
+		verify_report_free(r);
+		return 1;
 	}
-	verify_report_free(r);
-	return rc;
+	*out = r;
+	return 0;
+}
+
+/*
+ * The renewal proves something (as the daemon's ingest of a renewal asks):
+ * its new archive timestamp (the container token the package did not have)
+ * stands as a proof of existence now, and the evidence lasts longer than
+ * before (found by review: a token from an untrusted TSA, one outside its
+ * TSA certificate's validity, or one whose TSA ends before the package's
+ * evidence gave exit 0 and a "renewal" that lapsed as if never made).
+ * 0, or 1 with the reason on stderr.
+ */
+static int renewal_stands(const verify_report *old, const verify_report *now)
+{
+	const vr_timestamp *t = NULL;
+	char a[32], b[32];
+	size_t i, j;
+
+	for (i = 0; i < now->ntimestamps && t == NULL; i++) {
+		for (j = 0; j < old->ntimestamps; j++)
+			if (strcmp(now->timestamps[i].where, old->timestamps[j].where) == 0)
+				break;
+		if (j == old->ntimestamps)
+			t = &now->timestamps[i];
+	}
+	if (t == NULL || !t->accepted) {
+		fprintf(stderr, "kho renew: the new archive timestamp%s%s does not stand as a proof of"
+		        " existence now (its TSA is not trusted, or its certificate is not valid at the"
+		        " token's time): nothing written\n", t ? " " : "", t ? t->where : "");
+		return 1;
+	}
+	if (verify_evidence_until(now) <= verify_evidence_until(old)) {
+		fprintf(stderr, "kho renew: the renewal would not extend the package's evidence (until"
+		        " %s, the new TSA's certificate until %s): use a TSA valid longer; nothing"
+		        " written\n", kho_time_format(a, sizeof a, verify_evidence_until(old)),
+		        kho_time_format(b, sizeof b, t->tsa_not_after));
+		return 1;
+	}
+	return 0;
 }
 
 int cmd_renew(int argc, char **argv)
@@ -115,6 +160,7 @@ int cmd_renew(int argc, char **argv)
 	STACK_OF(X509_CRL) *crls = NULL;
 	verify_opts vo;
 	kho_buf in, out;
+	verify_report *rin = NULL, *rout = NULL;
 	tsa *t = NULL;
 
 	memset(&vo, 0, sizeof vo);
@@ -187,7 +233,7 @@ int cmd_renew(int argc, char **argv)
 	vo.crls = crls;
 	if ((rc = kho_read_user_file(&in, argv[optind], &err)) != 0)
 		goto fail;
-	if ((rc = verifies(&in, &vo, argv[optind], &err)) != 0) {
+	if ((rc = verifies(&rin, &in, &vo, argv[optind], &err)) != 0) {
 		if (rc < 0)
 			goto fail;
 		status = 1;
@@ -200,9 +246,13 @@ int cmd_renew(int argc, char **argv)
 
 	if ((rc = lta_add(&out, in.data, in.len, t, &err)) != 0)
 		goto fail;
-	if ((rc = verifies(&out, &vo, "the renewed package", &err)) != 0) {
+	if ((rc = verifies(&rout, &out, &vo, "the renewed package", &err)) != 0) {
 		if (rc < 0)
 			goto fail;
+		status = 1;
+		goto out;
+	}
+	if (renewal_stands(rin, rout) != 0) {
 		status = 1;
 		goto out;
 	}
@@ -213,6 +263,8 @@ fail:
 	fprintf(stderr, "kho renew: %s\n", err.msg[0] != '\0' ? err.msg : kho_strerror(rc));
 	status = cmd_exit_status(rc);
 out:
+	verify_report_free(rin);
+	verify_report_free(rout);
 	tsa_free(t);
 	sk_X509_pop_free(tsa_certs, X509_free);
 	sk_X509_pop_free(anchors, X509_free);

@@ -175,18 +175,23 @@ time_t verify_evidence_until(const verify_report *r)
 	time_t container = 0, until = 0;
 
 	/* Container (archive) timestamps cover every signature; a signature's
-	 * own tokens only it; and a signature verifies without any proof of
-	 * existence until its signer's certificate ends (a signature without
-	 * a timestamp, CAdES-B-B, had no evidence at all, so the daemon never
-	 * renewed it and it lapsed with its signer's certificate). The package
-	 * lapses with its first signature to lapse: the minimum over
+	 * own tokens only it. A signature with an accepted token keeps its
+	 * proof of existence only while that token's TSA certificate is
+	 * valid: past it, a revocation of the signer's certificate (for any
+	 * reason, an officer changing post) makes it INDETERMINATE for good,
+	 * so its evidence ends there even when the signer's certificate lasts
+	 * longer (found by review: a TSA certificate ending before the
+	 * signer's was not renewed in time). Only a signature without one
+	 * (CAdES-B-B: the daemon never renewed it, and it lapsed with its
+	 * signer's certificate) has its signer's certificate's end. The
+	 * package lapses with its first signature to lapse: the minimum over
 	 * signatures of each one's latest. */
 	evidence_of(r->timestamps, r->ntimestamps, &container);
 	for (size_t i = 0; i < r->nsigs; i++) {
 		time_t one = container;
-		if (r->sigs[i].signer_not_after > one)
-			one = r->sigs[i].signer_not_after;
 		evidence_of(r->sigs[i].timestamps, r->sigs[i].ntimestamps, &one);
+		if (one == 0)
+			one = r->sigs[i].signer_not_after;
 		if (one != 0 && (until == 0 || one < until))
 			until = one;
 	}

@@ -142,10 +142,11 @@ typedef struct verify_report {
 
 /*
  * verify_evidence_until: until when the report's evidence holds: for each
- * signature, the latest of its signer certificate's end and the ends of
- * validity of the TSA certificates of the accepted tokens covering it (its
- * own timestamps and the container's archive timestamps, those that stand
- * as proofs of existence); the earliest of these over the signatures (the
+ * signature, the latest end of validity of the TSA certificates of the
+ * accepted tokens covering it (its own timestamps and the container's
+ * archive timestamps, those that stand as proofs of existence), or its
+ * signer certificate's end when no such token covers it (a signature
+ * without a timestamp); the earliest of these over the signatures (the
  * package lapses with its first signature to lapse). 0 if it has none. Before that time an archive
  * timestamp must be added (kho renew), or the package stops verifying.
  */

@@ -100,19 +100,37 @@ mkdir u && (cd u && unzip -q ../a.asice && head -c 500 /dev/urandom > phuluc.pdf
 	zip -q -X -0 ../u.asice mimetype && zip -q -X -r ../u.asice . -x mimetype)
 check_exit "a package with an unsigned extra file verifies" 0 V --format json u.asice
 check "... listing it as unsigned" test "$(jq -c .unsigned_objects check.out)" = '["phuluc.pdf"]'
-check_exit "renewed" 0 "$KHO" renew --trust trust.pem --crl pki/crls.pem \
-	--tsa-key pki/tsa.key --tsa-cert pki/tsa.pem -o u2.asice u.asice
-check_exit "... it still verifies" 0 V --format json u2.asice
+check_exit "renewed (in 2035)" 0 env KHO_NOW=2035-06-01T00:00:00Z "$KHO" renew --trust trust.pem \
+	--crl pki/crls.pem --tsa-key pki35/tsa.key --tsa-cert pki35/tsa.pem -o u2.asice u.asice
+check_exit "... it still verifies" 0 V --at 2036-01-01T00:00:00Z --format json u2.asice
 check "... and still lists the file as unsigned" test "$(jq -c .unsigned_objects check.out)" = '["phuluc.pdf"]'
 
+# ---- renewals that would prove nothing (found by review, 2026-12-08:
+# each gave exit 0 and a file that lapsed as if never renewed) ----
+"$KHO" pki init other >/dev/null || echo "pki other failed"
+check_exit "a renewal by a TSA the trust anchors do not know: refused" 1 "$KHO" renew \
+	--trust trust.pem --crl pki/crls.pem --tsa-key other/tsa.key --tsa-cert other/tsa.pem \
+	-o untrusted.asice a.asice
+check_grep "... saying its archive timestamp does not stand" \
+	'new archive timestamp META-INF/timestamp001.tst does not stand as a proof of existence' check.err
+check "... and nothing is written" test ! -e untrusted.asice
+check_exit "a renewal in 2029 by a TSA whose certificate starts in 2035: refused" 1 env \
+	KHO_NOW=2029-12-01T00:00:00Z "$KHO" renew --trust trust.pem --crl pki/crls.pem \
+	--tsa-key pki35/tsa.key --tsa-cert pki35/tsa.pem -o early.asice a.asice
+check "... nothing written" test ! -e early.asice
+check_exit "a renewal now by the TSA that stamped it (no longer evidence): refused" 1 "$KHO" renew \
+	--trust trust.pem --crl pki/crls.pem --tsa-key pki/tsa.key --tsa-cert pki/tsa.pem \
+	-o now.asice a.asice
+check_grep "... saying it would not extend the evidence" 'would not extend the package.s evidence' check.err
+check "... nothing written" test ! -e now.asice
+
 # ---- the archive token, by a tool nobody here wrote ----
-check_exit "a renewal now, with the TSA of today" 0 "$KHO" renew --trust trust.pem --crl pki/crls.pem \
-	--tsa-key pki/tsa.key --tsa-cert pki/tsa.pem -o now.asice a.asice
-unzip -p now.asice META-INF/ASiCArchiveManifest.xml > am.xml
-unzip -p now.asice META-INF/timestamp001.tst > am.tst
-check "openssl ts -verify accepts the archive token over the manifest's bytes" \
-	openssl ts -verify -data am.xml -in am.tst -token_in -CAfile pki/trust.pem -untrusted pki/tsa.pem
-check_exit "kho inspect lists the archive manifest" 0 "$KHO" inspect now.asice
+unzip -p b.asice META-INF/ASiCArchiveManifest.xml > am.xml
+unzip -p b.asice META-INF/timestamp001.tst > am.tst
+check "openssl ts -verify accepts the archive token over the manifest's bytes (at its time)" \
+	openssl ts -verify -data am.xml -in am.tst -token_in -CAfile pki35/trust.pem \
+	-untrusted pki35/tsa.pem -attime "$(date -u -d 2035-07-01 +%s)"
+check_exit "kho inspect lists the archive manifest" 0 "$KHO" inspect b.asice
 check_grep "... with its token" 'ASiCArchiveManifest.xml' check.out
 # A scan over 1 MiB, stored (not deflated) as scanners' JPEG and PDF files
 # usually are in packages made by other tools: renewable (found by review:

@@ -848,13 +848,18 @@ static void t_evidence_until(void)
 	sigs[0].ntimestamps = 0;
 	CHECK_EQ_INT((long)verify_evidence_until(&r), 0);       /* no evidence at all */
 	/* a signature without a timestamp holds until its signer's
-	 * certificate ends; a token reaching further extends it */
+	 * certificate ends; one with a token, until the token's TSA
+	 * certificate ends, even when the signer's lasts longer (found by
+	 * review, 2026-12-08: past its TSA's end the token proves nothing,
+	 * and a later revocation of the signer left it INDETERMINATE) */
 	sigs[0].signer_not_after = 4000;
 	CHECK_EQ_INT((long)verify_evidence_until(&r), 4000);
 	sigs[0].ntimestamps = 1;
-	CHECK_EQ_INT((long)verify_evidence_until(&r), 4000);    /* s1 ends at 2000: the signer later */
+	CHECK_EQ_INT((long)verify_evidence_until(&r), 2000);    /* s1 ends at 2000, the signer at 4000 */
 	s1[0].tsa_not_after = 6000;
 	CHECK_EQ_INT((long)verify_evidence_until(&r), 6000);
+	s1[0].accepted = 0;                                      /* a token that does not stand */
+	CHECK_EQ_INT((long)verify_evidence_until(&r), 4000);
 }
 
 TESTS(T(t_evidence_until), T(t_passes), T(t_hash_failure), T(t_missing_beats_broken), T(t_no_chain),
