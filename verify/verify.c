@@ -681,21 +681,22 @@ static int tsa_acceptable(const vcms_tst *t, const struct pkgctx *pc, STACK_OF(X
 		kho_err e = { 0, "" };
 		char *name;
 		int rc = revocation_check_memo(&rr, x, iss, crls, ocsp, nocsp, at, pc->memo, &e);
+		int keeps_earlier;
 
 		if (rc != 0)
 			return rc == KHO_ENOMEM ? KHO_ENOMEM : 0;
 		if (rr.status != REVOCATION_REVOKED)
 			continue;
-		if ((rr.reason_code == 0 || rr.reason_code == 3 || rr.reason_code == 4 ||
-		     rr.reason_code == 5) && t->gen_time < rr.revoked_at)
+		keeps_earlier = rr.reason_code == 0 || rr.reason_code == 3 || rr.reason_code == 4 ||
+		                rr.reason_code == 5;
+		if (keeps_earlier && t->gen_time < rr.revoked_at)
 			continue;
 		name = vcms_name(X509_get_subject_name(x));
 		snprintf(why, n, "%s certificate %s was revoked on %s (%s), which voids %s tokens "
 		         "(RFC 3161 section 4)", i == 0 ? "the TSA" : "a TSA chain", name ? name : "?",
 		         kho_time_format(a, sizeof a, rr.revoked_at),
 		         rr.reason_code < 0 ? "no reason given" : revocation_reason_name(rr.reason_code),
-		         rr.reason_code < 0 || rr.reason_code == 1 || rr.reason_code == 2 ? "all its"
-		                                                                             : "its later");
+		         keeps_earlier ? "its later" : "all its");   /* certificateHold too (review) */
 		free(name);
 		return 1;
 	}
@@ -1337,6 +1338,15 @@ static int ctst_check(struct pkgctx *pc, struct ctst *x, time_t at, vcms_tst *t)
 		snprintf(x->why, sizeof x->why, "%s", t->reason);
 	else if (bad)
 		snprintf(x->why, sizeof x->why, "incomplete");
+	/* As for a signature timestamp: a token from after the validation
+	 * time proves nothing at that time (found by review: a 2035 archive
+	 * timestamp gave LTA and a POE for a validation in 2033). */
+	if (!bad && !unacc && !t->weak && x->gen > pc->at) {
+		char t1[32];
+		snprintf(x->why, sizeof x->why, "its time (%s) is after the validation time: not used",
+		         kho_time_format(t1, sizeof t1, x->gen));
+		return 0;
+	}
 	return !bad && !unacc && !t->weak;
 }
 

@@ -104,6 +104,12 @@ check_grep "  ... says the token is void" 'TSA certificate .* was revoked on .*k
 check "a CRL revoking the TSA (cessationOfOperation)" tsa_crl cessationOfOperation tsa-co.crl
 expect "revoked signer, token made before the TSA ceased operation" 0 'TOTAL-PASSED' revoked20.asice \
 	--crl pki/crls.pem --crl tsa-co.crl
+# certificateHold keeps none of its tokens: the reason says "all its"
+# (found by review: it said "its later" while the earlier token was refused).
+check "a CRL holding the TSA (certificateHold)" tsa_crl certificateHold tsa-hold.crl
+expect "revoked signer, token of a TSA on hold" 2 'INDETERMINATE/REVOKED_NO_POE' revoked20.asice \
+	--crl pki/crls.pem --crl tsa-hold.crl
+check_grep "  ... saying all its tokens are void" 'certificateHold\), which voids all its tokens' check.out
 # A token whose time lies before its TSA certificate was issued: a TSA
 # certificate made now, its token dated 20 days ago.
 printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n' >newtsa.ext

@@ -47,6 +47,11 @@ check "... at the LTA level" test "$(jq -r '.signatures[0].level' b2040.json)" =
 check_grep "... saying when the expired TSA was checked" \
 	'was at 2035-06-01T00:00:00Z, when the archive timestamp META-INF/timestamp001.tst proves the signature existed' b2040.json
 check_exit "... and in 2030 as before" 0 V --at 2030-01-01T00:00:00Z b.asice
+check_exit "... and in 2033, before its renewal" 0 V --at 2033-01-01T00:00:00Z --format json b.asice
+cp check.out b2033.json
+check "... where the 2035 archive timestamp is not used (found by review: it gave LTA)" \
+	test "$(jq -r '.signatures[0].level + " " + (.timestamps[0].accepted|tostring)' b2033.json)" = "CAdES-BASELINE-LT false"
+check_grep "... saying why" 'timestamp001.tst over META-INF/ASiCArchiveManifest.xml: not accepted: its time \(2035-06-01T00:00:00Z\) is after the validation time' b2033.json
 check_exit "... not in 2050, once the 2035 TSA certificate has expired too" 2 V --at 2050-01-01T00:00:00Z b.asice
 
 # ---- the second renewal, in 2044 ----
