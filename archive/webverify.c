@@ -773,6 +773,7 @@ static const char css[] =
 	"dd{margin:0;overflow-wrap:anywhere}"
 	"ul.files{margin:.25rem 0 0;padding-left:1.2rem}"
 	".bad{color:#a50e0e;font-weight:700}"
+	".claims{background:#fff4e5;border-left:4px solid #b06000;padding:.5em .75em;margin:0 0 .75em}"
 	".status-ok{color:#0b5d28;font-weight:700}"
 	".status-no{color:#a50e0e;font-weight:700}"
 	"details{background:#fff;border:1px solid #d0d4da;border-radius:.5rem;padding:.5rem 1rem;"
@@ -1037,6 +1038,26 @@ static void technical(struct out *o, const verify_report *r, enum webverify_lang
 }
 
 /*
+ * Whether record.xml is altered or not covered by the seal: its fields are
+ * then nobody's statement, and neither the page nor its JSON shows them
+ * (found by review: a validUntil moved by ten years was shown as a plain
+ * row above "record.xml – altered").
+ */
+static int record_unsealed(const verify_report *r)
+{
+	const vr_signature *s = first_sig(r);
+	size_t i;
+
+	for (i = 0; s != NULL && i < s->nobjects; i++)
+		if (strcmp(s->objects[i].name, "record.xml") == 0)
+			return s->objects[i].state != VR_OBJ_OK;
+	for (i = 0; i < r->nunsigned; i++)
+		if (strcmp(r->unsigned_objects[i].name, "record.xml") == 0)
+			return 1;
+	return s == NULL;
+}
+
+/*
  * statement: what a person needs to know about a package (verdict, who,
  * when, what, which files, validity today), then the technical details and
  * the report downloads. r is already redacted; pid is scrubbed from the
@@ -1074,7 +1095,28 @@ static void statement(struct out *o, const verify_report *r, const struct arch_i
 	} else {
 		verdict_box(o, a, reason_of(r, l), l);
 	}
-	put(o, "<section class=\"card\"><dl>\n");
+	put(o, "<section class=\"card\">");
+	if (a != ANS_VALID) {
+		/* A seal that does not verify confirms nothing the package says
+		 * (found by review: a self-made certificate's name was shown as
+		 * the signer, under the heading of an official table). */
+		put(o, "<p class=\"claims\" data-confirmed=\"no\">");
+		put(o, tr(l, "Các thông tin dưới đây là do gói tự khai, chưa được xác nhận: không dựa vào"
+		             " chúng.",
+		          "What follows is what the package claims; it is not confirmed: do not rely on"
+		          " it."));
+		put(o, "</p>");
+	}
+	if (rec != NULL && record_unsealed(r)) {
+		put(o, "<p class=\"claims\" data-record=\"withheld\">");
+		put(o, tr(l, "Thông tin của kết quả (record.xml) đã bị thay đổi hoặc không được niêm phong"
+		             " nên không được hiển thị.",
+		          "The result's details (record.xml) were altered or are not covered by the"
+		          " seal, so they are not shown."));
+		put(o, "</p>");
+		rec = NULL;
+	}
+	put(o, "<dl>\n");
 	if (rec != NULL) {
 		dl_row(o, tr(l, "Kết quả", "Result"), rec->title);
 		dl_row(o, tr(l, "Loại kết quả", "Result type"), result_type_words(rec->result_type, l));
@@ -1086,7 +1128,9 @@ static void statement(struct out *o, const verify_report *r, const struct arch_i
 	if (s != NULL && s->signer_subject != NULL) {
 		rdn(cn, sizeof cn, s->signer_subject, "CN");
 		rdn(org, sizeof org, s->signer_subject, "O");
-		dl_row(o, tr(l, "Cơ quan, người ký (chứng thư số)", "Signed by (certificate)"), cn);
+		dl_row(o, a == ANS_VALID ? tr(l, "Cơ quan, người ký (chứng thư số)", "Signed by (certificate)")
+		                         : tr(l, "Tên trong chứng thư (chưa xác nhận)",
+		                              "Name in the certificate (not confirmed)"), cn);
 		if (org[0] != '\0' && strcmp(org, cn) != 0)
 			dl_row(o, tr(l, "Tổ chức", "Organisation"), org);
 	}
@@ -1211,9 +1255,14 @@ static json_t *jstatement(const verify_report *r, const struct arch_info *ai,
 	json_object_set_new(o, "sub_indication",
 	                    r->sub == VR_SUB_NONE ? json_null() : json_string(vr_sub_name(r->sub)));
 	json_object_set_new(o, "validation_time", jtime(r->validation_time));
+	/* Whether "result" and "signature" are confirmed by a valid seal, or
+	 * only what the package claims. */
+	json_object_set_new(o, "confirmed", json_boolean(a == ANS_VALID));
 	json_object_set_new(o, "package_sha256",
 	                    r->have_package_sha256 ? json_string(kho_hex(hex, r->package_sha256, 32))
 	                                           : json_null());
+	if (rec != NULL && record_unsealed(r))
+		rec = NULL;   /* altered or unsealed: withheld, as on the page */
 	if (rec != NULL) {
 		json_t *others = json_array();
 		for (size_t k = 0; others != NULL && k < rec->nothers; k++)

@@ -33,6 +33,35 @@ check_grep "  ... validity today: valid" 'data-status="valid"' valid.html
 get tampered "$BASE/verify" -F file=@files/tampered.asice
 check_grep "tampered package: Không hợp lệ" 'data-answer="invalid".*Không hợp lệ' tampered.html
 check_grep "  ... the altered file named" 'ketqua.pdf – <span class="bad">ĐÃ BỊ THAY ĐỔI' tampered.html
+check_nogrep "  ... the valid one says nothing is unconfirmed" 'data-confirmed="no"' valid.html
+check_grep "  ... a tampered one says its details are the package's claims" 'data-confirmed="no"' tampered.html
+# record.xml altered (a validity date moved by years) or a seal by a
+# certificate nobody trusts: nothing the package says is shown as a fact
+# (found by review, 2026-12-08: the forged date was a plain row, and a
+# self-made certificate's name read "Cơ quan, người ký (chứng thư số)").
+unzip -p files/valid.asice record.xml | sed 's|<validFrom>|<!-- x --><validFrom>|' > forged-record.xml
+"$KHO_HELPERS/tamper" files/valid.asice files/record-altered.asice --replace record.xml forged-record.xml ||
+	echo "tamper failed"
+get recalt "$BASE/verify" -F file=@files/record-altered.asice
+check_grep "record.xml altered: Không hợp lệ" 'data-answer="invalid"' recalt.html
+check_grep "  ... its details withheld, saying why" 'data-record="withheld".*record.xml\) đã bị thay đổi' recalt.html
+check_nogrep "  ... no field of the altered record shown" 'Mã kết quả|Có hiệu lực từ|000.31.20.H55-250310-0012-KQ1' recalt.html
+curl -s -o recalt.json -F file=@files/record-altered.asice "$BASE/v1/verify"
+check "  ... and POST /v1/verify gives no result for it, confirmed false" python3 -c '
+import json; j=json.load(open("recalt.json")); assert j["result"] is None and j["confirmed"] is False, j'
+openssl req -x509 -newkey rsa:2048 -nodes -keyout self.key -out self.pem -days 365 -utf8 \
+	-subj "/C=VN/O=Ủy ban nhân dân xã Tân Phong/CN=UBND xã Tân Phong" >/dev/null 2>&1
+"$KHO" seal --key self.key --cert self.pem --tsa-key pki/tsa.key --tsa-cert pki/tsa.pem \
+	--record "$ROOT/testdata/records/ht01-birth-registration.xml" -o files/selfmade.asice ketqua.pdf \
+	>/dev/null 2>&1 || echo "seal with a self-made certificate failed"
+get selfmade "$BASE/verify?lang=en" -F file=@files/selfmade.asice
+check_grep "a self-made certificate: Cannot be confirmed" 'data-answer="indeterminate"' selfmade.html
+check_grep "  ... its details marked as the package's claims" 'data-confirmed="no">What follows is what the package claims' selfmade.html
+check_grep "  ... the certificate's name not given as the signer" 'Name in the certificate \(not confirmed\)</dt><dd>UBND xã Tân Phong' selfmade.html
+check_nogrep "  ... nor under the official label" 'Signed by \(certificate\)' selfmade.html
+curl -s -o api.json -F file=@files/valid.asice "$BASE/v1/verify"
+check "  ... while a valid package's JSON is confirmed" python3 -c '
+import json; j=json.load(open("api.json")); assert j["confirmed"] is True and j["result"] is not None, j'
 get unknown "$BASE/verify?lang=en" -F file=@files/unknown.pdf
 check_grep "unknown file: not archived" 'data-answer="not-archived".*Not archived' unknown.html
 get archived "$BASE/verify" -F file=@files/archived.pdf
@@ -134,7 +163,7 @@ check "POST /v1/verify (unknown file) answers not-archived" python3 -c '
 import json; j=json.load(open("api3.json")); assert j["answer"]=="not-archived" and j["kind"]=="file", j'
 
 # HTML validity of every page served.
-for p in form form_en valid tampered unknown archived qr wrongkey nokey; do
+for p in form form_en valid tampered recalt selfmade unknown archived qr wrongkey nokey; do
 	check "$p: tidy finds no error or warning" tidy -q -e "$p.html"
 	check "$p: xmllint --html parses it" xmllint --html --noout "$p.html"
 done
