@@ -2281,6 +2281,13 @@ static void lookup_close(lookup_cursor *k)
 }
 
 /* The reuse event of a lookup: per procedure asked (or found) and month. */
+/*
+ * The reuse event of a lookup. proc_found: the procedure of the first
+ * reusable result found, else of the first result (found by review: a
+ * lookup finding a reusable certified copy after a household business
+ * registration not yet valid credited the registration's procedure with
+ * the reuse).
+ */
 static void lookup_event(const catalog_query *q, const char *actor, const char *actor_agency,
                          const char *proc_found, int n, int nreusable, catalog_lookup_event *ev)
 {
@@ -2337,7 +2344,7 @@ int catalog_lookup_read(catalog *c, const catalog_query *q, const char *actor,
 			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
 			break;
 		}
-		if (n == 0)
+		if (n == 0 || (reusable && nreusable == 0))   /* see lookup_event */
 			copy(proc_buf, sizeof proc_buf, col(st, 3));
 		json_array_append_new(arr, r);
 		n++;
@@ -2544,7 +2551,7 @@ int catalog_lookup_write(catalog *c, const catalog_query *q, const char *actor,
 		    w.rc == 0 && h->entry(h->arg, col(st, 0), out, err) < 0)
 			rc = KHO_EIO;
 		jw_raw(&w, "}");
-		if (n == 0)
+		if (n == 0 || (reusable && nreusable == 0))   /* see lookup_event */
 			copy(proc_buf, sizeof proc_buf, col(st, 3));
 		n++;
 		nreusable += reusable;

@@ -329,6 +329,44 @@ static void t_lookup_and_status(void)
 	catalog_close(c);
 }
 
+/* A lookup without a procedure counts its reuse under the procedure of the
+ * reusable result it found, not of the first one listed (found by review,
+ * 2026-12-08: a household business registration not yet valid, listed
+ * first, was credited with the reuse of a certified copy). */
+static void t_reuse_procedure(void)
+{
+	catalog *c = fresh();
+	catalog_package p1 = pkg('a'), p2 = pkg('b');
+	record r1 = rec("000.00.20.H30-250314-0007-KQ1", NULL);
+	record r2 = rec("000.00.20.H30-250314-0007-KQ2", NULL);
+	catalog_query q;
+	json_t *j = NULL, *s = NULL, *a;
+
+	REQUIRE(c != NULL);
+	r2.procedure_national = (char *)"2.000720";
+	r2.result_type = (char *)"household-business-registration";
+	r2.issue_date = (char *)"2025-05-01";   /* listed first (issue date, newest first) */
+	r2.valid_from = (char *)"2025-07-01";   /* not yet valid on the date asked */
+	REQUIRE(catalog_ingest(c, &p1, &r1, mac, "o", NULL, NULL) == 0);
+	REQUIRE(catalog_ingest(c, &p2, &r2, mac, "o", NULL, NULL) == 0);
+	memset(&q, 0, sizeof q);
+	memcpy(q.subject_mac, mac, 32);
+	q.valid_on = "2025-06-01";
+	q.purpose = "000.00.20.H30-250601-0001";
+	CHECK_EQ_INT(catalog_lookup(c, &q, "o", "000.00.20.H30", &j, NULL), 0);
+	a = json_object_get(j, "results");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(a, 0), "procedure")), "2.000720");
+	CHECK_EQ_INT(json_integer_value(json_object_get(j, "reusable")), 1);
+	json_decref(j);
+	CHECK_EQ_INT(catalog_reuse_stats(c, &s, NULL), 0);
+	a = json_object_get(s, "stats");
+	CHECK_EQ_INT((long)json_array_size(a), 1);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(a, 0), "procedure")), "2.000815");
+	CHECK_EQ_INT(json_integer_value(json_object_get(json_array_get(a, 0), "found_reusable")), 1);
+	json_decref(s);
+	catalog_close(c);
+}
+
 /* The status of a result on a date (catalog_result_json, _status_on). */
 static const char *status_at(catalog *c, const char *code, const char *on, const char *key)
 {
@@ -642,6 +680,6 @@ static void t_lookup_other_subjects(void)
 }
 
 TESTS(T(t_ingest_semantics), T(t_supersede_other_code), T(t_supersede_rules), T(t_result_differs),
-      T(t_lookup_and_status), T(t_status_effective), T(t_status_before_1970),
+      T(t_lookup_and_status), T(t_reuse_procedure), T(t_status_effective), T(t_status_before_1970),
       T(t_lookup_other_subjects), T(t_wal_mode),
       T(t_each_package_pages))
