@@ -592,6 +592,67 @@ out:
 	return rc;
 }
 
+/*
+ * A package already archived, sent again: 200 says it is safe only once its
+ * stored copy reads back (found by review: a store file missing or altered,
+ * or a key gone, got 200 "already stored", and the sender had no reason to
+ * keep its copy). A store file missing or altered while its key is there is
+ * written again from the bytes just received (their SHA-256 is the id: the
+ * same package), made durable, and audited ("repair"); out->repaired. A key
+ * that is gone cannot be made again (the stored bytes are encrypted under
+ * it, and a destruction may be under way): out->key_gone, for the caller.
+ * KHO_EIO for a storage fault (nothing checked, nothing said).
+ */
+static int stored_copy_check(ingest_ctx *c, const catalog_package *p, const ingest_src *src,
+                             const char *actor, ingest_result *out, kho_err *err)
+{
+	unsigned char key[STORE_KEY_LEN];
+	pthread_mutex_t *mu = &c->stripes[stripe_of(p->id)];
+	char d[400];
+	audit_event ev;
+	kho_err e = { 0, "" };
+	int rc, have_key;
+
+	pthread_mutex_lock(mu);
+	rc = p->has_key ? package_key(c, p, key, &e) : KHO_ENOTFOUND;
+	have_key = rc == 0;
+	if (rc == 0)
+		rc = store_get_fd_key(c->st, p->id, key, -1, NULL, 0, &e);
+	if (rc == 0)
+		goto out;
+	if (rc == KHO_EIO || rc == KHO_ENOMEM) {
+		rc = kho_err_set(err, rc, "%s", e.msg);
+		goto out;
+	}
+	if (!have_key) {
+		out->key_gone = 1;
+		rc = 0;
+		goto out;
+	}
+	snprintf(d, sizeof d, "its stored copy was %s (%.200s): stored again from the same bytes,"
+	         " sent again", rc == KHO_ENOTFOUND ? "missing" : "altered", e.msg);
+	rc = store_put_with_key_nosync(c->st, p->id, src->path, src->data, src->len, key, err);
+	if (rc == 0)
+		rc = group_sync(c, err);
+	if (rc == 0 && (rc = store_get_fd_key(c->st, p->id, key, -1, NULL, 0, &e)) != 0)
+		rc = kho_err_set(err, rc == KHO_ENOMEM ? rc : KHO_EIO, "%s: read back after its"
+		                 " repair: %s", p->id, e.msg);
+	if (rc != 0)
+		goto out;
+	memset(&ev, 0, sizeof ev);
+	ev.actor = actor;
+	ev.action = "repair";
+	ev.object = p->id;
+	ev.status = 200;
+	ev.detail = d;
+	rc = audit_append(c->cat, &ev, err);
+	out->repaired = rc == 0;
+out:
+	OPENSSL_cleanse(key, sizeof key);
+	pthread_mutex_unlock(mu);
+	return rc;
+}
+
 static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *actor,
                            const char *agency, ingest_result *out, pkg **pkp, kho_err *err)
 {
@@ -629,6 +690,8 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 			         existing.agency);
 			return 0;
 		}
+		if ((rc = stored_copy_check(c, &existing, src, actor, out, err)) != 0 || out->key_gone)
+			return rc;
 		snprintf(out->indication, sizeof out->indication, "%s", existing.indication);
 		snprintf(out->sub, sizeof out->sub, "%s", existing.sub);
 		out->marked = existing.marked;

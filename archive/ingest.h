@@ -126,6 +126,11 @@ typedef struct ingest_result {
 	                                 the package it replaces as the current one, else "" */
 	char supersedes_warning[400]; /* the record's <supersedes> marked nothing, and
 	                                 why (stored all the same), else "" */
+	int repaired;                 /* 200: the archived copy was missing or altered and
+	                                 was stored again from these bytes (audited) */
+	int key_gone;                 /* the same bytes are archived but their key is not
+	                                 in the key store: the copy cannot be read (http 0;
+	                                 the caller answers, destroyed or an alert) */
 	verify_report *report;        /* the validation report (owned; may be NULL) */
 	char reason[512];             /* why, for 403/409/422 */
 	double verify_seconds;        /* time spent in verification */

@@ -568,6 +568,8 @@ static void ingest_run(struct req *q, const char *path, const kho_buf *mem)
 		                    &o->err);
 }
 
+static int key_gone_alert(server *s, const char *actor, const catalog_package *p, int status);
+
 /* The answer to an ingest (POST /v1/packages and POST /v1/results), from q->io. */
 static enum MHD_Result ingest_reply(struct req *q, struct MHD_Connection *c)
 {
@@ -598,6 +600,20 @@ static enum MHD_Result ingest_reply(struct req *q, struct MHD_Connection *c)
 		ingest_result_clear(&res);
 		return send_error(q, c, 500, "the package could not be archived: %s", err.msg);
 	}
+	if (res.key_gone) {
+		/* Archived, but its key is gone: as a retrieval would answer. */
+		catalog_package p;
+		memset(&p, 0, sizeof p);
+		snprintf(p.id, sizeof p.id, "%s", res.id);
+		snprintf(p.result_code, sizeof p.result_code, "%s", res.result_code);
+		ingest_result_clear(&res);
+		if (!key_gone_alert(q->s, actor_of(q), &p, 409))
+			return send_error(q, c, 410, "package %s was destroyed (its destruction is being"
+			                  " finished)", p.id);
+		return send_error(q, c, 409, "package %s is archived, but its key is missing from the"
+		                  " key store and no destruction of it was recorded: the archived copy"
+		                  " cannot be read (reported to the auditors); keep your copy", p.id);
+	}
 	switch (res.http) {
 	case 201:
 	case 200:
@@ -620,6 +636,9 @@ static enum MHD_Result ingest_reply(struct req *q, struct MHD_Connection *c)
 			json_object_set_new(j, "renews", json_string(res.renews));
 			json_object_set_new(j, "status", json_string("renewed"));
 		}
+		if (j != NULL && res.repaired)
+			/* The archived copy was missing or altered: stored again. */
+			json_object_set_new(j, "status", json_string("repaired"));
 		if (j != NULL && res.superseded_by[0] != '\0')
 			/* This result arrived after a record that replaces it. */
 			json_object_set_new(j, "superseded_by", json_string(res.superseded_by));

@@ -141,6 +141,33 @@ stop_daemon
 check_grep "startup recovery removed the orphan (audited)" '"action":"recover"' audit.txt
 check_grep "the periodic fixity check raised an alert" '"actor":"daemon","action":"alert","object":"store".*1 missing' audit.txt
 
+# A package sent again while its archived copy is missing (p1's store file
+# was removed above) or altered: stored again from the same bytes (their
+# SHA-256 is its id), audited, served again; with its key gone it cannot be
+# (found by review, 2026-12-08: each got 200 "already stored").
+start_daemon data --config kho.json
+st=$(http POST /v1/packages "$OFF" --data-binary @p1.asice)
+check_status "p1 sent again while its stored copy is missing: 200" 200 "$st"
+check_grep "... saying it was repaired" '"status":"repaired"' body.out
+st=$(http GET /v1/packages/$ID1 "$OFF"); check_status "... and it is served again" 200 "$st"
+check "... intact" cmp body.out p1.asice
+flip_byte "$(ls data/store/*/$ID2.enc)" 100
+st=$(http POST /v1/packages "$OFF" --data-binary @p2.asice)
+check_status "p2 sent again while its stored copy is altered: 200" 200 "$st"
+check_grep "... repaired" '"status":"repaired"' body.out
+st=$(http GET /v1/packages/$ID2 "$OFF"); check_status "... served again" 200 "$st"
+st=$(http POST /v1/packages "$OFF" --data-binary @p2.asice)
+check_grep "sent a third time: already stored, nothing to repair" '"status":"already stored"' body.out
+rm -f data.keys/*/$ID2.key
+st=$(http POST /v1/packages "$OFF" --data-binary @p2.asice)
+check_status "p2 sent again with its key gone: 409, not 200" 409 "$st"
+check_grep "... saying the archived copy cannot be read" 'key is missing from the key store.*keep your copy' body.out
+stop_daemon
+"$KHO" audit list --data data > audit2.txt
+check_grep "the repairs are audited" "\"action\":\"repair\",\"object\":\"$ID1\".*its stored copy was missing" audit2.txt
+check_grep "... the altered one too" "\"action\":\"repair\",\"object\":\"$ID2\".*its stored copy was altered" audit2.txt
+check_grep "the gone key is an alert" "\"action\":\"alert\",\"object\":\"$ID2\".*key is missing from the key store" audit2.txt
+
 check_exit "kho audit verify passes before tampering" 0 "$KHO" audit verify --data data
 # the daemon wrote the audit head to its log every second (audit_head_interval):
 # lines a log shipped elsewhere keeps as witnesses
