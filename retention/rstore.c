@@ -879,30 +879,94 @@ static int query_match(const char *q, const rec *x)
 	return 1;
 }
 
-/* query_valid: every pair is key=value with a known key and a value. */
-static int query_valid(const char *q)
+/* A result type as record.xsd's ResultType: [a-z][a-z0-9]*(-[a-z0-9]+)*, <= 64. */
+static int is_result_type(const char *v)
+{
+	size_t i, n = strlen(v);
+
+	if (n == 0 || n > 64 || !(v[0] >= 'a' && v[0] <= 'z') || v[n - 1] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') ||
+		      (v[i] == '-' && v[i + 1] != '-')))
+			return 0;
+	return 1;
+}
+
+static int version_get(rstore *r, const char *sha, const schedule **out, kho_err *err);
+
+/* 1 if a published schedule version has class code v, 0 if none, <0. */
+static int class_published(rstore *r, const char *v, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	const schedule *sv;
+	int rc, s, found = 0;
+	size_t c;
+
+	if ((rc = prep(r, &st, "SELECT sha256 FROM ret_schedules", err)) != 0)
+		return rc;
+	while (!found && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = version_get(r, col(st, 0), &sv, err)) != 0)
+			break;
+		for (c = 0; c < sv->nclasses && !found; c++)
+			found = strcmp(sv->classes[c].code, v) == 0;
+	}
+	sqlite3_finalize(st);
+	return rc != 0 ? rc : found;
+}
+
+/*
+ * query_valid: every pair is key=value with a known key and a value that
+ * can match a record: a published class code, a national procedure code, an
+ * agency code, a result type, a four-digit year (found by review,
+ * 2026-12-08: "procedure=<provincial code>", "class=ct.01" and
+ * "dossier-year=25" were accepted as holds that held nothing). 0, or
+ * KHO_EINVAL with why, or <0.
+ */
+static int query_valid(rstore *r, const char *q, kho_err *err)
 {
 	static const char *keys[] = { "class", "procedure", "agency", "type", "dossier-year" };
 	char buf[256], *save = NULL, *tok;
-	int n = 0;
+	int n = 0, rc;
 	size_t k;
 
 	if (strlen(q) >= sizeof buf)
-		return 0;
+		return kho_err_set(err, KHO_EINVAL, "query: longer than %zu bytes", sizeof buf - 1);
 	cpy(buf, sizeof buf, q);
 	for (tok = strtok_r(buf, ";", &save); tok != NULL; tok = strtok_r(NULL, ";", &save)) {
 		char *eq = strchr(tok, '=');
+		const char *v;
 		if (eq == NULL || eq[1] == '\0')
-			return 0;
+			break;
 		*eq = '\0';
+		v = eq + 1;
 		for (k = 0; k < sizeof keys / sizeof keys[0]; k++)
 			if (strcmp(tok, keys[k]) == 0)
 				break;
 		if (k == sizeof keys / sizeof keys[0])
-			return 0;
+			break;
+		if (k == 0 && (rc = class_published(r, v, err)) != 1)
+			return rc < 0 ? rc : kho_err_set(err, KHO_EINVAL, "query: class %.40s is in no"
+			                                 " published schedule (class codes are as the"
+			                                 " schedule writes them, e.g. CT.01)", v);
+		if (k == 1 && !record_is_procedure_code(v))
+			return kho_err_set(err, KHO_EINVAL, "query: procedure must be a national procedure"
+			                   " code (d.dddddd, e.g. 2.000815); a provincial code extends it");
+		if (k == 2 && !record_is_agency_code(v))
+			return kho_err_set(err, KHO_EINVAL, "query: agency must be an agency code"
+			                   " (ddd.dd.dd.Ldd)");
+		if (k == 3 && !is_result_type(v))
+			return kho_err_set(err, KHO_EINVAL, "query: type must be a result type such as"
+			                   " certified-copy (lower-case words joined by -)");
+		if (k == 4 && (strlen(v) != 4 || strspn(v, "0123456789") != 4))
+			return kho_err_set(err, KHO_EINVAL, "query: dossier-year must be a year of four"
+			                   " digits");
 		n++;
 	}
-	return n > 0;
+	if (tok != NULL || n == 0)
+		return kho_err_set(err, KHO_EINVAL, "query: key=value[;key=value] over class,"
+		                   " procedure, agency, type, dossier-year");
+	return 0;
 }
 
 static int hold_applies(const hold *h, const rec *x)
@@ -2006,9 +2070,11 @@ int rstore_hold_place(rstore *r, const char *scope, const char *target, const ch
 			                   " procedure code");
 		cpy(tgt, sizeof tgt, target);
 	} else if (strcmp(scope, "query") == 0) {
-		if (!query_valid(target))
-			return kho_err_set(err, KHO_EINVAL, "query: key=value[;key=value] over class,"
-			                   " procedure, agency, type, dossier-year");
+		catalog_lock(r->cat);
+		rc = query_valid(r, target, err);
+		catalog_unlock(r->cat);
+		if (rc != 0)
+			return rc;
 		cpy(tgt, sizeof tgt, target);
 	} else {
 		return kho_err_set(err, KHO_EINVAL, "hold scope must be record, subject, procedure or"
@@ -3410,9 +3476,39 @@ static int destroy_packages(rstore *r, store *stor, const char *code, char ***pk
 }
 
 /* destroy_one: key, file, catalog rows, tombstone. Lock held, no transaction open. */
+/* The first hold not released that applies to record xr, read now (inside
+ * the caller's write transaction): its id into id_out, 1; 0 none; <0. */
+static int held_now(rstore *r, const rec *xr, char *id_out, size_t n, kho_err *err)
+{
+	holds h;
+	size_t i;
+	int rc;
+
+	if ((rc = holds_load(r, &h, err)) != 0)
+		return rc;
+	for (i = 0; i < h.n; i++)
+		if (h.v[i].released == DUE_NONE && hold_applies(&h.v[i], xr)) {
+			cpy(id_out, n, h.v[i].id);
+			rc = 1;
+			break;
+		}
+	holds_free(&h);
+	return rc;
+}
+
+/*
+ * destroy_one: destroy record x of batch. xr, when not NULL, is the record
+ * as evaluated: the holds are read again inside the transaction that marks
+ * the item 'destroying', and one placed since the evaluation (by the CLI
+ * beside the daemon, or between two items) drops it: KHO_EPERM with the
+ * hold in err (found by review, 2026-12-08: a hold placed while a batch
+ * executed was audited before the destruction of the record it held).
+ * NULL for an item whose destruction had begun (it is finished whatever
+ * was decided since).
+ */
 static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item *x,
-                       const char *decision, int32_t decision_date, const char *actor,
-                       kho_err *err)
+                       const rec *xr, const char *decision, int32_t decision_date,
+                       const char *actor, kho_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	const schedule *s;
@@ -3446,6 +3542,16 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 	 * certificate saying "dropped"). */
 	if ((rc = catalog_begin(r->cat, err)) != 0)
 		goto out;
+	if (xr != NULL) {
+		char hid[32];
+		int hr = held_now(r, xr, hid, sizeof hid, err);
+		if (hr == 1)
+			rc = kho_err_set(err, KHO_EPERM, "held by %s, placed during the execution", hid);
+		else
+			rc = hr;
+		if (rc != 0)
+			goto rollback;
+	}
 	if ((rc = prep(r, &st, "UPDATE ret_items SET state = 'destroying' WHERE batch = ? AND"
 	                       " result_code = ?", err)) == 0) {
 		sqlite3_bind_int64(st, 1, batch);
@@ -3797,8 +3903,8 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		if (x->why[0] == '\1' || x->why[0] == '\2') {
 			int begun = x->why[0] == '\2';
 			x->why[0] = '\0';
-			if (begun && (erc = destroy_one(r, stor, id, x, decision, decision_date, actor,
-			                                &e2)) == KHO_EEXIST) {
+			if (begun && (erc = destroy_one(r, stor, id, x, NULL, decision, decision_date,
+			                                actor, &e2)) == KHO_EEXIST) {
 				snprintf(x->why, sizeof x->why, "%.500s", e2.msg);
 				goto drop;
 			}
@@ -3818,8 +3924,15 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 			erc = evaluate_one(r, x->code, &h, on, a, &e2);
 			if (erc == 0 && a->res.outcome == ELIG_ELIGIBLE_DESTROY &&
 			    same_package(r, x->package, a->x.package)) {
-				if ((rc = destroy_one(r, stor, id, x, decision, decision_date, actor, err)) != 0)
+				erc = destroy_one(r, stor, id, x, &a->x, decision, decision_date, actor, &e2);
+				if (erc == KHO_EPERM) {
+					snprintf(x->why, sizeof x->why, "%.500s", e2.msg);
+					goto drop;
+				}
+				if (erc != 0) {
+					rc = kho_err_set(err, erc, "%s", e2.msg);
 					goto out;
+				}
 				states[i] = "destroyed";
 				ndestroyed++;
 				continue;

@@ -44,6 +44,7 @@ check_status "a batch of the three records is proposed" 201 "$st"
 st=$(http POST /v1/disposition/batches/$B/approve "$RM2" --data '{"decision":"45/QĐ-SNV","decision_date":"2031-01-02"}')
 check_status "... and approved (deadline 2031-01-17)" 200 "$st"
 stop_daemon
+rm -rf fresh fresh.keys; cp -a data fresh; cp -a data.keys fresh.keys
 
 # ---- the state a kill -9 leaves once the first record's key is shredded ----
 check "(the first record's key is in the key store)" test -f data.keys/${IDA:0:2}/$IDA.key
@@ -112,4 +113,25 @@ st=$(http GET /v1/results/$D "$OFF"); check_status "a record not reached is stil
 stop_daemon
 check_exit "fsck is clean" 0 "$KHO" fsck --data late --config kho31.json
 check "the audit chain verifies" "$KHO" audit verify --data late
+
+# ---- a hold placed while the batch executes ----
+# (found by review, 2026-12-08: the holds were read once before the items,
+# and a record hold placed with the CLI beside the daemon's execution was
+# audited before the destruction of the record it held). The hold is made
+# to arrive between two items by a trigger: when the first record is
+# marked 'destroying', a record hold on the last one is written.
+export KHO_NOW=2031-01-03T09:00:00Z
+sqlite3 fresh/catalog.db "CREATE TRIGGER mid_hold AFTER UPDATE OF state ON ret_items
+	WHEN NEW.state = 'destroying' AND NEW.result_code = '$A' BEGIN
+	INSERT INTO ret_holds(seq, id, scope, target, reason, authority, placed, placed_by)
+	VALUES((SELECT COALESCE(MAX(seq), 0) + 1 FROM ret_holds), 'H-mid', 'record', '$D',
+	'khiếu nại', 'TAND tỉnh', 0, 'rm-lan'); END;"
+start_daemon fresh --config kho31.json
+st=$(http POST /v1/disposition/batches/$B/execute "$RM2" --data '{}'); cp body.out mid.json
+check_status "the batch is executed" 200 "$st"
+check "... the record held during the execution is dropped, not destroyed" \
+	test "$(jq -r '.destroyed, (.dropped | map(.result_code) | join(","))' mid.json | tr '\n' ' ')" = "2 $D "
+check_grep "... saying which hold, placed during the execution" 'held by H-mid, placed during the execution' mid.json
+st=$(http GET /v1/results/$D "$OFF"); check_status "... and it is still there" 200 "$st"
+stop_daemon
 finish

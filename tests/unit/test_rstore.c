@@ -220,6 +220,28 @@ static void t_feb29_and_holds(void)
 	                               &err), KHO_EINVAL);
 	CHECK_EQ_INT(rstore_hold_place(r, "query", "class=", "r", "a", "t", 0, id, sizeof id, &err),
 	             KHO_EINVAL);
+	/* Values that could match no record are refused, each saying why
+	 * (found by review, 2026-12-08: accepted, they held nothing, and the
+	 * records they named were destroyed). */
+	{
+		static const char *const bad[][2] = {
+			{ "procedure=2.000815.000.00.00.H55;dossier-year=2025", "national procedure code" },
+			{ "class=ct.01", "in no published schedule" },
+			{ "class=XX.99", "in no published schedule" },
+			{ "dossier-year=25", "four digits" },
+			{ "agency=000.31.20.h55", "agency code" },
+			{ "type=Certified", "result type" },
+			{ "type=certified copy", "result type" },
+		};
+		for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+			CHECK_EQ_INT(rstore_hold_place(r, "query", bad[k][0], "r", "a", "t", 0, id, sizeof id,
+			                               &err), KHO_EINVAL);
+			CHECK(strstr(err.msg, bad[k][1]) != NULL);
+		}
+		CHECK_EQ_INT(rstore_hold_place(r, "query", "procedure=2.000815;agency=000.31.20.H55;"
+		                               "type=certified-copy", "r", "a", "t", day("2044-01-01"),
+		                               id, sizeof id, &err), 0);
+	}
 	CHECK_EQ_INT(rstore_add_event(r, ct, "external-event", day("2025-05-05"), NULL, "t", &err),
 	             KHO_EINVAL);
 	/* Review only on review classes. */
