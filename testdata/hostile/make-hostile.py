@@ -133,6 +133,10 @@ def main():
     nfc, nfd = unicodedata.normalize("NFC", name), unicodedata.normalize("NFD", name)
     assert nfc != nfd and nfc.encode() != nfd.encode()
     asic(out("duplicate-nfc-nfd.zip"), [(nfc, b"%PDF-1.7\n% one\n"), (nfd, b"%PDF-1.7\n% two\n")])
+    # "á.pdf" precomposed, and a + U+0341 (the acute tone mark's singleton
+    # code point, canonically U+0301): a forged twin a hand-made table missed.
+    asic(out("duplicate-nfc-0341.zip"), [("\u00e1.pdf", b"%PDF-1.7\n% signed\n"),
+                                         ("a\u0341.pdf", b"%PDF-1.7\n% forged\n")])
 
     asic(out("symlink.zip"), good + [(info("link-to-passwd", unix_mode=0o120777), b"/etc/passwd")])
     asic(out("fifo.zip"), good + [(info("pipe", zipfile.ZIP_STORED, unix_mode=0o010644), b"")])
