@@ -2350,9 +2350,15 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 		    budget_take(&s->upload_mem, UPLOAD_MEM_TOTAL, (size_t)want)) {
 			q->mem = (size_t)want;
 			kho_buf_init(&q->buf, q->mem);
-		} else if (store_tmp_create(s->ing->st, q->tmp, sizeof q->tmp, &q->fd, NULL) != 0) {
-			q->tmp[0] = '\0';
-			deny(q, 500, "cannot create a temporary file");
+		} else {
+			kho_err e = { 0, "" };
+			if (store_tmp_create(s->ing->st, q->tmp, sizeof q->tmp, &q->fd, &e) != 0) {
+				q->tmp[0] = '\0';
+				log_error(s, "upload", e.msg);
+				deny(q, 503, "the package could not be stored now (a storage fault on the"
+				             " server, in its log); nothing was stored: try again later");
+				q->retry_after = STORAGE_RETRY_AFTER;
+			}
 		}
 	} else if (q->body == HTTP_BODY_JSON) {
 		json_body_begin(q, cl, q->m.route == HTTP_R_RESULT_STATUS ? HTTP_STATUS_BODY_MAX
@@ -2396,7 +2402,16 @@ static void consume(struct req *q, const char *data, size_t n)
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0) {
-				deny(q, 500, "cannot store the upload");
+				/* A storage fault (a full disk): 503 and the log, as the
+				 * ingest's own (found by review: a large upload got 500
+				 * and no log line). */
+				char d[160];
+				snprintf(d, sizeof d, "spooling a package upload: %s",
+				         w < 0 ? strerror(errno) : "nothing written");
+				log_error(q->s, "upload", d);
+				deny(q, 503, "the package could not be stored now (a storage fault on the"
+				             " server, in its log); nothing was stored: try again later");
+				q->retry_after = STORAGE_RETRY_AFTER;
 				return;
 			}
 			data += w;

@@ -226,6 +226,13 @@ check_status "retrieval that cannot write its scratch copy: 503" 503 "$st"
 check_grep "... with Retry-After" '^Retry-After: 30' h12.out
 check_nogrep "... naming no server path" 'd12/' body.out
 check_grep "... the fault in the log" 'error: re-verification before serving: .*Not a directory' serve.log
+# An upload over 1 MiB is spooled to DATA/tmp first (found by review: a full
+# disk there answered 500 "cannot store the upload", no log line).
+head -c 2000000 /dev/urandom > big12.bin
+st=$(http POST /v1/packages "$OFF" --data-binary @big12.bin -D h12.out)
+check_status "a large upload that cannot be spooled: 503" 503 "$st"
+check_grep "... with Retry-After" '^Retry-After: 30' h12.out
+check_grep "... the fault in the log" 'error: upload: .*d12/tmp' serve.log
 rm d12/tmp && mkdir -m 700 d12/tmp
 st=$(http GET /v1/packages/$ID1 "$AUD12"); check_status "... served once the fault is gone" 200 "$st"
 make_record "$ROOT/testdata/records/ct01-certified-copy.xml" r4.xml 0304
