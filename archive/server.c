@@ -183,6 +183,12 @@ struct server {
 		pthread_t th;
 		int started;
 		uint64_t lost;
+		/* A batch cannot be committed (a full disk): the writer keeps
+		 * it and tries again each second, and lookups are refused (503)
+		 * until it commits, so that none is answered unaudited (found
+		 * by review, 2026-12-08: every batch was dropped after 5 tries
+		 * and the lookups answered on). */
+		int failing;
 	} q;
 	/* Bytes of package uploads held in memory (UPLOAD_MEM_*), reserved from
 	 * the Content-Length when the request starts, released when it ends. */
@@ -1079,7 +1085,10 @@ static void evq_sync(server *s)
 	if (s->q.settled < target) {
 		s->q.flush = 1;
 		pthread_cond_signal(&s->q.more);
-		while (s->q.settled < target && !s->q.stop)
+		/* Not while a batch cannot be committed: /metrics and the
+		 * statistics answer what is committed (no wait for the disk). */
+		while (s->q.settled < target && !s->q.stop &&
+		       !__atomic_load_n(&s->q.failing, __ATOMIC_RELAXED))
 			pthread_cond_wait(&s->q.done, &s->q.mu);
 	}
 	pthread_mutex_unlock(&s->q.mu);
@@ -1193,21 +1202,36 @@ static void *evq_main(void *arg)
 		if (s->q.n > 0)
 			s->q.flush = 1;   /* more than a batch was waiting: go on at once */
 		pthread_mutex_unlock(&s->q.mu);
-		for (tries = 0; tries < 5; tries++) {
+		for (tries = 0;; tries++) {
+			int stopping;
 			if (catalog_record_lookups(s->ing->cat, batch, n, &err) == 0)
 				break;
-			usleep(100000);
+			if (tries == 4)
+				log_error(s, "lookup events", err.msg);
+			pthread_mutex_lock(&s->q.mu);
+			if (tries == 4) {
+				__atomic_store_n(&s->q.failing, 1, __ATOMIC_RELAXED);
+				pthread_cond_broadcast(&s->q.done);   /* evq_sync waits no more */
+			}
+			stopping = s->q.stop;
+			pthread_mutex_unlock(&s->q.mu);
+			if (stopping && tries >= 4)
+				break;   /* stopping: given up, said in the log */
+			usleep(tries < 4 ? 100000 : 1000000);
 		}
 		pthread_mutex_lock(&s->log_mu);
-		if (tries == 5 && s->log != NULL)
-			kho_buf_appendf(&s->logbuf, "lookup events: %zu could not be recorded: %s\n", n,
-			                err.msg);
+		if (__atomic_load_n(&s->q.failing, __ATOMIC_RELAXED) && s->log != NULL)
+			kho_buf_appendf(&s->logbuf, "lookup events: %zu %s\n", n,
+			                s->q.stop ? "could not be recorded before the stop"
+			                          : "recorded after a storage fault; lookups answered again");
 		log_flush_locked(s);
 		pthread_mutex_unlock(&s->log_mu);
 		head_tick(s, 0);
 		pthread_mutex_lock(&s->q.mu);
-		if (tries == 5)
+		if (s->q.stop && __atomic_load_n(&s->q.failing, __ATOMIC_RELAXED))
 			s->q.lost += n;
+		else
+			__atomic_store_n(&s->q.failing, 0, __ATOMIC_RELAXED);
 		s->q.settled += n;
 		pthread_cond_broadcast(&s->q.done);
 	}
@@ -1425,6 +1449,13 @@ static enum MHD_Result h_lookup(struct req *q, struct MHD_Connection *c)
 	if (authorize(q, c, rd) != 0) {
 		catalog_read_end(rd);
 		return send_error(q, c, q->deny, "%s", q->deny_msg);
+	}
+	if (__atomic_load_n(&q->s->q.failing, __ATOMIC_RELAXED)) {
+		catalog_read_end(rd);
+		q->retry_after = STORAGE_RETRY_AFTER;
+		return send_error(q, c, 503, "lookups are refused while their audit events cannot be"
+		                  " recorded (a storage fault on the server, in its log): try again"
+		                  " later");
 	}
 	if ((bad = lookup_params(c, &cq, &subject)) != NULL) {
 		catalog_read_end(rd);
