@@ -157,6 +157,21 @@ int record_is_enterprise_code(const char *s)
 	       (n == 14 && digits(s, 10) && s[10] == '-' && digits(s + 11, 3));
 }
 
+/* record.xsd's ResultType: [a-z][a-z0-9]*(-[a-z0-9]+)*, at most 64 bytes. */
+int record_is_result_type(const char *s)
+{
+	size_t i, n;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n > 64 || !(s[0] >= 'a' && s[0] <= 'z') ||
+	    s[n - 1] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] == '-' && s[i + 1] != '-')))
+			return 0;
+	return 1;
+}
+
 /* YYYY-MM-DD and a real date; *key = YYYYMMDD for ordering. */
 static int parse_date(const char *s, long *key)
 {

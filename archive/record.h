@@ -77,6 +77,7 @@ int record_is_procedure_code(const char *s);
 int record_is_provincial_procedure_code(const char *s);
 int record_is_personal_number(const char *s);
 int record_is_enterprise_code(const char *s);
+int record_is_result_type(const char *s);   /* record.xsd's ResultType */
 
 void record_free(record *r);
 

@@ -1326,8 +1326,11 @@ static const char *lookup_params(struct MHD_Connection *c, catalog_query *cq,
 		return "procedure must be a national procedure code (d.dddddd)";
 	if (cq->agency != NULL && !record_is_agency_code(cq->agency))
 		return "agency must be an agency code (ddd.dd.dd.Ldd)";
-	if (cq->type != NULL && (strlen(cq->type) == 0 || strlen(cq->type) > 64))
-		return "type must be 1..64 bytes";
+	/* found by review: "type=Certified" answered "found 0", and the
+	 * citizen was asked for the paper again */
+	if (cq->type != NULL && !record_is_result_type(cq->type))
+		return "type must be a result type such as certified-copy (lower-case words joined"
+		       " by -)";
 	return NULL;
 }
 
@@ -1506,6 +1509,11 @@ static enum MHD_Result h_stats(struct req *q, struct MHD_Connection *c)
 	json_t *j = NULL;
 	kho_err err;
 
+	/* found by review: "?month=2026-12" answered every month, unseen */
+	const char *bad = query_check(c, NULL, 0, "the reuse statistics take no parameter");
+
+	if (bad != NULL)
+		return send_error(q, c, 400, "%s", bad);
 	evq_sync(q->s);   /* every lookup answered before this one counts */
 	if (catalog_reuse_stats(q->s->ing->cat, &j, &err) != 0)
 		return send_error(q, c, 500, "%s", err.msg);

@@ -879,20 +879,6 @@ static int query_match(const char *q, const rec *x)
 	return 1;
 }
 
-/* A result type as record.xsd's ResultType: [a-z][a-z0-9]*(-[a-z0-9]+)*, <= 64. */
-static int is_result_type(const char *v)
-{
-	size_t i, n = strlen(v);
-
-	if (n == 0 || n > 64 || !(v[0] >= 'a' && v[0] <= 'z') || v[n - 1] == '-')
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') ||
-		      (v[i] == '-' && v[i + 1] != '-')))
-			return 0;
-	return 1;
-}
-
 static int version_get(rstore *r, const char *sha, const schedule **out, kho_err *err);
 
 /* 1 if a published schedule version has class code v, 0 if none, <0. */
@@ -955,7 +941,7 @@ static int query_valid(rstore *r, const char *q, kho_err *err)
 		if (k == 2 && !record_is_agency_code(v))
 			return kho_err_set(err, KHO_EINVAL, "query: agency must be an agency code"
 			                   " (ddd.dd.dd.Ldd)");
-		if (k == 3 && !is_result_type(v))
+		if (k == 3 && !record_is_result_type(v))
 			return kho_err_set(err, KHO_EINVAL, "query: type must be a result type such as"
 			                   " certified-copy (lower-case words joined by -)");
 		if (k == 4 && (strlen(v) != 4 || strspn(v, "0123456789") != 4))

@@ -148,6 +148,16 @@ st=$(http GET "/v1/lookup?subject=051087012345&purpose=$AG-251120-0004" "$OFF")
 check_grep "a revoked result is not reusable" '"result_code":"000.31.20.H55-250314-0102-KQ1"[^}]*"status":"revoked"[^}]*"reusable":false' body.out
 st=$(http GET /v1/stats/reuse "$RM"); check_status "reuse stats: 200" 200 "$st"
 check_grep "reuse stats count lookups per procedure and month" '"procedure":"2.000815","lookups":[1-9]' body.out
+# found by review, 2026-12-08: a mistyped type answered "found 0" (the
+# citizen asked for the paper again), and a filter on the statistics was
+# ignored
+st=$(http GET "/v1/lookup?subject=051087012345&purpose=$AG-251120-0005&type=Certified" "$OFF")
+check_status "a lookup with a malformed type: 400" 400 "$st"
+check_grep "... saying what a type looks like" 'type must be a result type such as certified-copy' body.out
+st=$(http GET "/v1/lookup?subject=051087012345&purpose=$AG-251120-0005&type=certified-copy" "$OFF")
+check_status "... a well-formed one: 200" 200 "$st"
+st=$(http GET "/v1/stats/reuse?month=2026-12" "$RM"); check_status "reuse stats with a parameter: 400" 400 "$st"
+check_grep "... saying they take none" 'the reuse statistics take no parameter' body.out
 
 # malformed
 st=$(http POST /v1/results/000.31.20.H55-250314-0102-KQ1/status "$RM" -d '{"status":')
