@@ -2420,14 +2420,6 @@ static void jw_str(struct jw *w, const char *s)
 	jw_raw(w, "\"");
 }
 
-int catalog_json_str(kho_buf *b, const char *s)
-{
-	struct jw w = { b, 0 };
-
-	jw_str(&w, s);
-	return w.rc;
-}
-
 /* ,"key": then a value */
 static void jw_key(struct jw *w, const char *key)
 {
@@ -2835,12 +2827,6 @@ int catalog_set_verify_key(catalog *c, const char *result_code, const unsigned c
 		rc = kho_err_set(err, KHO_ENOTFOUND, "no result %s", result_code);
 	catalog_unlock(c);
 	return rc;
-}
-
-int catalog_results_without_key(catalog *c, char (*codes)[CATALOG_CODE_MAX], size_t max,
-                                size_t *n, kho_err *err)
-{
-	return catalog_results_without_key_after(c, "", codes, max, n, err);
 }
 
 int catalog_results_without_key_after(catalog *c, const char *after,

@@ -308,12 +308,10 @@ int catalog_verify_key(catalog *c, const char *result_code, unsigned char hash[3
 int catalog_set_verify_key(catalog *c, const char *result_code, const unsigned char hash[32],
                            const unsigned char wrapped[24], kho_err *err);
 
-/* catalog_results_without_key: up to max result codes that have no key yet
- * (archived before the table existed), into codes; *n their number. */
-int catalog_results_without_key(catalog *c, char (*codes)[CATALOG_CODE_MAX], size_t max,
-                                size_t *n, kho_err *err);
-/* catalog_results_without_key_after: the same, only codes sorting after
- * `after` ("" for the first batch): the migration's next batch starts at
+/* catalog_results_without_key_after: up to max result codes that have no
+ * key yet (archived before the table existed), into codes, *n their number;
+ * only codes sorting after `after` ("" for the first batch): the
+ * migration's next batch starts at
  * the last code of the previous one, so it never rescans the results it
  * has already keyed (linear instead of quadratic in the catalog size). */
 int catalog_results_without_key_after(catalog *c, const char *after,
@@ -433,10 +431,6 @@ typedef struct catalog_lookup_hooks {
 int catalog_lookup_write(catalog *c, const catalog_query *q, const char *actor,
                          const char *actor_agency, const catalog_lookup_hooks *h, kho_buf *out,
                          catalog_lookup_event *ev, kho_err *err);
-
-/* catalog_json_str: s as a JSON string (as json_dumps writes it) appended
- * to b. KHO_EFORMAT if s is not valid UTF-8; else as kho_buf_append. */
-int catalog_json_str(kho_buf *b, const char *s);
 
 /*
  * catalog_record_lookups: the write half: insert n reuse events and their

@@ -437,14 +437,6 @@ int store_put_file_key(store *s, const char *id, const char *plain_path,
 	return put_key(s, id, plain_path, NULL, 0, 1, NULL, key_out, err);
 }
 
-int store_put_mem_key(store *s, const char *id, const void *data, size_t len,
-                      unsigned char key_out[STORE_KEY_LEN], kho_err *err)
-{
-	if (data == NULL && len > 0)
-		return kho_err_set(err, KHO_EINVAL, "no data");
-	return put_key(s, id, NULL, data, len, 1, NULL, key_out, err);
-}
-
 int store_put_key_nosync(store *s, const char *id, const char *plain_path, const void *data,
                          size_t len, unsigned char key_out[STORE_KEY_LEN], kho_err *err)
 {

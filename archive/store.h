@@ -108,13 +108,10 @@ int store_get_tmp(store *s, const char *id, const unsigned char wrapped[STORE_WR
  */
 int store_put_file_key(store *s, const char *id, const char *plain_path,
                        unsigned char key_out[STORE_KEY_LEN], kho_err *err);
-/* store_put_mem_key: store_put_file_key for plaintext already in memory
- * (the daemon keeps small uploads in memory: no temporary file). */
-int store_put_mem_key(store *s, const char *id, const void *data, size_t len,
-                      unsigned char key_out[STORE_KEY_LEN], kho_err *err);
 /*
- * store_put_key_nosync: store_put_file_key (plain_path) or store_put_mem_key
- * (plain_path NULL: the len bytes at data) without the fsyncs of the file
+ * store_put_key_nosync: store_put_file_key (plain_path), or for plaintext
+ * already in memory (plain_path NULL: the len bytes at data; the daemon
+ * keeps small uploads in memory), without the fsyncs of the file
  * and its directory: written and renamed into place, durable only once the
  * caller has synced the store's file system (the ingest's group commit
  * does, before the catalog commit; a crash before leaves a file no catalog
