@@ -165,6 +165,7 @@ struct server {
 	pthread_mutex_t rate_mu;
 	struct bucket buckets[NBUCKETS];
 	struct bucket denied[NBUCKETS];   /* refused tokens per client address (denial_flood) */
+	uint64_t client_salt;             /* keys those addresses' hash (random) */
 	/* Lookups read through a pool of reader connections (WAL: they never
 	 * wait for the writer) and hand their reuse/audit events to one writer
 	 * thread that commits them in batches (one fsync per batch). */
@@ -2059,11 +2060,11 @@ static int rate_limited(server *s, int64_t id)
 #define DENIED_PER_SECOND 1.0
 static int denial_flood(server *s, const char *client)
 {
-	uint64_t h = 1469598103934665603ull;   /* FNV-1a of the address */
-	const char *p;
+	/* Salted, an IPv6 client by its /64, as the public page's limit
+	 * (found by review, 2026-12-08: keyed by the full address, a client
+	 * rotating addresses in its /64 had a bucket per address). */
+	uint64_t h = webverify_client_key(s->client_salt, client);
 
-	for (p = client; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
 	return bucket_take(s, s->denied, (int64_t)(h >> 1), DENIED_BURST, DENIED_PER_SECOND, 1);
 }
 
@@ -3219,6 +3220,10 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 	s->log = log;
 	s->lockfd = -1;
 	s->listen_fd = -1;
+	if (kho_random(&s->client_salt, sizeof s->client_salt) != 0) {
+		free(s);
+		return kho_err_set(err, KHO_ECRYPTO, "no random bytes for the client salt");
+	}
 	pthread_mutex_init(&s->m.mu, NULL);
 	pthread_mutex_init(&s->log_mu, NULL);
 	pthread_mutex_init(&s->seal_mu, NULL);

@@ -1491,38 +1491,40 @@ char *webverify_client(const webverify *wv, const char *peer, const char *xff, c
 	return out;
 }
 
+uint64_t webverify_client_key(uint64_t salt, const char *client)
+{
+	/* FNV-1a over salt and address: the salt makes planned collisions
+	 * useless. An IPv6 client counts by its /64, the block one subscriber
+	 * is given: keyed by the full address, each of its 2^64 addresses had
+	 * a bucket of its own (found by review, 2026-12-07). */
+	uint64_t h = 1469598103934665603ull ^ salt;
+	const unsigned char *p;
+	unsigned char a6[16];
+	size_t i;
+
+	if (client != NULL && strchr(client, ':') != NULL && inet_pton(AF_INET6, client, a6) == 1) {
+		h = (h ^ '6') * 1099511628211ull;
+		for (i = 0; i < 8; i++)
+			h = (h ^ a6[i]) * 1099511628211ull;
+	} else {
+		for (p = (const unsigned char *)(client != NULL ? client : "-"); *p != '\0'; p++)
+			h = (h ^ *p) * 1099511628211ull;
+	}
+	return h != 0 ? h : 1;
+}
+
 int webverify_rate_take(webverify *wv, const char *client, unsigned *retry_after)
 {
 	double rate, burst, t;
 	uint64_t h;
 	struct slot *s;
-	const unsigned char *p;
 	int ok;
 
 	if (retry_after != NULL)
 		*retry_after = 0;
 	if (wv->cfg.rate_per_minute == 0)
 		return 1;
-	/* FNV-1a over salt and address: the salt makes planned collisions
-	 * useless. An IPv6 client counts by its /64, the block one subscriber
-	 * is given: keyed by the full address, each of its 2^64 addresses had
-	 * a bucket of its own (found by review, 2026-12-07). */
-	h = 1469598103934665603ull ^ wv->salt;
-	{
-		unsigned char a6[16];
-		size_t i;
-
-		if (client != NULL && strchr(client, ':') != NULL && inet_pton(AF_INET6, client, a6) == 1) {
-			h = (h ^ '6') * 1099511628211ull;
-			for (i = 0; i < 8; i++)
-				h = (h ^ a6[i]) * 1099511628211ull;
-		} else {
-			for (p = (const unsigned char *)(client != NULL ? client : "-"); *p != '\0'; p++)
-				h = (h ^ *p) * 1099511628211ull;
-		}
-	}
-	if (h == 0)
-		h = 1;
+	h = webverify_client_key(wv->salt, client);
 	rate = wv->cfg.rate_per_minute / 60.0;
 	burst = wv->cfg.rate_burst;
 	t = mono();

@@ -184,6 +184,13 @@ char *webverify_client(const webverify *wv, const char *peer, const char *xff, c
                        size_t n);
 
 /*
+ * webverify_client_key: the key a client address (webverify_client's) is
+ * counted under: a hash keyed by salt (random per process), never 0; an
+ * IPv6 address by its /64. For every per-client limit of the daemon.
+ */
+uint64_t webverify_client_key(uint64_t salt, const char *client);
+
+/*
  * webverify_rate_take: take one request from client's bucket (token bucket,
  * rate_per_minute refill, rate_burst size). 1 if allowed, 0 if limited;
  * *retry_after (may be NULL) gets whole seconds to wait. Thread-safe.

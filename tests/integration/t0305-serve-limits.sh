@@ -217,4 +217,16 @@ st=$(http GET /v1/stats/reuse "$EX")
 check_status "a revoked token during the flood: 401" 401 "$st"
 check "... audited" test "$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE action = 'denied'")" = "$((after + 1))"
 stop_daemon
+# Behind a trusted proxy, an IPv6 client counts by its /64 (found by review,
+# 2026-12-08: one rotating addresses within its /64 had a bucket for each,
+# and every bad-token request was audited).
+jq ". + {trusted_proxies: [\"127.0.0.1\"]}" kho.json > proxy.json
+start_daemon data --trust pki/trust.pem --config proxy.json
+for i in $(seq 150); do echo "url = \"$URL/v1/lookup\""; echo 'header = "Authorization: Bearer kho_bogus"'; \
+	printf 'header = "X-Forwarded-For: 2001:db8:1:3::%x"\n' "$i"; \
+	echo 'output = /dev/null'; echo 'write-out = "%{http_code}\\n"'; done > flood6.cfg
+curl -s -K flood6.cfg > flood6.codes
+check "150 bad-token requests from 150 addresses of one IPv6 /64: 429s past the burst" \
+	test "$(grep -c 429 flood6.codes)" -ge 60 -a "$(wc -l < flood6.codes)" = 150
+stop_daemon
 finish
