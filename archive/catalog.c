@@ -182,7 +182,8 @@ static int status_record(catalog *c, const char *code, const char *status, const
 	" ON h.result_code = up.code WHERE h.superseded_by <> '') SELECT (SELECT COUNT(*) FROM"  \
 	" up WHERE code = ?1), EXISTS (SELECT 1 FROM up WHERE code = ?2)"
 static int supersede_locked(catalog *c, const char *old, const char *code, const char *valid_from,
-                            const char *agency, int64_t ingested_at, int *sup, kho_err *err);
+                            const char *agency, int64_t ingested_at, int *sup, char eff_out[11],
+                            kho_err *err);
 static int superseded_before_locked(catalog *c, const record *r, int64_t ingested_at,
                                     char *by_out, kho_err *err);
 
@@ -694,6 +695,7 @@ struct trail_dec {
 	char by[CATALOG_CODE_MAX];
 	char eff[11];                 /* "" where the event does not say it */
 	int on_arrival;               /* superseded_before_locked's */
+	int64_t at, recorded_at;      /* a history row's instants */
 };
 
 struct trail_decs {
@@ -777,9 +779,15 @@ static int trail_event(catalog *c, struct trail_decs *d, const char *action, con
 		end = strstr(q, ", supersedes ");
 		if (end == NULL)
 			return 0;
-		if (strcmp(end + 13, "an earlier package") != 0)
-			return trail_add(d, end + 13, strlen(end + 13), "superseded", p, (size_t)(q - p),
-			                 p, (size_t)(q - p), "", err);
+		if (strcmp(end + 13, "an earlier package") != 0) {
+			/* "OLD from YYYY-MM-DD" since 2026-12-08, else "OLD". */
+			const char *old = end + 13, *from = strstr(old, " from ");
+			char eff[11] = "";
+			if (from != NULL && strlen(from + 6) == 10)
+				memcpy(eff, from + 6, 10);
+			return trail_add(d, old, from != NULL ? (size_t)(from - old) : strlen(old),
+			                 "superseded", p, (size_t)(q - p), p, (size_t)(q - p), eff, err);
+		}
 		/* Now the same code's replacement; before 2026-12-07 (019a48f)
 		 * also the supersession of another code, the one its record
 		 * declares (still in its row). */
@@ -801,12 +809,17 @@ static int trail_event(catalog *c, struct trail_decs *d, const char *action, con
 		}
 	}
 	if (strncmp(detail, "superseded by ", 14) == 0) {
+		char eff[11] = "";
+		size_t dl = strlen(detail);
 		p = detail + 14;
 		q = strstr(p, " (");
 		if (q == NULL)
 			q = p + strlen(p);
+		/* "..., effective YYYY-MM-DD" since 2026-12-08 */
+		if (dl >= 22 && strncmp(detail + dl - 22, ", effective ", 12) == 0)
+			memcpy(eff, detail + dl - 10, 10);
 		if (trail_add(d, object, strlen(object), "superseded", p, (size_t)(q - p), p,
-		              (size_t)(q - p), "", err) != 0)
+		              (size_t)(q - p), eff, err) != 0)
 			return KHO_ENOMEM;
 		d->v[d->n - 1].on_arrival = 1;
 		return 0;
@@ -872,10 +885,11 @@ static size_t dec_find(const struct trail_decs *d, const char *code)
  */
 static void dec_compare(const struct trail_dec *t, size_t nt, const struct trail_dec *h,
                         size_t nh, const char *status, const char *ref, const char *by,
-                        char *why, size_t n)
+                        int64_t status_at, char *why, size_t n)
 {
 	size_t skip = 0, i;
 	const struct trail_dec *last;
+	char day[11];
 
 	why[0] = '\0';
 	if (nh > nt) {
@@ -885,11 +899,34 @@ static void dec_compare(const struct trail_dec *t, size_t nt, const struct trail
 	}
 	skip = nt - nh;
 	for (i = 0; i < skip; i++)
-		if (t[i].eff[0] != '\0') {
+		if (t[i].eff[0] != '\0' || (nh > 0 && h[0].recorded_at != h[0].at)) {
+			/* Only decisions recorded before histories were kept may
+			 * be missing, and then the history starts with the copy
+			 * made of the last of them (recorded_at == at). */
 			snprintf(why, n, "its history lacks the validity decision \"%s\" (%s) that the"
 			         " audit trail recorded", t[i].status, t[i].decision);
 			return;
 		}
+	/* Each decision's instant is in its effective day, and the row's
+	 * status_at is the last one's (found by review: moved by hand, a
+	 * supersession read as years away and a revocation as decades old). */
+	for (i = 0; i < nh; i++)
+		if (strcmp(kho_local_date(day, (time_t)h[i].at), h[i].eff) != 0) {
+			snprintf(why, n, "validity decision %zu of its history takes effect at an instant"
+			         " (%s) outside its effective day %s", i + 1, day, h[i].eff);
+			return;
+		}
+	if (nh > 0 && status_at != h[nh - 1].at) {
+		snprintf(why, n, "its validity status takes effect at another instant than its last"
+		         " decision");
+		return;
+	}
+	if (nh == 0 && nt > 0 && t[nt - 1].eff[0] != '\0' &&
+	    strcmp(kho_local_date(day, (time_t)status_at), t[nt - 1].eff) != 0) {
+		snprintf(why, n, "its validity status takes effect on %s, not on %s as the audit trail"
+		         " recorded", day, t[nt - 1].eff);
+		return;
+	}
 	for (i = 0; i < nh; i++) {
 		const struct trail_dec *e = &t[skip + i];
 		if (strcmp(e->status, h[i].status) != 0 || strcmp(e->decision, h[i].decision) != 0 ||
@@ -935,22 +972,28 @@ int catalog_status_trail_check(catalog *c, int (*fn)(const char *code, const cha
 	if (rc != 0)
 		goto out;
 	qsort(t.v, t.n, sizeof *t.v, dec_cmp);
-	st = catalog_stmt(c, "SELECT result_code, status, decision, superseded_by, effective FROM"
-	                     " result_status ORDER BY result_code, seq", err);
+	st = catalog_stmt(c, "SELECT result_code, status, decision, superseded_by, effective, at,"
+	                     " recorded_at FROM result_status ORDER BY result_code, seq", err);
 	if (st == NULL) {
 		rc = KHO_EIO;
 		goto out;
 	}
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
 		rc = trail_add(&h, col(st, 0), strlen(col(st, 0)), col(st, 1), col(st, 2),
 		               strlen(col(st, 2)), col(st, 3), strlen(col(st, 3)), col(st, 4), err);
+		if (rc == 0) {
+			h.v[h.n - 1].at = sqlite3_column_int64(st, 5);
+			h.v[h.n - 1].recorded_at = sqlite3_column_int64(st, 6);
+		}
+	}
 	if (rc == 0 && s != SQLITE_DONE)
 		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
 	sqlite3_reset(st);
 	if (rc != 0)
 		goto out;
 	/* result_status comes sorted by code (BINARY, as strcmp) and seq. */
-	st = catalog_stmt(c, "SELECT result_code, status, status_ref, superseded_by FROM results", err);
+	st = catalog_stmt(c, "SELECT result_code, status, status_ref, superseded_by, status_at FROM"
+	                     " results", err);
 	if (st == NULL) {
 		rc = KHO_EIO;
 		goto out;
@@ -965,8 +1008,8 @@ int catalog_status_trail_check(catalog *c, int (*fn)(const char *code, const cha
 		for (k = b; k > a; k--)   /* after the last reset */
 			if (t.v[k - 1].decision == NULL)
 				break;
-		dec_compare(t.v + k, b - k, h.v + ha, hb - ha, col(st, 1), col(st, 2), col(st, 3), why,
-		            sizeof why);
+		dec_compare(t.v + k, b - k, h.v + ha, hb - ha, col(st, 1), col(st, 2), col(st, 3),
+		            sqlite3_column_int64(st, 4), why, sizeof why);
 		(*checked)++;
 		if (why[0] != '\0')
 			rc = fn(code, why, arg);
@@ -1258,7 +1301,7 @@ static int ingest_locked(catalog *c, const catalog_package *p, const record *r,
                          kho_err *err)
 {
 	catalog_package existing;
-	char holder[65], detail[512];
+	char holder[65], detail[512], sup_eff[11] = "", eff_text[160] = "";
 	sqlite3_stmt *st;
 	audit_event ev;
 	int rc, sup = 0;
@@ -1368,16 +1411,20 @@ static int ingest_locked(catalog *c, const catalog_package *p, const record *r,
 	 * arrives (found by review: it stayed valid and reusable). */
 	if (r->supersedes != NULL && strcmp(r->supersedes, r->result_code) != 0 &&
 	    (rc = supersede_locked(c, r->supersedes, r->result_code, r->valid_from, r->agency_code,
-	                           p->ingested_at, &sup, err)) != 0)
+	                           p->ingested_at, &sup, sup_eff, err)) != 0)
 		goto out;
 	if (vd != NULL && (rc = insert_verify_data(c, p, r, vd, err)) != 0)
 		goto out;
-	snprintf(detail, sizeof detail, "result %s, %s%s%s, %llu bytes%s%s%s", r->result_code,
+	/* The supersession's effective day is in the event (since 2026-12-08):
+	 * kho fsck compares the decision's day with it. */
+	if (sup == CATALOG_SUP_DONE && holder[0] == '\0')
+		snprintf(eff_text, sizeof eff_text, ", supersedes %.96s from %s", r->supersedes,
+		         sup_eff);
+	else if (sup == CATALOG_SUP_DONE)
+		snprintf(eff_text, sizeof eff_text, ", supersedes an earlier package");
+	snprintf(detail, sizeof detail, "result %s, %s%s%s, %llu bytes%s%s", r->result_code,
 	         p->indication, p->sub[0] ? "/" : "", p->sub, (unsigned long long)p->size,
-	         p->marked ? ", marked" : "",
-	         sup == CATALOG_SUP_DONE && holder[0] == '\0' ? ", supersedes " : "",
-	         sup == CATALOG_SUP_DONE && holder[0] == '\0' ? r->supersedes
-	         : sup == CATALOG_SUP_DONE ? ", supersedes an earlier package" : "");
+	         p->marked ? ", marked" : "", eff_text);
 	ev.actor = actor;
 	ev.action = "ingest";
 	ev.object = p->id;
@@ -1850,7 +1897,8 @@ int catalog_result_json(catalog *c, const char *result_code, const char *valid_o
  * may record the decision (POST /v1/results/{code}/status).
  */
 static int supersede_locked(catalog *c, const char *old, const char *code, const char *valid_from,
-                            const char *agency, int64_t ingested_at, int *sup, kho_err *err)
+                            const char *agency, int64_t ingested_at, int *sup, char eff_out[11],
+                            kho_err *err)
 {
 	char eff[11] = "", old_agency[CATALOG_CODE_MAX] = "";
 	int64_t at = ingested_at;
@@ -1917,6 +1965,7 @@ static int supersede_locked(catalog *c, const char *old, const char *code, const
 	else
 		kho_local_date(eff, (time_t)at);
 	*sup = CATALOG_SUP_DONE;
+	memcpy(eff_out, eff, 11);
 	return status_record(c, old, "superseded", code, code, eff, at, err);
 }
 
@@ -1953,15 +2002,16 @@ static int superseded_before_locked(catalog *c, const record *r, int64_t ingeste
 	if (s != SQLITE_DONE && s != SQLITE_ROW)
 		return kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
 	for (k = 0; k < n && rc == 0 && sup != CATALOG_SUP_DONE; k++) {
+		char eff[11] = "";
 		rc = supersede_locked(c, r->result_code, cand[k].by, cand[k].from, cand[k].agency,
-		                      ingested_at, &sup, err);
+		                      ingested_at, &sup, eff, err);
 		if (rc == 0 && sup == CATALOG_SUP_DONE) {
 			/* Its own event: the ingest's names only what the new
 			 * record supersedes. */
 			audit_event ev;
 			memcpy(by_out, cand[k].by, sizeof cand[k].by);   /* CATALOG_CODE_MAX */
 			snprintf(detail, sizeof detail, "superseded by %.128s (archived before it, its record"
-			         " declares so)", cand[k].by);
+			         " declares so), effective %s", cand[k].by, eff);
 			memset(&ev, 0, sizeof ev);
 			ev.actor = "daemon";
 			ev.action = "status";

@@ -592,34 +592,61 @@ out:
 	return rc;
 }
 
+/* Whether p's stored copy reads back under its key: 0; else the error,
+ * *have_key saying whether its key was there (key holds it then). */
+static int copy_reads_back(ingest_ctx *c, const catalog_package *p, unsigned char key[STORE_KEY_LEN],
+                           int *have_key, kho_err *e)
+{
+	int rc = p->has_key ? package_key(c, p, key, e) : KHO_ENOTFOUND;
+
+	*have_key = rc == 0;
+	if (rc == 0)
+		rc = store_get_fd_key(c->st, p->id, key, -1, NULL, 0, e);
+	return rc;
+}
+
 /*
  * A package already archived, sent again: 200 says it is safe only once its
  * stored copy reads back (found by review: a store file missing or altered,
  * or a key gone, got 200 "already stored", and the sender had no reason to
- * keep its copy). A store file missing or altered while its key is there is
- * written again from the bytes just received (their SHA-256 is the id: the
- * same package), made durable, and audited ("repair"); out->repaired. A key
- * that is gone cannot be made again (the stored bytes are encrypted under
- * it, and a destruction may be under way): out->key_gone, for the caller.
- * KHO_EIO for a storage fault (nothing checked, nothing said).
+ * keep its copy). The read-back runs without the stripe lock (a large
+ * package takes a while); a copy that fails it is looked at again under the
+ * lock, from the package row as it is then (a destruction or another repair
+ * may have run meanwhile). A store file missing or altered while its key is
+ * there is written again from the bytes just received (their SHA-256 is the
+ * id: the same package), made durable, and audited ("repair");
+ * out->repaired. A key that is gone cannot be made again (the stored bytes
+ * are encrypted under it, and a destruction may be under way):
+ * out->key_gone, for the caller. KHO_EIO for a storage fault (nothing
+ * checked, nothing said); KHO_ECONFLICT if the package left the catalog
+ * meanwhile.
  */
-static int stored_copy_check(ingest_ctx *c, const catalog_package *p, const ingest_src *src,
+static int stored_copy_check(ingest_ctx *c, const catalog_package *p0, const ingest_src *src,
                              const char *actor, ingest_result *out, kho_err *err)
 {
 	unsigned char key[STORE_KEY_LEN];
-	pthread_mutex_t *mu = &c->stripes[stripe_of(p->id)];
+	pthread_mutex_t *mu = &c->stripes[stripe_of(p0->id)];
+	catalog_package p;
 	char d[400];
 	audit_event ev;
 	kho_err e = { 0, "" };
 	int rc, have_key;
 
+	rc = copy_reads_back(c, p0, key, &have_key, &e);
+	OPENSSL_cleanse(key, sizeof key);
+	if (rc == 0)
+		return 0;
+	if (rc == KHO_EIO || rc == KHO_ENOMEM)
+		return kho_err_set(err, rc, "%s", e.msg);
 	pthread_mutex_lock(mu);
-	rc = p->has_key ? package_key(c, p, key, &e) : KHO_ENOTFOUND;
-	have_key = rc == 0;
-	if (rc == 0)
-		rc = store_get_fd_key(c->st, p->id, key, -1, NULL, 0, &e);
-	if (rc == 0)
+	if (catalog_get_package(c->cat, p0->id, &p, &e) != 0) {
+		rc = kho_err_set(err, KHO_ECONFLICT, "package %.16s... left the catalog while it was"
+		                 " checked (destroyed meanwhile?): send it again", p0->id);
 		goto out;
+	}
+	rc = copy_reads_back(c, &p, key, &have_key, &e);
+	if (rc == 0)
+		goto out;   /* repaired meanwhile */
 	if (rc == KHO_EIO || rc == KHO_ENOMEM) {
 		rc = kho_err_set(err, rc, "%s", e.msg);
 		goto out;
@@ -631,18 +658,18 @@ static int stored_copy_check(ingest_ctx *c, const catalog_package *p, const inge
 	}
 	snprintf(d, sizeof d, "its stored copy was %s (%.200s): stored again from the same bytes,"
 	         " sent again", rc == KHO_ENOTFOUND ? "missing" : "altered", e.msg);
-	rc = store_put_with_key_nosync(c->st, p->id, src->path, src->data, src->len, key, err);
+	rc = store_put_with_key_nosync(c->st, p.id, src->path, src->data, src->len, key, err);
 	if (rc == 0)
 		rc = group_sync(c, err);
-	if (rc == 0 && (rc = store_get_fd_key(c->st, p->id, key, -1, NULL, 0, &e)) != 0)
+	if (rc == 0 && (rc = store_get_fd_key(c->st, p.id, key, -1, NULL, 0, &e)) != 0)
 		rc = kho_err_set(err, rc == KHO_ENOMEM ? rc : KHO_EIO, "%s: read back after its"
-		                 " repair: %s", p->id, e.msg);
+		                 " repair: %s", p.id, e.msg);
 	if (rc != 0)
 		goto out;
 	memset(&ev, 0, sizeof ev);
 	ev.actor = actor;
 	ev.action = "repair";
-	ev.object = p->id;
+	ev.object = p.id;
 	ev.status = 200;
 	ev.detail = d;
 	rc = audit_append(c->cat, &ev, err);

@@ -303,8 +303,10 @@ static int remember_name(struct rd *r, const char *name, int is_dir, kho_err *er
 	struct name_rec rec = { 0 };
 	int rc;
 
-	if (name_key(&rec.key, &rec.keylen, name) != 0)
-		return kho_err_set(err, KHO_ENOMEM, "out of memory");
+	if ((rc = name_key(&rec.key, &rec.keylen, name)) != 0)
+		return kho_err_set(err, rc, rc == KHO_ENOMEM ? "out of memory"
+		                   : "zip entry name \"%.200s\" cannot be compared in Unicode NFD (ICU)",
+		                   name);
 	/* Quadratic, but nnames is capped by max_entries (1000 by default). */
 	for (size_t i = 0; i < r->nnames; i++) {
 		const struct name_rec *o = &r->names[i];

@@ -1056,11 +1056,22 @@ static catalog *pick_reader(server *s)
 	return s->readers[(unsigned)slot % s->nreaders];
 }
 
-static void evq_push(server *s, const catalog_lookup_event *ev)
+/*
+ * evq_push: queue a lookup's events: 0, or -1 when the queue is full and the
+ * writer cannot empty it (a batch that cannot be committed, or the stop):
+ * the caller refuses the lookup then, unanswered and so unaudited (found by
+ * review, 2026-12-08: waiters blocked MHD's threads until the disk came
+ * back, and a full queue at the stop was written past its end).
+ */
+static int evq_push(server *s, const catalog_lookup_event *ev)
 {
 	pthread_mutex_lock(&s->q.mu);
-	while (s->q.n >= EVQ_CAP && !s->q.stop)
+	while (s->q.n >= EVQ_CAP && !s->q.stop && !__atomic_load_n(&s->q.failing, __ATOMIC_RELAXED))
 		pthread_cond_wait(&s->q.space, &s->q.mu);   /* back-pressure, never drop */
+	if (s->q.n >= EVQ_CAP) {
+		pthread_mutex_unlock(&s->q.mu);
+		return -1;
+	}
 	s->q.ev[s->q.n++] = *ev;
 	s->q.pushed++;
 	/* The writer wakes by itself every EVQ_FLUSH_MS; wake it early only
@@ -1068,6 +1079,7 @@ static void evq_push(server *s, const catalog_lookup_event *ev)
 	if (s->q.n == EVQ_BATCH)
 		pthread_cond_signal(&s->q.more);
 	pthread_mutex_unlock(&s->q.mu);
+	return 0;
 }
 
 /*
@@ -1212,7 +1224,8 @@ static void *evq_main(void *arg)
 			pthread_mutex_lock(&s->q.mu);
 			if (tries == 4) {
 				__atomic_store_n(&s->q.failing, 1, __ATOMIC_RELAXED);
-				pthread_cond_broadcast(&s->q.done);   /* evq_sync waits no more */
+				pthread_cond_broadcast(&s->q.done);    /* evq_sync waits no more */
+				pthread_cond_broadcast(&s->q.space);   /* nor does evq_push */
 			}
 			stopping = s->q.stop;
 			pthread_mutex_unlock(&s->q.mu);
@@ -1487,8 +1500,14 @@ static enum MHD_Result h_lookup(struct req *q, struct MHD_Connection *c)
 		rc = lookup_tree(q, rd, &cq, &out, &ev, &err);
 	}
 	catalog_read_end(rd);
-	if (ev.at != 0)
-		evq_push(q->s, &ev);   /* the catalog was read: its reuse and audit events */
+	/* the catalog was read: its reuse and audit events */
+	if (ev.at != 0 && evq_push(q->s, &ev) != 0) {
+		kho_buf_release(&out);
+		q->retry_after = STORAGE_RETRY_AFTER;
+		return send_error(q, c, 503, "lookups are refused while their audit events cannot be"
+		                  " recorded (a storage fault on the server, in its log): try again"
+		                  " later");
+	}
 	pthread_mutex_lock(&q->s->m.mu);
 	hist_add(&q->s->m.lookup, since(&t0));
 	pthread_mutex_unlock(&q->s->m.mu);
@@ -3392,6 +3411,7 @@ void server_stop(server *s)
 		pthread_mutex_lock(&s->q.mu);
 		s->q.stop = 1;
 		pthread_cond_broadcast(&s->q.more);
+		pthread_cond_broadcast(&s->q.space);
 		pthread_mutex_unlock(&s->q.mu);
 		pthread_join(s->q.th, NULL);
 	}

@@ -125,7 +125,7 @@ check_exit "a revoked result set back to valid by hand: fsck fails" 1 "$KHO" fsc
 check_grep "... naming it and the decision the trail recorded" "problem: +$C1: its validity status \\(valid\\) is not the one the audit trail last recorded \\(revoked, QĐ 7" check.out
 check_grep "... counted" '^status: +1 of 3 results' check.out
 copy ds2
-sqlite3 ds2/catalog.db "UPDATE result_status SET effective = '2025-05-01' WHERE result_code = '$C2' AND status = 'suspended'"
+sqlite3 ds2/catalog.db "UPDATE result_status SET effective = '2025-05-01', at = $(date -u -d '2025-04-30 17:00:00' +%s) WHERE result_code = '$C2' AND status = 'suspended'"
 check_exit "a suspension's day moved by hand: fsck fails" 1 "$KHO" fsck --data ds2 --config kho.json
 check_grep "... naming the decision" "$C2: validity decision 1 of its history \\(suspended, QĐ 8, effective 2025-05-01\\) differs" check.out
 copy ds3
@@ -136,6 +136,17 @@ copy ds4
 sqlite3 ds4/catalog.db "INSERT INTO result_status VALUES('000.31.20.H55-250314-0303-KQ1', 1, '2025-03-20', 'valid', 'forged', NULL, 0, 0)"
 check_exit "a decision added to an unchanged result's history: fsck fails" 1 "$KHO" fsck --data ds4 --config kho.json
 check_grep "... saying no event recorded it" '0303-KQ1: 1 validity decision\(s\) in its history that no audit event recorded' check.out
+# the instant a decision takes effect moved (found by the second review:
+# only the day was compared, and a revocation read as decades old to
+# retention, a supersession as years away to the lookups)
+copy ds6
+sqlite3 ds6/catalog.db "UPDATE results SET status_at = 157766400 WHERE result_code = '$C1'; UPDATE result_status SET at = 157766400 WHERE result_code = '$C1'"
+check_exit "a revocation's instant moved to 1975 by hand: fsck fails" 1 "$KHO" fsck --data ds6 --config kho.json
+check_grep "... saying it is outside its effective day" "$C1: validity decision 1 of its history takes effect at an instant \\(1975-01-01\\) outside its effective day" check.out
+copy ds7
+sqlite3 ds7/catalog.db "UPDATE results SET status_at = status_at + 86400 * 3650 WHERE result_code = '$C1'"
+check_exit "the row's instant alone moved: fsck fails" 1 "$KHO" fsck --data ds7 --config kho.json
+check_grep "... saying so" "$C1: its validity status takes effect at another instant than its last decision" check.out
 copy ds5
 sqlite3 ds5/catalog.db "UPDATE results SET superseded_by = '000.31.20.H55-250314-0303-KQ1' WHERE result_code = '$C2';
 	UPDATE result_status SET superseded_by = '000.31.20.H55-250314-0303-KQ1' WHERE result_code = '$C2' AND status = 'superseded'"
