@@ -1057,6 +1057,19 @@ static int record_unsealed(const verify_report *r)
 	return s == NULL;
 }
 
+/* The report as the downloads and the JSON carry it: without the record
+ * when record.xml is altered or unsealed (found by the second review: the
+ * page withheld its fields, the report beside it still gave them). A
+ * shallow copy in *tmp, valid while r is. */
+static const verify_report *report_shown(const verify_report *r, verify_report *tmp)
+{
+	if (r->record == NULL || !record_unsealed(r))
+		return r;
+	*tmp = *r;
+	tmp->record = NULL;
+	return tmp;
+}
+
 /*
  * statement: what a person needs to know about a package (verdict, who,
  * when, what, which files, validity today), then the technical details and
@@ -1072,6 +1085,7 @@ static void statement(struct out *o, const verify_report *r, const struct arch_i
 	char t[96], d[32], cn[256], org[256];
 	time_t tst;
 	kho_buf xml, json;
+	verify_report shown;
 	size_t i;
 
 	if (a == ANS_VALID && ai->known && strcmp(ai->status, "valid") != 0) {
@@ -1132,7 +1146,9 @@ static void statement(struct out *o, const verify_report *r, const struct arch_i
 		                         : tr(l, "Tên trong chứng thư (chưa xác nhận)",
 		                              "Name in the certificate (not confirmed)"), cn);
 		if (org[0] != '\0' && strcmp(org, cn) != 0)
-			dl_row(o, tr(l, "Tổ chức", "Organisation"), org);
+			dl_row(o, a == ANS_VALID ? tr(l, "Tổ chức", "Organisation")
+			                         : tr(l, "Tổ chức (chưa xác nhận)",
+			                              "Organisation (not confirmed)"), org);
 	}
 	if (rec != NULL) {
 		dl_row(o, tr(l, "Người ký văn bản", "Signatory"), rec->signer);
@@ -1186,7 +1202,8 @@ static void statement(struct out *o, const verify_report *r, const struct arch_i
 	/* The full report, redacted, as XML (ETSI TS 119 102-2) and JSON. */
 	kho_buf_init(&xml, WEBVERIFY_BODY_MAX / 4);
 	kho_buf_init(&json, WEBVERIFY_BODY_MAX / 4);
-	if (o->rc == 0 && verify_report_xml(&xml, r) == 0 && verify_report_json(&json, r) == 0) {
+	if (o->rc == 0 && verify_report_xml(&xml, report_shown(r, &shown)) == 0 &&
+	    verify_report_json(&json, report_shown(r, &shown)) == 0) {
 		if (scrub(&xml, pid) != 0 || scrub(&json, pid) != 0)
 			o->rc = KHO_ENOMEM;
 		put(o, "<p class=\"links\">");
@@ -1234,6 +1251,7 @@ static json_t *jstatement(const verify_report *r, const struct arch_info *ai,
 	const record *rec = r->record;
 	enum answer a = answer_of(r);
 	json_t *o = json_object(), *files = json_array(), *rep = NULL, *arch;
+	verify_report shown;
 	char cn[256], hex[65];
 	time_t tst;
 	kho_buf jb;
@@ -1321,7 +1339,8 @@ static json_t *jstatement(const verify_report *r, const struct arch_info *ai,
 		json_object_set_new(o, "note", jstr(note));
 	}
 	kho_buf_init(&jb, WEBVERIFY_BODY_MAX / 4);
-	if (verify_report_json(&jb, r) == 0 && jb.data != NULL && scrub(&jb, pid) == 0) {
+	if (verify_report_json(&jb, report_shown(r, &shown)) == 0 && jb.data != NULL &&
+	    scrub(&jb, pid) == 0) {
 		rep = json_loadb((const char *)jb.data, jb.len, 0, NULL);
 	}
 	kho_buf_free(&jb);

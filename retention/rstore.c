@@ -914,6 +914,7 @@ static int query_valid(rstore *r, const char *q, kho_err *err)
 	static const char *keys[] = { "class", "procedure", "agency", "type", "dossier-year" };
 	char buf[256], *save = NULL, *tok;
 	int n = 0, rc;
+	unsigned seen = 0;
 	size_t k;
 
 	if (strlen(q) >= sizeof buf)
@@ -931,6 +932,12 @@ static int query_valid(rstore *r, const char *q, kho_err *err)
 				break;
 		if (k == sizeof keys / sizeof keys[0])
 			break;
+		/* All pairs must match: a key given twice (meaning "either")
+		 * would match nothing (found by the second review). */
+		if (seen & (1u << k))
+			return kho_err_set(err, KHO_EINVAL, "query: %s is given more than once (all pairs"
+			                   " must match: place one hold for each value)", keys[k]);
+		seen |= 1u << k;
 		if (k == 0 && (rc = class_published(r, v, err)) != 1)
 			return rc < 0 ? rc : kho_err_set(err, KHO_EINVAL, "query: class %.40s is in no"
 			                                 " published schedule (class codes are as the"
@@ -944,9 +951,10 @@ static int query_valid(rstore *r, const char *q, kho_err *err)
 		if (k == 3 && !record_is_result_type(v))
 			return kho_err_set(err, KHO_EINVAL, "query: type must be a result type such as"
 			                   " certified-copy (lower-case words joined by -)");
-		if (k == 4 && (strlen(v) != 4 || strspn(v, "0123456789") != 4))
+		/* dossier codes carry YY: 2000..2099 */
+		if (k == 4 && (strlen(v) != 4 || strspn(v, "0123456789") != 4 || strncmp(v, "20", 2) != 0))
 			return kho_err_set(err, KHO_EINVAL, "query: dossier-year must be a year of four"
-			                   " digits");
+			                   " digits, 2000 to 2099");
 		n++;
 	}
 	if (tok != NULL || n == 0)

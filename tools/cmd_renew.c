@@ -107,6 +107,25 @@ static int verifies(verify_report **out, const kho_buf *b, const verify_opts *vo
  * evidence gave exit 0 and a "renewal" that lapsed as if never made).
  * 0, or 1 with the reason on stderr.
  */
+/* 1 if every signature of r has an accepted token covering it (its own
+ * timestamp, or a container timestamp). */
+static int all_covered(const verify_report *r)
+{
+	size_t i, j;
+	int container = 0;
+
+	for (j = 0; j < r->ntimestamps; j++)
+		container |= r->timestamps[j].accepted;
+	for (i = 0; i < r->nsigs; i++) {
+		int own = 0;
+		for (j = 0; j < r->sigs[i].ntimestamps; j++)
+			own |= r->sigs[i].timestamps[j].accepted;
+		if (!own && !container)
+			return 0;
+	}
+	return 1;
+}
+
 static int renewal_stands(const verify_report *old, const verify_report *now)
 {
 	const vr_timestamp *t = NULL;
@@ -126,7 +145,12 @@ static int renewal_stands(const verify_report *old, const verify_report *now)
 		        " token's time): nothing written\n", t ? " " : "", t ? t->where : "");
 		return 1;
 	}
-	if (verify_evidence_until(now) <= verify_evidence_until(old)) {
+	/* The first token of a signature that had none protects it from a
+	 * later revocation of its signer even when the signer's certificate
+	 * outlasts the TSA's (found by the second review: refused as "would
+	 * not extend"). */
+	if (verify_evidence_until(now) <= verify_evidence_until(old) &&
+	    !(all_covered(now) && !all_covered(old))) {
 		fprintf(stderr, "kho renew: the renewal would not extend the package's evidence (until"
 		        " %s, the new TSA's certificate until %s): use a TSA valid longer; nothing"
 		        " written\n", kho_time_format(a, sizeof a, verify_evidence_until(old)),

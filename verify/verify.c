@@ -444,10 +444,17 @@ static int md_uri_is_weak(const manifest_ref *ref)
 
 /* ---- one signature --------------------------------------------------- */
 
+/* How far a token's time may be ahead of a validation "now" (not a time
+ * asked for): a TSA's clock a little ahead of ours, or a token just made
+ * with a fraction of a second (found by review, 2026-12-08: an external
+ * TSA one second ahead made every renewal "after the validation time"). */
+#define VR_CLOCK_SKEW 300
+
 struct pkgctx {
 	const pkg *p;
 	const verify_opts *o;
 	time_t at;
+	time_t latest;                    /* the latest token time usable at `at` */
 	struct mf *mfs;
 	size_t nmf;
 	STACK_OF(X509_CRL) *extra_crls;   /* opts->crls, may be NULL */
@@ -828,7 +835,7 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 		} else if (bad) {
 			find(c, VR_SUB_NONE, "the signature timestamp is not accepted (%s): it gives no proof of existence",
 			     t.reason[0] ? t.reason : "incomplete");
-		} else if (t.gen_time > pc->at) {
+		} else if (t.gen_time > pc->latest) {
 			find(c, VR_SUB_NONE, "the signature timestamp (%s) is after the validation time: not used",
 			     kho_time_format(t2, sizeof t2, t.gen_time));
 		} else {
@@ -1341,7 +1348,7 @@ static int ctst_check(struct pkgctx *pc, struct ctst *x, time_t at, vcms_tst *t)
 	/* As for a signature timestamp: a token from after the validation
 	 * time proves nothing at that time (found by review: a 2035 archive
 	 * timestamp gave LTA and a POE for a validation in 2033). */
-	if (!bad && !unacc && !t->weak && x->gen > pc->at) {
+	if (!bad && !unacc && !t->weak && x->gen > pc->latest) {
 		char t1[32];
 		snprintf(x->why, sizeof x->why, "its time (%s) is after the validation time: not used",
 		         kho_time_format(t1, sizeof t1, x->gen));
@@ -1536,6 +1543,7 @@ static int verify_pkg(verify_report *r, const pkg *p, const verify_opts *o, time
 	pc->p = p;
 	pc->o = o;
 	pc->at = at;
+	pc->latest = o->at == 0 && !o->at_set ? at + VR_CLOCK_SKEW : at;
 	pc->memo = &pc->memo_store;
 	pc->extra_crls = o->crls;
 

@@ -129,6 +129,22 @@ check_exit "a renewal now by the TSA that stamped it (no longer evidence): refus
 check_grep "... saying it would not extend the evidence" 'would not extend the package.s evidence' check.err
 check "... nothing written" test ! -e now.asice
 
+# A TSA whose clock runs a little ahead of ours: its token is "after now"
+# by a minute, which a validation "now" tolerates (VR_CLOCK_SKEW), and one
+# at an explicit --at does not (found by review, 2026-12-08: every renewal
+# through an external TSA a second ahead failed).
+AHEAD=$(date -u -d '+60 seconds' +%Y-%m-%dT%H:%M:%SZ)
+KHO_NOW=$AHEAD "$KHO" pki init pkiahead >/dev/null || echo "pki ahead failed"
+cat trust.pem pkiahead/trust.pem > trust-ahead.pem
+check_exit "a renewal by a TSA a minute ahead of the verifier's clock" 0 env KHO_NOW=$AHEAD "$KHO" renew \
+	--trust trust-ahead.pem --crl pki/crls.pem --tsa-key pkiahead/tsa.key --tsa-cert pkiahead/tsa.pem \
+	-o ahead.asice a.asice
+check_exit "... verifies now" 0 "$KHO" verify --trust trust-ahead.pem --crl pki/crls.pem --format json ahead.asice
+check "... its archive timestamp used (LTA)" test "$(jq -r '.signatures[0].level' check.out)" = CAdES-BASELINE-LTA
+check_exit "... but not at an explicit time before the token" 0 "$KHO" verify --trust trust-ahead.pem \
+	--crl pki/crls.pem --at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --format json ahead.asice
+check "... where it is not used" test "$(jq -r '.signatures[0].level' check.out)" = CAdES-BASELINE-LT
+
 # ---- the archive token, by a tool nobody here wrote ----
 unzip -p b.asice META-INF/ASiCArchiveManifest.xml > am.xml
 unzip -p b.asice META-INF/timestamp001.tst > am.tst

@@ -77,9 +77,15 @@ check_grep "... not a renewal of the current one" 'not a renewal of it: META-INF
 st=$(http POST /v1/packages "$OFF" --data-binary @ao2.asice)
 check_status "a renewed package with another data object under the code: 409" 409 "$st"
 check_grep "... named" 'not a renewal of it: ketqua.pdf of the archived package is not in it with the same bytes' body.out
-"$KHO" pki init other >/dev/null || echo "other pki failed"
-"$KHO" renew --trust both.pem --crl pki/crls.pem --tsa-key other/tsa.key --tsa-cert other/tsa.pem \
-	-o a-untrusted.asice a2.asice >/dev/null || echo "renew by an untrusted TSA failed"
+# A TSA of then that the archive does not trust (kho renew, given its root,
+# makes the renewal: it now refuses one whose token does not stand, and one
+# that would not extend the evidence, so this TSA's certificate starts a
+# minute after pki35's and the token is of two minutes later).
+KHO_NOW=2035-06-01T00:01:00Z "$KHO" pki init other >/dev/null || echo "other pki failed"
+cat both.pem other/trust.pem > withother.pem
+KHO_NOW=2035-06-01T00:02:00Z "$KHO" renew --trust withother.pem --crl pki/crls.pem \
+	--tsa-key other/tsa.key --tsa-cert other/tsa.pem -o a-untrusted.asice a2.asice >/dev/null ||
+	echo "renew by an untrusted TSA failed"
 st=$(http POST /v1/packages "$OFF" --data-binary @a-untrusted.asice)
 check_status "a renewal stamped by a TSA the archive does not trust: 409" 409 "$st"
 check_grep "... its archive timestamp renews nothing" 'not a renewal of it: its archive timestamp META-INF/timestamp002.tst does not stand as a proof of existence now' body.out

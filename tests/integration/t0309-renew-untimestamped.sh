@@ -33,4 +33,16 @@ check_status "the renewal is the result's current package" 200 "$st"
 stop_daemon
 check_exit "... and passes after the signer's certificate has ended" 0 \
 	"$KHO" verify --trust pki/trust.pem --crl pki/crls.pem --at "$AFTER" b.asice
+# kho renew gives such a package its first timestamp even from a TSA whose
+# certificate ends before the signer's (found by the second review,
+# 2026-12-08: refused as "would not extend the evidence", though the token
+# is what protects the signature from a later revocation of its signer).
+# (a PKI made 9.5 years ago: its TSA's certificate ends in half a year)
+KHO_NOW=$(date -u -d '-9 years -6 months' +%Y-%m-%dT%H:%M:%SZ) "$KHO" pki init pki17 >/dev/null ||
+	echo "pki17 failed"
+cat pki/trust.pem pki17/trust.pem > t17.pem
+check_exit "kho renew with a TSA ending before the signer's certificate: written" 0 "$KHO" renew \
+	--trust t17.pem --crl pki/crls.pem --tsa-key pki17/tsa.key --tsa-cert pki17/tsa.pem -o c.asice a.asice
+check_exit "... and it verifies, at LTA" 0 "$KHO" verify --trust t17.pem --crl pki/crls.pem --format json c.asice
+check "... its token accepted" test "$(jq -r '.signatures[0].level' check.out)" = CAdES-BASELINE-LTA
 finish

@@ -49,6 +49,21 @@ check_nogrep "  ... no field of the altered record shown" 'Mã kết quả|Có h
 curl -s -o recalt.json -F file=@files/record-altered.asice "$BASE/v1/verify"
 check "  ... and POST /v1/verify gives no result for it, confirmed false" python3 -c '
 import json; j=json.load(open("recalt.json")); assert j["result"] is None and j["confirmed"] is False, j'
+check "  ... nor does the report it carries (found by the second review)" python3 -c '
+import json; j=json.load(open("recalt.json")); assert j["report"] is not None and j["report"].get("record") is None, j["report"].get("record")'
+check "  ... nor the page's downloadable reports (XML, JSON)" python3 -c '
+import base64, re
+h = open("recalt.html").read()
+links = re.findall(r"href=\"data:application/(?:xml|json);base64,([A-Za-z0-9+/=]+)\"", h)
+assert len(links) == 2, len(links)
+for b in links:
+    t = base64.b64decode(b).decode()
+    assert "45/2025/TLKS-BS" not in t and "Nguy" not in t, t[:200]'
+check "  ... while a valid package's downloadable report has its record" python3 -c '
+import base64, re
+h = open("valid.html").read()
+b = re.findall(r"href=\"data:application/json;base64,([A-Za-z0-9+/=]+)\"", h)[0]
+assert "45/2025/TLKS-BS" in base64.b64decode(b).decode()'
 openssl req -x509 -newkey rsa:2048 -nodes -keyout self.key -out self.pem -days 365 -utf8 \
 	-subj "/C=VN/O=Ủy ban nhân dân xã Tân Phong/CN=UBND xã Tân Phong" >/dev/null 2>&1
 "$KHO" seal --key self.key --cert self.pem --tsa-key pki/tsa.key --tsa-cert pki/tsa.pem \
@@ -59,6 +74,7 @@ check_grep "a self-made certificate: Cannot be confirmed" 'data-answer="indeterm
 check_grep "  ... its details marked as the package's claims" 'data-confirmed="no">What follows is what the package claims' selfmade.html
 check_grep "  ... the certificate's name not given as the signer" 'Name in the certificate \(not confirmed\)</dt><dd>UBND xã Tân Phong' selfmade.html
 check_nogrep "  ... nor under the official label" 'Signed by \(certificate\)' selfmade.html
+check_grep "  ... its organisation not confirmed either" 'Organisation \(not confirmed\)</dt>' selfmade.html
 curl -s -o api.json -F file=@files/valid.asice "$BASE/v1/verify"
 check "  ... while a valid package's JSON is confirmed" python3 -c '
 import json; j=json.load(open("api.json")); assert j["confirmed"] is True and j["result"] is not None, j'
