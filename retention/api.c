@@ -247,8 +247,10 @@ static int route(rstore *r, const rapi_request *q, const rstore_signer *signer,
 		if (!rm)
 			return answer_error(resp, 403, "publishing a schedule needs a records_manager");
 		rc = rstore_publish(r, q->body, q->body_len, actor, today(),
-		                    query_flag(q->query, "confirm_shorten", "1") ? RSTORE_CONFIRM_SHORTEN
-		                                                                 : 0,
+		                    (query_flag(q->query, "confirm_shorten", "1") ? RSTORE_CONFIRM_SHORTEN
+		                                                                  : 0) |
+		                    (query_flag(q->query, "new_identifier", "1") ? RSTORE_NEW_IDENTIFIER
+		                                                                 : 0),
 		                    &out, &err);
 		return rc ? answer_rc(resp, rc, &err) : answer_json(resp, 201, out);
 	}

@@ -1505,6 +1505,24 @@ int rstore_publish(rstore *r, const void *xml, size_t len, const char *actor, in
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	/* The archive follows one schedule identifier (docs/retention.md):
+	 * another one (another agency's or province's list, a test file) is
+	 * refused unless the records manager says the archive now follows it
+	 * (found by review, 2026-12-08: it was applied to every record and
+	 * reported as the next version of the archive's own). */
+	if ((rc = prep(r, &st, "SELECT identifier FROM ret_schedules WHERE identifier <> ?"
+	                       " ORDER BY seq DESC LIMIT 1", err)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, s->identifier, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && !(flags & RSTORE_NEW_IDENTIFIER))
+		rc = kho_err_set(err, KHO_ECONFLICT, "the archive follows schedule %.100s; this one is"
+		                 " %.100s, another list: if the archive now follows it, publish it with"
+		                 " new_identifier=1 (kho retention load --new-identifier)", col(st, 0),
+		                 s->identifier);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != 0)
+		goto out;
 	/* The version in force before this one, to report what changes. */
 	if (in_force(r, on > s->effective ? on : s->effective, 0, prev_sha, NULL) == 0 &&
 	    version_get(r, prev_sha, &prev, err) != 0)
@@ -1544,8 +1562,9 @@ int rstore_publish(rstore *r, const void *xml, size_t len, const char *actor, in
 		}
 	}
 	snprintf(detail, sizeof detail, "schedule %s version %s (effective %s, decision %s) published;"
-	         " %zu classes changed%s", s->identifier, s->version, eff, s->decision, nch,
-	         (flags & RSTORE_CONFIRM_SHORTEN) ? "; shortening confirmed" : "");
+	         " %zu classes changed%s%s", s->identifier, s->version, eff, s->decision, nch,
+	         (flags & RSTORE_CONFIRM_SHORTEN) ? "; shortening confirmed" : "",
+	         (flags & RSTORE_NEW_IDENTIFIER) ? "; a new schedule identifier confirmed" : "");
 	if ((rc = audit(r, actor, "retention-schedule", s->sha256_hex, detail, err)) != 0)
 		goto out;
 	if (s->effective <= on &&

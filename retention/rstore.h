@@ -97,6 +97,7 @@ catalog *rstore_catalog(rstore *r);
 /* ---- 2. publishing ---------------------------------------------------- */
 
 #define RSTORE_CONFIRM_SHORTEN 1u /* apply a shortened period to records already classified */
+#define RSTORE_NEW_IDENTIFIER 2u  /* the archive now follows a schedule of another identifier */
 
 /*
  * rstore_publish: load one schedule version (schedule_parse: refused with
@@ -109,7 +110,8 @@ catalog *rstore_catalog(rstore *r);
  * stays under its old version unless flags has RSTORE_CONFIRM_SHORTEN: the period
  * already running is never shortened silently. The same bytes again is
  * KHO_EEXIST; another file with a version label already published for the
- * identifier is KHO_ECONFLICT. *report (may be NULL) gets
+ * identifier is KHO_ECONFLICT, and so is a schedule whose identifier is not
+ * the one the archive follows, without RSTORE_NEW_IDENTIFIER. *report (may be NULL) gets
  *   {"identifier","version","sha256","effective","applied":bool,
  *    "changes":[{class, flags...}], "reclassified":n, "class_changed":[...],
  *    "period_changed":[...], "kept_on_old_version":[...]}

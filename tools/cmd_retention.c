@@ -33,10 +33,13 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: kho retention SUBCOMMAND --data DIR [OPTIONS]\n"
 "\n"
-"  load FILE [--confirm-shorten]   publish a schedule version (refused with its line\n"
+"  load FILE [--confirm-shorten] [--new-identifier]\n"
+"                                  publish a schedule version (refused with its line\n"
 "                                  number if malformed); reclassifies records; a\n"
 "                                  shortened period is applied to records already\n"
-"                                  classified only with --confirm-shorten\n"
+"                                  classified only with --confirm-shorten; a schedule\n"
+"                                  whose identifier is not the one the archive follows\n"
+"                                  only with --new-identifier\n"
 "  classify [--keep-unclassified]  classify every record without a class (default:\n"
 "                                  a record no class applies to is refused, exit 5)\n"
 "  event CODE --kind K --date D [--name N]\n"
@@ -100,14 +103,14 @@ struct opts {
 	const char *results[1000];
 	size_t nresults;
 	const char *years_s, *deadline_s;
-	int years, deadline_days, dry_run, confirm_shorten, keep_unclassified;
+	int years, deadline_days, dry_run, confirm_shorten, new_identifier, keep_unclassified;
 };
 
 /* Option bits (1 << (O_x - O_BASE)), to check what each subcommand takes. */
 enum { O_BASE = 256, O_DATA = O_BASE, O_KEYS, O_ACTOR, O_AT, O_KIND, O_DATE, O_NAME, O_SCOPE,
        O_TARGET, O_REASON, O_AUTHORITY, O_OUTCOME, O_DECISION, O_DECISION_DATE, O_FORMAT, O_KEY,
        O_CERT, O_TSA_KEY, O_TSA_CERT, O_AGENCY, O_ENTERPRISE, O_CRL, O_YEARS, O_DEADLINE, O_DRY,
-       O_CONFIRM, O_KEEPU, O_BAG, O_RECEIPT, O_CUSTODY, O_SOURCE, O_OUT, O_MASTER, O_RESULT };
+       O_CONFIRM, O_NEWID, O_KEEPU, O_BAG, O_RECEIPT, O_CUSTODY, O_SOURCE, O_OUT, O_MASTER, O_RESULT };
 #define B(o) (UINT64_C(1) << ((o) - O_BASE))
 #define COMMON (B(O_DATA) | B(O_KEYS) | B(O_MASTER))
 #define WRITE (B(O_ACTOR) | B(O_AT))   /* a change on a day, by someone */
@@ -127,7 +130,7 @@ struct subcmd {
 };
 
 static const struct subcmd subcmds[] = {
-	{ "load", WRITE | B(O_CONFIRM), "FILE", 0 },
+	{ "load", WRITE | B(O_CONFIRM) | B(O_NEWID), "FILE", 0 },
 	{ "classify", B(O_ACTOR) | B(O_KEEPU), NULL, 0 },
 	{ "event", B(O_ACTOR) | B(O_KIND) | B(O_DATE) | B(O_NAME), "CODE", 0 },
 	{ "hold", WRITE | B(O_SCOPE) | B(O_TARGET) | B(O_REASON) | B(O_AUTHORITY), NULL, 0 },
@@ -284,7 +287,8 @@ static int load(rstore *r, const char *path, int32_t on, const struct opts *o)
 		return rc == KHO_ETOOBIG ? EXIT_FAIL : EXIT_IO;
 	}
 	rc = rstore_publish(r, b.data ? b.data : (unsigned char *)"", b.len, o->actor, on,
-	                    o->confirm_shorten ? RSTORE_CONFIRM_SHORTEN : 0, &rep, &err);
+	                    (o->confirm_shorten ? RSTORE_CONFIRM_SHORTEN : 0) |
+	                    (o->new_identifier ? RSTORE_NEW_IDENTIFIER : 0), &rep, &err);
 	kho_buf_free(&b);
 	if (rc != 0) {
 		fprintf(stderr, "kho retention: %s: %s\n", path, err.msg);
@@ -332,6 +336,7 @@ int cmd_retention(int argc, char **argv)
 		{ "deadline-days", required_argument, NULL, O_DEADLINE },
 		{ "dry-run", no_argument, NULL, O_DRY },
 		{ "confirm-shorten", no_argument, NULL, O_CONFIRM },
+		{ "new-identifier", no_argument, NULL, O_NEWID },
 		{ "keep-unclassified", no_argument, NULL, O_KEEPU },
 		{ "bag", required_argument, NULL, O_BAG },
 		{ "receipt", required_argument, NULL, O_RECEIPT },
@@ -405,6 +410,7 @@ int cmd_retention(int argc, char **argv)
 		case O_DEADLINE: o.deadline_s = optarg; break;
 		case O_DRY: o.dry_run = 1; break;
 		case O_CONFIRM: o.confirm_shorten = 1; break;
+		case O_NEWID: o.new_identifier = 1; break;
 		case O_KEEPU: o.keep_unclassified = 1; break;
 		case O_BAG: o.bag = optarg; break;
 		case O_RECEIPT: o.receipt = optarg; break;

@@ -56,6 +56,16 @@ check "the test schedule loads" R load "$ROOT/testdata/schedules/province-2025.x
 check_grep "... with its version and hash" '"sha256": "[0-9a-f]{64}"' check.out
 check_grep "... and classifies the eight records ingested before it" '"newly_classified": 8' check.out
 check_exit "the same version again is refused" 5 R load "$ROOT/testdata/schedules/province-2025.xml"
+# Another list (another province's, a test file) is not the archive's next
+# version (found by review, 2026-12-08: it was applied to every record).
+sed -e 's|H55-SNV-TTHC-LUUTRU|H99-OTHER-PROVINCE|' -e 's|<version>2025.1<|<version>1<|' \
+	"$ROOT/testdata/schedules/province-2025.xml" > other-list.xml
+check_exit "a schedule of another identifier is refused" 5 R load other-list.xml
+check_grep "... saying which the archive follows, and how to switch" 'the archive follows schedule H55-SNV-TTHC-LUUTRU; this one is H99-OTHER-PROVINCE.*--new-identifier' check.err
+check "... nothing published" test "$(sqlite3 data/catalog.db "SELECT count(*) FROM ret_schedules WHERE identifier = 'H99-OTHER-PROVINCE'")" = 0
+rm -rf dswitch dswitch.keys && cp -a data dswitch && cp -a data.keys dswitch.keys
+check "... published with --new-identifier (on a copy)" "$KHO" retention load other-list.xml --new-identifier --data dswitch
+check_grep "... audited as such" 'a new schedule identifier confirmed' <(sqlite3 dswitch/catalog.db "SELECT detail FROM audit WHERE action = 'retention-schedule'")
 check "classify finds nothing left to classify" R classify
 check_grep "... none" 'classified 0 records' check.out
 check "all eight have a class" sh -c "[ \"\$(sqlite3 data/catalog.db 'SELECT count(*) FROM ret_class WHERE class_code IS NOT NULL')\" = 8 ]"
