@@ -1128,16 +1128,21 @@ static void log_flush(server *s)
 /* One line "TIME error: WHAT: DETAIL" in the log, written out at once: a
  * storage fault the client is told of only as 503 (no server paths in
  * answers). */
-static void log_error(server *s, const char *what, const char *detail)
+static void log_line(server *s, const char *level, const char *what, const char *detail)
 {
 	char t[32];
 
 	pthread_mutex_lock(&s->log_mu);
 	if (s->log != NULL)
-		kho_buf_appendf(&s->logbuf, "%s error: %s: %s\n", kho_time_format(t, sizeof t, kho_now()),
-		                what, detail);
+		kho_buf_appendf(&s->logbuf, "%s %s: %s: %s\n", kho_time_format(t, sizeof t, kho_now()),
+		                level, what, detail);
 	log_flush_locked(s);
 	pthread_mutex_unlock(&s->log_mu);
+}
+
+static void log_error(server *s, const char *what, const char *detail)
+{
+	log_line(s, "error", what, detail);
 }
 
 /*
@@ -3345,6 +3350,15 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 		if (sa.sin_addr.s_addr != htonl(INADDR_ANY))
 			inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
 		snprintf(s->public_url, sizeof s->public_url, "http://%s:%u", host, s->port);
+		/* A printed QR code cannot be changed (found by review: nothing
+		 * said that it would encode an address citizens cannot reach). */
+		{
+			char d[200];
+			snprintf(d, sizeof d, "no public_url in the config: QR codes encode %.64s, which"
+			         " citizens may not reach; set public_url before printing any",
+			         s->public_url);
+			log_line(s, "warning", "qr", d);
+		}
 	}
 	if (cfg->fixity_interval > 0) {
 		if (pthread_create(&s->fix_thread, NULL, fixity_main, s) == 0)

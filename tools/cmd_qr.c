@@ -6,8 +6,8 @@
  * The key comes from the catalog table verify_keys (filled at ingest, see
  * archive/catalog.h), wrapped under the archive's master key; it is
  * unwrapped here (qr_key_unwrap) and never printed. The base URL is
- * --base-url, else the config's public_url, else the daemon's default
- * listen address.
+ * --base-url, else the config's public_url, else the config's listen
+ * address (0.0.0.0 read as 127.0.0.1), as the daemon does, with a warning.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -43,9 +43,11 @@ static void usage(FILE *f)
 "  --result CODE     the result code, e.g. 000.31.20.H55-250310-0012-KQ1\n"
 "  -o FILE           .png (1-bit, quiet zone of 4 modules) or .svg\n"
 "  --base-url URL    the public address of the archive (default: the config's\n"
-"                    public_url, else http://127.0.0.1:8600, the daemon's default)\n"
+"                    public_url, else http://LISTEN from the config (its listen,\n"
+"                    default 127.0.0.1:8600), as the daemon encodes it, with a\n"
+"                    warning: a printed code cannot be changed)\n"
 "  --scale N         pixels per module for PNG, 1..%u (default 8)\n"
-"  --config FILE     the daemon's config (for master_key_file)\n"
+"  --config FILE     the daemon's config (master_key_file, public_url, listen)\n"
 "\n"
 "Exit status: 0 written, 3 usage, 4 a file could not be read or written,\n"
 "5 the result or its key is unknown.\n", QR_SCALE_MAX);
@@ -107,6 +109,7 @@ int cmd_qr(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *data = NULL, *code = NULL, *outp = NULL, *base = NULL;
+	char listen_base[300];
 	const char *cfgpath = NULL;
 	unsigned scale = 8;
 	unsigned char master[STORE_KEY_LEN], wrapped[QR_KEY_WRAPPED_LEN];
@@ -163,8 +166,21 @@ int cmd_qr(int argc, char **argv)
 		status = EXIT_IO;
 		goto out;
 	}
-	if (base == NULL)
-		base = cfg.public_url != NULL ? cfg.public_url : "http://127.0.0.1:8600";
+	/* As the daemon does: the configured public address, else the
+	 * address it listens on (found by review: the CLI encoded port 8600
+	 * whatever the config's listen said, the daemon its own). */
+	if (base == NULL && cfg.public_url != NULL) {
+		base = cfg.public_url;
+	} else if (base == NULL) {
+		const char *l = cfg.listen != NULL ? cfg.listen : "127.0.0.1:8600";
+		snprintf(listen_base, sizeof listen_base, "http://%s%s",
+		         strncmp(l, "0.0.0.0:", 8) == 0 ? "127.0.0.1" : "",
+		         strncmp(l, "0.0.0.0:", 8) == 0 ? l + 7 : l);
+		base = listen_base;
+		fprintf(stderr, "kho qr: warning: no --base-url and no public_url in the config: the code"
+		        " encodes %s, which citizens may not reach; set public_url before printing\n",
+		        base);
+	}
 	if ((size_t)snprintf(db, sizeof db, "%s/catalog.db", data) >= sizeof db ||
 	    (size_t)snprintf(path, sizeof path, "%s",
 	                     cfg.master_key_file ? cfg.master_key_file : "") >= sizeof path ||

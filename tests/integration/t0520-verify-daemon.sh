@@ -80,6 +80,16 @@ QR_URL=$(zbarimg -q --raw qr.png 2>/dev/null)
 check_grep "  ... which zbarimg decodes to the record's verification URL" \
 	"^$URL/verify/r/$CODE\\?k=[A-Za-z0-9_-]{22}\$" <(echo "$QR_URL")
 KEY=${QR_URL##*k=}
+# Without --base-url or public_url, the CLI encodes what the daemon would:
+# the config's listen address, with a warning (found by review, 2026-12-08:
+# it encoded port 8600 whatever the config said, silently).
+jq --arg l "127.0.0.1:$PORT" '. + {listen: $l}' kho.json > listen.json
+check_exit "kho qr with a config that has no public_url" 0 "$KHO" qr --data data --config listen.json \
+	--result "$CODE" -o qr2.png
+check_grep "  ... warns that citizens may not reach it" 'warning: no --base-url and no public_url' check.err
+check "  ... and encodes the daemon's own address, as GET /v1/results/{code}/qr does" \
+	test "$(zbarimg -q --raw qr2.png 2>/dev/null)" = "$QR_URL"
+check_grep "the daemon without public_url warns in its log" 'warning: qr: no public_url in the config' serve.log
 check_exit "kho qr writes an SVG" 0 "$KHO" qr --data data --result "$CODE" -o qr.svg --base-url "$URL"
 check "  ... well-formed XML" xmllint --noout qr.svg
 check_exit "kho qr: unknown result is exit 5" 5 "$KHO" qr --data data \
