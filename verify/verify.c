@@ -797,6 +797,7 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 		time_t then = pc->at;
 		size_t k = 0;
 		int bad, unacc, bad2, unacc2;
+		char then_why[700] = "";
 
 		if ((rc = tst_at(&t, pc, tok[i].data, tok[i].len, sv, svlen, anchors, v->certs, crls,
 		                 v->ocsp, v->nocsp, pc->at, &bad, &unacc, why, sizeof why)) != 0)
@@ -822,6 +823,13 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 				bad = unacc = 0;
 				break;
 			}
+			/* Why not then either: the real cause may be there (a TSA
+			 * key compromised before the renewal), not the expiry seen
+			 * now (found by review, 2026-12-08: it was dropped). */
+			snprintf(then_why, sizeof then_why, "at %s, when the archive timestamp %s proves the"
+			         " signature existed, the signature timestamp was not accepted either: %s",
+			         kho_time_format(t1, sizeof t1, then), by,
+			         unacc2 ? why2 : t_then.reason[0] ? t_then.reason : "incomplete");
 			vcms_tst_clear(&t_then);
 		}
 		rc = timestamp_copy(&c->s->timestamps[c->s->ntimestamps++], "signature-timestamp", &t);
@@ -832,9 +840,13 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 		if (unacc) {
 			find(c, VR_SUB_NONE, "the signature timestamp is not accepted: %s; it gives no proof of existence",
 			     why);
+			if (then_why[0] != '\0')
+				find(c, VR_SUB_NONE, "%s", then_why);
 		} else if (bad) {
 			find(c, VR_SUB_NONE, "the signature timestamp is not accepted (%s): it gives no proof of existence",
 			     t.reason[0] ? t.reason : "incomplete");
+			if (then_why[0] != '\0')
+				find(c, VR_SUB_NONE, "%s", then_why);
 		} else if (t.gen_time > pc->latest) {
 			find(c, VR_SUB_NONE, "the signature timestamp (%s) is after the validation time: not used",
 			     kho_time_format(t2, sizeof t2, t.gen_time));
@@ -1304,6 +1316,7 @@ struct ctst {
 	int digests_ok;          /* every object its manifest lists is intact */
 	time_t gen;
 	char why[512];           /* why it is not accepted, "" if it is */
+	char then_why[600];      /* why not either at the latest time a later token proves */
 };
 
 /* A container timestamp found valid: its manifest's bytes are authentic,
@@ -1442,6 +1455,11 @@ static int check_container_timestamps(verify_report *r, struct pkgctx *pc)
 				struct ctst y = x[i];
 				if ((rc = ctst_check(pc, &y, then, &t)) < 0)
 					goto out;
+				if (rc != 1 || y.gen > then)
+					snprintf(x[i].then_why, sizeof x[i].then_why, "at %s, when %s proves it"
+					         " existed, not accepted either: %.400s",
+					         kho_time_format(t1, sizeof t1, then), by,
+					         y.why[0] ? y.why : "incomplete");
 				if (rc == 1 && y.gen <= then) {
 					vr_timestamp *slot = &r->timestamps[x[i].slot];
 					free(slot->where);
@@ -1471,8 +1489,9 @@ static int check_container_timestamps(verify_report *r, struct pkgctx *pc)
 	rc = 0;
 	for (i = 0; i < q; i++)
 		if (!x[i].ok && x[i].tok != NULL && x[i].why[0] != '\0' &&
-		    strv_add(&r->reasons, &r->nreasons, "%s over %s: not accepted: %s", x[i].tok->name,
-		             x[i].mf->e->name, x[i].why) != 0)
+		    strv_add(&r->reasons, &r->nreasons, "%s over %s: not accepted: %s%s%s", x[i].tok->name,
+		             x[i].mf->e->name, x[i].why, x[i].then_why[0] ? "; " : "",
+		             x[i].then_why) != 0)
 			goto oom;
 	goto out;
 oom:

@@ -53,6 +53,16 @@ check "... where the 2035 archive timestamp is not used (found by review: it gav
 	test "$(jq -r '.signatures[0].level + " " + (.timestamps[0].accepted|tostring)' b2033.json)" = "CAdES-BASELINE-LT false"
 check_grep "... saying why" 'timestamp001.tst over META-INF/ASiCArchiveManifest.xml: not accepted: its time \(2035-06-01T00:00:00Z\) is after the validation time' b2033.json
 check_exit "... not in 2050, once the 2035 TSA certificate has expired too" 2 V --at 2050-01-01T00:00:00Z b.asice
+# The first TSA's key compromised before the renewal: every token it made is
+# void, and the report says so, not only that its certificate has expired
+# (found by review, 2026-12-08: the reason at the renewal's time was dropped).
+mkdir -p tca && : > tca/index.txt && echo 01 > tca/crlnumber
+printf '[ca]\ndefault_ca=c\n[c]\ndatabase=tca/index.txt\ncrlnumber=tca/crlnumber\ndefault_md=sha256\ndefault_crl_days=7000\n' > tca/ca.cnf
+openssl ca -config tca/ca.cnf -keyfile pki/ca.key -cert pki/ca.pem -revoke pki/tsa.pem -crl_reason keyCompromise >/dev/null 2>&1
+openssl ca -config tca/ca.cnf -keyfile pki/ca.key -cert pki/ca.pem -gencrl -out tsa-kc.crl >/dev/null 2>&1
+check_exit "the first TSA's key compromised: INDETERMINATE in 2040 despite the renewal" 2 \
+	V --crl tsa-kc.crl --at 2040-01-01T00:00:00Z b.asice
+check_grep "... saying why at the renewal's time" 'at 2035-06-01T00:00:00Z, when the archive timestamp META-INF/timestamp001.tst proves the signature existed, the signature timestamp was not accepted either: .*keyCompromise' check.out
 
 # ---- the second renewal, in 2044 ----
 export KHO_NOW=2044-06-01T00:00:00Z
