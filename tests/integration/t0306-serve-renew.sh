@@ -185,6 +185,16 @@ check_grep "... OUT_OF_BOUNDS_NO_POE" 'OUT_OF_BOUNDS_NO_POE' body.out
 check "... the answer names the result's current package" test "$(jq -r .renewed_by body.out)" = "$IDC2"
 check "... and raises no alert: the old package's evidence was expected to lapse" \
 	test "$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE action = 'alert' AND status = 409 AND object = '$IDC'")" = 0
+# A citizen holding the package as first issued (its timestamps expired):
+# the public page answers with the archive's renewal, which holds every byte
+# of it (found by review, 2026-12-08: "cannot be confirmed" beside
+# "archived, valid today").
+st=$(curl -s -o pub.json -w '%{http_code}' --data-binary @a.asice "$URL/v1/verify")
+check "2040: POST /v1/verify of the original: answered from its renewal, the seal valid" \
+	test "$st $(jq -r '"\(.uploaded_earlier_copy) \(.answer) \(.archive.status)"' pub.json)" = "200 true valid suspended"
+st=$(curl -s -o pub.html -w '%{http_code}' -F file=@a.asice "$URL/verify?lang=en")
+check_grep "... the page says the file is an earlier copy, renewed since" 'data-earlier-copy="yes">The file you sent is an earlier copy' pub.html
+check_grep "... and gives the renewal's verdict" 'data-answer="valid"' pub.html
 st=$(http GET "/v1/lookup?subject=$PN&purpose=$AG-400101-0001" "$OFF")
 check "2040: the lookup finds the three results, none destroyed" \
 	test "$(jq --arg a "$A" --arg b "$B" --arg c "$C" '[.results[] | select(.result_code == $a or .result_code == $b or .result_code == $c)] | length' body.out)" = 3
