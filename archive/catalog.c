@@ -220,6 +220,23 @@ static void sqlite_setup(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* Why a catalog may not open, when its file or directory is read-only
+ * (found by review: a backup on WORM media or a read-only snapshot said
+ * only "unable to open database file"); "" otherwise. */
+static const char *read_only_hint(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	snprintf(dir, sizeof dir, "%.*s", slash != NULL ? (int)(slash - path) : 1,
+	         slash != NULL ? path : ".");
+	if ((access(path, W_OK) != 0 && (errno == EROFS || errno == EACCES)) ||
+	    (access(dir, W_OK) != 0 && (errno == EROFS || errno == EACCES)))
+		return " (the file or its directory is read-only: kho opens the catalog read-write"
+		       " even to check it, as SQLite's WAL needs; check a writable copy)";
+	return "";
+}
+
 /* open_catalog: catalog_open (create 1) and catalog_open_existing (create 0). */
 static int open_catalog(catalog **out, const char *path, int create, kho_err *err)
 {
@@ -260,7 +277,8 @@ static int open_catalog(catalog **out, const char *path, int create, kho_err *er
 	                     SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
 	                     SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
-		kho_err_set(err, KHO_EIO, "%s: %s", path, c->db ? sqlite3_errmsg(c->db) : "cannot open");
+		kho_err_set(err, KHO_EIO, "%s: %s%s", path, c->db ? sqlite3_errmsg(c->db) : "cannot open",
+		            read_only_hint(path));
 		catalog_close(c);
 		return KHO_EIO;
 	}
@@ -287,7 +305,8 @@ static int open_catalog(catalog **out, const char *path, int create, kho_err *er
 	    sqlite3_exec(c->db, token_schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_create_function(c->db, "kho_has_key", 2, SQLITE_UTF8, c, sql_has_key, NULL,
 	                            NULL) != SQLITE_OK) {
-		kho_err_set(err, KHO_EIO, "%s: %s", path, msg ? msg : sqlite3_errmsg(c->db));
+		kho_err_set(err, KHO_EIO, "%s: %s%s", path, msg ? msg : sqlite3_errmsg(c->db),
+		            read_only_hint(path));
 		sqlite3_free(msg);
 		catalog_close(c);
 		return KHO_EIO;
