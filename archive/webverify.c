@@ -1774,6 +1774,21 @@ static int archived_statement(webverify *wv, struct out *o, json_t **jout, const
                               enum webverify_lang l, enum answer *shown, struct redaction *keep,
                               kho_err *err);
 
+/* The head of the page answering an uploaded package, with its file name. */
+static void package_page_begin(struct out *o, const webverify_request *rq)
+{
+	page_begin(o, rq->lang, tr(rq->lang, "Kết quả kiểm tra gói niêm phong",
+	                           "Verification of a sealed package"),
+	           rq->lang == WV_LANG_EN ? "/verify" : "/verify?lang=en", 1);
+	if (rq->filename != NULL && *rq->filename != '\0') {
+		put(o, "<p class=\"hint\">");
+		put(o, tr(rq->lang, "Tệp đã kiểm tra: ", "File checked: "));
+		put(o, "<span class=\"mono\">");
+		esc(o, rq->filename);
+		put(o, "</span></p>\n");
+	}
+}
+
 static int do_package(webverify *wv, const webverify_request *rq, webverify_response *out,
                       kho_err *err)
 {
@@ -1828,16 +1843,7 @@ static int do_package(webverify *wv, const webverify_request *rq, webverify_resp
 			goto out;
 		}
 		out->status = 200;
-		page_begin(&o, rq->lang, tr(rq->lang, "Kết quả kiểm tra gói niêm phong",
-		                            "Verification of a sealed package"),
-		           rq->lang == WV_LANG_EN ? "/verify" : "/verify?lang=en", 1);
-		if (rq->filename != NULL && *rq->filename != '\0') {
-			put(&o, "<p class=\"hint\">");
-			put(&o, tr(rq->lang, "Tệp đã kiểm tra: ", "File checked: "));
-			put(&o, "<span class=\"mono\">");
-			esc(&o, rq->filename);
-			put(&o, "</span></p>\n");
-		}
+		package_page_begin(&o, rq);
 		put(&o, "<p class=\"claims\" data-earlier-copy=\"yes\">");
 		put(&o, note);
 		put(&o, "</p>\n");
@@ -1855,16 +1861,7 @@ static int do_package(webverify *wv, const webverify_request *rq, webverify_resp
 		goto out;
 	}
 	out->status = 200;
-	page_begin(&o, rq->lang, tr(rq->lang, "Kết quả kiểm tra gói niêm phong",
-	                            "Verification of a sealed package"),
-	           rq->lang == WV_LANG_EN ? "/verify" : "/verify?lang=en", 1);
-	if (rq->filename != NULL && *rq->filename != '\0') {
-		put(&o, "<p class=\"hint\">");
-		put(&o, tr(rq->lang, "Tệp đã kiểm tra: ", "File checked: "));
-		put(&o, "<span class=\"mono\">");
-		esc(&o, rq->filename);
-		put(&o, "</span></p>\n");
-	}
+	package_page_begin(&o, rq);
 	statement(&o, r, &ai, rq->lang, &pid);
 	page_end(&o, rq->lang, 1);
 	rc = o.rc != 0 ? o.rc : scrub(&out->body, &pid);
