@@ -64,8 +64,9 @@ static void usage(FILE *f)
 "Exit status: 0 renewed; 1 the package (or the renewed package) does not verify\n"
 "now, or the new archive timestamp does not stand as a proof of existence now\n"
 "(an untrusted TSA, a token outside its TSA certificate's validity) or would not\n"
-"extend the package's evidence (a TSA certificate ending sooner), with the\n"
-"reason on stderr, and nothing is written; 3 usage; 4 I/O; 5 other\n"
+"extend the package's evidence (a TSA certificate ending sooner; a signature's\n"
+"first timestamp is written all the same), with the reason on stderr, and\n"
+"nothing is written; 3 usage; 4 I/O; 5 other\n"
 "failure (not an ASiC-E container, the TSA refused or failed, a certificate\n"
 "without the timeStamping purpose, out of memory).\n"
 "\n"
@@ -98,15 +99,6 @@ static int verifies(verify_report **out, const kho_buf *b, const verify_opts *vo
 	return 0;
 }
 
-/*
- * The renewal proves something (as the daemon's ingest of a renewal asks):
- * its new archive timestamp (the container token the package did not have)
- * stands as a proof of existence now, and the evidence lasts longer than
- * before (found by review: a token from an untrusted TSA, one outside its
- * TSA certificate's validity, or one whose TSA ends before the package's
- * evidence gave exit 0 and a "renewal" that lapsed as if never made).
- * 0, or 1 with the reason on stderr.
- */
 /* 1 if every signature of r has an accepted token covering it (its own
  * timestamp, or a container timestamp). */
 static int all_covered(const verify_report *r)
@@ -126,6 +118,15 @@ static int all_covered(const verify_report *r)
 	return 1;
 }
 
+/*
+ * The renewal proves something (as the daemon's ingest of a renewal asks):
+ * its new archive timestamp (the container token the package did not have)
+ * stands as a proof of existence now, and the evidence lasts longer than
+ * before (found by review: a token from an untrusted TSA, one outside its
+ * TSA certificate's validity, or one whose TSA ends before the package's
+ * evidence gave exit 0 and a "renewal" that lapsed as if never made).
+ * 0, or 1 with the reason on stderr.
+ */
 static int renewal_stands(const verify_report *old, const verify_report *now)
 {
 	const vr_timestamp *t = NULL;
