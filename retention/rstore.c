@@ -1510,11 +1510,13 @@ int rstore_publish(rstore *r, const void *xml, size_t len, const char *actor, in
 	 * refused unless the records manager says the archive now follows it
 	 * (found by review, 2026-12-08: it was applied to every record and
 	 * reported as the next version of the archive's own). */
-	if ((rc = prep(r, &st, "SELECT identifier FROM ret_schedules WHERE identifier <> ?"
-	                       " ORDER BY seq DESC LIMIT 1", err)) != 0)
+	/* (the last one published: found by the third review, a switch once
+	 * confirmed was asked again for each later version) */
+	if ((rc = prep(r, &st, "SELECT identifier FROM ret_schedules ORDER BY seq DESC LIMIT 1",
+	               err)) != 0)
 		goto out;
-	sqlite3_bind_text(st, 1, s->identifier, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && !(flags & RSTORE_NEW_IDENTIFIER))
+	if (sqlite3_step(st) == SQLITE_ROW && strcmp(col(st, 0), s->identifier) != 0 &&
+	    !(flags & RSTORE_NEW_IDENTIFIER))
 		rc = kho_err_set(err, KHO_ECONFLICT, "the archive follows schedule %.100s; this one is"
 		                 " %.100s, another list: if the archive now follows it, publish it with"
 		                 " new_identifier=1 (kho retention load --new-identifier)", col(st, 0),

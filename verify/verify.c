@@ -826,10 +826,16 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 			/* Why not then either: the real cause may be there (a TSA
 			 * key compromised before the renewal), not the expiry seen
 			 * now (found by review, 2026-12-08: it was dropped). */
-			snprintf(then_why, sizeof then_why, "at %s, when the archive timestamp %s proves the"
-			         " signature existed, the signature timestamp was not accepted either: %s",
-			         kho_time_format(t1, sizeof t1, then), by,
-			         unacc2 ? why2 : t_then.reason[0] ? t_then.reason : "incomplete");
+			if (!bad2 && !unacc2)   /* only its time: after the one proved */
+				snprintf(then_why, sizeof then_why, "the signature timestamp's time (%s) is"
+				         " after the time (%s) the archive timestamp %s proves the signature"
+				         " existed", kho_time_format(t2, sizeof t2, t_then.gen_time),
+				         kho_time_format(t1, sizeof t1, then), by);
+			else
+				snprintf(then_why, sizeof then_why, "at %s, when the archive timestamp %s proves"
+				         " the signature existed, the signature timestamp was not accepted"
+				         " either: %s", kho_time_format(t1, sizeof t1, then), by,
+				         unacc2 ? why2 : t_then.reason[0] ? t_then.reason : "incomplete");
 			vcms_tst_clear(&t_then);
 		}
 		rc = timestamp_copy(&c->s->timestamps[c->s->ntimestamps++], "signature-timestamp", &t);
@@ -856,8 +862,13 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 				     "the signature timestamp uses a broken algorithm: %s", t.weak_why);
 			else
 				c->s->timestamps[c->s->ntimestamps - 1].accepted = 1;
-			if (!*have || t.gen_time < *poe) {
-				*poe = t.gen_time;
+			/* A token a little ahead of a validation "now"
+			 * (VR_CLOCK_SKEW) proves existence at the validation
+			 * time, no later (found by the third review: the
+			 * certificates were checked at the token's future time). */
+			time_t g = t.gen_time > pc->at ? pc->at : t.gen_time;
+			if (!*have || g < *poe) {
+				*poe = g;
 				c->poe_accuracy = t.accuracy;
 			}
 			*have = 1;
@@ -1455,11 +1466,15 @@ static int check_container_timestamps(verify_report *r, struct pkgctx *pc)
 				struct ctst y = x[i];
 				if ((rc = ctst_check(pc, &y, then, &t)) < 0)
 					goto out;
-				if (rc != 1 || y.gen > then)
+				if (rc != 1)
 					snprintf(x[i].then_why, sizeof x[i].then_why, "at %s, when %s proves it"
 					         " existed, not accepted either: %.400s",
 					         kho_time_format(t1, sizeof t1, then), by,
 					         y.why[0] ? y.why : "incomplete");
+				else if (y.gen > then)
+					snprintf(x[i].then_why, sizeof x[i].then_why, "its time is after the time"
+					         " (%s) %s proves it existed", kho_time_format(t1, sizeof t1, then),
+					         by);
 				if (rc == 1 && y.gen <= then) {
 					vr_timestamp *slot = &r->timestamps[x[i].slot];
 					free(slot->where);

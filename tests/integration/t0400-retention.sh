@@ -66,6 +66,12 @@ check "... nothing published" test "$(sqlite3 data/catalog.db "SELECT count(*) F
 rm -rf dswitch dswitch.keys && cp -a data dswitch && cp -a data.keys dswitch.keys
 check "... published with --new-identifier (on a copy)" "$KHO" retention load other-list.xml --new-identifier --data dswitch
 check_grep "... audited as such" 'a new schedule identifier confirmed' <(sqlite3 dswitch/catalog.db "SELECT detail FROM audit WHERE action = 'retention-schedule'")
+sed -e 's|H55-SNV-TTHC-LUUTRU|H99-OTHER-PROVINCE|' -e 's|<version>2025.2<|<version>2<|' \
+	"$ROOT/testdata/schedules/province-2025-v2.xml" > other-list2.xml
+check "... then its next version loads without the switch (found by the third review)" \
+	"$KHO" retention load other-list2.xml --confirm-shorten --data dswitch
+check_exit "... and one of the old identifier is refused" 5 "$KHO" retention load \
+	"$ROOT/testdata/schedules/province-2025-v2.xml" --data dswitch
 check "classify finds nothing left to classify" R classify
 check_grep "... none" 'classified 0 records' check.out
 check "all eight have a class" sh -c "[ \"\$(sqlite3 data/catalog.db 'SELECT count(*) FROM ret_class WHERE class_code IS NOT NULL')\" = 8 ]"
