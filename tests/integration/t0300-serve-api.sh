@@ -43,6 +43,9 @@ RM=$(token records1 records_manager)
 ADM=$(token admin1 admin)
 check_grep "token add prints a token on its last line" '^kho_[0-9a-f]{64}$' <(echo "$OFF")
 start_daemon data --trust pki/trust.pem --config kho.json
+# A core dump would hold the keys and the personal numbers in flight (found
+# by review, 2026-12-08): the daemon turns them off.
+check_grep "the daemon writes no core dump (limit 0)" '^Max core file size +0 +0 ' /proc/$DPID/limits
 
 st=$(http GET /healthz ""); check_status "healthz is public" 200 "$st"
 check_grep "healthz says ok" '"status":"ok"' body.out
