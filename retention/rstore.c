@@ -11,6 +11,7 @@
  * elig_evaluate (retention/eligibility.h): this file only gathers facts.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -4998,6 +4999,7 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 	int32_t deadline = DUE_NONE, approved_on = DUE_NONE;
 	holds h = { 0 };
 	size_t i;
+	int bag_fd = -1;
 	int rc, locked = 1;
 
 	memset(&it, 0, sizeof it);
@@ -5089,8 +5091,16 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 	if ((size_t)snprintf(mk, sizeof mk, "%s", r->master_key_file) >= sizeof mk ||
 	    (rc = store_open_existing(&stor, r->data, mk, err)) != 0)
 		goto out;
+	/* 0600, as everything of the data directory: the bag holds the
+	 * records in clear (found by review, 2026-12-08: it was written 0644
+	 * and a failed export left a partial one behind). */
+	bag_fd = open(bag_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (bag_fd < 0 || fchmod(bag_fd, 0600) != 0) {
+		rc = kho_err_set(err, KHO_EIO, "%s: %s", bag_path, strerror(errno));
+		goto out;
+	}
 	if ((ar = archive_write_new()) == NULL || archive_write_set_format_pax_restricted(ar) != ARCHIVE_OK ||
-	    archive_write_open_filename(ar, bag_path) != ARCHIVE_OK) {
+	    archive_write_open_fd(ar, bag_fd) != ARCHIVE_OK) {
 		rc = kho_err_set(err, KHO_EIO, "%s: %s", bag_path, ar ? archive_error_string(ar) : "?");
 		goto out;
 	}
@@ -5246,6 +5256,11 @@ out:
 		catalog_unlock(r->cat);
 	if (ar != NULL)
 		archive_write_free(ar);
+	if (bag_fd >= 0) {
+		close(bag_fd);
+		if (rc != 0)
+			unlink(bag_path);   /* no partial bag left behind */
+	}
 	holds_free(&h);
 	store_free(stor);
 	kho_buf_free(&manifest);

@@ -103,6 +103,8 @@ st=$(http POST /v1/disposition/batches/$TB/export "$RM2" --data '{}')
 check_status "the batch is exported as a bag" 200 "$st"
 BAGF=data/retention/transfers/batch-$TB.tar
 check "the bag is written" test -s $BAGF
+check "... readable by its owner only: it holds the records in clear (found by review, 2026-12-08: 0644)" \
+	test "$(stat -c %a $BAGF)" = 600
 mkdir bagx && tar -C bagx -xf $BAGF
 check "every payload digest checks with sha256sum -c" sh -c "cd bagx/kho-transfer-batch-$TB && sha256sum -c --strict manifest-sha256.txt"
 check "the bag holds the renewed package" \
