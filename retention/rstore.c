@@ -3777,6 +3777,7 @@ int rstore_signer_check(const rstore_signer *sg, time_t t, kho_err *err)
 int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
                          const rstore_signer *signer, json_t **report, kho_err *err)
 {
+	int wal_truncated = 0;
 	sqlite3_stmt *st = NULL;
 	struct items it;
 	struct one_arg *a = NULL;
@@ -4039,6 +4040,16 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		rc = catalog_commit(r->cat, err);
 	else
 		catalog_rollback(r->cat);
+	/* The destroyed rows are overwritten in catalog.db (secure_delete),
+	 * but the WAL still holds the pages as they were until it is reset:
+	 * checkpoint it and truncate it now (found by review, 2026-12-08: a
+	 * destroyed record's title was in catalog.db-wal long after). The
+	 * busy handler waits for readers; if they keep it busy, the next
+	 * checkpoint does it, and the report says so. */
+	if (rc == 0)
+		wal_truncated = sqlite3_wal_checkpoint_v2(catalog_db(r->cat), NULL,
+		                                          SQLITE_CHECKPOINT_TRUNCATE, NULL,
+		                                          NULL) == SQLITE_OK;
 uncert:
 	/* Not catalogued: this execution's certificate is taken back (its
 	 * bytes are its own: another execution's has another timestamp). */
@@ -4055,9 +4066,10 @@ out:
 	free(a);
 	free(it.v);
 	if (rc == 0 && report != NULL)
-		*report = json_pack("{s:I,s:I,s:O,s:s,s:s}", "batch", (json_int_t)id, "destroyed",
+		*report = json_pack("{s:I,s:I,s:O,s:s,s:s,s:b}", "batch", (json_int_t)id, "destroyed",
 		                    (json_int_t)ndestroyed, "dropped", dropped, "certificate",
-		                    cert_path, "certificate_sha256", cert_sha);
+		                    cert_path, "certificate_sha256", cert_sha, "wal_truncated",
+		                    wal_truncated);
 	json_decref(dropped);
 	return rc;
 }

@@ -84,6 +84,9 @@ cp -a data before.data                      # a copy of DATA taken before the de
 st=$(http POST /v1/disposition/batches/$B/execute "$RM2" --data '{}')
 check_status "the batch is executed" 200 "$st"
 check_grep "... one record destroyed" '"destroyed": ?1' body.out
+# the running daemon's WAL kept the destroyed rows' old pages (found by
+# review, 2026-12-08): checkpointed and truncated after the execution
+check_grep "... and the WAL truncated after it" '"wal_truncated": ?true' body.out
 check "the key file is gone from the key store" test ! -e data.keys/${IDA:0:2}/$IDA.key
 st=$(http GET /v1/results/$(code 0101) "$OFF")
 check_status "the destroyed result answers 410" 410 "$st"
