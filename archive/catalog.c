@@ -2996,9 +2996,12 @@ int catalog_code_by_object(catalog *c, const unsigned char sha256[32],
 	 * its record.xml: that holds the subject's personal number, so a
 	 * public "is this file archived?" over a guessed record would confirm
 	 * a guessed number (found by review); the result's own files only. */
+	/* A file several results hold (a shared attachment, a template) names
+	 * none of them: answering with the newest would show an unrelated
+	 * record to whoever holds the file (found by review, 2026-12-08). */
 	st = catalog_stmt(c, "SELECT p.result_code FROM objects o JOIN packages p ON p.id = o.package_id"
-	                     " WHERE o.sha256 = ? AND o.name <> 'record.xml'"
-	                     " ORDER BY p.ingested_at DESC, p.rowid DESC LIMIT 1", err);
+	                     " WHERE o.sha256 = ? AND o.name <> 'record.xml' GROUP BY p.result_code"
+	                     " ORDER BY MAX(p.ingested_at) DESC LIMIT 2", err);
 	if (st == NULL) {
 		catalog_unlock(c);
 		return KHO_EIO;
@@ -3008,6 +3011,10 @@ int catalog_code_by_object(catalog *c, const unsigned char sha256[32],
 	if (s == SQLITE_ROW) {
 		copy(code, CATALOG_CODE_MAX, col(st, 0));
 		rc = 0;
+		if ((s = sqlite3_step(st)) == SQLITE_ROW) {
+			code[0] = '\0';
+			rc = kho_err_set(err, KHO_ECONFLICT, "held by several results");
+		}
 	} else if (s == SQLITE_DONE) {
 		rc = kho_err_set(err, KHO_ENOTFOUND, "not archived");
 	} else {

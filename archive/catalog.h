@@ -320,7 +320,8 @@ int catalog_results_without_key_after(catalog *c, const char *after,
 
 /* catalog_code_by_object: the result code of the newest package holding a data
  * object with this SHA-256, its record.xml apart (it holds the personal
- * number: no oracle for a guessed one). KHO_ENOTFOUND. */
+ * number: no oracle for a guessed one). KHO_ENOTFOUND; KHO_ECONFLICT (code
+ * "") when packages of several results hold it. */
 int catalog_code_by_object(catalog *c, const unsigned char sha256[32],
                            char code[CATALOG_CODE_MAX], kho_err *err);
 

@@ -2001,18 +2001,35 @@ static int do_file(webverify *wv, const webverify_request *rq, webverify_respons
 	enum webverify_lang l = rq->lang;
 	struct redaction pid;
 	json_t *j = NULL;
-	int found, rc;
+	int found, shared = 0, rc;
+	/* A file several results hold: archived, but which result it belongs
+	 * to is not said (found by review, 2026-12-08: the newest one was
+	 * shown, an unrelated record, to whoever held a shared file). */
+	const char *shared_why = tr(l, "Tệp này có trong nhiều kết quả đã lưu trữ tại kho này (một tệp"
+	                               " dùng chung), nên kho không cho biết đó là kết quả nào. Để xem"
+	                               " kết quả của bạn, hãy quét mã QR trên bản giấy hoặc tải lên gói"
+	                               " niêm phong (.asice).",
+	                            "This file is held by several archived results (a shared file), so"
+	                            " the archive does not say which. To see your result, scan the QR"
+	                            " code on the paper copy or upload the sealed package (.asice).");
 
 	memset(&pid, 0, sizeof pid);
 	if (kho_sha256(h, rq->data, rq->len) != 0)
 		return webverify_error_page(wv, rq->kind, l, 500, 0, out);
 	kho_hex(hex, h, 32);
 	code[0] = '\0';
-	found = wv->arch.code_by_object != NULL &&
-	        wv->arch.code_by_object(wv->arch.arg, h, code, err) == 0 && code[0] != '\0';
+	rc = wv->arch.code_by_object != NULL ? wv->arch.code_by_object(wv->arch.arg, h, code, err)
+	                                     : KHO_ENOTFOUND;
+	found = rc == 0 && code[0] != '\0';
+	shared = rc == KHO_ECONFLICT;
 	out->status = 200;
 	if (rq->kind == WV_API) {
-		if (found) {
+		if (shared) {
+			shown = ANS_INDETERMINATE;
+			j = json_pack("{s:s,s:s,s:s,s:b,s:{s:b,s:n,s:b}}", "answer", "indeterminate",
+			              "answer_text", answer_word(ANS_INDETERMINATE, l), "reason", shared_why,
+			              "shared", 1, "archive", "archived", 1, "status", "same_package", 0);
+		} else if (found) {
 			if ((rc = archived_statement(wv, NULL, &j, code, l, &shown, &pid, err)) != 0) {
 				redaction_wipe(&pid);
 				webverify_response_free(out);
@@ -2028,7 +2045,7 @@ static int do_file(webverify *wv, const webverify_request *rq, webverify_respons
 		if (j != NULL) {
 			json_object_set_new(j, "kind", json_string("file"));
 			json_object_set_new(j, "file_sha256", json_string(hex));
-			json_object_set_new(j, "file_archived", json_boolean(found));
+			json_object_set_new(j, "file_archived", json_boolean(found || shared));
 		}
 		audit(wv, found ? code : "-", 200, "kind=api-file answer=%s file-archived=%d",
 		      answer_code(shown), found);
@@ -2042,7 +2059,12 @@ static int do_file(webverify *wv, const webverify_request *rq, webverify_respons
 	page_begin(&o, l, tr(l, "Kết quả tra cứu tệp", "File lookup"),
 	           l == WV_LANG_EN ? "/verify" : "/verify?lang=en", 1);
 	file_checked(&o, rq);
-	if (!found) {
+	if (shared) {
+		shown = ANS_INDETERMINATE;
+		put(&o, "<p class=\"status-ok\" data-file-archived=\"shared\">");
+		esc(&o, shared_why);
+		put(&o, "</p>\n");
+	} else if (!found) {
 		verdict_box(&o, ANS_NOT_ARCHIVED,
 		            tr(l, "Tệp này không có trong kho lưu trữ: không có tệp nào đã lưu trữ trùng "
 		                  "khớp từng byte với tệp này.",

@@ -86,7 +86,9 @@ typedef struct webverify_archive {
 	                      unsigned char package_sha256[32], kho_err *err);
 	/*
 	 * code_by_object: the result code of the archived package that holds a
-	 * data object with this SHA-256 (the most recent if several). KHO_ENOTFOUND.
+	 * data object with this SHA-256 (the most recent if several of one
+	 * result). KHO_ENOTFOUND; KHO_ECONFLICT when several results hold it
+	 * (the page names none of them).
 	 */
 	int (*code_by_object)(void *arg, const unsigned char sha256[32],
 	                      char code[WEBVERIFY_CODE_MAX], kho_err *err);

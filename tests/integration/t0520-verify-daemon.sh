@@ -57,6 +57,22 @@ check_status "POST /verify with the PDF inside the package" 200 "$st"
 check_grep "  ... found in the catalog's objects" 'data-file-archived="1"' archived.out
 check_grep "  ... as which result" "$CODE" archived.out
 check_grep "  ... with that package's verification" 'data-answer="valid"' archived.out
+# The same file archived in a second result (a shared attachment): neither
+# result is named (found by review, 2026-12-08: the newest was shown, an
+# unrelated record, to whoever held the file).
+"$KHO" seal --key pki/signer.key --cert pki/signer.pem --tsa-key pki/tsa.key --tsa-cert pki/tsa.pem \
+	--crl pki/crls.pem --record "$ROOT/testdata/records/ct01-certified-copy.xml" -o second.asice \
+	ketqua.pdf >/dev/null || echo "seal second failed"
+st=$(http POST /v1/packages "$OFF" --data-binary @second.asice)
+check_status "a second result holding the same PDF is ingested" 201 "$st"
+SECOND=$(jq -r .result_code body.out)
+st=$(get shared /verify -F file=@files/archived.pdf)
+check_grep "the shared PDF: archived, in several results" 'data-file-archived="shared"' shared.out
+check_nogrep "  ... naming neither" "$CODE|$SECOND|data-answer=" shared.out
+st=$(get sharedapi /v1/verify --data-binary @files/archived.pdf)
+check "  ... and POST /v1/verify says so, with no result" python3 -c '
+import json; j=json.load(open("sharedapi.out"))
+assert j["shared"] is True and j["file_archived"] is True and "result" not in j, j'
 
 st=$(get unknown "/verify?lang=en" -F file=@files/unknown.pdf)
 check_status "POST /verify with an unknown file" 200 "$st"
@@ -157,7 +173,7 @@ check_status "an officer ingests a package with a file named by the subject's nu
 st=$(get apifile /v1/verify --data-binary @ketqua2.pdf)
 check_status "POST /v1/verify with one file of it" 200 "$st"
 check_grep "  ... found as that result" '"file_archived":true' apifile.out
-check_grep "  ... lists the other file, its number masked" '"name":"\*{12}-cccd.pdf"' apifile.out
+check_grep "  ... lists the other file, its number masked" '"name":"\[number\]-cccd.pdf"' apifile.out
 check_nogrep "  ... never the number" "$PID_NUMBER" apifile.out
 check_nogrep "  ... nor the full name" 'Trần Thị Bảo Ngọc' apifile.out
 # Its record.xml is no file a citizen holds, and it carries the personal
