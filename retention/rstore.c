@@ -299,7 +299,14 @@ static void cpy(char *dst, size_t n, const char *src)
 static int audit_on(catalog *cat, const char *actor, const char *action, const char *object,
                     const char *detail, kho_err *err)
 {
-	audit_event ev = { actor ? actor : "cli", action, object, 0, detail };
+	/* Free text typed by a records manager (an event's name, a hold's
+	 * reason) may carry a personal number, which the trail never holds
+	 * (found by review, 2026-12-08: "external-event 079188765432"). */
+	char d[AUDIT_FIELD_MAX];
+	audit_event ev = { actor ? actor : "cli", action, object, 0, d };
+
+	snprintf(d, sizeof d, "%s", detail != NULL ? detail : "");
+	kho_redact_numbers(d);
 	return audit_append_locked(cat, &ev, err);
 }
 

@@ -187,8 +187,11 @@ check_grep "... a new decision is needed" 'the decision of 2031-01-02 allowed ex
 usage_error "a deadline beyond the 15 days" "--deadline-days '16'" batch approve $B --actor rm-hoa --decision 45/QĐ-SNV --decision-date 2031-01-03 --deadline-days 16
 check "... the batch is still proposed" sh -c "R() { \"$KHO\" retention \"\$@\" --data data; }; R batch show $B | grep -q '\"state\": \"proposed\"'"
 check "another records manager approves" RAT 2031-01-03 batch approve $B --actor rm-hoa --decision 45/QĐ-SNV --decision-date 2031-01-03
-# A hold placed between approval and execution:
-H3=$(R hold --scope record --target $(code 0105) --reason "khiếu nại" --authority "UBND tỉnh" --at 2031-01-04)
+# A hold placed between approval and execution (its reason quoting a
+# complainant's number: redacted in the trail, found by review 2026-12-08):
+H3=$(R hold --scope record --target $(code 0105) --reason "khiếu nại của ông A, CCCD 079188765432" --authority "UBND tỉnh" --at 2031-01-04)
+check "a number typed in a hold's reason is not in the audit trail" \
+	test "$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE detail LIKE '%079188765432%'")/$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE action = 'retention-hold' AND detail LIKE '%CCCD [number]%'")" = 0/1
 # Executions run with the clock in 2031 (KHO_NOW), when the first PKI's
 # certificates have expired: the archive's seal comes from a PKI made then.
 KHO_NOW=2031-01-01T00:00:00Z "$KHO" pki init pki31 >/dev/null || echo "kho pki init at 2031 failed"
