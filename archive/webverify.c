@@ -452,6 +452,50 @@ static void nfc_str(char *s, size_t n)
 	kho_buf_free(&b);
 }
 
+static void strv_redact(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] != NULL)
+			kho_redact_numbers(v[i]);
+}
+
+/*
+ * The numbers of file names masked (kho_redact_numbers); names that masking
+ * made equal ("scan_20250314101530.pdf", "scan_20250314101545.pdf") get
+ * their position, " #N", so that "ALTERED" still names one file (found by
+ * review, 2026-12-08).
+ */
+static int redact_names(vr_object *o, size_t n)
+{
+	size_t i, j;
+
+	unsigned char *same = calloc(n ? n : 1, 1);
+
+	if (same == NULL)
+		return KHO_ENOMEM;
+	for (i = 0; i < n; i++)
+		if (o[i].name != NULL)
+			kho_redact_numbers(o[i].name);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n && !same[i]; j++)
+			same[i] = j != i && o[i].name != NULL && o[j].name != NULL &&
+			          strcmp(o[i].name, o[j].name) == 0 && strstr(o[i].name, "[number]") != NULL;
+	for (i = 0; i < n; i++) {
+		if (same[i]) {
+			size_t l = strlen(o[i].name);
+			char *m = realloc(o[i].name, l + 24);
+			if (m == NULL) {
+				free(same);
+				return KHO_ENOMEM;
+			}
+			snprintf(m + l, 24, " #%zu", i + 1);
+			o[i].name = m;
+		}
+	}
+	free(same);
+	return 0;
+}
+
 /*
  * redact: take the personal number out of the report and mask the
  * subject's name (also where another field repeats it), before anything is
@@ -471,13 +515,16 @@ static int redact(verify_report *r, struct redaction *rd)
 	 * scan, "CCCD cha ... 079060111222.pdf"), which the subjects' masks do
 	 * not find: every number that could be a personal number or an
 	 * enterprise code is masked in them (found by review, 2026-12-08). */
-	for (k = 0; k < r->nsigs; k++)
-		for (size_t j = 0; j < r->sigs[k].nobjects; j++)
-			if (r->sigs[k].objects[j].name != NULL)
-				kho_redact_numbers(r->sigs[k].objects[j].name);
-	for (k = 0; k < r->nunsigned; k++)
-		if (r->unsigned_objects[k].name != NULL)
-			kho_redact_numbers(r->unsigned_objects[k].name);
+	for (k = 0; k < r->nsigs; k++) {
+		if ((rc = redact_names(r->sigs[k].objects, r->sigs[k].nobjects)) != 0)
+			return rc;
+		/* the reasons quote the names ("X does not match its digest") */
+		strv_redact(r->sigs[k].reasons, r->sigs[k].nreasons);
+		strv_redact(r->sigs[k].warnings, r->sigs[k].nwarnings);
+	}
+	if ((rc = redact_names(r->unsigned_objects, r->nunsigned)) != 0)
+		return rc;
+	strv_redact(r->reasons, r->nreasons);
 	if (r->record == NULL)
 		return 0;
 	rec = r->record;

@@ -96,6 +96,25 @@ for b in re.findall(r"base64,([A-Za-z0-9+/=]+)\"", h):
     assert "079060111222" not in base64.b64decode(b).decode()'
 curl -s -o cha.json -F file=@files/cha.asice "$BASE/v1/verify"
 check_nogrep "  ... nor in POST /v1/verify" '079060111222' cha.json
+# ... nor in the reasons that quote the name of an altered or missing file
+# (found by the second review), and names masking made equal stay apart
+printf '%%PDF-1.4\n%% trang 1\n' > "cha/scan_20250314101530.pdf"
+printf '%%PDF-1.4\n%% trang 2\n' > "cha/scan_20250314101545.pdf"
+(cd cha && "$KHO" seal --key ../pki/signer.key --cert ../pki/signer.pem --tsa-key ../pki/tsa.key \
+	--tsa-cert ../pki/tsa.pem --record "$ROOT/testdata/records/ht01-birth-registration.xml" \
+	-o ../cha2.asice "CCCD cha Mai Van Son 079060111222.pdf" scan_20250314101530.pdf \
+	scan_20250314101545.pdf >/dev/null) || echo "seal cha2 failed"
+"$KHO_HELPERS/tamper" cha2.asice files/cha-flip.asice --flip "CCCD cha Mai Van Son 079060111222.pdf" \
+	--flip scan_20250314101545.pdf || echo "tamper failed"
+get chaflip "$BASE/verify" -F file=@files/cha-flip.asice
+check_grep "an altered file with a number in its name: invalid" 'data-answer="invalid"' chaflip.html
+check_nogrep "  ... its number in no reason, no report" '079060111222' chaflip.html
+check "  ... nor in the reports' base64" python3 -c '
+import base64, re
+h = open("chaflip.html").read()
+for b in re.findall(r"base64,([A-Za-z0-9+/=]+)\"", h):
+    assert "079060111222" not in base64.b64decode(b).decode()'
+check_grep "  ... two names made equal by masking keep their position" 'scan_\[number\].pdf #2 – nguyên vẹn.*scan_\[number\].pdf #3 – <span class="bad">ĐÃ BỊ THAY ĐỔI' chaflip.html
 get unknown "$BASE/verify?lang=en" -F file=@files/unknown.pdf
 check_grep "unknown file: not archived" 'data-answer="not-archived".*Not archived' unknown.html
 get archived "$BASE/verify" -F file=@files/archived.pdf
