@@ -1043,6 +1043,28 @@ out:
 	return rc;
 }
 
+/* A short wait for a checkpoint (catalog_wal_truncate): 500 ms in all. */
+static int on_busy_short(void *arg, int tries)
+{
+	(void)arg;
+	if (tries >= 50)
+		return 0;
+	usleep(10000);
+	return 1;
+}
+
+int catalog_wal_truncate(catalog *c)
+{
+	int rc;
+
+	catalog_lock(c);
+	sqlite3_busy_handler(c->db, on_busy_short, NULL);
+	rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_handler(c->db, on_busy, NULL);
+	catalog_unlock(c);
+	return rc == SQLITE_OK ? 0 : KHO_ECONFLICT;
+}
+
 int catalog_keystore_used(catalog *c)
 {
 	sqlite3_stmt *st;

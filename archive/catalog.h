@@ -164,6 +164,15 @@ int catalog_results_misfiled(catalog *c, int (*fn)(const char *code, void *arg),
 int catalog_status_trail_check(catalog *c, int (*fn)(const char *code, const char *why, void *arg),
                                void *arg, int64_t *checked, kho_err *err);
 
+/*
+ * catalog_wal_truncate: checkpoint the WAL into catalog.db and truncate it,
+ * so that no page as it was before (a destroyed record's rows) stays in it.
+ * Waits at most about 500 ms for readers (writers wait meanwhile): 0, or
+ * KHO_ECONFLICT if readers kept it busy (the WAL then keeps its frames until a
+ * later truncation).
+ */
+int catalog_wal_truncate(catalog *c);
+
 /* catalog_key_recorded: 1 if a check value of key `name` ("master",
  * "subject") is recorded (catalog_key_check ran: its file must exist), or
  * the catalog cannot say; 0 if none (the first start may make the file). */

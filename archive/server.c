@@ -1207,6 +1207,9 @@ static void *evq_main(void *arg)
 			pthread_mutex_unlock(&s->q.mu);
 			log_flush(s);
 			head_tick(s, stopping);
+			/* a destruction's WAL truncation kept busy (retention) */
+			if (s->rs != NULL)
+				rstore_wal_retry(s->rs);
 			pthread_mutex_lock(&s->q.mu);
 			if (s->q.stop && s->q.n == 0)
 				break;

@@ -2094,8 +2094,8 @@ static int do_file(webverify *wv, const webverify_request *rq, webverify_respons
 			json_object_set_new(j, "file_sha256", json_string(hex));
 			json_object_set_new(j, "file_archived", json_boolean(found || shared));
 		}
-		audit(wv, found ? code : "-", 200, "kind=api-file answer=%s file-archived=%d",
-		      answer_code(shown), found);
+		audit(wv, found ? code : "-", 200, "kind=api-file answer=%s file-archived=%s",
+		      answer_code(shown), shared ? "shared" : found ? "1" : "0");
 		/* Scrubbed as every other answer: the file names, the signer
 		 * and the signatory of the statement may carry the subject's
 		 * number or name (a "055225001234-cccd.pdf" did, in clear). */
@@ -2137,8 +2137,8 @@ static int do_file(webverify *wv, const webverify_request *rq, webverify_respons
 		}
 	}
 	page_end(&o, l, 1);
-	audit(wv, found ? code : "-", 200, "kind=upload-file answer=%s file-archived=%d",
-	      answer_code(shown), found);
+	audit(wv, found ? code : "-", 200, "kind=upload-file answer=%s file-archived=%s",
+	      answer_code(shown), shared ? "shared" : found ? "1" : "0");
 	return o.rc;
 }
 

@@ -236,6 +236,9 @@ struct rstore {
 	 * without this rstore's lock. Entries are only ever appended, and
 	 * freed by rstore_close. */
 	pthread_mutex_t vmu;
+	/* A destruction's WAL truncation that readers kept busy, for
+	 * rstore_wal_retry. */
+	int wal_pending;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -299,14 +302,7 @@ static void cpy(char *dst, size_t n, const char *src)
 static int audit_on(catalog *cat, const char *actor, const char *action, const char *object,
                     const char *detail, kho_err *err)
 {
-	/* Free text typed by a records manager (an event's name, a hold's
-	 * reason) may carry a personal number, which the trail never holds
-	 * (found by review, 2026-12-08: "external-event 079188765432"). */
-	char d[AUDIT_FIELD_MAX];
-	audit_event ev = { actor ? actor : "cli", action, object, 0, d };
-
-	snprintf(d, sizeof d, "%s", detail != NULL ? detail : "");
-	kho_redact_numbers(d);
+	audit_event ev = { actor ? actor : "cli", action, object, 0, detail };
 	return audit_append_locked(cat, &ev, err);
 }
 
@@ -314,6 +310,24 @@ static int audit(rstore *r, const char *actor, const char *action, const char *o
                  const char *detail, kho_err *err)
 {
 	return audit_on(r->cat, actor, action, object, detail, err);
+}
+
+/*
+ * audit_text: an event whose detail quotes free text typed by a records
+ * manager (an event's name, a hold's or a release's or a rejection's
+ * reason, a drop's reason): any number that could be a personal number is
+ * masked, which the trail never holds (found by review, 2026-12-08:
+ * "external-event 079188765432"). Decisions, receipts and bag paths are
+ * kept as given elsewhere (a mask there lost an auditor's references).
+ */
+static int audit_text(rstore *r, const char *actor, const char *action, const char *object,
+                      const char *detail, kho_err *err)
+{
+	char d[AUDIT_FIELD_MAX];
+
+	snprintf(d, sizeof d, "%s", detail != NULL ? detail : "");
+	kho_redact_numbers(d);
+	return audit(r, actor, action, object, d, err);
 }
 
 /* exec_one: run a prepared statement that returns no row. */
@@ -1916,7 +1930,7 @@ int rstore_add_event(rstore *r, const char *result_code, const char *kind, int32
 		goto out;
 	snprintf(detail, sizeof detail, "%s%s%s on %s", kind, name ? " " : "", name ? name : "",
 	         due_format(d, date));
-	rc = audit(r, actor, "retention-event", result_code, detail, err);
+	rc = audit_text(r, actor, "retention-event", result_code, detail, err);
 out:
 	sqlite3_finalize(st);
 	if (rc == 0)
@@ -2129,7 +2143,7 @@ int rstore_hold_place(rstore *r, const char *scope, const char *target, const ch
 	/* Never the personal number: for a subject hold the target is its HMAC. */
 	snprintf(detail, sizeof detail, "hold on %s %.64s%s: %s (authority: %s)", scope,
 	         strcmp(scope, "subject") == 0 ? "(subject HMAC)" : tgt, "", reason, authority);
-	rc = audit(r, actor, "retention-hold", id, detail, err);
+	rc = audit_text(r, actor, "retention-hold", id, detail, err);
 out:
 	sqlite3_finalize(st);
 	if (rc == 0)
@@ -2179,7 +2193,7 @@ int rstore_hold_release(rstore *r, const char *id, const char *reason, const cha
 	if ((rc = step_done(r, st, err)) != 0)
 		goto out;
 	snprintf(detail, sizeof detail, "released: %.300s", reason);
-	rc = audit(r, actor, "retention-release", id, detail, err);
+	rc = audit_text(r, actor, "retention-release", id, detail, err);
 out:
 	sqlite3_finalize(st);
 	if (rc == 0)
@@ -3112,7 +3126,7 @@ int rstore_batch_reject(rstore *r, int64_t id, const char *actor, const char *re
 	snprintf(detail, sizeof detail, "rejected on %s%s%s: %s; %lld records dropped, they can be"
 	         " proposed again", due_format(d, on), decision ? " under decision " : "",
 	         decision ? decision : "", reason, (long long)ndropped);
-	rc = audit(r, actor, "retention-reject", obj, detail, err);
+	rc = audit_text(r, actor, "retention-reject", obj, detail, err);
 out:
 	sqlite3_finalize(st);
 	if (rc == 0)
@@ -3987,7 +4001,7 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		if (rc == 0) {
 			snprintf(detail, sizeof detail, "dropped from batch %lld at execution: %.500s",
 			         (long long)id, x->why);
-			rc = audit(r, actor, "retention-drop", x->code, detail, err);
+			rc = audit_text(r, actor, "retention-drop", x->code, detail, err);
 		}
 		if (rc == 0)
 			rc = catalog_commit(r->cat, err);
@@ -4050,13 +4064,14 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	/* The destroyed rows are overwritten in catalog.db (secure_delete),
 	 * but the WAL still holds the pages as they were until it is reset:
 	 * checkpoint it and truncate it now (found by review, 2026-12-08: a
-	 * destroyed record's title was in catalog.db-wal long after). The
-	 * busy handler waits for readers; if they keep it busy, the next
-	 * checkpoint does it, and the report says so. */
-	if (rc == 0)
-		wal_truncated = sqlite3_wal_checkpoint_v2(catalog_db(r->cat), NULL,
-		                                          SQLITE_CHECKPOINT_TRUNCATE, NULL,
-		                                          NULL) == SQLITE_OK;
+	 * destroyed record's title was in catalog.db-wal long after). At most
+	 * half a second of waiting for readers (writers wait meanwhile); if
+	 * they keep it busy, the report says so and the daemon's event writer
+	 * tries again (server.c, wal_pending). */
+	if (rc == 0) {
+		wal_truncated = catalog_wal_truncate(r->cat) == 0;
+		__atomic_store_n(&r->wal_pending, !wal_truncated, __ATOMIC_RELAXED);
+	}
 uncert:
 	/* Not catalogued: this execution's certificate is taken back (its
 	 * bytes are its own: another execution's has another timestamp). */
@@ -4079,6 +4094,16 @@ out:
 		                    wal_truncated);
 	json_decref(dropped);
 	return rc;
+}
+
+int rstore_wal_retry(rstore *r)
+{
+	if (r == NULL || !__atomic_load_n(&r->wal_pending, __ATOMIC_RELAXED))
+		return 0;
+	if (catalog_wal_truncate(r->cat) != 0)
+		return 1;
+	__atomic_store_n(&r->wal_pending, 0, __ATOMIC_RELAXED);
+	return 0;
 }
 
 int rstore_batch_json(rstore *r, int64_t id, json_t **out, kho_err *err)
@@ -5018,7 +5043,7 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 	int32_t deadline = DUE_NONE, approved_on = DUE_NONE;
 	holds h = { 0 };
 	size_t i;
-	int bag_fd = -1;
+	int bag_fd = -1, bag_made = 0;
 	int rc, locked = 1;
 
 	memset(&it, 0, sizeof it);
@@ -5113,8 +5138,11 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 	/* 0600, as everything of the data directory: the bag holds the
 	 * records in clear (found by review, 2026-12-08: it was written 0644
 	 * and a failed export left a partial one behind). */
-	bag_fd = open(bag_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (bag_fd < 0 || fchmod(bag_fd, 0600) != 0) {
+	bag_fd = open(bag_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	bag_made = bag_fd >= 0;
+	if (bag_fd < 0 && errno == EEXIST)   /* a path the operator named: not ours to remove */
+		bag_fd = open(bag_path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (bag_fd < 0 || (bag_made && fchmod(bag_fd, 0600) != 0)) {
 		rc = kho_err_set(err, KHO_EIO, "%s: %s", bag_path, strerror(errno));
 		goto out;
 	}
@@ -5277,7 +5305,7 @@ out:
 		archive_write_free(ar);
 	if (bag_fd >= 0) {
 		close(bag_fd);
-		if (rc != 0)
+		if (rc != 0 && bag_made)
 			unlink(bag_path);   /* no partial bag left behind */
 	}
 	holds_free(&h);

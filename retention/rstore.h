@@ -343,6 +343,14 @@ int rstore_batch_reject(rstore *r, int64_t id, const char *actor, const char *re
  */
 int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
                          const rstore_signer *signer, json_t **report, kho_err *err);
+
+/*
+ * rstore_wal_retry: if a destruction's WAL truncation was kept busy by
+ * readers (its answer said "wal_truncated": false), try it again
+ * (catalog_wal_truncate): 0 done or nothing pending, 1 still pending. The
+ * daemon calls it from its event writer, every half second.
+ */
+int rstore_wal_retry(rstore *r);
 /*
  * rstore_signer_check: every certificate of the signer (its own and its
  * chain's) and of the TSA chain is valid at t; else KHO_ECONFLICT naming the
