@@ -990,7 +990,8 @@ int catalog_status_trail_check(catalog *c, int (*fn)(const char *code, const cha
 	sqlite3_reset(st);
 	if (rc != 0)
 		goto out;
-	qsort(t.v, t.n, sizeof *t.v, dec_cmp);
+	if (t.n > 0)
+		qsort(t.v, t.n, sizeof *t.v, dec_cmp);
 	st = catalog_stmt(c, "SELECT result_code, status, decision, superseded_by, effective, at,"
 	                     " recorded_at FROM result_status ORDER BY result_code, seq", err);
 	if (st == NULL) {
@@ -1027,7 +1028,8 @@ int catalog_status_trail_check(catalog *c, int (*fn)(const char *code, const cha
 		for (k = b; k > a; k--)   /* after the last reset */
 			if (t.v[k - 1].decision == NULL)
 				break;
-		dec_compare(t.v + k, b - k, h.v + ha, hb - ha, col(st, 1), col(st, 2), col(st, 3),
+		dec_compare(t.v != NULL ? t.v + k : NULL, b - k, h.v != NULL ? h.v + ha : NULL, hb - ha,
+		            col(st, 1), col(st, 2), col(st, 3),
 		            sqlite3_column_int64(st, 4), why, sizeof why);
 		(*checked)++;
 		if (why[0] != '\0')
