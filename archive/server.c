@@ -240,6 +240,12 @@ static int budget_take(atomic_size_t *used, size_t cap, size_t n)
 
 
 #define STORAGE_RETRY_AFTER 30   /* seconds: a storage fault (ENOSPC...) */
+/* What a client is told of a storage fault while storing (no server path). */
+#define STORAGE_FAULT_MSG "the package could not be stored now (a storage fault on the server," \
+	" in its log); nothing was stored: try again later"
+/* ... and of lookups refused while their audit events cannot be recorded. */
+#define LOOKUP_FAULT_MSG "lookups are refused while their audit events cannot be recorded (a" \
+	" storage fault on the server, in its log): try again later"
 static void log_error(server *s, const char *what, const char *detail);
 #define BODY_RETRY_AFTER 5   /* seconds, in the Retry-After of a 503 for memory */
 
@@ -600,8 +606,7 @@ static enum MHD_Result ingest_reply(struct req *q, struct MHD_Connection *c)
 		ingest_result_clear(&res);
 		log_error(q->s, "ingest", err.msg);
 		q->retry_after = STORAGE_RETRY_AFTER;
-		return send_error(q, c, 503, "the package could not be stored now (a storage fault on"
-		                  " the server, in its log); nothing was stored: try again later");
+		return send_error(q, c, 503, "%s", STORAGE_FAULT_MSG);
 	}
 	if (rc != 0) {
 		ingest_result_clear(&res);
@@ -1125,7 +1130,7 @@ static void log_flush(server *s)
 	pthread_mutex_unlock(&s->log_mu);
 }
 
-/* One line "TIME error: WHAT: DETAIL" in the log, written out at once: a
+/* One line "TIME LEVEL: WHAT: DETAIL" in the log, written out at once: a
  * storage fault the client is told of only as 503 (no server paths in
  * answers). */
 static void log_line(server *s, const char *level, const char *what, const char *detail)
@@ -1478,9 +1483,7 @@ static enum MHD_Result h_lookup(struct req *q, struct MHD_Connection *c)
 	if (__atomic_load_n(&q->s->q.failing, __ATOMIC_RELAXED)) {
 		catalog_read_end(rd);
 		q->retry_after = STORAGE_RETRY_AFTER;
-		return send_error(q, c, 503, "lookups are refused while their audit events cannot be"
-		                  " recorded (a storage fault on the server, in its log): try again"
-		                  " later");
+		return send_error(q, c, 503, "%s", LOOKUP_FAULT_MSG);
 	}
 	if ((bad = lookup_params(c, &cq, &subject)) != NULL) {
 		catalog_read_end(rd);
@@ -1512,9 +1515,7 @@ static enum MHD_Result h_lookup(struct req *q, struct MHD_Connection *c)
 	if (ev.at != 0 && evq_push(q->s, &ev) != 0) {
 		kho_buf_release(&out);
 		q->retry_after = STORAGE_RETRY_AFTER;
-		return send_error(q, c, 503, "lookups are refused while their audit events cannot be"
-		                  " recorded (a storage fault on the server, in its log): try again"
-		                  " later");
+		return send_error(q, c, 503, "%s", LOOKUP_FAULT_MSG);
 	}
 	pthread_mutex_lock(&q->s->m.mu);
 	hist_add(&q->s->m.lookup, since(&t0));
@@ -2148,6 +2149,15 @@ static void deny(struct req *q, int status, const char *msg)
 	snprintf(q->deny_msg, sizeof q->deny_msg, "%s", msg);
 }
 
+/* An upload refused for a storage fault: 503 with Retry-After, the fault
+ * (detail, with its paths) in the log only. */
+static void deny_storage(struct req *q, const char *detail)
+{
+	log_error(q->s, "upload", detail);
+	deny(q, 503, STORAGE_FAULT_MSG);
+	q->retry_after = STORAGE_RETRY_AFTER;
+}
+
 /* The refusal of a request without a valid token: 401, audited; or 429,
  * not audited, for an address past its share of them (denial_flood). */
 static void deny_token(struct req *q, struct MHD_Connection *c, const char *h,
@@ -2421,10 +2431,7 @@ static struct req *req_new(server *s, struct MHD_Connection *c, const char *url,
 			kho_err e = { 0, "" };
 			if (store_tmp_create(s->ing->st, q->tmp, sizeof q->tmp, &q->fd, &e) != 0) {
 				q->tmp[0] = '\0';
-				log_error(s, "upload", e.msg);
-				deny(q, 503, "the package could not be stored now (a storage fault on the"
-				             " server, in its log); nothing was stored: try again later");
-				q->retry_after = STORAGE_RETRY_AFTER;
+				deny_storage(q, e.msg);
 			}
 		}
 	} else if (q->body == HTTP_BODY_JSON) {
@@ -2475,10 +2482,7 @@ static void consume(struct req *q, const char *data, size_t n)
 				char d[160];
 				snprintf(d, sizeof d, "spooling a package upload: %s",
 				         w < 0 ? strerror(errno) : "nothing written");
-				log_error(q->s, "upload", d);
-				deny(q, 503, "the package could not be stored now (a storage fault on the"
-				             " server, in its log); nothing was stored: try again later");
-				q->retry_after = STORAGE_RETRY_AFTER;
+				deny_storage(q, d);
 				return;
 			}
 			data += w;
