@@ -33,10 +33,15 @@ ifeq ($(DEVELOPER),1)
 WARN += -Werror
 endif
 
+# pkg-config is asked when a recipe first needs its answer, not when this file
+# is read: on a fresh machine the packages are installed by deps-check (below)
+# after the Makefile was read. Each is asked once per make.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null))$(PKG_CFLAGS)
+PKG_LIBS = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null))$(PKG_LIBS)
+
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I. -I$(BUILD)/gen \
-              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I. -I$(BUILD)/gen $(PKG_CFLAGS)
+LDLIBS   = $(PKG_LIBS) -lpthread -lm
 
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -85,8 +90,11 @@ deps-check-run:
 deps:
 	tools/install-deps
 .PHONY: deps-check deps-check-run
+# Every compilation waits for the check (an order-only prerequisite), so that
+# `make -j` on a fresh machine does not compile before the headers are there.
+DEPS_GATE ?= deps-check
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | $(DEPS_GATE)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
@@ -98,7 +106,7 @@ $(BUILD)/gen/%_xsd.c: %.xsd tools/embed.sh
 	$(call say,EMBED,$<)
 	$(Q)tools/embed.sh $< $(subst /,_,$*)_xsd > $@
 
-$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c | $(DEPS_GATE)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
@@ -129,15 +137,14 @@ $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/r
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -O1 -g -I. -I$(BUILD)/fuzz/gen \
-               -fsanitize=fuzzer-no-link,address,undefined \
-               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -O1 -g -I. -I$(BUILD)/fuzz/gen \
+              -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS)
 FUZZ_LIB_OBJS := $(patsubst %.c,$(BUILD)/fuzz/%.o,$(LIB_SRCS)) \
                  $(patsubst $(BUILD)/gen/%.c,$(BUILD)/fuzz/gen/%.o,$(GEN_SRCS))
-$(BUILD)/fuzz/%.o: %.c
+$(BUILD)/fuzz/%.o: %.c | $(DEPS_GATE)
 	@mkdir -p $(dir $@)
 	clang-14 $(FUZZ_CFLAGS) -c -o $@ $<
-$(BUILD)/fuzz/gen/%.o: $(BUILD)/gen/%.c
+$(BUILD)/fuzz/gen/%.o: $(BUILD)/gen/%.c | $(DEPS_GATE)
 	@mkdir -p $(dir $@)
 	clang-14 $(FUZZ_CFLAGS) -c -o $@ $<
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
@@ -159,7 +166,7 @@ fuzz: deps-check $(FUZZ_BINS)
 
 # The daemon alone (not the tests) and only the packages it needs.
 run: deps-check-run
-	$(MAKE) --no-print-directory -j$$(nproc) $(KHO)
+	$(MAKE) --no-print-directory -j$$(nproc) DEPS_GATE=deps-check-run $(KHO)
 	tools/demo.sh $(KHO)
 
 clean:
