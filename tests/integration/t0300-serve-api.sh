@@ -368,7 +368,15 @@ check_exit "serve --threads 0: usage" 3 "$KHO" serve --data data --threads 0
 "$KHO" serve --data data --listen 127.0.0.2:0 --port-file p2.txt --trust pki/trust.pem 2>l2.log &
 P2=$!
 for i in $(seq 100); do [ -s p2.txt ] && break; sleep 0.05; done
-kill -TERM $P2; wait $P2
+# SIGHUP (a closed terminal) killed the daemon mid-request with no stop
+# event (found by review, 2026-12-07): it stops as SIGTERM does.
+p2rc=0
+kill -HUP $P2; wait $P2 || p2rc=$?
+check "SIGHUP stops the daemon cleanly too (exit 0)" test "$p2rc" = 0
+check_grep "... saying which signal" 'kho serve: SIGHUP: stopping' l2.log
+check_grep "... and that it stopped" 'kho serve: stopped' l2.log
+"$KHO" audit list --data data | tail -1 > l2-last.out
+check_grep "... with the stop event as the trail's last" '"action":"stop"' l2-last.out
 check_grep "the start-up line names the address listened on" "listening on http://127.0.0.2:$(cat p2.txt | tr -d '\n')/" l2.log
 check_exit "kho audit verify passes" 0 "$KHO" audit verify --data data
 finish
