@@ -1479,7 +1479,8 @@ static int recover_one(const char *id, int is_stray, void *arg)
 	if (store_remove(w->c->st, id, NULL) == 0) {
 		w->removed++;
 		daemon_event(w->c, "recover", id,
-		             "removed a store file never committed to the catalog (crash before commit)");
+		             "removed a store file never committed to the catalog (a crash before its"
+		             " commit, or a catalog put back from an earlier copy)");
 	}
 	return 0;
 }

@@ -121,7 +121,25 @@ int token_add(catalog *c, const char *name, int role, const char *agency, const 
 	s = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (s == SQLITE_CONSTRAINT) {
-		rc = kho_err_set(err, KHO_EEXIST, "a token named %s already exists", name);
+		/* A revoked token keeps its name (its events name it): say so, or
+		 * an operator reissuing a leaked token is left guessing. */
+		sqlite3_stmt *q = catalog_stmt(c, "SELECT revoked_at FROM tokens WHERE name = ?", NULL);
+		int revoked = 0;
+		char t[32] = "";
+		if (q != NULL) {
+			sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+			if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+				revoked = 1;
+				kho_time_format(t, sizeof t, (time_t)sqlite3_column_int64(q, 0));
+			}
+			sqlite3_reset(q);
+		}
+		if (revoked)
+			rc = kho_err_set(err, KHO_EEXIST, "a token named %s was revoked at %s: token names"
+			                 " are never reused (the audit trail names them); choose another",
+			                 name, t);
+		else
+			rc = kho_err_set(err, KHO_EEXIST, "a token named %s already exists", name);
 		goto rollback;
 	}
 	if (s != SQLITE_DONE) {

@@ -71,6 +71,7 @@ const char *kho_strerror(int code)
 	case KHO_EAUTH: return "authentication required";
 	case KHO_EPERM: return "permission denied";
 	case KHO_EINTERNAL: return "internal error";
+	case KHO_EBUSY: return "busy";
 	default: return "unknown error";
 	}
 }

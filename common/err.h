@@ -27,6 +27,7 @@ enum kho_code {
 	KHO_EAUTH     = -12, /* missing or wrong credentials */
 	KHO_EPERM     = -13, /* authenticated but not allowed */
 	KHO_EINTERNAL = -14, /* a bug: an invariant did not hold */
+	KHO_EBUSY     = -15, /* something else holds the resource: try again later */
 };
 
 /* kho_err: where a failing function explains itself in words. */

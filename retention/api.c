@@ -30,6 +30,7 @@ static int http_of(int rc)
 	case KHO_EEXIST:
 	case KHO_ECONFLICT: return 409;
 	case KHO_ETOOBIG: return 413;
+	case KHO_EBUSY: return 503;
 	default: return 500;
 	}
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -3795,6 +3796,37 @@ int rstore_signer_check(const rstore_signer *sg, time_t t, kho_err *err)
 	return 0;
 }
 
+/*
+ * backup_lock: a shared lock on DATA/backup.lock (flock), held for the whole
+ * of a destruction. The documented online backup (docs/operations.md) holds
+ * it exclusively from its catalog copy to its key-store copy: a destruction
+ * between the two left a restore with the records live in the catalog and
+ * their keys gone, the tombstones and the signed certificate lost (found by
+ * review, 2026-12-07). Refused (KHO_EBUSY), not waited for: a backup takes
+ * hours. *fd: the descriptor to close (-1 on error).
+ */
+static int backup_lock(rstore *r, int *fd, kho_err *err)
+{
+	char path[PATH_MAX];
+	int e;
+
+	*fd = -1;
+	if ((size_t)snprintf(path, sizeof path, "%s/backup.lock", r->data) >= sizeof path)
+		return kho_err_set(err, KHO_EINVAL, "%s/backup.lock: path too long", r->data);
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return kho_err_set(err, KHO_EIO, "%s: %s", path, strerror(errno));
+	if (flock(*fd, LOCK_SH | LOCK_NB) == 0)
+		return 0;
+	e = errno;
+	close(*fd);
+	*fd = -1;
+	if (e == EWOULDBLOCK)
+		return kho_err_set(err, KHO_EBUSY, "a backup is running (it holds %s): a destruction"
+		                   " must not fall between its catalog and key-store copies; nothing was"
+		                   " destroyed: execute the batch once the backup is done", path);
+	return kho_err_set(err, KHO_EIO, "%s: lock: %s", path, strerror(e));
+}
+
 int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
                          const rstore_signer *signer, json_t **report, kho_err *err)
 {
@@ -3814,7 +3846,7 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	int64_t ndestroyed = 0;
 	size_t i;
 	holds h = { 0 };
-	int rc, locked = 1, resuming = 0;
+	int rc, locked = 1, resuming = 0, bfd;
 
 	memset(&it, 0, sizeof it);
 	kho_buf_init(&cert, CERT_MAX + 1024 * 1024);
@@ -3829,6 +3861,10 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	}
 	snprintf(obj, sizeof obj, "batch-%lld", (long long)id);
 	if ((rc = open_keystore(r, err)) != 0) {
+		json_decref(dropped);
+		return rc;
+	}
+	if ((rc = backup_lock(r, &bfd, err)) != 0) {
 		json_decref(dropped);
 		return rc;
 	}
@@ -4087,6 +4123,7 @@ out:
 	free(states);
 	free(a);
 	free(it.v);
+	close(bfd);   /* the backup lock, after the last key and row */
 	if (rc == 0 && report != NULL)
 		*report = json_pack("{s:I,s:I,s:O,s:s,s:s,s:b}", "batch", (json_int_t)id, "destroyed",
 		                    (json_int_t)ndestroyed, "dropped", dropped, "certificate",

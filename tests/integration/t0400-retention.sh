@@ -215,6 +215,10 @@ R batch show $B > refused.json
 check_grep "... the batch is still approved" '"state": "approved"' refused.json
 check_nogrep "... none of its items is destroyed" '"state": "destroyed"' refused.json
 check "... nor by the refused --dry-run or future --at" sh -c "[ \"\$(sqlite3 data/catalog.db \"SELECT count(*) FROM ret_tombstones\")\" = 0 ]"
+check_exit "execution while a backup holds DATA/backup.lock is refused" 5 flock -x data/backup.lock \
+	env KHO_NOW=2031-01-04T20:00:00Z "$KHO" retention batch execute $B --actor rm-hoa "${EXE[@]}" --data data
+check_grep "... saying why, and that nothing was destroyed" 'a backup is running .*backup.lock.*nothing was destroyed' check.err
+check "... nothing was" sh -c "[ \"\$(sqlite3 data/catalog.db \"SELECT count(*) FROM ret_tombstones\")\" = 0 ]"
 # at 03:00 on 5 January in Vietnam (20:00 UTC on the 4th): the day of the
 # destruction is Vietnam's, in the certificate and the tombstone alike
 check "the batch is executed within its deadline" env KHO_NOW=2031-01-04T20:00:00Z \
