@@ -486,31 +486,57 @@ out:
 	return rc;
 }
 
-int vcms_check_signing_cert_v2(vcms *c, kho_err *err)
+/*
+ * The signing-certificate reference (EN 319 122-1 5.2.2.2 / 5.2.2.3): the
+ * signing-certificate-v2 attribute (ESSCertIDv2, RFC 5035) or, when the
+ * certificate hash is SHA-1, the v1 signing-certificate attribute
+ * (ESSCertID, RFC 2634 5.4: certHash is always SHA-1). A CAdES signer uses
+ * one or the other; DSS reads both. When both are present, v2 governs and
+ * the v1 attribute is not read: v2 is the one EN 319 122-1 asks for, and a
+ * v1 beside it is only there for old readers (a substituted certificate is
+ * caught by v2 alone).
+ */
+int vcms_check_signing_cert(int *out_version, vcms *c, kho_err *err)
 {
 	ASN1_STRING *s;
-	ESS_SIGNING_CERT_V2 *ss = NULL;
+	ESS_SIGNING_CERT *ss1 = NULL;
+	ESS_SIGNING_CERT_V2 *ss2 = NULL;
 	STACK_OF(X509) *chain = NULL;
 	const unsigned char *p;
-	int i, r, rc = 0;
+	int i, r, rc = 0, version = 2;
 
+	*out_version = 0;
 	if (c->signer == NULL)
 		return kho_err_set(err, KHO_ENOTFOUND, "the signer certificate is not in the signature");
 	s = CMS_signed_get0_data_by_OBJ(c->si, OBJ_nid2obj(NID_id_smime_aa_signingCertificateV2),
 	                                -3, V_ASN1_SEQUENCE);
 	if (s == NULL) {
 		ERR_clear_error();
-		return kho_err_set(err, KHO_ENOTFOUND,
-		                   "the signing-certificate-v2 attribute is absent (EN 319 122-1 5.2.2.3)");
+		version = 1;
+		s = CMS_signed_get0_data_by_OBJ(c->si,
+		                                OBJ_nid2obj(NID_id_smime_aa_signingCertificate),
+		                                -3, V_ASN1_SEQUENCE);
 	}
+	if (s == NULL) {
+		ERR_clear_error();
+		return kho_err_set(err, KHO_ENOTFOUND,
+		                   "neither the signing-certificate-v2 nor the signing-certificate "
+		                   "attribute is present (EN 319 122-1 5.2.2.2, 5.2.2.3)");
+	}
+	*out_version = version;
 	p = ASN1_STRING_get0_data(s);
-	ss = d2i_ESS_SIGNING_CERT_V2(NULL, &p, ASN1_STRING_length(s));
-	if (ss == NULL) {
-		rc = kho_err_ssl(err, KHO_EFORMAT, "undecodable signing-certificate-v2 attribute");
+	if (version == 2)
+		ss2 = d2i_ESS_SIGNING_CERT_V2(NULL, &p, ASN1_STRING_length(s));
+	else
+		ss1 = d2i_ESS_SIGNING_CERT(NULL, &p, ASN1_STRING_length(s));
+	if (ss1 == NULL && ss2 == NULL) {
+		rc = kho_err_ssl(err, KHO_EFORMAT, "undecodable signing-certificate%s attribute",
+		                 version == 2 ? "-v2" : "");
 		goto out;
 	}
-	/* The first ESSCertIDv2 must be the signer's; OpenSSL compares the
-	 * hash (default SHA-256, RFC 5035 5.4.1.1) and issuerSerial if any. */
+	/* The first ESSCertID(v2) must be the signer's; OpenSSL compares the
+	 * hash over the certificate's DER (v2: as given, default SHA-256, RFC
+	 * 5035 5.4.1.1; v1: SHA-1, RFC 2634 5.4.1) and issuerSerial if any. */
 	chain = sk_X509_new_null();
 	if (chain == NULL || !sk_X509_push(chain, c->signer)) {
 		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
@@ -522,13 +548,14 @@ int vcms_check_signing_cert_v2(vcms *c, kho_err *err)
 			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
 			goto out;
 		}
-	r = OSSL_ESS_check_signing_certs(NULL, ss, chain, 1);
+	r = OSSL_ESS_check_signing_certs(ss1, ss2, chain, 1);
 	if (r != 1)
-		rc = kho_err_ssl(err, KHO_ECRYPTO,
-		                 "signing-certificate-v2 does not identify the signer certificate");
+		rc = kho_err_ssl(err, KHO_ECRYPTO, "signing-certificate%s does not identify the signer "
+		                 "certificate", version == 2 ? "-v2" : " (v1)");
 out:
 	sk_X509_free(chain);
-	ESS_SIGNING_CERT_V2_free(ss);
+	ESS_SIGNING_CERT_free(ss1);
+	ESS_SIGNING_CERT_V2_free(ss2);
 	return rc;
 }
 
@@ -545,7 +572,7 @@ static int md_is_weak(int nid)
  *                              certHash OCTET STRING, issuerSerial IssuerSerial OPTIONAL }
  * OpenSSL 3.0 keeps ESS_CERT_ID_V2 opaque, so the attribute's DER is read
  * here through a bounded cursor. Anything unexpected ends the walk with 0:
- * vcms_check_signing_cert_v2 decodes the attribute and reports it.
+ * vcms_check_signing_cert decodes the attribute and reports it.
  */
 int vcms_signing_cert_v2_weak(const char **out_alg, int *out_first, vcms *c)
 {

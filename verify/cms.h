@@ -60,18 +60,22 @@ int vcms_parse(vcms **out, const void *der, size_t len, kho_err *err);
 int vcms_verify_signature(vcms *c, const void *content, size_t len, kho_err *err);
 
 /*
- * vcms_check_signing_cert_v2: the signing-certificate-v2 signed attribute
- * (ESSCertIDv2, RFC 5035) must be present and its first certificate hash
- * must be that of c->signer. KHO_ENOTFOUND (absent), KHO_ECRYPTO (does not
- * match), KHO_EFORMAT (undecodable).
+ * vcms_check_signing_cert: the signing-certificate reference must be
+ * present and its first certificate hash (and issuerSerial, if any) must
+ * be those of c->signer: the signing-certificate-v2 signed attribute
+ * (ESSCertIDv2, RFC 5035) or, only when it is absent, the v1
+ * signing-certificate attribute (ESSCertID, SHA-1, RFC 2634). *out_version
+ * gets the attribute read (2 or 1; 0 when neither is there, or no signer),
+ * also when it does not match. KHO_ENOTFOUND (absent), KHO_ECRYPTO (does
+ * not match), KHO_EFORMAT (undecodable), KHO_ENOMEM.
  */
-int vcms_check_signing_cert_v2(vcms *c, kho_err *err);
+int vcms_check_signing_cert(int *out_version, vcms *c, kho_err *err);
 
 /*
  * vcms_signing_cert_v2_weak: 1 if an ESSCertIDv2 of the signing-certificate-v2
  * attribute hashes its certificate with a broken digest (SHA-1, MD5, as for
  * vcms_digest_name; an absent hashAlgorithm is SHA-256), else 0, also when
- * the attribute is absent or malformed (vcms_check_signing_cert_v2 says so).
+ * the attribute is absent or malformed (vcms_check_signing_cert says so).
  * *out_alg gets the algorithm's short name (static, e.g. "SHA1"), *out_first
  * 1 when that ESSCertIDv2 is the first, the signer certificate's.
  */

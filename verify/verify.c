@@ -1131,7 +1131,7 @@ static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *
 	kho_err e = { 0, "" };
 	time_t poe = 0, tpoe = 0;
 	const char *poe_tst = NULL;   /* the container timestamp that gave the POE */
-	int have_tpoe = 0, has_poe = 0, weak, bits, rc = 0;
+	int have_tpoe = 0, has_poe = 0, weak, bits, essv = 0, rc = 0;
 	size_t i;
 
 	memset(&c, 0, sizeof c);
@@ -1239,7 +1239,10 @@ static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *
 		else
 			mf->authenticated = 1;
 	}
-	rc = vcms_check_signing_cert_v2(v, &e);
+	/* The signing-certificate reference: v2, or v1 when v2 is absent. A
+	 * v1 that does not match fails as a v2 does (NO_SIGNING_CERTIFICATE_FOUND,
+	 * which precedes the constraint failure below). */
+	rc = vcms_check_signing_cert(&essv, v, &e);
 	if (rc != 0) {
 		find(&c, VR_NO_SIGNING_CERTIFICATE_FOUND, "%s", e.msg);
 		rc = 0;
@@ -1255,6 +1258,21 @@ static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *
 			     "the signing-certificate-v2 attribute identifies %s with the broken digest "
 			     "algorithm %s", first ? "the signer certificate" : "a certificate", alg);
 	}
+	/* The v1 attribute's certHash is SHA-1 by definition (RFC 2634 5.4.1),
+	 * and kho's constraints admit no SHA-1 anywhere in a signature, so a
+	 * signature whose only reference is v1 is
+	 * INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE, exactly as an ESSCertIDv2
+	 * with SHA-1 (decision; docs/verification.md section 2). EN 319 102-1
+	 * leaves the list of acceptable algorithms to the validation policy
+	 * (5.2.8); DSS's default policy only warns here
+	 * (SignedAttributes/SigningCertificateDigestAlgorithm WARN), and kho is
+	 * deliberately stricter, as for the signature's own digest: accepting
+	 * v1 would leave one place where SHA-1 passes. The finding is an
+	 * indeterminate one, not a failure: the binding itself held. */
+	if (essv == 1)
+		find(&c, VR_CRYPTO_CONSTRAINTS_FAILURE,
+		     "the signing-certificate attribute (v1, ESSCertID) identifies the signer "
+		     "certificate with the broken digest algorithm SHA1 (no signing-certificate-v2)");
 	if (vcms_weak_key(X509_get0_pubkey(v->signer), &bits))
 		find(&c, VR_CRYPTO_CONSTRAINTS_FAILURE,
 		     "the signer key is too weak (%d bits; kho requires RSA >= 2048, EC >= 256)", bits);

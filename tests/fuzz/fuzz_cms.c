@@ -53,10 +53,11 @@ static void as_signature(const uint8_t *data, size_t size)
 	(void)vcms_signing_time(v, &t);
 	(void)vcms_digest_name(v, &weak);
 	(void)vcms_sig_name(v);
-	(void)vcms_check_signing_cert_v2(v, &err);
 	{
 		const char *alg;
-		int first;
+		int first, essv;
+
+		(void)vcms_check_signing_cert(&essv, v, &err);
 		(void)vcms_signing_cert_v2_weak(&alg, &first, v);
 	}
 	(void)vcms_verify_signature(v, manifest_xml, sizeof manifest_xml - 1, &err);

@@ -115,10 +115,10 @@ def add_signed_and_resign(cms_der, o, value_der, key):
     [k for k in si[1] if k[0] == 0x04][0][1] = sig
     return der(ci)
 
-def cms_sign(content, signer="signer", extra=(), cades=True):
+def cms_sign(content, signer="signer", extra=(), cades=True, md="sha256"):
     with open("tbs.bin", "wb") as f: f.write(content)
     return run("openssl", "cms", "-sign", "-binary", *(["-cades"] if cades else []),
-               "-nosmimecap", "-md", "sha256",
+               "-nosmimecap", "-md", md,
                "-in", "tbs.bin", "-signer", f"{PKI}/{signer}.pem", "-inkey", f"{PKI}/{signer}.key",
                "-certfile", f"{PKI}/ca.pem", "-outform", "DER", *extra)
 
@@ -150,6 +150,7 @@ def ts_token_at(data, when):
 SIG_TST = "1.2.840.113549.1.9.16.2.14"      # id-aa-signatureTimeStampToken
 SIGNING_TIME = "1.2.840.113549.1.9.5"       # id-signingTime (RFC 5652 11.3)
 SIGNING_CERT_V2 = "1.2.840.113549.1.9.16.2.47"  # id-aa-signingCertificateV2 (RFC 5035)
+SIGNING_CERT_V1 = "1.2.840.113549.1.9.16.2.12"  # id-aa-signingCertificate (RFC 2634)
 CONTENT_TST = "1.2.840.113549.1.9.16.2.20"  # id-aa-ets-contentTimestamp
 COUNTERSIG = "1.2.840.113549.1.9.6"         # id-countersignature (RFC 5652 11.4)
 
@@ -415,6 +416,29 @@ def build(kind):
         asice("esssha1.asice" if kind == "ess-sha1" else "esssha256.asice", f,
               sig=lambda m: add_signed_and_resign(cms_sign(m, cades=False), SIGNING_CERT_V2, ess,
                                                   f"{PKI}/signer.key"))
+    elif kind in ("ess-v1", "ess-v1-wrong", "ess-v1-beside-v2"):
+        # The v1 signing-certificate attribute (RFC 2634 5.4: SigningCertificate
+        # { certs SEQUENCE OF ESSCertID { certHash OCTET STRING (SHA-1 of the
+        # certificate's DER), issuerSerial { issuer GeneralNames, serial } } }),
+        # written here by hand from the certificate's DER, under a SHA-256
+        # signature: alone and right, alone with one bit of the hash flipped,
+        # and wrong beside a right signing-certificate-v2 (openssl's -cades).
+        cert = run("openssl", "x509", "-in", f"{PKI}/signer.pem", "-outform", "DER")
+        tbs = der_parse(cert)[0][1][0][1]
+        issuer, serial = tbs[3], tbs[1]          # [0] version, serial, sigalg, issuer
+        h = bytearray(hashlib.sha1(cert).digest())
+        if kind != "ess-v1":
+            h[0] ^= 1
+        ess = der([0x30, [[0x30, [[0x30, [[0x04, bytes(h)],
+                                          [0x30, [[0x30, [[0xA4, [issuer]]]], serial]]]]]]]])
+        out = {"ess-v1": "essv1.asice", "ess-v1-wrong": "essv1bad.asice",
+               "ess-v1-beside-v2": "essv1v2.asice"}[kind]
+        asice(out, f, sig=lambda m: add_signed_and_resign(
+            cms_sign(m, cades=kind == "ess-v1-beside-v2"), SIGNING_CERT_V1, ess, f"{PKI}/signer.key"))
+    elif kind == "ess-v1-sha1-sig":
+        # openssl cms -sign -cades -md sha1: a SHA-1 signature whose
+        # reference is the v1 attribute (OpenSSL writes v1 for SHA-1).
+        asice("essv1sha1.asice", f, sig=lambda m: cms_sign(m, md="sha1"))
     elif kind == "timestamp-only":
         m = manifest("META-INF/timestamp.tst", f)
         zipit("tstonly.asice", f + [("META-INF/ASiCManifest.xml", m),
@@ -441,7 +465,7 @@ data-tampered two-signatures two-signatures-one-broken no-manifest-asice empty-m
 asics-two-files archive-timestamp timestamp-only no-signature-zip xades twin-manifest unsigned-record
 sig-timestamp-skew co-signed content-timestamp-late
 unstamped-archive-manifest sig-timestamp-sha1 sha1-intermediate ess-sha1 ess-sha256-explicit archive-timestamp-late-signing-time
-archive-timestamp-sha1"
+archive-timestamp-sha1 ess-v1 ess-v1-wrong ess-v1-beside-v2 ess-v1-sha1-sig"
 # shellcheck disable=SC2086
 check "foreign containers built with zipfile + openssl only" env PKI=pki \
 	REC="$ROOT/testdata/records/ct01-certified-copy.xml" python3 mk.py $KINDS
@@ -633,6 +657,35 @@ v ess-sha1 esssha1.asice 2 'INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE'
 check_grep "ess-sha1: said why" \
 	'the signing-certificate-v2 attribute identifies the signer certificate with the broken digest algorithm SHA1' ess-sha1.txt
 v ess-sha256-explicit esssha256.asice 0 'TOTAL-PASSED'
+#      The v1 signing-certificate attribute (ESSCertID, RFC 2634; EN 319
+#      122-1 5.2.2.2: the reference when the certificate hash is SHA-1),
+#      which DSS reads (found by review: kho looked for v2 only and answered
+#      NO_SIGNING_CERTIFICATE_FOUND "the signing-certificate-v2 attribute is
+#      absent"). It is read and checked like v2; its SHA-1 is under the
+#      algorithm constraints as an ESSCertIDv2 with SHA-1 is (decision,
+#      docs/verification.md section 2; DSS's default policy only warns).
+#      Right, under a SHA-256 signature: the binding holds, the constraint fails.
+v ess-v1 essv1.asice 2 'INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE'
+check_grep "ess-v1: said why" \
+	'the signing-certificate attribute \(v1, ESSCertID\) identifies the signer certificate with the broken digest algorithm SHA1' ess-v1.txt
+check_nogrep "ess-v1: the binding held" 'does not identify the signer|is present \(EN 319 122-1' ess-v1.txt
+#      One bit of its hash flipped: as a v2 mismatch, NO_SIGNING_CERTIFICATE_FOUND
+#      (which precedes the constraint failure, section 3).
+v ess-v1-wrong essv1bad.asice 2 'INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND'
+check_grep "ess-v1-wrong: said why" 'signing-certificate \(v1\) does not identify the signer certificate' ess-v1-wrong.txt
+#      openssl cms -sign -cades -md sha1: a SHA-1 signature with the v1
+#      attribute (checked below with asn1parse): a constraint failure, not a
+#      missing signing certificate.
+unzip -o -q -d essv1sha1x essv1sha1.asice
+openssl cms -cmsout -print -inform DER -in essv1sha1x/META-INF/signature001.p7s >essv1sha1.print 2>&1
+check_grep "ess-v1-sha1-sig: openssl wrote the v1 attribute" 'id-smime-aa-signingCertificate \(1\.2\.840\.113549\.1\.9\.16\.2\.12\)' essv1sha1.print
+check_nogrep "ess-v1-sha1-sig: and no v2" 'signingCertificateV2' essv1sha1.print
+v ess-v1-sha1-sig essv1sha1.asice 2 'INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE'
+check_grep "ess-v1-sha1-sig: the signature's digest named" 'the signature uses the broken digest algorithm SHA1' ess-v1-sha1-sig.txt
+check_nogrep "ess-v1-sha1-sig: the binding held" 'does not identify the signer|is present \(EN 319 122-1' ess-v1-sha1-sig.txt
+#      Both: signing-certificate-v2 governs; a wrong v1 beside a right v2 is
+#      not read.
+v ess-v1-beside-v2 essv1v2.asice 0 'TOTAL-PASSED'
 
 # 16. Two signatures, each with its own manifest (signature001/002,
 #     ASiCManifest001/002; DSS ASiCETwoSignaturesInOneTimeTest): each is
