@@ -874,13 +874,15 @@ static X509_STORE *anchor_store(STACK_OF(X509) *anchors, time_t at, int purpose,
 
 int vcms_build_chain(STACK_OF(X509) **out, X509 *leaf, STACK_OF(X509) *untrusted,
                      STACK_OF(X509) *anchors, time_t at, int purpose,
-                     int check_time, kho_err *err)
+                     int check_time, int *verr, kho_err *err)
 {
 	X509_STORE *st;
 	X509_STORE_CTX *ctx = NULL;
 	int rc = 0;
 
 	*out = NULL;
+	if (verr != NULL)
+		*verr = X509_V_OK;
 	st = anchor_store(anchors, at, purpose, check_time);
 	ctx = X509_STORE_CTX_new();
 	if (st == NULL || ctx == NULL) {
@@ -894,6 +896,13 @@ int vcms_build_chain(STACK_OF(X509) **out, X509 *leaf, STACK_OF(X509) *untrusted
 	ERR_clear_error();
 	if (X509_verify_cert(ctx) != 1) {
 		int e = X509_STORE_CTX_get_error(ctx);
+		if (verr != NULL)
+			*verr = e;
+		if (e == X509_V_ERR_OUT_OF_MEM) {
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+			ERR_clear_error();
+			goto out;
+		}
 		rc = kho_err_set(err, KHO_ECRYPTO, "%s (depth %d)", X509_verify_cert_error_string(e),
 		                 X509_STORE_CTX_get_error_depth(ctx));
 		ERR_clear_error();
@@ -1104,7 +1113,7 @@ int vcms_timestamp_check(vcms_tst *out, const void *der, size_t len,
 		kho_err e2;
 
 		if (vcms_build_chain(&chain, tsa, tokcerts, anchors, at,
-		                     X509_PURPOSE_TIMESTAMP_SIGN, 1, &e2) == 0) {
+		                     X509_PURPOSE_TIMESTAMP_SIGN, 1, NULL, &e2) == 0) {
 			char why[96];
 			int k, n = sk_X509_num(chain);
 
@@ -1125,7 +1134,7 @@ int vcms_timestamp_check(vcms_tst *out, const void *der, size_t len,
 			chain = NULL;
 			/* Say why in X509 terms, building the chain once more. */
 			if (vcms_build_chain(&chain, tsa, extra, anchors, at,
-			                     X509_PURPOSE_TIMESTAMP_SIGN, 1, &e3) != 0)
+			                     X509_PURPOSE_TIMESTAMP_SIGN, 1, NULL, &e3) != 0)
 				reason(out, "the TSA certificate does not chain to a trust anchor: %s", e3.msg);
 			else
 				reason(out, "the TSA certificate does not chain to a trust anchor");

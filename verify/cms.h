@@ -160,11 +160,13 @@ void vcms_tst_clear(vcms_tst *t);
  * check_time 0 sets X509_V_FLAG_NO_CHECK_TIME (validity is then the
  * caller's business). No CRL flags: revocation is revocation.c's.
  * *out (leaf first, anchor last) is owned by the caller. KHO_ECRYPTO with
- * OpenSSL's verify error in err.
+ * OpenSSL's verify error in err, and its X509_V_ERR_* code in *verr (may
+ * be NULL; X509_V_OK on success), so that a caller can tell "no chain"
+ * from "a chain that fails a check"; KHO_ENOMEM.
  */
 int vcms_build_chain(STACK_OF(X509) **out, X509 *leaf, STACK_OF(X509) *untrusted,
                      STACK_OF(X509) *anchors, time_t at, int purpose,
-                     int check_time, kho_err *err);
+                     int check_time, int *verr, kho_err *err);
 
 /* vcms_asn1_time: ASN1_TIME to time_t. 0 or KHO_EFORMAT. */
 int vcms_asn1_time(time_t *out, const ASN1_TIME *t);

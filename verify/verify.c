@@ -931,6 +931,38 @@ fail:
 }
 
 /*
+ * The sub-indication of a chain that X509_verify_cert refused (EN 319 102-1
+ * 5.2.6). NO_CERTIFICATE_CHAIN_FOUND only when no path to a trust anchor
+ * could be built: an issuer missing, or a self-signed certificate that is
+ * not an anchor. A path that was built but fails an RFC 5280 check (a CA
+ * certificate without CA:TRUE, an unknown critical extension, a path
+ * length, a certificate signature that does not verify, ...) is
+ * CHAIN_CONSTRAINTS_FAILURE. A key or digest OpenSSL
+ * finds too weak is kho's CRYPTO_CONSTRAINTS_FAILURE (the checks of
+ * vcms_cert_weak, which a refused path never reaches). Validity dates and
+ * revocation never come from here: the chain is built with
+ * X509_V_FLAG_NO_CHECK_TIME and without CRL flags, and steps 6 and 7 judge
+ * them at the POE.
+ */
+static enum vr_sub chain_error_sub(int verr)
+{
+	switch (verr) {
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		return VR_NO_CERTIFICATE_CHAIN_FOUND;
+	case X509_V_ERR_CA_KEY_TOO_SMALL:
+	case X509_V_ERR_CA_MD_TOO_WEAK:
+	case X509_V_ERR_EE_KEY_TOO_SMALL:
+		return VR_CRYPTO_CONSTRAINTS_FAILURE;
+	default:
+		return VR_CHAIN_CONSTRAINTS_FAILURE;
+	}
+}
+
+/*
  * Steps 5 to 8: chain at the POE, key usage, validity, revocation, order.
  * has_poe: poe is a timestamp's genTime; poe_tst names the container
  * timestamp it comes from, NULL for the signature timestamp.
@@ -946,14 +978,20 @@ static int check_chain(struct sigctx *c, const struct pkgctx *pc, vcms *v, time_
 	/* Labels are made only for a finding: X509_NAME_print_ex per chain
 	 * certificate and per loop cost a few percent of a verification. */
 #define LABEL cert_label(x, v->signer, lbl, sizeof lbl)
-	int i, n, last, rc = 0;
+	int i, n, last, verr = X509_V_OK, rc = 0;
 
 	if (vcms_build_chain(&chain, v->signer, v->certs, pc->o->anchors, poe,
-	                     X509_PURPOSE_ANY, 0, &e) != 0) {
+	                     X509_PURPOSE_ANY, 0, &verr, &e) != 0) {
+		enum vr_sub sub;
+
 		if (e.code == KHO_ENOMEM)
 			return KHO_ENOMEM;
-		find(c, VR_NO_CERTIFICATE_CHAIN_FOUND,
-		     "no chain from the signer certificate to a trust anchor: %s", e.msg);
+		sub = chain_error_sub(verr);
+		if (sub == VR_NO_CERTIFICATE_CHAIN_FOUND)
+			find(c, sub, "no chain from the signer certificate to a trust anchor: %s", e.msg);
+		else
+			find(c, sub, "the chain from the signer certificate to a trust anchor fails a "
+			     "certificate check: %s", e.msg);
 		return 0;
 	}
 	/* EN 319 102-1 5.2.6 / RFC 5280 4.2.1.3: a signer's key must be for

@@ -439,6 +439,35 @@ def build(kind):
         # openssl cms -sign -cades -md sha1: a SHA-1 signature whose
         # reference is the v1 attribute (OpenSSL writes v1 for SHA-1).
         asice("essv1sha1.asice", f, sig=lambda m: cms_sign(m, md="sha1"))
+    elif kind in ("chain-ca-false", "chain-critical-ext", "chain-ok"):
+        # A root (trusted in the test) -> an intermediate -> a signer. The
+        # intermediate says CA:FALSE, or the signer carries an unknown
+        # critical extension, or neither (the control: the same PKI passes).
+        if not os.path.exists("x-root.pem"):
+            run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "x-root.key",
+                "-out", "x-root.pem", "-subj", "/CN=X Root", "-days", "30", "-sha256")
+        ca_ext = ("basicConstraints=critical,CA:FALSE\n" if kind == "chain-ca-false" else
+                  "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n")
+        ee_ext = "keyUsage=critical,digitalSignature,nonRepudiation\n"
+        if kind == "chain-critical-ext":
+            ee_ext += "1.3.6.1.4.1.59999.9.77=critical,ASN1:UTF8String:kho test\n"
+        with open(f"x-{kind}-ca.ext", "w") as o: o.write(ca_ext)
+        with open(f"x-{kind}-ee.ext", "w") as o: o.write(ee_ext)
+        ca, ee = f"x-{kind}-ca", f"x-{kind}-ee"
+        run("openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{ca}.key",
+            "-out", f"{ca}.csr", "-subj", f"/CN=X CA {kind}")
+        run("openssl", "x509", "-req", "-in", f"{ca}.csr", "-CA", "x-root.pem", "-CAkey", "x-root.key",
+            "-set_serial", "2", "-out", f"{ca}.pem", "-days", "20", "-sha256", "-extfile", f"{ca}.ext")
+        run("openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{ee}.key",
+            "-out", f"{ee}.csr", "-subj", f"/CN=X Signer {kind}")
+        run("openssl", "x509", "-req", "-in", f"{ee}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key",
+            "-set_serial", "3", "-out", f"{ee}.pem", "-days", "10", "-sha256", "-extfile", f"{ee}.ext")
+        def xsign(content):
+            with open("tbs.bin", "wb") as o: o.write(content)
+            return run("openssl", "cms", "-sign", "-binary", "-cades", "-nosmimecap", "-md", "sha256",
+                       "-in", "tbs.bin", "-signer", f"{ee}.pem", "-inkey", f"{ee}.key",
+                       "-certfile", f"{ca}.pem", "-outform", "DER")
+        asice(f"{kind}.asice", f, sig=xsign)
     elif kind == "timestamp-only":
         m = manifest("META-INF/timestamp.tst", f)
         zipit("tstonly.asice", f + [("META-INF/ASiCManifest.xml", m),
@@ -465,7 +494,8 @@ data-tampered two-signatures two-signatures-one-broken no-manifest-asice empty-m
 asics-two-files archive-timestamp timestamp-only no-signature-zip xades twin-manifest unsigned-record
 sig-timestamp-skew co-signed content-timestamp-late
 unstamped-archive-manifest sig-timestamp-sha1 sha1-intermediate ess-sha1 ess-sha256-explicit archive-timestamp-late-signing-time
-archive-timestamp-sha1 ess-v1 ess-v1-wrong ess-v1-beside-v2 ess-v1-sha1-sig"
+archive-timestamp-sha1 ess-v1 ess-v1-wrong ess-v1-beside-v2 ess-v1-sha1-sig
+chain-ca-false chain-critical-ext chain-ok"
 # shellcheck disable=SC2086
 check "foreign containers built with zipfile + openssl only" env PKI=pki \
 	REC="$ROOT/testdata/records/ct01-certified-copy.xml" python3 mk.py $KINDS
@@ -686,6 +716,25 @@ check_nogrep "ess-v1-sha1-sig: the binding held" 'does not identify the signer|i
 #      Both: signing-certificate-v2 governs; a wrong v1 beside a right v2 is
 #      not read.
 v ess-v1-beside-v2 essv1v2.asice 0 'TOTAL-PASSED'
+
+# 15d. Chain sub-indications (EN 319 102-1 5.2.6): NO_CERTIFICATE_CHAIN_FOUND
+#      only when no chain to an anchor can be built (the unrelated anchor
+#      above); a chain that is built but fails an RFC 5280 check is
+#      INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE (found by review: every chain
+#      failure was NO_CERTIFICATE_CHAIN_FOUND). The PKI is made here with
+#      openssl; its control passes.
+check_exit "chain-ok: exit 0" 0 "$KHO" verify --trust x-root.pem chain-ok.asice
+check_grep "chain-ok: TOTAL-PASSED" '^kho verify: TOTAL-PASSED' check.err
+check_exit "chain-ca-false: exit 2" 2 "$KHO" verify --trust x-root.pem chain-ca-false.asice
+check_grep "chain-ca-false: CHAIN_CONSTRAINTS_FAILURE" '^kho verify: INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE' check.err
+check_grep "chain-ca-false: said why" 'invalid CA certificate \(depth 1\)' check.out
+check_exit "chain-critical-ext: exit 2" 2 "$KHO" verify --trust x-root.pem chain-critical-ext.asice
+check_grep "chain-critical-ext: CHAIN_CONSTRAINTS_FAILURE" '^kho verify: INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE' check.err
+check_grep "chain-critical-ext: said why" 'unhandled critical extension \(depth 0\)' check.out
+#      ... and with an unrelated anchor the same signers have no chain.
+check_exit "chain-ca-false, unrelated anchor: exit 2" 2 "$KHO" verify --trust unrelated.pem chain-ca-false.asice
+check_grep "chain-ca-false, unrelated anchor: NO_CERTIFICATE_CHAIN_FOUND" \
+	'^kho verify: INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND' check.err
 
 # 16. Two signatures, each with its own manifest (signature001/002,
 #     ASiCManifest001/002; DSS ASiCETwoSignaturesInOneTimeTest): each is
