@@ -468,6 +468,14 @@ def build(kind):
                        "-in", "tbs.bin", "-signer", f"{ee}.pem", "-inkey", f"{ee}.key",
                        "-certfile", f"{ca}.pem", "-outform", "DER")
         asice(f"{kind}.asice", f, sig=xsign)
+    elif kind == "attached":
+        # the signature carries the manifest as eContent (openssl -nodetach)
+        asice("attached.asice", f, sig=lambda m: cms_sign(m, extra=("-nodetach",)))
+    elif kind == "duplicate-reference":
+        # the manifest lists ketqua.pdf twice (same digest both times)
+        m = manifest("META-INF/signature001.p7s", f + f)
+        zipit("dupref.asice", f + [("META-INF/ASiCManifest001.xml", m),
+                                   ("META-INF/signature001.p7s", cms_sign(m))])
     elif kind == "timestamp-only":
         m = manifest("META-INF/timestamp.tst", f)
         zipit("tstonly.asice", f + [("META-INF/ASiCManifest.xml", m),
@@ -495,7 +503,7 @@ asics-two-files archive-timestamp timestamp-only no-signature-zip xades twin-man
 sig-timestamp-skew co-signed content-timestamp-late
 unstamped-archive-manifest sig-timestamp-sha1 sha1-intermediate ess-sha1 ess-sha256-explicit archive-timestamp-late-signing-time
 archive-timestamp-sha1 ess-v1 ess-v1-wrong ess-v1-beside-v2 ess-v1-sha1-sig
-chain-ca-false chain-critical-ext chain-ok"
+chain-ca-false chain-critical-ext chain-ok attached duplicate-reference"
 # shellcheck disable=SC2086
 check "foreign containers built with zipfile + openssl only" env PKI=pki \
 	REC="$ROOT/testdata/records/ct01-certified-copy.xml" python3 mk.py $KINDS
@@ -790,6 +798,13 @@ v timestamp-only tstonly.asice 1 'TOTAL-FAILED/FORMAT_FAILURE: no signature' --f
 j timestamp-only "the timestamp is listed and intact" \
 	'len(r["timestamps"])==1 and r["timestamps"][0]["imprint_ok"] and r["timestamps"][0]["signature_ok"]'
 v no-signature plain.zip 1 'TOTAL-FAILED/FORMAT_FAILURE: no signature'
+
+# 21b. What kho refuses by design (DELIBERATE DIFFERENCES; DSS may read
+#      them): an attached CAdES signature (eContent present; formats.md:
+#      the signature is detached over the manifest's exact bytes), and a
+#      manifest that references the same object twice.
+v attached attached.asice 1 'TOTAL-FAILED/FORMAT_FAILURE: .*not detached'
+v duplicate-reference dupref.asice 1 'TOTAL-FAILED/FORMAT_FAILURE: .*referenced twice'
 
 # 22. An ASiC-E with XAdES (META-INF/signatures0.xml) given to kho, which
 #     validates CAdES only. DSS's CAdES validator refuses the document
