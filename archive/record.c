@@ -51,7 +51,7 @@ static void schema_init(void)
 {
 	xmlSchemaParserCtxtPtr pc;
 
-	xmlInitParser();
+	kho_xml_init();
 	pc = xmlSchemaNewMemParserCtxt((const char *)archive_record_xsd, (int)archive_record_xsd_len);
 	if (pc == NULL)
 		return;

@@ -26,4 +26,9 @@
  */
 int kho_xml_read(xmlDocPtr *out, const void *xml, size_t len, const char *what, kho_err *err);
 
+/* kho_xml_init: libxml2 initialised once, its context-less error messages
+ * silenced in every thread. Called by kho_xml_read; call it before any other
+ * use of libxml2 (the schema compilers). */
+void kho_xml_init(void);
+
 #endif

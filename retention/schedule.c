@@ -30,6 +30,7 @@
 
 #include "common/buf.h"
 #include "common/util.h"
+#include "common/xml.h"
 
 extern const unsigned char retention_schedule_xsd[];
 extern const size_t retention_schedule_xsd_len;
@@ -131,7 +132,7 @@ static void schema_init(void)
 {
 	xmlSchemaParserCtxtPtr pc;
 
-	xmlInitParser();
+	kho_xml_init();
 	if (retention_schedule_xsd_len > INT_MAX)
 		return;
 	pc = xmlSchemaNewMemParserCtxt((const char *)retention_schedule_xsd,

@@ -199,6 +199,13 @@ def main():
                                                                 'encoding="UTF-16"').encode("utf-16"))
     # The same attacks inside packages.
     asic(out("manifest-xxe.zip"), good + [("META-INF/ASiCManifest.xml", xxe.encode())])
+    # A declared encoding its bytes break (UTF-8 "ộ" under ISO-2022-JP):
+    # libxml2's converter printed raw "encoding error" lines to stderr,
+    # whatever the parse options (found by fuzzing, 2026-12-07).
+    enc = ('<?xml version="1.0" encoding="ISO-2022-JP"?>\n<!-- \u1ed9 -->\n'
+           + body % (ns, digest))
+    asic(out("manifest-bad-encoding.zip"), good + [("META-INF/ASiCManifest.xml",
+                                                     enc.encode("utf-8"))])
 
 
 if __name__ == "__main__":
