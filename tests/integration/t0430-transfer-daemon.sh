@@ -40,11 +40,27 @@ check_grep "... counting both records as unclassified" '"unclassified":2[,}]' re
 check_grep "... and listing them for a decision" "\"unclassified_records\":\[[^]]*\"$HTC\"" rep0.flat
 # The retention handlers read flags from the query string rebuilt from the
 # decoded arguments: an encoded "&format=csv" inside a value is no flag.
-st=$(http GET "/v1/retention/report?x=%26format%3Dcsv" "$AUD")
-check_status "a flag encoded inside a value: 200" 200 "$st"
-check_grep "... and the answer is JSON, not CSV" '^\{' body.out
+st=$(http GET "/v1/retention/report?format=json%26format%3Dcsv" "$AUD")
+check_status "a flag encoded inside a value: refused as that value, 400" 400 "$st"
+check_grep "... naming the values the parameter takes" 'query parameter \\"format\\" must be json or csv' body.out
 st=$(http GET "/v1/retention/report?format=csv" "$AUD")
 check_nogrep "(format=csv itself gives CSV)" '^\{' body.out
+# Found by review (2026-12-07): "?format=json&format=csv" answered CSV,
+# "?format=xml" JSON, an unknown parameter was ignored, and a batch id past
+# 2^63 was answered as batch 9223372036854775807.
+st=$(http GET "/v1/retention/report?format=json&format=csv" "$AUD")
+check_status "a parameter given twice: 400" 400 "$st"
+check_grep "... saying so" 'query parameter \\"format\\" given twice' body.out
+st=$(http GET "/v1/retention/report?format=xml" "$AUD")
+check_status "an unknown format: 400" 400 "$st"
+st=$(http GET "/v1/retention/report?formt=csv" "$AUD")
+check_status "an unknown parameter: 400" 400 "$st"
+check_grep "... naming it" 'unknown query parameter \\"formt\\"' body.out
+st=$(http GET "/v1/holds?scope=record" "$AUD")
+check_status "a parameter on a route that takes none: 400" 400 "$st"
+st=$(http GET "/v1/disposition/batches/999999999999999999999" "$AUD")
+check_status "a batch id past 2^63: 404" 404 "$st"
+check_nogrep "... not answered as another number" '9223372036854775807' body.out
 st=$(http GET "/v1/retention/report?x=$(head -c 600 /dev/zero | tr '\0' a)" "$AUD")
 check_status "a query string too long to pass on: 400, not cut" 400 "$st"
 st=$(http PUT /v1/schedules "$RM1" --data-binary @"$ROOT/testdata/schedules/province-2025.xml")
