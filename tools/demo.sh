@@ -22,6 +22,12 @@ if [ ! -f pki/trust.pem ]; then
 	"$KHO" pki init pki >/dev/null
 fi
 
+# The address the QR codes of the demo's results point to (a port 0 is
+# chosen at start: none then, and the daemon says so in its log).
+case $LISTEN in
+*:0) PUBLIC_URL= ;;
+*) PUBLIC_URL="  \"public_url\": \"http://$LISTEN\"," ;;
+esac
 cat > kho.json <<JSON
 {
   "_comment": "kho demo configuration (docs/config.md). Test PKI only: never use in production.",
@@ -42,6 +48,7 @@ cat > kho.json <<JSON
   "fixity_interval": 3600,
   "fixity_bytes_per_second": 33554432,
   "rate_per_second": 0,
+$PUBLIC_URL
   "enterprise_code": "0100000000"
 }
 JSON
@@ -85,7 +92,7 @@ done
 
 "$KHO" serve --config kho.json --port-file port.txt 2>>serve.log &
 PID=$!
-trap 'echo; echo "demo: stopping the daemon (in-flight requests finish)"; kill -TERM $PID 2>/dev/null; wait $PID; echo "demo: stopped"; exit 0' INT TERM
+trap 'echo; echo "demo: stopping the daemon (in-flight requests finish)"; kill -TERM $PID 2>/dev/null; wait $PID; echo "demo: stopped"; exit 0' INT TERM HUP
 for i in $(seq 100); do [ -s port.txt ] && break; sleep 0.1; done
 if ! kill -0 $PID 2>/dev/null; then
 	echo "demo: the daemon did not start; see $DEMO/serve.log:"; tail -n 5 serve.log; exit 1
