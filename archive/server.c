@@ -3367,6 +3367,19 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 			log_line(s, "warning", "qr", d);
 		}
 	}
+	{
+		/* A catalog put back from a backup carries the backup's umask
+		 * (found by review, 2026-12-07: 0644 after the documented
+		 * restore); it holds token hashes and the audit trail. */
+		char db[PATH_MAX], d[PATH_MAX + 160];
+		struct stat stb;
+		snprintf(db, sizeof db, "%s/catalog.db", data_dir);
+		if (stat(db, &stb) == 0 && (stb.st_mode & 077) != 0) {
+			snprintf(d, sizeof d, "%s is readable by others (mode %03o): chmod 600 it (it holds"
+			         " the token hashes and the audit trail)", db, (unsigned)(stb.st_mode & 0777));
+			log_line(s, "warning", "catalog", d);
+		}
+	}
 	if (cfg->fixity_interval > 0) {
 		if (pthread_create(&s->fix_thread, NULL, fixity_main, s) == 0)
 			s->fix_started = 1;

@@ -3813,7 +3813,7 @@ static int backup_lock(rstore *r, int *fd, kho_err *err)
 	*fd = -1;
 	if ((size_t)snprintf(path, sizeof path, "%s/backup.lock", r->data) >= sizeof path)
 		return kho_err_set(err, KHO_EINVAL, "%s/backup.lock: path too long", r->data);
-	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
 		return kho_err_set(err, KHO_EIO, "%s: %s", path, strerror(errno));
 	if (flock(*fd, LOCK_SH | LOCK_NB) == 0)
 		return 0;

@@ -367,6 +367,7 @@ check_grep "... naming the file and the member" 'badmember.json: unknown member 
 check_exit "serve --threads abc: usage" 3 "$KHO" serve --data data --threads abc
 check_exit "serve --threads 7x: usage" 3 "$KHO" serve --data data --threads 7x
 check_exit "serve --threads 0: usage" 3 "$KHO" serve --data data --threads 0
+chmod 644 data/catalog.db               # as a restore from `sqlite3 .backup` leaves it
 "$KHO" serve --data data --listen 127.0.0.2:0 --port-file p2.txt --trust pki/trust.pem 2>l2.log &
 P2=$!
 for i in $(seq 100); do [ -s p2.txt ] && break; sleep 0.05; done
@@ -377,6 +378,8 @@ kill -HUP $P2; wait $P2 || p2rc=$?
 check "SIGHUP stops the daemon cleanly too (exit 0)" test "$p2rc" = 0
 check_grep "... saying which signal" 'kho serve: SIGHUP: stopping' l2.log
 check_grep "... and that it stopped" 'kho serve: stopped' l2.log
+check_grep "a catalog readable by others is a warning at start" 'warning: catalog: data/catalog.db is readable by others \(mode 644\): chmod 600' l2.log
+chmod 600 data/catalog.db
 "$KHO" audit list --data data | tail -1 > l2-last.out
 check_grep "... with the stop event as the trail's last" '"action":"stop"' l2-last.out
 check_grep "the start-up line names the address listened on" "listening on http://127.0.0.2:$(cat p2.txt | tr -d '\n')/" l2.log
