@@ -279,9 +279,9 @@ static int load_obj(config *c, json_t *root, const char *dir, kho_err *err)
 		} else if (strcmp(k, "data") == 0) {
 			rc = get_path(&c->data, v, k, dir, err);
 		} else if (strcmp(k, "threads") == 0) {
+			if (json_is_integer(v) && (json_integer_value(v) < 1 || json_integer_value(v) > 256))
+				return kho_err_set(err, KHO_EFORMAT, "config: \"threads\" out of range (1..256)");
 			rc = get_unsigned(&c->threads, v, k, 256, err);
-			if (rc == 0 && c->threads == 0)
-				return kho_err_set(err, KHO_EFORMAT, "config: \"threads\" must be at least 1");
 		} else if (strcmp(k, "ingest_workers") == 0) {
 			rc = get_unsigned(&c->ingest_workers, v, k, 64, err);
 		} else if (strcmp(k, "trust") == 0) {

@@ -367,6 +367,9 @@ check_grep "... naming the file and the member" 'badmember.json: unknown member 
 check_exit "serve --threads abc: usage" 3 "$KHO" serve --data data --threads abc
 check_exit "serve --threads 7x: usage" 3 "$KHO" serve --data data --threads 7x
 check_exit "serve --threads 0: usage" 3 "$KHO" serve --data data --threads 0
+printf '{ "threads": 300 }\n' > threads.json
+check_exit "a config with 300 threads: usage" 3 "$KHO" serve --data data --config threads.json
+check_grep "... giving the range that is allowed" '"threads" out of range \(1\.\.256\)' check.err
 chmod 644 data/catalog.db               # as a restore from `sqlite3 .backup` leaves it
 "$KHO" serve --data data --listen 127.0.0.2:0 --port-file p2.txt --trust pki/trust.pem 2>l2.log &
 P2=$!
