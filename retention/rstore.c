@@ -5292,6 +5292,16 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 			goto out;
 		kho_hex(bag_sha, bmd, 32);
 	}
+	/* The bag and its directory entry reach the disk before the catalog
+	 * says exported with its hash: after a power loss an exported batch
+	 * whose bag is empty or partial could not be exported again (found by
+	 * review: neither was fsynced). */
+	if (fsync(bag_fd) != 0) {
+		rc = kho_err_set(err, KHO_EIO, "fsync %s: %s", bag_path, strerror(errno));
+		goto out;
+	}
+	if ((rc = kho_fsync_dir(bag_path, err)) != 0)
+		goto out;
 	catalog_lock(r->cat);
 	locked = 1;
 	if ((rc = catalog_begin(r->cat, err)) != 0)
