@@ -3544,6 +3544,38 @@ static int held_now(rstore *r, const rec *xr, char *id_out, size_t n, kho_err *e
  * NULL for an item whose destruction had begun (it is finished whatever
  * was decided since).
  */
+/* The answer to an execution that finds another execution of the same
+ * batch ahead of it (docs/retention.md: one succeeds, the other 409). */
+static int executed_meanwhile(int64_t batch, kho_err *err)
+{
+	return kho_err_set(err, KHO_ECONFLICT, "batch %lld was executed meanwhile by another"
+	                   " execution", (long long)batch);
+}
+
+/* tombstoned_check: 0 if code has no tombstone; KHO_ECONFLICT if this
+ * batch's other execution destroyed it; KHO_EEXIST if another batch did
+ * (data of a release that let an interrupted batch's record be proposed
+ * again: the item is dropped). Inside the write transaction. */
+static int tombstoned_check(rstore *r, int64_t batch, const char *code, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, s;
+
+	if ((rc = prep(r, &st, "SELECT batch FROM ret_tombstones WHERE result_code = ?", err)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW && sqlite3_column_int64(st, 0) == batch)
+		rc = executed_meanwhile(batch, err);
+	else if (s == SQLITE_ROW)
+		rc = kho_err_set(err, KHO_EEXIST, "destroyed meanwhile in batch %lld",
+		                 (long long)sqlite3_column_int64(st, 0));
+	else if (s != SQLITE_DONE)
+		rc = dberr(r, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item *x,
                        const rec *xr, const char *decision, int32_t decision_date,
                        const char *actor, kho_err *err)
@@ -3560,26 +3592,20 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 
 	if ((rc = version_get(r, x->sha, &s, err)) != 0)
 		return rc;
-	/* Destroyed already, by another batch (data of a release that let an
-	 * interrupted batch's record be proposed again): nothing to do here. */
-	if ((rc = prep(r, &st, "SELECT batch FROM ret_tombstones WHERE result_code = ?", err)) != 0)
-		return rc;
-	sqlite3_bind_text(st, 1, x->code, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		rc = kho_err_set(err, KHO_EEXIST, "destroyed meanwhile in batch %lld",
-		                 (long long)sqlite3_column_int64(st, 0));
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != 0)
-		return rc;
 	/* 0. The intent, committed before anything irreversible: after a crash
 	 * that came once a key was shredded, the item is 'destroying' and
 	 * executing again finishes it, whatever was decided about the record
 	 * since (found by review: a hold placed after such a crash dropped the
 	 * item, its content already shredded, with no tombstone and a
-	 * certificate saying "dropped"). */
+	 * certificate saying "dropped"). The checks are made inside the write
+	 * transaction (BEGIN IMMEDIATE), where another process's execution of
+	 * this batch cannot slip in between check and write (found by review:
+	 * two at once, the loser failed on the tombstone's UNIQUE constraint
+	 * or dropped the items the winner had destroyed). */
 	if ((rc = catalog_begin(r->cat, err)) != 0)
 		goto out;
+	if ((rc = tombstoned_check(r, batch, x->code, err)) != 0)
+		goto rollback;
 	if (xr != NULL) {
 		char hid[32];
 		int hr = held_now(r, xr, hid, sizeof hid, err);
@@ -3590,11 +3616,20 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 		if (rc != 0)
 			goto rollback;
 	}
-	if ((rc = prep(r, &st, "UPDATE ret_items SET state = 'destroying' WHERE batch = ? AND"
-	                       " result_code = ?", err)) == 0) {
+	/* A fresh item (xr != NULL) is claimed only if no other execution has
+	 * begun it; an interrupted one ('destroying') is this execution's to
+	 * finish, and a concurrent resumption is caught at the tombstone. */
+	if ((rc = prep(r, &st, xr != NULL ? "UPDATE ret_items SET state = 'destroying' WHERE"
+	                                    " batch = ? AND result_code = ? AND state NOT IN"
+	                                    " ('destroyed', 'destroying')"
+	                                  : "UPDATE ret_items SET state = 'destroying' WHERE"
+	                                    " batch = ? AND result_code = ? AND state ="
+	                                    " 'destroying'", err)) == 0) {
 		sqlite3_bind_int64(st, 1, batch);
 		sqlite3_bind_text(st, 2, x->code, -1, SQLITE_STATIC);
 		rc = step_done(r, st, err);
+		if (rc == 0 && sqlite3_changes(catalog_db(r->cat)) != 1)
+			rc = executed_meanwhile(batch, err);
 	}
 	sqlite3_finalize(st);
 	st = NULL;
@@ -3609,6 +3644,10 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 	/* 3. The catalog rows and the tombstone, with the audit event, at once. */
 	if ((rc = catalog_begin(r->cat, err)) != 0)
 		goto out;
+	/* Another execution of this batch may have finished this record while
+	 * the transaction was let go (both resuming an interrupted one). */
+	if ((rc = tombstoned_check(r, batch, x->code, err)) != 0)
+		goto rollback;
 	/* A package that became the record's since the list above (the
 	 * daemon's renewal committed in between: found by review) would lose
 	 * its row below and keep its key and file, the record's content still
@@ -3664,8 +3703,12 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 		sqlite3_bind_blob(st, 15, mac, 32, SQLITE_STATIC);
 	if (have_khash)
 		sqlite3_bind_blob(st, 16, khash, 32, SQLITE_STATIC);
-	if ((rc = step_done(r, st, err)) != 0)
+	if ((rc = step_done(r, st, err)) != 0) {
+		if (sqlite3_extended_errcode(catalog_db(r->cat)) == SQLITE_CONSTRAINT_PRIMARYKEY ||
+		    sqlite3_extended_errcode(catalog_db(r->cat)) == SQLITE_CONSTRAINT_UNIQUE)
+			rc = executed_meanwhile(batch, err);
 		goto rollback;
+	}
 	sqlite3_finalize(st);
 	st = NULL;
 	for (i = 0; i < np; i++) {
@@ -3973,9 +4016,9 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	for (i = 0; i < it.n; i++) {
 		struct item *x = &it.v[i];
 		kho_err e2;
-		int erc;
+		int erc, begun = 0;
 		if (x->why[0] == '\1' || x->why[0] == '\2') {
-			int begun = x->why[0] == '\2';
+			begun = x->why[0] == '\2';
 			x->why[0] = '\0';
 			if (begun && (erc = destroy_one(r, stor, id, x, NULL, decision, decision_date,
 			                                actor, &e2)) == KHO_EEXIST) {
@@ -4025,12 +4068,22 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		                                         "reason", x->why));
 		if ((rc = catalog_begin(r->cat, err)) != 0)
 			goto out;
+		/* Never over an item another execution of this batch (another
+		 * process) destroyed or began to destroy since the items were
+		 * read: that one is ahead, this one stops (409) and records
+		 * nothing, no false drop and no retention-drop event (found by
+		 * review). An item this execution found 'destroying' and has to
+		 * settle (destroyed in another batch) is dropped. */
 		if ((rc = prep(r, &st, "UPDATE ret_items SET state = 'dropped', reason = ?"
-		                       " WHERE batch = ? AND result_code = ?", err)) == 0) {
+		                       " WHERE batch = ? AND result_code = ? AND state <> 'destroyed'"
+		                       " AND (state <> 'destroying' OR ?)", err)) == 0) {
 			sqlite3_bind_text(st, 1, x->why, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 2, id);
 			sqlite3_bind_text(st, 3, x->code, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 4, begun);
 			rc = step_done(r, st, err);
+			if (rc == 0 && sqlite3_changes(catalog_db(r->cat)) != 1)
+				rc = executed_meanwhile(id, err);
 		}
 		sqlite3_finalize(st);
 		st = NULL;

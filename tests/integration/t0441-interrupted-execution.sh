@@ -114,6 +114,51 @@ stop_daemon
 check_exit "fsck is clean" 0 "$KHO" fsck --data late --config kho31.json
 check "the audit chain verifies" "$KHO" audit verify --data late
 
+# ---- two CLI executions of the fresh batch at once ----
+# (found by review: catalog_lock is a mutex of one process; with two
+# processes the loser failed on the tombstone's UNIQUE constraint, exit 4,
+# and dropped the winner's destroyed items "destroyed meanwhile", with
+# retention-drop events for destroyed records.) Round 1 lines them up
+# behind a write transaction held by sqlite3, so that both have read the
+# batch approved and meet at the first item; rounds 2 and 3 are left to
+# the scheduler. The loser exits 5 (409) and records nothing.
+export KHO_NOW=2031-01-03T09:00:00Z
+EXE=(--key pki31/signer.key --cert pki31/signer.pem --tsa-key pki31/tsa.key --tsa-cert pki31/tsa.pem --agency 000.00.08.H55 --enterprise-code 0100000000)
+for round in 1 2 3; do
+	rm -rf twice twice.keys; cp -a fresh twice; cp -a fresh.keys twice.keys
+	L=
+	if [ $round = 1 ]; then
+		(echo "BEGIN IMMEDIATE; UPDATE ret_batches SET state = state WHERE id = $B;"; sleep 3; echo "COMMIT;") | sqlite3 twice/catalog.db &
+		L=$!
+		sleep 0.5
+	fi
+	"$KHO" retention batch execute $B --actor rm-hoa "${EXE[@]}" --data twice > x1.out 2> x1.err &
+	X1=$!
+	"$KHO" retention batch execute $B --actor rm-hoa "${EXE[@]}" --data twice > x2.out 2> x2.err &
+	X2=$!
+	wait $X1; x1=$?
+	wait $X2; x2=$?
+	[ -n "$L" ] && wait $L
+	check "round $round: two CLI executions at once: one exits 0, the other 5" \
+		test "$(printf '%s\n' $x1 $x2 | sort | tr '\n' ' ')" = "0 5 "
+	cat x1.err x2.err > x.err
+	check_grep "... the other says the batch was executed by another execution" \
+		"batch $B (was executed meanwhile by another execution|is executed: only an approved batch)" x.err
+	check_nogrep "... and no raw constraint error" 'UNIQUE constraint' x.err
+	check "... the batch is executed, its three records destroyed" \
+		test "$(sqlite3 twice/catalog.db "SELECT state FROM ret_batches WHERE id = $B; SELECT count(*) FROM ret_tombstones; SELECT group_concat(state) FROM ret_items WHERE batch = $B" | tr '\n' ' ')" = "executed 3 destroyed,destroyed,destroyed "
+	check "... no item dropped as destroyed meanwhile" \
+		test "$(sqlite3 twice/catalog.db "SELECT count(*) FROM ret_items WHERE reason LIKE '%destroyed meanwhile%'")" = 0
+	check "... every tombstoned record's item is destroyed" \
+		test "$(sqlite3 twice/catalog.db "SELECT count(*) FROM ret_tombstones t JOIN ret_items i ON i.result_code = t.result_code AND i.batch = t.batch WHERE i.state <> 'destroyed'")" = 0
+	check "... no retention-drop event for a destroyed record" \
+		test "$(sqlite3 twice/catalog.db "SELECT count(*) FROM audit WHERE action = 'retention-drop' AND object IN (SELECT result_code FROM ret_tombstones)")" = 0
+	check "... one retention-destroy event per record, one retention-execute" \
+		test "$(sqlite3 twice/catalog.db "SELECT count(*) FROM audit WHERE action = 'retention-destroy'; SELECT count(*) FROM audit WHERE action = 'retention-execute'" | tr '\n' ' ')" = "3 1 "
+	check_exit "... fsck is clean" 0 "$KHO" fsck --data twice --config kho31.json
+	check "... the audit chain verifies" "$KHO" audit verify --data twice
+done
+
 # ---- a hold placed while the batch executes ----
 # (found by review, 2026-12-08: the holds were read once before the items,
 # and a record hold placed with the CLI beside the daemon's execution was
