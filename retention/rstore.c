@@ -5115,6 +5115,32 @@ out:
 	return rc;
 }
 
+static int exported_meanwhile(int64_t id, kho_err *err)
+{
+	return kho_err_set(err, KHO_ECONFLICT, "batch %lld was exported meanwhile", (long long)id);
+}
+
+/* still_approved: 0 if batch id is still approved, KHO_ECONFLICT if another
+ * export has taken it since it was read. Takes the lock. */
+static int still_approved(rstore *r, int64_t id, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, s;
+
+	catalog_lock(r->cat);
+	if ((rc = prep(r, &st, "SELECT state FROM ret_batches WHERE id = ?", err)) == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		s = sqlite3_step(st);
+		if (s == SQLITE_ROW && strcmp(col(st, 0), "approved") != 0)
+			rc = exported_meanwhile(id, err);
+		else if (s != SQLITE_ROW)
+			rc = dberr(r, err);
+	}
+	sqlite3_finalize(st);
+	catalog_unlock(r->cat);
+	return rc;
+}
+
 int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on,
                             const char *bag_path, const char *source_org, json_t **report,
                             kho_err *err)
@@ -5231,8 +5257,26 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 	bag_fd = open(bag_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	bag_made = bag_fd >= 0;
 	if (bag_fd < 0 && errno == EEXIST)   /* a path the operator named: not ours to remove */
-		bag_fd = open(bag_path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		bag_fd = open(bag_path, O_WRONLY | O_CLOEXEC);
 	if (bag_fd < 0 || (bag_made && fchmod(bag_fd, 0600) != 0)) {
+		rc = kho_err_set(err, KHO_EIO, "%s: %s", bag_path, strerror(errno));
+		goto out;
+	}
+	/* Another export of this batch (another process, or the daemon's
+	 * default path for both) may be writing this very file: it is locked
+	 * until the catalog says exported, and truncated only once it is ours
+	 * and the batch still approved (found by review: concurrent exports
+	 * all succeeded, three bags and three audit events). */
+	if (flock(bag_fd, LOCK_EX | LOCK_NB) != 0) {
+		rc = errno == EWOULDBLOCK
+		         ? kho_err_set(err, KHO_ECONFLICT, "batch %lld is being exported meanwhile by"
+		                       " another export (%s)", (long long)id, bag_path)
+		         : kho_err_set(err, KHO_EIO, "flock %s: %s", bag_path, strerror(errno));
+		goto out;
+	}
+	if ((rc = still_approved(r, id, err)) != 0)
+		goto out;
+	if (!bag_made && ftruncate(bag_fd, 0) != 0) {
 		rc = kho_err_set(err, KHO_EIO, "%s: %s", bag_path, strerror(errno));
 		goto out;
 	}
@@ -5373,8 +5417,11 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 			goto rollback;
 	}
 	sqlite3_finalize(st);
+	/* Only from approved: another export (another process, another bag)
+	 * that committed first wins, this one's bag is removed if kho made it. */
 	if ((rc = prep(r, &st, "UPDATE ret_batches SET state = 'exported', executed_by = ?,"
-	                       " executed_on = ?, bag = ?, bag_sha256 = ? WHERE id = ?", err)) != 0)
+	                       " executed_on = ?, bag = ?, bag_sha256 = ? WHERE id = ? AND"
+	                       " state = 'approved'", err)) != 0)
 		goto rollback;
 	sqlite3_bind_text(st, 1, actor ? actor : "cli", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, on);
@@ -5383,6 +5430,10 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 	sqlite3_bind_int64(st, 5, id);
 	if ((rc = step_done(r, st, err)) != 0)
 		goto rollback;
+	if (sqlite3_changes(catalog_db(r->cat)) != 1) {
+		rc = exported_meanwhile(id, err);
+		goto rollback;
+	}
 	{
 		size_t nren = 0;
 		for (i = 0; i < it.n; i++)

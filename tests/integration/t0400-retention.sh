@@ -316,6 +316,40 @@ check_grep "... with the birth registration" "$HTC" data/retention/batches/$TB/l
 check_exit "a transfer batch cannot be executed as a destruction" 5 sh -c "KHO_NOW=2031-01-10T09:00:00Z $KHO retention batch approve $TB --actor rm-hoa --decision 7/QĐ-SNV --decision-date 2031-01-10 --data data && KHO_NOW=2031-01-11T09:00:00Z $KHO retention batch execute $TB --actor rm-hoa ${EXE[*]} --data data"
 check_exit "an export dated ahead of today is refused" 3 RAT 2031-01-10 batch export $TB --actor rm-hoa --at 2031-01-11 --bag bag.tar
 check "... and writes no bag" test ! -e bag.tar
+# Three exports of one batch at once, on a copy (found by review: all three
+# succeeded, three bags and three audit events, the batch recording one):
+# two to bags of their own, lined up behind a write transaction held by
+# sqlite3 so that all have written their bag before any commits, and one to
+# the first one's path. One exits 0; the others 5, their bags removed.
+rm -rf tx tx.keys && cp -a data tx && cp -a data.keys tx.keys
+(echo "BEGIN IMMEDIATE; UPDATE ret_batches SET state = state WHERE id = $TB;"; sleep 3; echo "COMMIT;") | sqlite3 tx/catalog.db &
+L=$!
+sleep 0.5
+TX=(batch export $TB --actor rm-hoa --data tx)
+KHO_NOW=2031-01-11T09:00:00Z "$KHO" retention "${TX[@]}" --bag txa.tar > tx1.out 2> tx1.err &
+P1=$!
+KHO_NOW=2031-01-11T09:00:00Z "$KHO" retention "${TX[@]}" --bag txb.tar > tx2.out 2> tx2.err &
+P2=$!
+sleep 0.5
+KHO_NOW=2031-01-11T09:00:00Z "$KHO" retention "${TX[@]}" --bag txa.tar > tx3.out 2> tx3.err &
+P3=$!
+wait $P1; p1=$?
+wait $P2; p2=$?
+wait $P3; p3=$?
+wait $L
+check "three exports at once: one exits 0, the others 5" test "$(printf '%s\n' $p1 $p2 $p3 | sort | tr '\n' ' ')" = "0 5 5 "
+cat tx1.err tx2.err tx3.err > tx.err
+check "... saying the batch was exported (or is being exported) meanwhile" \
+	test "$(grep -cE "batch $TB (was exported meanwhile|is being exported meanwhile)" tx.err)" = 2
+TXB=$(sqlite3 tx/catalog.db "SELECT bag FROM ret_batches WHERE id = $TB")
+check "... the batch is exported with one bag, the only one left" \
+	test "$(sqlite3 tx/catalog.db "SELECT state FROM ret_batches WHERE id = $TB")/$(ls tx?.tar | tr '\n' ' ')" = "exported/$TXB "
+check "... whose SHA-256 the batch records" \
+	test "$(sha256sum "$TXB" | cut -d' ' -f1)" = "$(sqlite3 tx/catalog.db "SELECT bag_sha256 FROM ret_batches WHERE id = $TB")"
+check "... one retention-transfer-export event" \
+	test "$(sqlite3 tx/catalog.db "SELECT count(*) FROM audit WHERE action = 'retention-transfer-export'")" = 1
+check "... the audit chain verifies" "$KHO" audit verify --data tx
+rm -f txa.tar txb.tar
 check "the approved batch is exported as a bag" RAT 2031-01-11 batch export $TB --actor rm-hoa --bag bag.tar --source-org "Sở Nội vụ tỉnh H55"
 mkdir bagx && tar -C bagx -xf bag.tar
 BAG=bagx/kho-transfer-batch-$TB
