@@ -1248,6 +1248,66 @@ static int misfiled_one(const char *code, void *arg)
 	return 0;
 }
 
+/*
+ * A package found without its file or key: read the catalog again before
+ * calling it a fault (found by review: fsck and the fixity run reported a
+ * package being destroyed at that moment, by an execution in another
+ * process, as missing, and an interrupted execution's as a broken key
+ * store). 1 if its row is gone or its record tombstoned (destroyed
+ * meanwhile: no problem); 2 if its record's item is 'destroying' (an
+ * interrupted execution of batch *batch); 0 otherwise, or if the catalog
+ * has no retention tables. The ret_ tables are rstore's (retention/); read
+ * here by SQL since archive/ does not include from retention/.
+ */
+static int destroyed_meanwhile(ingest_ctx *c, const catalog_package *p, int64_t *batch)
+{
+	static const char *const sql =
+	    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM packages WHERE id = ?1)"
+	    " OR EXISTS (SELECT 1 FROM ret_tombstone_packages WHERE package_id = ?1)"
+	    " OR EXISTS (SELECT 1 FROM ret_tombstones WHERE result_code = ?2) THEN 1"
+	    " WHEN EXISTS (SELECT 1 FROM ret_items WHERE result_code = ?2 AND state = 'destroying')"
+	    " THEN 2 ELSE 0 END, (SELECT batch FROM ret_items WHERE result_code = ?2 AND state ="
+	    " 'destroying' LIMIT 1)";
+	sqlite3_stmt *st = NULL;
+	int r = 0;
+
+	catalog_lock(c->cat);
+	if (sqlite3_prepare_v2(catalog_db(c->cat), sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, p->result_code, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			r = sqlite3_column_int(st, 0);
+			*batch = sqlite3_column_int64(st, 1);
+		}
+	}
+	sqlite3_finalize(st);
+	catalog_unlock(c->cat);
+	return r;
+}
+
+/* A missing file or key: no problem if destroyed meanwhile, the repair if an
+ * interrupted execution, else `why`. 1 if it was a problem. */
+static int missing_problem(ingest_ctx *c, const catalog_package *p, fixity_summary *s,
+                           const char *why)
+{
+	int64_t batch = 0;
+	char msg[200];
+
+	switch (destroyed_meanwhile(c, p, &batch)) {
+	case 1:
+		return 0;
+	case 2:
+		snprintf(msg, sizeof msg, "its record is being destroyed by batch %lld (an"
+		         " interrupted execution): execute batch %lld again", (long long)batch,
+		         (long long)batch);
+		problem(s, p->id, msg);
+		return 1;
+	default:
+		problem(s, p->id, why);
+		return 1;
+	}
+}
+
 static int check_one(const catalog_package *p, void *arg)
 {
 	struct fixity_walk *w = arg;
@@ -1263,8 +1323,8 @@ static int check_one(const catalog_package *p, void *arg)
 		/* A destroyed record has no catalog row any more (rstore deletes
 		 * it with the key), so a row without its key is a problem: the
 		 * key store is missing, incomplete or the wrong directory. */
-		s->missing_keys++;
-		problem(s, p->id, "its key is missing from the key store");
+		if (missing_problem(w->c, p, s, "its key is missing from the key store"))
+			s->missing_keys++;   /* else destroyed meanwhile: not a problem */
 	} else if (!w->reverify || w->c->anchors == NULL || strcmp(p->state, "renewed") == 0) {
 		/* A renewed package is kept as it was, integrity only: its
 		 * evidence lapses by design once its renewal carries it on. */
@@ -1278,8 +1338,8 @@ static int check_one(const catalog_package *p, void *arg)
 		if (rc != 0 && atomic_load(&w->c->stop))
 			return kho_err_set(w->err, KHO_EPERM, "fixity check stopped: the daemon is stopping");
 		if (rc == KHO_ENOTFOUND) {
-			s->missing++;
-			problem(s, p->id, "missing from the store");
+			if (missing_problem(w->c, p, s, "missing from the store"))
+				s->missing++;
 		} else if (rc != 0) {
 			s->corrupt++;
 			problem(s, p->id, e.msg);
@@ -1294,8 +1354,8 @@ static int check_one(const catalog_package *p, void *arg)
 		verify_report *rep = NULL;
 		rc = ingest_reverify(w->c, p, tmp, sizeof tmp, &rep, &e);
 		if (rc == KHO_ENOTFOUND) {
-			s->missing++;
-			problem(s, p->id, "missing from the store");
+			if (missing_problem(w->c, p, s, "missing from the store"))
+				s->missing++;
 		} else if (rc == KHO_ECRYPTO || rc == KHO_EFORMAT) {
 			s->corrupt++;
 			problem(s, p->id, e.msg);

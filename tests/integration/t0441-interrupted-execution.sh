@@ -50,6 +50,13 @@ rm -rf fresh fresh.keys; cp -a data fresh; cp -a data.keys fresh.keys
 check "(the first record's key is in the key store)" test -f data.keys/${IDA:0:2}/$IDA.key
 sqlite3 data/catalog.db "UPDATE ret_items SET state = 'destroying' WHERE batch = $B AND result_code = '$A'"
 rm -f data.keys/${IDA:0:2}/$IDA.key
+# fsck (the daemon's fixity run, the same code) points to the repair, not
+# to a broken key store (found by review)
+check_exit "fsck of an interrupted execution reports a problem" 1 "$KHO" fsck --data data --config kho31.json
+cat check.out check.err > fsck.out
+check_grep "... its record being destroyed by the batch: execute it again" \
+	"$IDA.*its record is being destroyed by batch $B \(an interrupted execution\): execute batch $B again" fsck.out
+check_nogrep "... not a key missing from the key store" 'its key is missing from the key store' fsck.out
 start_daemon data --config kho31.json
 st=$(http POST /v1/holds "$RM1" --data "{\"scope\":\"record\",\"target\":\"$A\",\"reason\":\"khiếu nại\",\"authority\":\"TAND tỉnh\"}")
 check_status "a record hold on the record being destroyed is refused" 409 "$st"
