@@ -496,7 +496,7 @@ out:
  * v1 beside it is only there for old readers (a substituted certificate is
  * caught by v2 alone).
  */
-int vcms_check_signing_cert(int *out_version, vcms *c, kho_err *err)
+int vcms_check_signing_cert(int *out_version, vcms *c, STACK_OF(X509) *anchors, kho_err *err)
 {
 	ASN1_STRING *s;
 	ESS_SIGNING_CERT *ss1 = NULL;
@@ -542,9 +542,19 @@ int vcms_check_signing_cert(int *out_version, vcms *c, kho_err *err)
 		rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
 		goto out;
 	}
+	/* OpenSSL wants every further ESSCertID (RFC 5035 5.4: they may name
+	 * the certificates of the signer's path) among the certificates given:
+	 * the SignedData's and the trust anchors, which a signer seldom embeds
+	 * (found by review, 2026-12-07: a reference to the root not embedded
+	 * was NO_SIGNING_CERTIFICATE_FOUND). */
 	for (i = 0; i < sk_X509_num(c->certs); i++)
 		if (X509_cmp(sk_X509_value(c->certs, i), c->signer) != 0 &&
 		    !sk_X509_push(chain, sk_X509_value(c->certs, i))) {
+			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
+			goto out;
+		}
+	for (i = 0; anchors != NULL && i < sk_X509_num(anchors); i++)
+		if (!sk_X509_push(chain, sk_X509_value(anchors, i))) {
 			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
 			goto out;
 		}

@@ -66,10 +66,12 @@ int vcms_verify_signature(vcms *c, const void *content, size_t len, kho_err *err
  * (ESSCertIDv2, RFC 5035) or, only when it is absent, the v1
  * signing-certificate attribute (ESSCertID, SHA-1, RFC 2634). *out_version
  * gets the attribute read (2 or 1; 0 when neither is there, or no signer),
- * also when it does not match. KHO_ENOTFOUND (absent), KHO_ECRYPTO (does
- * not match), KHO_EFORMAT (undecodable), KHO_ENOMEM.
+ * also when it does not match. Further ESSCertIDs (the signer's path) are
+ * looked up among the SignedData's certificates and anchors (may be NULL).
+ * KHO_ENOTFOUND (absent), KHO_ECRYPTO (does not match), KHO_EFORMAT
+ * (undecodable), KHO_ENOMEM.
  */
-int vcms_check_signing_cert(int *out_version, vcms *c, kho_err *err);
+int vcms_check_signing_cert(int *out_version, vcms *c, STACK_OF(X509) *anchors, kho_err *err);
 
 /*
  * vcms_signing_cert_v2_weak: 1 if an ESSCertIDv2 of the signing-certificate-v2

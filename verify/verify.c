@@ -1280,7 +1280,7 @@ static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *
 	/* The signing-certificate reference: v2, or v1 when v2 is absent. A
 	 * v1 that does not match fails as a v2 does (NO_SIGNING_CERTIFICATE_FOUND,
 	 * which precedes the constraint failure below). */
-	rc = vcms_check_signing_cert(&essv, v, &e);
+	rc = vcms_check_signing_cert(&essv, v, pc->o->anchors, &e);
 	if (rc != 0) {
 		find(&c, VR_NO_SIGNING_CERTIFICATE_FOUND, "%s", e.msg);
 		rc = 0;

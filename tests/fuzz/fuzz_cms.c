@@ -57,7 +57,7 @@ static void as_signature(const uint8_t *data, size_t size)
 		const char *alg;
 		int first, essv;
 
-		(void)vcms_check_signing_cert(&essv, v, &err);
+		(void)vcms_check_signing_cert(&essv, v, NULL, &err);
 		(void)vcms_signing_cert_v2_weak(&alg, &first, v);
 	}
 	(void)vcms_verify_signature(v, manifest_xml, sizeof manifest_xml - 1, &err);

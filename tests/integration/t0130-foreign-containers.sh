@@ -416,6 +416,17 @@ def build(kind):
         asice("esssha1.asice" if kind == "ess-sha1" else "esssha256.asice", f,
               sig=lambda m: add_signed_and_resign(cms_sign(m, cades=False), SIGNING_CERT_V2, ess,
                                                   f"{PKI}/signer.key"))
+    elif kind == "ess-v2-path":
+        # ESSCertIDv2s for the signer and then the root of its path (RFC 5035
+        # 5.4: further certificates may be named), the root not embedded
+        # (found by review, 2026-12-07: NO_SIGNING_CERTIFICATE_FOUND).
+        ids = [[0x30, [[0x04, hashlib.sha256(run("openssl", "x509", "-in", f"{PKI}/{c}.pem",
+                                                  "-outform", "DER")).digest()]]]
+               for c in ("signer", "root")]
+        ess = der([0x30, [[0x30, ids]]])
+        asice("essv2path.asice", f,
+              sig=lambda m: add_signed_and_resign(cms_sign(m, cades=False), SIGNING_CERT_V2, ess,
+                                                  f"{PKI}/signer.key"))
     elif kind in ("ess-v1", "ess-v1-wrong", "ess-v1-beside-v2"):
         # The v1 signing-certificate attribute (RFC 2634 5.4: SigningCertificate
         # { certs SEQUENCE OF ESSCertID { certHash OCTET STRING (SHA-1 of the
@@ -502,7 +513,7 @@ data-tampered two-signatures two-signatures-one-broken no-manifest-asice empty-m
 asics-two-files archive-timestamp timestamp-only no-signature-zip xades twin-manifest unsigned-record
 sig-timestamp-skew co-signed content-timestamp-late
 unstamped-archive-manifest sig-timestamp-sha1 sha1-intermediate ess-sha1 ess-sha256-explicit archive-timestamp-late-signing-time
-archive-timestamp-sha1 ess-v1 ess-v1-wrong ess-v1-beside-v2 ess-v1-sha1-sig
+archive-timestamp-sha1 ess-v1 ess-v1-wrong ess-v1-beside-v2 ess-v1-sha1-sig ess-v2-path
 chain-ca-false chain-critical-ext chain-ok attached duplicate-reference"
 # shellcheck disable=SC2086
 check "foreign containers built with zipfile + openssl only" env PKI=pki \
@@ -695,6 +706,8 @@ v ess-sha1 esssha1.asice 2 'INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE'
 check_grep "ess-sha1: said why" \
 	'the signing-certificate-v2 attribute identifies the signer certificate with the broken digest algorithm SHA1' ess-sha1.txt
 v ess-sha256-explicit esssha256.asice 0 'TOTAL-PASSED'
+#      ... and naming the root after the signer, the root not embedded
+v ess-v2-path essv2path.asice 0 'TOTAL-PASSED'
 #      The v1 signing-certificate attribute (ESSCertID, RFC 2634; EN 319
 #      122-1 5.2.2.2: the reference when the certificate hash is SHA-1),
 #      which DSS reads (found by review: kho looked for v2 only and answered
