@@ -784,15 +784,19 @@ static void destroyed_words(char *out, size_t n, const webverify_tombstone *t,
 		         t->decision_date, t->batch);
 }
 
+static json_t *jstr(const char *s);
+
 /* The tombstone as the "archive" member of a JSON answer. */
 static json_t *jtomb(const webverify_tombstone *t, enum webverify_lang l)
 {
 	char w[800];
 
 	destroyed_words(w, sizeof w, t, l);
-	return json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "result_code", t->code, "destroyed_on",
-	                 t->destroyed_on, "decision", t->decision, "decision_date",
-	                 t->decision_date, "batch", (json_int_t)t->batch, "statement", w);
+	/* The decision number is stored as a records manager typed it, maybe
+	 * not in UTF-8 (Windows-1258's Đ is 0xD0): json_pack would refuse it. */
+	return json_pack("{s:o,s:o,s:o,s:o,s:I,s:o}", "result_code", jstr(t->code), "destroyed_on",
+	                 jstr(t->destroyed_on), "decision", jstr(t->decision), "decision_date",
+	                 jstr(t->decision_date), "batch", (json_int_t)t->batch, "statement", jstr(w));
 }
 
 /* ---- page shell ------------------------------------------------------------ */
@@ -1978,8 +1982,8 @@ static int archived_statement(webverify *wv, struct out *o, json_t **jout, const
 		destroyed_words(t, sizeof t, &ai.tomb, l);
 		*shown = ANS_DESTROYED;
 		if (jout != NULL) {
-			*jout = json_pack("{s:s,s:s,s:s,s:{s:b,s:s,s:b,s:o}}", "answer", "destroyed",
-			                  "answer_text", answer_word(ANS_DESTROYED, l), "reason", t,
+			*jout = json_pack("{s:s,s:s,s:o,s:{s:b,s:s,s:b,s:o}}", "answer", "destroyed",
+			                  "answer_text", answer_word(ANS_DESTROYED, l), "reason", jstr(t),
 			                  "archive", "archived", 1, "status", "destroyed",
 			                  "same_package", 0, "tombstone", jtomb(&ai.tomb, l));
 			return *jout != NULL ? 0 : KHO_ENOMEM;

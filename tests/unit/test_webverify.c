@@ -53,6 +53,7 @@ static struct {
 	char status[32];
 	int destroyed;
 	int gone;          /* destroyed by retention: no catalog row, a tombstone */
+	int legacy_decision; /* the decision number as typed in Windows-1258, not UTF-8 */
 	int n_key_hash, n_report, n_status, n_audit, n_tomb;
 	char audit_log[8192];
 } G;
@@ -121,7 +122,8 @@ static int fk_tombstone(void *arg, const char *code, const unsigned char sha[32]
 	memset(out, 0, sizeof *out);
 	snprintf(out->code, sizeof out->code, "%s", CODE);
 	snprintf(out->destroyed_on, sizeof out->destroyed_on, "2031-01-02");
-	snprintf(out->decision, sizeof out->decision, "45/QĐ-SNV");
+	snprintf(out->decision, sizeof out->decision, "%s",
+	         G.legacy_decision ? "45/Q\xD0-SNV" : "45/QĐ-SNV");
 	snprintf(out->decision_date, sizeof out->decision_date, "2031-01-01");
 	out->batch = 3;
 	return 0;
@@ -552,6 +554,23 @@ static void t_destroyed(void)
 	CHECK_EQ_INT(ask(wv, WV_API, G.tampered.data, G.tampered.len, NULL, NULL, WV_LANG_EN, &r), 0);
 	CHECK(strstr(BODY(r), "destroyed") == NULL);
 	webverify_response_free(&r);
+	/* A decision number stored in another encoding (Windows-1258's Đ is
+	 * 0xD0): the JSON answers say it with '?' (found by fuzz_webverify:
+	 * the file lookup was a 500, the package's tombstone was left out). */
+	G.legacy_decision = 1;
+	CHECK_EQ_INT(ask(wv, WV_API, pdf, sizeof pdf - 1, NULL, NULL, WV_LANG_EN, &r), 0);
+	CHECK_EQ_INT(r.status, 200);
+	CHECK(strstr(BODY(r), "\"answer\":\"destroyed\"") != NULL);
+	CHECK(strstr(BODY(r), "\"decision\":\"45/Q?-SNV\"") != NULL);
+	webverify_response_free(&r);
+	CHECK_EQ_INT(ask(wv, WV_API, G.pkg.data, G.pkg.len, NULL, NULL, WV_LANG_EN, &r), 0);
+	CHECK_EQ_INT(r.status, 200);
+	CHECK(strstr(BODY(r), "\"decision\":\"45/Q?-SNV\"") != NULL);
+	webverify_response_free(&r);
+	CHECK_EQ_INT(ask(wv, WV_QR, NULL, 0, CODE, G.key, WV_LANG_VI, &r), 0);
+	CHECK_EQ_INT(r.status, 200);
+	webverify_response_free(&r);
+	G.legacy_decision = 0;
 	webverify_free(wv);
 }
 
