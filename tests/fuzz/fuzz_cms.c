@@ -11,7 +11,13 @@
  *   - as the contents of CRLs and OCSP responses (as_revocation below) that
  *     the harness signs with a fixed CA's key (fuzz_pki.h), so that
  *     revocation_check's matching and time logic runs: the signer-as-its-own-
- *     issuer call above stops at the signature check for any real evidence.
+ *     issuer call above stops at the signature check for any real evidence;
+ *   - as the choices of a package sealed with that PKI (as_sealed): times of
+ *     signing, of the signature and archive timestamps and of validation,
+ *     the revocation data embedded, the trust anchor; verified in full, so
+ *     that accepted timestamps, container timestamps (ctst_check,
+ *     ctst_accept), the chain and its revocation and verify_evidence_until
+ *     run as they do for kho's own packages.
  * Any input must give a result or an error with a message, never a crash,
  * a leak or unbounded memory.
  */
@@ -25,6 +31,8 @@
 #include <openssl/x509v3.h>
 
 #include "archive/zipw.h"
+#include "sign/lta.h"
+#include "sign/seal.h"
 #include "common/buf.h"
 #include "verify/cms.h"
 #include "verify/revocation.h"
@@ -130,6 +138,7 @@ static void as_package(const uint8_t *data, size_t size)
 	}
 	if (r->nsigs != 1 || r->indication == VR_TOTAL_PASSED)
 		abort(); /* no trust anchor: nothing may pass */
+	(void)verify_evidence_until(r);
 	if (verify_report_text(&out, r) != 0 || verify_report_json(&out, r) != 0 ||
 	    verify_report_xml(&out, r) != 0)
 		abort();
@@ -144,8 +153,8 @@ out:
 
 /* The fixed PKI (fuzz_pki.h), loaded once. */
 static struct {
-	X509 *ca, *ca_nocrl, *leaf, *resp, *resp_noeku;
-	EVP_PKEY *ca_key, *leaf_key, *resp_key;
+	X509 *ca, *ca_nocrl, *leaf, *resp, *resp_noeku, *tsa;
+	EVP_PKEY *ca_key, *leaf_key, *resp_key, *tsa_key;
 } pki;
 
 static X509 *pem_cert(const char *pem)
@@ -182,6 +191,8 @@ static void pki_load(void)
 	pki.ca_key = pem_key(FUZZ_PKI_CA_KEY);
 	pki.leaf_key = pem_key(FUZZ_PKI_LEAF_KEY);
 	pki.resp_key = pem_key(FUZZ_PKI_RESP_KEY);
+	pki.tsa = pem_cert(FUZZ_PKI_TSA_PEM);
+	pki.tsa_key = pem_key(FUZZ_PKI_TSA_KEY);
 }
 
 /* A cursor over the input; past its end every byte reads as 0. */
@@ -200,8 +211,12 @@ static unsigned byte(struct cur *c)
 
 #define POE ((time_t)1700000000)
 
-/* A time near the POE: a signed 16-bit count of 10 minutes (about +-227
- * days); 0 is the POE itself, so the boundaries are one value away. */
+/* The time when() counts from: the POE, or in as_sealed a time within the
+ * fixed certificates' validity. */
+static time_t fz_base = POE;
+
+/* A time near fz_base: a signed 16-bit count of 10 minutes (about +-227
+ * days); 0 is fz_base itself, so the boundaries are one value away. */
 static time_t when(struct cur *c)
 {
 	unsigned hi = byte(c), lo = byte(c);
@@ -209,7 +224,7 @@ static time_t when(struct cur *c)
 
 	if (v >= 32768)
 		v -= 65536;
-	return POE + (time_t)v * 600;
+	return fz_base + (time_t)v * 600;
 }
 
 /* The serial an entry names: the subject's, another certificate's, the
@@ -433,6 +448,147 @@ static void as_revocation(const uint8_t *data, size_t size)
 	sk_X509_CRL_pop_free(crls, X509_CRL_free);
 }
 
+
+/* ---- a package sealed with the fixed PKI -------------------------------- */
+
+static const char record_xml[] =
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	"<record xmlns=\"urn:kho:record:1\">\n"
+	"  <resultCode>000.31.20.H55-250310-0012-KQ1</resultCode>\n"
+	"  <dossierCode>000.31.20.H55-250310-0012</dossierCode>\n"
+	"  <procedureCode>1.001193</procedureCode>\n"
+	"  <agencyCode>000.31.20.H55</agencyCode>\n"
+	"  <resultType>birth-registration</resultType>\n"
+	"  <numberSymbol>45/2025/TLKS-BS</numberSymbol>\n"
+	"  <subject kind=\"citizen\">\n"
+	"    <id>055225001234</id>\n"
+	"    <name>Trần Thị Bảo Ngọc</name>\n"
+	"  </subject>\n"
+	"  <title>Trích lục khai sinh (bản chính) của Trần Thị Bảo Ngọc</title>\n"
+	"  <issueDate>2025-03-10</issueDate>\n"
+	"  <signer>Nguyễn Văn Hùng, Phó Chủ tịch UBND xã Tịnh Khê</signer>\n"
+	"  <validFrom>2025-03-10</validFrom>\n"
+	"  <language>vi</language>\n"
+	"</record>\n"
+	;
+
+/*
+ * The input as the choices of a sealed package. First byte: bit 0 a
+ * signature timestamp, bit 1 an archive timestamp (lta_add), bit 2 a second
+ * archive timestamp, bit 3 the CA as trust anchor, bit 4 a CRL embedded,
+ * bit 5 an OCSP response embedded, bit 6 the CRL also given as the
+ * verifier's own. Then the signing time, the two (or three) genTimes and the
+ * validation time (when(), from a year into the certificates' validity),
+ * and the CRL's and the OCSP response's kinds and fields as in
+ * as_revocation. A report must come, nothing may pass without the anchor,
+ * and the reports must be written.
+ */
+static void as_sealed(const uint8_t *data, size_t size)
+{
+	static const char pdf[] = "%PDF-1.4 fuzz\n";
+	seal_file f = { "ketqua.pdf", "application/pdf", pdf, sizeof pdf - 1 };
+	struct cur c = { data, size };
+	unsigned h = byte(&c);
+	time_t signing, gen1, gen2, gen3, at;
+	kho_buf za, zb, out, ocsp;
+	STACK_OF(X509) *anchors = sk_X509_new_null(), *tsa_chain = sk_X509_new_null();
+	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
+	X509_CRL *crl = NULL;
+	tsa *t = NULL;
+	seal_opts so;
+	verify_opts o;
+	verify_report *r = NULL;
+	kho_err err;
+
+	memset(&err, 0, sizeof err);
+	memset(&so, 0, sizeof so);
+	memset(&o, 0, sizeof o);
+	kho_buf_init(&za, 1u << 20);
+	kho_buf_init(&zb, 1u << 20);
+	kho_buf_init(&out, 16u << 20);
+	kho_buf_init(&ocsp, 1u << 16);
+	if (anchors == NULL || tsa_chain == NULL || crls == NULL ||
+	    !sk_X509_push(tsa_chain, pki.tsa) || !sk_X509_push(tsa_chain, pki.ca))
+		goto out;
+	{
+		/* a year after the certificates begin */
+		struct tm tm;
+		if (ASN1_TIME_to_tm(X509_get0_notBefore(pki.leaf), &tm) != 1)
+			abort();
+		fz_base = timegm(&tm) + 365 * 86400;
+	}
+	signing = when(&c);
+	gen1 = when(&c);
+	gen2 = when(&c);
+	gen3 = when(&c);
+	at = when(&c);
+	if ((h & 8) && !sk_X509_push(anchors, pki.ca))
+		goto out;
+	if (h & 16) {
+		crl = make_crl(&c, byte(&c) & ~1u, pki.leaf);
+		if (crl != NULL && !sk_X509_CRL_push(crls, crl)) {
+			X509_CRL_free(crl);
+			crl = NULL;
+		}
+	}
+	if ((h & 32) && make_ocsp(&ocsp, &c, byte(&c) | 1u, pki.leaf) != 0)
+		kho_buf_reset(&ocsp);
+	so.signer.key = pki.leaf_key;
+	so.signer.cert = pki.leaf;
+	so.signer.signing_time = signing;
+	so.tsa_chain = tsa_chain;
+	so.crls = crls;
+	so.ocsp = ocsp.len > 0 ? &ocsp : NULL;
+	so.nocsp = ocsp.len > 0 ? 1 : 0;
+	if (tsa_new_local(&t, pki.tsa_key, pki.tsa, NULL, NULL, &err) != 0)
+		abort(); /* the fixed TSA certificate is fit */
+	if ((h & 1) && tsa_set_time(t, gen1, &err) == 0)
+		so.tsa = t;
+	if (seal_package(&za, &f, 1, record_xml, sizeof record_xml - 1, &so, &err) != 0)
+		goto out;
+	if ((h & 2) && tsa_set_time(t, gen2, &err) == 0 &&
+	    lta_add(&zb, za.data, za.len, t, &err) == 0) {
+		kho_buf tmp = za;
+		za = zb;
+		zb = tmp;
+		kho_buf_reset(&zb);
+		if ((h & 4) && tsa_set_time(t, gen3, &err) == 0 &&
+		    lta_add(&zb, za.data, za.len, t, &err) == 0) {
+			tmp = za;
+			za = zb;
+			zb = tmp;
+		}
+	}
+	o.anchors = anchors;
+	o.at = at;
+	o.at_set = 1;
+	if ((h & 64) && crl != NULL)
+		o.crls = crls;
+	if (verify_package_mem(&r, za.data, za.len, &o, &err) != 0) {
+		if (err.code != KHO_ENOMEM)
+			abort();
+		goto out;
+	}
+	if (!(h & 8) && r->indication == VR_TOTAL_PASSED)
+		abort(); /* no trust anchor: nothing may pass */
+	(void)verify_evidence_until(r);
+	if (verify_report_text(&out, r) != 0 || verify_report_json(&out, r) != 0 ||
+	    verify_report_xml(&out, r) != 0)
+		abort();
+out:
+	ERR_clear_error();
+	verify_report_free(r);
+	tsa_free(t);
+	sk_X509_free(anchors);
+	sk_X509_free(tsa_chain);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	kho_buf_free(&za);
+	kho_buf_free(&zb);
+	kho_buf_free(&out);
+	kho_buf_free(&ocsp);
+	fz_base = POE;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size > (1u << 20))
@@ -442,5 +598,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	as_token(data, size);
 	as_package(data, size);
 	as_revocation(data, size);
+	as_sealed(data, size);
 	return 0;
 }
