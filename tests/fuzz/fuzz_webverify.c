@@ -95,7 +95,10 @@ static int fz_key_hash(void *arg, const char *code, unsigned char hash[32], kho_
 static int fz_status_of(void *arg, const char *code, char status[WEBVERIFY_STATUS_MAX],
                         unsigned char package_sha256[32], kho_err *err)
 {
-	size_t n = strlen(v.status);
+	static const char *const words[] = { "valid", "expired", "superseded", "revoked", "annulled",
+		                             "suspended", "not-yet-valid", "destroyed" };
+#define NWORDS (sizeof words / sizeof words[0])
+	size_t n = strlen(v.status), i;
 
 	(void)arg;
 	(void)code;
@@ -108,8 +111,14 @@ static int fz_status_of(void *arg, const char *code, char status[WEBVERIFY_STATU
 		n--;
 	} else if (n > 0 && v.status[n - 1] == '+')
 		n--;
-	memcpy(status, v.status, n);
-	status[n] = '\0';
+	/* The status is kho's own word (catalog_result_status), never stored
+	 * free text: the view's if it is one, else one picked by its first byte. */
+	for (i = 0; i < NWORDS; i++)
+		if (strlen(words[i]) == n && memcmp(words[i], v.status, n) == 0)
+			break;
+	if (i == NWORDS)
+		i = (unsigned char)v.status[0] % NWORDS;
+	snprintf(status, WEBVERIFY_STATUS_MAX, "%s", words[i]);
 	return 0;
 }
 
