@@ -49,6 +49,7 @@
 #include "common/buf.h"
 #include "common/utf8.h"
 #include "common/util.h"
+#include "common/xml.h"
 #include "retention/api.h"
 #include "retention/rstore.h"
 #include "sign/seal.h"
@@ -3227,6 +3228,10 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 	int rc, removed = 0;
 
 	*out = NULL;
+	/* Before any thread exists: libxml2 copies a thread's error handler
+	 * the first time that thread uses it (a report written before the
+	 * first parse kept the default, printing to stderr: found by review). */
+	kho_xml_init();
 	if (data_dir == NULL)
 		data_dir = cfg->data;
 	if ((rc = parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:8600", &sa, err)) != 0)
@@ -3284,6 +3289,14 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 	if (s->lockfd < 0 || flock(s->lockfd, LOCK_EX | LOCK_NB) != 0) {
 		rc = kho_err_set(err, KHO_EEXIST, "%s: another daemon uses this data directory", data_dir);
 		goto fail;
+	}
+	{
+		/* The backup lock (docs/operations.md), made here 0600 by the
+		 * daemon's user so that a backup run as root does not make it. */
+		int bfd;
+		snprintf(lockpath, sizeof lockpath, "%s/backup.lock", data_dir);
+		if ((bfd = open(lockpath, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) >= 0)
+			close(bfd);
 	}
 	if ((rc = ingest_recover(s->ing, package_destroyed, s, &removed, err)) != 0)
 		goto fail;

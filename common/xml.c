@@ -24,9 +24,11 @@ static void silent(void *ctx, const char *msg, ...)
  * which prints to stderr whatever the parse options say: raw lines in the
  * daemon's log from any anonymous POST /v1/verify, and extra lines beside
  * kho verify's one-line verdict (found by fuzzing, 2026-12-07). The
- * handler is per thread in libxml2: the default for threads is set here,
- * before any thread parses (each parse calls kho_xml_init first), and this
- * thread's own. */
+ * handler is per thread in libxml2, copied from the default when a thread
+ * first uses libxml2 (a parse, or a report written): the default is set
+ * here, then this thread's own. So kho_xml_init must run before any thread
+ * is started (kho's main and server_start call it); each parse calls it
+ * too. */
 static void init(void)
 {
 	xmlInitParser();

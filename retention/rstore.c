@@ -3856,8 +3856,13 @@ static int backup_lock(rstore *r, int *fd, kho_err *err)
 	*fd = -1;
 	if ((size_t)snprintf(path, sizeof path, "%s/backup.lock", r->data) >= sizeof path)
 		return kho_err_set(err, KHO_EINVAL, "%s/backup.lock: path too long", r->data);
-	if ((*fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
-		return kho_err_set(err, KHO_EIO, "%s: %s", path, strerror(errno));
+	/* Read-only: a shared flock needs no more, and a lock file the backup
+	 * (run as root) made 0644 is readable by the daemon's user (found by
+	 * review: opened read-write, every later destruction failed). */
+	if ((*fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+		return kho_err_set(err, KHO_EIO, "%s: %s%s", path, strerror(errno),
+		                   errno == EACCES ? " (made by a backup run as another user? make it"
+		                   " readable by the daemon's user)" : "");
 	if (flock(*fd, LOCK_SH | LOCK_NB) == 0)
 		return 0;
 	e = errno;

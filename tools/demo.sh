@@ -22,10 +22,10 @@ if [ ! -f pki/trust.pem ]; then
 	"$KHO" pki init pki >/dev/null
 fi
 
-# The address the QR codes of the demo's results point to (a port 0 is
-# chosen at start: none then, and the daemon says so in its log).
+# The address the QR codes of the demo's results point to (none for a port
+# chosen at start or an address listening everywhere: the daemon says so).
 case $LISTEN in
-*:0) PUBLIC_URL= ;;
+*:0 | 0.0.0.0:* | \[::\]:*) PUBLIC_URL= ;;   # no address to print: the daemon warns
 *) PUBLIC_URL="  \"public_url\": \"http://$LISTEN\"," ;;
 esac
 cat > kho.json <<JSON

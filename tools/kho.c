@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "common/util.h"
+#include "common/xml.h"
 #include "tools/cmds.h"
 #include "sign/tsa.h"
 #include "tools/pem.h"
@@ -162,6 +163,7 @@ int main(int argc, char **argv)
 	size_t i;
 	time_t t;
 
+	kho_xml_init();   /* libxml2 silent, before any thread (common/xml.h) */
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

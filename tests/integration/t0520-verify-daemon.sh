@@ -88,6 +88,20 @@ check "POST /v1/verify (multipart, tampered): invalid/HASH_FAILURE" python3 -c '
 import json; j=json.load(open("api2.out")); assert j["answer"]=="invalid" and j["sub_indication"]=="HASH_FAILURE", j'
 st=$(get put /verify -X PUT); check_status "PUT /verify is 405" 405 "$st"
 st=$(get getapi /v1/verify); check_status "GET /v1/verify is 405" 405 "$st"
+# libxml2 printed raw "encoding error" lines to the daemon's log for a
+# manifest whose declared encoding rejects its bytes, from any worker thread
+# that had written a report before (found by fuzzing and review, 2026-12-07):
+# reports first on every thread, then such manifests.
+pids=""
+for i in $(seq 16); do curl -s -o /dev/null -F file=@arch/valid.asice "$URL/verify" & pids="$pids $!"; done
+for p in $pids; do wait "$p"; done
+pids=""
+for i in $(seq 20); do
+	curl -s -o /dev/null --data-binary @"$ROOT/testdata/hostile/manifest-bad-encoding.zip" "$URL/v1/verify" &
+	pids="$pids $!"
+done
+for p in $pids; do wait "$p"; done
+check_nogrep "no raw libxml2 line in the daemon's log" 'encoding error|I/O error|^[a-z]+ error :' serve.log
 check_grep "... in JSON, as every error of the API" '^\{"error":"[^"]+","status":405\}$' getapi.out
 
 # The QR code: kho qr (CLI) and GET /v1/results/{code}/qr (officer).
