@@ -139,7 +139,8 @@ int token_add(catalog *c, const char *name, int role, const char *agency, const 
 			                 " are never reused (the audit trail names them); choose another",
 			                 name, t);
 		else
-			rc = kho_err_set(err, KHO_EEXIST, "a token named %s already exists", name);
+			rc = kho_err_set(err, KHO_EEXIST, "a token named %s already exists (if its token"
+			                 " was never shown, revoke it and choose another name)", name);
 		goto rollback;
 	}
 	if (s != SQLITE_DONE) {

@@ -289,6 +289,8 @@ check_status "... by the lookup too: 401" 401 "$st"
 check_exit "adding a token with an unknown role: usage error" 3 "$KHO" token add --data data --role root x
 check_exit "adding a token under a revoked token's name: refused" 5 "$KHO" token add --data data --role officer --agency 000.00.18.H55 counter2
 check_grep "... saying it was revoked and names are never reused" 'a token named counter2 was revoked at 20[0-9-]*T[0-9:]*Z: token names are never reused' check.err
+check_exit "adding a token under an active token's name: refused" 5 "$KHO" token add --data data --role officer --agency $AG counter1
+check_grep "... with what to do if its token was lost before it was shown" 'a token named counter1 already exists \(if its token was never shown, revoke it and choose another name\)' check.err
 
 st=$(http GET /metrics "$ADM"); check_status "metrics for an admin" 200 "$st"
 check_grep "metrics: requests by route and status" 'kho_http_requests_total\{route="packages_post",status="201"\} [1-9]' body.out
