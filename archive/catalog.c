@@ -32,7 +32,13 @@
 
 struct catalog {
 	sqlite3 *db;
+	/* The catalog lock (catalog_lock), held by owner depth times (0: free),
+	 * its waiters in the order they came. mu guards these fields only, a
+	 * moment each time. */
 	pthread_mutex_t mu;
+	pthread_t owner;
+	int depth;
+	struct lock_waiter *head, **tail;
 	struct {
 		const char *sql;
 		sqlite3_stmt *st;
@@ -264,6 +270,7 @@ static int open_catalog(catalog **out, const char *path, int create, kho_err *er
 	pthread_mutex_init(&c->gc_mu, NULL);
 	pthread_cond_init(&c->gc_cv, NULL);
 	c->gc_tail = &c->gc_head;
+	c->tail = &c->head;
 	/* A new catalog is made 0600 here (SQLite would make it 0644 less the
 	 * umask), and its -wal and -shm files take the same mode: it holds the
 	 * records' metadata, subject names included. An empty file is an
@@ -341,14 +348,74 @@ void catalog_close(catalog *c)
 	free(c);
 }
 
+/*
+ * The catalog lock is handed over in the order threads asked for it (a
+ * plain mutex is not fair: under load a thread could wait while others
+ * took it again and again; and let go and taken again at once, it was
+ * nearly always the same thread that got it, so a destruction letting it
+ * go between items let nobody in: found by review). Recursive: the holder
+ * may take it again. Handed over when let go (depth and owner set for
+ * the first waiter), so nobody slips in before it.
+ */
+struct lock_waiter {
+	pthread_cond_t cv;
+	pthread_t tid;
+	int granted;
+	struct lock_waiter *next;
+};
+
 void catalog_lock(catalog *c)
 {
+	struct lock_waiter me;
+
 	pthread_mutex_lock(&c->mu);
+	if (c->depth > 0 && pthread_equal(c->owner, pthread_self())) {
+		c->depth++;
+	} else if (c->depth > 0 || c->head != NULL) {
+		pthread_cond_init(&me.cv, NULL);
+		me.tid = pthread_self();
+		me.granted = 0;
+		me.next = NULL;
+		*c->tail = &me;
+		c->tail = &me.next;
+		while (!me.granted)
+			pthread_cond_wait(&me.cv, &c->mu);
+		pthread_cond_destroy(&me.cv);   /* owner and depth were set for it */
+	} else {
+		c->owner = pthread_self();
+		c->depth = 1;
+	}
+	pthread_mutex_unlock(&c->mu);
 }
 
 void catalog_unlock(catalog *c)
 {
+	struct lock_waiter *w;
+
+	pthread_mutex_lock(&c->mu);
+	if (--c->depth == 0 && (w = c->head) != NULL) {
+		if ((c->head = w->next) == NULL)
+			c->tail = &c->head;
+		c->owner = w->tid;
+		c->depth = 1;
+		w->granted = 1;
+		pthread_cond_signal(&w->cv);
+	}
 	pthread_mutex_unlock(&c->mu);
+}
+
+/* Let go to the threads waiting now, each in turn, then queue behind them. */
+void catalog_yield(catalog *c)
+{
+	int waited;
+
+	pthread_mutex_lock(&c->mu);
+	waited = c->depth == 1 && c->head != NULL;   /* depth > 1: a caller up the stack holds it too */
+	pthread_mutex_unlock(&c->mu);
+	if (!waited)
+		return;
+	catalog_unlock(c);
+	catalog_lock(c);
 }
 
 sqlite3 *catalog_db(catalog *c)

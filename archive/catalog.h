@@ -111,6 +111,10 @@ void catalog_close(catalog *c);
  */
 void catalog_lock(catalog *c);
 void catalog_unlock(catalog *c);
+/* catalog_yield: the lock held once (not by a caller up the stack too), a
+ * long task between two steps lets the threads waiting for it in first,
+ * then holds it again. Nothing read under the lock before stays true. */
+void catalog_yield(catalog *c);
 sqlite3 *catalog_db(catalog *c);
 sqlite3_stmt *catalog_stmt(catalog *c, const char *sql, kho_err *err);
 

@@ -2495,6 +2495,7 @@ struct item {
 	int32_t due;
 	char why[RSTORE_REASON_MAX];
 	int renewed;                 /* export: the package was renewed since (x->package is now the renewal) */
+	char was[12];                /* execution: the item's state as it read it */
 };
 
 /*
@@ -3576,6 +3577,28 @@ static int tombstoned_check(rstore *r, int64_t batch, const char *code, kho_err 
 	return rc;
 }
 
+/* batch_still_approved: 0 if batch is still approved; else KHO_ECONFLICT
+ * (executed, or rejected, by another execution or request while the lock
+ * was let go between items). Inside the write transaction. */
+static int batch_still_approved(rstore *r, int64_t batch, kho_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = prep(r, &st, "SELECT state FROM ret_batches WHERE id = ?", err)) != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, batch);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		rc = dberr(r, err);
+	else if (strcmp(col(st, 0), "executed") == 0)
+		rc = executed_meanwhile(batch, err);
+	else if (strcmp(col(st, 0), "approved") != 0)
+		rc = kho_err_set(err, KHO_ECONFLICT, "batch %lld was %s meanwhile: this execution"
+		                 " stopped", (long long)batch, col(st, 0));
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item *x,
                        const rec *xr, const char *decision, int32_t decision_date,
                        const char *actor, kho_err *err)
@@ -3616,17 +3639,20 @@ static int destroy_one(rstore *r, store *stor, int64_t batch, const struct item 
 		if (rc != 0)
 			goto rollback;
 	}
-	/* A fresh item (xr != NULL) is claimed only if no other execution has
-	 * begun it; an interrupted one ('destroying') is this execution's to
-	 * finish, and a concurrent resumption is caught at the tombstone. */
-	if ((rc = prep(r, &st, xr != NULL ? "UPDATE ret_items SET state = 'destroying' WHERE"
-	                                    " batch = ? AND result_code = ? AND state NOT IN"
-	                                    " ('destroyed', 'destroying')"
-	                                  : "UPDATE ret_items SET state = 'destroying' WHERE"
-	                                    " batch = ? AND result_code = ? AND state ="
-	                                    " 'destroying'", err)) == 0) {
+	/* A fresh item (xr != NULL) is claimed only if it is still as this
+	 * execution read it: another execution that destroyed, began or
+	 * dropped it since is ahead (a record it dropped as held, claimed
+	 * here once the hold was released, was destroyed while its
+	 * certificate said "dropped"). An interrupted one ('destroying') is
+	 * this execution's to finish, and a concurrent resumption is caught at
+	 * the tombstone. */
+	if ((rc = batch_still_approved(r, batch, err)) != 0)
+		goto rollback;
+	if ((rc = prep(r, &st, "UPDATE ret_items SET state = 'destroying' WHERE batch = ? AND"
+	                       " result_code = ? AND state = ?", err)) == 0) {
 		sqlite3_bind_int64(st, 1, batch);
 		sqlite3_bind_text(st, 2, x->code, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, xr != NULL ? x->was : "destroying", -1, SQLITE_STATIC);
 		rc = step_done(r, st, err);
 		if (rc == 0 && sqlite3_changes(catalog_db(r->cat)) != 1)
 			rc = executed_meanwhile(batch, err);
@@ -3875,6 +3901,39 @@ static int backup_lock(rstore *r, int *fd, kho_err *err)
 	return kho_err_set(err, KHO_EIO, "%s: lock: %s", path, strerror(e));
 }
 
+/*
+ * execute_lock: DATA/retention/batches/N/execute.lock, flocked exclusive
+ * for a whole execution of batch N. The catalog lock is let go between
+ * items, and two executions of one batch, two requests to one daemon or
+ * two processes, would interleave item by item: one reading an item the
+ * other had just begun as 'destroying' took it for an interrupted one and
+ * shredded the same key (unlink: ENOENT, exit 4). The second is refused at
+ * once (KHO_ECONFLICT), before it reads the batch; a lock of a process
+ * killed goes with it. A batch without its directory (none: made at the
+ * proposal) is not locked: *fd -1, and the batch is read as usual.
+ */
+static int execute_lock(rstore *r, int64_t id, int *fd, kho_err *err)
+{
+	char path[PATH_MAX];
+	int e;
+
+	*fd = -1;
+	if ((size_t)snprintf(path, sizeof path, "%s/retention/batches/%lld/execute.lock", r->data,
+	                     (long long)id) >= sizeof path)
+		return kho_err_set(err, KHO_EINVAL, "%s: path too long", r->data);
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+		return errno == ENOENT ? 0 : kho_err_set(err, KHO_EIO, "%s: %s", path, strerror(errno));
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	e = errno;
+	close(*fd);
+	*fd = -1;
+	if (e == EWOULDBLOCK)
+		return kho_err_set(err, KHO_ECONFLICT, "batch %lld is being executed meanwhile by"
+		                   " another execution", (long long)id);
+	return kho_err_set(err, KHO_EIO, "%s: lock: %s", path, strerror(e));
+}
+
 int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
                          const rstore_signer *signer, json_t **report, kho_err *err)
 {
@@ -3894,7 +3953,7 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 	int64_t ndestroyed = 0;
 	size_t i;
 	holds h = { 0 };
-	int rc, locked = 1, resuming = 0, bfd;
+	int rc, locked = 1, resuming = 0, bfd, xfd;
 
 	memset(&it, 0, sizeof it);
 	kho_buf_init(&cert, CERT_MAX + 1024 * 1024);
@@ -3913,6 +3972,11 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		return rc;
 	}
 	if ((rc = backup_lock(r, &bfd, err)) != 0) {
+		json_decref(dropped);
+		return rc;
+	}
+	if ((rc = execute_lock(r, id, &xfd, err)) != 0) {
+		close(bfd);
 		json_decref(dropped);
 		return rc;
 	}
@@ -3963,6 +4027,7 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		}
 		item_from_row(x, st);
 		x->due = (int32_t)sqlite3_column_int64(st, 5);
+		cpy(x->was, sizeof x->was, col(st, 6));
 		/* An execution interrupted after some destructions (e.g. the
 		 * certificate could not be sealed) resumes: those stay destroyed,
 		 * and one it had begun ('destroying': keys may be shredded) is
@@ -4022,6 +4087,16 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		struct item *x = &it.v[i];
 		kho_err e2;
 		int erc, begun = 0;
+		/* Between two items the lock is let go, and the threads waiting
+		 * for it get in (found by review: a daemon's execution of 200
+		 * items held it 6 s, every ingest and GET /v1/results waiting).
+		 * Each item's steps are its own transactions, checked inside
+		 * them: the batch still approved, the item as read above, no
+		 * tombstone, the holds read again (held_now). The holds read
+		 * before the loop only evaluate: one released since drops its
+		 * items, which can be proposed again. */
+		if (i > 0)
+			catalog_yield(r->cat);
 		if (x->why[0] == '\1' || x->why[0] == '\2') {
 			begun = x->why[0] == '\2';
 			x->why[0] = '\0';
@@ -4073,19 +4148,21 @@ int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
 		                                         "reason", x->why));
 		if ((rc = catalog_begin(r->cat, err)) != 0)
 			goto out;
-		/* Never over an item another execution of this batch (another
-		 * process) destroyed or began to destroy since the items were
-		 * read: that one is ahead, this one stops (409) and records
-		 * nothing, no false drop and no retention-drop event (found by
-		 * review). An item this execution found 'destroying' and has to
-		 * settle (destroyed in another batch) is dropped. */
-		if ((rc = prep(r, &st, "UPDATE ret_items SET state = 'dropped', reason = ?"
-		                       " WHERE batch = ? AND result_code = ? AND state <> 'destroyed'"
-		                       " AND (state <> 'destroying' OR ?)", err)) == 0) {
+		/* Only an item still as this execution read it: never over one
+		 * another execution of this batch (another process) destroyed,
+		 * began to destroy or dropped since: that one is ahead, this one
+		 * stops (409) and records nothing, no false drop and no
+		 * retention-drop event (found by review). An item this execution
+		 * found 'destroying' and has to settle (destroyed in another
+		 * batch) is dropped. Nor in a batch rejected meanwhile. */
+		if ((rc = batch_still_approved(r, id, err)) == 0 &&
+		    (rc = prep(r, &st, "UPDATE ret_items SET state = 'dropped', reason = ?"
+		                       " WHERE batch = ? AND result_code = ? AND state = ?",
+		               err)) == 0) {
 			sqlite3_bind_text(st, 1, x->why, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 2, id);
 			sqlite3_bind_text(st, 3, x->code, -1, SQLITE_STATIC);
-			sqlite3_bind_int(st, 4, begun);
+			sqlite3_bind_text(st, 4, x->was, -1, SQLITE_STATIC);
 			rc = step_done(r, st, err);
 			if (rc == 0 && sqlite3_changes(catalog_db(r->cat)) != 1)
 				rc = executed_meanwhile(id, err);
@@ -4181,6 +4258,8 @@ out:
 	free(states);
 	free(a);
 	free(it.v);
+	if (xfd >= 0)
+		close(xfd);   /* the execution's lock, after the batch is executed */
 	close(bfd);   /* the backup lock, after the last key and row */
 	if (rc == 0 && report != NULL)
 		*report = json_pack("{s:I,s:I,s:O,s:s,s:s,s:b}", "batch", (json_int_t)id, "destroyed",

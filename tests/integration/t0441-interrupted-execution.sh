@@ -128,7 +128,11 @@ check "the audit chain verifies" "$KHO" audit verify --data late
 # retention-drop events for destroyed records.) Round 1 lines them up
 # behind a write transaction held by sqlite3, so that both have read the
 # batch approved and meet at the first item; rounds 2 and 3 are left to
-# the scheduler. The loser exits 5 (409) and records nothing.
+# the scheduler. The loser exits 5 (409) and records nothing. (Since the
+# catalog lock is let go between items, an execution holds its batch's
+# execute.lock: the second is mostly refused there; found flaky without
+# it: round 2, the loser read an item the winner had begun as
+# 'destroying', and shredded the same key, exit 4.)
 export KHO_NOW=2031-01-03T09:00:00Z
 EXE=(--key pki31/signer.key --cert pki31/signer.pem --tsa-key pki31/tsa.key --tsa-cert pki31/tsa.pem --agency 000.00.08.H55 --enterprise-code 0100000000)
 for round in 1 2 3; do
@@ -150,7 +154,7 @@ for round in 1 2 3; do
 		test "$(printf '%s\n' $x1 $x2 | sort | tr '\n' ' ')" = "0 5 "
 	cat x1.err x2.err > x.err
 	check_grep "... the other says the batch was executed by another execution" \
-		"batch $B (was executed meanwhile by another execution|is executed: only an approved batch)" x.err
+		"batch $B (was executed meanwhile by another execution|is executed: only an approved batch|is being executed meanwhile by another execution)" x.err
 	check_nogrep "... and no raw constraint error" 'UNIQUE constraint' x.err
 	check "... the batch is executed, its three records destroyed" \
 		test "$(sqlite3 twice/catalog.db "SELECT state FROM ret_batches WHERE id = $B; SELECT count(*) FROM ret_tombstones; SELECT group_concat(state) FROM ret_items WHERE batch = $B" | tr '\n' ' ')" = "executed 3 destroyed,destroyed,destroyed "
@@ -165,6 +169,62 @@ for round in 1 2 3; do
 	check_exit "... fsck is clean" 0 "$KHO" fsck --data twice --config kho31.json
 	check "... the audit chain verifies" "$KHO" audit verify --data twice
 done
+
+# ---- requests during a long execution by the daemon ----
+# (found by review: the daemon held the catalog lock across the whole item
+# loop, a batch of 200 records 6 s, every ingest and GET /v1/results
+# waiting for its end.) The lock is let go between items, and the requests
+# waiting for it get in. A trigger makes each record's tombstone slow to
+# write (a cross join counted in the execution's transaction, the lock
+# held, about a second); once the first record is 'destroying', a lookup
+# of an unknown record (its tombstone is looked for under the lock), an
+# ingest and a second execution are sent: the lookup must be answered
+# before the last record is destroyed (it takes the lock at an item's end;
+# an ingest takes it several times, one item's end each, more than three
+# items have: it is only checked to succeed).
+export KHO_NOW=2031-01-03T09:00:00Z
+make_record "$CT" r0105.xml 0105
+"$KHO" seal --key pki31/signer.key --cert pki31/signer.pem --tsa-key pki31/tsa.key \
+	--tsa-cert pki31/tsa.pem --crl pki31/crls.pem --record r0105.xml -o r0105.asice ketqua.pdf \
+	>/dev/null || echo "seal 0105 failed"
+rm -rf busy busy.keys; cp -a fresh busy; cp -a fresh.keys busy.keys
+sqlite3 busy/catalog.db "CREATE TABLE slow_n(x); CREATE TABLE slow_out(z);
+	WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000)
+	INSERT INTO slow_n SELECT x FROM c;
+	CREATE TRIGGER slow_tomb AFTER INSERT ON ret_tombstones WHEN NEW.batch = $B BEGIN
+	INSERT INTO slow_out SELECT count(*) FROM slow_n a, slow_n b WHERE a.x + b.x > 0; END;"
+start_daemon busy --config kho31.json
+req() { curl -s -o "$1.json" -w '%{http_code}' -H "Authorization: Bearer $2" "${@:3}" > "$1.code"; }
+req busy "$RM2" -X POST --data '{}' "$URL/v1/disposition/batches/$B/execute" &
+EX=$!
+for i in $(seq 200); do
+	[ "$(sqlite3 busy/catalog.db ".timeout 2000" "SELECT state FROM ret_items WHERE batch = $B AND result_code = '$A'")" = destroying ] && break
+	sleep 0.02
+done
+req get "$OFF" "$URL/v1/results/$(code 0199)" &
+G=$!
+req ing "$OFF" --data-binary @r0105.asice "$URL/v1/packages" &
+I=$!
+req second "$RM2" -X POST --data '{}' "$URL/v1/disposition/batches/$B/execute" &
+E2=$!
+wait $G
+DS=$(sqlite3 busy/catalog.db ".timeout 2000" "SELECT state FROM ret_items WHERE batch = $B AND result_code = '$D'")
+check_status "a lookup of an unknown record sent while the daemon executes a batch is answered" 404 "$(cat get.code)"
+check "... before the batch's last record is destroyed (its item: $DS)" test "$DS" != destroyed
+wait $I
+check_status "an ingest sent meanwhile is answered" 201 "$(cat ing.code)"
+# A second execution of the batch would interleave with the first item by
+# item: it is refused (the batch's execute.lock).
+wait $E2
+check_status "a second execution of it meanwhile answers 409" 409 "$(cat second.code)"
+check_grep "... the batch being executed by another execution" "batch $B is being executed meanwhile by another execution" second.json
+wait $EX
+check "... the execution succeeds, its three records destroyed" \
+	test "$(cat busy.code) $(jq -r .destroyed busy.json)" = "200 3"
+stop_daemon
+ev() { sqlite3 busy/catalog.db "SELECT count(*) FROM audit WHERE action = '$1'"; }
+check "... one retention-execute event, three retention-destroy, no retention-drop" \
+	test "$(ev retention-execute)/$(ev retention-destroy)/$(ev retention-drop)" = "1/3/0"
 
 # ---- a hold placed while the batch executes ----
 # (found by review, 2026-12-08: the holds were read once before the items,
