@@ -3866,6 +3866,34 @@ int rstore_signer_check(const rstore_signer *sg, time_t t, kho_err *err)
 }
 
 /*
+ * lock_file: path opened (made 0600 if missing, never through a symbolic
+ * link) with open_flags and flocked with op, without waiting, into *fd.
+ * 0; 1 when another holds it (*fd -1); else KHO_EIO with err set. The
+ * callers say who holds it.
+ */
+static int lock_file(const char *path, int open_flags, int op, int *fd, kho_err *err)
+{
+	int e;
+
+	if ((*fd = open(path, open_flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+		e = errno;
+		kho_err_set(err, KHO_EIO, "%s: %s%s", path, strerror(e),
+		            e == EACCES ? " (made by another user? make it readable by the"
+		            " daemon's user)" : "");
+		errno = e;
+		return KHO_EIO;
+	}
+	if (flock(*fd, op | LOCK_NB) == 0)
+		return 0;
+	e = errno;
+	close(*fd);
+	*fd = -1;
+	if (e == EWOULDBLOCK)
+		return 1;
+	return kho_err_set(err, KHO_EIO, "%s: lock: %s", path, strerror(e));
+}
+
+/*
  * backup_lock: a shared lock on DATA/backup.lock (flock), held for the whole
  * of a destruction. The documented online backup (docs/operations.md) holds
  * it exclusively from its catalog copy to its key-store copy: a destruction
@@ -3877,7 +3905,7 @@ int rstore_signer_check(const rstore_signer *sg, time_t t, kho_err *err)
 static int backup_lock(rstore *r, int *fd, kho_err *err)
 {
 	char path[PATH_MAX];
-	int e;
+	int rc;
 
 	*fd = -1;
 	if ((size_t)snprintf(path, sizeof path, "%s/backup.lock", r->data) >= sizeof path)
@@ -3885,20 +3913,11 @@ static int backup_lock(rstore *r, int *fd, kho_err *err)
 	/* Read-only: a shared flock needs no more, and a lock file the backup
 	 * (run as root) made 0644 is readable by the daemon's user (found by
 	 * review: opened read-write, every later destruction failed). */
-	if ((*fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
-		return kho_err_set(err, KHO_EIO, "%s: %s%s", path, strerror(errno),
-		                   errno == EACCES ? " (made by a backup run as another user? make it"
-		                   " readable by the daemon's user)" : "");
-	if (flock(*fd, LOCK_SH | LOCK_NB) == 0)
-		return 0;
-	e = errno;
-	close(*fd);
-	*fd = -1;
-	if (e == EWOULDBLOCK)
+	if ((rc = lock_file(path, O_RDONLY, LOCK_SH, fd, err)) == 1)
 		return kho_err_set(err, KHO_EBUSY, "a backup is running (it holds %s): a destruction"
 		                   " must not fall between its catalog and key-store copies; nothing was"
 		                   " destroyed: execute the batch once the backup is done", path);
-	return kho_err_set(err, KHO_EIO, "%s: lock: %s", path, strerror(e));
+	return rc;
 }
 
 /*
@@ -3915,23 +3934,22 @@ static int backup_lock(rstore *r, int *fd, kho_err *err)
 static int execute_lock(rstore *r, int64_t id, int *fd, kho_err *err)
 {
 	char path[PATH_MAX];
-	int e;
+	int rc;
 
 	*fd = -1;
 	if ((size_t)snprintf(path, sizeof path, "%s/retention/batches/%lld/execute.lock", r->data,
 	                     (long long)id) >= sizeof path)
 		return kho_err_set(err, KHO_EINVAL, "%s: path too long", r->data);
-	if ((*fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
-		return errno == ENOENT ? 0 : kho_err_set(err, KHO_EIO, "%s: %s", path, strerror(errno));
-	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+	rc = lock_file(path, O_RDWR, LOCK_EX, fd, err);
+	if (rc == KHO_EIO && *fd < 0 && errno == ENOENT) {
+		if (err != NULL)   /* no batch directory: not locked, no error */
+			*err = (kho_err){ 0, "" };
 		return 0;
-	e = errno;
-	close(*fd);
-	*fd = -1;
-	if (e == EWOULDBLOCK)
+	}
+	if (rc == 1)
 		return kho_err_set(err, KHO_ECONFLICT, "batch %lld is being executed meanwhile by"
 		                   " another execution", (long long)id);
-	return kho_err_set(err, KHO_EIO, "%s: lock: %s", path, strerror(e));
+	return rc;
 }
 
 int rstore_batch_execute(rstore *r, int64_t id, const char *actor, int32_t on,
