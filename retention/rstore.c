@@ -3046,6 +3046,8 @@ unlock:
 
 /* reject_check: batch id may be rejected (proposed, or approved and
  * nothing destroyed yet). Lock held, in the transaction. */
+static int execute_lock(rstore *r, int64_t id, int *fd, kho_err *err);
+
 static int reject_check(rstore *r, int64_t id, kho_err *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -3073,11 +3075,25 @@ static int reject_check(rstore *r, int64_t id, kho_err *err)
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		rc = dberr(r, err);
-	else if (sqlite3_column_int64(st, 0) > 0)
-		rc = kho_err_set(err, KHO_ECONFLICT, "batch %lld: an interrupted execution already"
-		                 " destroyed (or began to destroy) %lld of its records; execute it again"
-		                 " to finish it and seal its certificate", (long long)id,
-		                 (long long)sqlite3_column_int64(st, 0));
+	else if (sqlite3_column_int64(st, 0) > 0) {
+		/* Running now (it lets the catalog go between items), or
+		 * interrupted: only the latter is executed again (found by
+		 * review: a rejection during a running execution was told it
+		 * had been interrupted). */
+		int fd;
+		kho_err e2;
+		if (execute_lock(r, id, &fd, &e2) == KHO_ECONFLICT)
+			rc = kho_err_set(err, KHO_ECONFLICT, "batch %lld is being executed (%lld of its"
+			                 " records destroyed or being destroyed so far): it cannot be"
+			                 " rejected", (long long)id, (long long)sqlite3_column_int64(st, 0));
+		else
+			rc = kho_err_set(err, KHO_ECONFLICT, "batch %lld: an interrupted execution already"
+			                 " destroyed (or began to destroy) %lld of its records; execute it"
+			                 " again to finish it and seal its certificate", (long long)id,
+			                 (long long)sqlite3_column_int64(st, 0));
+		if (fd >= 0)
+			close(fd);
+	}
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -3940,7 +3956,7 @@ static int execute_lock(rstore *r, int64_t id, int *fd, kho_err *err)
 	if ((size_t)snprintf(path, sizeof path, "%s/retention/batches/%lld/execute.lock", r->data,
 	                     (long long)id) >= sizeof path)
 		return kho_err_set(err, KHO_EINVAL, "%s: path too long", r->data);
-	rc = lock_file(path, O_RDWR, LOCK_EX, fd, err);
+	rc = lock_file(path, O_RDONLY, LOCK_EX, fd, err);   /* flock needs no write access */
 	if (rc == KHO_EIO && *fd < 0 && errno == ENOENT) {
 		if (err != NULL)   /* no batch directory: not locked, no error */
 			*err = (kho_err){ 0, "" };

@@ -207,6 +207,8 @@ req ing "$OFF" --data-binary @r0105.asice "$URL/v1/packages" &
 I=$!
 req second "$RM2" -X POST --data '{}' "$URL/v1/disposition/batches/$B/execute" &
 E2=$!
+req rej "$RM2" -X POST --data '{"reason":"changed our mind"}' "$URL/v1/disposition/batches/$B/reject" &
+RJ=$!
 wait $G
 DS=$(sqlite3 busy/catalog.db ".timeout 2000" "SELECT state FROM ret_items WHERE batch = $B AND result_code = '$D'")
 check_status "a lookup of an unknown record sent while the daemon executes a batch is answered" 404 "$(cat get.code)"
@@ -218,6 +220,10 @@ check_status "an ingest sent meanwhile is answered" 201 "$(cat ing.code)"
 wait $E2
 check_status "a second execution of it meanwhile answers 409" 409 "$(cat second.code)"
 check_grep "... the batch being executed by another execution" "batch $B is being executed meanwhile by another execution" second.json
+# (found by review: a rejection meanwhile was told of an "interrupted" execution)
+wait $RJ
+check_status "a rejection meanwhile answers 409" 409 "$(cat rej.code)"
+check_grep "... saying the batch is being executed, not that it was interrupted" "batch $B is being executed \\([0-9]+ of its records destroyed or being destroyed so far\\): it cannot be rejected" rej.json
 wait $EX
 check "... the execution succeeds, its three records destroyed" \
 	test "$(cat busy.code) $(jq -r .destroyed busy.json)" = "200 3"
