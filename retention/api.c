@@ -86,6 +86,17 @@ static int32_t today(void)
 	return kho_local_day(kho_now());
 }
 
+/* quotable: 1 if a name the client sent (k, n bytes) may be quoted in a
+ * refusal: no digit (refusals are audited: no personal number reaches the
+ * trail, even as a name) and at most max bytes. */
+static int quotable(const char *k, size_t n, size_t max)
+{
+	for (size_t i = 0; i < n; i++)
+		if (k[i] >= '0' && k[i] <= '9')
+			return 0;
+	return n <= max;
+}
+
 /*
  * body_json: the request body as a JSON object (an empty body is {}), with
  * no member but those in known (NULL-terminated): a misspelt member
@@ -120,7 +131,7 @@ static json_t *body_json(const rapi_request *q, rapi_response *resp, const char 
 			;
 		if (known[i] != NULL)
 			continue;
-		if (strpbrk(k, "0123456789") == NULL && strlen(k) <= 64)
+		if (quotable(k, strlen(k), 64))
 			snprintf(m, sizeof m, "unknown member \"%s\"", k);
 		else
 			snprintf(m, sizeof m, "a member the route does not take was given");
@@ -216,19 +227,16 @@ static int query_refused(const char *q, const struct qparam *known, rapi_respons
 		size_t len = strcspn(q, "&"), nl = strcspn(q, "=");
 		const char *v = nl < len ? q + nl + 1 : q + len;
 		size_t vl = (size_t)(q + len - v), i, j;
-		int digit = 0;
 
 		if (nl > len)
 			nl = len;
-		for (i = 0; i < nl; i++)
-			digit |= q[i] >= '0' && q[i] <= '9';
 		for (i = 0; known[i].name != NULL; i++)
 			if (strlen(known[i].name) == nl && memcmp(known[i].name, q, nl) == 0)
 				break;
 		if (known[i].name == NULL) {
 			if (known[0].name == NULL)
 				snprintf(m, sizeof m, "this request takes no query parameters");
-			else if (digit || nl > 40)
+			else if (!quotable(q, nl, 40))
 				snprintf(m, sizeof m, "unknown query parameter");
 			else
 				snprintf(m, sizeof m, "unknown query parameter \"%.*s\"", (int)nl, q);
