@@ -5259,6 +5259,68 @@ static int still_approved(rstore *r, int64_t id, kho_err *err)
 	return rc;
 }
 
+/*
+ * transfer_due: 1 if item x of an approved transfer batch goes into the bag
+ * on day on: eligible for transfer, not held (h: every hold not released),
+ * its package the one approved or a renewal of it (then x->package becomes
+ * the renewal); 0 with the reason in x->why. Under the lock.
+ */
+static int transfer_due(rstore *r, struct item *x, const holds *h, int32_t on, struct one_arg *a)
+{
+	kho_err e2;
+	int erc = evaluate_one(r, x->code, h, on, a, &e2);
+
+	if (erc == 0 && a->res.nholds == 0 &&
+	    (a->res.outcome == ELIG_ELIGIBLE_TRANSFER ||
+	     (a->res.outcome == ELIG_PERMANENT && (a->res.reasons & ELIG_R_TRANSFER_DUE))) &&
+	    same_package(r, x->package, a->x.package)) {
+		/* Renewed since the approval: the renewal goes, the same
+		 * signed content with the archive timestamps that keep it
+		 * verifiable after its TSA certificate ends. */
+		if (strcmp(x->package, a->x.package) != 0) {
+			snprintf(x->why, sizeof x->why, "exported as its renewal, package %s (the"
+			         " package approved, %.64s, was renewed since)", a->x.package,
+			         x->package);
+			snprintf(x->package, sizeof x->package, "%s", a->x.package);
+			x->renewed = 1;
+		}
+		return 1;
+	}
+	snprintf(x->why, sizeof x->why, "%.500s", erc ? e2.msg : a->why);
+	return 0;
+}
+
+/*
+ * still_due: 0 if every record the bag holds is still due as written, in
+ * the transaction that records the export. The catalog is let go while the
+ * bag is written, and a hold placed then (or a renewal, or a status change
+ * that ends the eligibility) must not be overtaken: the export fails, its
+ * bag is removed, and the next export drops the record (found by review,
+ * 2026-12-08: a hold placed during an export let the record be sent away).
+ */
+static int still_due(rstore *r, struct items *it, holds *h, int32_t on, struct one_arg *a,
+                     int64_t id, kho_err *err)
+{
+	int rc;
+
+	holds_free(h);
+	if ((rc = holds_load(r, h, err)) != 0)
+		return rc;
+	holds_all_active(h);
+	for (size_t i = 0; i < it->n; i++) {
+		struct item y = it->v[i];
+		if (y.due != 1)
+			continue;
+		if (!transfer_due(r, &y, h, on, a) || strcmp(y.package, it->v[i].package) != 0)
+			return kho_err_set(err, KHO_ECONFLICT, "batch %lld: %s changed while its bag was"
+			                   " written (%.300s): nothing was exported; export the batch again",
+			                   (long long)id, y.code,
+			                   strcmp(y.package, it->v[i].package) != 0
+			                       ? "its package was renewed" : y.why);
+	}
+	return 0;
+}
+
 int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on,
                             const char *bag_path, const char *source_org, json_t **report,
                             kho_err *err)
@@ -5339,29 +5401,9 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 	/* Re-evaluate now; a held record is not sent away either. */
 	for (i = 0; i < it.n; i++) {
 		struct item *x = &it.v[i];
-		kho_err e2;
-		int erc = evaluate_one(r, x->code, &h, on, a, &e2);
-		if (erc == 0 && a->res.nholds == 0 &&
-		    (a->res.outcome == ELIG_ELIGIBLE_TRANSFER ||
-		     (a->res.outcome == ELIG_PERMANENT && (a->res.reasons & ELIG_R_TRANSFER_DUE))) &&
-		    same_package(r, x->package, a->x.package)) {
-			/* Renewed since the approval: the renewal goes, the same
-			 * signed content with the archive timestamps that keep it
-			 * verifiable after its TSA certificate ends. */
-			if (strcmp(x->package, a->x.package) != 0) {
-				snprintf(x->why, sizeof x->why, "exported as its renewal, package %s (the"
-				         " package approved, %.64s, was renewed since)", a->x.package,
-				         x->package);
-				snprintf(x->package, sizeof x->package, "%s", a->x.package);
-				x->renewed = 1;
-			}
-			x->due = 1; /* exported */
-			continue;
-		}
-		x->due = 0;
-		snprintf(x->why, sizeof x->why, "%.500s", erc ? e2.msg : a->why);
-		json_array_append_new(dropped, json_pack("{s:s,s:s}", "result_code", x->code, "reason",
-		                                         x->why));
+		if ((x->due = transfer_due(r, x, &h, on, a)) == 0)
+			json_array_append_new(dropped, json_pack("{s:s,s:s}", "result_code", x->code,
+			                                         "reason", x->why));
 	}
 	catalog_unlock(r->cat);
 	locked = 0;
@@ -5521,6 +5563,8 @@ int rstore_transfer_execute(rstore *r, int64_t id, const char *actor, int32_t on
 	locked = 1;
 	if ((rc = catalog_begin(r->cat, err)) != 0)
 		goto out;
+	if ((rc = still_due(r, &it, &h, on, a, id, err)) != 0)
+		goto rollback;
 	if ((rc = prep(r, &st, "UPDATE ret_items SET state = ?, reason = ? WHERE batch = ? AND"
 	                       " result_code = ?", err)) != 0)
 		goto rollback;

@@ -350,6 +350,28 @@ check "... one retention-transfer-export event" \
 	test "$(sqlite3 tx/catalog.db "SELECT count(*) FROM audit WHERE action = 'retention-transfer-export'")" = 1
 check "... the audit chain verifies" "$KHO" audit verify --data tx
 rm -f txa.tar txb.tar
+# A hold placed while the bag is written (the export lets the catalog go
+# meanwhile), on a copy (found by review, 2026-12-08: the record was sent
+# away held): the hold is inserted by sqlite3 in a write transaction that
+# the export's own waits for, after it has read the batch and written its
+# bag. The export exits 5 and removes its bag; the next one drops the record.
+rm -rf th th.keys && cp -a data th && cp -a data.keys th.keys
+(echo "BEGIN IMMEDIATE; INSERT INTO ret_holds(seq, id, scope, target, reason, authority, placed, placed_by)
+ VALUES((SELECT COALESCE(MAX(seq), 0) + 1 FROM ret_holds), 'H-late', 'record', '$HTC', 'x', 'y', 0, 'test');"
+ sleep 3; echo "COMMIT;") | sqlite3 th/catalog.db &
+L=$!
+sleep 0.5
+TH=(batch export $TB --actor rm-hoa --data th --bag tha.tar)
+check_exit "an export overtaken by a hold on one of its records exits 5" 5 env KHO_NOW=2031-01-11T09:00:00Z "$KHO" retention "${TH[@]}"
+wait $L
+check_grep "... naming the record, held meanwhile, and saying nothing was exported" \
+	"$HTC changed while its bag was written .*H-late.*nothing was exported" check.err
+check "... the batch is still approved, no bag left" \
+	test "$(sqlite3 th/catalog.db "SELECT state FROM ret_batches WHERE id = $TB")/$(ls tha.tar 2>/dev/null)" = "approved/"
+check "the next export drops the held record" env KHO_NOW=2031-01-11T09:00:00Z "$KHO" retention "${TH[@]}"
+check "... which is not in the bag" \
+	test "$(sqlite3 th/catalog.db "SELECT state FROM ret_items WHERE batch = $TB AND result_code = '$HTC'")/$(tar -tf tha.tar | grep -c "$HTC")" = "dropped/0"
+rm -f tha.tar
 check "the approved batch is exported as a bag" RAT 2031-01-11 batch export $TB --actor rm-hoa --bag bag.tar --source-org "Sở Nội vụ tỉnh H55"
 mkdir bagx && tar -C bagx -xf bag.tar
 BAG=bagx/kho-transfer-batch-$TB
