@@ -107,6 +107,23 @@ int token_add(catalog *c, const char *name, int role, const char *agency, const 
 	catalog_lock(c);
 	if ((rc = catalog_begin(c, err)) != 0)
 		goto unlock;
+	/* Names that differ only in case read as one in the audit trail and in
+	 * `kho token list` (counter1 acting, Counter1 revoked): refused. */
+	st = catalog_stmt(c, "SELECT name FROM tokens WHERE name = ?1 COLLATE NOCASE AND name <> ?1",
+	                  err);
+	if (st == NULL) {
+		rc = KHO_EIO;
+		goto rollback;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		rc = kho_err_set(err, KHO_EEXIST, "a token named %.64s already exists: names that differ"
+		                 " only in case are not told apart in the audit trail; choose another",
+		                 (const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		goto rollback;
+	}
+	sqlite3_reset(st);
 	st = catalog_stmt(c, "INSERT INTO tokens(name, role, agency, hash, created_at)"
 	                     " VALUES(?,?,?,?,?)", err);
 	if (st == NULL) {

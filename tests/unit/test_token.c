@@ -43,6 +43,9 @@ static void t_add_check_revoke(void)
 	CHECK(strcmp(tok, tok2) != 0);
 	/* duplicate name, officer without agency, bad name */
 	CHECK_EQ_INT(token_add(c, "counter-1", TOKEN_ADMIN, NULL, "cli", tok2, NULL), KHO_EEXIST);
+	/* Only the case differs: the audit trail would not tell them apart. */
+	CHECK_EQ_INT(token_add(c, "Counter-1", TOKEN_ADMIN, NULL, "cli", tok2, NULL), KHO_EEXIST);
+	CHECK_EQ_INT(token_add(c, "AUDITOR", TOKEN_AUDITOR, NULL, "cli", tok2, NULL), KHO_EEXIST);
 	CHECK_EQ_INT(token_add(c, "c2", TOKEN_OFFICER, NULL, "cli", tok2, NULL), KHO_EINVAL);
 	CHECK_EQ_INT(token_add(c, "bad name", TOKEN_ADMIN, NULL, "cli", tok2, NULL), KHO_EINVAL);
 	CHECK_EQ_INT(token_add(c, "c3", TOKEN_OFFICER, "H30", "cli", tok2, NULL), KHO_EINVAL);
