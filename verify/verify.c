@@ -285,6 +285,8 @@ struct sigctx {
 	size_t nf;
 	int oom;
 	unsigned poe_accuracy;     /* seconds, of the signature timestamp giving the POE */
+	time_t ts_last;            /* the latest accepted signature timestamp's genTime */
+	unsigned ts_last_accuracy; /* its accuracy, seconds */
 };
 
 static void find(struct sigctx *c, enum vr_sub sub, const char *fmt, ...)
@@ -459,8 +461,12 @@ struct pkgctx {
 	size_t nmf;
 	STACK_OF(X509_CRL) *extra_crls;   /* opts->crls, may be NULL */
 	/* container timestamps that cover a signature file (archive POE) */
-	struct { const char *sig; time_t gen; const char *tst; } apoe[VR_MAX_NOTES];
+	struct { const char *sig; time_t gen; unsigned acc; const char *tst; } apoe[VR_MAX_NOTES];
 	size_t napoe;
+	/* container timestamps earlier than a container timestamp they list
+	 * (early covers late; EN 319 102-1 time-stamp coherence order) */
+	struct { const char *early, *late; time_t egen, lgen; } order[VR_MAX_NOTES];
+	size_t norder;
 	int asics;                        /* the container is ASiC-S (container_kind) */
 	const pkg_entry *asics_object;    /* its one root-level data object, or NULL */
 	size_t nroot;                     /* data objects at the root (not META-INF/, not mimetype) */
@@ -760,6 +766,17 @@ static int archive_poe_next(const struct pkgctx *pc, const char *file, size_t *k
 	return 0;
 }
 
+/* 1 if the container timestamp tst gives a POE of the entry file (lists it). */
+static int apoe_has(const struct pkgctx *pc, const char *file, const char *tst)
+{
+	size_t k;
+
+	for (k = 0; k < pc->napoe; k++)
+		if (strcmp(pc->apoe[k].sig, file) == 0 && strcmp(pc->apoe[k].tst, tst) == 0)
+			return 1;
+	return 0;
+}
+
 /* Step 4: signature timestamps; returns the earliest acceptable genTime. */
 static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
                             STACK_OF(X509) *anchors, const char *signame, time_t *poe, int *have)
@@ -870,6 +887,10 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 			if (!*have || g < *poe) {
 				*poe = g;
 				c->poe_accuracy = t.accuracy;
+			}
+			if (!*have || t.gen_time > c->ts_last) {
+				c->ts_last = t.gen_time;
+				c->ts_last_accuracy = t.accuracy;
 			}
 			*have = 1;
 		}
@@ -1324,16 +1345,50 @@ static int check_signature(vr_signature *s, struct pkgctx *pc, const pkg_entry *
 		poe = tpoe;
 		has_poe = 1;
 	}
-	for (i = 0; i < pc->napoe; i++)
-		if (strcmp(pc->apoe[i].sig, sigent->name) == 0 && pc->apoe[i].gen < poe &&
-		    pc->apoe[i].gen <= pc->at) {
-			char t1[32];
-			poe = pc->apoe[i].gen;
-			poe_tst = pc->apoe[i].tst;
-			has_poe = 1;
-			find(&c, VR_SUB_NONE, "proof of existence at %s from the container timestamp %s",
-			     kho_time_format(t1, sizeof t1, poe), pc->apoe[i].tst);
+	/* EN 319 102-1 time-stamp coherence order: a container timestamp over
+	 * the signature file covers its signature timestamps, and a renewal
+	 * the container timestamps before it, so none can be earlier than
+	 * what it covers beyond the two tokens' accuracy (as content_order
+	 * allows). Which token is wrong cannot be told: the signature is
+	 * TIMESTAMP_ORDER_FAILURE, and the earlier time, claimed for something
+	 * not yet made, is no proof of existence (found by review: such
+	 * packages passed, that time as their best signature time). */
+	for (i = 0; i < pc->norder; i++)
+		if (apoe_has(pc, sigent->name, pc->order[i].early) ||
+		    apoe_has(pc, sigent->name, pc->order[i].late)) {
+			char t1[32], t2[32];
+			find(&c, VR_TIMESTAMP_ORDER_FAILURE, "the container timestamp %s (%s) is earlier than"
+			     " the container timestamp %s (%s) it covers: a timestamp cannot cover one not"
+			     " yet made; its time is not used as a proof of existence", pc->order[i].early,
+			     kho_time_format(t1, sizeof t1, pc->order[i].egen), pc->order[i].late,
+			     kho_time_format(t2, sizeof t2, pc->order[i].lgen));
 		}
+	for (i = 0; i < pc->napoe; i++) {
+		char t1[32], t2[32];
+		int early = 0;
+		size_t k;
+
+		if (strcmp(pc->apoe[i].sig, sigent->name) != 0)
+			continue;
+		if (have_tpoe &&
+		    pc->apoe[i].gen + (time_t)pc->apoe[i].acc + (time_t)c.ts_last_accuracy < c.ts_last) {
+			find(&c, VR_TIMESTAMP_ORDER_FAILURE, "the container timestamp %s (%s) is earlier than"
+			     " the signature timestamp (%s) in the signature file it covers: a timestamp"
+			     " cannot cover one not yet made; its time is not used as a proof of existence",
+			     pc->apoe[i].tst, kho_time_format(t1, sizeof t1, pc->apoe[i].gen),
+			     kho_time_format(t2, sizeof t2, c.ts_last));
+			continue;
+		}
+		for (k = 0; k < pc->norder; k++)
+			early |= strcmp(pc->order[k].early, pc->apoe[i].tst) == 0;
+		if (early || pc->apoe[i].gen >= poe || pc->apoe[i].gen > pc->at)
+			continue;
+		poe = pc->apoe[i].gen;
+		poe_tst = pc->apoe[i].tst;
+		has_poe = 1;
+		find(&c, VR_SUB_NONE, "proof of existence at %s from the container timestamp %s",
+		     kho_time_format(t1, sizeof t1, poe), pc->apoe[i].tst);
+	}
 	s->has_poe = has_poe;
 	s->best_signature_time = poe;
 	if (mf != NULL && mf->e->data != NULL && have_tpoe &&
@@ -1382,6 +1437,7 @@ struct ctst {
 	int intact;              /* imprint and token signature hold, not weak: time could mend it */
 	int digests_ok;          /* every object its manifest lists is intact */
 	time_t gen;
+	unsigned acc;            /* its accuracy, seconds */
 	char why[512];           /* why it is not accepted, "" if it is */
 	char then_why[600];      /* why not either at the latest time a later token proves */
 };
@@ -1400,9 +1456,21 @@ static void ctst_accept(struct pkgctx *pc, struct ctst *x)
 		    (is_signature_name(x->mf->m->refs[j].uri) || has_suffix(x->mf->m->refs[j].uri, ".tst"))) {
 			pc->apoe[pc->napoe].sig = x->mf->m->refs[j].uri;
 			pc->apoe[pc->napoe].gen = x->gen;
+			pc->apoe[pc->napoe].acc = x->acc;
 			pc->apoe[pc->napoe].tst = x->tok->name;
 			pc->napoe++;
 		}
+}
+
+/* 1 if the manifest has a reference to exactly name. */
+static int lists_entry(const manifest *m, const char *name)
+{
+	size_t j;
+
+	for (j = 0; j < m->nrefs; j++)
+		if (strcmp(m->refs[j].uri, name) == 0)
+			return 1;
+	return 0;
 }
 
 /* One container timestamp at time at: 1 valid, 0 not (why, t.reason), <0. */
@@ -1419,6 +1487,7 @@ static int ctst_check(struct pkgctx *pc, struct ctst *x, time_t at, vcms_tst *t)
 	x->intact = t->have_gen_time && t->imprint_ok && t->signature_ok && !t->weak;
 	if (t->have_gen_time)
 		x->gen = t->gen_time;
+	x->acc = t->accuracy;
 	if (t->weak)
 		snprintf(x->why, sizeof x->why, "a broken algorithm: %s", t->weak_why);
 	else if (bad && t->reason[0] != '\0')
@@ -1557,6 +1626,19 @@ static int check_container_timestamps(verify_report *r, struct pkgctx *pc)
 			}
 		}
 	} while (changed);
+	/* A container timestamp earlier than one its manifest lists, beyond
+	 * the two tokens' accuracy: out of order (check_signature). */
+	for (i = 0; i < q; i++)
+		for (j = 0; x[i].ok && x[i].digests_ok && j < q; j++)
+			if (j != i && x[j].ok && pc->norder < VR_MAX_NOTES &&
+			    lists_entry(x[i].mf->m, x[j].tok->name) &&
+			    x[i].gen + (time_t)x[i].acc + (time_t)x[j].acc < x[j].gen) {
+				pc->order[pc->norder].early = x[i].tok->name;
+				pc->order[pc->norder].egen = x[i].gen;
+				pc->order[pc->norder].late = x[j].tok->name;
+				pc->order[pc->norder].lgen = x[j].gen;
+				pc->norder++;
+			}
 	rc = 0;
 	for (i = 0; i < q; i++)
 		if (!x[i].ok && x[i].tok != NULL && x[i].why[0] != '\0' &&

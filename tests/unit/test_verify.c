@@ -119,6 +119,8 @@ struct more {
 	time_t signing_time;  /* the claimed signing-time (else CMS_final's wall clock) */
 	time_t archive_gen;   /* genTime of a container timestamp (ASiCArchiveManifest) over
 	                         the signature file */
+	time_t archive2_gen;  /* with archive_gen: genTime of a renewal over the signature
+	                         file, the first archive manifest and its token */
 };
 
 /* The signing-certificate-v2 attribute of the ESS_* flags, on si. */
@@ -243,9 +245,35 @@ static void build_ex(kho_buf *zip, const struct obj *objs, size_t n, const char 
 		kho_buf_init(&atok, 1 << 20);
 		tsa_stamp(t, aman.data, aman.len, &atok, NULL);
 		tsa_free(t);
-		zipw_add(w, "META-INF/ASiCArchiveManifest.xml", aman.data, aman.len, ZIPW_DEFLATED,
-		         NULL);
+		/* A renewal (kho renew, docs/package.md) renames the first
+		 * archive manifest and lists it with its token. */
+		zipw_add(w, more->archive2_gen != 0 ? "META-INF/ASiCArchiveManifest001.xml"
+		                                    : "META-INF/ASiCArchiveManifest.xml",
+		         aman.data, aman.len, ZIPW_DEFLATED, NULL);
 		zipw_add(w, "META-INF/timestamp001.tst", atok.data, atok.len, ZIPW_DEFLATED, NULL);
+		if (more->archive2_gen != 0) {
+			manifest_item a2[3] = {
+				ai,
+				{ "META-INF/ASiCArchiveManifest001.xml", "text/xml", aman.data, aman.len },
+				{ "META-INF/timestamp001.tst", "application/vnd.etsi.timestamp-token",
+				  atok.data, atok.len },
+			};
+			kho_buf aman2, atok2;
+
+			kho_buf_init(&aman2, 1 << 20);
+			manifest_write_archive(&aman2, "META-INF/timestamp002.tst", a2, 3, NULL);
+			tsa_new_local(&t, tsakey, tsacert, NULL, NULL, NULL);
+			tsa_set_time(t, more->archive2_gen, NULL);
+			kho_buf_init(&atok2, 1 << 20);
+			tsa_stamp(t, aman2.data, aman2.len, &atok2, NULL);
+			tsa_free(t);
+			zipw_add(w, "META-INF/ASiCArchiveManifest.xml", aman2.data, aman2.len,
+			         ZIPW_DEFLATED, NULL);
+			zipw_add(w, "META-INF/timestamp002.tst", atok2.data, atok2.len, ZIPW_DEFLATED,
+			         NULL);
+			kho_buf_free(&aman2);
+			kho_buf_free(&atok2);
+		}
 		kho_buf_free(&aman);
 		kho_buf_free(&atok);
 	}
@@ -580,26 +608,16 @@ static void t_signing_time_after_container_timestamp(void)
 	verify_report_free(r);
 	kho_buf_free(&zip);
 
-	/* a signature timestamp 5 days ago, the container timestamp (earlier,
-	 * so the POE) 10 days ago, the claimed signing time between them:
-	 * after the POE */
-	m.signing_time = now_ - 7 * DAY;
-	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, now_ - 5 * DAY, &m);
-	r = run(&zip, anchors, NULL, 0);
-	REQUIRE(r != NULL && r->nsigs == 1);
-	CHECK_EQ_INT(r->sigs[0].best_signature_time, now_ - 10 * DAY);
-	CHECK_EQ_INT(r->sub, VR_TIMESTAMP_ORDER_FAILURE);
-	CHECK(has_reason(&r->sigs[0], "is after the container timestamp META-INF/timestamp001.tst"));
-	verify_report_free(r);
-	kho_buf_free(&zip);
-
-	/* the claimed signing time before both: passes, POE from the container */
+	/* the claimed signing time before both timestamps: passes, POE from
+	 * the signature timestamp (a container timestamp over the signature
+	 * file is later, coherently: t_container_timestamp_order) */
 	m.signing_time = now_ - 20 * DAY;
+	m.archive_gen = now_ - 1 * DAY;
 	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, now_ - 5 * DAY, &m);
 	r = run(&zip, anchors, NULL, 0);
 	REQUIRE(r != NULL && r->nsigs == 1);
 	CHECK_EQ_INT(r->indication, VR_TOTAL_PASSED);
-	CHECK_EQ_INT(r->sigs[0].best_signature_time, now_ - 10 * DAY);
+	CHECK_EQ_INT(r->sigs[0].best_signature_time, now_ - 5 * DAY);
 	CHECK_STR(r->sigs[0].level, "CAdES-BASELINE-LTA");
 	verify_report_free(r);
 	kho_buf_free(&zip);
@@ -613,6 +631,124 @@ static void t_signing_time_after_container_timestamp(void)
 	CHECK_EQ_INT(r->sigs[0].best_signature_time, now_ - 5 * DAY);
 	CHECK_EQ_INT(r->sub, VR_TIMESTAMP_ORDER_FAILURE);
 	CHECK(has_reason(&r->sigs[0], "is after the signature timestamp"));
+	verify_report_free(r);
+	kho_buf_free(&zip);
+}
+
+/*
+ * EN 319 102-1 time-stamp coherence order: a container timestamp over the
+ * signature file covers its signature timestamp, and an archive renewal
+ * covers the earlier archive timestamp, so neither can be earlier than what
+ * it covers beyond the two tokens' accuracy (1 second each from the
+ * built-in TSA). Incoherent, the signature is
+ * INDETERMINATE/TIMESTAMP_ORDER_FAILURE and the too-early time gives no
+ * proof of existence (found by review: these passed, the earlier container
+ * timestamp even as the best signature time).
+ */
+static void t_container_timestamp_order(void)
+{
+	struct more m;
+	kho_buf zip;
+	verify_report *r;
+	char want[400], a[32], b[32];
+	time_t ts;
+
+	setup();
+	ts = now_ - 5 * DAY;
+	/* the container timestamp 10 days ago, the signature timestamp it
+	 * covers 5 days ago, the claimed signing time before both */
+	memset(&m, 0, sizeof m);
+	m.signing_time = now_ - 20 * DAY;
+	m.archive_gen = now_ - 10 * DAY;
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, ts, &m);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->indication, VR_INDETERMINATE);
+	CHECK_EQ_INT(r->sub, VR_TIMESTAMP_ORDER_FAILURE);
+	CHECK_EQ_INT(r->sigs[0].sub, VR_TIMESTAMP_ORDER_FAILURE);
+	snprintf(want, sizeof want, "the container timestamp META-INF/timestamp001.tst (%s) is "
+	         "earlier than the signature timestamp (%s) in the signature file it covers",
+	         kho_time_format(a, sizeof a, now_ - 10 * DAY), kho_time_format(b, sizeof b, ts));
+	CHECK(has_reason(&r->sigs[0], want));
+	CHECK_EQ_INT(r->sigs[0].best_signature_time, ts);
+	CHECK(!has_reason(&r->sigs[0], "proof of existence at"));
+	CHECK_STR(r->sigs[0].level, "CAdES-BASELINE-LTA");
+	verify_report_free(r);
+	kho_buf_free(&zip);
+
+	/* the claimed signing time between them: after the container
+	 * timestamp's time, which is not used, so only the incoherence */
+	m.signing_time = now_ - 7 * DAY;
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, ts, &m);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->sub, VR_TIMESTAMP_ORDER_FAILURE);
+	CHECK(has_reason(&r->sigs[0], want));
+	CHECK(!has_reason(&r->sigs[0], "is after the container timestamp"));
+	verify_report_free(r);
+	kho_buf_free(&zip);
+
+	/* within the two tokens' accuracy: coherent; beyond it: not */
+	m.signing_time = now_ - 20 * DAY;
+	m.archive_gen = ts - 2;
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, ts, &m);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->indication, VR_TOTAL_PASSED);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+	m.archive_gen = ts - 3;
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, ts, &m);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->sub, VR_TIMESTAMP_ORDER_FAILURE);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+
+	/* a renewal earlier than the archive timestamp it covers */
+	m.archive_gen = now_ - 3 * DAY;
+	m.archive2_gen = now_ - 4 * DAY;
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, ts, &m);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->ntimestamps, 2);
+	CHECK_EQ_INT(r->indication, VR_INDETERMINATE);
+	CHECK_EQ_INT(r->sub, VR_TIMESTAMP_ORDER_FAILURE);
+	snprintf(want, sizeof want, "the container timestamp META-INF/timestamp002.tst (%s) is "
+	         "earlier than the container timestamp META-INF/timestamp001.tst (%s) it covers",
+	         kho_time_format(a, sizeof a, now_ - 4 * DAY),
+	         kho_time_format(b, sizeof b, now_ - 3 * DAY));
+	CHECK(has_reason(&r->sigs[0], want));
+	verify_report_free(r);
+	kho_buf_free(&zip);
+
+	/* the same without a signature timestamp: the renewal's time is not
+	 * the best signature time, the one it covers is */
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, 0, &m);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->sub, VR_TIMESTAMP_ORDER_FAILURE);
+	CHECK(has_reason(&r->sigs[0], want));
+	CHECK_EQ_INT(r->sigs[0].best_signature_time, now_ - 3 * DAY);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+
+	/* a coherent renewal, and one within the accuracy: pass */
+	m.archive2_gen = now_ - 1 * DAY;
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, ts, &m);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->indication, VR_TOTAL_PASSED);
+	CHECK_EQ_INT(r->ntimestamps, 2);
+	CHECK(r->ntimestamps == 2 && r->timestamps[0].accepted && r->timestamps[1].accepted);
+	CHECK_EQ_INT(r->sigs[0].best_signature_time, ts);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+	m.archive2_gen = m.archive_gen - 2;
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, ts, &m);
+	r = run(&zip, anchors, NULL, 0);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->indication, VR_TOTAL_PASSED);
 	verify_report_free(r);
 	kho_buf_free(&zip);
 }
@@ -865,5 +1001,6 @@ static void t_evidence_until(void)
 TESTS(T(t_evidence_until), T(t_passes), T(t_hash_failure), T(t_missing_beats_broken), T(t_no_chain),
       T(t_no_signing_certificate), T(t_revocation_and_poe), T(t_expired_and_timestamps),
       T(t_signing_cert_v2_hash), T(t_signing_time_after_container_timestamp),
+      T(t_container_timestamp_order),
       T(t_key_usage_and_time), T(t_unsigned_extra), T(t_record), T(t_not_a_package),
       T(t_reports_parse_back), T(t_reports_hostile_names), T(t_names))
