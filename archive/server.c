@@ -2182,8 +2182,15 @@ static void deny_token(struct req *q, struct MHD_Connection *c, const char *h,
 		q->retry_after = (unsigned)(1.0 / DENIED_PER_SECOND);
 		return;
 	}
+	/* The same answer for all; the trail tells a revoked token's use. */
 	deny(q, 401, h == NULL ? "a bearer token is required" : "invalid token");
-	audit(q->s, "anonymous", "denied", object, 401, h == NULL ? "no token" : "invalid token");
+	if (q->who.revoked) {
+		char d[TOKEN_NAME_MAX + 40];
+		snprintf(d, sizeof d, "revoked token %s", q->who.name);
+		audit(q->s, "anonymous", "denied", object, 401, d);
+	} else {
+		audit(q->s, "anonymous", "denied", object, 401, h == NULL ? "no token" : "invalid token");
+	}
 }
 
 /*
@@ -2267,17 +2274,20 @@ static int authorize(struct req *q, struct MHD_Connection *c, catalog *r)
 		return 1;
 	}
 	q->authed = 1;
+	/* The rate limit first: every 403 is audited, and the trail must not
+	 * grow without bound under one token's flood of refused requests
+	 * (found by review: 200 requests, 200 events, no 429). */
+	if (rate_limited(q->s, q->who.id)) {
+		deny(q, 429, "rate limit exceeded");
+		q->retry_after = 1;   /* a token comes back within 1 / rate_per_second <= 1 s */
+		return 1;
+	}
 	if ((roles & (int)q->who.role) == 0) {
 		char d[160];
 		snprintf(d, sizeof d, "role %s may not use %s", token_role_name(q->who.role),
 		         http_route_name(q->m.route));
 		deny(q, 403, d);
 		audit(q->s, q->who.name, "denied", http_route_name(q->m.route), 403, d);
-		return 1;
-	}
-	if (rate_limited(q->s, q->who.id)) {
-		deny(q, 429, "rate limit exceeded");
-		q->retry_after = 1;   /* a token comes back within 1 / rate_per_second <= 1 s */
 		return 1;
 	}
 	return 0;

@@ -285,7 +285,10 @@ int token_check(catalog *c, const char *token, token_info *out, kho_err *err)
 	sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_STATIC);
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW && sqlite3_column_int(st, 4) != 0) {
+		/* Its name only for the audit trail: an auditor must find an
+		 * ex-employee's attempt (found by review: audited as any bad token). */
 		out->revoked = 1;
+		snprintf(out->name, sizeof out->name, "%s", (const char *)sqlite3_column_text(st, 1));
 		rc = kho_err_set(err, KHO_EAUTH, "invalid token");   /* the one answer for all three */
 	} else if (s == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(st, 0);

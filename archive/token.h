@@ -37,7 +37,8 @@ typedef struct token_info {
 	enum token_role role;
 	char agency[32];               /* "" if none */
 	int revoked;                   /* token_check refused it as a revoked one (its use is
-	                                  always audited); the fields above are then unset */
+	                                  always audited, with its name); the fields above but
+	                                  name are then unset */
 } token_info;
 
 extern const char token_schema_sql[];

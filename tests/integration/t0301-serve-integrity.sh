@@ -135,6 +135,16 @@ check_status "beyond the rate limit: 429" 429 "$st3"
 curl -s -D h429.out -o /dev/null -H "Authorization: Bearer $AUD" "$URL/v1/results/000.31.20.H55-250314-0201-KQ1"
 check_grep "a fourth request at once: 429 too" '^HTTP/1.1 429' h429.out
 check_grep "... with Retry-After" '^Retry-After: 1' h429.out
+# The limit holds for refused requests too: each 403 is an audit event
+# (found by review, 2026-12-08: 200 requests to a route the role may not
+# use gave 200 audited 403s and no 429).
+d0=$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE action = 'denied'")
+for i in $(seq 10); do curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $OFF" "$URL/v1/audit"; done > f403.codes
+sleep 1
+d1=$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE action = 'denied'")
+check "ten requests of an officer to the audit route: 403s within the burst, then 429s" \
+	test "$(grep -c 403 f403.codes)" -le 3 -a "$(grep -c 429 f403.codes)" -ge 7
+check "... only the 403s audited" test "$((d1 - d0))" = "$(grep -c 403 f403.codes)"
 sleep 3
 stop_daemon
 "$KHO" audit list --data data > audit.txt

@@ -216,6 +216,8 @@ EX=$("$KHO" token add --data data --role records_manager ex-employee | tail -n1)
 st=$(http GET /v1/stats/reuse "$EX")
 check_status "a revoked token during the flood: 401" 401 "$st"
 check "... audited" test "$(sqlite3 data/catalog.db "SELECT count(*) FROM audit WHERE action = 'denied'")" = "$((after + 1))"
+check "... as the revoked token it is, by name (found by review, 2026-12-08: as any bad token)" \
+	test "$(sqlite3 data/catalog.db "SELECT detail FROM audit WHERE action = 'denied' ORDER BY rowid DESC LIMIT 1")" = "revoked token ex-employee"
 stop_daemon
 # Behind a trusted proxy, an IPv6 client counts by its /64 (found by review,
 # 2026-12-08: one rotating addresses within its /64 had a bucket for each,
