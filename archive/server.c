@@ -859,6 +859,9 @@ static int key_gone_alert(server *s, const char *actor, const catalog_package *p
 	return 1;
 }
 
+static const char *query_check(struct MHD_Connection *c, const char *const *keys, size_t n,
+                               const char *takes);
+
 static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, int report_only)
 {
 	int force = is_true(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "force"));
@@ -871,7 +874,12 @@ static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, in
 	kho_err err;
 	int rc, fd, acceptable, renewed;
 	enum MHD_Result ok;
+	static const char *const pkeys[] = { "force" };
+	const char *bad = report_only ? query_check(c, NULL, 0, "the report takes no parameter")
+	                              : query_check(c, pkeys, 1, "a package takes force only");
 
+	if (bad != NULL)   /* "?forcee=true" answered as without it, unseen (found by review) */
+		return send_error(q, c, 400, "%s", bad);
 	rc = catalog_get_package(q->s->ing->cat, q->m.arg, &p, &err);
 	if (rc == KHO_ENOTFOUND) {
 		/* A package of a destroyed record: 410 with its tombstone. */
@@ -984,9 +992,6 @@ static enum MHD_Result h_package_get(struct req *q, struct MHD_Connection *c, in
 	audit(q->s, actor_of(q), acceptable ? "retrieve" : "retrieve-forced", p.id, 200, detail);
 	return queue(q, c, 200, r);
 }
-
-static const char *query_check(struct MHD_Connection *c, const char *const *keys, size_t n,
-                               const char *takes);
 
 static enum MHD_Result h_result_get(struct req *q, struct MHD_Connection *c)
 {
@@ -1559,7 +1564,11 @@ static enum MHD_Result h_audit(struct req *q, struct MHD_Connection *c)
 	char tbuf[32];
 	json_t *j = NULL;
 	kho_err err;
+	static const char *const keys[] = { "after", "limit" };
+	const char *bad = query_check(c, keys, 2, "the audit trail takes after and limit");
 
+	if (bad != NULL)   /* "?afer=500" read from the start, unseen (found by review) */
+		return send_error(q, c, 400, "%s", bad);
 	if (a != NULL && kho_parse_uint(&after, a, 0, INT64_MAX) != 0)
 		return send_error(q, c, 400, "after must be a non-negative integer");
 	if (l != NULL && kho_parse_uint(&limit, l, 1, 1000) != 0)

@@ -338,6 +338,11 @@ st=$(http GET "/verify/r/CCCD051087012345" ""); check_status "... with letters b
 st=$(http GET "/verify/r/051.087.012.345" ""); check_status "... dotted: 404" 404 "$st"
 st=$(http GET "/v1/holds/051087012345" ""); check_status "... on a retention path without a token: 401" 401 "$st"
 st=$(http GET "/v1/holds/051087012345" "$OFF"); check_status "... with a token, a method it does not take: 405 (audited)" 405 "$st"
+# A mistyped parameter is refused, not read as absent (found by review,
+# 2026-12-08: "?afer=" listed from the start, "?forcee=true" was no force).
+st=$(http GET "/v1/audit?afer=500" "$AUD"); check_status "the audit trail with an unknown parameter: 400" 400 "$st"
+st=$(http GET "/v1/packages/$ID?forcee=true" "$AUD"); check_status "a package with an unknown parameter: 400" 400 "$st"
+st=$(http GET "/v1/packages/$ID/report?force=true" "$AUD"); check_status "... and its report with force: 400" 400 "$st"
 st=$(http GET "/v1/audit?after=0&limit=1000" "$AUD"); check_status "audit trail for an auditor" 200 "$st"
 check_grep "the audit answer carries the head for a witness" '"head": ?\{[^}]*"hash": ?"[0-9a-f]{64}"' body.out
 check_grep "401 and 403 are audited" '"action":"denied".*"status":401' body.out
