@@ -1965,6 +1965,13 @@ int rstore_review(rstore *r, const char *result_code, const char *decision, int 
 		return kho_err_set(err, KHO_EINVAL, "a review decision needs its reference (--decision)");
 	if (date == DUE_NONE)
 		return kho_err_set(err, KHO_EINVAL, "a review decision needs its date");
+	/* As an event: a decision dated ahead would, on its day, make a record
+	 * destroyable that nobody reviewed after its period ended (found by
+	 * review, 2026-12-08: one dated 2036 was taken in 2026). */
+	if (date > kho_local_day(kho_now()))
+		return kho_err_set(err, KHO_EINVAL, "the review decision's date %s is after today (%s):"
+		                   " record a decision once it is made", due_format(d, date),
+		                   due_format(detail, kho_local_day(kho_now())));
 	catalog_lock(r->cat);
 	if ((rc = catalog_begin(r->cat, err)) != 0)
 		goto unlock;
