@@ -525,6 +525,7 @@ static int redact(verify_report *r, struct redaction *rd)
 	if ((rc = redact_names(r->unsigned_objects, r->nunsigned)) != 0)
 		return rc;
 	strv_redact(r->reasons, r->nreasons);
+	strv_redact(r->warnings, r->nwarnings);
 	if (r->record == NULL)
 		return 0;
 	rec = r->record;
@@ -1063,6 +1064,8 @@ static void technical(struct out *o, const verify_report *r, enum webverify_lang
 		       kho_hex(hex, r->package_sha256, 32));
 	for (i = 0; i < r->nreasons; i++)
 		dl_row(o, tr(l, "Lý do (của bộ kiểm tra, tiếng Anh)", "Reason"), r->reasons[i]);
+	for (i = 0; i < r->nwarnings; i++)
+		dl_row(o, tr(l, "Cảnh báo (của bộ kiểm tra, tiếng Anh)", "Warning"), r->warnings[i]);
 	for (i = 0; i < r->ndeviations; i++)
 		dl_row(o, tr(l, "Sai lệch định dạng", "Format deviation"), r->deviations[i]);
 	for (i = 0; i < r->nsigs; i++) {

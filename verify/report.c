@@ -137,6 +137,8 @@ static int text_raw(kho_buf *o, const verify_report *r)
 	  r->sub != VR_SUB_NONE ? "/" : "", vr_sub_name(r->sub));
 	for (i = 0; i < r->nreasons; i++)
 		T("  reason: %s\n", r->reasons[i]);
+	for (i = 0; i < r->nwarnings; i++)
+		T("  warning: %s\n", r->warnings[i]);
 	for (i = 0; i < r->ndeviations; i++)
 		T("  deviation: %s\n", r->deviations[i]);
 	for (i = 0; i < r->nunsigned; i++)
@@ -353,7 +355,7 @@ int verify_report_json(kho_buf *out, const verify_report *r)
 		json_array_append_new(ts, jts(&r->timestamps[i]));
 	for (i = 0; uns != NULL && i < r->nunsigned; i++)
 		json_array_append_new(uns, jstr(r->unsigned_objects[i].name));
-	root = json_pack("{s:i, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	root = json_pack("{s:i, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 	                 "version", 1,
 	                 "validation_time", jtime(r->validation_time),
 	                 "indication", vr_indication_name(r->indication),
@@ -363,6 +365,7 @@ int verify_report_json(kho_buf *out, const verify_report *r)
 	                         json_string(kho_hex(hex, r->package_sha256, 32)) : json_null(),
 	                 "deviations", jstrv(r->deviations, r->ndeviations),
 	                 "reasons", jstrv(r->reasons, r->nreasons),
+	                 "warnings", jstrv(r->warnings, r->nwarnings),
 	                 "signatures", sigs ? sigs : json_null(),
 	                 "timestamps", ts ? ts : json_null(),
 	                 "unsigned_objects", uns ? uns : json_null(),

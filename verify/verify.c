@@ -207,6 +207,7 @@ void verify_report_free(verify_report *r)
 	free(r->container_type);
 	strv_free(r->deviations, r->ndeviations);
 	strv_free(r->reasons, r->nreasons);
+	strv_free(r->warnings, r->nwarnings);
 	for (i = 0; i < r->nsigs; i++)
 		sig_free(&r->sigs[i]);
 	free(r->sigs);
@@ -656,6 +657,22 @@ static void check_objects(struct sigctx *c, const struct pkgctx *pc, const manif
 static STACK_OF(X509_CRL) *all_crls(vcms *v, STACK_OF(X509_CRL) *extra);
 
 /*
+ * The certificates of a TSA's chain that no usable revocation data covered
+ * at the time checked (REVOCATION_UNKNOWN): the caller warns for each, as
+ * check_chain does for the signer's chain (verification.md section 4: a
+ * warning, not TRY_LATER), naming the token (found by review, 2026-12-08:
+ * a TSA chain whose only CRL had expired was taken as good in silence).
+ */
+#define TSA_NODATA_MAX 4
+struct tsa_nodata {
+	size_t n;
+	struct {
+		char label[256];     /* "the TSA certificate CN=..." */
+		char note[384];      /* revocation_result.note */
+	} c[TSA_NODATA_MAX];
+};
+
+/*
  * What the token's CMS check does not see: its genTime must lie in the TSA
  * certificate's validity, and the TSA's chain is checked for revocation at
  * time at (the validation time, or the time an archive timestamp proves the
@@ -664,10 +681,12 @@ static STACK_OF(X509_CRL) *all_crls(vcms *v, STACK_OF(X509_CRL) *extra);
  * cessationOfOperation keeps the tokens made before its revocation; revoked
  * with no reason or for a key compromise, it keeps none (whoever holds a
  * compromised key can date a token as they like). 0 if the token may stand
- * as a proof of existence, 1 with why, KHO_ENOMEM.
+ * as a proof of existence, 1 with why, KHO_ENOMEM. nd (may be NULL): the
+ * chain's certificates without usable revocation data at at.
  */
 static int tsa_acceptable(const vcms_tst *t, const struct pkgctx *pc, STACK_OF(X509_CRL) *crls,
-                          const kho_buf *ocsp, size_t nocsp, time_t at, char *why, size_t n)
+                          const kho_buf *ocsp, size_t nocsp, time_t at, char *why, size_t n,
+                          struct tsa_nodata *nd)
 {
 	char a[32], b[32], d[32];
 	time_t nb, na;
@@ -698,6 +717,15 @@ static int tsa_acceptable(const vcms_tst *t, const struct pkgctx *pc, STACK_OF(X
 
 		if (rc != 0)
 			return rc == KHO_ENOMEM ? KHO_ENOMEM : 0;
+		if (rr.status == REVOCATION_UNKNOWN && nd != NULL && nd->n < TSA_NODATA_MAX) {
+			name = vcms_name(X509_get_subject_name(x));
+			snprintf(nd->c[nd->n].label, sizeof nd->c[nd->n].label, "%s %s",
+			         i == 0 ? "the TSA certificate" : "the CA certificate",
+			         name ? name : "?");
+			snprintf(nd->c[nd->n].note, sizeof nd->c[nd->n].note, "%s", rr.note);
+			nd->n++;
+			free(name);
+		}
 		if (rr.status != REVOCATION_REVOKED)
 			continue;
 		keeps_earlier = rr.reason_code == 0 || rr.reason_code == 3 || rr.reason_code == 4 ||
@@ -720,23 +748,25 @@ static int tsa_acceptable(const vcms_tst *t, const struct pkgctx *pc, STACK_OF(X
  * One timestamp token checked at time at: the CMS check (chain at at) and
  * tsa_acceptable (revocation at at). *bad: the token itself fails (chain,
  * imprint, signature, purpose: t->reason); *unacc: its TSA may not vouch for
- * it (why). 0, or KHO_ENOMEM (t cleared).
+ * it (why); *nd: its TSA's chain without revocation data at at. 0, or
+ * KHO_ENOMEM (t cleared).
  */
 static int tst_at(vcms_tst *t, const struct pkgctx *pc, const void *der, size_t len,
                   const void *covered, size_t clen, STACK_OF(X509) *anchors, STACK_OF(X509) *extra,
                   STACK_OF(X509_CRL) *crls, const kho_buf *ocsp, size_t nocsp, time_t at,
-                  int *bad, int *unacc, char *why, size_t n)
+                  int *bad, int *unacc, char *why, size_t n, struct tsa_nodata *nd)
 {
 	kho_err e = { 0, "" };
 	int rc = vcms_timestamp_check(t, der, len, covered, clen, anchors, extra, at, &e);
 
 	*unacc = 0;
+	nd->n = 0;
 	if (rc == KHO_ENOMEM) {
 		vcms_tst_clear(t);
 		return rc;
 	}
 	*bad = !(t->have_gen_time && t->imprint_ok && t->signature_ok && t->chain_ok && t->eku_ok);
-	if (!*bad && (rc = tsa_acceptable(t, pc, crls, ocsp, nocsp, at, why, n)) < 0) {
+	if (!*bad && (rc = tsa_acceptable(t, pc, crls, ocsp, nocsp, at, why, n, nd)) < 0) {
 		vcms_tst_clear(t);
 		return rc;
 	}
@@ -815,9 +845,10 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 		size_t k = 0;
 		int bad, unacc, bad2, unacc2;
 		char then_why[700] = "";
+		struct tsa_nodata nd, nd2;
 
 		if ((rc = tst_at(&t, pc, tok[i].data, tok[i].len, sv, svlen, anchors, v->certs, crls,
-		                 v->ocsp, v->nocsp, pc->at, &bad, &unacc, why, sizeof why)) != 0)
+		                 v->ocsp, v->nocsp, pc->at, &bad, &unacc, why, sizeof why, &nd)) != 0)
 			goto out;
 		/* Not valid now, but intact: valid when an archive timestamp
 		 * proves it existed? The first such time that works replaces
@@ -826,7 +857,7 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 		       archive_poe_next(pc, signame, &k, &then, &by)) {
 			if ((rc = tst_at(&t_then, pc, tok[i].data, tok[i].len, sv, svlen, anchors, v->certs,
 			                 crls, v->ocsp, v->nocsp, then, &bad2, &unacc2, why2,
-			                 sizeof why2)) != 0) {
+			                 sizeof why2, &nd2)) != 0) {
 				vcms_tst_clear(&t);
 				goto out;
 			}
@@ -837,6 +868,7 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 				     kho_time_format(t1, sizeof t1, then), by);
 				vcms_tst_clear(&t);
 				t = t_then;
+				nd = nd2;
 				bad = unacc = 0;
 				break;
 			}
@@ -874,11 +906,16 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 			find(c, VR_SUB_NONE, "the signature timestamp (%s) is after the validation time: not used",
 			     kho_time_format(t2, sizeof t2, t.gen_time));
 		} else {
+			size_t k2;
+
 			if (t.weak)
 				find(c, VR_CRYPTO_CONSTRAINTS_FAILURE,
 				     "the signature timestamp uses a broken algorithm: %s", t.weak_why);
 			else
 				c->s->timestamps[c->s->ntimestamps - 1].accepted = 1;
+			for (k2 = 0; !t.weak && k2 < nd.n; k2++)
+				warn(c, "no usable revocation data for the signature timestamp's TSA chain: %s"
+				     " (%s); kho accepts this with a warning", nd.c[k2].label, nd.c[k2].note);
 			/* A token a little ahead of a validation "now"
 			 * (VR_CLOCK_SKEW) proves existence at the validation
 			 * time, no later (found by the third review: the
@@ -1160,11 +1197,17 @@ static int content_order(struct sigctx *c, const struct pkgctx *pc, vcms *v, con
 	}
 	for (i = 0; i < n; i++) {
 		vcms_tst t;
+		struct tsa_nodata nd;
+		size_t k;
 		int bad, unacc;
 
 		if ((rc = tst_at(&t, pc, tok[i].data, tok[i].len, content, len, pc->o->anchors, v->certs,
-		                 crls, v->ocsp, v->nocsp, pc->at, &bad, &unacc, why, sizeof why)) != 0)
+		                 crls, v->ocsp, v->nocsp, pc->at, &bad, &unacc, why, sizeof why,
+		                 &nd)) != 0)
 			goto out;
+		for (k = 0; !bad && !unacc && k < nd.n; k++)
+			warn(c, "no usable revocation data for a content timestamp's TSA chain: %s (%s);"
+			     " kho accepts this with a warning", nd.c[k].label, nd.c[k].note);
 		if (bad || unacc)
 			find(c, VR_SUB_NONE, "a content timestamp is not accepted (%s): it proves nothing",
 			     bad ? (t.reason[0] ? t.reason : "incomplete") : why);
@@ -1440,6 +1483,7 @@ struct ctst {
 	unsigned acc;            /* its accuracy, seconds */
 	char why[512];           /* why it is not accepted, "" if it is */
 	char then_why[600];      /* why not either at the latest time a later token proves */
+	struct tsa_nodata nd;    /* its TSA's chain without revocation data, when checked */
 };
 
 /* A container timestamp found valid: its manifest's bytes are authentic,
@@ -1481,7 +1525,7 @@ static int ctst_check(struct pkgctx *pc, struct ctst *x, time_t at, vcms_tst *t)
 	rc = tst_at(t, pc, x->tok->data, (size_t)x->tok->size,
 	            x->mf->e->data ? (const void *)x->mf->e->data : "", (size_t)x->mf->e->size,
 	            pc->o->anchors, NULL, pc->extra_crls, NULL, 0, at, &bad, &unacc, x->why,
-	            sizeof x->why);
+	            sizeof x->why, &x->nd);
 	if (rc != 0)
 		return rc;
 	x->intact = t->have_gen_time && t->imprint_ok && t->signature_ok && !t->weak;
@@ -1640,6 +1684,12 @@ static int check_container_timestamps(verify_report *r, struct pkgctx *pc)
 				pc->norder++;
 			}
 	rc = 0;
+	for (i = 0; i < q; i++)
+		for (j = 0; x[i].ok && x[i].digests_ok && j < x[i].nd.n; j++)
+			if (strv_add(&r->warnings, &r->nwarnings, "no usable revocation data for the TSA chain of"
+			             " the container timestamp %s: %s (%s); kho accepts this with a warning",
+			             x[i].tok->name, x[i].nd.c[j].label, x[i].nd.c[j].note) != 0)
+				goto oom;
 	for (i = 0; i < q; i++)
 		if (!x[i].ok && x[i].tok != NULL && x[i].why[0] != '\0' &&
 		    strv_add(&r->reasons, &r->nreasons, "%s over %s: not accepted: %s%s%s", x[i].tok->name,

@@ -125,6 +125,9 @@ typedef struct verify_report {
 	size_t ndeviations;
 	char **reasons;                 /* container-level reasons (e.g. no signature) */
 	size_t nreasons;
+	char **warnings;                /* container-level warnings (a container timestamp's
+	                                   TSA chain without revocation data) */
+	size_t nwarnings;
 	vr_signature *sigs;
 	size_t nsigs;
 	vr_timestamp *timestamps;       /* container-level tokens (META-INF/<name>.tst) */

@@ -753,6 +753,65 @@ static void t_container_timestamp_order(void)
 	kho_buf_free(&zip);
 }
 
+static int has_warning(char **w, size_t n, const char *needle)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strstr(w[i], needle) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * A TSA chain that no usable revocation data covers at the time it is
+ * checked (the validation time) is accepted with a warning naming the token
+ * and the certificate, as the signer's chain is (verification.md section 4;
+ * found by review, 2026-12-08: TOTAL-PASSED with no warning at all, the
+ * only CRL long expired). The indication does not change.
+ */
+static void t_tsa_without_revocation_data(void)
+{
+	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
+	struct more m;
+	kho_buf zip;
+	verify_report *r;
+
+	setup();
+	/* the CA's CRL (it lists another certificate), current until now+30d */
+	sk_X509_CRL_push(crls, crl_revoking(999, now_ - 10 * DAY));
+	memset(&m, 0, sizeof m);
+	m.signing_time = now_ - 120;
+	m.archive_gen = now_ - 30;
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, now_ - 60, &m);
+	/* while the CRL is current: no warning */
+	r = run(&zip, anchors, crls, now_);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->indication, VR_TOTAL_PASSED);
+	CHECK_EQ_INT((long)r->sigs[0].nwarnings, 0);
+	CHECK_EQ_INT((long)r->nwarnings, 0);
+	verify_report_free(r);
+	/* 60 days on, the CRL has expired: the signer is still covered at its
+	 * POE (the CRL was issued after it), the TSA's chain at the validation
+	 * time is not */
+	r = run(&zip, anchors, crls, now_ + 60 * DAY);
+	REQUIRE(r != NULL && r->nsigs == 1);
+	CHECK_EQ_INT(r->indication, VR_TOTAL_PASSED);
+	CHECK_EQ_INT((long)r->sigs[0].nwarnings, 1);
+	CHECK(has_warning(r->sigs[0].warnings, r->sigs[0].nwarnings,
+	                  "no usable revocation data for the signature timestamp's TSA chain: the "
+	                  "TSA certificate CN=Test TSA ("));
+	CHECK(has_warning(r->sigs[0].warnings, r->sigs[0].nwarnings,
+	                  "kho accepts this with a warning"));
+	CHECK_EQ_INT((long)r->nwarnings, 1);
+	CHECK(has_warning(r->warnings, r->nwarnings, "no usable revocation data for the TSA chain of "
+	                  "the container timestamp META-INF/timestamp001.tst: the TSA certificate "
+	                  "CN=Test TSA ("));
+	verify_report_free(r);
+	kho_buf_free(&zip);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+}
+
 static void t_key_usage_and_time(void)
 {
 	kho_buf zip;
@@ -1002,5 +1061,6 @@ TESTS(T(t_evidence_until), T(t_passes), T(t_hash_failure), T(t_missing_beats_bro
       T(t_no_signing_certificate), T(t_revocation_and_poe), T(t_expired_and_timestamps),
       T(t_signing_cert_v2_hash), T(t_signing_time_after_container_timestamp),
       T(t_container_timestamp_order),
+      T(t_tsa_without_revocation_data),
       T(t_key_usage_and_time), T(t_unsigned_extra), T(t_record), T(t_not_a_package),
       T(t_reports_parse_back), T(t_reports_hostile_names), T(t_names))
