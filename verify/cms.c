@@ -24,6 +24,7 @@
 #include <openssl/x509v3.h>
 
 #include "common/der.h"
+#include "common/util.h"
 #include "verify/certcache.h"
 
 /* RFC 5940: id-ri-ocsp-response, the `other` RevocationInfoChoice format. */
@@ -1121,9 +1122,10 @@ int vcms_timestamp_check(vcms_tst *out, const void *der, size_t len,
 	}
 	if (out->signature_ok && out->eku_ok && tsa != NULL) {
 		kho_err e2;
+		int verr = X509_V_OK;
 
 		if (vcms_build_chain(&chain, tsa, tokcerts, anchors, at,
-		                     X509_PURPOSE_TIMESTAMP_SIGN, 1, NULL, &e2) == 0) {
+		                     X509_PURPOSE_TIMESTAMP_SIGN, 1, &verr, &e2) == 0) {
 			char why[96];
 			int k, n = sk_X509_num(chain);
 
@@ -1139,15 +1141,33 @@ int vcms_timestamp_check(vcms_tst *out, const void *der, size_t len,
 			rc = kho_err_set(err, KHO_ENOMEM, "out of memory");
 			goto out;
 		} else {
-			kho_err e3;
+			char t1[32];
+
 			sk_X509_pop_free(chain, X509_free);
 			chain = NULL;
-			/* Say why in X509 terms, building the chain once more. */
-			if (vcms_build_chain(&chain, tsa, extra, anchors, at,
-			                     X509_PURPOSE_TIMESTAMP_SIGN, 1, NULL, &e3) != 0)
-				reason(out, "the TSA certificate does not chain to a trust anchor: %s", e3.msg);
-			else
-				reason(out, "the TSA certificate does not chain to a trust anchor");
+			/* Why, in X509 terms, from the check just made (found by
+			 * review: the chain was built again with other
+			 * certificates to say why, and a container token whose
+			 * TSA's CA had expired read "unable to get local issuer
+			 * certificate"). An expired or not yet valid certificate
+			 * is not a missing chain. */
+			switch (verr) {
+			case X509_V_ERR_CERT_HAS_EXPIRED:
+			case X509_V_ERR_CERT_NOT_YET_VALID:
+				reason(out, "a certificate of the TSA's chain is not valid at %s: %s",
+				       kho_time_format(t1, sizeof t1, at), e2.msg);
+				break;
+			case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+			case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+			case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+			case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+			case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+				reason(out, "the TSA certificate does not chain to a trust anchor: %s", e2.msg);
+				break;
+			default:
+				reason(out, "the TSA certificate's chain to a trust anchor fails a "
+				       "certificate check: %s", e2.msg);
+			}
 			ERR_clear_error();
 		}
 	}

@@ -243,13 +243,14 @@ static json_t *jstrv(char **v, size_t n)
 
 static json_t *jts(const vr_timestamp *t)
 {
-	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:o, s:o, s:o, s:o}",
 	                 "where", jstr(t->where), "gen_time", jtime(t->gen_time),
 	                 "tsa", jstr(t->tsa_subject), "imprint_ok", t->imprint_ok,
 	                 "signature_ok", t->signature_ok, "chain_ok", t->chain_ok,
 	                 "accepted", t->accepted,
 	                 "tsa_not_after", t->tsa_not_after > 0 ? jtime(t->tsa_not_after) : json_null(),
-	                 "serial", jstr(t->serial), "policy", jstr(t->policy));
+	                 "serial", jstr(t->serial), "policy", jstr(t->policy),
+	                 "reason", jstr(t->reason));
 }
 
 static json_t *jobjects(const vr_object *o, size_t n)

@@ -143,6 +143,7 @@ static void timestamps_free(vr_timestamp *t, size_t n)
 		free(t[i].tsa_subject);
 		free(t[i].serial);
 		free(t[i].policy);
+		free(t[i].reason);
 	}
 	free(t);
 }
@@ -369,6 +370,24 @@ static int timestamp_copy(vr_timestamp *dst, const char *where, const vcms_tst *
 	    (t->serial && !dst->serial) || (t->policy && !dst->policy))
 		return KHO_ENOMEM;
 	return 0;
+}
+
+/* Why dst is not accepted (vr_timestamp.reason), unless already said. 0 or
+ * KHO_ENOMEM. */
+static int timestamp_reason(vr_timestamp *dst, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int timestamp_reason(vr_timestamp *dst, const char *fmt, ...)
+{
+	char buf[1300];
+	va_list ap;
+
+	if (dst->reason != NULL)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	dst->reason = strdup(buf);
+	return dst->reason != NULL ? 0 : KHO_ENOMEM;
 }
 
 /* ---- the package's manifests ---------------------------------------- */
@@ -892,6 +911,13 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 			vcms_tst_clear(&t);
 			goto out;
 		}
+		/* The token's own reason too (found by review: only the
+		 * signature's reasons had it). */
+		if ((unacc || bad) &&
+		    timestamp_reason(&c->s->timestamps[c->s->ntimestamps - 1], "%s%s%s",
+		                     unacc ? why : t.reason[0] ? t.reason : "incomplete",
+		                     then_why[0] ? "; " : "", then_why) != 0)
+			c->oom = 1;
 		if (unacc) {
 			find(c, VR_SUB_NONE, "the signature timestamp is not accepted: %s; it gives no proof of existence",
 			     why);
@@ -905,13 +931,19 @@ static int check_timestamps(struct sigctx *c, const struct pkgctx *pc, vcms *v,
 		} else if (t.gen_time > pc->latest) {
 			find(c, VR_SUB_NONE, "the signature timestamp (%s) is after the validation time: not used",
 			     kho_time_format(t2, sizeof t2, t.gen_time));
+			if (timestamp_reason(&c->s->timestamps[c->s->ntimestamps - 1], "its time (%s) is"
+			                     " after the validation time: not used", t2) != 0)
+				c->oom = 1;
 		} else {
 			size_t k2;
 
-			if (t.weak)
+			if (t.weak) {
 				find(c, VR_CRYPTO_CONSTRAINTS_FAILURE,
 				     "the signature timestamp uses a broken algorithm: %s", t.weak_why);
-			else
+				if (timestamp_reason(&c->s->timestamps[c->s->ntimestamps - 1],
+				                     "a broken algorithm: %s", t.weak_why) != 0)
+					c->oom = 1;
+			} else
 				c->s->timestamps[c->s->ntimestamps - 1].accepted = 1;
 			for (k2 = 0; !t.weak && k2 < nd.n; k2++)
 				warn(c, "no usable revocation data for the signature timestamp's TSA chain: %s"
@@ -1692,9 +1724,15 @@ static int check_container_timestamps(verify_report *r, struct pkgctx *pc)
 				goto oom;
 	for (i = 0; i < q; i++)
 		if (!x[i].ok && x[i].tok != NULL && x[i].why[0] != '\0' &&
-		    strv_add(&r->reasons, &r->nreasons, "%s over %s: not accepted: %s%s%s", x[i].tok->name,
-		             x[i].mf->e->name, x[i].why, x[i].then_why[0] ? "; " : "",
-		             x[i].then_why) != 0)
+		    (strv_add(&r->reasons, &r->nreasons, "%s over %s: not accepted: %s%s%s", x[i].tok->name,
+		              x[i].mf->e->name, x[i].why, x[i].then_why[0] ? "; " : "",
+		              x[i].then_why) != 0 ||
+		     timestamp_reason(&r->timestamps[x[i].slot], "%s%s%s", x[i].why,
+		                      x[i].then_why[0] ? "; " : "", x[i].then_why) != 0))
+			goto oom;
+		else if (x[i].ok && !x[i].digests_ok &&
+		         timestamp_reason(&r->timestamps[x[i].slot], "an object %s lists is missing or "
+		                          "does not match its digest", x[i].mf->e->name) != 0)
 			goto oom;
 	goto out;
 oom:

@@ -88,6 +88,7 @@ typedef struct vr_timestamp {
 	                              no broken algorithm, its manifest's digests hold) */
 	char *serial;              /* hex, may be NULL */
 	char *policy;              /* OID text, may be NULL */
+	char *reason;              /* why it is not accepted, NULL when it is */
 } vr_timestamp;
 
 typedef struct vr_signature {

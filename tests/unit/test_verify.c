@@ -61,7 +61,7 @@ static X509 *cert(const char *cn, long serial, EVP_PKEY *k, X509 *iss, EVP_PKEY 
 	ASN1_TIME_set(X509_getm_notAfter(x), na);
 	X509_set_pubkey(x, k);
 	add_ext(x, iss != NULL ? iss : x, NID_basic_constraints,
-	        iss == NULL ? "critical,CA:TRUE" : "CA:FALSE");
+	        iss == NULL || strstr(ku, "keyCertSign") != NULL ? "critical,CA:TRUE" : "CA:FALSE");
 	add_ext(x, iss != NULL ? iss : x, NID_key_usage, ku);
 	if (eku != NULL)
 		add_ext(x, iss != NULL ? iss : x, NID_ext_key_usage, eku);
@@ -121,6 +121,9 @@ struct more {
 	                         the signature file */
 	time_t archive2_gen;  /* with archive_gen: genTime of a renewal over the signature
 	                         file, the first archive manifest and its token */
+	EVP_PKEY *tsa_key;    /* the TSA of both timestamps (else tsakey, tsacert), */
+	X509 *tsa_cert;
+	STACK_OF(X509) *tsa_chain;  /* with the chain its tokens carry */
 };
 
 /* The signing-certificate-v2 attribute of the ESS_* flags, on si. */
@@ -204,7 +207,10 @@ static void build_ex(kho_buf *zip, const struct obj *objs, size_t n, const char 
 		const unsigned char *sv;
 		size_t svlen;
 
-		tsa_new_local(&t, tsakey, tsacert, NULL, NULL, NULL);
+		if (more != NULL && more->tsa_key != NULL)
+			tsa_new_local(&t, more->tsa_key, more->tsa_cert, more->tsa_chain, NULL, NULL);
+		else
+			tsa_new_local(&t, tsakey, tsacert, NULL, NULL, NULL);
 		tsa_set_time(t, gen_time, NULL);
 		cades_signature_value(cms, &sv, &svlen, NULL);
 		kho_buf_init(&tok, 1 << 20);
@@ -240,7 +246,10 @@ static void build_ex(kho_buf *zip, const struct obj *objs, size_t n, const char 
 
 		kho_buf_init(&aman, 1 << 20);
 		manifest_write(&aman, "META-INF/timestamp001.tst", &ai, 1, NULL);
-		tsa_new_local(&t, tsakey, tsacert, NULL, NULL, NULL);
+		if (more->tsa_key != NULL)
+			tsa_new_local(&t, more->tsa_key, more->tsa_cert, more->tsa_chain, NULL, NULL);
+		else
+			tsa_new_local(&t, tsakey, tsacert, NULL, NULL, NULL);
 		tsa_set_time(t, more->archive_gen, NULL);
 		kho_buf_init(&atok, 1 << 20);
 		tsa_stamp(t, aman.data, aman.len, &atok, NULL);
@@ -812,6 +821,75 @@ static void t_tsa_without_revocation_data(void)
 	sk_X509_CRL_pop_free(crls, X509_CRL_free);
 }
 
+/*
+ * A token whose TSA's CA (a certificate the token carries, not an anchor)
+ * has expired at the validation time says so: "certificate has expired
+ * (depth 1)", from the check that refused it, not "unable to get local
+ * issuer certificate" from a chain built again without the token's
+ * certificates, nor "does not chain to a trust anchor" (found by review,
+ * 2026-12-08); and each token's own JSON entry carries the reason.
+ */
+static void t_tsa_chain_expired_reason(void)
+{
+	EVP_PKEY *ik = EVP_EC_gen("P-256"), *k = EVP_EC_gen("P-256");
+	X509 *ica = cert("TSA CA", 60, ik, ca, cakey, now_ - 365 * DAY, now_ + 100 * DAY,
+	                 "critical,keyCertSign,cRLSign", NULL);
+	X509 *t2;
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	struct more m;
+	kho_buf zip, js;
+	verify_report *r;
+	size_t i;
+
+	setup();
+	t2 = cert("Short TSA", 61, k, ica, ik, now_ - 365 * DAY, now_ + 1000 * DAY,
+	          "critical,digitalSignature", "critical,timeStamping");
+	sk_X509_push(chain, ica);
+	memset(&m, 0, sizeof m);
+	m.signing_time = now_ - 120;
+	m.archive_gen = now_ - 30;
+	m.tsa_key = k;
+	m.tsa_cert = t2;
+	m.tsa_chain = chain;
+	build_ex(&zip, ONE, 1, NULL, NULL, NULL, 0, signer, 0, now_ - 60, &m);
+	/* control: both tokens stand today, no reason */
+	r = run(&zip, anchors, NULL, now_);
+	REQUIRE(r != NULL && r->nsigs == 1 && r->ntimestamps == 1 && r->sigs[0].ntimestamps == 1);
+	CHECK(r->timestamps[0].accepted && r->timestamps[0].reason == NULL);
+	CHECK(r->sigs[0].timestamps[0].accepted && r->sigs[0].timestamps[0].reason == NULL);
+	verify_report_free(r);
+	/* 200 days on, the TSA's CA has expired */
+	r = run(&zip, anchors, NULL, now_ + 200 * DAY);
+	REQUIRE(r != NULL && r->nsigs == 1 && r->ntimestamps == 1 && r->sigs[0].ntimestamps == 1);
+	CHECK(!r->timestamps[0].accepted && !r->sigs[0].timestamps[0].accepted);
+	for (i = 0; i < r->nreasons; i++)
+		if (strstr(r->reasons[i], "META-INF/timestamp001.tst over") != NULL)
+			break;
+	REQUIRE(i < r->nreasons);
+	CHECK(strstr(r->reasons[i], "certificate has expired (depth 1)") != NULL);
+	CHECK(strstr(r->reasons[i], "unable to get local issuer") == NULL);
+	CHECK(has_reason(&r->sigs[0], "the signature timestamp is not accepted (a certificate of "
+	                 "the TSA's chain is not valid at"));
+	CHECK(has_reason(&r->sigs[0], "certificate has expired (depth 1)"));
+	CHECK(!has_reason(&r->sigs[0], "does not chain to a trust anchor"));
+	/* each token's entry says why too */
+	REQUIRE(r->timestamps[0].reason != NULL && r->sigs[0].timestamps[0].reason != NULL);
+	CHECK(strstr(r->timestamps[0].reason, "certificate has expired (depth 1)") != NULL);
+	CHECK(strstr(r->sigs[0].timestamps[0].reason, "certificate has expired (depth 1)") != NULL);
+	kho_buf_init(&js, 1 << 20);
+	CHECK(verify_report_json(&js, r) == 0);
+	CHECK(js.data != NULL && strstr((const char *)js.data, "\"reason\": \"a certificate of "
+	                                "the TSA's chain is not valid at") != NULL);
+	kho_buf_free(&js);
+	verify_report_free(r);
+	kho_buf_free(&zip);
+	sk_X509_free(chain);
+	X509_free(t2);
+	X509_free(ica);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(ik);
+}
+
 static void t_key_usage_and_time(void)
 {
 	kho_buf zip;
@@ -1060,7 +1138,7 @@ static void t_evidence_until(void)
 TESTS(T(t_evidence_until), T(t_passes), T(t_hash_failure), T(t_missing_beats_broken), T(t_no_chain),
       T(t_no_signing_certificate), T(t_revocation_and_poe), T(t_expired_and_timestamps),
       T(t_signing_cert_v2_hash), T(t_signing_time_after_container_timestamp),
-      T(t_container_timestamp_order),
-      T(t_tsa_without_revocation_data),
+      T(t_container_timestamp_order), T(t_tsa_without_revocation_data),
+      T(t_tsa_chain_expired_reason),
       T(t_key_usage_and_time), T(t_unsigned_extra), T(t_record), T(t_not_a_package),
       T(t_reports_parse_back), T(t_reports_hostile_names), T(t_names))
