@@ -1136,8 +1136,8 @@ static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tm
 		char t1[32], t2[32];
 		s->renew_failed++;
 		snprintf(why, sizeof why, "due for an archive timestamp (its evidence ends on %s), but"
-		         " the configured TSA's certificate ends on %s, within renew_margin_days too: a"
-		         " renewal would not last; configure a TSA valid longer",
+		         " the configured TSA's certificate chain ends on %s, within renew_margin_days"
+		         " too: a renewal would not last; configure a TSA valid longer",
 		         kho_time_format(t1, sizeof t1, until),
 		         kho_time_format(t2, sizeof t2, c->renew_tsa_until));
 		problem(s, p->id, why);

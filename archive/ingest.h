@@ -69,7 +69,8 @@ typedef struct ingest_ctx {
 	 * (sign/lta.h) and is ingested again as its renewal. */
 	struct tsa *renew_tsa;
 	int64_t renew_margin;
-	/* The end of validity of renew_tsa's certificate (0 unknown: an
+	/* The end of renew_tsa's validity: the earliest end of its certificate
+	 * chain up to the anchor, as verify.h's tsa_not_after (0 unknown: an
 	 * external TSA until its first renewal tells). A TSA that ends within
 	 * the margin itself would renew the same packages on every run. */
 	time_t renew_tsa_until;

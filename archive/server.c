@@ -54,6 +54,7 @@
 #include "retention/rstore.h"
 #include "sign/seal.h"
 #include "sign/tsa.h"
+#include "verify/cms.h"
 #include "verify/verify.h"
 
 /* ---- metrics -------------------------------------------------------- */
@@ -3095,6 +3096,36 @@ static int ret_renew_certificate(void *arg, const catalog_package *old, const vo
 	                                vr_indication_name(rep->indication), "daemon", err);
 }
 
+/*
+ * The end of the built-in TSA's usable life (ingest.h, renew_tsa_until):
+ * the earliest notAfter of its chain up to the trust anchor, as the
+ * verifier counts a token's evidence (verify.h, tsa_not_after); found by
+ * review: its own certificate's end, past its CA's, let the packages lapse
+ * unrenewed. The chain is built from the certificates of tsa.cert and the
+ * trust anchors; one that does not build is counted over tsa.cert's
+ * certificates. 0 if unknown (a TSA by URL: learnt from its tokens).
+ */
+static time_t tsa_chain_end(server *s)
+{
+	STACK_OF(X509) *chain = NULL, *over;
+	kho_err e = { 0, "" };
+	time_t end = 0, na;
+
+	if (s->tsa_chain == NULL || sk_X509_num(s->tsa_chain) < 1)
+		return 0;
+	over = s->tsa_chain;
+	if (s->ing->anchors != NULL &&
+	    vcms_build_chain(&chain, sk_X509_value(s->tsa_chain, 0), s->tsa_chain, s->ing->anchors,
+	                     kho_now(), X509_PURPOSE_TIMESTAMP_SIGN, 0, NULL, &e) == 0)
+		over = chain;
+	for (int i = 0; i < sk_X509_num(over); i++)
+		if (vcms_asn1_time(&na, X509_get0_notAfter(sk_X509_value(over, i))) == 0 &&
+		    (end == 0 || na < end))
+			end = na;
+	sk_X509_pop_free(chain, X509_free);
+	return end;
+}
+
 static int start_retention(server *s, const char *data_dir, kho_err *err)
 {
 	int rc;
@@ -3113,12 +3144,7 @@ static int start_retention(server *s, const char *data_dir, kho_err *err)
 		s->ing->renew_margin = (int64_t)s->cfg->renew_margin_days * 86400;
 		s->ing->renew_other = ret_renew_certificate;
 		s->ing->renew_other_arg = s;
-		if (s->tsa_chain != NULL && sk_X509_num(s->tsa_chain) > 0) {
-			const ASN1_TIME *na = X509_get0_notAfter(sk_X509_value(s->tsa_chain, 0));
-			struct tm tm;
-			if (na != NULL && ASN1_TIME_to_tm(na, &tm) == 1)
-				s->ing->renew_tsa_until = timegm(&tm);
-		}
+		s->ing->renew_tsa_until = tsa_chain_end(s);
 	}
 	if (s->nsealers > 0 && s->tsa != NULL && s->cfg->enterprise_code != NULL) {
 		s->rsig.key = s->sealers[0].key;

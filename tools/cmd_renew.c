@@ -153,8 +153,8 @@ static int renewal_stands(const verify_report *old, const verify_report *now)
 	if (verify_evidence_until(now) <= verify_evidence_until(old) &&
 	    !(all_covered(now) && !all_covered(old))) {
 		fprintf(stderr, "kho renew: the renewal would not extend the package's evidence (until"
-		        " %s, the new TSA's certificate until %s): use a TSA valid longer; nothing"
-		        " written\n", kho_time_format(a, sizeof a, verify_evidence_until(old)),
+		        " %s, the new TSA until %s, the earliest end of its certificate chain): use a"
+		        " TSA valid longer; nothing written\n", kho_time_format(a, sizeof a, verify_evidence_until(old)),
 		        kho_time_format(b, sizeof b, t->tsa_not_after));
 		return 1;
 	}

@@ -177,11 +177,12 @@ time_t verify_evidence_until(const verify_report *r)
 
 	/* Container (archive) timestamps cover every signature; a signature's
 	 * own tokens only it. A signature with an accepted token keeps its
-	 * proof of existence only while that token's TSA certificate is
-	 * valid: past it, a revocation of the signer's certificate (for any
-	 * reason, an officer changing post) makes it INDETERMINATE for good,
-	 * so its evidence ends there even when the signer's certificate lasts
-	 * longer (found by review: a TSA certificate ending before the
+	 * proof of existence only while that token's TSA certificate and
+	 * every certificate above it up to the anchor are valid
+	 * (tsa_not_after, the earliest of their ends): past it, a revocation
+	 * of the signer's certificate (for any reason, an officer changing
+	 * post) makes it INDETERMINATE for good, so its evidence ends there
+	 * even when the signer's certificate lasts longer (found by review: a TSA certificate ending before the
 	 * signer's was not renewed in time). Only a signature without one
 	 * (CAdES-B-B: the daemon never renewed it, and it lapsed with its
 	 * signer's certificate) has its signer's certificate's end. The
@@ -361,9 +362,20 @@ static int timestamp_copy(vr_timestamp *dst, const char *where, const vcms_tst *
 	dst->imprint_ok = t->imprint_ok;
 	dst->signature_ok = t->signature_ok;
 	dst->chain_ok = t->chain_ok && t->eku_ok;
-	if (t->tsa_chain != NULL && sk_X509_num(t->tsa_chain) > 0 &&
-	    vcms_asn1_time(&dst->tsa_not_after, X509_get0_notAfter(sk_X509_value(t->tsa_chain, 0))) != 0)
-		dst->tsa_not_after = 0;
+	/* The earliest end in the TSA's chain, the anchor included: the chain
+	 * is checked at the validation time, so past the end of its CA the
+	 * token proves nothing even if the TSA's own certificate lasts longer
+	 * (found by review: a renewal was due by the TSA's 2050 while its CA
+	 * ended in 2041, and the package lapsed unrenewed). */
+	for (int i = 0; t->tsa_chain != NULL && i < sk_X509_num(t->tsa_chain); i++) {
+		time_t na;
+		if (vcms_asn1_time(&na, X509_get0_notAfter(sk_X509_value(t->tsa_chain, i))) != 0) {
+			dst->tsa_not_after = 0;
+			break;
+		}
+		if (dst->tsa_not_after == 0 || na < dst->tsa_not_after)
+			dst->tsa_not_after = na;
+	}
 	dst->serial = xstrdup(t->serial);
 	dst->policy = xstrdup(t->policy);
 	if (dst->where == NULL || (t->tsa_subject && !dst->tsa_subject) ||

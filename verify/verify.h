@@ -82,7 +82,9 @@ typedef struct vr_timestamp {
 	int imprint_ok;            /* the imprint matches what it covers */
 	int signature_ok;          /* the token's CMS signature verifies */
 	int chain_ok;              /* the TSA chains to a trust anchor */
-	time_t tsa_not_after;      /* the TSA certificate's end of validity, 0 if unknown */
+	time_t tsa_not_after;      /* the end of the TSA's validity: the earliest notAfter of
+	                              its chain, TSA certificate to trust anchor (the token
+	                              proves nothing past any of them); 0 if unknown */
 	int accepted;              /* it stands as a proof of existence (valid now or
 	                              through an archive timestamp, TSA acceptable,
 	                              no broken algorithm, its manifest's digests hold) */
@@ -146,13 +148,14 @@ typedef struct verify_report {
 
 /*
  * verify_evidence_until: until when the report's evidence holds: for each
- * signature, the latest end of validity of the TSA certificates of the
- * accepted tokens covering it (its own timestamps and the container's
- * archive timestamps, those that stand as proofs of existence), or its
- * signer certificate's end when no such token covers it (a signature
- * without a timestamp); the earliest of these over the signatures (the
- * package lapses with its first signature to lapse). 0 if it has none. Before that time an archive
- * timestamp must be added (kho renew), or the package stops verifying.
+ * signature, the latest tsa_not_after (the earliest end in the TSA's
+ * certificate chain) of the accepted tokens covering it (its own
+ * timestamps and the container's archive timestamps, those that stand as
+ * proofs of existence), or its signer certificate's end when no such token
+ * covers it (a signature without a timestamp); the earliest of these over
+ * the signatures (the package lapses with its first signature to lapse).
+ * 0 if it has none. Before that time an archive timestamp must be added
+ * (kho renew), or the package stops verifying.
  */
 time_t verify_evidence_until(const verify_report *r);
 

@@ -139,7 +139,7 @@ kill $TSAPID 2>/dev/null; wait $TSAPID 2>/dev/null
 check_grep "2035, the old TSA by URL: the first renewal refused before it is stored" \
 	"fixity: .* 0 renewed, [12] renewals failed; first: .*the renewal's evidence would end on .* within renew_margin_days" serve.log
 check_grep "... then the daemon knows that TSA and does not ask it again" \
-	"fixity: .* 0 renewed, 2 renewals failed; first: .*the configured TSA's certificate ends on" serve.log
+	"fixity: .* 0 renewed, 2 renewals failed; first: .*the configured TSA's certificate chain ends on" serve.log
 check "... nothing renewed, nothing stored" \
 	test "$(sqlite3 data/catalog.db "SELECT count(*) FROM packages WHERE state = 'renewed' AND result_code <> '$A'")/$(find data/store -type f | wc -l)" = "0/$files0"
 # A TSA by URL whose tokens the archive does not accept (the 2035 TSA, not
