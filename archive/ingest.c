@@ -1127,9 +1127,22 @@ static void renew_if_due(ingest_ctx *c, const catalog_package *p, const char *tm
 	char why[600];
 	int rc, crc, tsa_rc = 0, stored = 0, changed = 0;
 
-	if (c->renew_tsa == NULL || c->renew_margin <= 0 || strcmp(p->state, "current") != 0 ||
-	    (!result && c->renew_other == NULL) || s->renew_tsa_failed ||
+	if (c->renew_margin <= 0 || strcmp(p->state, "current") != 0 ||
 	    until == 0 || (int64_t)until - (int64_t)kho_now() > c->renew_margin)
+		return;
+	/* Due, and no TSA to renew it: a problem of each run until a tsa is
+	 * configured (found by review: it lapsed with "0 renewals failed"). */
+	if (c->renew_tsa == NULL) {
+		char t[32];
+		s->renew_failed++;
+		snprintf(why, sizeof why, "due for an archive timestamp (its evidence ends on %s), but"
+		         " no TSA is configured (\"tsa\" in the config): it cannot be renewed and"
+		         " stops verifying then unless renewed by hand (kho renew)",
+		         kho_time_format(t, sizeof t, until));
+		problem(s, p->id, why);
+		return;
+	}
+	if ((!result && c->renew_other == NULL) || s->renew_tsa_failed)
 		return;
 	if (c->renew_tsa_until != 0 &&
 	    (int64_t)c->renew_tsa_until - (int64_t)kho_now() <= c->renew_margin) {

@@ -63,10 +63,12 @@ typedef struct ingest_ctx {
 	 */
 	int (*class_check)(void *arg, const record *r, char *why, size_t n);
 	void *class_arg;
-	/* Renewal in the fixity run (set by the daemon; NULL elsewhere, kho
-	 * fsck included): a current package whose evidence ends before now +
-	 * renew_margin seconds gets an archive timestamp from renew_tsa
-	 * (sign/lta.h) and is ingested again as its renewal. */
+	/* Renewal in the fixity run (set by the daemon; 0 and NULL elsewhere,
+	 * kho fsck included): a current package whose evidence ends before now
+	 * + renew_margin seconds gets an archive timestamp from renew_tsa
+	 * (sign/lta.h) and is ingested again as its renewal; with a margin but
+	 * no renew_tsa (no tsa configured), each such package is a problem
+	 * (renew_failed) saying so. */
 	struct tsa *renew_tsa;
 	int64_t renew_margin;
 	/* The end of renew_tsa's validity: the earliest end of its certificate

@@ -3126,6 +3126,29 @@ static time_t tsa_chain_end(server *s)
 	return end;
 }
 
+/*
+ * A start-up warning when the daemon can never renew (found by review: with
+ * no tsa, or fixity_interval 0, packages lapsed with no word): no tsa, no
+ * fixity run, or renew_margin_days 0, while packages are stored. Each
+ * package due is then also an alert of the fixity run, if one runs.
+ */
+static void renewal_warning(server *s)
+{
+	const char *why = s->tsa == NULL ? "no \"tsa\" is configured" :
+	                  s->cfg->fixity_interval == 0 ? "fixity_interval is 0 (no fixity run)" :
+	                  s->cfg->renew_margin_days == 0 ? "renew_margin_days is 0" : NULL;
+	catalog_counts n;
+	kho_err e = { 0, "" };
+	char d[400];
+
+	if (why == NULL || catalog_counts_get(s->ing->cat, &n, &e) != 0 || n.packages == 0)
+		return;
+	snprintf(d, sizeof d, "%s: the daemon renews no package (archive timestamps), and the %lld"
+	         " stored stop verifying when their timestamps' TSAs end unless renewed by hand"
+	         " (kho renew; docs/operations.md)", why, (long long)n.packages);
+	log_line(s, "warning", "renewal", d);
+}
+
 static int start_retention(server *s, const char *data_dir, kho_err *err)
 {
 	int rc;
@@ -3138,10 +3161,12 @@ static int start_retention(server *s, const char *data_dir, kho_err *err)
 	s->ing->class_arg = s;
 	catalog_set_after_ingest(s->ing->cat, ret_classify, s);
 	/* Renewal of packages whose evidence runs out, in the fixity run
-	 * (docs/operations.md): with the TSA of server-side sealing. */
+	 * (docs/operations.md): with the TSA of server-side sealing. Without
+	 * one, the fixity run still tells each due package (an alert). */
+	if (s->cfg->renew_margin_days > 0)
+		s->ing->renew_margin = (int64_t)s->cfg->renew_margin_days * 86400;
 	if (s->tsa != NULL && s->cfg->renew_margin_days > 0) {
 		s->ing->renew_tsa = s->tsa;
-		s->ing->renew_margin = (int64_t)s->cfg->renew_margin_days * 86400;
 		s->ing->renew_other = ret_renew_certificate;
 		s->ing->renew_other_arg = s;
 		s->ing->renew_tsa_until = tsa_chain_end(s);
@@ -3438,6 +3463,7 @@ int server_start(server **out, const config *cfg, const char *data_dir, FILE *lo
 			log_line(s, "warning", "catalog", d);
 		}
 	}
+	renewal_warning(s);
 	if (cfg->fixity_interval > 0) {
 		if (pthread_create(&s->fix_thread, NULL, fixity_main, s) == 0)
 			s->fix_started = 1;
