@@ -465,15 +465,37 @@ static int has_archive_manifest(const pkg *p)
 	return 0;
 }
 
-/* Why a renewal is refused when its evidence would not outlast the margin. */
+/*
+ * Why a renewal is refused when its evidence would not outlast the margin:
+ * its new token (the latest archive timestamp) not accepted, with the
+ * verifier's reason (found by review: a revoked TSA was called perhaps
+ * untrusted), or its TSA ending too soon.
+ */
 static void too_short(char *out, size_t n, const verify_report *rep)
 {
-	char t[32];
+	const vr_timestamp *latest = NULL;
+	const char *why = NULL;
+	char t[32], t2[32];
 
-	snprintf(out, n, "the renewal's evidence would end on %s, within renew_margin_days: the"
-	         " TSA's token is not accepted here (a TSA the archive does not trust?) or its"
-	         " certificate does not last longer than the one it renews; configure a trusted"
-	         " TSA valid longer", kho_time_format(t, sizeof t, verify_evidence_until(rep)));
+	for (size_t i = 0; i < rep->ntimestamps; i++)
+		if (latest == NULL || rep->timestamps[i].gen_time > latest->gen_time)
+			latest = &rep->timestamps[i];
+	kho_time_format(t, sizeof t, verify_evidence_until(rep));
+	if (latest != NULL && !latest->accepted) {
+		why = verify_timestamp_why(rep, latest->where);
+		snprintf(out, n, "the renewal's evidence would end on %s, within renew_margin_days:"
+		         " the TSA's token is not accepted here (%.100s: %.300s); configure a TSA the"
+		         " archive accepts, valid longer", t, latest->where,
+		         why != NULL ? why : "no reason given");
+	} else if (latest != NULL && latest->tsa_not_after != 0) {
+		snprintf(out, n, "the renewal's evidence would end on %s, within renew_margin_days: its"
+		         " TSA ends on %s (the earliest end of its certificate chain), no later than"
+		         " the one it renews; configure a TSA valid longer", t,
+		         kho_time_format(t2, sizeof t2, latest->tsa_not_after));
+	} else {
+		snprintf(out, n, "the renewal's evidence would end on %s, within renew_margin_days:"
+		         " configure a TSA the archive accepts, valid longer", t);
+	}
 }
 
 /*
@@ -569,8 +591,9 @@ static int renewal_of(ingest_ctx *c, const catalog_package *cur, const pkg *np,
 		if (strcmp(rep->timestamps[i].where, am->sig_uri) == 0 && rep->timestamps[i].accepted)
 			break;
 	if (i == rep->ntimestamps) {
-		snprintf(why, n, "its archive timestamp %.100s does not stand as a proof of existence now"
-		         " (untrusted TSA, or digests that fail)", am->sig_uri);
+		const char *tw = verify_timestamp_why(rep, am->sig_uri);
+		snprintf(why, n, "its archive timestamp %.100s does not stand as a proof of existence now:"
+		         " %.300s", am->sig_uri, tw != NULL ? tw : "the report gives no reason");
 		goto out;
 	}
 	for (j = 0; j < np->nentries; j++) {
@@ -815,7 +838,7 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 	}
 	if (rc == KHO_ECONFLICT && pkp != NULL && *pkp != NULL && have_cur) {
 		/* The same result with archive timestamps added: a renewal. */
-		char why[300] = "";
+		char why[512] = "";
 		int rr = renewal_of(c, &existing, *pkp, rep, why, sizeof why, &e2);
 		if (rr < 0) {
 			rc = kho_err_set(err, rr, "%s", e2.msg);

@@ -141,9 +141,13 @@ static int renewal_stands(const verify_report *old, const verify_report *now)
 			t = &now->timestamps[i];
 	}
 	if (t == NULL || !t->accepted) {
+		/* The verifier's reason, not a guess (found by review: a revoked
+		 * TSA was called untrusted or out of its validity). */
+		const char *why = t != NULL ? verify_timestamp_why(now, t->where) : NULL;
 		fprintf(stderr, "kho renew: the new archive timestamp%s%s does not stand as a proof of"
-		        " existence now (its TSA is not trusted, or its certificate is not valid at the"
-		        " token's time): nothing written\n", t ? " " : "", t ? t->where : "");
+		        " existence now: %s: nothing written\n", t ? " " : "", t ? t->where : "",
+		        why != NULL ? why : t == NULL ? "the renewal holds no new container token" :
+		        "the report gives no reason (see kho verify)");
 		return 1;
 	}
 	/* The first token of a signature that had none protects it from a

@@ -675,3 +675,17 @@ out:
 	xmlBufferFree(xb);
 	return rc;
 }
+
+const char *verify_timestamp_why(const verify_report *r, const char *where)
+{
+	static const char mark[] = ": not accepted: ";
+	size_t n = where != NULL ? strlen(where) : 0;
+
+	for (size_t i = 0; n > 0 && i < r->nreasons; i++) {
+		const char *s = r->reasons[i], *p;
+		if (strncmp(s, where, n) == 0 && strncmp(s + n, " over ", 6) == 0 &&
+		    (p = strstr(s + n, mark)) != NULL)
+			return p + strlen(mark);
+	}
+	return NULL;
+}

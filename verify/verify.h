@@ -194,6 +194,15 @@ int verify_report_text(kho_buf *out, const verify_report *r);
 int verify_report_json(kho_buf *out, const verify_report *r);   /* jansson */
 int verify_report_xml(kho_buf *out, const verify_report *r);    /* ETSI TS 119 102-2 */
 
+/*
+ * verify_timestamp_why: why the container token named where (a .tst entry)
+ * is not accepted, as the report's reasons give it ("<where> over
+ * <manifest>: not accepted: <why>", verify.c): a pointer to <why> inside r,
+ * or NULL if the report gives none. For messages that must name the real
+ * cause (a revoked TSA, one the trust anchors do not know...).
+ */
+const char *verify_timestamp_why(const verify_report *r, const char *where);
+
 /* Names: "TOTAL-PASSED", "HASH_FAILURE"; URIs per ETSI TS 119 102-2. */
 const char *vr_indication_name(enum vr_indication i);
 const char *vr_sub_name(enum vr_sub s);

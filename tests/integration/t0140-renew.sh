@@ -129,6 +129,21 @@ check_exit "a renewal by a TSA the trust anchors do not know: refused" 1 "$KHO" 
 check_grep "... saying its archive timestamp does not stand" \
 	'new archive timestamp META-INF/timestamp001.tst does not stand as a proof of existence' check.err
 check "... and nothing is written" test ! -e untrusted.asice
+# A TSA whose certificate its CA revoked (key compromise) before the token:
+# the refusal gives the verifier's reason, not a guess (found by review: it
+# said "its TSA is not trusted, or its certificate is not valid at the
+# token's time").
+mkdir -p rca && : > rca/index.txt && echo 01 > rca/crlnumber
+printf '[ca]\ndefault_ca=c\n[c]\ndatabase=rca/index.txt\ncrlnumber=rca/crlnumber\ndefault_md=sha256\ndefault_crl_days=7000\n' > rca/ca.cnf
+openssl ca -config rca/ca.cnf -keyfile pki35/ca.key -cert pki35/ca.pem -revoke pki35/tsa.pem -crl_reason keyCompromise >/dev/null 2>&1
+openssl ca -config rca/ca.cnf -keyfile pki35/ca.key -cert pki35/ca.pem -gencrl -out tsa35-kc.crl >/dev/null 2>&1
+check_exit "a renewal by a revoked TSA: refused" 1 env KHO_NOW=2035-06-01T00:00:00Z "$KHO" renew \
+	--trust trust.pem --crl pki/crls.pem --crl tsa35-kc.crl --tsa-key pki35/tsa.key \
+	--tsa-cert pki35/tsa.pem -o revoked.asice a.asice
+check_grep "... naming the revocation as the cause" \
+	'timestamp001.tst does not stand as a proof of existence now: the TSA certificate .* was revoked on .* \(keyCompromise\)' check.err
+check_nogrep "... not a guessed one" 'not trusted|not valid at the token' check.err
+check "... nothing written" test ! -e revoked.asice
 check_exit "a renewal in 2029 by a TSA whose certificate starts in 2035: refused" 1 env \
 	KHO_NOW=2029-12-01T00:00:00Z "$KHO" renew --trust trust.pem --crl pki/crls.pem \
 	--tsa-key pki35/tsa.key --tsa-cert pki35/tsa.pem -o early.asice a.asice

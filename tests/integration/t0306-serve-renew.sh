@@ -89,6 +89,7 @@ KHO_NOW=2035-06-01T00:02:00Z "$KHO" renew --trust withother.pem --crl pki/crls.p
 st=$(http POST /v1/packages "$OFF" --data-binary @a-untrusted.asice)
 check_status "a renewal stamped by a TSA the archive does not trust: 409" 409 "$st"
 check_grep "... its archive timestamp renews nothing" 'not a renewal of it: its archive timestamp META-INF/timestamp002.tst does not stand as a proof of existence now' body.out
+check_grep "... saying why, as the verifier does (not a guess)" 'does not stand as a proof of existence now: the TSA certificate does not chain to a trust anchor' body.out
 st=$(curl -s -o old.json -w '%{http_code}' --data-binary @a.asice -H 'Content-Type: application/octet-stream' "$URL/v1/verify")
 check "the public page still links the package as first archived to its result, with its status" \
 	test "$(jq -r '"\(.archive.archived) \(.archive.status)"' old.json)" = "true suspended"
@@ -142,10 +143,12 @@ check_grep "... then the daemon knows that TSA and does not ask it again" \
 	"fixity: .* 0 renewed, 2 renewals failed; first: .*the configured TSA's certificate chain ends on" serve.log
 check "... nothing renewed, nothing stored" \
 	test "$(sqlite3 data/catalog.db "SELECT count(*) FROM packages WHERE state = 'renewed' AND result_code <> '$A'")/$(find data/store -type f | wc -l)" = "0/$files0"
-# A TSA by URL whose tokens the archive does not accept (the 2035 TSA, not
-# among the trust anchors here): the first due package's renewal is refused
-# and names that cause, and the run asks no more (one request and one alert
-# a run, not one per due package).
+# A TSA by URL whose tokens the archive does not accept (the 2035 TSA's
+# certificate behind OpenSSL's TSA, which stamps with the real clock: its
+# tokens are dated before that certificate's validity): the first due
+# package's renewal is refused and names that cause (found by review: it
+# guessed "a TSA the archive does not trust?"), and the run asks no more (one
+# request and one alert a run, not one per due package).
 tsa_http pki35/tsa.pem pki35/tsa.key
 jq --arg u "$TSAURL" '.tsa = {"url": $u} | .fixity_interval = 1 | .renew_margin_days = 730' kho.json > kho35bad.json
 : > serve.log
@@ -155,7 +158,23 @@ stop_daemon
 kill $TSAPID 2>/dev/null; wait $TSAPID 2>/dev/null
 check_grep "2035, a TSA the archive does not accept: refused, saying so, once a run (2 packages due)" \
 	"fixity: .* 0 renewed, 1 renewals failed; first: .*the TSA's token is not accepted here" serve.log
+check_grep "... naming the verifier's reason" \
+	"fixity: .*the TSA's token is not accepted here \(META-INF/timestamp00[12].tst: its time .* is outside the TSA certificate's validity" serve.log
 check_nogrep "... never counted twice in a run" "fixity: .* 2 renewals failed" serve.log
+# The 2035 TSA built in, but its certificate revoked by its CA (key
+# compromise) before its tokens: the alert gives the verifier's reason
+# (found by review: "a TSA the archive does not trust?").
+mkdir -p rca && : > rca/index.txt && echo 01 > rca/crlnumber
+printf '[ca]\ndefault_ca=c\n[c]\ndatabase=rca/index.txt\ncrlnumber=rca/crlnumber\ndefault_md=sha256\ndefault_crl_days=7000\n' > rca/ca.cnf
+openssl ca -config rca/ca.cnf -keyfile pki35/ca.key -cert pki35/ca.pem -revoke pki35/tsa.pem -crl_reason keyCompromise >/dev/null 2>&1
+openssl ca -config rca/ca.cnf -keyfile pki35/ca.key -cert pki35/ca.pem -gencrl -out tsa35-kc.crl >/dev/null 2>&1
+jq '.crls = ["tsa35-kc.crl"]' kho35.json > kho35rev.json
+: > serve.log
+start_daemon data --config kho35rev.json
+for i in $(seq 150); do grep -q 'fixity: ' serve.log && break; sleep 0.2; done
+stop_daemon
+check_grep "2035, a revoked TSA: refused, the alert naming the revocation" \
+	"fixity: .* 0 renewed, 1 renewals failed; first: .*the TSA's token is not accepted here \(META-INF/timestamp001.tst: the TSA certificate .* was revoked on .* \(keyCompromise\)" serve.log
 : > serve.log
 : > serve.log
 start_daemon data --config kho35.json
