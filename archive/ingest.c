@@ -679,23 +679,26 @@ static int stored_copy_check(ingest_ctx *c, const catalog_package *p0, const ing
 		rc = 0;
 		goto out;
 	}
+	/* Audited before the copy is written: once it is, nothing shows that
+	 * it was missing or altered (found by review, 2026-12-08: a kill
+	 * between the two left a repaired file and no event). A repair that
+	 * then fails is audited again when the package is sent again. */
 	snprintf(d, sizeof d, "its stored copy was %s (%.200s): stored again from the same bytes,"
 	         " sent again", rc == KHO_ENOTFOUND ? "missing" : "altered", e.msg);
-	rc = store_put_with_key_nosync(c->st, p.id, src->path, src->data, src->len, key, err);
-	if (rc == 0)
-		rc = group_sync(c, err);
-	if (rc == 0 && (rc = store_get_fd_key(c->st, p.id, key, -1, NULL, 0, &e)) != 0)
-		rc = kho_err_set(err, rc == KHO_ENOMEM ? rc : KHO_EIO, "%s: read back after its"
-		                 " repair: %s", p.id, e.msg);
-	if (rc != 0)
-		goto out;
 	memset(&ev, 0, sizeof ev);
 	ev.actor = actor;
 	ev.action = "repair";
 	ev.object = p.id;
 	ev.status = 200;
 	ev.detail = d;
-	rc = audit_append(c->cat, &ev, err);
+	if ((rc = audit_append(c->cat, &ev, err)) != 0)
+		goto out;
+	rc = store_put_with_key_nosync(c->st, p.id, src->path, src->data, src->len, key, err);
+	if (rc == 0)
+		rc = group_sync(c, err);
+	if (rc == 0 && (rc = store_get_fd_key(c->st, p.id, key, -1, NULL, 0, &e)) != 0)
+		rc = kho_err_set(err, rc == KHO_ENOMEM ? rc : KHO_EIO, "%s: read back after its"
+		                 " repair: %s", p.id, e.msg);
 	out->repaired = rc == 0;
 out:
 	OPENSSL_cleanse(key, sizeof key);

@@ -156,6 +156,15 @@ check_grep "the periodic fixity check raised an alert" '"actor":"daemon","action
 # SHA-256 is its id), audited, served again; with its key gone it cannot be
 # (found by review, 2026-12-08: each got 200 "already stored").
 start_daemon data --config kho.json
+# The repair is audited before the copy is written: one whose event cannot
+# be recorded (a trigger refuses it, as a full disk would) writes nothing
+# (found by review, 2026-12-08: a kill between the two left the copy
+# repaired and no trace that it had been missing).
+sqlite3 data/catalog.db "CREATE TRIGGER nofix BEFORE INSERT ON audit WHEN NEW.action = 'repair' BEGIN SELECT RAISE(ABORT, 'database or disk is full (test)'); END;"
+st=$(http POST /v1/packages "$OFF" --data-binary @p1.asice)
+check "p1 sent again while its repair cannot be audited: refused" test "$st" -ge 500
+check "... and its stored copy is not written again unaudited" test -z "$(ls data/store/*/$ID1.enc 2>/dev/null)"
+sqlite3 data/catalog.db "DROP TRIGGER nofix;"
 st=$(http POST /v1/packages "$OFF" --data-binary @p1.asice)
 check_status "p1 sent again while its stored copy is missing: 200" 200 "$st"
 check_grep "... saying it was repaired" '"status":"repaired"' body.out
