@@ -1177,6 +1177,37 @@ int catalog_acknowledged(catalog *c, const char *id, int64_t *seq, kho_err *err)
 	return rc;
 }
 
+int catalog_supersession(catalog *c, const char *result_code, int *superseded,
+                         char superseded_by[CATALOG_CODE_MAX], kho_err *err)
+{
+	sqlite3_stmt *st;
+	int s, rc = 0;
+
+	*superseded = 0;
+	superseded_by[0] = '\0';
+	catalog_lock(c);
+	st = catalog_stmt(c, "SELECT COALESCE(r.superseded_by, ''), EXISTS(SELECT 1 FROM results e"
+	                     " WHERE e.result_code = r.supersedes AND e.superseded_by = r.result_code)"
+	                     " FROM results r WHERE r.result_code = ?", err);
+	if (st == NULL) {
+		catalog_unlock(c);
+		return KHO_EIO;
+	}
+	sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		copy(superseded_by, CATALOG_CODE_MAX, col(st, 0));
+		*superseded = sqlite3_column_int(st, 1);
+	} else if (s == SQLITE_DONE) {
+		rc = kho_err_set(err, KHO_ENOTFOUND, "%s: no such result", result_code);
+	} else {
+		rc = kho_err_set(err, KHO_EIO, "catalog: %s", sqlite3_errmsg(c->db));
+	}
+	sqlite3_reset(st);
+	catalog_unlock(c);
+	return rc;
+}
+
 int catalog_result_package(catalog *c, const char *result_code, catalog_package *out,
                            kho_err *err)
 {

@@ -195,6 +195,17 @@ int catalog_keystore_used(catalog *c);
 int catalog_acknowledged(catalog *c, const char *id, int64_t *seq, kho_err *err);
 
 /* catalog_result_package: the current package of a result code. KHO_ENOTFOUND. */
+/*
+ * catalog_supersession: for result_code as the catalog has it now,
+ * *superseded 1 if the result its record declares replaced is marked
+ * superseded by it, and superseded_by (CATALOG_CODE_MAX bytes) the result
+ * that marked it superseded, else "". For the answer to a package sent
+ * again, which says what the first answer said (not which package a
+ * renewal renewed: packages has no index to find that by).
+ */
+int catalog_supersession(catalog *c, const char *result_code, int *superseded,
+                         char superseded_by[CATALOG_CODE_MAX], kho_err *err);
+
 int catalog_result_package(catalog *c, const char *result_code, catalog_package *out,
                            kho_err *err);
 

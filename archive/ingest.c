@@ -748,6 +748,12 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 		snprintf(out->indication, sizeof out->indication, "%s", existing.indication);
 		snprintf(out->sub, sizeof out->sub, "%s", existing.sub);
 		out->marked = existing.marked;
+		/* What the first answer said, for a client whose answer was lost
+		 * (found by review: a retry said "superseded": false of a package
+		 * that had superseded its predecessor). */
+		if ((rc = catalog_supersession(c->cat, existing.result_code, &out->superseded,
+		                               out->superseded_by, err)) != 0)
+			return rc;
 		out->http = 200;
 		return 0;
 	}

@@ -107,6 +107,9 @@ st=$(http POST /v1/packages "$OFF" --data-binary @p1-sup.asice)
 check_status "a declared replacement (supersedes): 201" 201 "$st"
 check_grep "... says it superseded" '"superseded":true' body.out
 check_nogrep "... with no warning" '"warning"' body.out
+st=$(http POST /v1/packages "$OFF" --data-binary @p1-sup.asice)
+check "... sent again (its answer lost): 200, already stored, still saying it superseded (found by review)" \
+	test "$st $(jq -r '"\(.status) \(.superseded)"' body.out)" = "200 already stored true"
 st=$(http POST /v1/packages "$OFF" --data-binary @p-sup-unknown.asice)
 check_status "a record superseding a code not archived here is stored: 201" 201 "$st"
 check_grep "... with a warning naming the code" '"warning":"the record supersedes 000.31.20.H55-240101-0001-KQ1, which is not archived here: no result was marked superseded"' body.out
