@@ -2339,6 +2339,28 @@ int catalog_set_status(catalog *c, const char *result_code, const char *status,
 		if (rc != 0)
 			goto out;
 	}
+	/* The same decision as the last one recorded, sent again (its answer
+	 * lost): not recorded twice (found by review, 2026-12-08: two rows and
+	 * two audit events for one decision). */
+	st = catalog_stmt(c, "SELECT 1 FROM (SELECT status, decision, superseded_by, effective FROM"
+	                     " result_status WHERE result_code = ?1 ORDER BY seq DESC LIMIT 1) WHERE"
+	                     " status = ?2 AND decision = ?3 AND COALESCE(superseded_by, '') = ?4"
+	                     " AND effective = ?5", err);
+	if (st == NULL) {
+		rc = KHO_EIO;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, result_code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, decision, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, superseded_by ? superseded_by : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, eff, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		rc = kho_err_set(err, KHO_EEXIST, "%s: this decision (%s, %s, effective %s) is the last"
+		                 " one recorded: not recorded again", result_code, status, decision, eff);
+	sqlite3_reset(st);
+	if (rc != 0)
+		goto out;
 	if ((rc = status_record(c, result_code, status, decision, superseded_by, eff, at, err)) != 0)
 		goto out;
 	snprintf(detail, sizeof detail, "status %s, decision %s, effective %s%s%s", status, decision,

@@ -376,7 +376,8 @@ int catalog_result_json(catalog *c, const char *result_code, const char *valid_o
  * result's issue date, possibly ahead; NULL = now. Before that day the
  * result is what the decisions recorded earlier made it (result_status).
  * Audited (action "status") in the same transaction. KHO_ENOTFOUND,
- * KHO_EINVAL.
+ * KHO_EINVAL; KHO_EEXIST (nothing recorded) if it repeats the last decision
+ * recorded (status, decision, superseded_by and effective day).
  */
 int catalog_set_status(catalog *c, const char *result_code, const char *status,
                        const char *decision, const char *superseded_by, const char *effective,

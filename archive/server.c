@@ -1048,10 +1048,16 @@ static enum MHD_Result h_result_status(struct req *q, struct MHD_Connection *c)
 		return send_error(q, c, 400, "%s", err.msg);
 	if (rc == KHO_ECONFLICT)
 		return send_error(q, c, 409, "%s", err.msg);
-	if (rc != 0)
+	if (rc != 0 && rc != KHO_EEXIST)
 		return send_error(q, c, 500, "%s", err.msg);
-	if (catalog_result_json(q->s->ing->cat, q->m.arg, NULL, &j, &err) != 0)
-		return send_error(q, c, 500, "%s", err.msg);
+	{
+		char note[sizeof err.msg];
+		snprintf(note, sizeof note, "%s", rc == KHO_EEXIST ? err.msg : "");
+		if (catalog_result_json(q->s->ing->cat, q->m.arg, NULL, &j, &err) != 0)
+			return send_error(q, c, 500, "%s", err.msg);
+		if (note[0] != '\0')   /* sent again: 200 as the first time, and says so */
+			json_object_set_new(j, "note", json_string(note));
+	}
 	return send_json(q, c, 200, j);
 }
 

@@ -150,6 +150,11 @@ check_grep "record metadata has the validity status" '"status":"valid"' body.out
 check_nogrep "no personal number in the record metadata" '051087012345' body.out
 st=$(http POST /v1/results/000.31.20.H55-250314-0102-KQ1/status "$RM" -d '{"status":"revoked","decision":"QĐ 12/QĐ-UBND"}')
 check_status "revoke by a records manager: 200" 200 "$st"
+st=$(http POST /v1/results/000.31.20.H55-250314-0102-KQ1/status "$RM" -d '{"status":"revoked","decision":"QĐ 12/QĐ-UBND"}')
+check_status "... sent again (its answer lost): 200" 200 "$st"
+check_grep "... saying it is not recorded again" 'is the last one recorded: not recorded again' body.out
+check "... one decision row, one audit event (found by review, 2026-12-08: two of each)" \
+	test "$(sqlite3 data/catalog.db "SELECT (SELECT count(*) FROM result_status WHERE decision = 'QĐ 12/QĐ-UBND') || '/' || (SELECT count(*) FROM audit WHERE action = 'status' AND detail LIKE '%QĐ 12/QĐ-UBND%')")" = "1/1"
 st=$(http GET "/v1/lookup?subject=051087012345&purpose=$AG-251120-0004" "$OFF")
 check_grep "a revoked result is not reusable" '"result_code":"000.31.20.H55-250314-0102-KQ1"[^}]*"status":"revoked"[^}]*"reusable":false' body.out
 st=$(http GET /v1/stats/reuse "$RM"); check_status "reuse stats: 200" 200 "$st"

@@ -410,6 +410,21 @@ static void t_status_effective(void)
 	CHECK_EQ_INT(catalog_set_status(c, k1, "suspended", "QĐ 1", NULL, "2025-06-01", "rm", NULL), 0);
 	CHECK_EQ_INT(catalog_set_status(c, k1, "valid", "QĐ 2", NULL, "2025-07-01", "rm", NULL), 0);
 	CHECK_EQ_INT(catalog_set_status(c, k1, "revoked", "QĐ 3", NULL, "2025-09-01", "rm", NULL), 0);
+	/* The same decision sent again (its answer lost): not recorded twice. */
+	CHECK_EQ_INT(catalog_set_status(c, k1, "revoked", "QĐ 3", NULL, "2025-09-01", "rm", NULL),
+	             KHO_EEXIST);
+	{
+		sqlite3_stmt *cq;
+		catalog_lock(c);
+		REQUIRE(sqlite3_prepare_v2(catalog_db(c), "SELECT (SELECT count(*) FROM result_status"
+		                           " WHERE decision = 'QĐ 3'), (SELECT count(*) FROM audit WHERE"
+		                           " action = 'status' AND detail LIKE '%QĐ 3%')", -1, &cq,
+		                           NULL) == SQLITE_OK);
+		CHECK(sqlite3_step(cq) == SQLITE_ROW && sqlite3_column_int(cq, 0) == 1 &&
+		      sqlite3_column_int(cq, 1) == 1);
+		sqlite3_finalize(cq);
+		catalog_unlock(c);
+	}
 	/* not before the issue date (2025-03-14), and a real date */
 	CHECK_EQ_INT(catalog_set_status(c, k1, "revoked", "QĐ 9", NULL, "2025-03-13", "rm", NULL),
 	             KHO_EINVAL);
