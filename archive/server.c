@@ -1763,6 +1763,27 @@ static int wv_renewed(void *arg, const char *code, const unsigned char id[32])
 	       strcmp(p.state, "renewed") == 0 && strcmp(p.result_code, code) == 0;
 }
 
+/* An uploaded package unzipped and zipped again: are its files exactly
+ * those of the result's current package (catalog_same_package)? */
+static int wv_same_files(void *arg, const char *code, const webverify_object *objs, size_t n)
+{
+	server *s = arg;
+	catalog_object *co;
+	catalog_pkg_brief have;
+	size_t i;
+	int same;
+
+	if (n == 0 || n > WEBVERIFY_OBJECTS_MAX || (co = calloc(n, sizeof *co)) == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		co[i].name = objs[i].name;
+		memcpy(co[i].sha256, objs[i].sha256, 32);
+	}
+	same = catalog_same_package(s->ing->cat, code, co, n, &have, NULL) == 0;
+	free(co);
+	return same;
+}
+
 static void wv_audit(void *arg, const char *action, const char *object, int status,
                      const char *detail)
 {
@@ -3074,6 +3095,7 @@ static int start_webverify(server *s, kho_err *err)
 	wa.code_by_object = wv_by_object;
 	wa.status_of = wv_status;
 	wa.renewed_package = wv_renewed;
+	wa.same_files = wv_same_files;
 	wa.audit = wv_audit;
 	wa.tombstone = wv_tombstone;
 	return webverify_new(&s->wv, &wc, &wa, err);

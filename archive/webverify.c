@@ -16,8 +16,10 @@
  * unknown code, against a dummy hash, and answers both failures with one
  * constant page that echoes nothing of the request. Nothing else about the
  * code is looked up before the key matched. An uploaded package's archive
- * status is shown only when its bytes are the archived package itself, so a
- * forged package naming someone else's result code learns nothing either.
+ * status is shown only when its bytes are the archived package itself, or
+ * when its seal verifies and its files are the archived result's
+ * (upload_in_force), so a forged package naming someone else's result code
+ * learns nothing either.
  */
 #include "archive/webverify.h"
 
@@ -32,6 +34,7 @@
 
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "archive/pkg.h"
 #include "archive/qr.h"
@@ -761,6 +764,17 @@ struct arch_info {
 	int destroyed;                     /* the record was destroyed: tomb says how */
 	int renewed_copy;                  /* the upload is an earlier package of the result,
 	                                      renewed since (the archive's holds all its bytes) */
+	/* Whether the result is in force today: 1, 0, or -1 when nothing
+	 * establishes it (a valid seal says nothing of today: a revoked
+	 * result's package, unzipped and zipped again, still verifies). */
+	int in_force;
+	int same_files;                    /* other bytes, but exactly the archived package's
+	                                      files: the archived result's status is its own */
+	int by_file;                       /* other bytes; a file of it is archived as this
+	                                      result, which is not in force today (status) */
+	int by_dates;                      /* not archived; not in force by the validity dates
+	                                      of its own sealed record (status: "expired" or
+	                                      "not-yet-valid") */
 	webverify_tombstone tomb;
 };
 
@@ -835,6 +849,7 @@ static const char css[] =
 	".indeterminate{background:#fff4d6;color:#6b4100;border-color:#8a5a00}"
 	".not-archived,.destroyed{background:#eef0f3;color:#2b2f36;border-color:#5f6b7a}"
 	".not-in-force{background:#fff4d6;color:#6b4100;border-color:#8a5a00}"
+	".force-unknown{background:#eef0f3;color:#2b2f36;border-color:#5f6b7a}"
 	"dl{margin:0;display:grid;grid-template-columns:minmax(8rem,34%) 1fr;gap:.4rem 1rem}"
 	"dt{font-weight:600;color:#333}"
 	"dd{margin:0;overflow-wrap:anywhere}"
@@ -1009,6 +1024,61 @@ static void verdict_box(struct out *o, enum answer a, const char *why, enum webv
 	put(o, "</p></section>\n");
 }
 
+/*
+ * The headline of a valid seal on a result that is not in force today, or
+ * whose being in force is not established (ai->in_force 0 or -1): no green
+ * box for either (found by review: a revoked result's package, zipped
+ * again, read "Hợp lệ").
+ */
+static const char *force_word(const struct arch_info *ai, enum webverify_lang l)
+{
+	if (ai->in_force == 0)
+		return strcmp(ai->status, "not-yet-valid") == 0
+		       ? tr(l, "Chưa có hiệu lực", "Not yet in force")
+		       : tr(l, "Không còn hiệu lực", "No longer in force");
+	return tr(l, "Chữ ký hợp lệ — chưa xác định được hiệu lực hôm nay",
+	          "Seal valid — not established as in force today");
+}
+
+/* Its sentence (out: n bytes; the caller escapes). */
+static void force_why(char *out, size_t n, const struct arch_info *ai, enum webverify_lang l)
+{
+	const char *w = status_words(ai->status, l);
+
+	if (w == NULL)
+		w = ai->status;
+	if (ai->in_force == 0 && ai->by_dates)
+		snprintf(out, n, "%s%s.",
+		         tr(l, "Chữ ký là thật và văn bản không bị thay đổi, nhưng theo thời hạn hiệu lực"
+		               " ghi trong chính văn bản, hôm nay kết quả này: ",
+		            "The seal is genuine and the document unaltered, but by the validity dates"
+		            " the document itself gives, today this result is: "), w);
+	else if (ai->in_force == 0)
+		snprintf(out, n, "%s%s.",
+		         tr(l, "Chữ ký là thật và văn bản không bị thay đổi, nhưng hôm nay kết quả này có"
+		               " trạng thái: ",
+		            "The seal is genuine and the document unaltered, but today this result's"
+		            " status is: "), w);
+	else if (ai->uploaded_other)
+		snprintf(out, n, "%s",
+		         tr(l, "Chữ ký là thật và văn bản không bị thay đổi kể từ khi ký, nhưng gói này"
+		               " không phải bản đang lưu trong kho này, nên kho không xác nhận được hôm"
+		               " nay kết quả còn hiệu lực hay không (có thể đã bị thu hồi, thay thế hoặc"
+		               " hết hiệu lực). Hãy quét mã QR trên bản giấy, hoặc hỏi cơ quan đã cấp.",
+		            "The seal is genuine and the document unaltered since it was signed, but this"
+		            " package is not the copy held by this archive, so the archive cannot"
+		            " confirm that the result is in force today (it may have been revoked,"
+		            " superseded or have expired). Scan the QR code on the paper copy, or ask the"
+		            " issuing agency."));
+	else
+		snprintf(out, n, "%s",
+		         tr(l, "Chữ ký là thật và văn bản không bị thay đổi kể từ khi ký, nhưng kho không"
+		               " tra được hôm nay kết quả còn hiệu lực hay không. Hãy hỏi cơ quan đã cấp.",
+		            "The seal is genuine and the document unaltered since it was signed, but the"
+		            " archive cannot tell whether the result is in force today. Ask the issuing"
+		            " agency."));
+}
+
 static void status_row(struct out *o, const struct arch_info *ai, enum webverify_lang l)
 {
 	const char *w;
@@ -1031,6 +1101,36 @@ static void status_row(struct out *o, const struct arch_info *ai, enum webverify
 			esc(o, t);
 			put(o, "</span>");
 		}
+		if (ai->same_files) {
+			put(o, "<br><span data-same-files=\"1\">");
+			put(o, tr(l, "Gói này không phải bản đang lưu trong kho này (có thể đã được giải nén"
+			             " rồi nén lại), nhưng chứa đúng các tệp của kết quả đã lưu trữ, nên đây"
+			             " là hiệu lực của kết quả đó.",
+			          "This exact package is not the copy held by this archive (it may have been"
+			          " unzipped and zipped again), but it holds exactly the files of the archived"
+			          " result, so this is that result's validity."));
+			put(o, "</span>");
+		} else if (ai->by_file) {
+			put(o, "<br><span data-by-file=\"1\">");
+			put(o, tr(l, "Gói này không phải bản đang lưu trong kho này, nhưng tệp trong gói là"
+			             " tệp của kết quả này đã lưu trữ tại kho, và hôm nay kết quả đó không"
+			             " còn hiệu lực.",
+			          "This exact package is not the copy held by this archive, but a file in it"
+			          " is a file of this result as archived here, and that result is not in"
+			          " force today."));
+			put(o, "</span>");
+		}
+	} else if (ai->by_dates) {
+		w = status_words(ai->status, l);
+		put(o, "<span class=\"status-no\" data-status=\"");
+		esc(o, ai->status);
+		put(o, "\" data-by-dates=\"1\">");
+		esc(o, w != NULL ? w : ai->status);
+		put(o, "</span><br>");
+		put(o, tr(l, "Theo thời hạn hiệu lực ghi trong văn bản (được niêm phong). Gói này không"
+		             " phải bản đang lưu trong kho này.",
+		          "By the validity dates in the document (under the seal). This exact package is"
+		          " not the copy held by this archive."));
 	} else if (ai->uploaded_other) {
 		put(o, tr(l, "Gói này không phải bản đang lưu trong kho này (có thể là bản sao từ nơi "
 		             "khác hoặc phiên bản cũ), nên không tra được hiệu lực.",
@@ -1157,24 +1257,23 @@ static void statement(struct out *o, const verify_report *r, const struct arch_i
 	verify_report shown;
 	size_t i;
 
-	if (a == ANS_VALID && ai->known && strcmp(ai->status, "valid") != 0) {
+	if (a == ANS_VALID && ai->in_force != 1) {
 		/* A genuine seal on a result not in force today (revoked,
 		 * superseded, expired...): the headline says so, not a green
 		 * "Valid" with the status in a line below, which a hurried reader
-		 * (or a bank clerk) took for a usable result (found by review). */
-		const char *w = status_words(ai->status, l);
-		int later = strcmp(ai->status, "not-yet-valid") == 0;
-		put(o, "<section class=\"verdict not-in-force\" role=\"status\" data-answer=\"valid\""
-		       " data-in-force=\"no\"><span class=\"word\">⚠ ");
-		put(o, later ? tr(l, "Chưa có hiệu lực", "Not yet in force")
-		             : tr(l, "Không còn hiệu lực", "No longer in force"));
+		 * (or a bank clerk) took for a usable result (found by review);
+		 * nor green when nothing establishes that it is in force (another
+		 * copy of a revoked result's package, found by review). */
+		char why[800];
+		force_why(why, sizeof why, ai, l);
+		putf(o, "<section class=\"verdict %s\" role=\"status\" data-answer=\"valid\""
+		        " data-in-force=\"%s\"><span class=\"word\">%s",
+		     ai->in_force == 0 ? "not-in-force" : "force-unknown",
+		     ai->in_force == 0 ? "no" : "unknown", ai->in_force == 0 ? "⚠ " : "? ");
+		put(o, force_word(ai, l));
 		put(o, "</span><p>");
-		put(o, tr(l, "Chữ ký là thật và văn bản không bị thay đổi, nhưng hôm nay kết quả này có"
-		             " trạng thái: ",
-		          "The seal is genuine and the document unaltered, but today this result's"
-		          " status is: "));
-		esc(o, w != NULL ? w : ai->status);
-		put(o, ".</p></section>\n");
+		esc(o, why);
+		put(o, "</p></section>\n");
 	} else {
 		verdict_box(o, a, reason_of(r, l), l);
 	}
@@ -1332,11 +1431,19 @@ static json_t *jstatement(const verify_report *r, const struct arch_info *ai,
 		return NULL;
 	}
 	json_object_set_new(o, "answer", json_string(answer_code(a)));
-	json_object_set_new(o, "answer_text", json_string(answer_word(a, l)));
+	/* The page's headline: "valid" under a result not (established as) in
+	 * force today is not "Hợp lệ" there, nor here. */
+	json_object_set_new(o, "answer_text", json_string(a == ANS_VALID && ai->in_force != 1
+	                                                  ? force_word(ai, l) : answer_word(a, l)));
 	/* "answer" is the seal's; whether the result is in force today is
-	 * the archive's status (null: not archived here, unknown). */
-	json_object_set_new(o, "in_force", ai->known ? json_boolean(strcmp(ai->status, "valid") == 0)
-	                                             : json_null());
+	 * the archive's status, or the validity dates of the record itself
+	 * (null: not established). */
+	json_object_set_new(o, "in_force", ai->in_force < 0 ? json_null() : json_boolean(ai->in_force));
+	json_object_set_new(o, "in_force_basis",
+	                    ai->in_force < 0 ? json_null()
+	                    : json_string(ai->by_dates ? "record-dates"
+	                                  : ai->by_file ? "archived-file"
+	                                  : ai->same_files ? "archived-files" : "archived-package"));
 	json_object_set_new(o, "reason", json_string(reason_of(r, l)));
 	json_object_set_new(o, "indication", json_string(vr_indication_name(r->indication)));
 	json_object_set_new(o, "sub_indication",
@@ -1390,21 +1497,31 @@ static json_t *jstatement(const verify_report *r, const struct arch_info *ai,
 		json_array_append_new(files, json_pack("{s:o,s:s}", "name",
 		                                       jstr(r->unsigned_objects[i].name), "state", "unsigned"));
 	json_object_set_new(o, "files", files);
-	arch = json_pack("{s:b,s:o,s:b}", "archived", ai->known,
+	arch = json_pack("{s:b,s:o,s:b,s:b}", "archived", ai->known,
 	                 "status", ai->known ? json_string(ai->status) : json_null(),
-	                 "same_package", ai->same_package);
+	                 "same_package", ai->same_package, "same_files", ai->same_files);
 	if (arch != NULL && ai->destroyed)
 		json_object_set_new(arch, "tombstone", jtomb(&ai->tomb, l));
 	json_object_set_new(o, "archive", arch);
 	/* "valid" speaks of the seal: said next to it when the result itself
-	 * is revoked, suspended, superseded or expired today, as the page says. */
-	if (a == ANS_VALID && ai->known && strcmp(ai->status, "valid") != 0) {
+	 * is revoked, suspended, superseded or expired today, or not
+	 * established as in force, as the page says. */
+	if (a == ANS_VALID && ai->in_force != 1) {
 		const char *w = status_words(ai->status, l);
-		char note[256];
-		snprintf(note, sizeof note, "%s%s.",
-		         tr(l, "Lưu ý: chữ ký là thật, nhưng hôm nay kết quả này có trạng thái: ",
-		            "Note: the seal is genuine, but today this result's status is: "),
-		         w != NULL ? w : ai->status);
+		char note[800];
+		if (ai->in_force == 0 && ai->by_dates)
+			snprintf(note, sizeof note, "%s%s.",
+			         tr(l, "Lưu ý: chữ ký là thật, nhưng theo thời hạn hiệu lực ghi trong văn bản,"
+			               " hôm nay kết quả này: ",
+			            "Note: the seal is genuine, but by the validity dates in the document,"
+			            " today this result is: "), w != NULL ? w : ai->status);
+		else if (ai->in_force == 0)
+			snprintf(note, sizeof note, "%s%s.",
+			         tr(l, "Lưu ý: chữ ký là thật, nhưng hôm nay kết quả này có trạng thái: ",
+			            "Note: the seal is genuine, but today this result's status is: "),
+			         w != NULL ? w : ai->status);
+		else
+			force_why(note, sizeof note, ai, l);
 		json_object_set_new(o, "note", jstr(note));
 	}
 	kho_buf_init(&jb, WEBVERIFY_BODY_MAX / 4);
@@ -1799,13 +1916,144 @@ static int looks_like_package(const unsigned char *d, size_t n, const char *file
 	return 0;
 }
 
-/* Archive status of an uploaded package: only if it is the archived package itself. */
-static void upload_arch_info(webverify *wv, const verify_report *r, struct arch_info *ai)
+#define MAX_OBJECT_LOOKUPS 32   /* code_by_object lookups for one uploaded package */
+
+/*
+ * The data objects of a parsed package (not META-INF/, not mimetype), with
+ * the SHA-256 of each: the one the verifier computed against a signed
+ * manifest (before redaction, the report's names are the package's), else
+ * computed here. *out (names borrowed from p) is the caller's to free.
+ */
+static int data_objects(const pkg *p, const verify_report *r, webverify_object **out, size_t *n)
+{
+	webverify_object *o;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+	size_t i, j, k, m = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (p->nentries == 0 || p->nentries > WEBVERIFY_OBJECTS_MAX)
+		return KHO_ETOOBIG;
+	if ((o = calloc(p->nentries, sizeof *o)) == NULL)
+		return KHO_ENOMEM;
+	for (i = 0; i < p->nentries; i++) {
+		const pkg_entry *e = &p->entries[i];
+		const unsigned char *known = NULL;
+		if (strncmp(e->name, "META-INF/", 9) == 0 || strcmp(e->name, "mimetype") == 0)
+			continue;
+		for (j = 0; known == NULL && j < r->nsigs; j++)
+			for (k = 0; known == NULL && k < r->sigs[j].nobjects; k++) {
+				const vr_object *v = &r->sigs[j].objects[k];
+				if (v->have_sha256 && v->state == VR_OBJ_OK && v->name != NULL &&
+				    strcmp(v->name, e->name) == 0)
+					known = v->sha256;
+			}
+		if (known != NULL) {
+			memcpy(o[m].sha256, known, 32);
+		} else if (pkg_entry_digest(e, EVP_sha256(), md, &mdlen, NULL) != 0 || mdlen != 32) {
+			free(o);
+			return KHO_EINTERNAL;
+		} else {
+			memcpy(o[m].sha256, md, 32);
+		}
+		o[m++].name = e->name;
+	}
+	*out = o;
+	*n = m;
+	return 0;
+}
+
+/*
+ * Whether a package whose seal is valid, but whose bytes are not the
+ * archived package, is in force today (found by review: a revoked result's
+ * package unzipped and zipped again read a green "Hợp lệ"). What the
+ * archive can honestly say about other bytes:
+ *  - they hold exactly the files of the result's current package (record.xml
+ *    included): it is that result, and its status is the result's;
+ *  - a file of it is archived as this very result code, and that result is
+ *    not in force today (revoked, superseded...): neither is any copy of it
+ *    (but "valid" would not carry over: the upload may be an earlier
+ *    version of the result, superseded under the same code);
+ *  - its own record, under the seal, gives validity dates that today is
+ *    outside of.
+ * Anything else leaves it not established (in_force -1): no green box.
+ * A file must match before the archive's status is read, as for a single
+ * file uploaded alone, so a seal naming another result's code learns nothing.
+ */
+static void upload_in_force(webverify *wv, const verify_report *r, const pkg *p,
+                            struct arch_info *ai)
+{
+	const record *rec = r->record;
+	const vr_signature *s = first_sig(r);
+	char today[11], found[WEBVERIFY_CODE_MAX], st[WEBVERIFY_STATUS_MAX];
+	unsigned char cur[32];
+	webverify_object *objs = NULL;
+	size_t n = 0, i, asked = 0;
+	kho_err e;
+
+	if (p != NULL && wv->arch.same_files != NULL && wv->arch.status_of != NULL &&
+	    data_objects(p, r, &objs, &n) == 0 &&
+	    wv->arch.same_files(wv->arch.arg, rec->result_code, objs, n) == 1 &&
+	    wv->arch.status_of(wv->arch.arg, rec->result_code, st, cur, &e) == 0) {
+		ai->known = 1;
+		ai->same_files = 1;
+		ai->uploaded_other = 0;
+		snprintf(ai->status, sizeof ai->status, "%s", st);
+		snprintf(ai->code, sizeof ai->code, "%s", rec->result_code);
+		ai->in_force = strcmp(st, "valid") == 0;
+		free(objs);
+		return;
+	}
+	free(objs);
+	for (i = 0; s != NULL && wv->arch.code_by_object != NULL && wv->arch.status_of != NULL &&
+	            i < s->nobjects && asked < MAX_OBJECT_LOOKUPS; i++) {
+		const vr_object *o = &s->objects[i];
+		if (!o->have_sha256 || o->state != VR_OBJ_OK || o->name == NULL ||
+		    strcmp(o->name, "record.xml") == 0)
+			continue;
+		asked++;
+		found[0] = '\0';
+		if (wv->arch.code_by_object(wv->arch.arg, o->sha256, found, &e) != 0 ||
+		    strcmp(found, rec->result_code) != 0)
+			continue;
+		if (wv->arch.status_of(wv->arch.arg, rec->result_code, st, cur, &e) == 0 &&
+		    strcmp(st, "valid") != 0) {
+			ai->known = 1;
+			ai->by_file = 1;
+			snprintf(ai->status, sizeof ai->status, "%s", st);
+			snprintf(ai->code, sizeof ai->code, "%s", rec->result_code);
+			ai->in_force = 0;
+			return;
+		}
+		break;   /* the result is archived; which version this is, is not known */
+	}
+	kho_local_date(today, kho_now());
+	if (rec->valid_from != NULL && strcmp(today, rec->valid_from) < 0)
+		snprintf(ai->status, sizeof ai->status, "not-yet-valid");
+	else if (rec->valid_until != NULL && strcmp(today, rec->valid_until) > 0)
+		snprintf(ai->status, sizeof ai->status, "expired");
+	else
+		return;
+	ai->by_dates = 1;
+	ai->in_force = 0;
+}
+
+/*
+ * Archive status of an uploaded package: the archive's only if it is the
+ * archived package itself (or an earlier one, renewed since, or a destroyed
+ * one); for other bytes under a valid seal, upload_in_force. p is the
+ * parsed package (may be NULL). Called before redact: the report's names
+ * are the package's.
+ */
+static void upload_arch_info(webverify *wv, const verify_report *r, const pkg *p,
+                             struct arch_info *ai)
 {
 	unsigned char cur[32];
 	kho_err e;
 
 	memset(ai, 0, sizeof *ai);
+	ai->in_force = -1;
 	if (r->record == NULL || r->record->result_code == NULL || !r->have_package_sha256)
 		return;
 	ai->uploaded_other = 1;
@@ -1818,6 +2066,7 @@ static void upload_arch_info(webverify *wv, const verify_report *r, struct arch_
 		ai->same_package = 1;
 		ai->uploaded_other = 0;
 		ai->renewed_copy = CRYPTO_memcmp(cur, r->package_sha256, 32) != 0;
+		ai->in_force = strcmp(ai->status, "valid") == 0;
 		snprintf(ai->code, sizeof ai->code, "%s", r->record->result_code);
 		return;
 	}
@@ -1832,9 +2081,13 @@ static void upload_arch_info(webverify *wv, const verify_report *r, struct arch_
 		ai->same_package = 1;
 		ai->uploaded_other = 0;
 		ai->destroyed = 1;
+		ai->in_force = 0;
 		snprintf(ai->status, sizeof ai->status, "destroyed");
 		snprintf(ai->code, sizeof ai->code, "%s", r->record->result_code);
+		return;
 	}
+	if (answer_of(r) == ANS_VALID && !record_unsealed(r))
+		upload_in_force(wv, r, p, ai);
 }
 
 static int archived_statement(webverify *wv, struct out *o, json_t **jout, const char *code,
@@ -1873,22 +2126,29 @@ static int do_package(webverify *wv, const webverify_request *rq, webverify_resp
 	struct arch_info ai;
 	struct redaction pid;
 	struct out o = { &out->body, 0 };
+	verify_opts vo = wv->cfg.vopts;
+	pkg *pk = NULL;
 	int rc;
 
-	rc = verify_package_mem(&r, rq->data, rq->len, &wv->cfg.vopts, err);
+	memset(&pid, 0, sizeof pid);
+	vo.keep_pkg = &pk;   /* its files, for the archive's lookups (upload_arch_info) */
+	rc = verify_package_mem(&r, rq->data, rq->len, &vo, err);
 	if (rc != 0) {
+		pkg_free(pk);
 		audit(wv, "-", 500, "kind=%s verification could not run",
 		      rq->kind == WV_API ? "api-package" : "upload-package");
 		return webverify_error_page(wv, rq->kind, rq->lang, 500, 0, out);
 	}
+	upload_arch_info(wv, r, pk, &ai);
+	pkg_free(pk);
 	if ((rc = redact(r, &pid)) != 0)
 		goto out;
-	upload_arch_info(wv, r, &ai);
 	audit(wv, r->record != NULL && r->record->result_code != NULL ? r->record->result_code : "-",
-	      200, "kind=%s answer=%s indication=%s%s%s archived=%d",
+	      200, "kind=%s answer=%s indication=%s%s%s archived=%d in-force=%s",
 	      rq->kind == WV_API ? "api-package" : "upload-package", answer_code(answer_of(r)),
 	      vr_indication_name(r->indication), r->sub != VR_SUB_NONE ? "/" : "",
-	      r->sub != VR_SUB_NONE ? vr_sub_name(r->sub) : "", ai.known);
+	      r->sub != VR_SUB_NONE ? vr_sub_name(r->sub) : "", ai.known,
+	      ai.in_force > 0 ? "yes" : ai.in_force == 0 ? "no" : "unknown");
 	/* An earlier package of the result, renewed since, that no longer
 	 * verifies on its own (its timestamps' certificates expired): the
 	 * archive's renewal holds every byte of it, so its verdict is the
@@ -1968,6 +2228,7 @@ static int archived_statement(webverify *wv, struct out *o, json_t **jout, const
 	have_status = wv->arch.status_of != NULL &&
 	              wv->arch.status_of(wv->arch.arg, code, ai.status, cur, err) == 0;
 	ai.known = have_status;
+	ai.in_force = have_status ? strcmp(ai.status, "valid") == 0 : -1;
 	if (wv->arch.report_by_code != NULL)
 		rc = wv->arch.report_by_code(wv->arch.arg, code, &r, pkgid, err);
 	else
@@ -1981,6 +2242,7 @@ static int archived_statement(webverify *wv, struct out *o, json_t **jout, const
 		char t[800];
 		ai.known = 1;
 		ai.destroyed = 1;
+		ai.in_force = 0;
 		snprintf(ai.status, sizeof ai.status, "destroyed");
 		destroyed_words(t, sizeof t, &ai.tomb, l);
 		*shown = ANS_DESTROYED;

@@ -39,6 +39,7 @@
 #define WEBVERIFY_BODY_MAX (16u << 20)   /* an answer page or JSON document */
 #define WEBVERIFY_UPLOAD_DEFAULT (32u << 20)
 #define WEBVERIFY_RATE_SLOTS 4096        /* client addresses tracked at once */
+#define WEBVERIFY_OBJECTS_MAX 1000       /* data objects of an upload compared (same_files) */
 
 /* The kinds of request this module answers. */
 enum webverify_kind {
@@ -61,6 +62,13 @@ typedef struct webverify_tombstone {
 	char decision_date[11];          /* YYYY-MM-DD */
 	long long batch;                 /* the disposition batch */
 } webverify_tombstone;
+
+/* A data object of an uploaded package: its name in the container and the
+ * SHA-256 of its bytes (webverify_archive.same_files). */
+typedef struct webverify_object {
+	const char *name;                /* borrowed, for the duration of the call */
+	unsigned char sha256[32];
+} webverify_object;
 
 /*
  * What the module asks of the archive. Every callback may be NULL (then the
@@ -108,6 +116,16 @@ typedef struct webverify_archive {
 	 */
 	int (*renewed_package)(void *arg, const char *result_code,
 	                       const unsigned char package_sha256[32]);
+	/*
+	 * same_files: 1 if the current archived package of result_code holds
+	 * exactly the data objects objs[0..n) (the same names with the same
+	 * SHA-256, record.xml included, none more, none less), else 0. Asked
+	 * only for an uploaded package whose seal is valid and whose bytes are
+	 * not the archived package (unzipped and zipped again): its files are
+	 * then the archived result's, and so is its status today. May be NULL.
+	 */
+	int (*same_files)(void *arg, const char *result_code, const webverify_object *objs,
+	                  size_t n);
 	/*
 	 * audit: record one public verification. The module passes no personal
 	 * data: action "public-verify", object the result code or "-", status

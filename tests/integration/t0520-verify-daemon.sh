@@ -156,6 +156,17 @@ check "wrong key and unknown code: byte-identical answers" cmp wrongkey.out unkn
 check "  ... and a missing key too" cmp wrongkey.out nokeyqr.out
 check_nogrep "  ... echoing neither code nor key" "$CODE|$OTHER|$WRONG|$KEY" wrongkey.out
 
+# The archived package unzipped and zipped again: other bytes, the same
+# files under the same seal (still TOTAL-PASSED). Its files are the archived
+# result's (catalog_same_package), so is its status: green while valid, not
+# after a revocation (found by review: a revoked result read "Hợp lệ").
+mkdir -p rz && (cd rz && unzip -q ../arch/valid.asice && zip -q -X -0 ../rezipped.asice mimetype &&
+	zip -q -X -9 -r ../rezipped.asice $(ls | grep -v '^mimetype$'))
+check "the re-zipped package differs from the archived one" test "$(sha256sum < rezipped.asice)" != "$(sha256sum < arch/valid.asice)"
+st=$(get rezip /verify -F file=@rezipped.asice)
+check_grep "a re-zipped copy of a valid result: Hợp lệ" 'class="verdict valid".*Hợp lệ' rezip.out
+check_grep "  ... its status, the archived files' (said so)" 'data-status="valid".*data-same-files="1"' rezip.out
+
 # A status change shows on the QR path.
 st=$(http POST "/v1/results/$CODE/status" "$RM" -H 'Content-Type: application/json' \
 	--data '{"status":"revoked","decision":"QD-12/2026"}')
@@ -171,6 +182,16 @@ check_grep "... with a note that the result is revoked today" '"note":"Lưu ý: 
 check_grep "... and its status" '"archive":\{"archived":true,"status":"revoked"' apirevoked.out
 check_grep "... not in force" '"in_force":false' apirevoked.out
 check_grep "a valid result's answer is in force" '"in_force":true' api.out
+st=$(get rezipr /verify -F file=@rezipped.asice)
+check_grep "the re-zipped copy of the revoked result: no longer in force" \
+	'class="verdict not-in-force"[^>]*data-in-force="no"><span class="word">⚠ Không còn hiệu lực' rezipr.out
+check_nogrep "  ... no green box" 'class="verdict valid"' rezipr.out
+check_grep "  ... status revoked" 'data-status="revoked"' rezipr.out
+st=$(get apirezipr /v1/verify --data-binary @rezipped.asice)
+check "  ... POST /v1/verify agrees: not in force, the page's words" python3 -c '
+import json; j=json.load(open("apirezipr.out"))
+assert j["answer"] == "valid" and j["in_force"] is False and j["answer_text"] == "Không còn hiệu lực", j
+assert j["archive"]["status"] == "revoked" and j["archive"]["same_files"] is True, j["archive"]'
 check_nogrep "a valid result's answer has no such note" '"note"' api.out
 
 # A single file through the JSON API: the answer around the statement (the

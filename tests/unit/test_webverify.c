@@ -56,6 +56,9 @@ static struct {
 	int legacy_decision; /* the decision number as typed in Windows-1258, not UTF-8 */
 	int n_key_hash, n_report, n_status, n_audit, n_tomb;
 	char audit_log[8192];
+	kho_buf rezipped;  /* G.pkg unzipped and zipped again: the same files, other bytes */
+	unsigned char rec_sha[32];
+	int no_same_files; /* the archive cannot compare files (same_files says 0) */
 } G;
 
 static int fk_key_hash(void *arg, const char *code, unsigned char hash[32], kho_err *err)
@@ -108,6 +111,23 @@ static int fk_status(void *arg, const char *code, char status[WEBVERIFY_STATUS_M
 	snprintf(status, WEBVERIFY_STATUS_MAX, "%s", G.status);
 	memcpy(id, G.pkg_id, 32);
 	return 0;
+}
+
+/* Exactly the files of G.pkg: ketqua.pdf and record.xml. */
+static int fk_same_files(void *arg, const char *code, const webverify_object *objs, size_t n)
+{
+	size_t i, pdf_seen = 0, rec_seen = 0;
+
+	(void)arg;
+	if (G.no_same_files || strcmp(code, CODE) != 0 || G.gone || n != 2)
+		return 0;
+	for (i = 0; i < n; i++) {
+		pdf_seen += strcmp(objs[i].name, "ketqua.pdf") == 0 &&
+		            memcmp(objs[i].sha256, G.pdf_sha, 32) == 0;
+		rec_seen += strcmp(objs[i].name, "record.xml") == 0 &&
+		            memcmp(objs[i].sha256, G.rec_sha, 32) == 0;
+	}
+	return pdf_seen == 1 && rec_seen == 1;
 }
 
 /* The tombstone of CODE once G.gone: by code or by its package's SHA-256. */
@@ -169,10 +189,23 @@ static webverify *setup(unsigned rate)
 		}
 		kho_sha256(G.pkg_id, G.pkg.data, G.pkg.len);
 		kho_sha256(G.pdf_sha, pdf, sizeof pdf - 1);
+		kho_sha256(G.rec_sha, record_xml, sizeof record_xml - 1);
+		/* rezipped: the same entries, stored, at another time: other bytes */
+		kho_buf_init(&G.rezipped, 64u << 20);
+		if (pkg_read_mem(&p, G.pkg.data, G.pkg.len, NULL, &err) != 0 ||
+		    zipw_new(&w, &G.rezipped, 1800000000, &err) != 0)
+			return NULL;
+		for (i = 0; i < p->nentries; i++)
+			if (zipw_add(w, p->entries[i].name, p->entries[i].data, (size_t)p->entries[i].size,
+			             ZIPW_STORED, &err) != 0)
+				return NULL;
+		if (zipw_finish(w, &err) != 0)
+			return NULL;
+		zipw_free(w);
+		w = NULL;
 		/* tampered: the same entries, ketqua.pdf with one byte changed */
 		kho_buf_init(&G.tampered, 64u << 20);
-		if (pkg_read_mem(&p, G.pkg.data, G.pkg.len, NULL, &err) != 0 ||
-		    zipw_new(&w, &G.tampered, 1700000000, &err) != 0)
+		if (zipw_new(&w, &G.tampered, 1700000000, &err) != 0)
 			return NULL;
 		for (i = 0; i < p->nentries; i++) {
 			pkg_entry *e = &p->entries[i];
@@ -195,6 +228,7 @@ static webverify *setup(unsigned rate)
 	snprintf(G.status, sizeof G.status, "valid");
 	G.destroyed = 0;
 	G.gone = 0;
+	G.no_same_files = 0;
 	G.n_key_hash = G.n_report = G.n_status = G.n_audit = G.n_tomb = 0;
 	G.audit_log[0] = '\0';
 	memset(&cfg, 0, sizeof cfg);
@@ -208,6 +242,7 @@ static webverify *setup(unsigned rate)
 	ar.status_of = fk_status;
 	ar.audit = fk_audit;
 	ar.tombstone = fk_tombstone;
+	ar.same_files = fk_same_files;
 	if (webverify_new(&wv, &cfg, &ar, &err) != 0)
 		return NULL;
 	return wv;
@@ -431,6 +466,151 @@ static void t_tampered_package(void)
 	CHECK(strstr(BODY(r), "\"sub_indication\":\"HASH_FAILURE\"") != NULL);
 	private_ok(&r);
 	webverify_response_free(&r);
+	webverify_free(wv);
+}
+
+/*
+ * A genuine package whose bytes are not the archived copy (unzipped and
+ * zipped again): its seal still verifies, but a revoked result must not
+ * read a green "Hợp lệ" (found by review), nor one that nothing shows in
+ * force today; the page and the JSON say the same.
+ */
+static void t_other_copy(void)
+{
+	webverify *wv = setup(0);
+	webverify_response r;
+	const char *b;
+
+	REQUIRE(wv != NULL);
+	REQUIRE(G.rezipped.len != G.pkg.len || memcmp(G.rezipped.data, G.pkg.data, G.pkg.len) != 0);
+	/* exactly the archived files, the result revoked: amber, with the status */
+	snprintf(G.status, sizeof G.status, "revoked");
+	CHECK_EQ_INT(ask(wv, WV_UPLOAD, G.rezipped.data, G.rezipped.len, NULL, NULL, WV_LANG_VI, &r), 0);
+	b = BODY(r);
+	CHECK(strstr(b, "class=\"verdict valid\"") == NULL);
+	CHECK(strstr(b, "data-in-force=\"no\"><span class=\"word\">⚠ Không còn hiệu lực") != NULL);
+	CHECK(strstr(b, "data-status=\"revoked\"") != NULL);
+	CHECK(strstr(b, "data-same-files=\"1\"") != NULL);
+	private_ok(&r);
+	webverify_response_free(&r);
+	CHECK_EQ_INT(ask(wv, WV_API, G.rezipped.data, G.rezipped.len, NULL, NULL, WV_LANG_VI, &r), 0);
+	b = BODY(r);
+	CHECK(strstr(b, "\"answer\":\"valid\"") != NULL);       /* the seal's */
+	CHECK(strstr(b, "\"answer_text\":\"Không còn hiệu lực\"") != NULL);
+	CHECK(strstr(b, "\"in_force\":false") != NULL);
+	CHECK(strstr(b, "\"in_force_basis\":\"archived-files\"") != NULL);
+	CHECK(strstr(b, "\"status\":\"revoked\"") != NULL);
+	CHECK(strstr(b, "\"same_files\":true") != NULL);
+	CHECK(strstr(b, "\"note\":") != NULL);
+	webverify_response_free(&r);
+	CHECK(strstr(G.audit_log, "archived=1 in-force=no") != NULL);
+	/* the same files of a result in force: green, in force */
+	snprintf(G.status, sizeof G.status, "valid");
+	CHECK_EQ_INT(ask(wv, WV_UPLOAD, G.rezipped.data, G.rezipped.len, NULL, NULL, WV_LANG_EN, &r), 0);
+	CHECK(strstr(BODY(r), "class=\"verdict valid\"") != NULL);
+	CHECK(strstr(BODY(r), "data-status=\"valid\"") != NULL);
+	webverify_response_free(&r);
+	CHECK_EQ_INT(ask(wv, WV_API, G.rezipped.data, G.rezipped.len, NULL, NULL, WV_LANG_VI, &r), 0);
+	CHECK(strstr(BODY(r), "\"in_force\":true") != NULL);
+	CHECK(strstr(BODY(r), "\"answer_text\":\"Hợp lệ\"") != NULL);
+	webverify_response_free(&r);
+	/* files not comparable, but its PDF is archived as this result, revoked:
+	 * no copy of it is in force */
+	G.no_same_files = 1;
+	snprintf(G.status, sizeof G.status, "revoked");
+	CHECK_EQ_INT(ask(wv, WV_UPLOAD, G.rezipped.data, G.rezipped.len, NULL, NULL, WV_LANG_VI, &r), 0);
+	CHECK(strstr(BODY(r), "class=\"verdict valid\"") == NULL);
+	CHECK(strstr(BODY(r), "data-in-force=\"no\"") != NULL);
+	CHECK(strstr(BODY(r), "data-by-file=\"1\"") != NULL);
+	CHECK(strstr(BODY(r), "Đã bị thu hồi") != NULL);
+	webverify_response_free(&r);
+	/* ... and the result valid: which version this copy is, is not known:
+	 * neither green nor amber, in both languages */
+	snprintf(G.status, sizeof G.status, "valid");
+	CHECK_EQ_INT(ask(wv, WV_UPLOAD, G.rezipped.data, G.rezipped.len, NULL, NULL, WV_LANG_VI, &r), 0);
+	CHECK(strstr(BODY(r), "class=\"verdict valid\"") == NULL);
+	CHECK(strstr(BODY(r), "data-in-force=\"unknown\"><span class=\"word\">? Chữ ký hợp lệ — chưa"
+	                      " xác định được hiệu lực hôm nay") != NULL);
+	CHECK(strstr(BODY(r), "data-status=") == NULL);
+	webverify_response_free(&r);
+	CHECK_EQ_INT(ask(wv, WV_UPLOAD, G.rezipped.data, G.rezipped.len, NULL, NULL, WV_LANG_EN, &r), 0);
+	CHECK(strstr(BODY(r), "Seal valid — not established as in force today") != NULL);
+	webverify_response_free(&r);
+	CHECK_EQ_INT(ask(wv, WV_API, G.rezipped.data, G.rezipped.len, NULL, NULL, WV_LANG_VI, &r), 0);
+	CHECK(strstr(BODY(r), "\"answer\":\"valid\"") != NULL);
+	CHECK(strstr(BODY(r), "\"answer_text\":\"Chữ ký hợp lệ — chưa xác định được hiệu lực hôm nay\"")
+	      != NULL);
+	CHECK(strstr(BODY(r), "\"in_force\":null") != NULL);
+	webverify_response_free(&r);
+	/* the archived bytes themselves still read green */
+	CHECK_EQ_INT(ask(wv, WV_UPLOAD, G.pkg.data, G.pkg.len, NULL, NULL, WV_LANG_VI, &r), 0);
+	CHECK(strstr(BODY(r), "class=\"verdict valid\"") != NULL);
+	webverify_response_free(&r);
+	webverify_free(wv);
+}
+
+/* A genuine package of a result not archived here: its own sealed validity
+ * dates against today (expired, not yet valid), else not established. */
+static void t_own_dates(void)
+{
+	static const char tmpl[] =
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<record xmlns=\"urn:kho:record:1\">\n"
+		"  <resultCode>000.00.20.H30-250314-0010-KQ1</resultCode>\n"
+		"  <dossierCode>000.00.20.H30-250314-0010</dossierCode>\n"
+		"  <procedureCode>2.000815</procedureCode>\n"
+		"  <agencyCode>000.00.20.H30</agencyCode>\n"
+		"  <resultType>certified-copy</resultType>\n"
+		"  <numberSymbol>10/CT</numberSymbol>\n"
+		"  <subject kind=\"citizen\"><id>" PID "</id><name>Nguyễn Văn An</name></subject>\n"
+		"  <title>Bản sao chứng thực</title>\n"
+		"  <issueDate>2025-03-14</issueDate>\n"
+		"  <signer>Trần Thị B</signer>\n"
+		"  %s\n"
+		"  <language>vi</language>\n"
+		"</record>\n";
+	static const char *const dates[] = {
+		"<validFrom>2025-03-14</validFrom><validUntil>2025-03-31</validUntil>",
+		"<validFrom>2999-01-01</validFrom>",
+		"<validFrom>2025-03-14</validFrom>",
+	};
+	static const char *const want[] = {
+		"data-in-force=\"no\"><span class=\"word\">⚠ Không còn hiệu lực",
+		"data-in-force=\"no\"><span class=\"word\">⚠ Chưa có hiệu lực",
+		"data-in-force=\"unknown\"",
+	};
+	static const char other_pdf[] = "%PDF-1.4\n% another result\n";
+	seal_file f = { "ketqua.pdf", "application/pdf", other_pdf, sizeof other_pdf - 1 };
+	webverify *wv = setup(0);
+	webverify_response r;
+	seal_opts so;
+	char rec[2048];
+	kho_buf pk;
+	kho_err err;
+	size_t i;
+
+	REQUIRE(wv != NULL);
+	memset(&so, 0, sizeof so);
+	so.signer.key = P.rsa_key;
+	so.signer.cert = P.rsa;
+	for (i = 0; i < 3; i++) {
+		int n = snprintf(rec, sizeof rec, tmpl, dates[i]);
+		kho_buf_init(&pk, 64u << 20);
+		REQUIRE(seal_package(&pk, &f, 1, rec, (size_t)n, &so, &err) == 0);
+		CHECK_EQ_INT(ask(wv, WV_UPLOAD, pk.data, pk.len, NULL, NULL, WV_LANG_VI, &r), 0);
+		CHECK(strstr(BODY(r), want[i]) != NULL);
+		CHECK(strstr(BODY(r), "class=\"verdict valid\"") == NULL);
+		if (i == 0)
+			CHECK(strstr(BODY(r), "data-status=\"expired\" data-by-dates=\"1\"") != NULL);
+		webverify_response_free(&r);
+		CHECK_EQ_INT(ask(wv, WV_API, pk.data, pk.len, NULL, NULL, WV_LANG_EN, &r), 0);
+		CHECK(strstr(BODY(r), i < 2 ? "\"in_force\":false" : "\"in_force\":null") != NULL);
+		if (i < 2)
+			CHECK(strstr(BODY(r), "\"in_force_basis\":\"record-dates\"") != NULL);
+		CHECK(strstr(BODY(r), "\"archived\":false") != NULL);
+		webverify_response_free(&r);
+		kho_buf_free(&pk);
+	}
 	webverify_free(wv);
 }
 
@@ -705,6 +885,6 @@ static void t_client_behind_proxy(void)
 	webverify_free(wv);
 }
 
-TESTS(T(t_form), T(t_valid_package), T(t_tampered_package), T(t_single_files), T(t_qr),
+TESTS(T(t_form), T(t_valid_package), T(t_tampered_package), T(t_other_copy), T(t_own_dates), T(t_single_files), T(t_qr),
       T(t_destroyed), T(t_enumeration), T(t_mask), T(t_mask_variants), T(t_mask_enterprise), T(t_rate), T(t_route_and_url),
       T(t_client_behind_proxy))
