@@ -772,6 +772,8 @@ struct arch_info {
 	                                      files: the archived result's status is its own */
 	int by_file;                       /* other bytes; a file of it is archived as this
 	                                      result, which is not in force today (status) */
+	int paper;                         /* the QR path: the page asks to compare it with
+	                                      the paper copy in hand */
 	int by_dates;                      /* not archived; not in force by the validity dates
 	                                      of its own sealed record (status: "expired" or
 	                                      "not-yet-valid") */
@@ -855,6 +857,7 @@ static const char css[] =
 	"dd{margin:0;overflow-wrap:anywhere}"
 	"ul.files{margin:.25rem 0 0;padding-left:1.2rem}"
 	".bad{color:#a50e0e;font-weight:700}"
+	".compare{background:#e8f0fe;border-left:4px solid #0b57d0;padding:.5em .75em;margin:0 0 .75em}"
 	".claims{background:#fff4e5;border-left:4px solid #b06000;padding:.5em .75em;margin:0 0 .75em}"
 	".status-ok{color:#0b5d28;font-weight:700}"
 	".status-no{color:#a50e0e;font-weight:700}"
@@ -1297,6 +1300,18 @@ static void statement(struct out *o, const verify_report *r, const struct arch_i
 		          " seal, so they are not shown."));
 		put(o, "</p>");
 		rec = NULL;
+	}
+	if (ai->paper && rec != NULL) {
+		/* A QR code can be copied onto another paper (found by review):
+		 * only what the paper says against what the archive holds tells. */
+		put(o, "<p class=\"compare\" data-compare-paper=\"1\">");
+		put(o, tr(l, "Hãy đối chiếu số, ký hiệu, ngày cấp và tên người được cấp (đã che một phần)"
+		             " dưới đây với bản giấy bạn đang cầm. Nếu có điểm khác nhau, bản giấy đó không"
+		             " phải là kết quả này: đừng dựa vào nó.",
+		          "Compare the number and symbol, the issue date and the name of the person it"
+		          " was issued to (partly hidden) below with the paper in your hands. If anything"
+		          " differs, that paper is not this result: do not rely on it."));
+		put(o, "</p>");
 	}
 	put(o, "<dl>\n");
 	if (rec != NULL) {
@@ -2091,8 +2106,8 @@ static void upload_arch_info(webverify *wv, const verify_report *r, const pkg *p
 }
 
 static int archived_statement(webverify *wv, struct out *o, json_t **jout, const char *code,
-                              enum webverify_lang l, enum answer *shown, struct redaction *keep,
-                              kho_err *err);
+                              int paper, enum webverify_lang l, enum answer *shown,
+                              struct redaction *keep, kho_err *err);
 
 /* "File checked: NAME", the uploaded file's name with its numbers masked. */
 static void file_checked(struct out *o, const webverify_request *rq)
@@ -2167,7 +2182,7 @@ static int do_package(webverify *wv, const webverify_request *rq, webverify_resp
 		memset(&keep, 0, sizeof keep);
 		if (rq->kind == WV_API) {
 			json_t *j = NULL;
-			if ((rc = archived_statement(wv, NULL, &j, ai.code, rq->lang, &shown, &keep,
+			if ((rc = archived_statement(wv, NULL, &j, ai.code, 0, rq->lang, &shown, &keep,
 			                             err)) != 0)
 				goto out;
 			if (j != NULL) {
@@ -2184,7 +2199,7 @@ static int do_package(webverify *wv, const webverify_request *rq, webverify_resp
 		put(&o, "<p class=\"claims\" data-earlier-copy=\"yes\">");
 		put(&o, note);
 		put(&o, "</p>\n");
-		rc = archived_statement(wv, &o, NULL, ai.code, rq->lang, &shown, NULL, err);
+		rc = archived_statement(wv, &o, NULL, ai.code, 0, rq->lang, &shown, NULL, err);
 		page_end(&o, rq->lang, 1);
 		if (rc == 0)
 			rc = o.rc != 0 ? o.rc : scrub(&out->body, &pid);
@@ -2210,11 +2225,13 @@ out:
 
 /*
  * archived_statement: the statement of the archived record code (QR path,
- * or a single file found among data objects). Returns the answer shown.
+ * or a single file found among data objects). paper: the QR path, reached
+ * from a paper copy, which the page asks to compare with what it shows.
+ * Returns the answer shown.
  */
 static int archived_statement(webverify *wv, struct out *o, json_t **jout, const char *code,
-                              enum webverify_lang l, enum answer *shown, struct redaction *keep,
-                              kho_err *err)
+                              int paper, enum webverify_lang l, enum answer *shown,
+                              struct redaction *keep, kho_err *err)
 {
 	verify_report *r = NULL;
 	struct arch_info ai;
@@ -2289,6 +2306,7 @@ static int archived_statement(webverify *wv, struct out *o, json_t **jout, const
 	}
 	if ((rc = redact(r, &pid)) == 0) {
 		ai.same_package = 1;
+		ai.paper = paper;
 		*shown = answer_of(r);
 		if (jout != NULL)
 			*jout = jstatement(r, &ai, l, &pid);
@@ -2346,7 +2364,7 @@ static int do_file(webverify *wv, const webverify_request *rq, webverify_respons
 			              "answer_text", answer_word(ANS_INDETERMINATE, l), "reason", shared_why,
 			              "shared", 1, "archive", "archived", 1, "status", "same_package", 0);
 		} else if (found) {
-			if ((rc = archived_statement(wv, NULL, &j, code, l, &shown, &pid, err)) != 0) {
+			if ((rc = archived_statement(wv, NULL, &j, code, 0, l, &shown, &pid, err)) != 0) {
 				redaction_wipe(&pid);
 				webverify_response_free(out);
 				return webverify_error_page(wv, rq->kind, l, 500, 0, out);
@@ -2400,7 +2418,7 @@ static int do_file(webverify *wv, const webverify_request *rq, webverify_respons
 		put(&o, tr(l, "Tệp này đã được lưu trữ tại kho này, là một phần của kết quả dưới đây.",
 		           "This exact file was archived here, as part of the result below."));
 		put(&o, "</p>\n");
-		if ((rc = archived_statement(wv, &o, NULL, code, l, &shown, NULL, err)) != 0) {
+		if ((rc = archived_statement(wv, &o, NULL, code, 0, l, &shown, NULL, err)) != 0) {
 			webverify_response_free(out);
 			return webverify_error_page(wv, rq->kind, l, 500, 0, out);
 		}
@@ -2422,9 +2440,12 @@ static int qr_not_found(webverify *wv, enum webverify_lang l, webverify_response
 	           l == WV_LANG_EN ? "/verify" : "/verify?lang=en", 1);
 	verdict_box(&o, ANS_INDETERMINATE,
 	            tr(l, "Mã kết quả hoặc khóa kiểm tra không đúng. Hãy quét lại mã QR trên bản giấy, "
-	                  "hoặc tải tệp kết quả lên để kiểm tra.",
+	                  "hoặc tải tệp kết quả lên để kiểm tra. Nếu mã QR của bản giấy vẫn dẫn đến "
+	                  "trang này, đừng dựa vào bản giấy đó: hãy hỏi cơ quan đã cấp.",
 	               "The result code or the verification key is wrong. Scan the QR code on the "
-	               "paper copy again, or upload the result file to check it."), l);
+	               "paper copy again, or upload the result file to check it. If the paper's QR "
+	               "code still leads to this page, do not rely on that paper: ask the issuing "
+	               "agency."), l);
 	page_end(&o, l, 1);
 	return o.rc;
 }
@@ -2455,7 +2476,7 @@ static int do_qr(webverify *wv, const webverify_request *rq, webverify_response 
 	snprintf(sw, sizeof sw, "/verify/r/%s?k=%s%s", rq->code, rq->key,
 	         l == WV_LANG_EN ? "" : "&lang=en");
 	page_begin(&o, l, tr(l, "Kiểm tra kết quả đã lưu trữ", "Archived result"), sw, 1);
-	if ((rc = archived_statement(wv, &o, NULL, rq->code, l, &shown, NULL, err)) != 0) {
+	if ((rc = archived_statement(wv, &o, NULL, rq->code, 1, l, &shown, NULL, err)) != 0) {
 		webverify_response_free(out);
 		audit(wv, rq->code, 500, "kind=qr answer=error");
 		return webverify_error_page(wv, rq->kind, l, 500, 0, out);

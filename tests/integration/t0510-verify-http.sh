@@ -124,6 +124,11 @@ get qr "$BASE/verify/r/$CODE?k=$KEY"
 check "QR path with the right key is 200" test "$(cat qr.code)" = 200
 check_grep "  ... shows the record as valid" 'data-answer="valid"' qr.html
 check_grep "  ... and its status today" 'data-status="valid"' qr.html
+# A QR code can be copied onto another paper: the page asks to compare what
+# it shows with the paper in hand (found by review).
+check_grep "  ... asks to compare number, date and name with the paper in hand" \
+	'data-compare-paper="1">Hãy đối chiếu số, ký hiệu, ngày cấp và tên người được cấp.*bản giấy đó không phải là kết quả này' qr.html
+check_nogrep "  ... an uploaded package is not asked to (no paper)" 'data-compare-paper' valid.html
 get nokey "$BASE/verify" -F dummy=1
 check "POST /verify without a file is 400" test "$(cat nokey.code)" = 400
 # Two file parts were appended into one "file", answered under the first
@@ -193,6 +198,7 @@ check "wrong key and unknown code: byte-identical answers" cmp wrongkey.html unk
 check "  ... and a missing key too" cmp wrongkey.html nokeyqr.html
 check "  ... and a malformed code too" cmp wrongkey.html garbage.html
 check_nogrep "  ... which echoes neither code nor key" "$CODE|$OTHER|$WRONG|$KEY" wrongkey.html
+check_grep "  ... and warns not to rely on that paper" 'đừng dựa vào bản giấy đó' wrongkey.html
 # Timing: the mean of 40 requests of each kind within a factor of 3.
 t_of() { local i s=0; for i in $(seq 40); do curl -s -o /dev/null -w '%{time_total}\n' "$1"; done |
 	awk '{s += $1} END {printf "%.6f\n", s / NR}'; }

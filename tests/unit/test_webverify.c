@@ -660,7 +660,18 @@ static void t_qr(void)
 	CHECK(strstr(BODY(r), "data-answer=\"valid\"") != NULL);
 	CHECK(strstr(BODY(r), "Còn hiệu lực") != NULL);
 	CHECK(strstr(BODY(r), "noindex") != NULL);
+	/* reached from a paper: compare it with what is shown (found by review) */
+	CHECK(strstr(BODY(r), "data-compare-paper=\"1\">Hãy đối chiếu số, ký hiệu, ngày cấp") != NULL);
+	CHECK(strstr(BODY(r), "bản giấy đó không phải là kết quả này") != NULL);
 	private_ok(&r);
+	webverify_response_free(&r);
+	CHECK_EQ_INT(ask(wv, WV_QR, NULL, 0, CODE, G.key, WV_LANG_EN, &r), 0);
+	CHECK(strstr(BODY(r), "data-compare-paper=\"1\">Compare the number and symbol") != NULL);
+	CHECK(strstr(BODY(r), "that paper is not this result") != NULL);
+	webverify_response_free(&r);
+	/* an uploaded package has no paper to compare */
+	CHECK_EQ_INT(ask(wv, WV_UPLOAD, G.pkg.data, G.pkg.len, NULL, NULL, WV_LANG_VI, &r), 0);
+	CHECK(strstr(BODY(r), "data-compare-paper") == NULL);
 	webverify_response_free(&r);
 	/* revoked today: the seal is genuine, the page says the result is revoked */
 	snprintf(G.status, sizeof G.status, "revoked");
@@ -773,6 +784,8 @@ static void t_enumeration(void)
 	CHECK(a.body.len == c.body.len && memcmp(a.body.data, c.body.data, a.body.len) == 0);
 	CHECK(a.body.len == d.body.len && memcmp(a.body.data, d.body.data, a.body.len) == 0);
 	CHECK(strstr(BODY(a), CODE) == NULL && strstr(BODY(a), G.key) == NULL);
+	/* whoever holds that paper is told not to rely on it (found by review) */
+	CHECK(strstr(BODY(a), "đừng dựa vào bản giấy đó") != NULL);
 	/* the same work: a key lookup each; nothing else looked up before the key matched */
 	CHECK_EQ_INT(G.n_key_hash, 4);
 	CHECK_EQ_INT(G.n_report, 0);
