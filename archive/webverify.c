@@ -1811,12 +1811,22 @@ int webverify_error_page(webverify *wv, enum webverify_kind kind, enum webverify
 	char m[256];
 
 	response_init(out);
-	out->status = status == WV_ERR_MANY_FILES || status == WV_ERR_BAD_FORM ? 400 : status;
+	out->status = status == WV_ERR_MANY_FILES || status == WV_ERR_BAD_FORM ||
+	              status == WV_ERR_EMPTY_FILE ? 400 : status;
 	out->retry_after = status == 429 || status == 503 ? retry_after : 0;
 	switch (status) {
 	case 400:
 		title = tr(l, "Chưa có tệp", "No file");
 		msg = tr(l, "Hãy chọn một tệp để kiểm tra.", "Choose a file to check.");
+		break;
+	case WV_ERR_EMPTY_FILE:
+		/* The citizen did choose a file (found by review: "no file" then
+		 * read as if the form had lost it). */
+		title = tr(l, "Tệp rỗng", "Empty file");
+		msg = tr(l, "Tệp bạn chọn không có nội dung (0 byte), nên không có gì để kiểm tra. Hãy"
+		            " kiểm tra lại tệp rồi chọn lại.",
+		         "The file you chose is empty (0 bytes): there is nothing to check. Check the"
+		         " file and choose it again.");
 		break;
 	case WV_ERR_MANY_FILES:
 		title = tr(l, "Nhiều tệp", "Several files");
@@ -2499,9 +2509,13 @@ int webverify_handle(webverify *wv, const webverify_request *rq, webverify_respo
 		break;
 	case WV_UPLOAD:
 	case WV_API:
-		if (!rq->have_file || rq->len == 0 || rq->data == NULL) {
+		if (!rq->have_file) {
 			webverify_response_free(out);
 			return webverify_error_page(wv, rq->kind, rq->lang, 400, 0, out);
+		}
+		if (rq->len == 0 || rq->data == NULL) {
+			webverify_response_free(out);
+			return webverify_error_page(wv, rq->kind, rq->lang, WV_ERR_EMPTY_FILE, 0, out);
 		}
 		if (rq->len > wv->cfg.max_upload) {
 			webverify_response_free(out);

@@ -250,13 +250,15 @@ int webverify_handle(webverify *wv, const webverify_request *rq, webverify_respo
 /*
  * webverify_error_page: the page (or JSON for WV_API and WV_API_BAD_METHOD) of an HTTP error that
  * the adapter detects itself: 400 (no file), 405, 413 (too large), 429
- * (rate limit, with retry_after); and two more reasons for a 400, each
+ * (rate limit, with retry_after); and three more reasons for a 400, each
  * with its own words: WV_ERR_MANY_FILES (a form with more than one file
- * part) and WV_ERR_BAD_FORM (a multipart body the parser cannot read, e.g.
- * without its boundary).
+ * part), WV_ERR_BAD_FORM (a multipart body the parser cannot read, e.g.
+ * without its boundary) and WV_ERR_EMPTY_FILE (a file of 0 bytes:
+ * webverify_handle answers it so).
  */
 #define WV_ERR_MANY_FILES 1400
 #define WV_ERR_BAD_FORM 1401
+#define WV_ERR_EMPTY_FILE 1402
 int webverify_error_page(webverify *wv, enum webverify_kind kind, enum webverify_lang lang,
                          int status, unsigned retry_after, webverify_response *out);
 

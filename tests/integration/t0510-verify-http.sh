@@ -131,6 +131,17 @@ check_grep "  ... asks to compare number, date and name with the paper in hand" 
 check_nogrep "  ... an uploaded package is not asked to (no paper)" 'data-compare-paper' valid.html
 get nokey "$BASE/verify" -F dummy=1
 check "POST /verify without a file is 400" test "$(cat nokey.code)" = 400
+check_grep "  ... Chưa có tệp" 'Chưa có tệp' nokey.html
+# A file of 0 bytes was answered "Chưa có tệp" (no file) though one was
+# chosen (found by review): it is said to be empty.
+: > empty.pdf
+get empty "$BASE/verify" -F file=@empty.pdf
+check "POST /verify with an empty file is 400" test "$(cat empty.code)" = 400
+check_grep "  ... titled Tệp rỗng" '<h1>Tệp rỗng</h1>' empty.html
+check_grep "  ... which says the file has no content (0 byte)" 'không có nội dung \(0 byte\)' empty.html
+check_nogrep "  ... not that no file was chosen" 'Chưa có tệp' empty.html
+curl -s -o empty.json -F file=@empty.pdf "$BASE/v1/verify?lang=en"
+check_grep "  ... and POST /v1/verify says so in JSON" '"error":"The file you chose is empty \(0 bytes\)' empty.json
 # Two file parts were appended into one "file", answered under the first
 # one's name (found by review): one file a request.
 get twofiles "$BASE/verify" -F file=@files/valid.asice -F file=@files/tampered.asice
@@ -222,7 +233,7 @@ check "POST /v1/verify (unknown file) answers not-archived" python3 -c '
 import json; j=json.load(open("api3.json")); assert j["answer"]=="not-archived" and j["kind"]=="file", j'
 
 # HTML validity of every page served.
-for p in form form_en valid tampered recalt selfmade unknown archived qr wrongkey nokey; do
+for p in form form_en valid tampered recalt selfmade unknown archived qr wrongkey nokey empty; do
 	check "$p: tidy finds no error or warning" tidy -q -e "$p.html"
 	check "$p: xmllint --html parses it" xmllint --html --noout "$p.html"
 done

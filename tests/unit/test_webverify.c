@@ -645,6 +645,18 @@ static void t_single_files(void)
 	/* no file at all */
 	CHECK_EQ_INT(ask(wv, WV_UPLOAD, NULL, 0, NULL, NULL, WV_LANG_VI, &r), 0);
 	CHECK_EQ_INT(r.status, 400);
+	CHECK(strstr(BODY(r), "Chưa có tệp") != NULL);
+	webverify_response_free(&r);
+	/* a file of 0 bytes: said so, not "no file" (found by review) */
+	CHECK_EQ_INT(ask(wv, WV_UPLOAD, "", 0, NULL, NULL, WV_LANG_VI, &r), 0);
+	CHECK_EQ_INT(r.status, 400);
+	CHECK(strstr(BODY(r), "Tệp rỗng") != NULL);
+	CHECK(strstr(BODY(r), "không có nội dung (0 byte)") != NULL);
+	CHECK(strstr(BODY(r), "Chưa có tệp") == NULL);
+	webverify_response_free(&r);
+	CHECK_EQ_INT(ask(wv, WV_API, "", 0, NULL, NULL, WV_LANG_EN, &r), 0);
+	CHECK_EQ_INT(r.status, 400);
+	CHECK(strstr(BODY(r), "\"error\":\"The file you chose is empty (0 bytes)") != NULL);
 	webverify_response_free(&r);
 	webverify_free(wv);
 }
