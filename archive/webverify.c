@@ -1192,7 +1192,16 @@ static void technical(struct out *o, const verify_report *r, enum webverify_lang
 		}
 		for (j = 0; j < s->ntimestamps; j++) {
 			const vr_timestamp *ts = &s->timestamps[j];
-			dl_row(o, tr(l, "Dấu thời gian", "Timestamp"), ts->where);
+			char what[160];
+			/* The verifier's identifier ("signature-timestamp") in words
+			 * (found by review: shown as is on the Vietnamese page). */
+			if (ts->where != NULL && strcmp(ts->where, "signature-timestamp") == 0)
+				snprintf(what, sizeof what, "%s%s",
+				         tr(l, "dấu thời gian của chữ ký, ngày ", "signature timestamp, "),
+				         vn_time(t, sizeof t, ts->gen_time, l));
+			else
+				snprintf(what, sizeof what, "%s", ts->where != NULL ? ts->where : "");
+			dl_row(o, tr(l, "Dấu thời gian", "Timestamp"), what);
 			dl_row(o, tr(l, "Đơn vị cấp dấu thời gian", "Timestamp authority"), ts->tsa_subject);
 			dl_row(o, tr(l, "Dấu thời gian hợp lệ", "Timestamp intact"),
 			       ts->imprint_ok && ts->signature_ok ? tr(l, "có", "yes") : tr(l, "không", "no"));

@@ -30,6 +30,11 @@ get valid "$BASE/verify" -F file=@files/valid.asice
 check "POST /verify (valid package) is 200" test "$(cat valid.code)" = 200
 check_grep "  ... Hợp lệ" 'data-answer="valid".*Hợp lệ' valid.html
 check_grep "  ... validity today: valid" 'data-status="valid"' valid.html
+# The technical details name the signature's timestamp in words, not by the
+# verifier's identifier (found by review).
+check_grep "  ... its signature timestamp in Vietnamese, with its time" \
+	'<dt>Dấu thời gian</dt><dd>dấu thời gian của chữ ký, ngày [0-9]{2}/[0-9]{2}/[0-9]{4} lúc' valid.html
+check_nogrep "  ... not as signature-timestamp" 'signature-timestamp' valid.html
 get tampered "$BASE/verify" -F file=@files/tampered.asice
 check_grep "tampered package: Không hợp lệ" 'data-answer="invalid".*Không hợp lệ' tampered.html
 check_grep "  ... the altered file named" 'ketqua.pdf – <span class="bad">ĐÃ BỊ THAY ĐỔI' tampered.html
