@@ -23,6 +23,34 @@ check_grep "  ... the input has its label" '<label for="file">' form.html
 check_grep "  ... a mobile viewport" 'name="viewport"' form.html
 check_nogrep "  ... no script, no external resource" '<script|src="http|href="http|@import|url\(' form.html
 check_grep "  ... a Content-Security-Policy that forbids other origins" "default-src 'none'" form.hdr
+# Focus outlines: at least 3:1 against the white cards and the page's
+# background, and against the header's for its links (WCAG 2.1 1.4.11; found
+# by review: #f2a900 was 2.0:1 on white).
+check "  ... focus outlines of at least 3:1 where they are drawn" python3 - form.html <<'PY'
+import re, sys
+css = re.search(r"<style>(.*?)</style>", open(sys.argv[1]).read(), re.S).group(1)
+rules = dict((sel.strip(), body) for sel, body in re.findall(r"([^{}]+)\{([^}]*)\}", css))
+def colour(body, prop):
+    m = re.search(prop + r":[^;}]*?(#[0-9a-fA-F]{3,6})\b", body)
+    h = m.group(1)[1:]
+    return h if len(h) == 6 else "".join(c * 2 for c in h)
+def lum(h):
+    c = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    c = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+def ratio(a, b):
+    la, lb = sorted((lum(a), lum(b)))
+    return (lb + 0.05) / (la + 0.05)
+focus = [v for k, v in rules.items() if "button:focus" in k][0]
+outline = colour(focus, "outline")
+page, card = colour(rules["body"], "background"), colour(rules[".card"], "background")
+header = colour(rules["header"], "background")
+hfocus = colour(rules["header a:focus"], "outline-color") if "header a:focus" in rules else outline
+for name, a, b in (("card", outline, card), ("page", outline, page), ("header", hfocus, header)):
+    r = ratio(a, b)
+    print("focus outline #%s on the %s #%s: %.2f:1" % (a, name, b, r))
+    assert r >= 3, name
+PY
 get form_en "$BASE/verify?lang=en"
 check_grep "?lang=en gives English" '<html lang="en">' form_en.html
 
