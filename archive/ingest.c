@@ -1464,7 +1464,8 @@ static int orphan_one(const char *id, int is_stray, void *arg)
 	    st.st_mtime + (time_t)w->grace > time(NULL))
 		return 0;
 	s->orphans++;
-	problem(s, id, "a store file that the catalog does not know (orphan)");
+	problem(s, id, "a store file that the catalog does not know (orphan; one left by an ingest"
+	        " interrupted before its commit is removed at the next start of kho serve)");
 	return 0;
 }
 

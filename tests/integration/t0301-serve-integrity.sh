@@ -121,6 +121,7 @@ check_grep "fsck counts it as missing" '1 missing' check.out
 mkdir -p data/store/ff && cp "$(ls data/store/*/$ID2.enc)" data/store/ff/ff$(printf '%062d' 0).enc
 check_exit "kho fsck fails on an orphan" 1 "$KHO" fsck --data data --no-verify
 check_grep "fsck counts the orphan" '1 orphan' check.out
+check_grep "... and says the next start removes one left by an interrupted ingest" 'orphan; one left by an ingest interrupted before its commit is removed at the next start of kho serve' check.out
 
 # the daemon's own periodic fixity check (every second here) finds the missing file
 # (and the rate limit per token: 1 request/s, bursts of 2)
