@@ -65,18 +65,25 @@ static void offer_validity(elig_result *out, const schedule_class *c, const elig
                            int32_t on)
 {
 	int32_t ended = r->validity_date;
+	/*
+	 * The day validity ended is the first day no longer valid, the day a
+	 * recorded `expired` status takes effect (docs/retention.md, "Triggers"):
+	 * one rule whichever way the expiry is known, erring on the side of
+	 * keeping (never the last valid day, a year earlier across a cut-off).
+	 */
+	int32_t lapsed = r->valid_until == DUE_NONE ? DUE_NONE : r->valid_until + 1;
 
 	switch (r->validity) {
 	case ELIG_VALID:
 		/* a valid_until in the past is an expiry the status has not caught up with */
-		if (r->valid_until != DUE_NONE && r->valid_until < on)
-			offer(out, c, SCHED_TRIGGER_VALIDITY_ENDED, NULL, r->valid_until, on);
+		if (lapsed != DUE_NONE && lapsed <= on)
+			offer(out, c, SCHED_TRIGGER_VALIDITY_ENDED, NULL, lapsed, on);
 		break;
 	case ELIG_SUSPENDED:
 		break;
 	case ELIG_EXPIRED:
 		if (ended == DUE_NONE)
-			ended = r->valid_until;
+			ended = lapsed;
 		offer(out, c, SCHED_TRIGGER_VALIDITY_ENDED, NULL, ended, on);
 		break;
 	case ELIG_SUPERSEDED:

@@ -27,7 +27,10 @@
  * Several trigger events: the last one (latest date) among those the class
  * counts from governs. The record's validity feeds triggers by itself:
  * expired, superseded, revoked and annulled end validity (validity-ended);
- * superseded also fires superseded; revoked and annulled fire revoked. Events
+ * superseded also fires superseded; revoked and annulled fire revoked. An
+ * expiry known only from valid_until (status valid past it, or expired with
+ * no day) ended on valid_until + 1, the first day no longer valid, as a
+ * recorded expired status effective that day says. Events
  * and decisions dated after the evaluation date are ignored, so that an
  * injected clock sees the world as it was on that day.
  *

@@ -5,7 +5,8 @@
  * two holds (releasing one keeps the record held, releasing both makes an
  * overdue record eligible at once); review-due records need a decision;
  * the last trigger governs; 29 February under both schedule rules;
- * dossiers closed on 1 January and 31 December fall due together; and a
+ * dossiers closed on 1 January and 31 December fall due together; an
+ * expiry counts from the day after validUntil however it is known; and a
  * randomized check that nothing held, valid or permanent is ever
  * destroyable and that eligibility, once reached, does not go away.
  */
@@ -385,8 +386,9 @@ static void t_other_triggers_and_transfer(void)
 	r.validity = ELIG_VALID;
 	r.valid_until = D("2025-06-30");
 	CHECK_EQ_INT(outcome(&r, s, NULL, 0, "2025-06-30"), ELIG_STILL_VALID);
-	CHECK_EQ_INT(outcome(&r, s, NULL, 0, "2026-06-29"), ELIG_PERIOD_NOT_ELAPSED);
-	CHECK_EQ_INT(outcome(&r, s, NULL, 0, "2026-06-30"), ELIG_ELIGIBLE_DESTROY);
+	/* counted from 2025-07-01, the first day no longer valid */
+	CHECK_EQ_INT(outcome(&r, s, NULL, 0, "2026-06-30"), ELIG_PERIOD_NOT_ELAPSED);
+	CHECK_EQ_INT(outcome(&r, s, NULL, 0, "2026-07-01"), ELIG_ELIGIBLE_DESTROY);
 	r.validity = ELIG_SUPERSEDED;
 	r.validity_date = D("2025-01-15");
 	CHECK_EQ_INT(outcome(&r, s, NULL, 0, "2026-01-15"), ELIG_ELIGIBLE_DESTROY);
@@ -402,6 +404,55 @@ static void t_other_triggers_and_transfer(void)
 	CHECK(!(res.reasons & ELIG_R_TRANSFER_DUE));
 	schedule_free(s);
 	schedule_free(p);
+}
+
+/*
+ * The day validity ended is one fact whichever way it is known: a valid
+ * status whose validUntil has passed, an expired status with no day, and an
+ * expired status recorded effective the day after validUntil all count from
+ * the first day no longer valid. With a calendar-year cut-off a validUntil of
+ * 31 December used to count from that year and destroy a year sooner than the
+ * recorded status (found by review).
+ */
+static void t_validity_ended_one_rule(void)
+{
+	static const char cls[] =
+		"<class code=\"V.2\"><title>v</title><covers><resultType>v</resultType></covers>"
+		"<period><years>5</years></period><trigger>validity-ended</trigger>"
+		"<cutoff>calendar-year</cutoff><due>end-of-year</due>"
+		"<action>destroy</action><legalBasis>x</legalBasis></class>";
+	schedule *s = custom("mar1", cls);
+	elig_record r;
+	elig_result res;
+	int k;
+
+	REQUIRE(s != NULL);
+	for (k = 0; k < 3; k++) {
+		r = rec("V.2", NULL, NULL);
+		r.valid_until = D("2025-12-31");
+		if (k == 0) {
+			r.validity = ELIG_VALID;        /* the status has not caught up */
+		} else if (k == 1) {
+			r.validity = ELIG_EXPIRED;      /* expired, no day recorded */
+		} else {
+			r.validity = ELIG_EXPIRED;      /* POST .../status expired effective 2026-01-01 */
+			r.validity_date = D("2026-01-01");
+		}
+		REQUIRE(elig_evaluate(&res, &r, s, NULL, 0, D("2030-12-31")) == 0);
+		CHECK_EQ_INT(res.trigger, SCHED_TRIGGER_VALIDITY_ENDED);
+		CHECK_STR(F(res.trigger_date), "2026-01-01");
+		CHECK_STR(F(res.due), "2031-12-31");
+		CHECK_EQ_INT(res.outcome, ELIG_PERIOD_NOT_ELAPSED);
+		CHECK_EQ_INT(outcome(&r, s, NULL, 0, "2031-12-31"), ELIG_ELIGIBLE_DESTROY);
+	}
+	/* on the last valid day nothing has ended yet */
+	r = rec("V.2", NULL, NULL);
+	r.validity = ELIG_VALID;
+	r.valid_until = D("2025-12-31");
+	REQUIRE(elig_evaluate(&res, &r, s, NULL, 0, D("2025-12-31")) == 0);
+	CHECK_EQ_INT(res.outcome, ELIG_STILL_VALID);
+	CHECK_EQ_INT(res.trigger_date, DUE_NONE);
+	schedule_free(s);
 }
 
 static void t_errors_and_explain(void)
@@ -531,4 +582,5 @@ static void t_random_invariants(void)
 
 TESTS(T(t_jan1_dec31_together), T(t_feb29), T(t_still_valid_never_destroyable), T(t_two_holds),
       T(t_precedence), T(t_review_needs_decision), T(t_last_trigger_governs),
-      T(t_other_triggers_and_transfer), T(t_errors_and_explain), T(t_random_invariants))
+      T(t_other_triggers_and_transfer), T(t_validity_ended_one_rule), T(t_errors_and_explain),
+      T(t_random_invariants))
