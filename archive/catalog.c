@@ -121,7 +121,11 @@ static const char schema_sql[] =
 	" purpose TEXT NOT NULL,"
 	" agency TEXT NOT NULL,"
 	" found INTEGER NOT NULL,"
-	" reusable INTEGER NOT NULL);"
+	" reusable INTEGER NOT NULL,"
+	/* 1: judged for today (no valid_on, or valid_on the day of the
+	 * lookup): only these count toward the once-only indicator
+	 * (catalog_reuse_stats). Added later: reuse_migrate. */
+	" for_today INTEGER NOT NULL DEFAULT 1);"
 	/* Issue 5 (docs/verify-page.md): the verification key of each result
 	 * (hashed, and wrapped under a key derived from the master key) and the
 	 * SHA-256 of every data object of every package. CREATE IF NOT EXISTS is
@@ -243,6 +247,26 @@ static const char *read_only_hint(const char *path)
 	return "";
 }
 
+/* reuse_migrate: the reuse table of a catalog made before for_today existed
+ * gets it; its rows count as judged for today, as every lookup counted then. */
+static int reuse_migrate(sqlite3 *db, char **msg)
+{
+	sqlite3_stmt *st = NULL;
+	int have = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('reuse') WHERE name = 'for_today'",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		*msg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	have = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!have && sqlite3_exec(db, "ALTER TABLE reuse ADD COLUMN for_today INTEGER NOT NULL"
+	                              " DEFAULT 1", NULL, NULL, msg) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
 /* open_catalog: catalog_open (create 1) and catalog_open_existing (create 0). */
 static int open_catalog(catalog **out, const char *path, int create, kho_err *err)
 {
@@ -310,6 +334,7 @@ static int open_catalog(catalog **out, const char *path, int create, kho_err *er
 	    sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(c->db, audit_schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(c->db, token_schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
+	    reuse_migrate(c->db, &msg) != 0 ||
 	    sqlite3_create_function(c->db, "kho_has_key", 2, SQLITE_UTF8, c, sql_has_key, NULL,
 	                            NULL) != SQLITE_OK) {
 		kho_err_set(err, KHO_EIO, "%s: %s%s", path, msg ? msg : sqlite3_errmsg(c->db),
@@ -2384,15 +2409,26 @@ out:
 /* The date a lookup judges validity on (q->valid_on or today), q->purpose checked. */
 static int lookup_date(const catalog_query *q, char on[11], kho_err *err)
 {
-	if (q->purpose == NULL || q->purpose[0] == '\0' || strlen(q->purpose) >= CATALOG_CODE_MAX)
-		return kho_err_set(err, KHO_EINVAL, "purpose (the new dossier's code) is required");
+	char t[11], received[11];
+
+	if (q->purpose == NULL || !record_is_dossier_code(q->purpose))
+		return kho_err_set(err, KHO_EINVAL, "purpose (the new dossier's code) is required"
+		                   " and must be a dossier code");
+	/* A dossier received after today (Vietnam's day) is not a new dossier
+	 * yet (found by review: a purpose dated 2099 was counted as a reuse). */
+	today(t);
+	snprintf(received, sizeof received, "20%.2s-%.2s-%.2s", q->purpose + 14, q->purpose + 16,
+	         q->purpose + 18);
+	if (strcmp(received, t) > 0)
+		return kho_err_set(err, KHO_EINVAL, "purpose %s was received on %s, after today (%s)",
+		                   q->purpose, received, t);
 	if (q->valid_on != NULL) {
 		time_t tt;
 		if (strlen(q->valid_on) != 10 || kho_time_parse(&tt, q->valid_on) != 0)
 			return kho_err_set(err, KHO_EINVAL, "valid_on must be a date YYYY-MM-DD");
 		memcpy(on, q->valid_on, 11);
 	} else {
-		today(on);
+		memcpy(on, t, 11);
 	}
 	return 0;
 }
@@ -2514,6 +2550,8 @@ static void lookup_event(const catalog_query *q, const char *actor, const char *
 	     q->procedure ? q->procedure : (proc_found[0] ? proc_found : "(any)"));
 	copy(ev->purpose, sizeof ev->purpose, q->purpose);
 	copy(ev->agency, sizeof ev->agency, actor_agency);
+	/* judged for the day of the lookup (not a historical check) */
+	ev->for_today = q->valid_on == NULL || strcmp(q->valid_on, t) == 0;
 	copy(ev->actor, sizeof ev->actor, actor);
 	/* No personal number in the trail: only a prefix of its keyed hash. */
 	kho_hex(ev->subject_mac_prefix, q->subject_mac, 8);
@@ -2804,7 +2842,7 @@ int catalog_record_lookups(catalog *c, const catalog_lookup_event *evs, size_t n
 	for (i = 0; i < n && rc == 0; i++) {
 		const catalog_lookup_event *ev = &evs[i];
 		st = catalog_stmt(c, "INSERT INTO reuse(at, month, procedure, purpose, agency, found,"
-		                     " reusable) VALUES(?,?,?,?,?,?,?)", err);
+		                     " reusable, for_today) VALUES(?,?,?,?,?,?,?,?)", err);
 		if (st == NULL) {
 			rc = KHO_EIO;
 			break;
@@ -2816,6 +2854,7 @@ int catalog_record_lookups(catalog *c, const catalog_lookup_event *evs, size_t n
 		sqlite3_bind_text(st, 5, ev->agency, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 6, ev->found);
 		sqlite3_bind_int(st, 7, ev->reusable);
+		sqlite3_bind_int(st, 8, ev->for_today);
 		if ((rc = step_done(c, st, err)) != 0)
 			break;
 		snprintf(detail, sizeof detail, "purpose %s, subject-mac %s, %d found, %d reusable",
@@ -2862,7 +2901,14 @@ int catalog_reuse_stats(catalog *c, json_t **out, kho_err *err)
 	if (arr == NULL)
 		return kho_err_set(err, KHO_ENOMEM, "out of memory");
 	catalog_lock(c);
-	st = catalog_stmt(c, "SELECT month, procedure, COUNT(*), SUM(reusable > 0), SUM(found > 0)"
+	/* The indicator counts new dossiers, not lookups: each purpose once per
+	 * procedure and month, among the lookups judged for today (found by
+	 * review: historical checks and repeated lookups for one dossier each
+	 * counted). Deduplicated here, not per lookup: the lookup's hot path
+	 * only inserts its row. */
+	st = catalog_stmt(c, "SELECT month, procedure, COUNT(*), SUM(reusable > 0), SUM(found > 0),"
+	                     " COUNT(DISTINCT CASE WHEN for_today THEN purpose END),"
+	                     " COUNT(DISTINCT CASE WHEN for_today AND reusable > 0 THEN purpose END)"
 	                     " FROM reuse GROUP BY month, procedure ORDER BY month, procedure", err);
 	if (st == NULL) {
 		catalog_unlock(c);
@@ -2870,11 +2916,13 @@ int catalog_reuse_stats(catalog *c, json_t **out, kho_err *err)
 		return KHO_EIO;
 	}
 	while ((s = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:I,s:I}",
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I}",
 			"month", col(st, 0), "procedure", col(st, 1),
 			"lookups", (json_int_t)sqlite3_column_int64(st, 2),
 			"found_reusable", (json_int_t)sqlite3_column_int64(st, 3),
-			"found_any", (json_int_t)sqlite3_column_int64(st, 4)));
+			"found_any", (json_int_t)sqlite3_column_int64(st, 4),
+			"dossiers", (json_int_t)sqlite3_column_int64(st, 5),
+			"dossiers_reusable", (json_int_t)sqlite3_column_int64(st, 6)));
 	sqlite3_reset(st);
 	catalog_unlock(c);
 	if (s != SQLITE_DONE) {

@@ -421,6 +421,7 @@ typedef struct catalog_lookup_event {
 	char actor[CATALOG_NAME_MAX];
 	char subject_mac_prefix[17];         /* hex of the first 8 bytes of the HMAC */
 	int found, reusable;
+	int for_today;                       /* no valid_on, or valid_on the day of the lookup */
 } catalog_lookup_event;
 
 /*
@@ -464,8 +465,12 @@ int catalog_lookup_write(catalog *c, const catalog_query *q, const char *actor,
  */
 int catalog_record_lookups(catalog *c, const catalog_lookup_event *ev, size_t n, kho_err *err);
 
-/* catalog_reuse_stats: lookups, and lookups that found a reusable result,
- * per procedure and month: {"stats":[{"month","procedure","lookups","reusable"}]}. */
+/* catalog_reuse_stats: per procedure and month, lookups (every one; those
+ * that found a reusable result, any result) and new dossiers (purposes, each
+ * once, among lookups judged for today; those for which one found a
+ * reusable result: the once-only indicator): {"stats":[{"month",
+ * "procedure","lookups","found_reusable","found_any","dossiers",
+ * "dossiers_reusable"}]}. */
 int catalog_reuse_stats(catalog *c, json_t **out, kho_err *err);
 
 int catalog_counts_get(catalog *c, catalog_counts *out, kho_err *err);

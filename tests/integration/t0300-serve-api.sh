@@ -169,6 +169,22 @@ st=$(http GET "/v1/lookup?subject=051087012345&purpose=$AG-251120-0005&type=cert
 check_status "... a well-formed one: 200" 200 "$st"
 st=$(http GET "/v1/stats/reuse?month=2026-12" "$RM"); check_status "reuse stats with a parameter: 400" 400 "$st"
 check_grep "... saying they take none" 'the reuse statistics take no parameter' body.out
+# found by review, 2026-12-08: the once-only indicator counted lookups, not
+# new dossiers (a historical check and each repeated lookup for one dossier
+# counted), and a purpose received in 2099 was taken
+reuse_sum() { jq "[.stats[].$1] | add" body.out; }
+http GET /v1/stats/reuse "$RM" >/dev/null; d0=$(reuse_sum dossiers); l0=$(reuse_sum lookups)
+TODAY=$(date -u -d '+7 hours' +%y%m%d)   # Vietnam's day
+st=$(http GET "/v1/lookup?subject=051087012345&purpose=$AG-$TODAY-0006" "$OFF")
+check_status "a lookup for a dossier received today (Vietnam's day): 200" 200 "$st"
+http GET "/v1/lookup?subject=051087012345&purpose=$AG-$TODAY-0006" "$OFF" >/dev/null
+http GET "/v1/lookup?subject=051087012345&purpose=$AG-251120-0007&valid_on=2025-06-01" "$OFF" >/dev/null
+http GET /v1/stats/reuse "$RM" >/dev/null
+check "... twice, and a historical check: three lookups, one new dossier" \
+	test "$(reuse_sum lookups) $(reuse_sum dossiers)" = "$((l0 + 3)) $((d0 + 1))"
+st=$(http GET "/v1/lookup?subject=051087012345&purpose=$AG-991231-0301" "$OFF")
+check_status "a lookup for a dossier received after today: 400" 400 "$st"
+check_grep "... saying so" 'was received on 2099-12-31, after today' body.out
 
 # malformed
 st=$(http POST /v1/results/000.31.20.H55-250314-0102-KQ1/status "$RM" -d '{"status":')

@@ -30,7 +30,7 @@ jq '.verify_rate_per_minute = 0' kho.json > k.json && mv k.json kho.json   # man
 OFF=$(token counter1 officer $AG)
 RM1=$(token rm-lan records_manager)
 RM2=$(token rm-hoa records_manager)
-PURPOSE=000.31.20.H55-311120-0001
+PURPOSE=000.31.20.H55-251120-0001   # received before any clock the test sets (a later one is refused)
 lookup() { st=$(http GET "/v1/lookup?subject=$PN&purpose=$PURPOSE$1" "$OFF"); }
 
 start_daemon data --config kho.json

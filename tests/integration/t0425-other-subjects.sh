@@ -34,7 +34,7 @@ archive_config kho.json
 OFF=$(token counter1 officer $AG)
 RM1=$(token rm-lan records_manager)
 RM2=$(token rm-hoa records_manager)
-PURPOSE=000.31.20.H55-311120-0001
+PURPOSE=000.31.20.H55-251120-0001   # received before any clock the test sets (a later one is refused)
 codes() { jq -r '[.results[] | "\(.result_code)=\(.status)"] | sort | join(" ")' body.out; }
 lookup() { st=$(http GET "/v1/lookup?subject=$1&purpose=$PURPOSE" "$OFF"); }
 

@@ -21,7 +21,7 @@ seal_pkg ht.xml ht.asice >/dev/null || echo "seal ht failed"
 seal_pkg ct.xml ct.asice >/dev/null || echo "seal ct failed"
 PN=$(sed -n 's|.*<id>\([0-9]*\)</id>.*|\1|p' ht.xml | head -n1)
 NAME=$(sed -n 's|.*<name>\(.*\)</name>.*|\1|p' ht.xml | head -n1)
-PURPOSE=000.31.20.H55-310201-0001
+PURPOSE=000.31.20.H55-251120-0001   # received before any clock the test sets (a later one is refused)
 archive_config kho.json
 OFF=$(token counter1 officer 000.31.20.H55)
 RM1=$(token rm-lan records_manager)

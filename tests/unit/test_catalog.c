@@ -367,6 +367,125 @@ static void t_reuse_procedure(void)
 	catalog_close(c);
 }
 
+/* The sums over every row of GET /v1/stats/reuse of key. */
+static json_int_t stat_sum(catalog *c, const char *key)
+{
+	json_t *s = NULL, *a;
+	json_int_t v = 0;
+	size_t i;
+
+	if (catalog_reuse_stats(c, &s, NULL) != 0)
+		return -1;
+	a = json_object_get(s, "stats");
+	for (i = 0; i < json_array_size(a); i++)
+		v += json_integer_value(json_object_get(json_array_get(a, i), key));
+	json_decref(s);
+	return v;
+}
+
+/*
+ * The once-only indicator counts new dossiers, not lookups (found by review:
+ * every lookup counted): a dossier (purpose) once per procedure and month,
+ * only among lookups judged for today (no valid_on, or valid_on today in
+ * Vietnam's day); a purpose received after today is refused. Every lookup
+ * still counts in "lookups".
+ */
+static void t_reuse_dossiers(void)
+{
+	catalog *c = fresh();
+	catalog_package p1 = pkg('a');
+	record r1 = rec("000.00.20.H30-250314-0007-KQ1", NULL);
+	catalog_query q;
+	catalog_counts n;
+	json_t *j = NULL;
+
+	REQUIRE(c != NULL);
+	/* 20:00 UTC on 1 June is 03:00 on 2 June in Vietnam */
+	setenv("KHO_NOW", "2025-06-01T20:00:00Z", 1);
+	REQUIRE(catalog_ingest(c, &p1, &r1, mac, "o", NULL, NULL) == 0);
+	memset(&q, 0, sizeof q);
+	memcpy(q.subject_mac, mac, 32);
+	q.purpose = "000.00.20.H30-250602-0001";   /* received today (Vietnam) */
+	CHECK_EQ_INT(catalog_lookup(c, &q, "o", "000.00.20.H30", &j, NULL), 0);
+	json_decref(j);
+	j = NULL;
+	CHECK_EQ_INT(catalog_lookup(c, &q, "o", "000.00.20.H30", &j, NULL), 0);   /* again */
+	json_decref(j);
+	j = NULL;
+	CHECK_EQ_INT(stat_sum(c, "lookups"), 2);
+	CHECK_EQ_INT(stat_sum(c, "found_reusable"), 2);
+	CHECK_EQ_INT(stat_sum(c, "dossiers"), 1);
+	CHECK_EQ_INT(stat_sum(c, "dossiers_reusable"), 1);
+	/* a historical check is a lookup, not a reuse */
+	q.purpose = "000.00.20.H30-250601-0002";
+	q.valid_on = "2025-05-01";
+	CHECK_EQ_INT(catalog_lookup(c, &q, "o", "000.00.20.H30", &j, NULL), 0);
+	CHECK_EQ_INT(json_integer_value(json_object_get(j, "reusable")), 1);
+	json_decref(j);
+	j = NULL;
+	CHECK_EQ_INT(stat_sum(c, "lookups"), 3);
+	CHECK_EQ_INT(stat_sum(c, "dossiers_reusable"), 1);
+	/* valid_on today (Vietnam's day, not UTC's) is judged for today */
+	q.purpose = "000.00.20.H30-250601-0003";
+	q.valid_on = "2025-06-02";
+	CHECK_EQ_INT(catalog_lookup(c, &q, "o", "000.00.20.H30", &j, NULL), 0);
+	json_decref(j);
+	j = NULL;
+	CHECK_EQ_INT(stat_sum(c, "dossiers"), 2);
+	CHECK_EQ_INT(stat_sum(c, "dossiers_reusable"), 2);
+	/* a dossier found nothing: a dossier, not a reuse */
+	q.purpose = "000.00.20.H30-250601-0004";
+	q.valid_on = NULL;
+	q.subject_mac[0] = 9;
+	CHECK_EQ_INT(catalog_lookup(c, &q, "o", "000.00.20.H30", &j, NULL), 0);
+	json_decref(j);
+	j = NULL;
+	CHECK_EQ_INT(stat_sum(c, "dossiers"), 3);
+	CHECK_EQ_INT(stat_sum(c, "dossiers_reusable"), 2);
+	/* a purpose received after today, or not a dossier code: refused, not counted */
+	memcpy(q.subject_mac, mac, 32);
+	q.purpose = "000.00.20.H30-250603-0005";
+	CHECK_EQ_INT(catalog_lookup(c, &q, "o", "000.00.20.H30", &j, NULL), KHO_EINVAL);
+	q.purpose = "000.00.20.H30-991231-0301";
+	CHECK_EQ_INT(catalog_lookup(c, &q, "o", "000.00.20.H30", &j, NULL), KHO_EINVAL);
+	q.purpose = "001099012345";
+	CHECK_EQ_INT(catalog_lookup(c, &q, "o", "000.00.20.H30", &j, NULL), KHO_EINVAL);
+	CHECK(j == NULL);
+	CHECK_EQ_INT(stat_sum(c, "lookups"), 5);
+	CHECK_EQ_INT(catalog_counts_get(c, &n, NULL), 0);
+	CHECK_EQ_INT(n.lookups, 5);
+	unsetenv("KHO_NOW");
+	catalog_close(c);
+}
+
+/* A catalog made before for_today existed gets the column at open; its
+ * lookups count as judged for today, as they all did. */
+static void t_reuse_migrate(void)
+{
+	catalog *c = fresh();
+	sqlite3 *db = NULL;
+
+	REQUIRE(c != NULL);
+	catalog_close(c);
+	REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK_EQ_INT(sqlite3_exec(db, "DROP TABLE reuse; CREATE TABLE reuse(id INTEGER PRIMARY KEY,"
+	                              " at INTEGER NOT NULL, month TEXT NOT NULL, procedure TEXT NOT"
+	                              " NULL, purpose TEXT NOT NULL, agency TEXT NOT NULL, found"
+	                              " INTEGER NOT NULL, reusable INTEGER NOT NULL);"
+	                              " INSERT INTO reuse VALUES(1, 1, '2025-06', '2.000815',"
+	                              " '000.00.20.H30-250601-0001', '000.00.20.H30', 1, 1),"
+	                              " (2, 2, '2025-06', '2.000815', '000.00.20.H30-250601-0001',"
+	                              " '000.00.20.H30', 1, 1)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	REQUIRE(catalog_open(&c, path, NULL) == 0);
+	CHECK_EQ_INT(stat_sum(c, "lookups"), 2);
+	CHECK_EQ_INT(stat_sum(c, "dossiers_reusable"), 1);
+	catalog_close(c);
+	REQUIRE(catalog_open(&c, path, NULL) == 0);   /* a second open adds nothing */
+	CHECK_EQ_INT(stat_sum(c, "dossiers"), 1);
+	catalog_close(c);
+}
+
 /* The status of a result on a date (catalog_result_json, _status_on). */
 static const char *status_at(catalog *c, const char *code, const char *on, const char *key)
 {
@@ -695,6 +814,7 @@ static void t_lookup_other_subjects(void)
 }
 
 TESTS(T(t_ingest_semantics), T(t_supersede_other_code), T(t_supersede_rules), T(t_result_differs),
-      T(t_lookup_and_status), T(t_reuse_procedure), T(t_status_effective), T(t_status_before_1970),
+      T(t_lookup_and_status), T(t_reuse_procedure), T(t_reuse_dossiers),
+      T(t_reuse_migrate), T(t_status_effective), T(t_status_before_1970),
       T(t_lookup_other_subjects), T(t_wal_mode),
       T(t_each_package_pages))
