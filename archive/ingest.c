@@ -706,6 +706,45 @@ out:
 	return rc;
 }
 
+/*
+ * The record's own dates against the proof that its package existed (found
+ * by review: a record issued 2099-12-31, dossier 991231, was sealed in 2026
+ * and archived, 201; its dossier could then never be closed): its
+ * issueDate, digitizedOn and dossier receipt date are not after the day
+ * (Vietnam's) of the earliest proof of existence of a signature over
+ * record.xml, or without one of the ingest, with one day of tolerance for
+ * a signer's clock in another time zone. The claimed signing time is not
+ * used: it is the signer's word, not a proof.
+ */
+int ingest_dated_after_poe(const verify_report *rep, char *reason, size_t n)
+{
+	time_t poe = 0;
+	char day[11], what[160], t[32];
+	int proof;
+	size_t i, k;
+
+	for (i = 0; i < rep->nsigs; i++) {
+		const vr_signature *g = &rep->sigs[i];
+		int covers = 0;
+		for (k = 0; k < g->nobjects; k++)
+			covers |= g->objects[k].state == VR_OBJ_OK && g->objects[k].name != NULL &&
+			          strcmp(g->objects[k].name, RECORD_ENTRY) == 0;
+		if (covers && g->has_poe && (poe == 0 || g->best_signature_time < poe))
+			poe = g->best_signature_time;
+	}
+	proof = poe != 0;
+	if (poe == 0)
+		poe = rep->validation_time != 0 ? rep->validation_time : kho_now();
+	kho_local_date(day, kho_local_day_start(kho_local_day(poe) + 1));
+	if (rep->record == NULL || record_date_after(rep->record, day, what, sizeof what) == NULL)
+		return 0;
+	snprintf(reason, n, "record.xml: %s is after its package existed (%s at %s): nothing in"
+	         " it can be dated after %s (Vietnam's day, one day's tolerance for time zones)",
+	         what, proof ? "the proof of existence of its signature" : "received",
+	         kho_time_format(t, sizeof t, poe), day);
+	return 1;
+}
+
 static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *actor,
                            const char *agency, ingest_result *out, pkg **pkp, kho_err *err)
 {
@@ -790,6 +829,11 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 		out->http = 403;
 		snprintf(out->reason, sizeof out->reason,
 		         "an officer of %s cannot archive a result of agency %s", agency, r->agency_code);
+		return 0;
+	}
+	/* Not for the daemon's own renewal of a package archived already. */
+	if (src->renews == NULL && ingest_dated_after_poe(rep, out->reason, sizeof out->reason)) {
+		out->http = 422;
 		return 0;
 	}
 	out->marked = rep->indication != VR_TOTAL_PASSED;

@@ -111,6 +111,15 @@ int ingest_open_existing(ingest_ctx **out, const config *cfg, const char *data_d
                          int need_trust, kho_err *err);
 void ingest_close(ingest_ctx *c);
 
+/*
+ * ingest_dated_after_poe: 1 (reason set, n bytes) if the record of rep has
+ * an issueDate, digitizedOn or dossier receipt date after the day (Vietnam's)
+ * of the earliest proof of existence of a signature over record.xml, or
+ * without one of rep's validation time (the ingest), plus one day of
+ * tolerance for time zones; else 0. The ingest refuses such a package (422).
+ */
+int ingest_dated_after_poe(const verify_report *rep, char *reason, size_t n);
+
 /* ingest_subject_mac: HMAC-SHA256(subject key, personal number or enterprise code). */
 int ingest_subject_mac(const ingest_ctx *c, const char *subject_id, unsigned char out[32]);
 

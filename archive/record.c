@@ -391,6 +391,32 @@ static int check_record(const record *r, const struct lines *ln, kho_err *err)
 	return 0;
 }
 
+const char *record_date_after(const record *r, const char *day, char *buf, size_t n)
+{
+	long d, v;
+
+	if (r == NULL || buf == NULL || n == 0 || !parse_date(day, &d))
+		return NULL;
+	if (r->issue_date != NULL && parse_date(r->issue_date, &v) && v > d) {
+		snprintf(buf, n, "issueDate %s", r->issue_date);
+		return buf;
+	}
+	if (r->digitized_on != NULL && parse_date(r->digitized_on, &v) && v > d) {
+		snprintf(buf, n, "digitizedOn %s", r->digitized_on);
+		return buf;
+	}
+	if (r->dossier_code != NULL && record_is_dossier_code(r->dossier_code)) {
+		const char *c = r->dossier_code;
+		v = 20000000L + (long)num(c + 14, 2) * 10000 + num(c + 16, 2) * 100 + num(c + 18, 2);
+		if (v > d) {
+			snprintf(buf, n, "the receipt date of dossier %s, 20%.2s-%.2s-%.2s", c, c + 14,
+			         c + 16, c + 18);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
 int record_parse(record **out, const void *xml, size_t len, kho_err *err)
 {
 	xmlDocPtr doc = NULL;

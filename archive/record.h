@@ -66,6 +66,18 @@ typedef struct record {
  * first problem (and its line) in err. *out is owned by the caller. */
 int record_parse(record **out, const void *xml, size_t len, kho_err *err);
 
+/*
+ * record_date_after: which of the record's own dates, if any, is after day
+ * (YYYY-MM-DD): its issueDate, its digitizedOn or its dossier's receipt date
+ * (the YYMMDD of dossierCode), checked in that order. A result cannot have
+ * been issued, digitized or received after the day it was sealed, nor after
+ * a proof that its package existed (docs/record.md, "Dates and the
+ * clock"). NULL if none is, else buf (n bytes) saying which and what date.
+ * Not part of record_parse: the record stays valid, for verification, in a
+ * package whatever the clock says.
+ */
+const char *record_date_after(const record *r, const char *day, char *buf, size_t n);
+
 /* record_write: serialise r as record.xml bytes into out (validated first). */
 int record_write(kho_buf *out, const record *r, kho_err *err);
 

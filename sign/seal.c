@@ -213,6 +213,19 @@ int seal_package(kho_buf *out, const seal_file *files, size_t nfiles,
 	rc = record_parse(&rec, record_xml, record_len, err);
 	if (rc != 0)
 		goto out;
+	/* Found by review: a record issued 2099-12-31 (dossier 991231) was
+	 * sealed and timestamped in 2026, and then its dossier could never be
+	 * closed nor its sealed metadata corrected. */
+	{
+		char today[11], what[160];
+		kho_local_date(today, kho_now());
+		if (record_date_after(rec, today, what, sizeof what) != NULL) {
+			rc = kho_err_set(err, KHO_EFORMAT, "record.xml: %s is after the sealing day %s"
+			                 " (Vietnam's day): a result is sealed once issued (and"
+			                 " digitized), never ahead", what, today);
+			goto out;
+		}
+	}
 
 	/* EN 319 162-1 4.4.2: one DataObjectReference per data object. */
 	items = calloc(nfiles + 1, sizeof *items);

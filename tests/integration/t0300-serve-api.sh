@@ -140,6 +140,28 @@ check_status "a tampered package: 422" 422 "$st"
 check_grep "422 carries the report" '"report":\{.*"indication":"TOTAL-FAILED"' body.out
 check "nothing stored for the tampered package" test "$(find data/store -name '*.enc' | wc -l)" = "$nstore"
 check "and it is unknown to the catalog" test "$(sqlite3 data/catalog.db "select count(*) from packages where id='$(sha256sum bad.asice | cut -d' ' -f1)'")" = 0
+# found by review, 2026-12-08: a record issued 2099-12-31 (dossier 991231)
+# was sealed and timestamped, and archived (201); its dossier could then
+# never be closed. kho seal refuses it; one sealed by a clock set ahead,
+# without a timestamp, passes kho verify (verification is about the
+# signatures) and the ingest refuses it, storing nothing.
+make_record "$REC" r-future.xml 0301
+sed -i 's/250314/991231/g; s/2025-03-14/2099-12-31/g' r-future.xml
+check_exit "kho seal refuses a record issued after the sealing day" 5 \
+	"$KHO" seal --key pki/signer.key --cert pki/signer.pem --tsa-key pki/tsa.key \
+	--tsa-cert pki/tsa.pem --crl pki/crls.pem --record r-future.xml -o fut.asice ketqua.pdf
+check_grep "... saying which date" 'issueDate 2099-12-31 is after the sealing day' check.err
+KHO_NOW=2100-01-01T00:00:00Z "$KHO" seal --key pki/signer.key --cert pki/signer.pem \
+	--no-timestamp --signing-time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --crl pki/crls.pem \
+	--record r-future.xml -o fut.asice ketqua.pdf >/dev/null 2>&1 || echo "seal ahead failed"
+check_exit "kho verify passes the package sealed ahead" 0 "$KHO" verify --trust pki/trust.pem \
+	--crl pki/crls.pem fut.asice
+st=$(http POST /v1/packages "$OFF" --data-binary @fut.asice)
+check_status "its ingest: 422" 422 "$st"
+check_grep "... saying why" 'issueDate 2099-12-31 is after its package existed' body.out
+check "... nothing stored" test "$(find data/store -name '*.enc' | wc -l)" = "$nstore"
+check "... nothing in the catalog" \
+	test "$(sqlite3 data/catalog.db "select count(*) from results where result_code like '%-991231-%'")" = 0
 st=$(http POST /v1/packages "$OFF" --data-binary @p2.asice)
 check_status "a second result: 201" 201 "$st"
 

@@ -388,5 +388,28 @@ static void t_parse_hostile(void)
 	CHECK(r == NULL);
 }
 
+/* record_date_after: issueDate, digitizedOn, then the dossier's receipt date. */
+static void t_date_after(void)
+{
+	record r;
+	char b[160];
+
+	memset(&r, 0, sizeof r);
+	r.dossier_code = (char *)"000.00.20.H30-250314-0007";
+	r.issue_date = (char *)"2025-03-14";
+	CHECK(record_date_after(&r, "2025-03-14", b, sizeof b) == NULL);
+	CHECK(record_date_after(&r, "2025-03-13", b, sizeof b) == b);
+	CHECK_STR(b, "issueDate 2025-03-14");
+	r.issue_date = (char *)"1992-05-04";
+	CHECK(record_date_after(&r, "2025-03-13", b, sizeof b) == b);
+	CHECK_STR(b, "the receipt date of dossier 000.00.20.H30-250314-0007, 2025-03-14");
+	r.digitized_on = (char *)"2025-03-15";
+	CHECK(record_date_after(&r, "2025-03-14", b, sizeof b) == b);
+	CHECK_STR(b, "digitizedOn 2025-03-15");
+	CHECK(record_date_after(&r, "2025-03-15", b, sizeof b) == NULL);
+	CHECK(record_date_after(&r, "not a date", b, sizeof b) == NULL);
+}
+
 TESTS(T(t_code_formats), T(t_testdata_records), T(t_fields), T(t_invalid_records),
-      T(t_write_roundtrip), T(t_write_subjects), T(t_write_refuses_invalid), T(t_parse_hostile))
+      T(t_write_roundtrip), T(t_write_subjects), T(t_write_refuses_invalid), T(t_parse_hostile),
+      T(t_date_after))

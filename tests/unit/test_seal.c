@@ -303,5 +303,72 @@ static void t_signing_time_and_now(void)
 	kho_buf_free(&out);
 }
 
+/* record_xml with its dossier date (YYMMDD), issueDate and digitizedOn (or NULL). */
+static void dated_record(kho_buf *b, const char *yymmdd, const char *issue, const char *digitized)
+{
+	kho_buf_reset(b);
+	kho_buf_appendf(b,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<record xmlns=\"urn:kho:record:1\">\n"
+		"  <resultCode>000.00.20.H30-%s-0007-KQ1</resultCode>\n"
+		"  <dossierCode>000.00.20.H30-%s-0007</dossierCode>\n"
+		"  <procedureCode>2.000815</procedureCode>\n"
+		"  <agencyCode>000.00.20.H30</agencyCode>\n"
+		"  <resultType>certified-copy</resultType>\n"
+		"  <numberSymbol>123/CT</numberSymbol>\n"
+		"  <subject kind=\"citizen\"><id>001099012345</id><name>Nguyễn Văn A</name></subject>\n"
+		"  <title>Bản sao chứng thực từ bản chính</title>\n"
+		"  <issueDate>%s</issueDate>\n%s%s%s"
+		"  <signer>Trần Thị B</signer>\n"
+		"  <validFrom>%s</validFrom>\n"
+		"  <language>vi</language>\n"
+		"</record>\n", yymmdd, yymmdd, issue, digitized ? "  <digitizedOn>" : "",
+		digitized ? digitized : "", digitized ? "</digitizedOn>\n" : "", issue);
+}
+
+/*
+ * A record issued, digitized or received after the sealing day (Vietnam's
+ * day, KHO_NOW honoured) is refused (found by review: a record issued
+ * 2099-12-31, dossier 991231, was sealed and timestamped on 2026-12-08).
+ */
+static void t_future_dates(void)
+{
+	seal_file f = { "ketqua.pdf", NULL, "%PDF", 4 };
+	seal_opts o;
+	kho_buf out, r;
+	kho_err err;
+
+	kho_buf_init(&out, 1 << 26);
+	kho_buf_init(&r, 1 << 20);
+	REQUIRE(tp_init());
+	opts_init(&o);
+	/* 17:30 UTC on 13 March is 00:30 on 14 March in Vietnam: issued today */
+	setenv("KHO_NOW", "2025-03-13T17:30:00Z", 1);
+	dated_record(&r, "250314", "2025-03-14", NULL);
+	CHECK_EQ_INT(seal_package(&out, &f, 1, r.data, r.len, &o, &err), 0);
+	kho_buf_reset(&out);
+	/* an hour earlier it is still the 13th in Vietnam */
+	setenv("KHO_NOW", "2025-03-13T16:30:00Z", 1);
+	CHECK_EQ_INT(seal_package(&out, &f, 1, r.data, r.len, &o, &err), KHO_EFORMAT);
+	CHECK(strstr(err.msg, "issueDate 2025-03-14 is after the sealing day 2025-03-13") != NULL);
+	CHECK_EQ_INT(out.len, 0);
+	/* the review's record */
+	setenv("KHO_NOW", "2026-12-08T02:00:00Z", 1);
+	dated_record(&r, "991231", "2099-12-31", NULL);
+	CHECK_EQ_INT(seal_package(&out, &f, 1, r.data, r.len, &o, &err), KHO_EFORMAT);
+	CHECK(strstr(err.msg, "issueDate 2099-12-31") != NULL);
+	/* a paper result digitized in 2090 */
+	dated_record(&r, "250314", "1992-05-04", "2090-01-01");
+	CHECK_EQ_INT(seal_package(&out, &f, 1, r.data, r.len, &o, &err), KHO_EFORMAT);
+	CHECK(strstr(err.msg, "digitizedOn 2090-01-01") != NULL);
+	/* digitized today, received yesterday, issued on paper long ago: sealed */
+	dated_record(&r, "261207", "1992-05-04", "2026-12-08");
+	CHECK_EQ_INT(seal_package(&out, &f, 1, r.data, r.len, &o, &err), 0);
+	CHECK(out.len > 0);
+	unsetenv("KHO_NOW");
+	kho_buf_free(&r);
+	kho_buf_free(&out);
+}
+
 TESTS(T(t_entry_order), T(t_no_timestamp), T(t_bad_record), T(t_bad_names),
-      T(t_signing_time_and_now))
+      T(t_signing_time_and_now), T(t_future_dates))
