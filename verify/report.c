@@ -681,6 +681,13 @@ const char *verify_timestamp_why(const verify_report *r, const char *where)
 	static const char mark[] = ": not accepted: ";
 	size_t n = where != NULL ? strlen(where) : 0;
 
+	/* The token's own reason first: it is set for every refusal, those
+	 * the package's reasons do not list too (a manifest whose digests
+	 * fail, found by review). */
+	for (size_t i = 0; n > 0 && i < r->ntimestamps; i++)
+		if (r->timestamps[i].where != NULL && strcmp(r->timestamps[i].where, where) == 0 &&
+		    r->timestamps[i].reason != NULL)
+			return r->timestamps[i].reason;
 	for (size_t i = 0; n > 0 && i < r->nreasons; i++) {
 		const char *s = r->reasons[i], *p;
 		if (strncmp(s, where, n) == 0 && strncmp(s + n, " over ", 6) == 0 &&

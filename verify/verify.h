@@ -196,9 +196,9 @@ int verify_report_xml(kho_buf *out, const verify_report *r);    /* ETSI TS 119 1
 
 /*
  * verify_timestamp_why: why the container token named where (a .tst entry)
- * is not accepted, as the report's reasons give it ("<where> over
- * <manifest>: not accepted: <why>", verify.c): a pointer to <why> inside r,
- * or NULL if the report gives none. For messages that must name the real
+ * is not accepted: its own reason (vr_timestamp.reason), else as the
+ * report's reasons give it ("<where> over <manifest>: not accepted: <why>",
+ * verify.c): a pointer inside r, or NULL if the report gives none. For messages that must name the real
  * cause (a revoked TSA, one the trust anchors do not know...).
  */
 const char *verify_timestamp_why(const verify_report *r, const char *where);
