@@ -108,6 +108,17 @@ st=$(http GET /v1/results/$(code 0101)/tombstone "$AUD")
 check_status "the tombstone endpoint answers 410" 410 "$st"
 st=$(http GET /v1/results/$(code 0102) "$OFF")
 check_status "the other result is untouched" 200 "$st"
+# The destruction certificate is a package of the archive, sealed by its
+# agency: its bytes sent again by an officer of that agency are already
+# stored (found by review, 2026-12-08: 500, "no such result").
+st=$(http GET /v1/disposition/batches/$B "$RM2")
+CERT=$(jq -r .certificate_sha256 body.out)
+st=$(http GET /v1/packages/$CERT "$AUD"); cp body.out cert.asice
+check_status "the destruction certificate is served" 200 "$st"
+OFF8=$(token archivist officer 000.00.08.H55)
+st=$(http POST /v1/packages "$OFF8" --data-binary @cert.asice)
+check "... and sent again: 200, already stored" \
+	test "$st $(jq -r .status body.out)" = "200 already stored"
 stop_daemon
 unset KHO_NOW
 
