@@ -653,6 +653,7 @@ static int stored_copy_check(ingest_ctx *c, const catalog_package *p0, const ing
 	char d[400];
 	audit_event ev;
 	kho_err e = { 0, "" };
+	const char *how;
 	int rc, have_key;
 
 	rc = copy_reads_back(c, p0, key, &have_key, &e);
@@ -681,10 +682,12 @@ static int stored_copy_check(ingest_ctx *c, const catalog_package *p0, const ing
 	}
 	/* Audited before the copy is written: once it is, nothing shows that
 	 * it was missing or altered (found by review, 2026-12-08: a kill
-	 * between the two left a repaired file and no event). A repair that
-	 * then fails is audited again when the package is sent again. */
-	snprintf(d, sizeof d, "its stored copy was %s (%.200s): stored again from the same bytes,"
-	         " sent again", rc == KHO_ENOTFOUND ? "missing" : "altered", e.msg);
+	 * between the two left a repaired file and no event), worded as what
+	 * is being done; one that then fails is audited as failed (found by
+	 * review: the trail claimed a repair that never took place). */
+	how = rc == KHO_ENOTFOUND ? "missing" : "altered";
+	snprintf(d, sizeof d, "its stored copy was %s (%.200s): storing it again from the same"
+	         " bytes, sent again", how, e.msg);
 	memset(&ev, 0, sizeof ev);
 	ev.actor = actor;
 	ev.action = "repair";
@@ -700,6 +703,13 @@ static int stored_copy_check(ingest_ctx *c, const catalog_package *p0, const ing
 		rc = kho_err_set(err, rc == KHO_ENOMEM ? rc : KHO_EIO, "%s: read back after its"
 		                 " repair: %s", p.id, e.msg);
 	out->repaired = rc == 0;
+	if (rc != 0) {
+		snprintf(d, sizeof d, "storing its copy again failed (%.300s): the copy stays %s",
+		         err->msg, how);
+		ev.action = "alert";
+		ev.status = 503;
+		audit_append(c->cat, &ev, NULL);
+	}
 out:
 	OPENSSL_cleanse(key, sizeof key);
 	pthread_mutex_unlock(mu);

@@ -178,6 +178,17 @@ check_grep "... repaired" '"status":"repaired"' body.out
 st=$(http GET /v1/packages/$ID2 "$OFF"); check_status "... served again" 200 "$st"
 st=$(http POST /v1/packages "$OFF" --data-binary @p2.asice)
 check_grep "sent a third time: already stored, nothing to repair" '"status":"already stored"' body.out
+# A repair that cannot be written (the store file's path taken by a
+# directory) is audited as failed, not only as begun (found by review,
+# 2026-12-08: the trail claimed a repair that never took place).
+F2=$(ls data/store/*/$ID2.enc); rm -f "$F2"; mkdir "$F2"; touch "$F2/x"
+st=$(http POST /v1/packages "$OFF" --data-binary @p2.asice)
+check_status "p2 sent again while its copy cannot be written: 503" 503 "$st"
+check "... audited as a failed repair" test "$(sqlite3 data/catalog.db "SELECT action || ' ' || status FROM audit WHERE object = '$ID2' ORDER BY seq DESC LIMIT 1")" = "alert 503"
+check_grep "... saying why and that the copy stays damaged" 'storing its copy again failed \(rename .*Is a directory\): the copy stays (missing|altered)' <(sqlite3 data/catalog.db "SELECT detail FROM audit WHERE object = '$ID2' ORDER BY seq DESC LIMIT 1")
+rm -rf "$F2"
+st=$(http POST /v1/packages "$OFF" --data-binary @p2.asice)
+check_status "... repaired once the path is free: 200" 200 "$st"
 rm -f data.keys/*/$ID2.key
 st=$(http POST /v1/packages "$OFF" --data-binary @p2.asice)
 check_status "p2 sent again with its key gone: 409, not 200" 409 "$st"
