@@ -943,14 +943,10 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 	 * renamed into place here, made durable by the group's sync step
 	 * (group_sync, once for every ingest of the group) BEFORE the catalog
 	 * commit, and the caller acknowledges only after the commit. The key
-	 * never goes into the catalog (wrapped_key stays NULL). A crash before
-	 * the commit leaves a store file and a key no catalog row names,
-	 * removed by ingest_recover. A key left under this id by such a crash
-	 * (no catalog row: we hold the stripe lock and the check said new) is
-	 * destroyed first, since a key is never replaced silently. Such a key
-	 * may also be empty or torn (KHO_EUNSAFE, KHO_ECRYPTO): it was renamed
-	 * into place without an fsync, and a power failure before the group's
-	 * sync step can keep the name without the data. */
+	 * never goes into the catalog (wrapped_key stays NULL); it is written
+	 * under its pending name and renamed to its final one after the commit
+	 * (keystore.h). A crash before the commit leaves a store file and a
+	 * pending key no catalog row names, both removed by ingest_recover. */
 	/* A valid key already under this id (no catalog row: we hold the stripe
 	 * lock and the check said new) is kept and used: it is a leftover of an
 	 * uncommitted ingest, or the key of the same bytes in another copy of
@@ -980,10 +976,12 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 	rc = store_put_key_nosync(c->st, out->id, src->path, src->data, src->len, key, err);
 	if (rc != 0)
 		goto unlock;
-	rc = keystore_put_nosync(c->ks, out->id, key, err);
+	/* Under its pending name until the commit (keystore.h): a crash before
+	 * the commit leaves a key start-up recovery shreds with the store file. */
+	rc = keystore_put_pending_nosync(c->ks, out->id, key, err);
 	if ((rc == KHO_EUNSAFE || rc == KHO_ECRYPTO) &&
 	    (rc = keystore_destroy(c->ks, out->id, err)) == 0)
-		rc = keystore_put_nosync(c->ks, out->id, key, err);
+		rc = keystore_put_pending_nosync(c->ks, out->id, key, err);
 	OPENSSL_cleanse(key, sizeof key);
 	if (rc != 0) {
 		store_remove(c->st, out->id, NULL);
@@ -993,6 +991,12 @@ keyed:
 	p.has_key = 1;
 	rc = catalog_ingest_full(c->cat, &p, r, mac, actor, &vd, &sup, out->superseded_by, &e2);
 	out->superseded = sup == CATALOG_SUP_DONE;
+	/* Committed (or already in the catalog): its key takes its final name.
+	 * One rename, no fsync: lost in a crash, ingest_recover redoes it from
+	 * the catalog; meanwhile keystore_get finds the pending name. Nothing
+	 * pending (a final key reused): KHO_ENOTFOUND, nothing to do. */
+	if (rc == 0 || rc == KHO_EEXIST)
+		keystore_commit(c->ks, out->id, NULL);
 	if (rc == 0) {
 		out->http = 201;
 		if (sup == CATALOG_SUP_UNKNOWN)
@@ -1634,17 +1638,62 @@ static int recover_one(const char *id, int is_stray, void *arg)
 			                   e.msg);
 	}
 	/* Written but never committed: the ingest was never acknowledged. Its
-	 * key, if the crash came after keystore_put, stays: the key store may
-	 * serve other copies of the catalog (a backup started with the live
-	 * key store), where the same id is a committed package whose key this
-	 * start must not destroy (found by review, 2026-12-07). Alone it
-	 * decrypts nothing; the same bytes ingested again use it. */
-	if (store_remove(w->c->st, id, NULL) == 0) {
-		w->removed++;
-		daemon_event(w->c, "recover", id,
-		             "removed a store file never committed to the catalog (a crash before its"
-		             " commit, or a catalog put back from an earlier copy)");
+	 * pending key (keystore.h), written by this catalog's ingest, is
+	 * shredded first, then the store file removed (a crash between the two
+	 * leaves the store file, and the next start does it again): kept, it
+	 * decrypted the never acknowledged package from a copy of the store
+	 * taken before this start, even after the record's destruction (found
+	 * by review). A FINAL key of the id stays: the key store may serve
+	 * other copies of the catalog (a backup started with the live key
+	 * store), where the same id is a committed package whose key this
+	 * start must not destroy (found by review, 2026-12-07); alone it
+	 * decrypts nothing, and the same bytes ingested again use it. */
+	{
+		int krc = keystore_destroy_pending(w->c->ks, id, &e);
+		if (krc != 0 && krc != KHO_ENOTFOUND)
+			return kho_err_set(w->err, krc, "crash recovery stopped: cannot shred the"
+			                   " pending key of %.16s...: %s", id, e.msg);
+		if (store_remove(w->c->st, id, NULL) == 0) {
+			w->removed++;
+			daemon_event(w->c, "recover", id,
+			             krc == 0 ? "removed a store file never committed to the catalog (a"
+			                        " crash before its commit, or a catalog put back from an"
+			                        " earlier copy) and shredded its pending key"
+			                      : "removed a store file never committed to the catalog (a"
+			                        " crash before its commit, or a catalog put back from an"
+			                        " earlier copy)");
+		}
 	}
+	return 0;
+}
+
+/*
+ * A pending key whose package is in the catalog: committed, but the rename
+ * after its commit was not reached or was lost in a crash: renamed now.
+ * Any other pending key is left to recover_one (its store file) or kept.
+ */
+struct pending_walk {
+	ingest_ctx *c;
+	int renamed;
+	kho_err *err;
+};
+
+static int pending_one(const char *id, void *arg)
+{
+	struct pending_walk *w = arg;
+	kho_err e;
+	int rc = catalog_get_package(w->c->cat, id, NULL, &e);
+
+	if (rc == KHO_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return kho_err_set(w->err, rc, "crash recovery stopped: the catalog cannot say"
+		                   " whether pending key %.16s... was committed: %s", id, e.msg);
+	rc = keystore_commit(w->c->ks, id, &e);
+	if (rc == 0)
+		w->renamed++;
+	else if (rc != KHO_ENOTFOUND)
+		return kho_err_set(w->err, rc, "crash recovery stopped: %s", e.msg);
 	return 0;
 }
 
@@ -1737,6 +1786,16 @@ int ingest_recover(ingest_ctx *c, int (*destroyed)(const char *id, void *arg), v
 	if (moved > 0) {
 		snprintf(d, sizeof d, "moved %d package keys from the catalog to the key store", moved);
 		daemon_event(c, "migrate-keys", keystore_dir(c->ks), d);
+	}
+	{
+		struct pending_walk pw = { c, 0, err };
+		if ((rc = keystore_each_pending(c->ks, pending_one, &pw, err)) != 0)
+			return rc;
+		if (pw.renamed > 0) {
+			snprintf(d, sizeof d, "renamed %d pending keys of committed packages to their"
+			         " final names", pw.renamed);
+			daemon_event(c, "recover", keystore_dir(c->ks), d);
+		}
 	}
 	rc = store_list(c->st, recover_one, &w, err);
 	if (removed != NULL)

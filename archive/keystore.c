@@ -213,15 +213,27 @@ int keystore_open_existing(keystore **out, const char *dir,
 	return open_ks(out, dir, master, NULL, 0, err);
 }
 
-static int key_path(const keystore *ks, const char *id, char *sub, size_t nsub, char *path,
-                    size_t npath, kho_err *err)
+#define PENDING_SUFFIX ".key.pending"
+
+/* key_path_as: the final name KEYS/ab/<id>.key (pending 0) or the pending
+ * name KEYS/ab/<id>.key.pending (pending 1) of id's key file, and sub its
+ * fan-out directory. */
+static int key_path_as(const keystore *ks, const char *id, int pending, char *sub, size_t nsub,
+                       char *path, size_t npath, kho_err *err)
 {
 	if (!is_id(id))
 		return kho_err_set(err, KHO_EINVAL, "not a package id");
 	if ((size_t)snprintf(sub, nsub, "%s/%.2s", ks->dir, id) >= nsub ||
-	    (size_t)snprintf(path, npath, "%s/%s.key", sub, id) >= npath)
+	    (size_t)snprintf(path, npath, "%s/%s%s", sub, id, pending ? PENDING_SUFFIX : ".key") >=
+	        npath)
 		return kho_err_set(err, KHO_EINVAL, "key path too long");
 	return 0;
+}
+
+static int key_path(const keystore *ks, const char *id, char *sub, size_t nsub, char *path,
+                    size_t npath, kho_err *err)
+{
+	return key_path_as(ks, id, 0, sub, nsub, path, npath, err);
 }
 
 /*
@@ -300,8 +312,10 @@ static int put_wrapped(const keystore *ks, const char *path, const unsigned char
 	return put_wrapped_sync(ks, path, key, 1, err);
 }
 
+/* put: keystore_put (pending 0) and keystore_put_pending_nosync (pending 1):
+ * a key already under either name is compared, never replaced. */
 static int put(keystore *ks, const char *id, const unsigned char key[KEYSTORE_KEY_LEN], int sync,
-               kho_err *err)
+               int pending, kho_err *err)
 {
 	char sub[PATH_MAX], path[PATH_MAX];
 	unsigned char old[KEYSTORE_KEY_LEN];
@@ -309,7 +323,7 @@ static int put(keystore *ks, const char *id, const unsigned char key[KEYSTORE_KE
 
 	if ((rc = key_path(ks, id, sub, sizeof sub, path, sizeof path, err)) != 0)
 		return rc;
-	rc = read_key(ks, path, old, NULL, err);
+	rc = keystore_get(ks, id, old, err);
 	if (rc == 0) {
 		rc = CRYPTO_memcmp(old, key, KEYSTORE_KEY_LEN) == 0
 		         ? 0
@@ -322,39 +336,77 @@ static int put(keystore *ks, const char *id, const unsigned char key[KEYSTORE_KE
 		return rc;
 	if ((rc = kho_mkdir_p(sub, 0700, err)) != 0)
 		return rc;
+	if (pending && (rc = key_path_as(ks, id, 1, sub, sizeof sub, path, sizeof path, err)) != 0)
+		return rc;
 	return put_wrapped_sync(ks, path, key, sync, err);
 }
 
 int keystore_put(keystore *ks, const char *id, const unsigned char key[KEYSTORE_KEY_LEN],
                  kho_err *err)
 {
-	return put(ks, id, key, 1, err);
+	return put(ks, id, key, 1, 0, err);
 }
 
 int keystore_put_nosync(keystore *ks, const char *id, const unsigned char key[KEYSTORE_KEY_LEN],
                         kho_err *err)
 {
-	return put(ks, id, key, 0, err);
+	return put(ks, id, key, 0, 0, err);
 }
 
+int keystore_put_pending_nosync(keystore *ks, const char *id,
+                                const unsigned char key[KEYSTORE_KEY_LEN], kho_err *err)
+{
+	return put(ks, id, key, 0, 1, err);
+}
+
+int keystore_commit(keystore *ks, const char *id, kho_err *err)
+{
+	char sub[PATH_MAX], pend[PATH_MAX], path[PATH_MAX];
+	int rc;
+
+	if ((rc = key_path_as(ks, id, 1, sub, sizeof sub, pend, sizeof pend, err)) != 0 ||
+	    (rc = key_path(ks, id, sub, sizeof sub, path, sizeof path, err)) != 0)
+		return rc;
+	if (rename(pend, path) == 0)
+		return 0;
+	if (errno == ENOENT)
+		return kho_err_set(err, KHO_ENOTFOUND, "no pending key for %.16s...", id);
+	return kho_err_set(err, KHO_EIO, "%s: %s", pend, strerror(errno));
+}
+
+/*
+ * The final name is looked at first (every committed key but the few
+ * between their commit and keystore_commit), then the pending one, then
+ * the final one again: a key only ever moves from the pending name to the
+ * final one, so a rename between the first two looks is found by the third.
+ */
 int keystore_get(keystore *ks, const char *id, unsigned char key[KEYSTORE_KEY_LEN], kho_err *err)
 {
-	char sub[PATH_MAX], path[PATH_MAX];
+	char sub[PATH_MAX], path[PATH_MAX], pend[PATH_MAX];
 	int rc;
 
 	if ((rc = key_path(ks, id, sub, sizeof sub, path, sizeof path, err)) != 0)
+		return rc;
+	if ((rc = read_key(ks, path, key, NULL, err)) != KHO_ENOTFOUND)
+		return rc;
+	if ((rc = key_path_as(ks, id, 1, sub, sizeof sub, pend, sizeof pend, err)) != 0)
+		return rc;
+	if ((rc = read_key(ks, pend, key, NULL, err)) != KHO_ENOTFOUND)
 		return rc;
 	return read_key(ks, path, key, NULL, err);
 }
 
 int keystore_has(keystore *ks, const char *id)
 {
-	char sub[PATH_MAX], path[PATH_MAX];
+	char sub[PATH_MAX], path[PATH_MAX], pend[PATH_MAX];
 	struct stat st;
 
-	if (key_path(ks, id, sub, sizeof sub, path, sizeof path, NULL) != 0)
+	if (key_path(ks, id, sub, sizeof sub, path, sizeof path, NULL) != 0 ||
+	    key_path_as(ks, id, 1, sub, sizeof sub, pend, sizeof pend, NULL) != 0)
 		return 0;
-	return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+	return (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) ||
+	       (lstat(pend, &st) == 0 && S_ISREG(st.st_mode)) ||
+	       (lstat(path, &st) == 0 && S_ISREG(st.st_mode));
 }
 
 /*
@@ -390,35 +442,88 @@ static int shred(const char *path, const char *sub, kho_err *err)
 	return kho_fsync_dir(sub, err);
 }
 
+/*
+ * Both names: the pending one first, then the final one (a key only moves
+ * from the first to the second, so a keystore_commit meanwhile cannot hide
+ * it). KHO_ENOTFOUND only if neither was there.
+ */
 int keystore_destroy(keystore *ks, const char *id, kho_err *err)
 {
-	char sub[PATH_MAX], path[PATH_MAX];
+	char sub[PATH_MAX], path[PATH_MAX], pend[PATH_MAX];
+	int rc, rc2;
+
+	if ((rc = key_path_as(ks, id, 1, sub, sizeof sub, pend, sizeof pend, err)) != 0 ||
+	    (rc = key_path(ks, id, sub, sizeof sub, path, sizeof path, err)) != 0)
+		return rc;
+	rc = shred(pend, sub, err);
+	if (rc != 0 && rc != KHO_ENOTFOUND)
+		return rc;
+	rc2 = shred(path, sub, err);
+	if (rc2 == KHO_ENOTFOUND && rc == 0)
+		return 0;
+	if (rc2 == KHO_ENOTFOUND)
+		return kho_err_set(err, KHO_ENOTFOUND, "no key for %.16s... (already destroyed?)", id);
+	return rc2;
+}
+
+int keystore_destroy_pending(keystore *ks, const char *id, kho_err *err)
+{
+	char sub[PATH_MAX], pend[PATH_MAX];
 	int rc;
 
-	if ((rc = key_path(ks, id, sub, sizeof sub, path, sizeof path, err)) != 0)
+	if ((rc = key_path_as(ks, id, 1, sub, sizeof sub, pend, sizeof pend, err)) != 0)
 		return rc;
-	rc = shred(path, sub, err);
-	if (rc == KHO_ENOTFOUND)
-		return kho_err_set(err, KHO_ENOTFOUND, "no key for %.16s... (already destroyed?)", id);
-	return rc;
+	return shred(pend, sub, err);
+}
+
+/* keystore_each_pending's step: fn(id) for a file named "<id>.key.pending". */
+struct pending_walk {
+	int (*fn)(const char *id, void *arg);
+	void *arg;
+};
+
+static int pending_one(keystore *ks, const char *sub, const char *name, void *arg, kho_err *err)
+{
+	struct pending_walk *w = arg;
+	char id[65];
+
+	(void)ks;
+	(void)sub;
+	(void)err;
+	if (strlen(name) != 64 + sizeof PENDING_SUFFIX - 1 || strcmp(name + 64, PENDING_SUFFIX) != 0)
+		return 0;
+	memcpy(id, name, 64);
+	id[64] = '\0';
+	return is_id(id) ? w->fn(id, w->arg) : 0;
+}
+
+int keystore_each_pending(keystore *ks, int (*fn)(const char *id, void *arg), void *arg,
+                          kho_err *err)
+{
+	struct pending_walk w = { fn, arg };
+
+	return each_file(ks, pending_one, &w, err);
 }
 
 /*
- * A temporary key file: "<id>.key.tmp-<16 hex>" (kho_write_file_*): 1; the
- * same claimed by keystore_clean_tmp ("....gone"): 2; anything else 0.
+ * A temporary key file: "<id>.key.tmp-<16 hex>" or "<id>.key.pending.tmp-<16
+ * hex>" (kho_write_file_*): 1; the same claimed by keystore_clean_tmp
+ * ("....gone"): 2; anything else 0.
  */
 static int tmp_key_kind(const char *name)
 {
-	size_t len = strlen(name), i;
+	size_t len = strlen(name), i, at = 64 + 4;
 
-	if (len != 89 && !(len == 94 && strcmp(name + 89, ".gone") == 0))
+	if (len > 64 && strncmp(name + 64, PENDING_SUFFIX, sizeof PENDING_SUFFIX - 1) == 0)
+		at = 64 + sizeof PENDING_SUFFIX - 1;
+	if (len != at + 21 && !(len == at + 26 && strcmp(name + at + 21, ".gone") == 0))
 		return 0;
-	if (strncmp(name + 64, ".key.tmp-", 9) != 0)
+	if (strncmp(name + 64, ".key", 4) != 0 || strncmp(name + at, ".tmp-", 5) != 0)
 		return 0;
-	for (i = 73; i < 89; i++)
+	for (i = at + 5; i < at + 21; i++)
 		if (!isxdigit((unsigned char)name[i]))
 			return 0;
-	return len == 89 ? 1 : 2;
+	return len == at + 21 ? 1 : 2;
 }
 
 /* keystore_clean_tmp's step: shred one temporary key file; *arg counts them. */

@@ -31,6 +31,19 @@
  * file of another size, a symlink or a group/other-readable file is
  * refused (KHO_EUNSAFE); a file that does not unwrap with the master key
  * is KHO_ECRYPTO.
+ *
+ * Pending keys: KEYS/<2 hex>/<id>.key.pending, the same 40 bytes, is the
+ * key of a package an ingest of this daemon has written but not yet seen
+ * committed (keystore_put_pending_nosync, durable before the catalog
+ * commit); keystore_commit renames it to <id>.key once the commit is done
+ * (no fsync: if a crash loses the rename, start-up recovery redoes it from
+ * the catalog). keystore_get, keystore_has and keystore_destroy know both
+ * names. Start-up recovery shreds a pending key whose package the catalog
+ * does not hold and the audit trail never acknowledged, with the store file
+ * it removes (found by review: a key kept there decrypted the never
+ * acknowledged package from a store backup after the record's destruction),
+ * while a final key of an unknown package stays (it may be another copy of
+ * the catalog's committed package).
  */
 #ifndef KHO_KEYSTORE_H
 #define KHO_KEYSTORE_H
@@ -73,28 +86,52 @@ int keystore_put(keystore *ks, const char *id, const unsigned char key[KEYSTORE_
  * keystore_put_nosync: keystore_put without its fsyncs: the key file is
  * written and renamed into place, durable only once the caller has synced
  * the key store's file system (the ingest's group commit does, before the
- * catalog commit). A crash before that commit leaves the key with its
- * store file (ingest_recover removes both) or, after a power failure that
- * lost the store file, alone: an unreferenced key that decrypts nothing,
- * used again if the same package is ingested again (the key store may
- * serve other copies of the catalog, so keys no row of this catalog names
- * are never swept nor replaced; only an empty or torn one is).
+ * catalog commit). The ingest uses its pending form,
+ * keystore_put_pending_nosync: a crash before that commit leaves the key
+ * with its store file (ingest_recover removes both) or, after a power
+ * failure that lost the store file, alone: an unreferenced key that
+ * decrypts nothing, used again if the same package is ingested again. A
+ * final key no row of this catalog names is never swept nor replaced (the
+ * key store may serve other copies of the catalog); only an empty or torn
+ * one is.
  */
 int keystore_put_nosync(keystore *ks, const char *id, const unsigned char key[KEYSTORE_KEY_LEN],
                         kho_err *err);
 
-/* keystore_get: the key of id into key. KHO_ENOTFOUND once destroyed or never put;
+/*
+ * keystore_put_pending_nosync: keystore_put_nosync under the pending name
+ * <id>.key.pending (a key already under either name is compared, as by
+ * keystore_put). The ingest's key, before its catalog commit.
+ */
+int keystore_put_pending_nosync(keystore *ks, const char *id,
+                                const unsigned char key[KEYSTORE_KEY_LEN], kho_err *err);
+/*
+ * keystore_commit: rename id's pending key to its final name (no fsync), once
+ * its package is committed. KHO_ENOTFOUND if there is no pending key (already
+ * renamed, or the key was final from the start).
+ */
+int keystore_commit(keystore *ks, const char *id, kho_err *err);
+/*
+ * keystore_each_pending: fn(id, arg) for every pending key, until fn returns
+ * non-zero (returned). keystore_destroy_pending: shred the pending key of id
+ * only (KHO_ENOTFOUND if none), leaving a final one.
+ */
+int keystore_each_pending(keystore *ks, int (*fn)(const char *id, void *arg), void *arg,
+                          kho_err *err);
+int keystore_destroy_pending(keystore *ks, const char *id, kho_err *err);
+
+/* keystore_get: the key of id into key, under its final or pending name. KHO_ENOTFOUND once destroyed or never put;
  * KHO_EUNSAFE for a file of the wrong size or mode; KHO_ECRYPTO if it does
  * not unwrap with the master key. */
 int keystore_get(keystore *ks, const char *id, unsigned char key[KEYSTORE_KEY_LEN],
                  kho_err *err);
 
-/* keystore_has: 1 if a key file exists for id, else 0. */
+/* keystore_has: 1 if a key file exists for id (either name), else 0. */
 int keystore_has(keystore *ks, const char *id);
 
 /*
  * keystore_clean_tmp: shred (overwrite, fsync, unlink) every temporary key
- * file "<id>.key.tmp-*" a crash left in the key store: each may hold a
+ * file "<id>.key.tmp-*" or "<id>.key.pending.tmp-*" a crash left in the key store: each may hold a
  * wrapped package key, and no later destruction of that package would
  * reach it. *removed counts them. Each is first renamed to "<name>.gone",
  * so a writer that had not yet renamed it into place (another process on
@@ -104,7 +141,8 @@ int keystore_has(keystore *ks, const char *id);
 int keystore_clean_tmp(keystore *ks, size_t *removed, kho_err *err);
 
 /*
- * keystore_destroy: overwrite the key file of id with zeros, fsync, unlink
+ * keystore_destroy: overwrite the key file of id (pending, then final name:
+ * both) with zeros, fsync, unlink
  * and fsync its directory. KHO_ENOTFOUND if there is no such key (already
  * destroyed), KHO_EIO if any step failed (the caller must not record the
  * destruction as done).

@@ -163,4 +163,89 @@ static void t_legacy_rewrapped(void)
 	keystore_free(ks);
 }
 
-TESTS(T(t_default_dir), T(t_roundtrip_and_destroy), T(t_refuses_unsafe), T(t_legacy_rewrapped))
+/* each_pending's callback: counts, and checks the id. */
+static int count_pending(const char *id, void *arg)
+{
+	CHECK_STR(id, ID);
+	(*(int *)arg)++;
+	return 0;
+}
+
+/*
+ * The ingest's pending name (keystore.h): found by get and has, compared by
+ * put, renamed by commit, shredded by destroy (both names) and by
+ * destroy_pending (that name only); its temporary files are shredded by
+ * clean_tmp like the final name's.
+ */
+static void t_pending(void)
+{
+	char *d = tmpdir(), dir[256], path[512], pend[512], tmp[600];
+	unsigned char k[32], k2[32], got[32];
+	keystore *ks = NULL;
+	struct stat st;
+	size_t n = 0;
+	kho_err err;
+	FILE *f;
+	int count = 0;
+
+	REQUIRE(d != NULL);
+	snprintf(dir, sizeof dir, "%s/data.keys", d);
+	REQUIRE(keystore_open(&ks, dir, MASTER, NULL, &err) == 0);
+	snprintf(path, sizeof path, "%s/01/%s.key", dir, ID);
+	snprintf(pend, sizeof pend, "%s/01/%s.key.pending", dir, ID);
+	memset(k, 0x41, sizeof k);
+	memset(k2, 0x42, sizeof k2);
+	CHECK_EQ_INT(keystore_commit(ks, ID, &err), KHO_ENOTFOUND);
+	CHECK_EQ_INT(keystore_put_pending_nosync(ks, ID, k, &err), 0);
+	CHECK(stat(pend, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == 40);
+	CHECK(stat(path, &st) != 0);
+	CHECK_EQ_INT(keystore_has(ks, ID), 1);
+	CHECK_EQ_INT(keystore_get(ks, ID, got, &err), 0);
+	CHECK(memcmp(got, k, 32) == 0);
+	CHECK_EQ_INT(keystore_put_pending_nosync(ks, ID, k2, &err), KHO_ECONFLICT);
+	CHECK_EQ_INT(keystore_put(ks, ID, k2, &err), KHO_ECONFLICT);
+	CHECK_EQ_INT(keystore_each_pending(ks, count_pending, &count, &err), 0);
+	CHECK_EQ_INT(count, 1);
+	CHECK_EQ_INT(keystore_commit(ks, ID, &err), 0);
+	CHECK(stat(pend, &st) != 0 && stat(path, &st) == 0);
+	CHECK_EQ_INT(keystore_get(ks, ID, got, &err), 0);
+	CHECK(memcmp(got, k, 32) == 0);
+	CHECK_EQ_INT(keystore_put_pending_nosync(ks, ID, k, &err), 0);  /* final there: no-op */
+	CHECK(stat(pend, &st) != 0);
+	CHECK_EQ_INT(keystore_destroy_pending(ks, ID, &err), KHO_ENOTFOUND);
+	CHECK_EQ_INT(keystore_commit(ks, ID, &err), KHO_ENOTFOUND);
+
+	/* Destroy: a pending key alone, then both names at once. */
+	CHECK_EQ_INT(keystore_destroy(ks, ID, &err), 0);
+	CHECK_EQ_INT(keystore_put_pending_nosync(ks, ID, k, &err), 0);
+	CHECK_EQ_INT(keystore_destroy(ks, ID, &err), 0);
+	CHECK(stat(pend, &st) != 0);
+	CHECK_EQ_INT(keystore_has(ks, ID), 0);
+	CHECK_EQ_INT(keystore_put_pending_nosync(ks, ID, k, &err), 0);
+	REQUIRE(link(pend, path) == 0);
+	CHECK_EQ_INT(keystore_destroy(ks, ID, &err), 0);
+	CHECK(stat(pend, &st) != 0 && stat(path, &st) != 0);
+	CHECK_EQ_INT(keystore_get(ks, ID, got, &err), KHO_ENOTFOUND);
+	CHECK_EQ_INT(keystore_destroy(ks, ID, &err), KHO_ENOTFOUND);
+
+	/* destroy_pending leaves the final name. */
+	CHECK_EQ_INT(keystore_put(ks, ID, k, &err), 0);
+	REQUIRE(link(path, pend) == 0);
+	CHECK_EQ_INT(keystore_destroy_pending(ks, ID, &err), 0);
+	CHECK(stat(pend, &st) != 0 && stat(path, &st) == 0);
+
+	/* A temporary file of the pending name is shredded at start. */
+	snprintf(tmp, sizeof tmp, "%s.tmp-0123456789abcdef", pend);
+	f = fopen(tmp, "wb");
+	REQUIRE(f != NULL);
+	fwrite(k, 1, sizeof k, f);
+	fclose(f);
+	CHECK_EQ_INT(keystore_clean_tmp(ks, &n, &err), 0);
+	CHECK_EQ_INT((int)n, 1);
+	CHECK(stat(tmp, &st) != 0);
+	CHECK(stat(path, &st) == 0);
+	keystore_free(ks);
+}
+
+TESTS(T(t_default_dir), T(t_roundtrip_and_destroy), T(t_refuses_unsafe), T(t_legacy_rewrapped),
+      T(t_pending))
