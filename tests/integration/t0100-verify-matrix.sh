@@ -131,9 +131,13 @@ check_grep "  ... says why" 'extendedKeyUsage allows only timestamping' check.ou
 seal revokednots.asice revoked-signer --no-timestamp --crl pki/crls.pem
 expect "revoked signer, no timestamp" 2 'INDETERMINATE/REVOKED_NO_POE' revokednots.asice
 
-KHO_NOW=$(ago $((730 * DAY))) seal expired.asice expired-signer "${TSA[@]}" --crl pki/crls.pem
+# Sealed two years ago: with a record issued before then (kho seal refuses
+# a record issued or received after the sealing day).
+sed -e "s/2025-03-14/$(ago $((800 * DAY)) | cut -c1-10)/g" \
+	-e "s/250314/$(date -u -d "@$((now - 800 * DAY))" +%y%m%d)/g" "$rec" > rec-old.xml
+rec=rec-old.xml KHO_NOW=$(ago $((730 * DAY))) seal expired.asice expired-signer "${TSA[@]}" --crl pki/crls.pem
 expect "expired signer, timestamp 2 years ago" 0 'TOTAL-PASSED' expired.asice
-KHO_NOW=$(ago $((730 * DAY))) seal expirednots.asice expired-signer --no-timestamp --crl pki/crls.pem
+rec=rec-old.xml KHO_NOW=$(ago $((730 * DAY))) seal expirednots.asice expired-signer --no-timestamp --crl pki/crls.pem
 expect "expired signer, no timestamp" 2 'INDETERMINATE/OUT_OF_BOUNDS_NO_POE' expirednots.asice
 check_grep "  ... says it expired" 'expired on' check.err
 
