@@ -472,13 +472,18 @@ static void t_reuse_migrate(void)
 	                              " at INTEGER NOT NULL, month TEXT NOT NULL, procedure TEXT NOT"
 	                              " NULL, purpose TEXT NOT NULL, agency TEXT NOT NULL, found"
 	                              " INTEGER NOT NULL, reusable INTEGER NOT NULL);"
-	                              " INSERT INTO reuse VALUES(1, 1, '2025-06', '2.000815',"
+	                              " INSERT INTO reuse VALUES(1, 1750000000, '2025-06', '2.000815',"
 	                              " '000.00.20.H30-250601-0001', '000.00.20.H30', 1, 1),"
-	                              " (2, 2, '2025-06', '2.000815', '000.00.20.H30-250601-0001',"
-	                              " '000.00.20.H30', 1, 1)", NULL, NULL, NULL), SQLITE_OK);
+	                              " (2, 1750000001, '2025-06', '2.000815',"
+	                              " '000.00.20.H30-250601-0001', '000.00.20.H30', 1, 1),"
+	                              /* a purpose received after its lookup's day (2025-06-15):
+	                               * not judged for today */
+	                              " (3, 1750000002, '2025-06', '2.000815',"
+	                              " '000.00.20.H30-991231-0001', '000.00.20.H30', 1, 1)",
+	                              NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	REQUIRE(catalog_open(&c, path, NULL) == 0);
-	CHECK_EQ_INT(stat_sum(c, "lookups"), 2);
+	CHECK_EQ_INT(stat_sum(c, "lookups"), 3);
 	CHECK_EQ_INT(stat_sum(c, "dossiers_reusable"), 1);
 	catalog_close(c);
 	REQUIRE(catalog_open(&c, path, NULL) == 0);   /* a second open adds nothing */
