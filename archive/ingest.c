@@ -755,6 +755,9 @@ int ingest_dated_after_poe(const verify_report *rep, char *reason, size_t n)
 	return 1;
 }
 
+static void daemon_event(ingest_ctx *c, const char *action, const char *object,
+                         const char *detail);
+
 static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *actor,
                            const char *agency, ingest_result *out, pkg **pkp, kho_err *err)
 {
@@ -995,8 +998,18 @@ keyed:
 	 * One rename, no fsync: lost in a crash, ingest_recover redoes it from
 	 * the catalog; meanwhile keystore_get finds the pending name. Nothing
 	 * pending (a final key reused): KHO_ENOTFOUND, nothing to do. */
-	if (rc == 0 || rc == KHO_EEXIST)
-		keystore_commit(c->ks, out->id, NULL);
+	if (rc == 0 || rc == KHO_EEXIST) {
+		kho_err ke;
+		int krc = keystore_commit(c->ks, out->id, &ke);
+		if (krc != 0 && krc != KHO_ENOTFOUND) {
+			/* Still found under its pending name, and renamed at the next
+			 * start; said, since a backup's copy must not skip it. */
+			char d[400];
+			snprintf(d, sizeof d, "the package's key stays under its pending name (renaming"
+			         " it failed: %.300s); the next start renames it", ke.msg);
+			daemon_event(c, "alert", out->id, d);
+		}
+	}
 	if (rc == 0) {
 		out->http = 201;
 		if (sup == CATALOG_SUP_UNKNOWN)
