@@ -437,8 +437,12 @@ static int shred(const char *path, const char *sub, kho_err *err)
 	}
 	if (close(fd) != 0)
 		return kho_err_set(err, KHO_EIO, "%s: %s", path, strerror(errno));
+	/* Gone since it was opened: renamed from its pending name to its final
+	 * one meanwhile (keystore_commit), whose caller shreds that name next
+	 * (found by review: the destruction failed after zeroing the key). */
 	if (unlink(path) != 0)
-		return kho_err_set(err, KHO_EIO, "%s: unlink: %s", path, strerror(errno));
+		return kho_err_set(err, errno == ENOENT ? KHO_ENOTFOUND : KHO_EIO, "%s: unlink: %s",
+		                   path, strerror(errno));
 	return kho_fsync_dir(sub, err);
 }
 
