@@ -992,6 +992,9 @@ static int ingest_src_body(ingest_ctx *c, const ingest_src *src, const char *act
 	}
 keyed:
 	p.has_key = 1;
+	/* From before the commit until after the rename, keystore_has looks for
+	 * the pending name too (keystore.h). */
+	keystore_pending_begin(c->ks);
 	rc = catalog_ingest_full(c->cat, &p, r, mac, actor, &vd, &sup, out->superseded_by, &e2);
 	out->superseded = sup == CATALOG_SUP_DONE;
 	/* Committed (or already in the catalog): its key takes its final name.
@@ -1002,13 +1005,18 @@ keyed:
 		kho_err ke;
 		int krc = keystore_commit(c->ks, out->id, &ke);
 		if (krc != 0 && krc != KHO_ENOTFOUND) {
-			/* Still found under its pending name, and renamed at the next
-			 * start; said, since a backup's copy must not skip it. */
+			/* Still found under its pending name (not ended: keystore_has
+			 * goes on looking there), and renamed at the next start; said,
+			 * since a backup's copy must not skip it. */
 			char d[400];
 			snprintf(d, sizeof d, "the package's key stays under its pending name (renaming"
 			         " it failed: %.300s); the next start renames it", ke.msg);
 			daemon_event(c, "alert", out->id, d);
+		} else {
+			keystore_pending_end(c->ks);
 		}
+	} else {
+		keystore_pending_end(c->ks);   /* nothing committed */
 	}
 	if (rc == 0) {
 		out->http = 201;
@@ -1809,6 +1817,9 @@ int ingest_recover(ingest_ctx *c, int (*destroyed)(const char *id, void *arg), v
 			         " final names", pw.renamed);
 			daemon_event(c, "recover", keystore_dir(c->ks), d);
 		}
+		/* Every committed package's key now has its final name, and the
+		 * only pending keys to come are this process's ingests'. */
+		keystore_track_pending(c->ks);
 	}
 	rc = store_list(c->st, recover_one, &w, err);
 	if (removed != NULL)

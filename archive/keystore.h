@@ -130,6 +130,24 @@ int keystore_get(keystore *ks, const char *id, unsigned char key[KEYSTORE_KEY_LE
 int keystore_has(keystore *ks, const char *id);
 
 /*
+ * keystore_track_pending: from now on this process writes every pending key
+ * that a committed package can have (the daemon, once its start-up recovery
+ * has renamed those of earlier runs), so keystore_has skips the pending name
+ * while none of its own is outstanding. Without it (the command-line tools,
+ * beside a running daemon) keystore_has always looks at both names.
+ */
+void keystore_track_pending(keystore *ks);
+
+/*
+ * keystore_pending_begin / _end: around a catalog commit whose package's key
+ * may be under its pending name, from before the commit until after the
+ * rename (or the commit's failure). A rename that fails is never ended: the
+ * key stays pending, and keystore_has keeps looking for it.
+ */
+void keystore_pending_begin(keystore *ks);
+void keystore_pending_end(keystore *ks);
+
+/*
  * keystore_clean_tmp: shred (overwrite, fsync, unlink) every temporary key
  * file "<id>.key.tmp-*" or "<id>.key.pending.tmp-*" a crash left in the key store: each may hold a
  * wrapped package key, and no later destruction of that package would

@@ -11,8 +11,9 @@
 #  1. recovery shreds the pending key with the uncommitted store file; the
 #     re-sealed copy of the record is ingested, the record destroyed: no key
 #     of either package is left, under either name;
-#  2. a pending key of a committed package (its rename lost) is served, is
-#     not a missing key for kho fsck, and is renamed at the next start;
+#  2. a pending key of a committed package (its rename lost) is not a
+#     missing key for kho fsck, and is renamed at the next start, which then
+#     serves the package;
 #  3. a destruction shreds a key still under its pending name;
 #  4. a pending key alone (its store file lost in a power failure) is kept,
 #     and the same bytes sent again use it and rename it;
@@ -81,10 +82,6 @@ st=$(http POST /v1/results/$(code 0131)/events "$RM1" --data '{"kind":"dossier-c
 # ---- 2. a pending key of a committed package ----
 st=$(http POST /v1/packages "$OFF" --data-binary @c.asice)
 check_status "C is ingested" 201 "$st"
-mv data.keys/${C:0:2}/$C.key data.keys/${C:0:2}/$C.key.pending   # as if its rename was not reached
-st=$(curl -s -o c.got -w '%{http_code}' -H "Authorization: Bearer $OFF" "$URL/v1/packages/$C")
-check_status "a committed package whose key is still pending is served" 200 "$st"
-check "... byte for byte" cmp -s c.got c.asice
 
 # ---- 4. the same bytes as a leftover pending key (D): it is used ----
 st=$(http POST /v1/packages "$OFF" --data-binary @d.asice)
@@ -95,6 +92,10 @@ st=$(curl -s -o d.got -w '%{http_code}' -H "Authorization: Bearer $OFF" "$URL/v1
 check_status "... D is served" 200 "$st"
 check "... byte for byte" cmp -s d.got d.asice
 stop_daemon
+# C's key as a crash after its commit leaves it: its rename not reached. (A
+# running daemon sees a committed package's key pending only between that
+# commit and the rename, which keystore_has covers: test_keystore.)
+mv data.keys/${C:0:2}/$C.key data.keys/${C:0:2}/$C.key.pending
 check_exit "kho fsck: a committed package's pending key is not a missing key" 0 \
 	"$KHO" fsck --data data --config kho.json --no-verify
 check_grep "... keys: 0 missing" 'keys: +0 missing' check.out

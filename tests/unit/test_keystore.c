@@ -234,6 +234,21 @@ static void t_pending(void)
 	CHECK_EQ_INT(keystore_destroy_pending(ks, ID, &err), 0);
 	CHECK(stat(pend, &st) != 0 && stat(path, &st) == 0);
 
+	/* Tracked (the daemon): the pending name is looked at only while a
+	 * commit's key may be there; untracked (the tools), always. */
+	CHECK_EQ_INT(keystore_destroy(ks, ID, &err), 0);
+	CHECK_EQ_INT(keystore_put_pending_nosync(ks, ID, k, &err), 0);
+	CHECK_EQ_INT(keystore_has(ks, ID), 1);          /* untracked */
+	keystore_track_pending(ks);
+	keystore_pending_begin(ks);
+	CHECK_EQ_INT(keystore_has(ks, ID), 1);          /* a commit in flight */
+	keystore_pending_end(ks);
+	CHECK_EQ_INT(keystore_has(ks, ID), 0);          /* none: only the final name */
+	CHECK_EQ_INT(keystore_commit(ks, ID, &err), 0);
+	CHECK_EQ_INT(keystore_has(ks, ID), 1);
+	CHECK_EQ_INT(keystore_destroy(ks, ID, &err), 0);
+	CHECK_EQ_INT(keystore_put(ks, ID, k, &err), 0);
+
 	/* A temporary file of the pending name is shredded at start. */
 	snprintf(tmp, sizeof tmp, "%s.tmp-0123456789abcdef", pend);
 	f = fopen(tmp, "wb");
